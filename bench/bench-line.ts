@@ -1,0 +1,26 @@
+/** One benchmark result as the report prints it. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  /** The same work done the bare way in the same run (the bare driver, bare undici, bare node). */
+  reference?: { value: number; unit?: string };
+  /** The goal, e.g. ">= 0.8" on the ratio, or "<= 300" on the value. */
+  goal: string;
+  /** Whether the ratio is value/reference (higher is better) or reference/value (lower is better). */
+  lowerIsBetter?: boolean;
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(2));
+
+/** `name: 123456 rows/s (reference 150000 rows/s, ratio 0.82, goal >= 0.8)` */
+export function formatBenchLine(r: BenchResult): string {
+  if (!r.reference) return `${r.name}: ${fmt(r.value)} ${r.unit} (goal ${r.goal})`;
+  const ratio = r.lowerIsBetter ? r.value / r.reference.value : r.value / r.reference.value;
+  return `${r.name}: ${fmt(r.value)} ${r.unit} (reference ${fmt(r.reference.value)} ${r.reference.unit ?? r.unit}, ratio ${ratio.toFixed(2)}, goal ${r.goal})`;
+}
+
+/** Prints results, one line each. */
+export function printBench(results: BenchResult[]): void {
+  for (const r of results) process.stdout.write(formatBenchLine(r) + '\n');
+}

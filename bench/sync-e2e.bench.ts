@@ -1,0 +1,92 @@
+// End-to-end rows/s of a whole sync run (DuckDB model → plan → render → 100-row batch requests → ledger) against a
+// sink on loopback in another process, next to liquidjs `renderSync` alone rendering the same item template.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Liquid } from 'liquidjs';
+import { loadProject } from '../src/config/load-project.js';
+import { openStateStore } from '../src/state/open-state-store.js';
+import { runSync } from '../src/sync/run-sync.js';
+import { printBench } from './bench-line.js';
+
+const ITEM = '{ "id": {{ row.id }}, "email": "{{ row.email }}", "name": "{{ row.name }}", "score": {{ row.score }} }';
+
+if (process.argv[2] === 'sink') {
+  // The sink: reads each request fully and answers 200, in its own process so it never shares our event loop.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send!((server.address() as { port: number }).port));
+} else {
+  const n = Number(process.env.SLUICE_BENCH_E2E_ROWS ?? 1_000_000);
+  const sink = fork(fileURLToPath(import.meta.url), ['sink']);
+  const port = await new Promise<number>((r) => sink.once('message', (m) => r(m as number)));
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-e2e-'));
+  try {
+    const setup = await DuckDBInstance.create(join(dir, 'model.duckdb'));
+    const c = await setup.connect();
+    await c.run(`CREATE TABLE model AS SELECT i AS id, 'c' || i || '@example.com' AS email, 'customer "' || i || '"' AS name, i % 100 AS score FROM range(${n}) t(i)`);
+    c.closeSync();
+    setup.closeSync();
+    await writeFile(
+      join(dir, 'sink.yaml'),
+      `name: sink
+base_url: http://127.0.0.1:${port}
+rate_limit: { concurrency: 8 }
+endpoints:
+  upsert_batch:
+    operation: upsert
+    request: batch
+    path: /batch
+    headers: { Content-Type: application/json }
+    batch: { size: 100, item: '${ITEM}', body: '{ "inputs": {{ items }} }' }
+`,
+    );
+    await writeFile(
+      join(dir, 'sluice.yaml'),
+      `version: 1
+connections:
+  warehouse: { type: duckdb, path: model.duckdb }
+  sink: { type: http, connector: ./sink.yaml }
+syncs:
+  to_sink: { from: { connection: warehouse, table: model }, to: { connection: sink, endpoint: upsert_batch }, mode: upsert, key: id }
+`,
+    );
+    const loaded = await loadProject({ project: dir });
+    const store = await openStateStore({ state: loaded.project.state, projectDir: dir });
+    const t0 = performance.now();
+    const summary = await runSync({ loaded, store, sync: 'to_sink' });
+    const seconds = (performance.now() - t0) / 1000;
+    await store.close();
+    if (summary.delivered !== n) throw new Error(`delivered ${summary.delivered} of ${n}: ${summary.run.error}`);
+
+    // Reference: liquidjs alone rendering the item template for the same rows.
+    const liquid = new Liquid();
+    const tpl = liquid.parse(ITEM);
+    const rows = Array.from({ length: 100_000 }, (_, i) => ({ id: i, email: `c${i}@example.com`, name: `customer "${i}"`, score: i % 100 }));
+    const t1 = performance.now();
+    for (let k = 0; k < n; k++) liquid.renderSync(tpl, { row: rows[k % rows.length] });
+    const renderSeconds = (performance.now() - t1) / 1000;
+
+    printBench([
+      {
+        name: `sync run ${n / 1e6}M rows to a 100-row batch endpoint`,
+        value: n / seconds,
+        unit: 'rows/s',
+        reference: { value: n / renderSeconds },
+        goal: '>= 0.5 of liquidjs renderSync alone, and >= 50000 rows/s',
+      },
+    ]);
+  } finally {
+    sink.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,32 @@
+import { previewSync } from '../../sync/preview-sync.js';
+import { ExitCode, type CommandContext } from '../command-context.js';
+import { openProject } from '../open-project.js';
+
+/** `sluice sync preview NAME`: plan counts and the first rendered requests; sends nothing. */
+export async function runSyncPreview(args: { name: string; limit: number; vars: Record<string, string> }, ctx: CommandContext): Promise<number> {
+  const { loaded, store, close } = await openProject(ctx);
+  try {
+    const p = await previewSync({ loaded, store, sync: args.name, limit: args.limit, vars: args.vars });
+    if (ctx.json) {
+      ctx.stdout.write(JSON.stringify(p) + '\n');
+      return ExitCode.ok;
+    }
+    const c = p.counts;
+    const ops = Object.entries(p.operations).map(([op, n]) => `${op} ${n}`).join(', ') || 'nothing to send';
+    const out = [
+      `sync ${p.sync} (mode ${p.mode}): ${c.read} rows read`,
+      `  ${c.added} added, ${c.changed} changed, ${c.removed} removed, ${c.unchanged} unchanged${c.invalid ? `, ${c.invalid} without a key` : ''}`,
+      `  would send: ${ops}`,
+    ];
+    for (const r of p.invalid) out.push(`  rejected ${r.key}: ${r.error}`);
+    p.requests.forEach((r, i) => {
+      out.push('', `# ${i + 1}. ${r.operation} ${r.keys.join(', ')}`);
+      if (r.error) out.push(`# would be rejected: ${r.error}`);
+      out.push(r.text);
+    });
+    ctx.stdout.write(out.join('\n') + '\n');
+    return ExitCode.ok;
+  } finally {
+    await close();
+  }
+}

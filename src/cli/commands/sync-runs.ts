@@ -1,0 +1,34 @@
+import { ExitCode, type CommandContext } from '../command-context.js';
+import { openProject } from '../open-project.js';
+
+/** `sluice sync runs NAME`: the run history of a sync or pipeline, newest first. */
+export async function runSyncRuns(args: { name: string; limit: number }, ctx: CommandContext): Promise<number> {
+  const { loaded, store, close } = await openProject(ctx);
+  try {
+    if (!loaded.project.syncs[args.name] && !loaded.project.pipelines[args.name]) {
+      throw new Error(`unknown sync or pipeline "${args.name}"`);
+    }
+    const runs = await store.listRuns(args.name, { limit: args.limit });
+    if (ctx.json) {
+      ctx.stdout.write(JSON.stringify({ runs }) + '\n');
+      return ExitCode.ok;
+    }
+    if (!runs.length) {
+      ctx.stdout.write(`no runs of ${args.name} yet\n`);
+      return ExitCode.ok;
+    }
+    const rows = runs.map((r) => {
+      const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null;
+      const c = r.counts;
+      return [r.id, r.kind, r.status, r.startedAt, ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`,
+        String(c.planned), String(c.delivered), String(c.failed), r.error ?? ''];
+    });
+    const head = ['RUN', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'PLANNED', 'DELIVERED', 'FAILED', 'ERROR'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    ctx.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
+    return ExitCode.ok;
+  } finally {
+    await close();
+  }
+}

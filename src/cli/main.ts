@@ -1,0 +1,183 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, type CommandContext } from './command-context.js';
+
+// Command modules load lazily so that `sluice --help` starts fast (cold start is a benchmark).
+
+/** Collects repeated `--var k=v` options into a record. */
+function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new CommanderError(ExitCode.usage, 'sluice.var', `--var expects name=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.usage, 'sluice.int', `expected a whole number, got "${value}"`);
+  return n;
+}
+
+/** Runs the sluice command line; returns the exit code. */
+export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('sluice')
+    .description('Sync rows from databases to APIs and back, sending only what changed.')
+    .version('0.1.0')
+    .option('--project <dir>', 'project directory or sluice.yaml (default: the nearest sluice.yaml)')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  const ctx = (): CommandContext => {
+    const o = program.opts<{ project?: string; json?: boolean }>();
+    return { project: o.project, json: Boolean(o.json), stdout: io.stdout, stderr: io.stderr };
+  };
+  const act = (fn: () => Promise<number>) => async () => {
+    exitCode = await fn();
+  };
+
+  program
+    .command('init [dir]')
+    .description('create a new project with a working example')
+    .option('--force', 'write into a non-empty directory')
+    .action((dir: string | undefined, o: { force?: boolean }) =>
+      act(async () => (await import('./commands/init.js')).runInit({ dir: dir ?? '.', force: Boolean(o.force) }, ctx()))(),
+    );
+
+  program
+    .command('validate')
+    .description('check sluice.yaml and every connector spec it uses')
+    .action(act(async () => (await import('./commands/validate.js')).runValidate({}, ctx())));
+
+  program
+    .command('schema [dir]')
+    .description('write JSON Schema files for sluice.yaml and connector specs (for editor autocompletion)')
+    .action((dir: string | undefined) =>
+      act(async () => (await import('./commands/schema.js')).runSchema({ dir: dir ?? 'schemas' }, ctx()))(),
+    );
+
+  const connections = program.command('connections').description('connections of the project');
+  connections
+    .command('test <name>')
+    .description('reach a connection (query or auth check)')
+    .action((name: string) =>
+      act(async () => (await import('./commands/connections-test.js')).runConnectionsTest({ name }, ctx()))(),
+    );
+
+  program
+    .command('connect <name>')
+    .description('authorize an OAuth connection: open the authorization URL, catch the callback, store the tokens')
+    .option('--port <port>', 'port of the loopback callback server', positiveInt)
+    .option('--redirect-uri <uri>', 'a fixed redirect URI registered at the provider (then paste the redirected URL)')
+    .option('--no-browser', 'only print the authorization URL')
+    .action((name: string, o: { port?: number; redirectUri?: string; browser: boolean }) =>
+      act(async () =>
+        (await import('./commands/connect.js')).runConnect(
+          { name, port: o.port, redirectUri: o.redirectUri, browser: o.browser },
+          ctx(),
+        ),
+      )(),
+    );
+
+  const connector = program.command('connector').description('connector specs');
+  connector
+    .command('test <spec> <endpoint>')
+    .description('render a request from a sample row and show it as curl; --send sends it')
+    .requiredOption('--sample <file>', 'a JSON file with one row (or an array of rows for batch endpoints)')
+    .option('--connection <name>', 'use this connection of the project (config and credentials)')
+    .option('--send', 'send the request and show the response')
+    .action((spec: string, endpoint: string, o: { sample: string; connection?: string; send?: boolean }) =>
+      act(async () =>
+        (await import('./commands/connector-test.js')).runConnectorTest(
+          { spec, endpoint, sample: o.sample, connection: o.connection, send: Boolean(o.send) },
+          ctx(),
+        ),
+      )(),
+    );
+
+  const sync = program.command('sync').description('syncs of the project');
+  sync
+    .command('preview <name>')
+    .description('plan counts and the first rendered requests; sends nothing')
+    .option('--limit <n>', 'how many requests to show', positiveInt, 5)
+    .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
+    .action((name: string, o: { limit: number; var: Record<string, string> }) =>
+      act(async () => (await import('./commands/sync-preview.js')).runSyncPreview({ name, limit: o.limit, vars: o.var }, ctx()))(),
+    );
+  sync
+    .command('run <name>')
+    .description('run a sync: plan, send, record; non-zero exit when it fails')
+    .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
+    .option('--full', 'forget what was delivered and send every row again')
+    .action((name: string, o: { var: Record<string, string>; full?: boolean }) =>
+      act(async () => (await import('./commands/sync-run.js')).runSyncRun({ name, vars: o.var, full: Boolean(o.full) }, ctx()))(),
+    );
+  sync
+    .command('runs <name>')
+    .description('the run history of a sync or pipeline')
+    .option('--limit <n>', 'how many runs', positiveInt, 20)
+    .action((name: string, o: { limit: number }) =>
+      act(async () => (await import('./commands/sync-runs.js')).runSyncRuns({ name, limit: o.limit }, ctx()))(),
+    );
+  sync
+    .command('rejected <name>')
+    .description('rows the destination refused, with the error and the request; --retry re-sends only them')
+    .option('--retry', 're-send the rejected rows')
+    .option('--limit <n>', 'how many rows to list', positiveInt, 50)
+    .action((name: string, o: { retry?: boolean; limit: number }) =>
+      act(async () => (await import('./commands/sync-rejected.js')).runSyncRejected({ name, retry: Boolean(o.retry), limit: o.limit }, ctx()))(),
+    );
+
+  const pipeline = program.command('pipeline').description('pipelines of the project');
+  pipeline
+    .command('run <name>')
+    .description('run a pipeline: its syncs and SQL steps in order')
+    .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
+    .action((name: string, o: { var: Record<string, string> }) =>
+      act(async () => (await import('./commands/pipeline-run.js')).runPipelineRun({ name, vars: o.var }, ctx()))(),
+    );
+
+  program
+    .command('sandbox [names...]')
+    .description('start local simulators of real APIs on loopback and print their URLs')
+    .option('--port <port>', 'first port (default: any free port)', positiveInt)
+    .action((names: string[], o: { port?: number }) =>
+      act(async () => (await import('./commands/sandbox.js')).runSandbox({ names, port: o.port }, ctx()))(),
+    );
+
+  program
+    .command('serve')
+    .description('the REST API, the web UI and the scheduler')
+    .option('--port <port>', 'port to listen on', positiveInt, 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action((o: { port: number; host: string }) =>
+      act(async () => (await import('./commands/serve.js')).runServe({ port: o.port, host: o.host }, ctx()))(),
+    );
+
+  program
+    .command('worker')
+    .description('execute runs queued on Redis by sluice serve (SLUICE_QUEUE=redis)')
+    .option('--concurrency <n>', 'runs at once', positiveInt, 1)
+    .action((o: { concurrency: number }) =>
+      act(async () => (await import('./commands/worker.js')).runWorker({ concurrency: o.concurrency }, ctx()))(),
+    );
+
+  program
+    .command('demo')
+    .description('the quickstart: start the sandboxes, sync the example project twice, show what arrived')
+    .action(act(async () => (await import('./commands/demo.js')).runDemo({}, ctx())));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+      if (e.code.startsWith('sluice.')) io.stderr.write(`error: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    const { reportError } = await import('./report-error.js');
+    return reportError(e, ctx());
+  }
+  return exitCode;
+}
+

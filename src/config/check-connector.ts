@@ -1,0 +1,94 @@
+import type { ConnectorSpec, ResponseRule } from './connector-schema.js';
+import type { ConfigIssue } from './config-error.js';
+import { checkCondition, checkTemplate, type TemplateProblem } from './check-template.js';
+import type { KeyPath, YamlFile } from './load-yaml.js';
+
+/** Checks what the schema cannot: every Liquid template and condition parses, batch endpoints say how to batch. */
+export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const template = (path: KeyPath, text: unknown) => {
+    if (typeof text !== 'string') return;
+    const problem = checkTemplate(text);
+    if (problem) issues.push(templateIssue(yaml, path, `invalid liquid template: ${problem.message}`, problem));
+  };
+  const condition = (path: KeyPath, text: unknown) => {
+    if (typeof text !== 'string') return;
+    const problem = checkCondition(text);
+    if (problem) issues.push(templateIssue(yaml, path, `invalid condition ${JSON.stringify(text)}: ${problem.message}`, problem));
+  };
+  const map = (path: KeyPath, values: Record<string, unknown> | undefined) => {
+    for (const [k, v] of Object.entries(values ?? {})) template([...path, k], v);
+  };
+  const rules = (path: KeyPath, list: ResponseRule[]) =>
+    list.forEach((rule, i) => {
+      condition([...path, i, 'when'], rule.when);
+      template([...path, i, 'message'], rule.message);
+    });
+  const nested = (path: KeyPath, value: unknown): void => {
+    if (typeof value === 'string') template(path, value);
+    else if (Array.isArray(value)) value.forEach((v, i) => nested([...path, i], v));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) nested([...path, k], v);
+  };
+
+  template(['base_url'], spec.base_url);
+  template(['error_message'], spec.error_message);
+  map(['headers'], spec.headers);
+  rules(['responses'], spec.responses);
+
+  // The file may give one auth kind or a list; the schema turns both into a list.
+  const rawAuth = (yaml.data as { auth?: unknown } | undefined)?.auth;
+  spec.auth.forEach((auth, i) => {
+    const base: KeyPath = Array.isArray(rawAuth) ? ['auth', i] : ['auth'];
+    if (auth.type === 'oauth2') {
+      template([...base, 'authorization_url'], auth.authorization_url);
+      template([...base, 'token_url'], auth.token_url);
+      template([...base, 'refresh_url'], auth.refresh_url);
+    } else if (auth.type === 'oauth2_client_credentials') {
+      template([...base, 'token_url'], auth.token_url);
+    }
+  });
+
+  for (const [name, endpoint] of Object.entries(spec.endpoints)) {
+    const base: KeyPath = ['endpoints', name];
+    template([...base, 'path'], endpoint.path);
+    map([...base, 'query'], endpoint.query);
+    map([...base, 'headers'], endpoint.headers);
+    nested([...base, 'body'], endpoint.body);
+    if (endpoint.batch) {
+      template([...base, 'batch', 'item'], endpoint.batch.item);
+      template([...base, 'batch', 'body'], endpoint.batch.body);
+    } else if (endpoint.request === 'batch') {
+      issues.push(yaml.issue([...base, 'request'], 'a batch endpoint needs a batch block (batch: { item: ..., body: ... })'));
+    }
+    template([...base, 'response', 'record_id'], endpoint.response.record_id);
+    template([...base, 'response', 'match'], endpoint.response.match);
+    template([...base, 'response', 'error'], endpoint.response.error);
+    condition([...base, 'response', 'success'], endpoint.response.success);
+    rules([...base, 'responses'], endpoint.responses);
+  }
+
+  for (const [name, stream] of Object.entries(spec.streams)) {
+    const base: KeyPath = ['streams', name];
+    template([...base, 'path'], stream.path);
+    map([...base, 'query'], stream.query);
+    map([...base, 'headers'], stream.headers);
+    template([...base, 'body'], stream.body);
+    rules([...base, 'responses'], stream.responses);
+  }
+  return issues;
+}
+
+/** An issue placed at the template's own line and column inside the file. */
+function templateIssue(yaml: YamlFile, path: KeyPath, message: string, problem: TemplateProblem): ConfigIssue {
+  const base = yaml.issue(path, message);
+  const place = yaml.scalar(path);
+  if (!place) return base;
+  if (place.style === 'block') {
+    // A block scalar's text starts on the line after its `|` or `>`.
+    return { ...base, line: place.line + problem.line, column: place.indent + problem.column };
+  }
+  const opening = place.style === 'quoted' ? 1 : 0;
+  return problem.line === 1
+    ? { ...base, line: place.line, column: place.column + opening + problem.column - 1 }
+    : { ...base, line: place.line + problem.line - 1, column: problem.column };
+}

@@ -1,0 +1,31 @@
+import type { Connection } from './project-schema.js';
+
+/** The secret values a connection holds: every auth value, passwords in URLs, SSH credentials, access tokens. */
+export function connectionSecrets(connection: Connection): string[] {
+  const secrets: string[] = [];
+  switch (connection.type) {
+    case 'http':
+      for (const [key, value] of Object.entries(connection.auth)) if (key !== 'type' && typeof value === 'string') secrets.push(value);
+      break;
+    case 'postgres':
+    case 'mysql':
+      secrets.push(...urlPassword(connection.url));
+      if (connection.ssh) secrets.push(...[connection.ssh.password, connection.ssh.private_key, connection.ssh.passphrase].filter((s) => s !== undefined));
+      break;
+    case 'bigquery':
+      if (connection.access_token) secrets.push(connection.access_token);
+      break;
+  }
+  return secrets;
+}
+
+function urlPassword(url: string): string[] {
+  try {
+    const password = new URL(url).password;
+    return password ? [decodeURIComponent(password), password] : [];
+  } catch {
+    // Not a URL (a keyword/value connection string): look for password=...
+    const m = /(?:^|\s)password=('(?:[^'\\]|\\.)*'|\S+)/.exec(url);
+    return m ? [m[1]!.replace(/^'|'$/g, '')] : [];
+  }
+}

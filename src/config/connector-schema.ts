@@ -1,0 +1,199 @@
+import { z } from 'zod';
+
+/** A Liquid template string (rendered with the context its field documents). */
+const template = z.string();
+
+/** A Liquid condition without braces, as in `{% if %}`. */
+const condition = z.string();
+
+export const configFieldSchema = z.strictObject({
+  type: z.enum(['string', 'number', 'integer', 'boolean']).default('string'),
+  required: z.boolean().default(false),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  secret: z.boolean().default(false),
+  description: z.string().optional(),
+});
+
+const tokenHeader = {
+  /** Header carrying the credential. */
+  header: z.string().default('Authorization'),
+  /** Scheme written before the token; empty for none. */
+  scheme: z.string().default('Bearer'),
+};
+
+const clientAuth = z.enum(['client_secret_post', 'client_secret_basic']).default('client_secret_post');
+
+export const connectorAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('api_key'),
+    in: z.enum(['header', 'query']).default('header'),
+    name: z.string().default('Authorization'),
+    scheme: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('basic'), header: z.string().default('Authorization') }),
+  z.strictObject({ type: z.literal('bearer'), ...tokenHeader }),
+  z.strictObject({
+    type: z.literal('oauth2'),
+    authorization_url: template,
+    token_url: template,
+    refresh_url: template.nullable().optional(),
+    scopes: z.array(z.string()).default([]),
+    authorization_params: z.record(z.string(), z.string()).default({}),
+    token_params: z.record(z.string(), z.string()).default({}),
+    client_auth: clientAuth,
+    pkce: z.boolean().default(false),
+    /** Token-response field whose value becomes the base URL (Salesforce: instance_url). */
+    base_url_from: z.string().optional(),
+    ...tokenHeader,
+  }),
+  z.strictObject({
+    type: z.literal('oauth2_client_credentials'),
+    token_url: template,
+    scopes: z.array(z.string()).default([]),
+    token_params: z.record(z.string(), z.string()).default({}),
+    client_auth: clientAuth,
+    base_url_from: z.string().optional(),
+    ...tokenHeader,
+  }),
+]);
+
+export const rateLimitSchema = z.strictObject({
+  requests_per_second: z.number().positive().optional(),
+  concurrency: z.number().int().positive().default(4),
+});
+
+export const retrySchema = z.strictObject({
+  max_attempts: z.number().int().min(1).default(5),
+  on_status: z.array(z.number().int()).default([408, 429, 500, 502, 503, 504]),
+  initial_delay_ms: z.number().int().min(0).default(500),
+  max_delay_ms: z.number().int().min(0).default(30_000),
+});
+
+export const timeoutsSchema = z.strictObject({
+  connect_ms: z.number().int().positive().default(10_000),
+  read_ms: z.number().int().positive().default(60_000),
+});
+
+export const responseActionSchema = z.enum(['success', 'retry', 'rate_limited', 'refresh_auth', 'reject', 'fail']);
+
+export const responseRuleSchema = z.strictObject({
+  when: condition,
+  action: responseActionSchema,
+  /** Message for reject/fail (a template seeing `response`). */
+  message: template.optional(),
+});
+
+export const operationSchema = z.enum(['create', 'update', 'upsert', 'delete', 'lookup']);
+
+export const endpointSchema = z.strictObject({
+  operation: operationSchema,
+  request: z.enum(['single', 'batch']).default('single'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  path: template,
+  query: z.record(z.string(), template).default({}),
+  headers: z.record(z.string(), template).default({}),
+  /** Body template; JSON mode when Content-Type is JSON, form-encoding when it is a map and Content-Type is form. */
+  body: z.union([template, z.record(z.string(), z.unknown())]).optional(),
+  batch: z
+    .strictObject({
+      size: z.number().int().min(1).default(100),
+      item: template,
+      body: template.default('{{ items }}'),
+    })
+    .optional(),
+  response: z
+    .strictObject({
+      record_id: template.optional(),
+      results: z.string().optional(),
+      match: template.optional(),
+      success: condition.optional(),
+      error: template.optional(),
+    })
+    .default({}),
+  responses: z.array(responseRuleSchema).default([]),
+});
+
+export const paginateSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('offset'),
+    offset_param: z.string().default('offset'),
+    limit_param: z.string().default('limit'),
+    limit: z.number().int().positive().default(100),
+    total: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('page'),
+    page_param: z.string().default('page'),
+    size_param: z.string().optional(),
+    size: z.number().int().positive().optional(),
+    start: z.number().int().default(1),
+    total_pages: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('cursor'),
+    cursor: z.string(),
+    cursor_param: z.string(),
+    in: z.enum(['query', 'body']).default('query'),
+  }),
+  z.strictObject({ type: z.literal('next_url'), next_url: z.string() }),
+  z.strictObject({ type: z.literal('link_header'), rel: z.string().default('next') }),
+]);
+
+export const streamSchema = z.strictObject({
+  method: z.enum(['GET', 'POST']).default('GET'),
+  path: template,
+  query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}),
+  headers: z.record(z.string(), template).default({}),
+  body: template.optional(),
+  records: z.string().default('$'),
+  paginate: paginateSchema.optional(),
+  primary_key: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+  incremental: z
+    .strictObject({
+      cursor_field: z.string(),
+      param: z.string(),
+      format: z.string().optional(),
+    })
+    .optional(),
+  max_requests: z.number().int().positive().default(10_000),
+  responses: z.array(responseRuleSchema).default([]),
+});
+
+/** A connector spec (`connectors/<name>.yaml`): one HTTP API. */
+export const connectorSpecSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a connector name is lower-case letters, digits, - and _'),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  config: z.record(z.string(), configFieldSchema).default({}),
+  base_url: template,
+  auth: z
+    .union([connectorAuthSchema, z.array(connectorAuthSchema).min(1)])
+    .default([{ type: 'none' }])
+    .transform((a) => (Array.isArray(a) ? a : [a])),
+  rate_limit: rateLimitSchema.default({ concurrency: 4 }),
+  retry: retrySchema.default({
+    max_attempts: 5,
+    on_status: [408, 429, 500, 502, 503, 504],
+    initial_delay_ms: 500,
+    max_delay_ms: 30_000,
+  }),
+  timeouts: timeoutsSchema.default({ connect_ms: 10_000, read_ms: 60_000 }),
+  headers: z.record(z.string(), template).default({}),
+  error_message: template.optional(),
+  responses: z.array(responseRuleSchema).default([]),
+  endpoints: z.record(z.string(), endpointSchema).default({}),
+  streams: z.record(z.string(), streamSchema).default({}),
+});
+
+export type ConnectorSpec = z.infer<typeof connectorSpecSchema>;
+export type ConnectorAuth = z.infer<typeof connectorAuthSchema>;
+export type Endpoint = z.infer<typeof endpointSchema>;
+export type Stream = z.infer<typeof streamSchema>;
+export type Paginate = z.infer<typeof paginateSchema>;
+export type ResponseRule = z.infer<typeof responseRuleSchema>;
+export type ResponseAction = z.infer<typeof responseActionSchema>;
+export type Operation = z.infer<typeof operationSchema>;
+export type RetryPolicy = z.infer<typeof retrySchema>;
+export type RateLimit = z.infer<typeof rateLimitSchema>;

@@ -1,0 +1,142 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Redactor } from '../log/redactor.js';
+import { checkHttpConnection } from './check-http-connection.js';
+import { checkProject } from './check-project.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import type { ConnectorSpec } from './connector-schema.js';
+import { connectionSecrets } from './connection-secrets.js';
+import { displayPath } from './display-path.js';
+import { readConnectorSpec, resolveConnectorRef, type LoadedConnector } from './load-connector-spec.js';
+import { parseYaml } from './load-yaml.js';
+import { projectSchema, type Project } from './project-schema.js';
+import { resolveEnv } from './resolve-env.js';
+import { sqlFilePath } from './sql-file-path.js';
+import { validateSchema } from './validate-schema.js';
+
+export { loadConnectorSpec, type LoadedConnector } from './load-connector-spec.js';
+
+/** A project ready to run: validated, `${env:}` resolved, connector config defaults filled in. */
+export interface LoadedProject {
+  /** The sluice.yaml file (absolute). */
+  file: string;
+  /** Its directory: relative paths in the project resolve against it. */
+  dir: string;
+  project: Project;
+  /** The connector spec of each http connection, by connection name. */
+  connectors: Record<string, LoadedConnector>;
+  /** Knows every secret of the project (env values, auth values, URL passwords, secret config fields). */
+  redactor: Redactor;
+}
+
+export interface LoadProjectOptions {
+  /** A directory holding sluice.yaml, or the file; default: the nearest sluice.yaml from `cwd` upwards. */
+  project?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where built-in connector specs are (default: `connectors/` of the package). */
+  connectorsDir?: string;
+}
+
+export const PROJECT_FILE = 'sluice.yaml';
+
+/** Loads and checks sluice.yaml and every connector it uses; a ConfigError lists every issue found. */
+export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const file = await findProjectFile(options.project, cwd);
+  const dir = dirname(file);
+  const yaml = parseYaml(await readFile(file, 'utf8'), displayPath(file, cwd));
+  if (yaml.broken) throw new ConfigError(yaml.issues);
+
+  const redactor = new Redactor();
+  const env = resolveEnv(yaml.data, options.env ?? process.env, yaml);
+  redactor.add(...env.values);
+  const { value: project, issues: schemaIssues } = validateSchema(projectSchema, yaml, env.data);
+  const issues: ConfigIssue[] = [...yaml.issues, ...env.issues, ...schemaIssues];
+  if (!project) throw failure(issues, redactor, yaml.file);
+
+  // Connectors: each file read once, its issues reported once, however many connections use it.
+  const connectors: Record<string, LoadedConnector> = {};
+  const specs: Record<string, ConnectorSpec> = {};
+  const brokenConnections = new Set<string>();
+  const reads = new Map<string, Promise<{ connector?: LoadedConnector; issues: ConfigIssue[] }>>();
+  for (const [name, connection] of Object.entries(project.connections)) {
+    redactor.add(...connectionSecrets(connection));
+    if (connection.type !== 'http') continue;
+    const found = await resolveConnectorRef(connection.connector, dir, options.connectorsDir, cwd);
+    if ('error' in found) {
+      issues.push(yaml.issue(['connections', name, 'connector'], found.error));
+      brokenConnections.add(name);
+      continue;
+    }
+    let read = reads.get(found.file);
+    if (!read) {
+      read = readConnectorSpec(found.file, cwd);
+      reads.set(found.file, read);
+      issues.push(...(await read).issues);
+    }
+    const { connector } = await read;
+    if (!connector) {
+      brokenConnections.add(name);
+      continue;
+    }
+    const checked = checkHttpConnection(name, connection, connector.spec, yaml);
+    issues.push(...checked.issues);
+    redactor.add(...checked.secrets);
+    connection.config = checked.config;
+    connectors[name] = connector;
+    specs[name] = connector.spec;
+  }
+
+  const sqlFiles = await readSqlFiles(project, dir);
+  issues.push(...checkProject(project, yaml, { connectors: specs, brokenConnections, sqlFiles }));
+  if (issues.length) throw failure(issues, redactor, yaml.file);
+  return { file, dir, project, connectors, redactor };
+}
+
+/** The project file: `project` (a directory or a file) or the nearest sluice.yaml from `cwd` upwards. */
+export async function findProjectFile(project: string | undefined, cwd: string): Promise<string> {
+  const kind = async (path: string) => stat(path).then((s) => (s.isDirectory() ? 'dir' : 'file'), () => undefined);
+  if (project !== undefined) {
+    const path = resolve(cwd, project);
+    const k = await kind(path);
+    if (k === 'file') return path;
+    if (k === 'dir' && (await kind(join(path, PROJECT_FILE))) === 'file') return join(path, PROJECT_FILE);
+    const where = displayPath(path, cwd) || '.';
+    throw new ConfigError([
+      { file: k === 'dir' ? join(where, PROJECT_FILE) : where, path: '', message: k === 'dir' ? `no ${PROJECT_FILE} in ${where} (create one with: sluice init ${where})` : `project not found: ${where} does not exist` },
+    ]);
+  }
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if ((await kind(join(dir, PROJECT_FILE))) === 'file') return join(dir, PROJECT_FILE);
+    if (dirname(dir) === dir) break;
+  }
+  throw new ConfigError([
+    { file: PROJECT_FILE, path: '', message: `no ${PROJECT_FILE} in ${cwd} or any parent directory (create one with: sluice init, or pass --project DIR)` },
+  ]);
+}
+
+/** Reads every SQL file the project names (sync sources and pipeline steps); null for a missing one. */
+async function readSqlFiles(project: Project, dir: string): Promise<Map<string, string | null>> {
+  const paths = new Set<string>();
+  const add = (sql: string | undefined) => {
+    const path = sql === undefined ? undefined : sqlFilePath(sql);
+    if (path) paths.add(path);
+  };
+  for (const sync of Object.values(project.syncs)) add(sync.from.sql);
+  for (const pipeline of Object.values(project.pipelines)) {
+    for (const step of pipeline.steps) if (typeof step === 'object' && 'sql' in step) add(step.sql);
+  }
+  const files = new Map<string, string | null>();
+  for (const path of paths) files.set(path, await readFile(resolve(dir, path), 'utf8').catch(() => null));
+  return files;
+}
+
+/** A ConfigError with the issues in reading order (sluice.yaml first, then each connector) and secrets masked. */
+function failure(issues: ConfigIssue[], redactor: Redactor, projectFile: string): ConfigError {
+  const files = [projectFile, ...new Set(issues.map((i) => i.file).filter((f) => f !== projectFile))];
+  const sorted = [...issues].sort(
+    (a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
+  return new ConfigError(sorted.map((i) => ({ ...i, message: redactor.mask(i.message) })));
+}

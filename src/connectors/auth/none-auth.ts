@@ -1,0 +1,12 @@
+import type { Auth } from './auth.js';
+
+/** No credential: requests go out as they are. */
+export function createNoneAuth(): Auth {
+  return {
+    kind: 'none',
+    apply: async (request) => request,
+    refresh: async () => false,
+    secrets: () => [],
+    baseUrl: () => undefined,
+  };
+}

@@ -1,0 +1,116 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { Paginate } from '../config/connector-schema.js';
+
+/** Where the next page is: query parameters to set on the first request's URL, or a whole URL given by the API. */
+export type NextPage = { query: Record<string, string> } | { url: string } | null;
+
+/** What the paginator sees of the page just read. */
+export interface PageSeen {
+  /** The parsed response body. */
+  body: unknown;
+  headers: Record<string, string>;
+  /** Records selected from this page. */
+  records: number;
+  /** The query parameters this page was requested with. */
+  query: Record<string, string>;
+  /** Pages read so far, this one included. */
+  pages: number;
+  /** Records read so far, this one included. */
+  total: number;
+}
+
+/** Raised when the API's pagination would loop (a cursor or next URL seen before). */
+export class PaginationError extends Error {
+  override name = 'PaginationError';
+}
+
+/** The query parameters of the first page. */
+export function firstPageQuery(paginate: Paginate | undefined): Record<string, string> {
+  if (!paginate) return {};
+  switch (paginate.type) {
+    case 'offset':
+      return { [paginate.offset_param]: '0', [paginate.limit_param]: String(paginate.limit) };
+    case 'page':
+      return { [paginate.page_param]: String(paginate.start), ...(paginate.size_param && paginate.size ? { [paginate.size_param]: String(paginate.size) } : {}) };
+    default:
+      return {};
+  }
+}
+
+/** The value at a JSONPath (the first match), or undefined. */
+export function pathValue(body: unknown, path: string): unknown {
+  if (body === null || typeof body !== 'object') return undefined;
+  const found = JSONPath({ path, json: body as object, wrap: true }) as unknown[];
+  return found[0];
+}
+
+/** The records of a page: the array at the JSONPath, or every match of a path that selects many. */
+export function selectRecords(body: unknown, path: string): Record<string, unknown>[] {
+  if (path === '$' || path === '') return asRecords(body);
+  if (body === null || typeof body !== 'object') return [];
+  const found = JSONPath({ path, json: body as object, wrap: true }) as unknown[];
+  if (found.length === 1 && Array.isArray(found[0])) return asRecords(found[0]);
+  return asRecords(found);
+}
+
+function asRecords(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value.filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object');
+  if (value !== null && typeof value === 'object') return [value as Record<string, unknown>];
+  return [];
+}
+
+/** The `rel="next"` target of an RFC 8288 Link header. */
+export function linkHeaderTarget(header: string | undefined, rel: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (!m) continue;
+    const rels = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(m[2]!)?.[1]?.split(/\s+/) ?? [];
+    if (rels.includes(rel)) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * Decides the next page, or null to stop: an empty page, a short page, the total reached, or no cursor/next link.
+ * `seen` holds the cursors and URLs already followed, so a repeat is an error rather than an endless loop.
+ */
+export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: Set<string>): NextPage {
+  if (!paginate || page.records === 0) return null;
+  switch (paginate.type) {
+    case 'offset': {
+      const offset = Number(page.query[paginate.offset_param] ?? 0) + page.records;
+      if (page.records < paginate.limit) return null;
+      if (paginate.total !== undefined && offset >= Number(pathValue(page.body, paginate.total))) return null;
+      return { query: { [paginate.offset_param]: String(offset), [paginate.limit_param]: String(paginate.limit) } };
+    }
+    case 'page': {
+      const current = Number(page.query[paginate.page_param] ?? paginate.start);
+      if (paginate.size !== undefined && page.records < paginate.size) return null;
+      if (paginate.total_pages !== undefined && current >= Number(pathValue(page.body, paginate.total_pages))) return null;
+      return { query: { ...page.query, [paginate.page_param]: String(current + 1) } };
+    }
+    case 'cursor': {
+      const cursor = pathValue(page.body, paginate.cursor);
+      if (cursor === undefined || cursor === null || cursor === '') return null;
+      const token = String(cursor);
+      if (seen.has(token)) throw new PaginationError(`the API returned the cursor "${token}" twice: pagination would loop`);
+      seen.add(token);
+      return { query: { ...page.query, [paginate.cursor_param]: token } };
+    }
+    case 'next_url': {
+      const url = pathValue(page.body, paginate.next_url);
+      if (typeof url !== 'string' || url === '') return null;
+      if (seen.has(url)) throw new PaginationError(`the API returned the next URL "${url}" twice: pagination would loop`);
+      seen.add(url);
+      return { url };
+    }
+    case 'link_header': {
+      const url = linkHeaderTarget(page.headers.link, paginate.rel);
+      if (!url) return null;
+      if (seen.has(url)) throw new PaginationError(`the Link header pointed to "${url}" twice: pagination would loop`);
+      seen.add(url);
+      return { url };
+    }
+  }
+}

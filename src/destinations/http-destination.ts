@@ -1,0 +1,399 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { Endpoint } from '../config/connector-schema.js';
+import type { HttpRequest } from '../connectors/auth/auth.js';
+import { responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
+import { renderBatchRequest, renderRequest, type BatchEntry } from '../connectors/render-request.js';
+import type { HttpResponse } from '../http/http-client.js';
+import {
+  FatalDeliveryError,
+  type DeliveryItem,
+  type DeliveryOperation,
+  type DeliveryResult,
+  type Destination,
+  type PreviewRequest,
+} from './destination.js';
+
+/** Endpoint names per operation (a sync's `endpoint` or `endpoints`). */
+export interface HttpEndpointNames {
+  create?: string;
+  update?: string;
+  upsert?: string;
+  delete?: string;
+  lookup?: string;
+}
+
+/** What `createHttpDestination` needs: an open connection and the endpoint to use per operation. */
+export interface HttpDestinationOptions {
+  connection: HttpConnection;
+  endpoints: HttpEndpointNames;
+  /** Sees every final response with the keys of the records it answers (`sluice connector test --send` prints them). */
+  onResponse?: (response: HttpResponse, keys: string[]) => void;
+}
+
+type Op = DeliveryOperation | 'lookup';
+
+const noResult = 'no result for this record in the response';
+const defaultBatch = { size: 100, item: '{{ row | json }}', body: '{{ items }}' };
+
+/** The record variable templates see: `{ id }`, the remote id kept from an earlier create. */
+function recordOf(item: DeliveryItem): { id: string | null } {
+  return { id: item.remoteId };
+}
+
+const simplePath = /^\$(?:\.[A-Za-z_]\w*)*$/;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The per-record results at `response.results`: the array it selects (`$.results`), or every match (`$.results[*]`).
+ * A plain dotted path into a JSON object is walked directly; anything else goes through JSONPath.
+ */
+function resultsAt(path: string, body: unknown): unknown[] {
+  let found: unknown[];
+  if (body !== null && typeof body === 'object' && simplePath.test(path)) {
+    let value: unknown = body;
+    let missing = false;
+    for (const key of path.split('.').slice(1)) {
+      if (value === null || typeof value !== 'object' || !hasOwn.call(value, key)) {
+        missing = true;
+        break;
+      }
+      value = (value as Record<string, unknown>)[key];
+    }
+    found = missing ? [] : [value];
+  } else {
+    found = JSONPath({ path, json: body as object, wrap: true, eval: 'safe' }) as unknown[];
+  }
+  // `$.results` selects the array itself; `$.results[*]` selects its elements.
+  return found.length === 1 && Array.isArray(found[0]) ? (found[0] as unknown[]) : found;
+}
+
+/** A rendered id: empty means none. */
+function idOf(text: string): string | null {
+  const id = text.trim();
+  return id === '' ? null : id;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs `fn` over the items with at most `limit` running at once; results in item order. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  // The engine usually hands over one request's worth: no workers to set up then.
+  if (items.length === 1) return [await fn(items[0]!)];
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * An HTTP API as a destination: one connector endpoint per operation, single (one request a record) or batch
+ * (one request for many, per-record results read back from the response). Rows whose request does not render are
+ * rejected unsent; a batch the API rejects as a whole is split in halves until the bad rows are isolated.
+ */
+export function createHttpDestination(options: HttpDestinationOptions): Destination {
+  const { connection } = options;
+  const { spec, templates } = connection;
+
+  const endpoints = new Map<Op, { name: string; endpoint: Endpoint }>();
+  for (const [op, name] of Object.entries(options.endpoints) as [Op, string | undefined][]) {
+    if (!name) continue;
+    const endpoint = spec.endpoints[name];
+    if (!endpoint) {
+      const known = Object.keys(spec.endpoints).join(', ') || 'none';
+      throw new Error(`connector ${spec.name} has no endpoint "${name}" (endpoints: ${known})`);
+    }
+    endpoints.set(op, { name, endpoint });
+  }
+  const classifiers = new Map<Endpoint, ReturnType<HttpConnection['classifier']>>();
+  const classify = (endpoint: Endpoint): ReturnType<HttpConnection['classifier']> => {
+    let c = classifiers.get(endpoint);
+    if (!c) classifiers.set(endpoint, (c = connection.classifier(endpoint.responses)));
+    return c;
+  };
+
+  const endpointFor = (op: Op): Endpoint => {
+    const found = endpoints.get(op);
+    if (!found) throw new Error(`no endpoint of connector ${spec.name} is configured for ${op}`);
+    return found.endpoint;
+  };
+
+  const pathNeedsId = new Map<Endpoint, boolean>();
+  for (const { endpoint } of endpoints.values()) pathNeedsId.set(endpoint, /\brecord\.id\b/.test(endpoint.path));
+
+  /** A record whose endpoint addresses it by remote id, but none is kept: sending would hit the wrong URL. */
+  const missingId = (endpoint: Endpoint, item: DeliveryItem): string | undefined => {
+    if (item.remoteId !== null || (item.operation !== 'update' && item.operation !== 'delete')) return undefined;
+    if (!pathNeedsId.get(endpoint)) return undefined;
+    return `no remote id is kept for this record, and the ${item.operation} endpoint's path needs record.id (an endpoint with operation: lookup can find it)`;
+  };
+
+  const curl = async (request: HttpRequest): Promise<string> => connection.curl(request);
+
+  // --- single requests -------------------------------------------------------------------------------------------
+
+  const renderSingle = (endpoint: Endpoint, item: DeliveryItem): HttpRequest =>
+    renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions());
+
+  /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
+  const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
+    const res = endpoint.response;
+    const context = connection.context({
+      row: item.row,
+      record: recordOf(item),
+      response: responseVariable(response),
+      result: response.body,
+    });
+    if (res.success !== undefined && !templates.evaluate(res.success, context, 'response.success')) {
+      const error = (res.error && templates.render(res.error, context, 'text', { role: 'response.error', strict: false }).trim()) || connection.errorMessage(response) || `the response did not meet response.success (${res.success})`;
+      return { key: item.key, ok: false, error };
+    }
+    const remoteId = res.record_id
+      ? idOf(templates.render(res.record_id, context, 'text', { role: 'response.record_id', strict: false }))
+      : null;
+    return { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
+  };
+
+  const writeOne = async (endpoint: Endpoint, item: DeliveryItem, signal?: AbortSignal): Promise<DeliveryResult> => {
+    const unaddressable = missingId(endpoint, item);
+    if (unaddressable) return { key: item.key, ok: false, error: unaddressable, request: null };
+    let request: HttpRequest;
+    try {
+      request = renderSingle(endpoint, item);
+    } catch (e) {
+      return { key: item.key, ok: false, error: connection.redactor.mask(messageOf(e)), request: null };
+    }
+    const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal });
+    if (outcome.response) options.onResponse?.(outcome.response, [item.key]);
+    if (!outcome.ok) {
+      if (outcome.action === 'fail') throw new FatalDeliveryError(outcome.error);
+      return { key: item.key, ok: false, error: outcome.error, request: await curl(request) };
+    }
+    const result = withTemplateErrors(() => singleResult(endpoint, item, outcome.response));
+    return result.ok ? result : { ...result, error: connection.redactor.mask(result.error ?? ''), request: await curl(request) };
+  };
+
+  // --- batch requests --------------------------------------------------------------------------------------------
+
+  const entriesOf = (items: readonly DeliveryItem[]): BatchEntry[] => items.map((item) => ({ row: item.row, record: recordOf(item) }));
+
+  /** The per-record results of a successful batch response, matched to the items sent. */
+  const batchResults = (endpoint: Endpoint, sent: readonly DeliveryItem[], response: HttpResponse): DeliveryResult[] => {
+    const res = endpoint.response;
+    const delivered = new Array<DeliveryResult>(sent.length);
+    if (res.results === undefined) {
+      // Nothing to read back: every record of a successful batch is delivered, with no template run per row.
+      for (let i = 0; i < sent.length; i++) delivered[i] = { key: sent[i]!.key, ok: true, remoteId: sent[i]!.remoteId };
+      return delivered;
+    }
+    const results = resultsAt(res.results, response.body);
+    // One context for every result: rendering is synchronous and keeps no reference to it.
+    const context = connection.context<{ row: unknown; record: unknown; result: unknown; response: unknown }>({
+      row: undefined,
+      record: undefined,
+      result: undefined,
+      response: responseVariable(response),
+    });
+    // The result of each item sent, by position (undefined: none came back).
+    const byItem = new Array<unknown>(sent.length);
+    const matched = new Array<boolean>(sent.length).fill(false);
+    if (res.match !== undefined) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < sent.length; i++) index.set(sent[i]!.key, i);
+      for (const result of results) {
+        context.result = result;
+        const key = templates.render(res.match, context, 'text', { role: 'response.match', strict: false }).trim();
+        const i = index.get(key);
+        if (i !== undefined && !matched[i]) {
+          matched[i] = true;
+          byItem[i] = result;
+        }
+      }
+    } else {
+      const n = Math.min(results.length, sent.length);
+      for (let i = 0; i < n; i++) {
+        matched[i] = true;
+        byItem[i] = results[i];
+      }
+    }
+    const recordIdOptions = { role: 'response.record_id', strict: false };
+    for (let i = 0; i < sent.length; i++) {
+      const item = sent[i]!;
+      if (!matched[i]) {
+        delivered[i] = { key: item.key, ok: false, error: noResult };
+        continue;
+      }
+      context.row = item.row;
+      context.record = recordOf(item);
+      context.result = byItem[i];
+      if (res.success !== undefined && !templates.evaluate(res.success, context, 'response.success')) {
+        const error =
+          (res.error && templates.render(res.error, context, 'text', { role: 'response.error', strict: false }).trim()) ||
+          `the API reported a failure for this record (${res.success} is false)`;
+        delivered[i] = { key: item.key, ok: false, error };
+        continue;
+      }
+      const remoteId = res.record_id ? idOf(templates.render(res.record_id, context, 'text', recordIdOptions)) : null;
+      delivered[i] = { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
+    }
+    return delivered;
+  };
+
+  const writeBatch = async (endpoint: Endpoint, items: readonly DeliveryItem[], signal?: AbortSignal): Promise<DeliveryResult[]> => {
+    const results = new Array<DeliveryResult>(items.length);
+    const addressable: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const unaddressable = missingId(endpoint, items[i]!);
+      if (unaddressable) results[i] = { key: items[i]!.key, ok: false, error: unaddressable, request: null };
+      else addressable.push(i);
+    }
+    const sendable = addressable.length === items.length ? items : addressable.map((i) => items[i]!);
+    const rendered = renderBatchRequest(endpoint, entriesOf(sendable), connection.context(), connection.renderOptions());
+    for (const [i, error] of rendered.errors) {
+      results[addressable[i]!] = { key: sendable[i]!.key, ok: false, error: connection.redactor.mask(error), request: null };
+    }
+    if (rendered.request) {
+      const sent = rendered.included.map((i) => sendable[i]!);
+      const outcome = await connection.client.send(rendered.request, { classify: classify(endpoint), auth: connection.auth, signal });
+      if (outcome.response) options.onResponse?.(outcome.response, sent.map((i) => i.key));
+      let delivered: DeliveryResult[];
+      if (outcome.ok) {
+        delivered = withTemplateErrors(() => batchResults(endpoint, sent, outcome.response));
+        if (delivered.some((r) => !r.ok)) {
+          const text = await curl(rendered.request);
+          delivered = delivered.map((r) => (r.ok ? r : { ...r, error: connection.redactor.mask(r.error ?? ''), request: text }));
+        }
+      } else if (outcome.action === 'fail') {
+        throw new FatalDeliveryError(outcome.error);
+      } else if (sent.length > 1 && refusedContent(outcome.response)) {
+        // All-or-nothing APIs reject a whole batch for one bad record: halve until the bad ones are alone.
+        const half = Math.ceil(sent.length / 2);
+        const [first, second] = await Promise.all([
+          writeBatch(endpoint, sent.slice(0, half), signal),
+          writeBatch(endpoint, sent.slice(half), signal),
+        ]);
+        delivered = [...first, ...second];
+      } else {
+        const text = await curl(rendered.request);
+        delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text }));
+      }
+      rendered.included.forEach((i, j) => {
+        results[addressable[i]!] = delivered[j]!;
+      });
+    }
+    return results;
+  };
+
+  // --- the Destination -------------------------------------------------------------------------------------------
+
+  const batchSize = (op: DeliveryOperation): number => {
+    const endpoint = endpoints.get(op)?.endpoint;
+    if (!endpoint || endpoint.request !== 'batch') return 1;
+    return (endpoint.batch ?? defaultBatch).size;
+  };
+
+  return {
+    supports: (op) => endpoints.has(op),
+    batchSize,
+    concurrency: spec.rate_limit.concurrency,
+
+    async write(items, opts = {}) {
+      if (items.length === 0) return [];
+      const endpoint = endpointFor(items[0]!.operation);
+      if (endpoint.request === 'batch') {
+        const size = batchSize(items[0]!.operation);
+        if (items.length <= size) return writeBatch(endpoint, items, opts.signal);
+        const chunks: DeliveryItem[][] = [];
+        for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+        const written = await mapConcurrent(chunks, spec.rate_limit.concurrency, (chunk) => writeBatch(endpoint, chunk, opts.signal));
+        return ([] as DeliveryResult[]).concat(...written);
+      }
+      return mapConcurrent(items, spec.rate_limit.concurrency, (item) => writeOne(endpoint, item, opts.signal));
+    },
+
+    async lookup(items, opts = {}) {
+      const endpoint = endpointFor('lookup');
+      const found = new Map<string, string | null>();
+      await mapConcurrent(items, spec.rate_limit.concurrency, async (item) => {
+        const request = renderSingle(endpoint, item);
+        const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal: opts.signal });
+        if (outcome.response) options.onResponse?.(outcome.response, [item.key]);
+        if (!outcome.ok) {
+          // Not found is an answer; any other refusal leaves us blind, and creating would risk a duplicate.
+          if (outcome.response?.status === 404) {
+            found.set(item.key, null);
+            return;
+          }
+          throw new FatalDeliveryError(`lookup of "${item.key}" failed: ${outcome.error}`);
+        }
+        const res = endpoint.response;
+        if (!res.record_id) throw new FatalDeliveryError(`lookup endpoint of connector ${spec.name} has no response.record_id`);
+        const context = connection.context({ row: item.row, record: recordOf(item), response: responseVariable(outcome.response) });
+        found.set(item.key, idOf(templates.render(res.record_id, context, 'text', { role: 'response.record_id', strict: false })));
+      });
+      return found;
+    },
+
+    async preview(items) {
+      if (items.length === 0) return [];
+      const operation = items[0]!.operation;
+      const endpoint = endpointFor(operation);
+      const previews: PreviewRequest[] = [];
+      if (endpoint.request === 'batch') {
+        const size = batchSize(operation);
+        for (let start = 0; start < items.length; start += size) {
+          const chunk = items.slice(start, start + size);
+          const rendered = renderBatchRequest(endpoint, entriesOf(chunk), connection.context(), connection.renderOptions());
+          if (rendered.request) {
+            previews.push({ operation, keys: rendered.included.map((i) => chunk[i]!.key), text: await curl(rendered.request) });
+          }
+          for (const [i, error] of rendered.errors) {
+            previews.push({ operation, keys: [chunk[i]!.key], text: '', error: connection.redactor.mask(error) });
+          }
+        }
+        return previews;
+      }
+      for (const item of items) {
+        const unaddressable = missingId(endpoint, item);
+        if (unaddressable) {
+          previews.push({ operation, keys: [item.key], text: '', error: unaddressable });
+          continue;
+        }
+        try {
+          previews.push({ operation, keys: [item.key], text: await curl(renderSingle(endpoint, item)) });
+        } catch (e) {
+          previews.push({ operation, keys: [item.key], text: '', error: connection.redactor.mask(messageOf(e)) });
+        }
+      }
+      return previews;
+    },
+
+    async close() {
+      // The connection (and its client) belongs to whoever opened it.
+    },
+  };
+}
+
+/**
+ * Whether the API answered and refused what was sent (a 4xx, or a 2xx a `reject` rule matched): splitting can then
+ * isolate the bad records. Exhausted retries, rate limits and network failures say nothing about the records.
+ */
+function refusedContent(response: HttpResponse | undefined): boolean {
+  return response !== undefined && response.status < 500 && response.status !== 408 && response.status !== 429;
+}
+
+/** A response template that cannot run (an unknown top-level name) is the connector's bug: stop the run. */
+function withTemplateErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new FatalDeliveryError(`reading the response failed: ${messageOf(e)}`);
+  }
+}

@@ -1,0 +1,304 @@
+import type { Column, Row } from '../sources/source.js';
+import type { Redactor } from '../log/redactor.js';
+import { decimalFits } from './decimal-fits.js';
+import {
+  FatalDeliveryError,
+  type DeliveryItem,
+  type DeliveryOperation,
+  type DeliveryResult,
+  type Destination,
+  type PreviewRequest,
+} from './destination.js';
+import type { BatchWrite, TableEngine, TableTarget, WriteKind } from './table-engine.js';
+import { formatTableName, type TableName } from './table-name.js';
+import { planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from './table-schema.js';
+
+/**
+ * How writes land in the table:
+ * - `upsert` (default): create/upsert insert or update by key; update changes existing rows only.
+ * - `insert`: create is a plain INSERT (a duplicate key fails that row).
+ * - `update`: create/upsert/update only change existing rows (a missing key fails that row).
+ * - `merge`: like upsert, through MERGE where the engine has it (PostgreSQL 15+, DuckDB); no unique index needed.
+ * - `replace`: full refresh: the first write of this destination (even `write([])`) empties the table in its transaction.
+ */
+export type LoadMode = 'insert' | 'upsert' | 'update' | 'merge' | 'replace';
+
+/** Options of a table destination over one engine connection. */
+export interface TableDestinationOptions {
+  engine: TableEngine;
+  table: TableName;
+  /** Key columns (source names, after mapping); empty: append-only, no primary key. */
+  key: string[];
+  /** The source's columns; the table is created or extended from them. */
+  columns: Column[];
+  loadMode?: LoadMode;
+  redactor?: Redactor;
+}
+
+/** The statement an operation runs under a load mode. */
+export function writeKind(operation: DeliveryOperation, loadMode: LoadMode, hasKey: boolean): WriteKind {
+  if (operation === 'delete') return 'delete';
+  if (!hasKey) return 'insert';
+  if (loadMode === 'update') return 'update';
+  if (loadMode === 'replace') return 'upsert';
+  if (operation === 'update') return 'update';
+  if (operation === 'create' && loadMode === 'insert') return 'insert';
+  return 'upsert';
+}
+
+/** A Destination writing rows into one database table through an engine: schema first, then batches split until bad rows are isolated. */
+export function createTableDestination(options: TableDestinationOptions): Destination {
+  return new TableDestination(options);
+}
+
+interface Pending {
+  index: number;
+  item: DeliveryItem;
+}
+
+class TableDestination implements Destination {
+  readonly concurrency = 1;
+  private readonly engine: TableEngine;
+  private readonly loadMode: LoadMode;
+  private target: Promise<{ target: TableTarget; keyIsUnique: boolean }> | null = null;
+  private truncated = false;
+
+  constructor(private readonly options: TableDestinationOptions) {
+    this.engine = options.engine;
+    this.loadMode = options.loadMode ?? 'upsert';
+    const names = new Set(options.columns.map((c) => c.name));
+    const unknown = options.key.filter((k) => !names.has(k));
+    if (unknown.length > 0) {
+      throw new FatalDeliveryError(
+        `table ${formatTableName(options.table)}: key column ${unknown.join(', ')} is not a column of the source (columns: ${[...names].join(', ')})`,
+      );
+    }
+    if (options.columns.length === 0) {
+      throw new FatalDeliveryError(`table ${formatTableName(options.table)}: the source has no columns to write`);
+    }
+  }
+
+  supports(operation: DeliveryOperation | 'lookup'): boolean {
+    if (operation === 'lookup') return false;
+    return operation === 'create' || this.options.key.length > 0;
+  }
+
+  batchSize(_operation: DeliveryOperation): number {
+    return this.engine.batchSize;
+  }
+
+  async write(items: DeliveryItem[], options: { signal?: AbortSignal } = {}): Promise<DeliveryResult[]> {
+    const { target, keyIsUnique } = await this.ready();
+    if (items.length === 0) {
+      if (this.loadMode === 'replace' && !this.truncated) {
+        await this.run(target, { kind: 'insert', merge: false, truncate: true, rows: [] });
+        this.truncated = true;
+      }
+      return [];
+    }
+    const results: DeliveryResult[] = new Array(items.length);
+    for (const [operation, group] of groupByOperation(items)) {
+      if (!this.supports(operation)) {
+        throw new FatalDeliveryError(`table ${formatTableName(this.options.table)}: ${operation} needs a key, and the sync has none`);
+      }
+      const kind = writeKind(operation, this.loadMode, target.key.length > 0);
+      const merge = this.useMerge(kind);
+      if (kind === 'upsert' && !merge && !keyIsUnique) {
+        throw new FatalDeliveryError(
+          `table ${formatTableName(this.options.table)} has no primary key or unique index on (${target.key.map((k) => k.target.name).join(', ')}); ` +
+            `${operation} needs one: add it, or use loadMode ${this.engine.supportsMerge ? 'merge or ' : ''}insert`,
+        );
+      }
+      const pending: Pending[] = [];
+      for (const p of group) {
+        const problem = this.rowProblem(target, p.item.row);
+        if (problem) results[p.index] = this.failed(p.item, problem, target, kind, merge);
+        else pending.push(p);
+      }
+      await this.deliver(target, kind, merge, pending, results, options.signal);
+    }
+    return results;
+  }
+
+  async preview(items: DeliveryItem[]): Promise<PreviewRequest[]> {
+    const plan = await this.plan();
+    const ddl = plan.statements.map((s) => `${s};`);
+    if (items.length === 0) return ddl.length ? [{ operation: 'create', keys: [], text: ddl.join('\n') }] : [];
+    const target = this.targetOf(plan.bindings);
+    const requests: PreviewRequest[] = [];
+    for (const [operation, group] of groupByOperation(items)) {
+      const kind = writeKind(operation, this.loadMode, target.key.length > 0);
+      const batch = { kind, merge: this.useMerge(kind), truncate: this.loadMode === 'replace' && !this.truncated };
+      const ok = group.filter((p) => this.rowProblem(target, p.item.row) === null);
+      const sql = `${this.engine.describeWrite(target, batch)}\n-- ${ok.length} row${ok.length === 1 ? '' : 's'}`;
+      requests.push({
+        operation,
+        keys: ok.map((p) => p.item.key),
+        text: this.mask([...ddl, sql].join('\n')),
+        ...(plan.conflicts.length > 0 ? { error: this.mask(plan.conflicts.join('\n')) } : {}),
+      });
+      for (const p of group) {
+        const problem = this.rowProblem(target, p.item.row);
+        if (problem) requests.push({ operation, keys: [p.item.key], text: '', error: this.mask(problem) });
+      }
+    }
+    return requests;
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+
+  private useMerge(kind: WriteKind): boolean {
+    return this.loadMode === 'merge' && this.engine.supportsMerge && (kind === 'upsert' || kind === 'update');
+  }
+
+  /** The schema is settled once: CREATE / ALTER run before the first batch; a type conflict stops everything. */
+  private ready(): Promise<{ target: TableTarget; keyIsUnique: boolean }> {
+    this.target ??= this.settle().catch((e: unknown) => {
+      this.target = null;
+      throw e;
+    });
+    return this.target;
+  }
+
+  private async settle(): Promise<{ target: TableTarget; keyIsUnique: boolean }> {
+    let plan = await this.plan();
+    if (plan.conflicts.length > 0) throw new FatalDeliveryError(this.mask(plan.conflicts.join('\n')));
+    if (plan.statements.length > 0) {
+      try {
+        await this.engine.execute(plan.statements);
+      } catch (e) {
+        throw new FatalDeliveryError(this.mask(`table ${formatTableName(this.options.table)}: ${this.engine.messageOf(e)}`));
+      }
+      // Read the table back so staging and checks use the types the engine actually gave the columns.
+      plan = await this.plan();
+      if (plan.conflicts.length > 0) throw new FatalDeliveryError(this.mask(plan.conflicts.join('\n')));
+    }
+    return { target: this.targetOf(plan.bindings), keyIsUnique: plan.keyIsUnique };
+  }
+
+  private async plan(): Promise<TableSchemaPlan> {
+    const { table, columns, key } = this.options;
+    let shape;
+    try {
+      shape = await this.engine.describe(table);
+    } catch (e) {
+      throw new FatalDeliveryError(this.mask(`table ${formatTableName(table)}: ${this.engine.messageOf(e)}`));
+    }
+    return planTableSchema({ dialect: this.engine, table, shape, columns, key });
+  }
+
+  private targetOf(bindings: ColumnBinding[]): TableTarget {
+    const key = this.options.key.map((k) => bindings.find((b) => b.source.name === k)!);
+    return { table: this.options.table, qualified: qualifiedName(this.engine, this.options.table), bindings, key };
+  }
+
+  /** Writes a group, halving it on a row error until each bad row stands alone: one bad row never fails its neighbours. */
+  private async deliver(
+    target: TableTarget,
+    kind: WriteKind,
+    merge: boolean,
+    part: Pending[],
+    results: DeliveryResult[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (part.length === 0) return;
+    signal?.throwIfAborted();
+    const truncate = this.loadMode === 'replace' && !this.truncated;
+    let missing: number[];
+    try {
+      missing = await this.run(target, { kind, merge, truncate, rows: part.map((p) => p.item.row) });
+    } catch (e) {
+      if (e instanceof FatalDeliveryError) throw e;
+      if (part.length === 1) {
+        results[part[0]!.index] = this.failed(part[0]!.item, this.engine.messageOf(e), target, kind, merge);
+        return;
+      }
+      const half = Math.ceil(part.length / 2);
+      await this.deliver(target, kind, merge, part.slice(0, half), results, signal);
+      await this.deliver(target, kind, merge, part.slice(half), results, signal);
+      return;
+    }
+    if (truncate) this.truncated = true;
+    const notFound = new Set(missing);
+    part.forEach((p, i) => {
+      results[p.index] = notFound.has(i)
+        ? this.failed(p.item, `no row in ${formatTableName(this.options.table)} has ${keyDescription(target, p.item.row)}`, target, kind, merge)
+        : { key: p.item.key, ok: true, remoteId: remoteIdOf(target, p.item.row) };
+    });
+  }
+
+  /** Runs one batch; an error that is not about the rows (connection lost, table dropped) stops the run. */
+  private async run(target: TableTarget, batch: BatchWrite): Promise<number[]> {
+    try {
+      return await this.engine.writeBatch(target, batch);
+    } catch (e) {
+      if (this.engine.isRowError(e)) throw e;
+      throw new FatalDeliveryError(this.mask(`table ${formatTableName(this.options.table)}: ${this.engine.messageOf(e)}`));
+    }
+  }
+
+  /** Why a row cannot be written exactly, before sending it: a null key, a decimal the column would round, a NaN the engine cannot store. */
+  private rowProblem(target: TableTarget, row: Row): string | null {
+    for (const b of target.key) {
+      const v = row[b.source.name];
+      if (v === null || v === undefined) return `key column ${b.source.name} is null`;
+    }
+    for (const b of target.bindings) {
+      const v = row[b.source.name];
+      if (v === null || v === undefined) continue;
+      const { target: col, source } = b;
+      if (typeof v === 'number' && !Number.isFinite(v) && !this.engine.storesNonFinite && col.family !== 'text') {
+        return `column ${source.name}: ${v} cannot be stored in a ${this.engine.label} ${col.nativeType} column`;
+      }
+      if (
+        col.family === 'decimal' &&
+        col.precision !== undefined &&
+        col.scale !== undefined &&
+        (source.type === 'decimal' || source.type === 'integer') &&
+        (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') &&
+        !decimalFits(String(v), col.precision, col.scale)
+      ) {
+        return `column ${source.name}: ${String(v)} does not fit ${col.nativeType} exactly (it would be rounded or overflow)`;
+      }
+    }
+    return null;
+  }
+
+  private failed(item: DeliveryItem, error: string, target: TableTarget, kind: WriteKind, merge: boolean): DeliveryResult {
+    const request = this.engine.describeWrite(target, { kind, merge, truncate: false });
+    return { key: item.key, ok: false, error: this.mask(error), request: this.mask(request) };
+  }
+
+  private mask(text: string): string {
+    return this.options.redactor ? this.options.redactor.mask(text) : text;
+  }
+}
+
+function groupByOperation(items: DeliveryItem[]): Map<DeliveryOperation, Pending[]> {
+  const groups = new Map<DeliveryOperation, Pending[]>();
+  items.forEach((item, index) => {
+    const g = groups.get(item.operation);
+    if (g) g.push({ index, item });
+    else groups.set(item.operation, [{ index, item }]);
+  });
+  return groups;
+}
+
+/** The key value as text, as the sync's record keys spell it: the value itself for one key column, a JSON array of texts for a composite key. */
+function remoteIdOf(target: TableTarget, row: Row): string | null {
+  if (target.key.length === 0) return null;
+  const values = target.key.map((b) => textOf(row[b.source.name]));
+  return values.length === 1 ? values[0]! : JSON.stringify(values);
+}
+
+function keyDescription(target: TableTarget, row: Row): string {
+  return target.key.map((b) => `${b.target.name} = ${textOf(row[b.source.name])}`).join(' and ');
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

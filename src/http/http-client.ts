@@ -1,0 +1,398 @@
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { RateLimit, ResponseAction, RetryPolicy } from '../config/connector-schema.js';
+import type { Auth, HttpRequest } from '../connectors/auth/auth.js';
+import { Redactor } from '../log/redactor.js';
+import { backoffDelay } from './backoff.js';
+import { apiMessage, statusLine } from './classify-response.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
+import { PauseGate } from './pause-gate.js';
+import { retryAfterMs } from './retry-after.js';
+import { sleep as defaultSleep } from './sleep.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** A response as the rest of the engine sees it: body read fully, headers flattened. */
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  text: string;
+  /** Parsed JSON when the content type says JSON and it parses, else the text. */
+  body: unknown;
+  durationMs: number;
+  /** The URL as requested, before auth was applied (so an api key in the query never shows here). */
+  url: string;
+}
+
+/** What a response means, and the API's message (without the status line; the client prefixes it). */
+export interface Classification {
+  action: ResponseAction;
+  message?: string;
+}
+
+/** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
+export type SendOutcome =
+  | { ok: true; response: HttpResponse; attempts: number }
+  | { ok: false; action: 'reject' | 'fail'; error: string; response?: HttpResponse; attempts: number };
+
+/** Per-request options of `send`. */
+export interface SendOptions {
+  /** Classifies each response (usually `classifyResponse` with the connector's rules). */
+  classify: (response: HttpResponse) => Classification | Promise<Classification>;
+  /** Applied on every attempt, so a retry after a refresh carries the new token. */
+  auth?: Auth;
+  signal?: AbortSignal;
+}
+
+/** Options of an HttpClient: the connector's limits plus injectable clock and sleep. */
+export interface HttpClientOptions {
+  rateLimit: RateLimit;
+  retry: RetryPolicy;
+  timeouts: { connect_ms: number; read_ms: number };
+  /** The connection's base-URL host: credentials only go there (and to the auth's own `baseUrl()` host). */
+  allowedHost?: string;
+  /** Masks secrets in every error; the auth's secrets are added to it as they are seen. */
+  redactor?: Redactor;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source for backoff (default Math.random). */
+  random?: () => number;
+  /** The longest wait a rate-limit header is obeyed for; past it the run fails (default 15 minutes). */
+  maxRateLimitWaitMs?: number;
+  /** Largest response body read (default 50 MB). */
+  maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+const MAX_CACHED_ORIGINS = 256;
+
+type AttemptResult = { response: HttpResponse } | { failure: NetworkFailure };
+
+/** Where a request goes, as undici takes it, plus the host names the credential check compares. */
+interface Target {
+  origin: string;
+  path: string;
+  host: string;
+  hostname: string;
+}
+
+/** An origin as the URL parser normalises it (lower-case host, default port dropped). */
+type OriginParts = Omit<Target, 'path'>;
+
+// Paths made only of characters the URL parser keeps as they are, with no dot segment it would resolve: such a
+// path goes to undici as written, so the common request skips a full URL parse.
+const plainPath = /^[/?][\w\-~!$&()*+,;=:@/?%.]*$/;
+const dotSegment = /\/\.|%2e/i;
+
+/**
+ * Sends requests over keep-alive connection pools (one per origin, as many connections as the concurrency),
+ * within the connector's concurrency and requests-per-second limits, retrying with backoff and obeying the
+ * API's rate-limit headers for every request of this client at once.
+ */
+export class HttpClient {
+  private readonly agent: Agent;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly gate: PauseGate;
+  private readonly redactor: Redactor;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly maxBodyBytes: number;
+  private readonly origins = new Map<string, OriginParts>();
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.redactor = options.redactor ?? new Redactor();
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.limiter = new ConcurrencyLimiter(options.rateLimit.concurrency);
+    this.gate = new PauseGate(this.now, this.sleep);
+    const rps = options.rateLimit.requests_per_second;
+    this.bucket = rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined;
+    this.agent = new Agent({
+      connections: options.rateLimit.concurrency,
+      connect: { timeout: options.timeouts.connect_ms },
+      headersTimeout: options.timeouts.read_ms,
+      bodyTimeout: options.timeouts.read_ms,
+    });
+  }
+
+  /** Sends one request until it succeeds, is rejected, or must fail the run; never throws. */
+  async send(request: HttpRequest, options: SendOptions): Promise<SendOutcome> {
+    const { auth, signal } = options;
+    let attempts = 0;
+    try {
+      const refusal = this.refuseForeignHost(request, auth);
+      if (refusal) return this.failed('reject', refusal, attempts, auth);
+      const { max_attempts } = this.options.retry;
+      let refreshed = false;
+      for (;;) {
+        const result = await this.attempt(request, auth, signal);
+        attempts++;
+        if ('failure' in result) {
+          const { failure } = result;
+          if (!failure.retryable) return this.failed(failure.action, failure.message, attempts, auth);
+          if (attempts >= max_attempts) return this.failed('reject', `${failure.message} after ${plural(attempts)}`, attempts, auth);
+          await this.sleep(this.backoff(attempts), signal);
+          continue;
+        }
+        const { response } = result;
+        let classification: Classification;
+        try {
+          const classified = options.classify(response);
+          // Classifiers are synchronous in practice: awaiting a plain value would still cost a turn per request.
+          classification = classified instanceof Promise ? await classified : classified;
+        } catch (error) {
+          return this.failed('fail', `could not classify the ${statusLine(response.status)} response: ${messageOf(error)}`, attempts, auth, response);
+        }
+        if (classification.action === 'success') return { ok: true, response, attempts };
+        const message = classification.message?.trim() || apiMessage(response);
+        const status = statusLine(response.status);
+        switch (classification.action) {
+          case 'reject':
+          case 'fail':
+            return this.failed(classification.action, withMessage(status, message), attempts, auth, response);
+          case 'refresh_auth': {
+            if (refreshed) {
+              return this.failed('fail', withMessage(`${status}: the API refused the credential even after renewing it`, message), attempts, auth, response);
+            }
+            const renewed = auth ? await auth.refresh() : false;
+            if (!renewed) {
+              const why = auth ? 'and it cannot be renewed: check it' : 'and none is configured';
+              return this.failed('fail', withMessage(`${status}: the API refused the credential ${why}`, message), attempts, auth, response);
+            }
+            refreshed = true;
+            continue;
+          }
+          case 'retry':
+          case 'rate_limited': {
+            if (attempts >= max_attempts) return this.failed('reject', withMessage(`${status} after ${plural(attempts)}`, message), attempts, auth, response);
+            // A Retry-After on a 503 is honoured too, but only a rate limit pauses the other requests.
+            const hinted = retryAfterMs(response.headers, this.now());
+            const maxWait = this.options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+            if (hinted !== undefined && hinted > maxWait) {
+              const asked = `${status}: the API asks to wait ${seconds(hinted)} before the next request, longer than the ${seconds(maxWait)} Sluice waits`;
+              return this.failed('fail', withMessage(asked, message), attempts, auth, response);
+            }
+            const wait = hinted ?? this.backoff(attempts);
+            // A rate limit is the API's, not this row's: everyone waits, or the others would only burn their attempts.
+            if (classification.action === 'rate_limited') this.gate.pause(wait);
+            await this.sleep(wait, signal);
+            continue;
+          }
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted) return this.failed('fail', 'the request was cancelled', attempts, auth);
+      return this.failed('fail', messageOf(error), attempts, auth);
+    }
+  }
+
+  /** Closes the connection pools once in-flight requests finish. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private failed(action: 'reject' | 'fail', error: string, attempts: number, auth: Auth | undefined, response?: HttpResponse): SendOutcome {
+    const masked = this.mask(error, auth);
+    return response ? { ok: false, action, error: masked, response, attempts } : { ok: false, action, error: masked, attempts };
+  }
+
+  /**
+   * One attempt within the limits. The common case — no pause announced, a free slot, no requests-per-second
+   * limit, no credential — passes every check without waiting on a promise.
+   */
+  private async attempt(request: HttpRequest, auth: Auth | undefined, signal: AbortSignal | undefined): Promise<AttemptResult> {
+    signal?.throwIfAborted();
+    if (this.gate.remaining() > 0) await this.gate.wait(signal);
+    if (!this.limiter.tryTake()) {
+      await this.limiter.take(signal);
+      // A rate limit may have been announced while this request queued for a slot.
+      if (this.gate.remaining() > 0) await this.gate.wait(signal);
+    }
+    try {
+      if (this.bucket) await this.bucket.take(signal);
+      let prepared = request;
+      if (auth && auth.kind !== 'none') {
+        prepared = await auth.apply(request);
+        this.redactor.add(...auth.secrets());
+      }
+      const target = this.target(prepared.url);
+      const started = this.now();
+      let res: Dispatcher.ResponseData;
+      let text: string;
+      try {
+        res = await this.agent.request({
+          origin: target.origin,
+          path: target.path,
+          method: prepared.method.toUpperCase() as Dispatcher.HttpMethod,
+          headers: prepared.headers,
+          body: prepared.body ?? undefined,
+          signal,
+        });
+        text = await readText(res, this.maxBodyBytes);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return { failure: describeNetworkError(error, target, this.options.timeouts) };
+      }
+      const headers = flattenHeaders(res.headers);
+      return {
+        response: {
+          status: res.statusCode,
+          headers,
+          text,
+          body: parseBody(text, headers['content-type']),
+          durationMs: this.now() - started,
+          url: request.url,
+        },
+      };
+    } finally {
+      this.limiter.release();
+    }
+  }
+
+  /** The origin and path of a URL; the origin's parts are parsed once and kept. Throws on an invalid URL. */
+  private target(url: string): Target {
+    const scheme = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : 0;
+    if (scheme > 0) {
+      let end = scheme;
+      while (end < url.length) {
+        const c = url.charCodeAt(end);
+        if (c === 0x2f /* / */ || c === 0x3f /* ? */ || c === 0x23 /* # */ || c === 0x5c /* \ */) break;
+        end++;
+      }
+      const rawOrigin = url.slice(0, end);
+      // `http://host?q` means the path `/?q`, as the URL parser reads it.
+      const path = end === url.length ? '/' : url.charCodeAt(end) === 0x3f ? `/${url.slice(end)}` : url.slice(end);
+      if (plainPath.test(path) && !dotSegment.test(path)) {
+        let parts = this.origins.get(rawOrigin);
+        if (!parts) {
+          const parsed = new URL(rawOrigin);
+          parts = { origin: parsed.origin, host: parsed.host, hostname: parsed.hostname };
+          // Only plain origins are kept: user info or a path-like authority takes the full parse every time.
+          if (parsed.username === '' && parsed.password === '' && parsed.pathname === '/' && !parsed.search) {
+            if (this.origins.size >= MAX_CACHED_ORIGINS) this.origins.clear();
+            this.origins.set(rawOrigin, parts);
+          } else {
+            return fullTarget(url);
+          }
+        }
+        return { origin: parts.origin, path, host: parts.host, hostname: parts.hostname };
+      }
+    }
+    return fullTarget(url);
+  }
+
+  private refuseForeignHost(request: HttpRequest, auth: Auth | undefined): string | undefined {
+    const allowed = this.options.allowedHost?.toLowerCase();
+    if (!auth || auth.kind === 'none' || !allowed) return undefined;
+    let url: Target;
+    try {
+      url = this.target(request.url);
+    } catch {
+      return `invalid URL: ${request.url}`;
+    }
+    const host = url.host.toLowerCase();
+    const hostname = url.hostname.toLowerCase();
+    if (host === allowed || hostname === allowed) return undefined;
+    const authBase = auth.baseUrl();
+    if (authBase) {
+      const base = new URL(authBase);
+      const hosts = [base.host.toLowerCase(), base.hostname.toLowerCase()];
+      if (hosts.includes(host) || hosts.includes(hostname)) return undefined;
+    }
+    return `refused to send credentials to ${url.host} (the connection's host is ${this.options.allowedHost})`;
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, this.options.retry, this.options.random);
+  }
+
+  private mask(text: string, auth: Auth | undefined): string {
+    if (auth) this.redactor.add(...auth.secrets());
+    return this.redactor.mask(text);
+  }
+}
+
+/** A URL taken apart by the full URL parser. */
+function fullTarget(url: string): Target {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, host: parsed.host, hostname: parsed.hostname };
+}
+
+/**
+ * Reads a body fully, refusing more than `limit` bytes. A declared length is checked before reading and the body
+ * taken at once; only a body of unknown length (chunked) is read chunk by chunk, counting.
+ */
+async function readText(res: Dispatcher.ResponseData, limit: number): Promise<string> {
+  const { body } = res;
+  const declared = res.headers['content-length'];
+  if (typeof declared === 'string' && declared !== '') {
+    if (Number(declared) > limit) {
+      // Unread, the body is dropped with its connection; the abort it reports is expected, not an error to raise.
+      body.on('error', () => {});
+      body.destroy();
+      throw bodyTooLarge(limit);
+    }
+    // The HTTP parser never delivers more than the declared length.
+    return body.text();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      body.destroy();
+      throw bodyTooLarge(limit);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function bodyTooLarge(limit: number): Error {
+  return Object.assign(new Error(`the response body is larger than ${formatBytes(limit)}`), { code: 'SLUICE_BODY_TOO_LARGE' });
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (!contentType || !/[/+]json\b/i.test(contentType) || !text.trim()) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round(bytes / 1024 / 1024)} MB`;
+  return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
+}
+
+function withMessage(prefix: string, message: string): string {
+  return message ? `${prefix}: ${message}` : prefix;
+}
+
+function plural(attempts: number): string {
+  return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { LoadedProject } from '../config/load-project.js';
+import type { Connection } from '../config/project-schema.js';
+import { oauth2TokenKey } from '../connectors/auth/oauth2-token-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { findEntry } from './find-entry.js';
+import { isMaskedForm, maskRawConnection } from './mask-raw-connection.js';
+import { parseInput } from './parse-input.js';
+import { rawEntry, readRawProject } from './read-raw-project.js';
+import { saveProjectText } from './save-project-text.js';
+import type { ServerContext } from './server-context.js';
+import { testConnection } from '../connectors/test-connection.js';
+import { updateYamlEntry } from './update-yaml-entry.js';
+
+/** A connection as `GET /api/connections` lists it (no credential ever). */
+export interface ConnectionSummary {
+  name: string;
+  type: Connection['type'];
+  connector?: string;
+  authType?: string;
+  /** OAuth connections: whether tokens are stored (`sluice connect` or the UI's Connect button ran). */
+  authorized?: boolean;
+}
+
+const nameParams = z.object({ name: z.string() });
+const entryBody = z.record(z.string(), z.unknown());
+
+async function summarize(name: string, connection: Connection, store: StateStore): Promise<ConnectionSummary> {
+  if (connection.type !== 'http') return { name, type: connection.type };
+  const summary: ConnectionSummary = { name, type: 'http', connector: connection.connector, authType: connection.auth.type };
+  if (connection.auth.type === 'oauth2') {
+    summary.authorized = (await store.getSecret(oauth2TokenKey(name)).catch(() => null)) !== null;
+  }
+  return summary;
+}
+
+async function detail(ctx: ServerContext, loaded: LoadedProject, name: string) {
+  const connection = findEntry(loaded.project.connections, name, 'connection');
+  const { data } = await readRawProject(ctx.projectFile);
+  return {
+    ...(await summarize(name, connection, ctx.store)),
+    config: maskRawConnection(rawEntry(data, 'connections', name), loaded.connectors[name]?.spec),
+  };
+}
+
+/** Connections: list, read (credentials masked), write back to sluice.yaml, test. */
+export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  app.get('/api/connections', async () => {
+    const loaded = await ctx.load();
+    return Promise.all(Object.entries(loaded.project.connections).map(([name, c]) => summarize(name, c, ctx.store)));
+  });
+
+  app.get('/api/connections/:name', async (request) => {
+    const { name } = parseInput(nameParams, request.params, 'params');
+    return detail(ctx, await ctx.load(), name);
+  });
+
+  app.put('/api/connections/:name', async (request) => {
+    const { name } = parseInput(nameParams, request.params, 'params');
+    const value = parseInput(entryBody, request.body);
+    await ctx.edit(async () => {
+      const { text } = await readRawProject(ctx.projectFile);
+      // A credential sent back as "****" keeps the value the file holds: secrets are write-only.
+      const updated = updateYamlEntry(text, ['connections', name], value, isMaskedForm);
+      await saveProjectText({ file: ctx.projectFile, text: updated, write: true, env: ctx.env });
+    });
+    ctx.projectChanged();
+    return detail(ctx, await ctx.load(), name);
+  });
+
+  app.post('/api/connections/:name/test', async (request) => {
+    const { name } = parseInput(nameParams, request.params, 'params');
+    const loaded = await ctx.load();
+    findEntry(loaded.project.connections, name, 'connection');
+    return testConnection(loaded, ctx.store, name);
+  });
+};

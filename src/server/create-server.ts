@@ -1,0 +1,249 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { ConfigError, formatConfigIssue } from '../config/config-error.js';
+import { findProjectFile, loadProject, type LoadedProject } from '../config/load-project.js';
+import { packageRoot } from '../config/package-root.js';
+import { Redactor } from '../log/redactor.js';
+import { newRunId } from '../state/new-run-id.js';
+import type { StateStore } from '../state/state-store.js';
+import { resolveApiToken, type ApiTokenSource } from './api-token.js';
+import { connectionsRoutes } from './connections-routes.js';
+import { connectorsRoutes } from './connectors-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { HttpError } from './http-error.js';
+import { jobLocks } from './job-locks.js';
+import { localRunExecutor } from './local-run-executor.js';
+import { oauthRoutes } from './oauth-routes.js';
+import { openProjectStore } from './open-project-store.js';
+import { pipelinesRoutes } from './pipelines-routes.js';
+import { redisRunExecutor } from './redis-run-executor.js';
+import { redisUrl } from './redis-connection.js';
+import { RunManager, type RunExecutor } from './run-manager.js';
+import { runsRoutes } from './runs-routes.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import type { PendingOAuth, ServerContext } from './server-context.js';
+import { syncsRoutes } from './syncs-routes.js';
+import { presentedTokenMatches, tokenMatches } from './token-matches.js';
+import { validateRoutes } from './validate-routes.js';
+import { webRoutes } from './web-routes.js';
+
+/** Options of createServer; every one has a default. */
+export interface CreateServerOptions {
+  /** The project directory (or sluice.yaml); `project` is the same, as `--project` names it. Default: the nearest sluice.yaml. */
+  projectDir?: string;
+  project?: string;
+  /** The API token; default SLUICE_API_TOKEN, else the one stored in the state (generated on first start). */
+  token?: string;
+  /** The state store (default: the project's `state:`); a given store is not closed by close(). */
+  store?: StateStore;
+  /** Run scheduled syncs and pipelines (default false; `sluice serve` turns it on). */
+  scheduler?: boolean;
+  /** Log requests and runs with pino on stderr, secrets masked (default false). */
+  logger?: boolean;
+  /** Where the built web UI is (default: web/dist of the package). */
+  webDir?: string;
+  /** Run in this process (default), or put runs on the Redis queue for `sluice worker` (default from SLUICE_QUEUE). */
+  queue?: 'local' | 'redis';
+  /** Redis URL for the queue (default SLUICE_REDIS_URL, else redis://127.0.0.1:6379) and a BullMQ key prefix. */
+  redisUrl?: string;
+  redisPrefix?: string;
+  /** Zone of cron schedules (default SLUICE_TIMEZONE, else UTC). */
+  timezone?: string;
+  /** Watch sluice.yaml and re-read schedules when it changes (default: when the scheduler runs). */
+  watch?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Built-in connector specs (default: connectors/ of the package). */
+  connectorsDir?: string;
+}
+
+/** A server ready to listen (or to answer `app.inject`). */
+export interface SluiceServer {
+  app: FastifyInstance;
+  /** The API token and where it came from (`sluice serve` prints a generated one). */
+  apiToken: { token: string; source: ApiTokenSource };
+  /** Every route registered (method and URL), for the OpenAPI check. */
+  routes: { method: string; url: string }[];
+  scheduler: Scheduler | null;
+  /** Stops the scheduler, cancels running runs and waits for them, closes the server and the store it opened. */
+  close(): Promise<void>;
+}
+
+/** Paths that need no API token: health, the OAuth callback (the provider's redirect) and the web UI. */
+function needsToken(path: string): boolean {
+  return path.startsWith('/api/') && path !== '/api/health';
+}
+
+/** Builds the Sluice server: REST API under /api/, SSE run progress, OAuth callback, scheduler, web UI at /. */
+export async function createServer(options: CreateServerOptions = {}): Promise<SluiceServer> {
+  const env = options.env ?? process.env;
+  const projectFile = await findProjectFile(options.project ?? options.projectDir, process.cwd());
+  const projectDir = dirname(projectFile);
+  const store = options.store ?? (await openProjectStore(projectFile, env));
+  const ownsStore = !options.store;
+  const apiToken = await resolveApiToken({ store, token: options.token, env });
+
+  let lastRedactor = new Redactor().add(apiToken.token);
+  const load = async (): Promise<LoadedProject> => {
+    try {
+      const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir });
+      loaded.redactor.add(apiToken.token);
+      lastRedactor = loaded.redactor;
+      return loaded;
+    } catch (e) {
+      if (e instanceof ConfigError) e.issues.forEach((i) => (i.message = lastRedactor.mask(i.message)));
+      throw e;
+    }
+  };
+
+  const logger: Logger | undefined = options.logger
+    ? pino(
+        { level: env.SLUICE_LOG_LEVEL || 'info', serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) } },
+        { write: (line: string) => void process.stderr.write(lastRedactor.mask(line)) },
+      )
+    : undefined;
+  const log = (level: 'info' | 'warn' | 'error', message: string) => logger?.[level](lastRedactor.mask(message));
+
+  const queue = options.queue ?? (env.SLUICE_QUEUE === 'redis' ? 'redis' : 'local');
+  const executor: RunExecutor =
+    queue === 'redis'
+      ? await redisRunExecutor({ url: options.redisUrl ?? redisUrl(env), prefix: options.redisPrefix })
+      : localRunExecutor({ store, load });
+  const runs = new RunManager({
+    executor,
+    onError: (job, e) => log('error', `run ${job.runId} (${job.kind} ${job.name}): ${e instanceof Error ? e.message : String(e)}`),
+  });
+
+  let editing: Promise<unknown> = Promise.resolve();
+  const pendingOAuth = new Map<string, PendingOAuth>();
+  const ctx: ServerContext = {
+    projectFile,
+    projectDir,
+    store,
+    env,
+    runs,
+    scheduler: null,
+    connectorsDir: options.connectorsDir,
+    load,
+    redactor: () => lastRedactor,
+    edit<T>(fn: () => Promise<T>): Promise<T> {
+      const next = editing.then(fn, fn);
+      editing = next.catch(() => undefined);
+      return next;
+    },
+    projectChanged: () => scheduleReload(),
+    startRun(loaded, request) {
+      const job = { runId: newRunId(), kind: request.kind, name: request.name, vars: request.vars ?? {}, full: request.full ?? false, trigger: request.trigger };
+      const run = runs.start(job, jobLocks(loaded.project, request.kind, request.name));
+      log('info', `run ${job.runId} started: ${job.kind} ${job.name} (${job.trigger})`);
+      void run.done.then((o) => log('info', `run ${job.runId} ${o.run?.status ?? 'failed'}: ${job.kind} ${job.name}${'error' in o && o.error ? ` (${o.error})` : ''}`));
+      return run;
+    },
+    pendingOAuth,
+  };
+
+  // The scheduler: a tick starts a run and waits for it, so croner's `protect` skips ticks while it runs.
+  let scheduler: Scheduler | null = null;
+  if (options.scheduler) {
+    scheduler = createScheduler({
+      timezone: options.timezone ?? (env.SLUICE_TIMEZONE || 'UTC'),
+      log,
+      onTick: async (item) => {
+        const loaded = await load();
+        const lock = jobLocks(loaded.project, item.kind, item.name).map((l) => runs.holder(l)).find((h) => h);
+        if (lock) return log('info', `schedule: ${item.kind} ${item.name} is still running (run ${lock}); this tick is skipped`);
+        await ctx.startRun(loaded, { kind: item.kind, name: item.name, trigger: 'schedule' }).done;
+      },
+    });
+    ctx.scheduler = scheduler;
+    await load().then(
+      (loaded) => scheduler!.update(loaded.project),
+      (e: unknown) => log('warn', `schedules not started: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  let reloadTimer: NodeJS.Timeout | undefined;
+  function scheduleReload(): void {
+    if (!scheduler) return;
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => {
+      load().then(
+        (loaded) => scheduler?.update(loaded.project),
+        (e: unknown) => log('warn', `sluice.yaml changed but has errors; schedules unchanged: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }, 250);
+  }
+  let watcher: FSWatcher | undefined;
+  if (options.watch ?? Boolean(scheduler)) {
+    // The directory, not the file: editors (and the API) replace the file, which ends a watch on it.
+    watcher = watch(projectDir, (_event, name) => {
+      if (name === basename(projectFile)) scheduleReload();
+    });
+    watcher.on('error', () => undefined);
+  }
+
+  const bodyLimit = 10 * 1024 * 1024;
+  const app: FastifyInstance = logger
+    ? (Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit }) as unknown as FastifyInstance)
+    : Fastify({ logger: false, bodyLimit });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (!needsToken(path)) return;
+    if (tokenMatches(request.headers.authorization, apiToken.token)) return;
+    // EventSource cannot send headers: the SSE route also takes ?access_token= (RFC 6750 §2.3).
+    const query = request.query as { access_token?: string } | undefined;
+    if (/^\/api\/runs\/[^/]+\/events$/.test(path) && presentedTokenMatches(query?.access_token, apiToken.token)) return;
+    return reply.code(401).header('WWW-Authenticate', 'Bearer realm="sluice"').send({ error: 'missing or invalid API token' });
+  });
+
+  // A safety net under the routes' own masking: no string the project knows as a secret leaves in a JSON answer.
+  app.addHook('preSerialization', async (_request, _reply, payload) => lastRedactor.maskValue(payload));
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof ConfigError) {
+      const issues = error.issues;
+      const first = issues.length === 1 ? formatConfigIssue(issues[0]!) : `${issues.length} configuration issues`;
+      return reply.code(422).send({ error: first, issues });
+    }
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.message });
+    const status = (error as FastifyError).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: lastRedactor.mask(error.message) });
+  });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(validateRoutes, { ctx });
+  await app.register(connectionsRoutes, { ctx });
+  await app.register(connectorsRoutes, { ctx });
+  await app.register(syncsRoutes, { ctx });
+  await app.register(pipelinesRoutes, { ctx });
+  await app.register(runsRoutes, { ctx });
+  await app.register(oauthRoutes, { ctx });
+  await app.register(webRoutes, { webDir: options.webDir ?? join(packageRoot(), 'web', 'dist') });
+  await app.ready();
+
+  let closed = false;
+  return {
+    app,
+    apiToken,
+    routes,
+    scheduler,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(reloadTimer);
+      watcher?.close();
+      scheduler?.stop();
+      await runs.close();
+      await app.close();
+      if (ownsStore) await store.close();
+    },
+  };
+}

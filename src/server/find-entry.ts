@@ -1,0 +1,10 @@
+import { didYouMean } from '../config/closest-match.js';
+import { HttpError } from './http-error.js';
+
+/** The named entry of a project section, or a 404 naming the known ones. */
+export function findEntry<T>(entries: Record<string, T>, name: string, what: string): T {
+  const entry = entries[name];
+  if (entry !== undefined) return entry;
+  const names = Object.keys(entries);
+  throw new HttpError(404, `no ${what} named "${name}"${didYouMean(name, names)}${names.length ? ` (${what}s: ${names.join(', ')})` : ''}`);
+}

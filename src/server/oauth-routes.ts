@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { OAuth2Kind } from '../connectors/auth/oauth2-auth.js';
+import { completeAuthorization, startAuthorization, type AuthorizationOptions } from '../connectors/auth/oauth2-authorization.js';
+import { createTemplateEngine } from '../connectors/template-engine.js';
+import { findEntry } from './find-entry.js';
+import { HttpError } from './http-error.js';
+import { parseInput } from './parse-input.js';
+import type { ServerContext } from './server-context.js';
+
+/** How long a started authorization waits for its callback. */
+const pendingMs = 15 * 60_000;
+
+const nameParams = z.object({ name: z.string() });
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The small page the browser lands on after the provider's redirect. */
+function resultPage(title: string, message: string, connection?: string): string {
+  const back = connection ? `/connections/${encodeURIComponent(connection)}` : '/';
+  return [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sluice</title>',
+    '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head><body>',
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`,
+    `<p><a href="${escapeHtml(back)}">Back to Sluice</a></p></body></html>`,
+  ].join('');
+}
+
+/** The OAuth authorization-code flow from the browser: start it (`POST .../authorize`) and catch the callback. */
+export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  app.post('/api/connections/:name/authorize', async (request, reply) => {
+    const { name } = parseInput(nameParams, request.params, 'params');
+    const loaded = await ctx.load();
+    const connection = findEntry(loaded.project.connections, name, 'connection');
+    if (connection.type !== 'http') throw new HttpError(400, `connection "${name}" is a ${connection.type} connection: only HTTP connections use OAuth`);
+    const spec = loaded.connectors[name]!.spec;
+    const kind = spec.auth.find((a): a is OAuth2Kind => a.type === 'oauth2');
+    if (!kind) throw new HttpError(400, `connection "${name}": its connector ${spec.name} has no oauth2 auth, there is nothing to authorize`);
+    if (connection.auth.type !== 'oauth2') {
+      throw new HttpError(400, `connection "${name}" needs auth: { type: oauth2, client_id, client_secret } to authorize (it has type ${connection.auth.type})`);
+    }
+    const engine = createTemplateEngine();
+    const config = connection.config;
+    const flow: AuthorizationOptions = {
+      kind,
+      credentials: connection.auth,
+      connectionName: name,
+      render: (template) => engine.render(template, { config }, 'text', { role: 'auth' }),
+    };
+    // The redirect URI registered at the provider: the connection's, else this server's own callback.
+    const redirectUri = connection.auth.redirect_uri ?? `${request.protocol}://${request.host}/oauth/callback`;
+    const pending = await startAuthorization({ ...flow, redirectUri });
+    const now = Date.now();
+    for (const [state, p] of ctx.pendingOAuth) if (p.expiresAt < now) ctx.pendingOAuth.delete(state);
+    ctx.pendingOAuth.set(pending.state, { connection: name, flow, pending, expiresAt: now + pendingMs });
+    // Sent as text, past the secret-masking net: the engine counts client_id among a connection's secrets, but the
+    // authorization URL must carry it (it is public by RFC 6749; the client secret is never in this URL).
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ url: pending.url, redirectUri }));
+  });
+
+  app.get('/oauth/callback', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const waiting = query.state ? ctx.pendingOAuth.get(query.state) : undefined;
+    reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
+    if (!waiting || waiting.expiresAt < Date.now()) {
+      const message = 'This authorization is unknown or has expired (or was already completed). Start it again from the connection page.';
+      return reply.code(400).send(resultPage('Authorization not completed', message));
+    }
+    ctx.pendingOAuth.delete(query.state!);
+    try {
+      await completeAuthorization({ ...waiting.flow, callbackUrl: request.url, pending: waiting.pending, store: ctx.store, redactor: ctx.redactor() });
+      return reply.send(resultPage(`Connected ${waiting.connection}`, 'The tokens are stored (encrypted). You can close this tab.', waiting.connection));
+    } catch (e) {
+      const message = ctx.redactor().mask(e instanceof Error ? e.message : String(e));
+      return reply.code(400).send(resultPage(`Could not connect ${waiting.connection}`, message, waiting.connection));
+    }
+  });
+};

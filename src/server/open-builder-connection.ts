@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { ConnectorSpec } from '../config/connector-schema.js';
+import { connectionSchema } from '../config/project-schema.js';
+import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../connectors/open-http-connection.js';
+import { Redactor } from '../log/redactor.js';
+import { HttpError } from './http-error.js';
+import type { ServerContext } from './server-context.js';
+
+/** What the connector builder sends to render or send: the spec text, an endpoint, sample rows, and whose config to use. */
+export const builderInputSchema = z.strictObject({
+  yaml: z.string(),
+  endpoint: z.string(),
+  /** Sample rows; a row may be wrapped as `{ row, record: { id }, key }` to test endpoints that address a kept remote id. */
+  rows: z.array(z.record(z.string(), z.unknown())).min(1),
+  /** Config values when no connection is named (the spec's defaults fill the rest). */
+  config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** A connection of the project whose config and credentials to use. */
+  connection: z.string().optional(),
+});
+
+export type BuilderInput = z.infer<typeof builderInputSchema>;
+
+/** One sample as the destination sees it. */
+export interface BuilderSample {
+  key: string;
+  row: Record<string, unknown>;
+  remoteId: string | null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The samples of the input: rows, or `{ row, record: { id }, key }` wrappers (as `sluice connector test --sample` reads them). */
+export function builderSamples(rows: BuilderInput['rows']): BuilderSample[] {
+  return rows.map((entry, i) => {
+    const wrapped = isObject(entry.row) && Object.keys(entry).every((k) => k === 'row' || k === 'record' || k === 'key');
+    if (!wrapped) return { key: String(i + 1), row: entry, remoteId: null };
+    const record = isObject(entry.record) ? entry.record : {};
+    const id = record.id === undefined || record.id === null ? null : String(record.id);
+    return { key: entry.key === undefined ? String(i + 1) : String(entry.key), row: entry.row as Record<string, unknown>, remoteId: id };
+  });
+}
+
+/**
+ * Binds the edited spec to a connection: the named project connection (its config and credentials), or the given
+ * config without credentials (requests then show none and cannot be sent to an API that needs them).
+ */
+export async function openBuilderConnection(
+  ctx: ServerContext,
+  input: BuilderInput,
+  spec: ConnectorSpec,
+): Promise<{ http: HttpConnection; credentials: boolean }> {
+  if (input.connection !== undefined) {
+    const loaded = await ctx.load();
+    const connection = loaded.project.connections[input.connection];
+    if (!connection || connection.type !== 'http') {
+      throw new HttpError(400, connection ? `connection "${input.connection}" is a ${connection.type} connection, not http` : `no connection named "${input.connection}"`);
+    }
+    const http = await openHttpConnection({ name: input.connection, connection, spec, store: ctx.store, redactor: loaded.redactor });
+    return { http, credentials: connection.auth.type !== 'none' };
+  }
+  const connection = connectionSchema.parse({ type: 'http', connector: spec.name, config: input.config ?? {} }) as HttpConnectionConfig;
+  const needsAuth = !spec.auth.some((a) => a.type === 'none');
+  const usable = needsAuth ? { ...spec, auth: [{ type: 'none' as const }] } : spec;
+  const http = await openHttpConnection({ name: spec.name, connection, spec: usable, redactor: new Redactor() });
+  return { http, credentials: false };
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** One run to execute: what the API, the scheduler and the Redis queue hand to the engine. */
+export const runJobSchema = z.strictObject({
+  runId: z.string(),
+  /** sync: a sync run; retry: re-send a sync's rejected rows; pipeline: a pipeline run. */
+  kind: z.enum(['sync', 'retry', 'pipeline']),
+  name: z.string(),
+  vars: z.record(z.string(), z.string()).default({}),
+  /** Forget what was delivered and send every row again (sync runs). */
+  full: z.boolean().default(false),
+  /** Who started it: `api`, `schedule`... */
+  trigger: z.string(),
+});
+
+export type RunJob = z.infer<typeof runJobSchema>;
+
+/** The BullMQ queue `sluice serve` (with SLUICE_QUEUE=redis) puts runs on and `sluice worker` takes them from. */
+export const RUN_QUEUE = 'sluice-runs';

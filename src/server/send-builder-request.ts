@@ -1,0 +1,63 @@
+import type { Endpoint } from '../config/connector-schema.js';
+import type { HttpConnection } from '../connectors/open-http-connection.js';
+import type { DeliveryItem, DeliveryResult } from '../destinations/destination.js';
+import { createHttpDestination } from '../destinations/http-destination.js';
+import type { BuilderSample } from './open-builder-connection.js';
+import { renderBuilderRequests } from './render-builder-requests.js';
+
+/** What sending the first request gave back (secrets masked). */
+export interface BuilderResponse {
+  curl: string;
+  /** Null when nothing was sent (the request did not render, or the connection failed first). */
+  status: number | null;
+  headers: Record<string, string>;
+  body: unknown;
+  ms: number | null;
+  /** Per-row outcome as a run would record it (remote id kept, or the error). */
+  results: { key: string; ok: boolean; remote_id?: string | null; error?: string }[];
+  error?: string;
+}
+
+/** Sends the endpoint's first request (one row, or the first batch) through the delivery code a run uses. */
+export async function sendBuilderRequest(http: HttpConnection, endpointName: string, endpoint: Endpoint, samples: BuilderSample[]): Promise<BuilderResponse> {
+  const first = endpoint.request === 'batch' && endpoint.operation !== 'lookup' ? samples.slice(0, endpoint.batch?.size ?? 100) : samples.slice(0, 1);
+  const [preview] = await renderBuilderRequests(http, endpoint, first);
+  const responses: { status: number; headers: Record<string, string>; body: unknown; ms: number }[] = [];
+  const destination = createHttpDestination({
+    connection: http,
+    endpoints: { [endpoint.operation]: endpointName },
+    onResponse: (r) => responses.push({ status: r.status, headers: r.headers, body: r.body, ms: Math.round(r.durationMs) }),
+  });
+  const items: DeliveryItem[] = first.map((s) => ({ key: s.key, operation: endpoint.operation === 'lookup' ? 'upsert' : endpoint.operation, row: s.row, remoteId: s.remoteId }));
+  let results: DeliveryResult[];
+  try {
+    if (endpoint.operation === 'lookup') {
+      const found = await destination.lookup!(items);
+      results = items.map((i) => ({ key: i.key, ok: true, remoteId: found.get(i.key) ?? null }));
+    } else {
+      results = await destination.write(items);
+    }
+  } catch (e) {
+    results = items.map((i) => ({ key: i.key, ok: false, error: e instanceof Error ? e.message : String(e) }));
+  } finally {
+    await destination.close();
+  }
+  const response = responses[0];
+  const mask = http.redactor;
+  const report: BuilderResponse = {
+    curl: preview?.curl ?? '',
+    status: response?.status ?? null,
+    headers: mask.maskValue(response?.headers ?? {}),
+    body: mask.maskValue(response?.body ?? null),
+    ms: response?.ms ?? null,
+    results: results.map((r) => ({
+      key: r.key,
+      ok: r.ok,
+      ...(r.remoteId !== undefined ? { remote_id: r.remoteId } : {}),
+      ...(r.error ? { error: mask.mask(r.error) } : {}),
+    })),
+  };
+  const error = preview?.error ?? results.find((r) => !r.ok)?.error;
+  if (!response && error) report.error = mask.mask(error);
+  return report;
+}

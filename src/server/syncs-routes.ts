@@ -1,0 +1,111 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { LoadedProject } from '../config/load-project.js';
+import type { Sync } from '../config/project-schema.js';
+import { previewSync } from '../sync/preview-sync.js';
+import { findEntry } from './find-entry.js';
+import { parseInput } from './parse-input.js';
+import { rawEntry, readRawProject } from './read-raw-project.js';
+import { runLock } from './run-manager.js';
+import { sampleSync } from './sample-sync.js';
+import { saveProjectText } from './save-project-text.js';
+import type { ServerContext } from './server-context.js';
+import { updateYamlEntry } from './update-yaml-entry.js';
+
+const nameParams = z.object({ name: z.string() });
+const limitQuery = (fallback: number, max: number) => z.object({ limit: z.coerce.number().int().min(1).max(max).default(fallback) });
+const varsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+const previewBody = z.strictObject({ limit: z.number().int().min(1).max(100).optional(), vars: varsSchema.optional() }).optional();
+const runBody = z.strictObject({ vars: varsSchema.optional(), full: z.boolean().optional() }).optional();
+const entryBody = z.record(z.string(), z.unknown());
+
+/** A sync as `GET /api/syncs` lists it: its settings, next scheduled run, last run, and the run going on now. */
+async function summarize(ctx: ServerContext, name: string, sync: Sync) {
+  const [lastRun] = (await ctx.store.listRuns(name, { limit: 5 })).filter((r) => r.kind !== 'pipeline');
+  return {
+    name,
+    description: sync.description ?? null,
+    from: sync.from,
+    to: sync.to,
+    mode: sync.mode,
+    key: sync.key ?? null,
+    schedule: sync.schedule ?? null,
+    nextRunAt: ctx.scheduler?.nextRunAt('sync', name) ?? null,
+    lastRun: lastRun ?? null,
+    runningRunId: ctx.runs.holder(runLock('sync', name)) ?? null,
+  };
+}
+
+async function detail(ctx: ServerContext, loaded: LoadedProject, name: string) {
+  const sync = findEntry(loaded.project.syncs, name, 'sync');
+  const { data } = await readRawProject(ctx.projectFile);
+  return { ...(await summarize(ctx, name, sync)), config: rawEntry(data, 'syncs', name) ?? null };
+}
+
+/** Syncs: list, read and write back, sample the source, preview, runs, rejected rows and their retry. */
+export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  const loadSync = async (params: unknown) => {
+    const { name } = parseInput(nameParams, params, 'params');
+    const loaded = await ctx.load();
+    findEntry(loaded.project.syncs, name, 'sync');
+    return { name, loaded };
+  };
+
+  app.get('/api/syncs', async () => {
+    const loaded = await ctx.load();
+    return Promise.all(Object.entries(loaded.project.syncs).map(([name, sync]) => summarize(ctx, name, sync)));
+  });
+
+  app.get('/api/syncs/:name', async (request) => {
+    const { name, loaded } = await loadSync(request.params);
+    return detail(ctx, loaded, name);
+  });
+
+  app.put('/api/syncs/:name', async (request) => {
+    const { name } = parseInput(nameParams, request.params, 'params');
+    const value = parseInput(entryBody, request.body);
+    await ctx.edit(async () => {
+      const { text } = await readRawProject(ctx.projectFile);
+      await saveProjectText({ file: ctx.projectFile, text: updateYamlEntry(text, ['syncs', name], value), write: true, env: ctx.env });
+    });
+    ctx.projectChanged();
+    return detail(ctx, await ctx.load(), name);
+  });
+
+  app.get('/api/syncs/:name/sample', async (request) => {
+    const { name, loaded } = await loadSync(request.params);
+    const { limit } = parseInput(limitQuery(20, 1000), request.query, 'query');
+    return sampleSync({ loaded, store: ctx.store, sync: name, limit });
+  });
+
+  app.post('/api/syncs/:name/preview', async (request) => {
+    const { name, loaded } = await loadSync(request.params);
+    const body = parseInput(previewBody, request.body);
+    return previewSync({ loaded, store: ctx.store, sync: name, limit: body?.limit, vars: body?.vars });
+  });
+
+  app.get('/api/syncs/:name/runs', async (request) => {
+    const { name } = await loadSync(request.params);
+    const { limit } = parseInput(limitQuery(20, 500), request.query, 'query');
+    return (await ctx.store.listRuns(name, { limit })).filter((r) => r.kind !== 'pipeline');
+  });
+
+  app.post('/api/syncs/:name/runs', async (request, reply) => {
+    const { name, loaded } = await loadSync(request.params);
+    const body = parseInput(runBody, request.body);
+    const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, trigger: 'api' });
+    return reply.code(202).send({ runId: run.job.runId });
+  });
+
+  app.get('/api/syncs/:name/rejected', async (request) => {
+    const { name, loaded } = await loadSync(request.params);
+    const { limit } = parseInput(limitQuery(100, 10_000), request.query, 'query');
+    return loaded.redactor.maskValue(await ctx.store.listRejected(name, { limit }));
+  });
+
+  app.post('/api/syncs/:name/rejected/retry', async (request, reply) => {
+    const { name, loaded } = await loadSync(request.params);
+    const run = ctx.startRun(loaded, { kind: 'retry', name, trigger: 'api' });
+    return reply.code(202).send({ runId: run.job.runId });
+  });
+};

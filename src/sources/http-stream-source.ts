@@ -1,0 +1,180 @@
+import type { LoadedProject } from '../config/load-project.js';
+import type { Stream } from '../config/connector-schema.js';
+import type { HttpRequest } from '../connectors/auth/auth.js';
+import { openHttpConnection, type HttpConnection } from '../connectors/open-http-connection.js';
+import { firstPageQuery, nextPage, selectRecords, type NextPage } from '../connectors/paginate.js';
+import { joinUrl } from '../connectors/render-request.js';
+import { percentEncode } from '../connectors/percent-encode.js';
+import type { StateStore } from '../state/state-store.js';
+import { formatStrftime } from '../config/format-strftime.js';
+import { toWallClock } from '../config/wall-clock.js';
+import type { Column, ColumnType, ReadOptions, Row, Source } from './source.js';
+
+/** A connector stream read as a source; `commit()` keeps the incremental cursor once what was read is delivered. */
+export interface HttpStreamSource extends Source {
+  /** Stores the highest cursor value read, so the next run asks only for newer records. */
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenHttpStreamOptions {
+  loaded: LoadedProject;
+  connectionName: string;
+  stream: string;
+  store: StateStore;
+  /** Whose cursor this is (a sync), so two syncs reading one stream keep their own. */
+  scope: string;
+  run: { id: string; started_at: string };
+  vars: Record<string, string>;
+}
+
+/** Opens a connector's stream (`streams:`) of an HTTP connection as a source of rows. */
+export async function openHttpStreamSource(options: OpenHttpStreamOptions): Promise<HttpStreamSource> {
+  const { loaded, connectionName, store } = options;
+  const connection = loaded.project.connections[connectionName];
+  const spec = loaded.connectors[connectionName]?.spec;
+  if (!connection || connection.type !== 'http' || !spec) throw new Error(`connection "${connectionName}" is not an HTTP connection`);
+  const stream = spec.streams[options.stream];
+  if (!stream) {
+    throw new Error(`unknown stream "${options.stream}" in connector ${spec.name} (known: ${Object.keys(spec.streams).join(', ') || 'none'})`);
+  }
+  const http = await openHttpConnection({
+    name: connectionName, connection, spec, store, redactor: loaded.redactor, vars: options.vars, run: options.run,
+  });
+  return createHttpStreamSource({ http, stream, streamName: options.stream, store, cursorName: `cursor:${options.scope}:${connectionName}.${options.stream}` });
+}
+
+/** A stream source over an open HTTP connection (exported for tests that bring their own connection). */
+export function createHttpStreamSource(options: {
+  http: HttpConnection;
+  stream: Stream;
+  streamName: string;
+  store: StateStore;
+  cursorName: string;
+}): HttpStreamSource {
+  const { http, stream, store, cursorName } = options;
+  let firstPage: Row[] | null = null;
+  let maxCursor: string | number | null = null;
+
+  async function* pages(signal?: AbortSignal): AsyncGenerator<Row[]> {
+    const kept = stream.incremental ? await store.getValue(cursorName) : null;
+    const context = { ...http.context() };
+    const baseQuery: Record<string, string> = {};
+    for (const [k, v] of Object.entries(stream.query)) {
+      const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
+      if (value !== '') baseQuery[k] = value;
+    }
+    if (stream.incremental && kept !== null) baseQuery[stream.incremental.param] = formatCursor(kept, stream.incremental.format);
+    const path = http.templates.render(stream.path, context, 'url', { role: `streams.${options.streamName}.path` });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...http.spec.headers, ...stream.headers })) headers[k] = http.templates.render(v, context, 'text');
+    const body = stream.body === undefined ? null : http.templates.render(stream.body, context, 'json');
+    if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+
+    let query = { ...baseQuery, ...firstPageQuery(stream.paginate) };
+    let url: string | null = null;
+    const seen = new Set<string>();
+    let total = 0;
+    for (let n = 1; ; n++) {
+      if (n > stream.max_requests) {
+        throw new Error(`stream ${options.streamName} made ${stream.max_requests} requests and was not done: raise max_requests or check its paginate settings`);
+      }
+      signal?.throwIfAborted();
+      const target: string = url ?? withQuery(joinUrl(http.baseUrl(), path), query);
+      const request: HttpRequest = { method: stream.method, url: target, headers, body };
+      const outcome = await http.client.send(request, {
+        auth: http.auth,
+        signal,
+        classify: http.classifier(stream.responses),
+      });
+      if (!outcome.ok) throw new Error(`stream ${options.streamName}: ${http.redactor.mask(outcome.error)}`);
+      const records = selectRecords(outcome.response.body, stream.records);
+      total += records.length;
+      if (stream.incremental) for (const r of records) track(r[stream.incremental.cursor_field]);
+      if (records.length) yield records;
+      const next: NextPage = nextPage(stream.paginate, { body: outcome.response.body, headers: outcome.response.headers, records: records.length, query, pages: n, total }, seen);
+      if (!next) return;
+      if ('url' in next) url = new URL(next.url, target).toString();
+      else {
+        url = null;
+        query = { ...baseQuery, ...next.query };
+      }
+    }
+  }
+
+  function track(value: unknown) {
+    if (value === null || value === undefined || value === '') return;
+    const v = typeof value === 'number' ? value : String(value);
+    if (maxCursor === null || (typeof v === 'number' && typeof maxCursor === 'number' ? v > maxCursor : String(v) > String(maxCursor))) maxCursor = v;
+  }
+
+  let reader: AsyncGenerator<Row[]> | null = null;
+  return {
+    async describe(): Promise<Column[]> {
+      if (!reader) reader = pages();
+      if (firstPage === null) {
+        const r = await reader.next();
+        firstPage = r.done ? [] : r.value;
+      }
+      return inferColumns(firstPage);
+    },
+    async *read(o?: ReadOptions): AsyncIterable<Row[]> {
+      const it = reader ?? pages(o?.signal);
+      reader = null;
+      if (firstPage !== null) {
+        const page = firstPage;
+        firstPage = null;
+        if (page.length) yield page;
+      }
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return;
+          yield r.value;
+        }
+      } finally {
+        await it.return(undefined);
+      }
+    },
+    async commit() {
+      if (stream.incremental && maxCursor !== null) await store.setValue(cursorName, String(maxCursor));
+    },
+    close: () => http.close(),
+  };
+}
+
+/** The kept cursor as the API wants it: as kept, or a timestamp reformatted with strftime (Backlog's updatedSince takes a date). */
+function formatCursor(value: string, format: string | undefined): string {
+  if (!format) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : formatStrftime(toWallClock(date, 'UTC'), format);
+}
+
+function withQuery(url: string, query: Record<string, string>): string {
+  const parts = Object.entries(query).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`);
+  if (!parts.length) return url;
+  return url + (url.includes('?') ? '&' : '?') + parts.join('&');
+}
+
+/** Columns of API records, from the first page: the union of their fields in first-seen order, typed by their values. */
+export function inferColumns(records: Row[]): Column[] {
+  const types = new Map<string, ColumnType | null>();
+  for (const r of records) {
+    for (const [k, v] of Object.entries(r)) {
+      const t = valueType(v);
+      const prev = types.get(k);
+      if (prev === undefined || prev === null) types.set(k, t);
+      else if (t !== null && t !== prev) types.set(k, prev === 'integer' && t === 'number' ? 'number' : t === 'integer' && prev === 'number' ? 'number' : 'string');
+    }
+  }
+  return [...types].map(([name, type]) => ({ name, type: type ?? 'string', nativeType: 'json' }));
+}
+
+function valueType(v: unknown): ColumnType | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'object') return 'json';
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v)) return 'timestamp';
+  return 'string';
+}

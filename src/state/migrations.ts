@@ -1,0 +1,150 @@
+/** One versioned step of the state schema, written for each dialect. */
+export interface Migration {
+  /** Applied in ascending order; recorded in `schema_migrations`. Never renumber a released step. */
+  version: number;
+  name: string;
+  /** SQLite statements (run inside the migrating transaction). */
+  sqlite: string;
+  /** PostgreSQL statements (run inside the migrating transaction with search_path set to the state schema). */
+  postgres: string;
+}
+
+/** The state schema's history, oldest first. Add new steps at the end; never edit a released one. */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, ledger, rejected rows, values, secrets',
+    sqlite: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        triggered_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        planned INTEGER NOT NULL DEFAULT 0,
+        added INTEGER NOT NULL DEFAULT 0,
+        changed INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        delivered INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+      );
+      CREATE INDEX runs_by_name ON runs (name, started_at DESC, id DESC);
+
+      CREATE TABLE ledger (
+        sync TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT,
+        remote_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('delivered', 'failed')),
+        last_error TEXT,
+        run_id TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (sync, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE rejected_rows (
+        sync TEXT NOT NULL,
+        key TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        row_json TEXT NOT NULL,
+        error TEXT NOT NULL,
+        request TEXT,
+        rejected_at TEXT NOT NULL,
+        PRIMARY KEY (sync, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX rejected_rows_by_time ON rejected_rows (sync, rejected_at, key);
+
+      CREATE TABLE state_values (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        tag BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+    // Keys use the "C" collation so ledger order is byte order, the same as SQLite's.
+    postgres: `
+      CREATE TABLE runs (
+        id text PRIMARY KEY,
+        kind text NOT NULL,
+        name text NOT NULL,
+        status text NOT NULL,
+        triggered_by text NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        planned bigint NOT NULL DEFAULT 0,
+        added bigint NOT NULL DEFAULT 0,
+        changed bigint NOT NULL DEFAULT 0,
+        removed bigint NOT NULL DEFAULT 0,
+        unchanged bigint NOT NULL DEFAULT 0,
+        delivered bigint NOT NULL DEFAULT 0,
+        failed bigint NOT NULL DEFAULT 0,
+        error text
+      );
+      CREATE INDEX runs_by_name ON runs (name, started_at DESC, id DESC);
+
+      CREATE TABLE ledger (
+        sync text NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        fingerprint text,
+        remote_id text,
+        status text NOT NULL CHECK (status IN ('delivered', 'failed')),
+        last_error text,
+        run_id text,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (sync, key)
+      );
+
+      CREATE TABLE rejected_rows (
+        sync text NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        run_id text NOT NULL,
+        operation text NOT NULL,
+        row_json json NOT NULL,
+        error text NOT NULL,
+        request text,
+        rejected_at timestamptz NOT NULL,
+        PRIMARY KEY (sync, key)
+      );
+      CREATE INDEX rejected_rows_by_time ON rejected_rows (sync, rejected_at, key);
+
+      CREATE TABLE state_values (
+        name text PRIMARY KEY,
+        value text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE secrets (
+        name text PRIMARY KEY,
+        nonce bytea NOT NULL,
+        ciphertext bytea NOT NULL,
+        tag bytea NOT NULL,
+        key_id text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+    `,
+  },
+];
+
+/** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */
+export function assertKnownSchema(appliedVersions: number[]): void {
+  const newest = Math.max(0, ...appliedVersions);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new Error(
+      `the state schema is at version ${newest}, newer than this Sluice knows (${known}): upgrade Sluice, or point state: at another place`,
+    );
+  }
+}

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../config/config-error.js';
+import { parsePostgresStateUrl, PostgresStateStore, STATE_SCHEMA_PATTERN } from './postgres-state-store.js';
+import { parseSecretKey, resolveSecretKey } from './resolve-secret-key.js';
+import { SecretBox } from './secret-box.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+import type { StateStore } from './state-store.js';
+
+/** Where a project keeps its state: a folder (SQLite) or a PostgreSQL URL. */
+export interface OpenStateStoreOptions {
+  /** The project's `state:` value: a folder path (relative to projectDir) or a postgres:// URL. */
+  state: string;
+  projectDir: string;
+  /** The secret key (64 hex or 44 base64 characters); default: SLUICE_SECRET_KEY, else a key file. */
+  secretKey?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the state store the project's `state:` names, with its schema migrated. */
+export async function openStateStore(options: OpenStateStoreOptions): Promise<StateStore> {
+  const env = options.env ?? process.env;
+  const keyText = options.secretKey ?? env.SLUICE_SECRET_KEY;
+  // A malformed key fails now, not at the first secret halfway through a run.
+  if (keyText !== undefined && keyText !== '') parseSecretKey(keyText);
+
+  const postgres = /^postgres(ql)?:\/\//i.test(options.state);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.state)?.[1];
+  // Messages name the scheme or the schema, never the URL: it may hold a password.
+  const stateError = (message: string) =>
+    new ConfigError([
+      {
+        file: path.relative(process.cwd(), path.join(options.projectDir, 'sluice.yaml')) || 'sluice.yaml',
+        path: 'state',
+        message,
+      },
+    ]);
+  if (!postgres && scheme !== undefined) {
+    throw stateError(`"${scheme}://" state is not supported: use a folder path (SQLite, default .sluice) or a postgres:// URL`);
+  }
+  if (postgres) {
+    let schema: string | undefined;
+    try {
+      schema = parsePostgresStateUrl(options.state).schema;
+    } catch {
+      throw stateError('is not a valid postgres:// URL');
+    }
+    if (schema !== undefined && !STATE_SCHEMA_PATTERN.test(schema)) {
+      throw stateError(`schema "${schema}" is not a plain identifier (letters, digits and _)`);
+    }
+  }
+
+  const stateDir = postgres ? undefined : path.resolve(options.projectDir, options.state);
+  // A PostgreSQL state with no key in the environment keeps its key file in the project's .sluice/.
+  const keyFile = path.join(stateDir ?? path.resolve(options.projectDir, '.sluice'), 'secret.key');
+  const secretBox = lazySecretBox(keyText, keyFile);
+
+  if (stateDir !== undefined) await ensureStateDir(stateDir);
+  const store: StateStore = postgres
+    ? new PostgresStateStore({ url: options.state, secretBox })
+    : new SqliteStateStore({ dir: stateDir!, secretBox });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** The secret box, loaded on first use: a project that stores no secret never needs a key. */
+function lazySecretBox(key: string | undefined, keyFile: string): () => Promise<SecretBox> {
+  let box: Promise<SecretBox> | undefined;
+  return () => {
+    if (!box) {
+      box = resolveSecretKey({ key, keyFile }).then((k) => new SecretBox(k));
+      // A failed load (an unreadable key file) is tried again next time, not cached.
+      box.catch(() => (box = undefined));
+    }
+    return box;
+  };
+}
+
+/** Creates the state folder with a .gitignore, so the database and the key file are never committed. */
+async function ensureStateDir(dir: string): Promise<void> {
+  if (existsSync(dir)) return;
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
+}

@@ -1,0 +1,328 @@
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { assertKnownSchema, migrations } from './migrations.js';
+import { newRunId } from './new-run-id.js';
+import type { SecretBox } from './secret-box.js';
+import {
+  lastPerKey,
+  toLedgerEntry,
+  toRejectedRow,
+  toRunColumns,
+  toRunRecord,
+  zeroCounts,
+  type StateRow,
+} from './state-records.js';
+import type { LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+
+/** Options of a PostgreSQL state store. */
+export interface PostgresStateStoreOptions {
+  /** A `postgres://` or `postgresql://` URL; a `?schema=` parameter names the schema. */
+  url: string;
+  /** The schema holding the state tables (default: the URL's `?schema=`, else `sluice`). */
+  schema?: string;
+  /** The secret box, resolved on first use of a secret. */
+  secretBox: () => Promise<SecretBox>;
+  /** Pool size (default 5). */
+  maxConnections?: number;
+}
+
+/** Rows per multi-row statement in batch writes (one transaction covers them all). */
+const WRITE_CHUNK = 5000;
+
+/** Timestamps come back as the same ISO-8601 text SQLite stores, so both stores return equal records. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+
+const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')}, ${iso('finished_at')},
+  planned, added, changed, removed, unchanged, delivered, failed, error`;
+const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
+const REJECTED_COLUMNS = `key, run_id, operation, row_json, error, request, ${iso('rejected_at')}`;
+
+/** What a state schema name may be: a plain identifier, so it is safe to quote into SQL. */
+export const STATE_SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Splits a state URL into the connection string and the schema (`?schema=` is ours, not the driver's). */
+export function parsePostgresStateUrl(url: string): { connectionString: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema };
+}
+
+/** The state store for servers: tables in one PostgreSQL schema, shared by every process of a deployment. */
+export class PostgresStateStore implements StateStore {
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #secretBox: () => Promise<SecretBox>;
+  readonly #t: (table: string) => string;
+
+  constructor(options: PostgresStateStoreOptions) {
+    const { connectionString, schema } = parsePostgresStateUrl(options.url);
+    this.schema = options.schema ?? schema ?? 'sluice';
+    if (!STATE_SCHEMA_PATTERN.test(this.schema)) {
+      throw new Error(`state schema "${this.schema}" is not a plain identifier (letters, digits and _)`);
+    }
+    this.#t = (table) => `"${this.schema}".${table}`;
+    this.#secretBox = options.secretBox;
+    this.#pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 5, application_name: 'sluice' });
+    // An idle client dropped by the server emits 'error' on the pool; the next query reconnects,
+    // so this must not crash the process.
+    this.#pool.on('error', () => undefined);
+  }
+
+  /** Runs fn in one transaction on one client. */
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const schema = `"${this.schema}"`;
+    await this.#transaction(async (client) => {
+      // One migrator per schema at a time, across every process; released at commit.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('sluice.migrate'), hashtext($1))", [this.schema]);
+      // DDL only when missing: a deployment may pre-create the schema for a role that cannot create one.
+      const { rows: found } = await client.query<{ schema: boolean; table: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS table`,
+        [this.schema, `${schema}.schema_migrations`],
+      );
+      if (!found[0]?.schema) await client.query(`CREATE SCHEMA ${schema}`);
+      if (!found[0]?.table) {
+        await client.query(
+          `CREATE TABLE ${schema}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
+      }
+      const applied = (await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`)).rows.map(
+        (r) => r.version,
+      );
+      assertKnownSchema(applied);
+      const pending = migrations.filter((m) => !applied.includes(m.version));
+      if (pending.length === 0) return;
+      await client.query(`SET LOCAL search_path TO ${schema}`);
+      for (const m of pending) {
+        await client.query(m.postgres);
+        await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      }
+    });
+  }
+
+  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string }): Promise<RunRecord> {
+    const record: RunRecord = {
+      id: run.id ?? newRunId(),
+      kind: run.kind,
+      name: run.name,
+      status: 'running',
+      trigger: run.trigger,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      counts: zeroCounts(),
+      error: null,
+    };
+    await this.#pool.query(
+      `INSERT INTO ${this.#t('runs')} (id, kind, name, status, triggered_by, started_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [record.id, record.kind, record.name, record.status, record.trigger, record.startedAt],
+    );
+    return record;
+  }
+
+  async updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>,
+  ): Promise<void> {
+    const columns = toRunColumns(patch);
+    const result =
+      columns.length > 0
+        ? await this.#pool.query(
+            `UPDATE ${this.#t('runs')} SET ${columns.map(([c], i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${columns.length + 1}`,
+            [...columns.map(([, v]) => v), id],
+          )
+        : await this.#pool.query(`SELECT 1 FROM ${this.#t('runs')} WHERE id = $1`, [id]);
+    if (result.rowCount === 0) throw new Error(`run "${id}" not found`);
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const { rows } = await this.#pool.query<StateRow>(`SELECT ${RUN_COLUMNS} FROM ${this.#t('runs')} WHERE id = $1`, [id]);
+    return rows[0] ? toRunRecord(rows[0]) : null;
+  }
+
+  async listRuns(name: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${RUN_COLUMNS} FROM ${this.#t('runs')} WHERE name = $1 ORDER BY runs.started_at DESC, id DESC LIMIT $2`,
+      [name, options.limit ?? null],
+    );
+    return rows.map(toRunRecord);
+  }
+
+  async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {
+    const batchSize = options.batchSize ?? 5000;
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      // A server-side cursor: memory stays at one batch however large the ledger is.
+      const cursor = client.query(
+        new Cursor<StateRow>(`SELECT ${LEDGER_COLUMNS} FROM ${this.#t('ledger')} WHERE sync = $1 ORDER BY key`, [sync]),
+      );
+      try {
+        for (;;) {
+          const rows = await cursor.read(batchSize);
+          if (rows.length === 0) return;
+          yield rows.map(toLedgerEntry);
+          if (rows.length < batchSize) return;
+        }
+      } finally {
+        await cursor.close().catch((error: Error) => {
+          broken = error;
+        });
+      }
+    } finally {
+      // A client whose cursor failed to close is discarded, not reused mid-protocol.
+      client.release(broken);
+    }
+  }
+
+  async getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`,
+      [sync, keys],
+    );
+    return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
+  }
+
+  async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
+    // ON CONFLICT cannot touch one row twice in a statement: keep the last entry of each key.
+    const unique = lastPerKey(entries);
+    if (unique.length === 0) return;
+    await this.#transaction(async (client) => {
+      for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
+        const chunk = unique.slice(i, i + WRITE_CHUNK);
+        await client.query(
+          `INSERT INTO ${this.#t('ledger')} (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+           ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+             status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+          [
+            sync,
+            chunk.map((e) => e.key),
+            chunk.map((e) => e.fingerprint ?? null),
+            chunk.map((e) => e.remoteId ?? null),
+            chunk.map((e) => e.status),
+            chunk.map((e) => e.lastError ?? null),
+            chunk.map((e) => e.runId ?? null),
+            chunk.map((e) => e.updatedAt),
+          ],
+        );
+      }
+    });
+  }
+
+  async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#pool.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
+  }
+
+  async resetSync(sync: string): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1`, [sync]);
+      await client.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1`, [sync]);
+    });
+  }
+
+  async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
+    const unique = lastPerKey(rows);
+    if (unique.length === 0) return;
+    await this.#transaction(async (client) => {
+      for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
+        const chunk = unique.slice(i, i + WRITE_CHUNK);
+        await client.query(
+          `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
+           SELECT $1, k, r, o, j::json, e, q, t
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+             AS u(k, r, o, j, e, q, t)
+           ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+             row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
+          [
+            sync,
+            chunk.map((r) => r.key),
+            chunk.map((r) => r.runId),
+            chunk.map((r) => r.operation),
+            chunk.map((r) => JSON.stringify(r.row)),
+            chunk.map((r) => r.error),
+            chunk.map((r) => r.request ?? null),
+            chunk.map((r) => r.rejectedAt),
+          ],
+        );
+      }
+    });
+  }
+
+  async listRejected(sync: string, options: { limit?: number } = {}): Promise<RejectedRow[]> {
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${REJECTED_COLUMNS} FROM ${this.#t('rejected_rows')} WHERE sync = $1 ORDER BY rejected_rows.rejected_at, key LIMIT $2`,
+      [sync, options.limit ?? null],
+    );
+    return rows.map(toRejectedRow);
+  }
+
+  async deleteRejected(sync: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#pool.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1 AND key = ANY($2::text[])`, [
+      sync,
+      keys,
+    ]);
+  }
+
+  async getValue(name: string): Promise<string | null> {
+    const { rows } = await this.#pool.query<{ value: string }>(
+      `SELECT value FROM ${this.#t('state_values')} WHERE name = $1`,
+      [name],
+    );
+    return rows[0]?.value ?? null;
+  }
+
+  async setValue(name: string, value: string): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#t('state_values')} (name, value, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [name, value],
+    );
+  }
+
+  async getSecret(name: string): Promise<string | null> {
+    const { rows } = await this.#pool.query<{ nonce: Buffer; ciphertext: Buffer; tag: Buffer; key_id: string }>(
+      `SELECT nonce, ciphertext, tag, key_id FROM ${this.#t('secrets')} WHERE name = $1`,
+      [name],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const box = await this.#secretBox();
+    return box.open(name, { nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag, keyId: row.key_id });
+  }
+
+  async putSecret(name: string, value: string): Promise<void> {
+    const sealed = (await this.#secretBox()).seal(name, value);
+    await this.#pool.query(
+      `INSERT INTO ${this.#t('secrets')} (name, nonce, ciphertext, tag, key_id, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag,
+         key_id = excluded.key_id, updated_at = excluded.updated_at`,
+      [name, sealed.nonce, sealed.ciphertext, sealed.tag, sealed.keyId],
+    );
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    await this.#pool.query(`DELETE FROM ${this.#t('secrets')} WHERE name = $1`, [name]);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}

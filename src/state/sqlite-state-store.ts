@@ -1,0 +1,247 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { assertKnownSchema, migrations } from './migrations.js';
+import { newRunId } from './new-run-id.js';
+import type { SecretBox } from './secret-box.js';
+import { toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
+import type { LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+
+/** Options of a SQLite state store. */
+export interface SqliteStateStoreOptions {
+  /** The state folder; the database is `<dir>/state.db`. */
+  dir: string;
+  /** The secret box, resolved on first use of a secret (so a project without secrets needs no key). */
+  secretBox: () => Promise<SecretBox>;
+  /** How long a write waits for another process's lock (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded state store: one SQLite file in WAL mode, for a project whose `state:` is a folder.
+ * Call migrate() before anything else (openStateStore does): it also switches the file to WAL.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #secretBox: () => Promise<SecretBox>;
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #busyTimeoutMs: number;
+
+  constructor(options: SqliteStateStoreOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    this.file = path.join(options.dir, 'state.db');
+    this.#secretBox = options.secretBox;
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.#db = new Database(this.file, { timeout: this.#busyTimeoutMs });
+    this.#db.pragma('synchronous = NORMAL');
+  }
+
+  /** Switches the file to WAL (persistent); retried, because this pragma fails at once instead of waiting for a lock. */
+  async #useWal(): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (;;) {
+      try {
+        this.#db.pragma('journal_mode = WAL');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** A prepared statement, compiled once per store. */
+  #sql(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async migrate(): Promise<void> {
+    await this.#useWal();
+    // BEGIN IMMEDIATE takes the write lock first: a second process waits, then finds the steps applied.
+    this.#db
+      .transaction(() => {
+        this.#db.exec(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+        );
+        const applied = (this.#db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+          (r) => r.version,
+        );
+        assertKnownSchema(applied);
+        const record = this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+        for (const m of migrations) {
+          if (applied.includes(m.version)) continue;
+          this.#db.exec(m.sqlite);
+          record.run(m.version, m.name, new Date().toISOString());
+        }
+      })
+      .immediate();
+  }
+
+  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string }): Promise<RunRecord> {
+    const record: RunRecord = {
+      id: run.id ?? newRunId(),
+      kind: run.kind,
+      name: run.name,
+      status: 'running',
+      trigger: run.trigger,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      counts: zeroCounts(),
+      error: null,
+    };
+    this.#sql(
+      'INSERT INTO runs (id, kind, name, status, triggered_by, started_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(record.id, record.kind, record.name, record.status, record.trigger, record.startedAt);
+    return record;
+  }
+
+  async updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>,
+  ): Promise<void> {
+    const columns = toRunColumns(patch);
+    const changes =
+      columns.length > 0
+        ? this.#sql(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(
+            ...columns.map(([, v]) => v),
+            id,
+          ).changes
+        : this.#sql('SELECT 1 FROM runs WHERE id = ?').all(id).length;
+    if (changes === 0) throw new Error(`run "${id}" not found`);
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const row = this.#sql('SELECT * FROM runs WHERE id = ?').get(id) as StateRow | undefined;
+    return row ? toRunRecord(row) : null;
+  }
+
+  async listRuns(name: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+    const rows = this.#sql('SELECT * FROM runs WHERE name = ? ORDER BY started_at DESC, id DESC LIMIT ?').all(
+      name,
+      options.limit ?? -1,
+    ) as StateRow[];
+    return rows.map(toRunRecord);
+  }
+
+  async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {
+    const batchSize = options.batchSize ?? 5000;
+    // Keyset pages, not one open iterator: the connection stays free for writes between batches.
+    const first = this.#sql('SELECT * FROM ledger WHERE sync = ? ORDER BY key LIMIT ?');
+    const next = this.#sql('SELECT * FROM ledger WHERE sync = ? AND key > ? ORDER BY key LIMIT ?');
+    let rows = first.all(sync, batchSize) as StateRow[];
+    while (rows.length > 0) {
+      const last = rows[rows.length - 1]!.key as string;
+      yield rows.map(toLedgerEntry);
+      if (rows.length < batchSize) return;
+      rows = next.all(sync, last, batchSize) as StateRow[];
+    }
+  }
+
+  async getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    const rows = this.#sql(
+      'SELECT * FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))',
+    ).all(sync, JSON.stringify(keys)) as StateRow[];
+    return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
+  }
+
+  async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
+    const put = this.#sql(
+      `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+         status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+    );
+    this.#db.transaction(() => {
+      for (const e of entries) {
+        put.run(sync, e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt);
+      }
+    })();
+  }
+
+  async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
+    this.#sql('DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))').run(
+      sync,
+      JSON.stringify(keys),
+    );
+  }
+
+  async resetSync(sync: string): Promise<void> {
+    this.#db.transaction(() => {
+      this.#sql('DELETE FROM ledger WHERE sync = ?').run(sync);
+      this.#sql('DELETE FROM rejected_rows WHERE sync = ?').run(sync);
+    })();
+  }
+
+  async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
+    const put = this.#sql(
+      `INSERT INTO rejected_rows (sync, key, run_id, operation, row_json, error, request, rejected_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+         row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
+    );
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        put.run(sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt);
+      }
+    })();
+  }
+
+  async listRejected(sync: string, options: { limit?: number } = {}): Promise<RejectedRow[]> {
+    const rows = this.#sql('SELECT * FROM rejected_rows WHERE sync = ? ORDER BY rejected_at, key LIMIT ?').all(
+      sync,
+      options.limit ?? -1,
+    ) as StateRow[];
+    return rows.map(toRejectedRow);
+  }
+
+  async deleteRejected(sync: string, keys: string[]): Promise<void> {
+    this.#sql('DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))').run(
+      sync,
+      JSON.stringify(keys),
+    );
+  }
+
+  async getValue(name: string): Promise<string | null> {
+    const row = this.#sql('SELECT value FROM state_values WHERE name = ?').get(name) as { value: string } | undefined;
+    return row ? row.value : null;
+  }
+
+  async setValue(name: string, value: string): Promise<void> {
+    this.#sql(
+      `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(name, value, new Date().toISOString());
+  }
+
+  async getSecret(name: string): Promise<string | null> {
+    const row = this.#sql('SELECT nonce, ciphertext, tag, key_id FROM secrets WHERE name = ?').get(name) as
+      | { nonce: Buffer; ciphertext: Buffer; tag: Buffer; key_id: string }
+      | undefined;
+    if (!row) return null;
+    const box = await this.#secretBox();
+    return box.open(name, { nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag, keyId: row.key_id });
+  }
+
+  async putSecret(name: string, value: string): Promise<void> {
+    const sealed = (await this.#secretBox()).seal(name, value);
+    this.#sql(
+      `INSERT INTO secrets (name, nonce, ciphertext, tag, key_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag,
+         key_id = excluded.key_id, updated_at = excluded.updated_at`,
+    ).run(name, sealed.nonce, sealed.ciphertext, sealed.tag, sealed.keyId, new Date().toISOString());
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    this.#sql('DELETE FROM secrets WHERE name = ?').run(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,76 @@
+import type { LedgerEntry, RejectedRow, RunCounts, RunRecord } from './state-store.js';
+
+/** A row of a state table as a driver returns it (timestamps already ISO strings). */
+export type StateRow = Record<string, unknown>;
+
+type RunPatch = Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>;
+
+const COUNT_COLUMNS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
+
+/** Zero counts, as a new run starts with. */
+export function zeroCounts(): RunCounts {
+  return { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+}
+
+/** The `runs` columns a patch sets, as [column, value] pairs (counts are one column each). */
+export function toRunColumns(patch: RunPatch): [string, unknown][] {
+  const columns: [string, unknown][] = [];
+  if (patch.status !== undefined) columns.push(['status', patch.status]);
+  if (patch.error !== undefined) columns.push(['error', patch.error]);
+  if (patch.finishedAt !== undefined) columns.push(['finished_at', patch.finishedAt]);
+  if (patch.counts !== undefined) for (const c of COUNT_COLUMNS) columns.push([c, patch.counts[c]]);
+  return columns;
+}
+
+/** A `runs` row as a RunRecord. */
+export function toRunRecord(r: StateRow): RunRecord {
+  const counts = Object.fromEntries(COUNT_COLUMNS.map((c) => [c, Number(r[c])])) as unknown as RunCounts;
+  return {
+    id: r.id as string,
+    kind: r.kind as RunRecord['kind'],
+    name: r.name as string,
+    status: r.status as RunRecord['status'],
+    trigger: r.triggered_by as string,
+    startedAt: r.started_at as string,
+    finishedAt: (r.finished_at as string | null) ?? null,
+    counts,
+    error: (r.error as string | null) ?? null,
+  };
+}
+
+/** A `ledger` row as a LedgerEntry. */
+export function toLedgerEntry(r: StateRow): LedgerEntry {
+  return {
+    key: r.key as string,
+    fingerprint: (r.fingerprint as string | null) ?? null,
+    remoteId: (r.remote_id as string | null) ?? null,
+    status: r.status as LedgerEntry['status'],
+    lastError: (r.last_error as string | null) ?? null,
+    runId: (r.run_id as string | null) ?? null,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+/** A `rejected_rows` row as a RejectedRow (`row_json` is text in SQLite, already parsed in PostgreSQL). */
+export function toRejectedRow(r: StateRow): RejectedRow {
+  const row = typeof r.row_json === 'string' ? (JSON.parse(r.row_json) as unknown) : r.row_json;
+  return {
+    key: r.key as string,
+    runId: r.run_id as string,
+    operation: r.operation as string,
+    row: row as Record<string, unknown>,
+    error: r.error as string,
+    request: (r.request as string | null) ?? null,
+    rejectedAt: r.rejected_at as string,
+  };
+}
+
+/** The last of each key wins, as if the entries were written one after another. */
+export function lastPerKey<T extends { key: string }>(items: T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    byKey.delete(item.key);
+    byKey.set(item.key, item);
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,99 @@
+/** What a run is: a sync run, a pipeline run or the retry of rejected rows. */
+export type RunKind = 'sync' | 'pipeline' | 'retry';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Counts a run reports (planned per operation, then delivered and failed). */
+export interface RunCounts {
+  planned: number;
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  delivered: number;
+  failed: number;
+}
+
+/** One run of a sync or pipeline, as `sluice sync runs` lists it. */
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  /** The sync's or pipeline's name. */
+  name: string;
+  status: RunStatus;
+  trigger: string;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: RunCounts;
+  error: string | null;
+}
+
+/** What the ledger keeps per record key: the last delivered version and its remote id. */
+export interface LedgerEntry {
+  /** The record key, as a string (composite keys are a JSON array string). */
+  key: string;
+  /** Fingerprint of the last delivered version; null while never delivered. */
+  fingerprint: string | null;
+  /** The remote id the destination gave back, kept so later runs update or delete it. */
+  remoteId: string | null;
+  status: 'delivered' | 'failed';
+  lastError: string | null;
+  runId: string | null;
+  updatedAt: string;
+}
+
+/** A row the destination refused, kept with its error and the redacted request. */
+export interface RejectedRow {
+  key: string;
+  runId: string;
+  operation: string;
+  row: Record<string, unknown>;
+  error: string;
+  /** The request as sent, secrets masked (curl text or SQL); null when nothing was sent. */
+  request: string | null;
+  rejectedAt: string;
+}
+
+/** Durable state: runs, the per-record ledger, rejected rows, stream cursors and encrypted secrets. */
+export interface StateStore {
+  /** Creates or upgrades the schema; safe to call on every start. */
+  migrate(): Promise<void>;
+
+  /** Starts a run record with zero counts and status running. */
+  createRun(run: { kind: RunKind; name: string; trigger: string; id?: string }): Promise<RunRecord>;
+  /** Updates counts, status, error or finish time of a run. */
+  updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>): Promise<void>;
+  /** One run, or null. */
+  getRun(id: string): Promise<RunRecord | null>;
+  /** The runs of one sync or pipeline, newest first. */
+  listRuns(name: string, options?: { limit?: number }): Promise<RunRecord[]>;
+
+  /** The whole ledger of a sync, in batches ordered by key (for the planner). */
+  readLedger(sync: string, options?: { batchSize?: number }): AsyncIterable<LedgerEntry[]>;
+  /** Ledger entries of the given keys (absent keys are missing from the map). */
+  getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
+  /** Writes ledger entries (insert or replace by key) in one transaction. */
+  putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void>;
+  /** Forgets keys (a mirror delete that was confirmed). */
+  deleteLedgerEntries(sync: string, keys: string[]): Promise<void>;
+  /** Forgets a whole sync's ledger and rejected rows (a full resync). */
+  resetSync(sync: string): Promise<void>;
+
+  /** Keeps rejected rows; a later rejection of the same key replaces the earlier one. */
+  putRejected(sync: string, rows: RejectedRow[]): Promise<void>;
+  /** The rejected rows of a sync still waiting, oldest first. */
+  listRejected(sync: string, options?: { limit?: number }): Promise<RejectedRow[]>;
+  /** Clears rejected rows once they are delivered. */
+  deleteRejected(sync: string, keys: string[]): Promise<void>;
+
+  /** A named value, such as an incremental stream's cursor; null when unset. */
+  getValue(name: string): Promise<string | null>;
+  setValue(name: string, value: string): Promise<void>;
+
+  /** A secret, decrypted; null when unset. A wrong key throws a clear error. */
+  getSecret(name: string): Promise<string | null>;
+  /** Stores a secret encrypted (AES-256-GCM), replacing it atomically. */
+  putSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
+
+  close(): Promise<void>;
+}

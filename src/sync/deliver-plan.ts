@@ -1,0 +1,170 @@
+import type { SyncMode } from '../config/project-schema.js';
+import {
+  FatalDeliveryError,
+  type DeliveryItem,
+  type DeliveryOperation,
+  type DeliveryResult,
+  type Destination,
+} from '../destinations/destination.js';
+import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
+import { deliveryOperation } from './choose-operation.js';
+import { invalidatePlanSnapshot } from './plan-snapshot.js';
+import type { PlannedItem } from './plan-sync.js';
+
+/** Running totals of a delivery, reported after every confirmed batch. */
+export interface DeliveryTally {
+  sent: number;
+  delivered: number;
+  failed: number;
+  /** The first few errors, for the summary. */
+  sampleErrors: { key: string; error: string }[];
+}
+
+/** Told about each ledger write a delivery makes (the plan snapshot keeps itself in step with the ledger). */
+export interface LedgerWatcher {
+  /** Before a write: the snapshot is marked stale first, so a crash mid-write can never leave it trusted. */
+  beforeWrite(): Promise<void>;
+  /** After a confirmed write: what was put and what was deleted. */
+  written(put: LedgerEntry[], deleted: string[]): Promise<void>;
+}
+
+export interface DeliverPlanOptions {
+  items: AsyncIterable<PlannedItem[]>;
+  destination: Destination;
+  store: StateStore;
+  sync: string;
+  runId: string;
+  mode: SyncMode;
+  onBatch?: (tally: DeliveryTally) => void;
+  signal?: AbortSignal;
+  /** The plan's `ledger`, when it has a snapshot to keep current. */
+  ledger?: LedgerWatcher;
+}
+
+type Pending = PlannedItem & { deliverAs: DeliveryOperation };
+
+/**
+ * Sends planned items through a destination — batched per operation, `concurrency` writes in flight — and records
+ * each confirmed batch in the ledger in its own small transaction, so a crash loses at most what was in flight.
+ */
+export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
+  const { destination, store, sync, runId, signal } = options;
+  // Without the plan's snapshot at hand, a write still marks the sync's snapshot stale, before and after.
+  const watcher: LedgerWatcher = options.ledger ?? {
+    beforeWrite: () => invalidatePlanSnapshot(store, sync),
+    written: () => invalidatePlanSnapshot(store, sync),
+  };
+  const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
+  const queues = new Map<DeliveryOperation | 'lookup', Pending[]>();
+  const inFlight = new Set<Promise<void>>();
+  let fatal: unknown = null;
+
+  const launch = async (op: DeliveryOperation, batch: Pending[]) => {
+    while (inFlight.size >= Math.max(1, destination.concurrency)) await Promise.race(inFlight);
+    if (fatal) throw fatal;
+    const p = writeBatch(op, batch)
+      .catch((e) => {
+        fatal ??= e;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  const writeBatch = async (op: DeliveryOperation, batch: Pending[]) => {
+    const items: DeliveryItem[] = batch.map((p) => ({ key: p.key, operation: op, row: p.row, remoteId: p.remoteId }));
+    tally.sent += items.length;
+    const results = await destination.write(items, { signal });
+    await record(batch, results);
+  };
+
+  const record = async (batch: Pending[], results: DeliveryResult[]) => {
+    const byKey = new Map(results.map((r) => [r.key, r]));
+    const now = new Date().toISOString();
+    const put: LedgerEntry[] = [];
+    const deleted: string[] = [];
+    const cleared: string[] = [];
+    const rejected: RejectedRow[] = [];
+    for (const p of batch) {
+      const r = byKey.get(p.key) ?? { key: p.key, ok: false, error: 'the destination returned no result for this record' };
+      if (r.ok) {
+        tally.delivered++;
+        if (p.deliverAs === 'delete') deleted.push(p.key);
+        else if (options.mode !== 'append') put.push({ key: p.key, fingerprint: p.fingerprint, remoteId: r.remoteId ?? p.remoteId, status: 'delivered', lastError: null, runId, updatedAt: now });
+        if (p.wasFailed) cleared.push(p.key);
+      } else {
+        tally.failed++;
+        const error = r.error ?? 'failed';
+        if (tally.sampleErrors.length < 5) tally.sampleErrors.push({ key: p.key, error });
+        // The fingerprint stays that of the last delivered version, so the next run sends this row again.
+        put.push({ key: p.key, fingerprint: failedFingerprint(p), remoteId: p.remoteId, status: 'failed', lastError: error, runId, updatedAt: now });
+        rejected.push({ key: p.key, runId, operation: p.deliverAs, row: p.row, error, request: r.request ?? null, rejectedAt: now });
+      }
+    }
+    const changes = put.length > 0 || deleted.length > 0;
+    if (changes) await watcher.beforeWrite();
+    if (put.length) await store.putLedgerEntries(sync, put);
+    if (deleted.length) await store.deleteLedgerEntries(sync, deleted);
+    if (changes) await watcher.written(put, deleted);
+    if (rejected.length) await store.putRejected(sync, rejected);
+    if (cleared.length) await store.deleteRejected(sync, cleared);
+    options.onBatch?.(tally);
+  };
+
+  const enqueue = async (op: DeliveryOperation | 'lookup', p: Pending, flushAll = false) => {
+    const q = queues.get(op) ?? [];
+    q.push(p);
+    queues.set(op, q);
+    const size = op === 'lookup' ? Math.max(1, destination.concurrency) * 4 : destination.batchSize(op);
+    if (q.length >= size || flushAll) await flush(op);
+  };
+
+  const flush = async (op: DeliveryOperation | 'lookup') => {
+    const q = queues.get(op);
+    if (!q?.length) return;
+    queues.set(op, []);
+    if (op !== 'lookup') {
+      const size = destination.batchSize(op);
+      for (let i = 0; i < q.length; i += size) await launch(op, q.slice(i, i + size));
+      return;
+    }
+    // Lookup finds records created before Sluice knew them, so upsert updates them instead of duplicating.
+    const found = await destination.lookup!(
+      q.map((p) => ({ key: p.key, operation: 'update', row: p.row, remoteId: null })),
+      { signal },
+    );
+    for (const p of q) {
+      const id = found.get(p.key) ?? null;
+      const next: Pending = { ...p, remoteId: id, deliverAs: id !== null ? 'update' : 'create' };
+      if (id === null && !destination.supports('create')) {
+        await record([next], [{ key: p.key, ok: false, error: 'no existing record was found and the connector has no create endpoint' }]);
+        continue;
+      }
+      await enqueue(next.deliverAs, next);
+    }
+  };
+
+  for await (const batch of options.items) {
+    if (signal?.aborted) break;
+    for (const item of batch) {
+      const op = deliveryOperation(item.operation, destination, item.remoteId);
+      if (op === null) {
+        const p: Pending = { ...item, deliverAs: item.operation };
+        await record([p], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
+        continue;
+      }
+      await enqueue(op, { ...item, deliverAs: op === 'lookup' ? 'update' : op });
+      if (fatal) break;
+    }
+    if (fatal) break;
+  }
+  if (!fatal) for (const op of ['lookup', 'create', 'upsert', 'update', 'delete'] as const) await flush(op);
+  await Promise.all(inFlight);
+  if (fatal) throw fatal instanceof Error ? fatal : new FatalDeliveryError(String(fatal));
+  return tally;
+}
+
+// A failed row must be planned again next run: a new key stays undelivered (null); a changed or removed one keeps
+// a placeholder that never equals a real fingerprint, so it is seen as changed (or removed) again, never unchanged.
+function failedFingerprint(p: PlannedItem): string | null {
+  return p.change === 'added' ? null : 'failed';
+}

@@ -1,0 +1,158 @@
+import { ConfigError } from '../config/config-error.js';
+import { didYouMean } from '../config/closest-match.js';
+import { displayPath } from '../config/display-path.js';
+import type { LoadedProject } from '../config/load-project.js';
+import type { Sync } from '../config/project-schema.js';
+import { readSyncQuery, resolveSqlVariables, resolveVariableValues } from '../config/resolve-sql-variables.js';
+import type { Destination } from '../destinations/destination.js';
+import type { Column, Row, Source } from '../sources/source.js';
+import type { StateStore } from '../state/state-store.js';
+import { createRowMapper, mappedName } from './apply-mapping.js';
+import { keyColumns } from './record-key.js';
+
+/** The run a template sees as `run`. */
+export interface RunInfo {
+  id: string;
+  started_at: string;
+}
+
+/** A sync's source and destination, opened for one run, with its key and row mapping. */
+export interface SyncEndpoints {
+  sync: Sync;
+  source: Source;
+  destination: Destination;
+  /** Key columns after mapping. */
+  key: string[];
+  mapRow: (row: Row) => Row;
+  /** Template variables (`vars`): the sync's declared variables and run-time values. */
+  vars: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Looks a sync up by name, with a clear error listing the known ones. */
+export function findSync(loaded: LoadedProject, name: string): Sync {
+  const sync = loaded.project.syncs[name];
+  if (!sync) {
+    const known = Object.keys(loaded.project.syncs);
+    throw new ConfigError([
+      { file: displayPath(loaded.file), path: 'syncs', message: `unknown sync "${name}"${didYouMean(name, known)} (known: ${known.length ? known.join(', ') : 'none'})` },
+    ]);
+  }
+  return sync;
+}
+
+/** Opens what one run of a sync reads from and writes to. */
+export async function openSyncEndpoints(
+  loaded: LoadedProject,
+  name: string,
+  options: { store: StateStore; run: RunInfo; vars?: Record<string, string> },
+): Promise<SyncEndpoints> {
+  const sync = findSync(loaded, name);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    // Templates see the same values as `$name$` in SQL; a run-time value for a name the sync does not declare passes through.
+    const declared = resolveVariableValues(sync.from.variables, { overrides: options.vars, runId: options.run.id, now: new Date(options.run.started_at) });
+    const vars = { ...options.vars, ...declared };
+    const source = await openSource(loaded, name, sync, options, closers);
+    const mapRow = createRowMapper(sync.mapping);
+    const key = keyColumns(sync.key).map((c) => mappedName(sync.mapping, c));
+    const destination = await openDestination(loaded, sync, { ...options, vars, key, source }, closers);
+    return { sync, source, destination, key, mapRow, vars, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function openSource(
+  loaded: LoadedProject,
+  name: string,
+  sync: Sync,
+  options: { store: StateStore; run: RunInfo; vars?: Record<string, string> },
+  closers: (() => Promise<void>)[],
+): Promise<Source> {
+  const connection = loaded.project.connections[sync.from.connection]!;
+  if (connection.type === 'http') {
+    const { openHttpStreamSource } = await import('../sources/http-stream-source.js');
+    const stream = await openHttpStreamSource({
+      loaded,
+      connectionName: sync.from.connection,
+      stream: sync.from.stream!,
+      store: options.store,
+      scope: `sync:${name}`,
+      run: options.run,
+      vars: options.vars ?? {},
+    });
+    closers.push(() => stream.close());
+    return stream;
+  }
+  const { openSqlDatabase } = await import('../sources/open-sql-database.js');
+  const sql = resolveSqlVariables(await readSyncQuery(loaded, name), sync.from.variables, {
+    overrides: options.vars,
+    runId: options.run.id,
+    now: new Date(options.run.started_at),
+  });
+  const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
+  closers.push(() => db.close());
+  return db.query(sql);
+}
+
+async function openDestination(
+  loaded: LoadedProject,
+  sync: Sync,
+  options: { store: StateStore; run: RunInfo; vars: Record<string, string>; key: string[]; source: Source },
+  closers: (() => Promise<void>)[],
+): Promise<Destination> {
+  const connection = loaded.project.connections[sync.to.connection]!;
+  if (connection.type === 'http') {
+    const [{ openHttpConnection }, { createHttpDestination }] = await Promise.all([
+      import('../connectors/open-http-connection.js'),
+      import('../destinations/http-destination.js'),
+    ]);
+    const spec = loaded.connectors[sync.to.connection]!.spec;
+    const http = await openHttpConnection({
+      name: sync.to.connection,
+      connection,
+      spec,
+      store: options.store,
+      redactor: loaded.redactor,
+      vars: options.vars,
+      run: options.run,
+    });
+    closers.push(() => http.close());
+    const destination = createHttpDestination({ connection: http, endpoints: syncEndpoints(sync, spec.endpoints) });
+    closers.push(() => destination.close());
+    return destination;
+  }
+  const { openTableDestination } = await import('../destinations/open-table-destination.js');
+  const columns: Column[] = (await options.source.describe()).map((c) => ({ ...c, name: mappedName(sync.mapping, c.name) }));
+  const destination = await openTableDestination({
+    connection,
+    table: sync.to.table!,
+    key: options.key,
+    columns,
+    projectDir: loaded.dir,
+    redactor: loaded.redactor,
+  });
+  closers.push(() => destination.close());
+  return destination;
+}
+
+type EndpointNames = { create?: string; update?: string; upsert?: string; delete?: string; lookup?: string };
+
+/** The endpoint to use per operation: the sync's `endpoints`, or its one `endpoint` under that endpoint's operation; a lookup endpoint of the connector is found by itself. */
+export function syncEndpoints(sync: Sync, endpoints: Record<string, { operation: string }>): EndpointNames {
+  const names: EndpointNames = { ...(sync.to.endpoints ?? {}) };
+  if (sync.to.endpoint) {
+    const op = endpoints[sync.to.endpoint]?.operation as keyof EndpointNames | undefined;
+    if (op) names[op] = sync.to.endpoint;
+  }
+  if (!names.lookup && (sync.mode === 'upsert' || sync.mode === 'mirror')) {
+    const lookups = Object.entries(endpoints).filter(([, e]) => e.operation === 'lookup');
+    if (lookups.length === 1) names.lookup = lookups[0]![0];
+  }
+  return names;
+}

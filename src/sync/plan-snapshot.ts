@@ -1,0 +1,247 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LedgerEntry, StateStore } from '../state/state-store.js';
+import { sqlString } from './duckdb-row-json-sql.js';
+
+/** The StateStore value naming the snapshot generation that matches a sync's ledger. */
+export const snapshotValueName = (sync: string) => `plan-snapshot:${sync}`;
+
+/** Where a sync's plan snapshot lives: `<state dir>/plans`, or for a PostgreSQL state a temp folder keyed by URL and sync. */
+export function planSnapshotDir(projectDir: string, state: string, sync: string): string {
+  if (/^postgres(ql)?:\/\//i.test(state)) {
+    const hash = createHash('sha256').update(`${state}\n${sync}`).digest('hex').slice(0, 24);
+    return join(tmpdir(), 'sluice-plans', hash);
+  }
+  return join(projectDir, state, 'plans');
+}
+
+/** Marks a sync's snapshot stale before a ledger change made outside a plan (a reset). */
+export async function invalidatePlanSnapshot(store: StateStore, sync: string): Promise<void> {
+  await store.setValue(snapshotValueName(sync), `dirty:${randomUUID()}`);
+}
+
+// Snapshot files held by this process: a second run of the same sync here plans from the ledger instead.
+const held = new Set<string>();
+
+/**
+ * A per-sync DuckDB file mirroring the ledger's (key, fingerprint, remote id, failed), attached to a plan workspace.
+ * It is trusted only while the StateStore value holds the token written into it; every ledger change first replaces
+ * that value with this run's own dirty marker, and the confirmed changes are applied (with a fresh token) at the end
+ * only if no one else marked it since — so a crash or another process makes the next plan rebuild it from the ledger.
+ */
+export class PlanSnapshot {
+  /** The table the planner diffs against (qualified). */
+  readonly table = 'sluice_snap.main.ledger';
+  private readonly marker = `dirty:${randomUUID()}`;
+  private expected: string | null = null;
+  /** The snapshot was stale and has been rebuilt from the ledger for this plan. */
+  rebuilt = false;
+  /** A workspace table of (k, h): keys found unchanged by fingerprint whose value hash the snapshot should keep. */
+  refresh: string | null = null;
+  private abandoned = false;
+  private pending = false;
+  private staged = 0;
+  private stage: Awaited<ReturnType<DuckDBConnection['createAppender']>> | null = null;
+  private stageConn: DuckDBConnection | null = null;
+  private staging: Promise<void> | null = null;
+
+  private constructor(
+    private readonly db: DuckDBConnection,
+    private readonly connect: () => Promise<DuckDBConnection>,
+    private readonly store: StateStore,
+    private readonly sync: string,
+    private readonly file: string,
+    private readonly signature: string | null,
+  ) {}
+
+  /** Attaches the sync's snapshot to the workspace, rebuilding it from the ledger when its token does not match; null when the file is busy. */
+  static async open(options: {
+    db: DuckDBConnection;
+    connect: () => Promise<DuckDBConnection>;
+    store: StateStore;
+    sync: string;
+    dir: string;
+    /** What this plan's value hashes depend on; kept hashes made under another signature are dropped. Null: hashes unused. */
+    hashSignature: string | null;
+  }): Promise<PlanSnapshot | null> {
+    const { db, store, sync, dir } = options;
+    const file = join(dir, `${encodeURIComponent(sync)}.duckdb`);
+    if (held.has(file)) return null;
+    await mkdir(dir, { recursive: true });
+    try {
+      await db.run(`ATTACH ${sqlString(file)} AS sluice_snap`);
+    } catch {
+      // Another process holds it: plan from the ledger, and never publish.
+      return null;
+    }
+    held.add(file);
+    const snap = new PlanSnapshot(db, options.connect, store, sync, file, options.hashSignature);
+    try {
+      await snap.load();
+    } catch (e) {
+      await snap.release();
+      throw e;
+    }
+    return snap;
+  }
+
+  // `h` is a hash of the source values of the delivered version (when known): a row with the same hash is unchanged
+  // without computing its fingerprint. It is kept only for a version whose fingerprint the ledger holds.
+  private async load(): Promise<void> {
+    await this.db.run('CREATE TABLE IF NOT EXISTS sluice_snap.main.meta (token VARCHAR, sig VARCHAR)');
+    await this.db.run(`CREATE TABLE IF NOT EXISTS sluice_snap.main.ledger (${LEDGER_COLUMNS})`);
+    const value = await this.store.getValue(snapshotValueName(this.sync));
+    // A file of another layout is simply stale: it is rebuilt.
+    const meta = await this.db
+      .runAndReadAll('SELECT token, sig, (SELECT count(*) FROM duckdb_columns() WHERE database_name = \'sluice_snap\' AND table_name = \'ledger\') AS n FROM sluice_snap.main.meta')
+      .then((r) => r.getRows().filter((row) => Number(row[2]) === 5))
+      .catch(async () => {
+        await this.db.run('DROP TABLE sluice_snap.main.meta');
+        await this.db.run('CREATE TABLE sluice_snap.main.meta (token VARCHAR, sig VARCHAR)');
+        return [];
+      });
+    const token = meta.length === 1 ? (meta[0]![0] as string | null) : null;
+    if (value !== null && token !== null && value === token && !value.startsWith('dirty:')) {
+      this.expected = value;
+      const sig = meta[0]![1] as string | null;
+      if (this.signature !== null && sig !== this.signature) {
+        // The query, its types or the engine changed: the kept hashes mean nothing now.
+        await this.db.run('BEGIN');
+        await this.db.run('UPDATE sluice_snap.main.ledger SET h = NULL WHERE h IS NOT NULL');
+        await this.db.run(`UPDATE sluice_snap.main.meta SET sig = ${sqlString(this.signature)}`);
+        await this.db.run('COMMIT');
+      }
+      return;
+    }
+    // Stale or missing: mark it ours before reading, so a change made meanwhile by anyone else is noticed at publish.
+    await this.store.setValue(snapshotValueName(this.sync), this.marker);
+    this.expected = this.marker;
+    this.pending = true;
+    this.rebuilt = true;
+    await this.db.run('BEGIN');
+    await this.db.run('DELETE FROM sluice_snap.main.meta');
+    await this.db.run('DROP TABLE sluice_snap.main.ledger');
+    await this.db.run(`CREATE TABLE sluice_snap.main.ledger (${LEDGER_COLUMNS})`);
+    await this.db.run('COMMIT');
+    const appender = await this.db.createAppender('ledger', 'main', 'sluice_snap');
+    for await (const entries of this.store.readLedger(this.sync, { batchSize: 5000 })) appendEntries(appender, entries);
+    appender.flushSync();
+    appender.closeSync();
+  }
+
+  /** Called before each ledger write of the run: claims the value for this run (noticing if someone else changed the ledger). */
+  async beforeWrite(): Promise<void> {
+    await this.claim();
+  }
+
+  /** Called after each confirmed ledger write: keeps what was put and deleted, to apply to the snapshot at the end. */
+  async written(put: LedgerEntry[], deleted: string[]): Promise<void> {
+    // Batches are confirmed concurrently: the staging table is created once.
+    this.staging ??= (async () => {
+      this.stageConn = await this.connect();
+      await this.stageConn.run('CREATE TABLE memory.main.sluice_stage (seq BIGINT, k VARCHAR, fp VARCHAR, rid VARCHAR, failed BOOLEAN, del BOOLEAN)');
+      this.stage = await this.stageConn.createAppender('sluice_stage', 'main', 'memory');
+    })();
+    await this.staging;
+    if (!this.stage) return;
+    for (const e of put) {
+      this.stage.appendBigInt(BigInt(this.staged++));
+      this.stage.appendVarchar(e.key);
+      appendNullable(this.stage, e.fingerprint);
+      appendNullable(this.stage, e.remoteId);
+      this.stage.appendBoolean(e.status === 'failed');
+      this.stage.appendBoolean(false);
+      this.stage.endRow();
+    }
+    for (const k of deleted) {
+      this.stage.appendBigInt(BigInt(this.staged++));
+      this.stage.appendVarchar(k);
+      this.stage.appendNull();
+      this.stage.appendNull();
+      this.stage.appendBoolean(false);
+      this.stage.appendBoolean(true);
+      this.stage.endRow();
+    }
+    // No flush per batch (it costs more than the write): the appender fills its own chunks and close() flushes the rest.
+    // Marked again after the write too: a publish by another run racing this write cannot hide it.
+    await this.claim();
+  }
+
+  private async claim(): Promise<void> {
+    const name = snapshotValueName(this.sync);
+    const value = await this.store.getValue(name);
+    if (value !== this.marker && value !== this.expected) this.abandoned = true;
+    if (value !== this.marker) await this.store.setValue(name, this.marker);
+    this.pending = true;
+  }
+
+  /** Applies the confirmed changes in one transaction and publishes a fresh token, unless someone else changed the ledger; then detaches. */
+  async close(): Promise<void> {
+    try {
+      // Hashes learnt for unchanged rows are worth a publish of their own.
+      if (!this.pending && this.refresh && !this.abandoned) await this.claim();
+      if (!this.pending || this.abandoned) return;
+      if ((await this.store.getValue(snapshotValueName(this.sync))) !== this.marker) return;
+      this.stage?.closeSync();
+      this.stage = null;
+      const token = `t:${randomUUID()}`;
+      await this.db.run('BEGIN');
+      try {
+        if (this.staged > 0) {
+          // The last write of each key wins, as in the ledger; its hash is kept when it delivered the planned version.
+          await this.db.run(`CREATE TEMP TABLE sluice_last AS SELECT s.* FROM memory.main.sluice_stage s
+            JOIN (SELECT k, max(seq) AS seq FROM memory.main.sluice_stage GROUP BY k) m ON m.k = s.k AND m.seq = s.seq`);
+          await this.db.run('DELETE FROM sluice_snap.main.ledger WHERE k IN (SELECT k FROM sluice_last)');
+          await this.db.run(`INSERT INTO sluice_snap.main.ledger SELECT l.k, l.fp, l.rid, l.failed, CASE WHEN p.fp = l.fp THEN p.h END
+            FROM sluice_last l LEFT JOIN memory.main.sluice_plan p ON p.k = l.k WHERE NOT l.del`);
+        }
+        // (This run wrote none of these keys: they were not planned.)
+        if (this.refresh) await this.db.run(`UPDATE sluice_snap.main.ledger SET h = r.h FROM ${this.refresh} r WHERE sluice_snap.main.ledger.k = r.k`);
+        await this.db.run('DELETE FROM sluice_snap.main.meta');
+        await this.db.run(`INSERT INTO sluice_snap.main.meta VALUES (${sqlString(token)}, ${this.signature === null ? 'NULL' : sqlString(this.signature)})`);
+        await this.db.run('COMMIT');
+      } catch (e) {
+        await this.db.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+      // The file holds the token first: a crash before this line leaves the value dirty, so the next plan rebuilds.
+      await this.store.setValue(snapshotValueName(this.sync), token);
+    } finally {
+      await this.release();
+    }
+  }
+
+  private async release(): Promise<void> {
+    try {
+      this.stage?.closeSync();
+      this.stageConn?.closeSync();
+      await this.db.run('DETACH sluice_snap').catch(() => undefined);
+    } finally {
+      held.delete(this.file);
+    }
+  }
+}
+
+type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+function appendNullable(appender: Appender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+const LEDGER_COLUMNS = 'k VARCHAR, fp VARCHAR, rid VARCHAR, failed BOOLEAN, h UBIGINT';
+
+/** Appends ledger entries as (key, fingerprint, remote id, failed, no value hash) rows. */
+export function appendEntries(appender: Appender, entries: LedgerEntry[]): void {
+  for (const e of entries) {
+    appender.appendVarchar(e.key);
+    appendNullable(appender, e.fingerprint);
+    appendNullable(appender, e.remoteId);
+    appender.appendBoolean(e.status === 'failed');
+    appender.appendNull();
+    appender.endRow();
+  }
+}

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { LoadedProject } from '../config/load-project.js';
+import type { PipelineStep } from '../config/project-schema.js';
+import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
+import type { RunRecord, StateStore } from '../state/state-store.js';
+import { runSync, type RunProgress, type RunSummary } from './run-sync.js';
+
+/** The outcome of one pipeline step. */
+export interface PipelineStepResult {
+  step: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  durationMs: number;
+  error: string | null;
+  sync?: RunSummary;
+}
+
+/** How a pipeline run ended. */
+export interface PipelineSummary {
+  run: RunRecord;
+  steps: PipelineStepResult[];
+  /** The step that failed and stopped the pipeline. */
+  failedStep: string | null;
+}
+
+/** A step's name as users read it: the sync's name, or `sql <file> on <connection>`. */
+export function stepName(step: PipelineStep): string {
+  if (typeof step === 'string') return step;
+  if ('sync' in step) return step.sync;
+  const what = /\.sql$/i.test(step.sql.trim()) ? step.sql.trim() : 'inline sql';
+  return `sql ${what} on ${step.connection}`;
+}
+
+/** Runs a pipeline's steps in order; a failed step stops it, and the pipeline run names that step. */
+export async function runPipeline(options: {
+  loaded: LoadedProject;
+  store: StateStore;
+  pipeline: string;
+  vars?: Record<string, string>;
+  trigger?: string;
+  /** Use this run id (the server hands it out before the run starts). */
+  runId?: string;
+  onStep?: (result: PipelineStepResult) => void;
+  onProgress?: (progress: RunProgress) => void;
+  signal?: AbortSignal;
+}): Promise<PipelineSummary> {
+  const { loaded, store, pipeline: name } = options;
+  const pipeline = loaded.project.pipelines[name];
+  if (!pipeline) {
+    const known = Object.keys(loaded.project.pipelines);
+    throw new Error(`unknown pipeline "${name}" in ${loaded.file} (known: ${known.length ? known.join(', ') : 'none'})`);
+  }
+  const run = await store.createRun({ kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  const counts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const steps: PipelineStepResult[] = [];
+  let failedStep: string | null = null;
+  for (const step of pipeline.steps) {
+    const label = stepName(step);
+    if (failedStep || options.signal?.aborted) {
+      steps.push({ step: label, status: 'skipped', durationMs: 0, error: null });
+      continue;
+    }
+    const started = Date.now();
+    let result: PipelineStepResult;
+    try {
+      if (typeof step === 'string' || 'sync' in step) {
+        const summary = await runSync({
+          loaded, store, sync: typeof step === 'string' ? step : step.sync, vars: options.vars,
+          trigger: `pipeline:${name}`, onProgress: options.onProgress, signal: options.signal,
+        });
+        for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += summary.run.counts[k];
+        result = {
+          step: label, status: summary.run.status === 'succeeded' ? 'succeeded' : 'failed',
+          durationMs: Date.now() - started, error: summary.run.error, sync: summary,
+        };
+      } else {
+        await runSqlStep(loaded, step, run.id);
+        result = { step: label, status: 'succeeded', durationMs: Date.now() - started, error: null };
+      }
+    } catch (e) {
+      result = { step: label, status: 'failed', durationMs: Date.now() - started, error: loaded.redactor.mask(e instanceof Error ? e.message : String(e)) };
+    }
+    steps.push(result);
+    options.onStep?.(result);
+    if (result.status === 'failed') failedStep = label;
+  }
+  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : null;
+  const status = failedStep ? 'failed' : 'succeeded';
+  const finishedAt = new Date().toISOString();
+  await store.updateRun(run.id, { status, counts, error, finishedAt });
+  return { run: { ...run, status, counts, error, finishedAt }, steps, failedStep };
+}
+
+async function runSqlStep(loaded: LoadedProject, step: { sql: string; connection: string }, runId: string): Promise<void> {
+  const connection = loaded.project.connections[step.connection];
+  if (!connection) throw new Error(`unknown connection "${step.connection}"`);
+  if (connection.type === 'http') throw new Error(`connection "${step.connection}" is an HTTP connection: a SQL step needs a database`);
+  const text = step.sql.trim();
+  const sql = /\.sql$/i.test(text) ? await readFile(isAbsolute(text) ? text : join(loaded.dir, text), 'utf8') : step.sql;
+  const { openSqlDatabase } = await import('../sources/open-sql-database.js');
+  const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
+  try {
+    await db.execute(resolveSqlVariables(sql, {}, { runId }));
+  } finally {
+    await db.close();
+  }
+}

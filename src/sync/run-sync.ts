@@ -1,0 +1,175 @@
+import { join } from 'node:path';
+import type { LoadedProject } from '../config/load-project.js';
+import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
+import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
+import { duckdbFastPath } from './duckdb-fast-path.js';
+import { exceedsFailureLimit } from './failure-limit.js';
+import { keyRow } from './key-row.js';
+import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
+import { invalidatePlanSnapshot, planSnapshotDir } from './plan-snapshot.js';
+import { planSync, type PlanCounts } from './plan-sync.js';
+
+/** What a running sync reports as it goes (for progress bars, JSON lines and SSE). */
+export interface RunProgress {
+  runId: string;
+  sync: string;
+  phase: 'planning' | 'sending' | 'done';
+  planned: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  /** Rows per second over the sending phase. */
+  rate: number;
+  /** Seconds left at the current rate; null before it is known. */
+  etaSeconds: number | null;
+}
+
+/** How a run ended, as the CLI's summary and the API show it. */
+export interface RunSummary {
+  run: RunRecord;
+  plan: PlanCounts | null;
+  delivered: number;
+  failed: number;
+  durationMs: number;
+  sampleErrors: { key: string; error: string }[];
+}
+
+export interface RunSyncOptions {
+  loaded: LoadedProject;
+  store: StateStore;
+  sync: string;
+  /** Run-time variable values (`--var k=v`). */
+  vars?: Record<string, string>;
+  trigger?: string;
+  /** Forget what was delivered and send every row again. */
+  full?: boolean;
+  onProgress?: (progress: RunProgress) => void;
+  signal?: AbortSignal;
+  /** Use this run id (the server creates it before starting). */
+  runId?: string;
+}
+
+/** Runs a sync once: plan against the ledger, deliver, record; never throws for row failures, only for setup errors. */
+export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
+  const { loaded, store, sync: name } = options;
+  const sync = findSync(loaded, name);
+  const run = await store.createRun({ kind: 'sync', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  const started = Date.now();
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  let plan: PlanCounts | null = null;
+  let tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
+  let sendStarted = Date.now();
+  const progress = (phase: RunProgress['phase']) => {
+    const elapsed = Math.max(1, Date.now() - sendStarted) / 1000;
+    const rate = tally.sent / elapsed;
+    const left = counts.planned - tally.delivered - tally.failed;
+    options.onProgress?.({
+      runId: run.id, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: tally.delivered,
+      failed: tally.failed, rate, etaSeconds: rate > 0 ? left / rate : null,
+    });
+  };
+  let error: string | null = null;
+  let endpoints: Awaited<ReturnType<typeof openSyncEndpoints>> | null = null;
+  try {
+    progress('planning');
+    if (options.full) {
+      await invalidatePlanSnapshot(store, name);
+      await store.resetSync(name);
+    }
+    const runInfo = { id: run.id, started_at: run.startedAt };
+    endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars });
+    const planned = await planSync({
+      source: endpoints.source,
+      store,
+      sync: name,
+      mode: sync.mode,
+      key: endpoints.key,
+      mapRow: endpoints.mapRow,
+      spillDir: spillDir(loaded),
+      snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
+      sqlFastPath: await duckdbFastPath(loaded, name, runInfo, options.vars),
+      signal: options.signal,
+    });
+    try {
+      plan = planned.counts;
+      Object.assign(counts, {
+        planned: plan.planned + plan.invalid,
+        added: plan.added,
+        changed: plan.changed,
+        removed: plan.removed,
+        unchanged: plan.unchanged,
+      });
+      await store.updateRun(run.id, { counts });
+      if (planned.invalid.length) {
+        const now = new Date().toISOString();
+        await store.putRejected(
+          name,
+          planned.invalid.map((r) => ({ key: r.key, runId: run.id, operation: 'plan', row: r.row, error: r.error, request: null, rejectedAt: now })),
+        );
+      }
+      sendStarted = Date.now();
+      progress('sending');
+      const key = endpoints.key;
+      let lastReport = 0;
+      tally = await deliverPlan({
+        items: withRemovedRows(planned.items({ batchSize: 1000 }), key),
+        destination: endpoints.destination,
+        store,
+        sync: name,
+        runId: run.id,
+        mode: sync.mode,
+        signal: options.signal,
+        ledger: planned.ledger,
+        onBatch: (t) => {
+          tally = t;
+          const now = Date.now();
+          if (now - lastReport >= 200) {
+            lastReport = now;
+            progress('sending');
+          }
+        },
+      });
+    } finally {
+      await planned.close();
+    }
+    await (endpoints.source as { commit?: () => Promise<void> }).commit?.();
+  } catch (e) {
+    error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
+  } finally {
+    await endpoints?.close();
+  }
+  counts.delivered = tally.delivered;
+  counts.failed = tally.failed + (plan?.invalid ?? 0);
+  const sampleErrors = tally.sampleErrors.map((s) => ({ key: s.key, error: loaded.redactor.mask(s.error) }));
+  const limitHit = !error && exceedsFailureLimit(counts.failed, counts.planned, sync.on_error.max_failed_rows);
+  if (limitHit) error = `${counts.failed} of ${counts.planned} rows failed (on_error.max_failed_rows: ${sync.on_error.max_failed_rows})`;
+  const status = error ? 'failed' : options.signal?.aborted ? 'cancelled' : 'succeeded';
+  const finishedAt = new Date().toISOString();
+  await store.updateRun(run.id, { status, counts, error, finishedAt });
+  progress('done');
+  return {
+    run: { ...run, status, counts, error, finishedAt },
+    plan,
+    delivered: tally.delivered,
+    failed: counts.failed,
+    durationMs: Date.now() - started,
+    sampleErrors,
+  };
+}
+
+/** The folder where plan workspaces spill: inside the embedded state folder, else the system temp dir. */
+function spillDir(loaded: LoadedProject): string | undefined {
+  const state = loaded.project.state;
+  return /^postgres(ql)?:\/\//.test(state) ? undefined : join(loaded.dir, state, 'tmp');
+}
+
+/** Removed records have no source row left: give them their key columns so delete templates and SQL can address them. */
+async function* withRemovedRows<T extends { change: string; key: string; row: Record<string, unknown> }>(
+  items: AsyncIterable<T[]>,
+  key: string[],
+): AsyncIterable<T[]> {
+  for await (const batch of items) {
+    for (const item of batch) if (item.change === 'removed') item.row = keyRow(item.key, key);
+    yield batch;
+  }
+}

@@ -1,0 +1,525 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, formatConfigIssue } from '../../src/config/config-error.js';
+import { loadProject } from '../../src/config/load-project.js';
+import { TRACKER_CONNECTOR, writeProject } from './write-project.js';
+
+interface Case {
+  name: string;
+  /** sluice.yaml */
+  project: string;
+  /** Extra files (connectors/tracker.yaml is the valid fixture unless replaced here). */
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+  /** Every issue, exactly as `sluice validate` prints it. */
+  issues: string[];
+}
+
+const CONNECTIONS = `connections:
+  warehouse: { type: duckdb }
+  tracker:
+    type: http
+    connector: ./connectors/tracker.yaml
+    config: { space: acme }
+    auth: { type: api_key, key: "\${env:TRACKER_KEY}" }
+`;
+
+const cases: Case[] = [
+  {
+    name: 'an unknown top-level key, with the closest valid key',
+    project: `version: 1\nconections: {}\n`,
+    issues: ['sluice.yaml:2:1: conections: unknown key "conections" (did you mean "connections"?)'],
+  },
+  {
+    name: 'an unknown key in a sync',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+    shedule: "0 9 * * *"
+`,
+    issues: ['sluice.yaml:15:5: syncs.s.shedule: unknown key "shedule" (did you mean "schedule"?)'],
+  },
+  {
+    name: 'an unknown key in a sync destination',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  top_scan:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to:
+      connection: tracker
+      endpiont: add_issue
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:14:7: syncs.top_scan.to.endpiont: unknown key "endpiont" (did you mean "endpoint"?)'],
+  },
+  {
+    name: 'an unknown key in a connection',
+    project: `version: 1
+connections:
+  warehouse: { type: duckdb, pth: data/w.duckdb }
+`,
+    issues: ['sluice.yaml:3:30: connections.warehouse.pth: unknown key "pth" (did you mean "path"?)'],
+  },
+  {
+    name: 'an unknown key in a connector endpoint, reported in the connector file',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: {
+      'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('update_issue: { operation: update, method: PATCH,', 'update_issue: { operation: update, methd: PATCH,'),
+    },
+    issues: ['connectors/tracker.yaml:22:38: endpoints.update_issue.methd: unknown key "methd" (did you mean "method"?)'],
+  },
+  {
+    name: 'an unknown key far from every valid key lists the valid keys',
+    project: `version: 1\nconnections:\n  w: { type: sqlite, path: a.db, colour: blue }\n`,
+    issues: ['sluice.yaml:3:34: connections.w.colour: unknown key "colour" (valid keys: type, path)'],
+  },
+  {
+    name: 'a wrong type',
+    project: `version: 1\nstate: 5\n`,
+    issues: ['sluice.yaml:2:8: state: expected a string, got a number'],
+  },
+  {
+    name: 'a wrong type in a connector',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('title: Issue tracker', 'title: Issue tracker\nrate_limit: { concurrency: four }') },
+    issues: ['connectors/tracker.yaml:3:28: rate_limit.concurrency: expected a number, got a string'],
+  },
+  {
+    name: 'a missing required key',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    key: id
+`,
+    issues: ['sluice.yaml:10:3: syncs.s.mode: missing required key "mode"'],
+  },
+  {
+    name: 'a missing environment variable',
+    project: `version: 1\n${CONNECTIONS}`,
+    env: {},
+    issues: ['sluice.yaml:8:33: connections.tracker.auth.key: environment variable TRACKER_KEY is not set (set it, or give a default: ${env:TRACKER_KEY:-value})'],
+  },
+  {
+    name: 'an unknown connection',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehose, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:11:25: syncs.s.from.connection: unknown connection "warehose" (did you mean "warehouse"?)'],
+  },
+  {
+    name: 'an unknown endpoint',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  top_scan:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_isue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:12:42: syncs.top_scan.to.endpoint: unknown endpoint "add_isue" in connector tracker (did you mean "add_issue"?)'],
+  },
+  {
+    name: 'an endpoint whose operation does not fit the mode',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: update
+    key: id
+`,
+    issues: ['sluice.yaml:12:42: syncs.s.to.endpoint: mode update needs an update or upsert endpoint; endpoint "add_issue" of connector tracker is a create endpoint'],
+  },
+  {
+    name: 'mirror with a single endpoint',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: upsert_issue }
+    mode: mirror
+    key: id
+`,
+    issues: [
+      'sluice.yaml:12:42: syncs.s.to.endpoint: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }; endpoint "upsert_issue" of connector tracker is an upsert endpoint',
+    ],
+  },
+  {
+    name: 'an endpoints entry naming an endpoint of another operation',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoints: { create: add_issue, update: upsert_issue } }
+    mode: upsert
+    key: id
+`,
+    issues: ['sluice.yaml:12:72: syncs.s.to.endpoints.update: endpoints.update must name an update endpoint; "upsert_issue" of connector tracker is an upsert endpoint'],
+  },
+  {
+    name: 'endpoints that do not cover the mode',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoints: { create: add_issue, update: update_issue } }
+    mode: mirror
+    key: id
+`,
+    issues: ['sluice.yaml:12:32: syncs.s.to.endpoints: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }'],
+  },
+  {
+    name: 'update mode without a key',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: update_issue }
+    mode: update
+`,
+    issues: ['sluice.yaml:10:3: syncs.s.key: mode update needs a key: the column (or list of columns) that identifies a record'],
+  },
+  {
+    name: 'bad Liquid syntax, at its line and column in the connector file',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('{% if row.urgent %}', '{% iff row.urgent %}') },
+    issues: ['connectors/tracker.yaml:20:22: endpoints.add_issue.body: invalid liquid template: tag "iff" not found'],
+  },
+  {
+    name: 'an unclosed Liquid output in a quoted path',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('path: "/issues/{{ record.id }}" }\n  upsert', 'path: "/issues/{{ record.id" }\n  upsert') },
+    issues: ['connectors/tracker.yaml:22:68: endpoints.update_issue.path: invalid liquid template: output "{{ record.id" not closed'],
+  },
+  {
+    name: 'a bad condition',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('success: "response.body.ok != false"', 'success: "response.body.ok !="') },
+    issues: ['connectors/tracker.yaml:21:64: endpoints.add_issue.response.success: invalid condition "response.body.ok !=": operator "!=" is missing an operand'],
+  },
+  {
+    name: 'duplicate sync names, naming both lines',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+  s:
+    from: { connection: warehouse, sql: "SELECT 2 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:15:3: syncs.s: duplicate key "s" (first defined at line 10; names must be unique)'],
+  },
+  {
+    name: 'an unknown connection type',
+    project: `version: 1\nconnections:\n  crm: { type: postgress, url: "postgres://localhost/crm" }\n`,
+    issues: ['sluice.yaml:3:16: connections.crm.type: unknown connection type "postgress" (expected one of duckdb, sqlite, postgres, mysql, bigquery, http)'],
+  },
+  {
+    name: 'an unknown auth type in a connector',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('- { type: api_key, in: query, name: apiKey }', '- { type: apikey, in: query, name: apiKey }') },
+    issues: ['connectors/tracker.yaml:9:13: auth.0.type: unknown auth type "apikey" (expected one of none, api_key, basic, bearer, oauth2, oauth2_client_credentials)'],
+  },
+  {
+    name: 'an unknown mode',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insrt
+    key: id
+`,
+    issues: ['sluice.yaml:13:11: syncs.s.mode: unknown mode "insrt" (did you mean "insert"?)'],
+  },
+  {
+    name: 'both sql and table given',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id", table: issues }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:11:5: syncs.s.from: give exactly one of sql, table or stream'],
+  },
+  {
+    name: 'a bad cron expression',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+    schedule: "0 25 * * *"
+`,
+    issues: ['sluice.yaml:15:15: syncs.s.schedule: invalid cron expression "0 25 * * *": invalid value for hour: 25 (five fields: minute hour day month weekday, e.g. "0 9 * * *")'],
+  },
+  {
+    name: 'a bad variable offset',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from:
+      connection: warehouse
+      sql: "SELECT * FROM scans WHERE day = '$yesterday$'"
+      variables:
+        yesterday: { type: date, offset: -1days }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:15:42: syncs.s.from.variables.yesterday.offset: invalid offset "-1days": an offset looks like -1d, +2h or 30m'],
+  },
+  {
+    name: 'an unknown time zone of a date variable',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from:
+      connection: warehouse
+      sql: "SELECT * FROM scans WHERE day = '$day$'"
+      variables:
+        day: { type: date, timezone: Asia/Tokio }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:15:14: syncs.s.from.variables.day: unknown time zone "Asia/Tokio" (an IANA name such as Asia/Tokyo or UTC)'],
+  },
+  {
+    name: 'an undeclared variable in the SQL',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT * FROM scans WHERE project = '$project_id$'" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ["sluice.yaml:11:41: syncs.s.from.sql: unknown variable $project_id$ (known: today, yesterday, now, run_id; declare it under from.variables)"],
+  },
+  {
+    name: 'a required connector config missing',
+    project: `version: 1
+connections:
+  tracker:
+    type: http
+    connector: ./connectors/tracker.yaml
+    config: { page_size: 20 }
+    auth: { type: api_key, key: k-123456 }
+`,
+    issues: ['sluice.yaml:6:5: connections.tracker.config.space: missing required config "space" for connector tracker (the subdomain of your space)'],
+  },
+  {
+    name: 'an unknown connector config key and a config of the wrong type',
+    project: `version: 1
+connections:
+  tracker:
+    type: http
+    connector: ./connectors/tracker.yaml
+    config: { space: acme, page_sise: 20, page_size: twenty }
+    auth: { type: api_key, key: k-123456 }
+`,
+    issues: [
+      'sluice.yaml:6:28: connections.tracker.config.page_sise: unknown config key "page_sise" for connector tracker (did you mean "page_size"?)',
+      'sluice.yaml:6:54: connections.tracker.config.page_size: expected a whole number for config "page_size" of connector tracker, got "twenty"',
+    ],
+  },
+  {
+    name: 'an auth type the connector does not accept',
+    project: `version: 1
+connections:
+  tracker:
+    type: http
+    connector: ./connectors/tracker.yaml
+    config: { space: acme }
+    auth: { type: bearer, token: t-123456 }
+`,
+    issues: ['sluice.yaml:7:19: connections.tracker.auth.type: auth type "bearer" is not accepted by connector tracker (accepted: api_key, oauth2)'],
+  },
+  {
+    name: 'no auth where the connector needs one',
+    project: `version: 1
+connections:
+  tracker:
+    type: http
+    connector: ./connectors/tracker.yaml
+    config: { space: acme }
+`,
+    issues: ['sluice.yaml:3:3: connections.tracker.auth: connector tracker needs auth (give auth: { type: ... } with one of: api_key, oauth2)'],
+  },
+  {
+    name: 'a YAML syntax error',
+    project: `version: 1\nsyncs:\n  s: { from: [1, 2 }\n`,
+    issues: ['sluice.yaml:3:20: yaml syntax error: flow sequence in block collection must be sufficiently indented and end with a ]'],
+  },
+  {
+    name: 'a missing sql file',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: queries/top_scan.sql }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:11:41: syncs.s.from.sql: sql file "queries/top_scan.sql" not found (a path ending in .sql is read relative to the project directory)'],
+  },
+  {
+    name: 'a table destination on an http connection',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, table: issues }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:12:32: syncs.s.to.table: connection "tracker" is http: write to it with endpoint: or endpoints: (table needs a database connection)'],
+  },
+  {
+    name: 'an endpoint on a database connection',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: tracker, stream: issues }
+    to: { connection: warehouse, endpoint: add_issue }
+    mode: upsert
+    key: id
+`,
+    issues: ['sluice.yaml:12:34: syncs.s.to.endpoint: connection "warehouse" is duckdb: write to it with table: (endpoint needs an http connection)'],
+  },
+  {
+    name: 'an unknown stream',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: tracker, stream: isues }
+    to: { connection: warehouse, table: issues }
+    mode: upsert
+    key: id
+`,
+    issues: ['sluice.yaml:11:42: syncs.s.from.stream: unknown stream "isues" in connector tracker (did you mean "issues"?)'],
+  },
+  {
+    name: 'a stream from a database connection',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, stream: issues }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:11:36: syncs.s.from.stream: a stream is read from an http connection; "warehouse" is duckdb (use sql: or table:)'],
+  },
+  {
+    name: 'an unknown built-in connector',
+    project: `version: 1\nconnections:\n  t: { type: http, connector: trackr }\n`,
+    files: { 'builtin/tracker.yaml': TRACKER_CONNECTOR },
+    issues: ['sluice.yaml:3:31: connections.t.connector: unknown built-in connector "trackr" (did you mean "tracker"?); for your own spec give a path such as ./connectors/trackr.yaml'],
+  },
+  {
+    name: 'an unknown sync in a pipeline, and a sql step on an http connection',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  load:
+    from: { connection: tracker, stream: issues }
+    to: { connection: warehouse, table: issues }
+    mode: upsert
+    key: id
+pipelines:
+  nightly:
+    schedule: "0 3 * * *"
+    steps: [lod, { sql: "DELETE FROM issues WHERE closed", connection: tracker }]
+`,
+    issues: [
+      'sluice.yaml:18:13: pipelines.nightly.steps.0: unknown sync "lod" (did you mean "load"?)',
+      'sluice.yaml:18:72: pipelines.nightly.steps.1.connection: a sql step runs on a database connection; "tracker" is http',
+    ],
+  },
+  {
+    name: 'a connection without a type',
+    project: `version: 1\nconnections:\n  crm: { url: "postgres://localhost/crm" }\n`,
+    issues: ['sluice.yaml:3:3: connections.crm.type: missing required key "type" (one of duckdb, sqlite, postgres, mysql, bigquery, http)'],
+  },
+  {
+    name: 'pipeline steps of the wrong shapes',
+    project: `version: 1\npipelines:\n  p: { steps: [{ sql: x.sql }, 5, { sync: a, extra: 1 }] }\n`,
+    issues: [
+      'sluice.yaml:3:16: pipelines.p.steps.0.connection: missing required key "connection"',
+      'sluice.yaml:3:32: pipelines.p.steps.1: expected a string or a mapping, got a number',
+      'sluice.yaml:3:46: pipelines.p.steps.2.extra: unknown key "extra" (valid keys: sync)',
+    ],
+  },
+  {
+    name: 'a variable with an unknown type and key',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from:
+      connection: warehouse
+      sql: "SELECT '$day$'"
+      variables:
+        day: { type: dat, timezon: UTC }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+`,
+    issues: [
+      'sluice.yaml:15:22: syncs.s.from.variables.day.type: unknown type "dat" (did you mean "date"?)',
+      'sluice.yaml:15:27: syncs.s.from.variables.day.timezon: unknown key "timezon" (did you mean "timezone"?)',
+    ],
+  },
+  {
+    name: 'an unsupported version',
+    project: `version: 2\n`,
+    issues: ['sluice.yaml:1:10: version: expected 1, got 2'],
+  },
+];
+
+describe('invalid configurations: each bad config and the exact message a user sees', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('covers at least 24 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(24);
+  });
+
+  it.each(cases)('$name', async (c) => {
+    const project = await writeProject({ 'connectors/tracker.yaml': TRACKER_CONNECTOR, ...c.files, 'sluice.yaml': c.project });
+    cleanup = project.cleanup;
+    const error = await loadProject({
+      cwd: project.dir,
+      env: c.env ?? { TRACKER_KEY: 'tk-0123456789' },
+      connectorsDir: `${project.dir}/builtin`,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map(formatConfigIssue)).toEqual(c.issues);
+  });
+});

@@ -1,0 +1,31 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-connector-spec.js';
+
+const expected = ['backlog', 'bigcommerce', 'hubspot', 'salesforce', 'slack', 'webhook'];
+
+describe('built-in connector specs', () => {
+  it('ship one YAML spec and one README per connector', async () => {
+    const files = await readdir(builtinConnectorsDir());
+    expect(files.filter((f) => f.endsWith('.yaml')).sort()).toEqual(expected.map((n) => `${n}.yaml`));
+    expect(files.filter((f) => f.endsWith('.md')).sort()).toEqual(expected.map((n) => `${n}.md`));
+  });
+
+  it.each(expected)('%s.yaml is valid against the connector schema and its checks', async (name) => {
+    const { connector, issues } = await readConnectorSpec(join(builtinConnectorsDir(), `${name}.yaml`));
+    expect(issues).toEqual([]);
+    expect(connector?.spec.name).toBe(name);
+    expect(Object.keys(connector!.spec.endpoints).length).toBeGreaterThan(0);
+  });
+
+  it('declare the auth kinds each API takes', async () => {
+    const kinds = async (name: string) => (await readConnectorSpec(join(builtinConnectorsDir(), `${name}.yaml`))).connector!.spec.auth;
+    expect((await kinds('backlog')).map((a) => a.type)).toEqual(['oauth2', 'api_key']);
+    expect((await kinds('backlog'))[1]).toMatchObject({ in: 'query', name: 'apiKey' });
+    expect((await kinds('salesforce'))[0]).toMatchObject({ type: 'oauth2', base_url_from: 'instance_url' });
+    expect((await kinds('hubspot')).map((a) => a.type)).toEqual(['bearer', 'oauth2']);
+    expect((await kinds('bigcommerce'))[0]).toMatchObject({ type: 'api_key', in: 'header', name: 'X-Auth-Token' });
+    expect((await kinds('webhook')).map((a) => a.type)).toEqual(['none', 'bearer', 'basic', 'api_key']);
+  });
+});

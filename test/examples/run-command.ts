@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const cli = resolve(__dirname, '../../bin/sluice.js');
+
+/** What a finished command printed. */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Splits a shell line as a README writes it: words, and '...' quoted words. */
+export function shellWords(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/**
+ * Runs one README line (`sluice ...` runs the built CLI, anything else the program itself) in `cwd`, asynchronously:
+ * sandboxes running in the test process keep answering meanwhile.
+ */
+export function runCommand(line: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  const [program, ...args] = shellWords(line);
+  const [command, argv] = program === 'sluice' ? [process.execPath, [cli, ...args]] : [program!, args];
+  return new Promise((done, fail) => {
+    const child = spawn(command, argv, { cwd: options.cwd, env: options.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorAuthSchema } from '../../src/config/connector-schema.js';
+import type { ConnectionAuth } from '../../src/config/project-schema.js';
+import { createAuth } from '../../src/connectors/auth/create-auth.js';
+import { classifyResponse, errorMessage } from '../../src/http/classify-response.js';
+import { HttpClient, type HttpResponse } from '../../src/http/http-client.js';
+import { Redactor } from '../../src/log/redactor.js';
+import { json, startTestServer } from './start-test-server.js';
+
+const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function setup() {
+  const server = await startTestServer((req, res) => json(res, 200, { seen: req.url }));
+  const redactor = new Redactor();
+  const client = new HttpClient({
+    rateLimit: { concurrency: 2 },
+    retry: { max_attempts: 2, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 },
+    timeouts: { connect_ms: 1000, read_ms: 2000 },
+    allowedHost: '127.0.0.1',
+    redactor,
+  });
+  cleanup.push(() => server.close(), () => client.close());
+  return { server, client, redactor };
+}
+
+const authFor = (kind: unknown, credentials: ConnectionAuth) =>
+  createAuth({ kinds: [connectorAuthSchema.parse(kind)], credentials, connectionName: 'api', render: (t) => t });
+
+describe('static auth kinds reach the server', () => {
+  it('api_key in the query string', async () => {
+    const { server, client } = await setup();
+    const auth = await authFor({ type: 'api_key', in: 'query', name: 'apiKey' }, { type: 'api_key', key: 'key/with+chars&=' });
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/api/v2/issues?count=100`, headers: {} }, { classify, auth });
+    expect(outcome.ok).toBe(true);
+    const seen = new URL(server.requests[0]!.url, server.url);
+    expect(seen.searchParams.get('apiKey')).toBe('key/with+chars&=');
+    expect(seen.searchParams.get('count')).toBe('100');
+    // The response keeps the URL as requested, so the key never shows in what templates or logs see.
+    expect(outcome.ok && outcome.response.url).toBe(`${server.url}/api/v2/issues?count=100`);
+  });
+
+  it('api_key in a header with a scheme', async () => {
+    const { server, client } = await setup();
+    const auth = await authFor({ type: 'api_key', in: 'header', name: 'X-Auth-Token', scheme: 'Token' }, { type: 'api_key', key: 'k-123456' });
+    await client.send({ method: 'GET', url: `${server.url}/customers`, headers: {} }, { classify, auth });
+    expect(server.requests[0]!.headers['x-auth-token']).toBe('Token k-123456');
+    expect(server.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('basic', async () => {
+    const { server, client } = await setup();
+    const auth = await authFor({ type: 'basic' }, { type: 'basic', username: 'ann', password: 's3cret:pw' });
+    await client.send({ method: 'GET', url: `${server.url}/me`, headers: {} }, { classify, auth });
+    const header = server.requests[0]!.headers.authorization!;
+    expect(header.startsWith('Basic ')).toBe(true);
+    expect(Buffer.from(header.slice(6), 'base64').toString()).toBe('ann:s3cret:pw');
+  });
+
+  it('bearer with the default header and scheme, and with a custom one', async () => {
+    const { server, client } = await setup();
+    const plain = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'xoxb-123456' });
+    const custom = await authFor({ type: 'bearer', header: 'X-Api-Key', scheme: '' }, { type: 'bearer', token: 'raw-token-1' });
+    await client.send({ method: 'POST', url: `${server.url}/chat.postMessage`, headers: {}, body: '{}' }, { classify, auth: plain });
+    await client.send({ method: 'POST', url: `${server.url}/chat.postMessage`, headers: {}, body: '{}' }, { classify, auth: custom });
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer xoxb-123456');
+    expect(server.requests[1]!.headers['x-api-key']).toBe('raw-token-1');
+    expect(server.requests[1]!.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('credentials stay on the connection host', () => {
+  it("refuses to send a credential to another host, and the server never sees it", async () => {
+    const { server, client } = await setup();
+    const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-999999' });
+    // localhost is the same machine under another name: a different host as far as credentials go.
+    const outcome = await client.send({ method: 'GET', url: `http://localhost:${server.port}/steal`, headers: {} }, { classify, auth });
+    expect(outcome).toEqual({
+      ok: false,
+      action: 'reject',
+      attempts: 0,
+      error: `refused to send credentials to localhost:${server.port} (the connection's host is 127.0.0.1)`,
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('sends to another host when the auth is none', async () => {
+    const { server, client } = await setup();
+    const auth = await authFor({ type: 'none' }, { type: 'none' });
+    const outcome = await client.send({ method: 'GET', url: `http://localhost:${server.port}/public`, headers: {} }, { classify, auth });
+    expect(outcome.ok).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("allows the auth's own base URL host (Salesforce instance_url)", async () => {
+    const { server, client } = await setup();
+    const bearer = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-777777' });
+    const auth = { ...bearer, baseUrl: () => `http://localhost:${server.port}` };
+    const outcome = await client.send({ method: 'GET', url: `http://localhost:${server.port}/services/data`, headers: {} }, { classify, auth });
+    expect(outcome.ok).toBe(true);
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer tok-777777');
+  });
+});
+
+describe('no secret in any error string', () => {
+  it('masks a token the API echoes back in a rejection', async () => {
+    const server = await startTestServer((req, res) =>
+      json(res, 400, { message: `bad request with ${req.headers.authorization} and ${new URL(req.url, 'http://x').searchParams.get('apiKey')}` }),
+    );
+    const client = new HttpClient({
+      rateLimit: { concurrency: 1 },
+      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
+      timeouts: { connect_ms: 1000, read_ms: 1000 },
+      allowedHost: '127.0.0.1',
+    });
+    cleanup.push(() => server.close(), () => client.close());
+    const bearer = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-leaky-123' });
+    const withKey = { ...bearer, apply: async (r: Parameters<typeof bearer.apply>[0]) => {
+      const applied = await bearer.apply(r);
+      return { ...applied, url: `${applied.url}?apiKey=tok-leaky-123` };
+    } };
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth: withKey });
+    expect(outcome).toMatchObject({ ok: false, action: 'reject', error: '400 Bad Request: bad request with Bearer **** and ****' });
+  });
+
+  it('masks the basic credential pair and the password in errors', async () => {
+    const server = await startTestServer((req, res) => json(res, 422, { message: `rejected ${req.headers.authorization}` }));
+    const client = new HttpClient({
+      rateLimit: { concurrency: 1 },
+      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
+      timeouts: { connect_ms: 1000, read_ms: 1000 },
+      allowedHost: '127.0.0.1',
+    });
+    cleanup.push(() => server.close(), () => client.close());
+    const auth = await authFor({ type: 'basic' }, { type: 'basic', username: 'ann', password: 'hunter22' });
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
+    expect(outcome.ok).toBe(false);
+    const error = outcome.ok ? '' : outcome.error;
+    expect(error).toBe('422 Unprocessable Entity: rejected Basic ****');
+    expect(error).not.toContain(Buffer.from('ann:hunter22').toString('base64'));
+  });
+
+  it('errorMessage output through the redactor the client was given', async () => {
+    const { server, client, redactor } = await setup();
+    const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-shared-42' });
+    await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
+    // The client registers the auth's secrets with the shared redactor, so other outputs mask them too.
+    const response: HttpResponse = { status: 400, headers: {}, text: '', body: { message: 'tok-shared-42 invalid' }, durationMs: 0, url: '' };
+    expect(redactor.mask(errorMessage(response))).toBe('400 Bad Request: **** invalid');
+  });
+});

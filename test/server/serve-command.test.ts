@@ -1,0 +1,78 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runServe } from '../../src/cli/commands/serve.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let dir: string;
+const saved = { token: process.env.SLUICE_API_TOKEN, key: process.env.SLUICE_SECRET_KEY };
+
+beforeEach(async () => {
+  delete process.env.SLUICE_API_TOKEN;
+  delete process.env.SLUICE_SECRET_KEY;
+  dir = await mkdtemp(join(tmpdir(), 'sluice-serve-'));
+  await writeFile(join(dir, 'sluice.yaml'), 'version: 1\nconnections:\n  local: { type: sqlite, path: local.db }\n');
+});
+
+afterEach(async () => {
+  if (saved.token !== undefined) process.env.SLUICE_API_TOKEN = saved.token;
+  if (saved.key !== undefined) process.env.SLUICE_SECRET_KEY = saved.key;
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts `sluice serve` in process on a free port; returns what it printed once it listens, and a stop. */
+async function serve(): Promise<{ url: string; token: string; stdout: Capture; stop: () => Promise<number> }> {
+  const stdout = new Capture();
+  const abort = new AbortController();
+  const exit = runServe({ port: 0, host: '127.0.0.1', signal: abort.signal }, { project: dir, json: false, stdout, stderr: new Capture() });
+  for (let i = 0; i < 200 && !/API token/.test(stdout.text); i++) await new Promise((r) => setTimeout(r, 25));
+  const url = /serving at (http:\/\/\S+)/.exec(stdout.text)![1]!;
+  const token = /API token \([^)]*\):\n {2}(\S+)/.exec(stdout.text)![1]!;
+  return {
+    url,
+    token,
+    stdout,
+    stop: () => {
+      abort.abort();
+      return exit;
+    },
+  };
+}
+
+describe('sluice serve', () => {
+  it('prints the URL and a generated API token, answers with it, logs without it, and stops cleanly', async () => {
+    const logged: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logged.push(String(chunk));
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    });
+    const first = await serve();
+    expect(first.stdout.text).toContain('API token (generated and stored in the state; set SLUICE_API_TOKEN to choose your own)');
+    expect(first.token).toMatch(/^[\w-]{32}$/);
+    const ok = await fetch(`${first.url}/api/connections`, { headers: { authorization: `Bearer ${first.token}` } });
+    expect(await ok.json()).toEqual([{ name: 'local', type: 'sqlite' }]);
+    expect((await fetch(`${first.url}/api/connections?access_token=${first.token}`)).status).toBe(401);
+    expect(await first.stop()).toBe(0);
+    expect(first.stdout.text).toContain('stopping');
+    // pino request lines, with the query string and any secret left out.
+    expect(logged.some((l) => l.includes('"url":"/api/connections"'))).toBe(true);
+    expect(logged.join('')).not.toContain(first.token);
+
+    // The next start reuses the stored token.
+    const second = await serve();
+    expect(second.stdout.text).toContain('API token (stored in the state;');
+    expect(second.token).toBe(first.token);
+    expect(await second.stop()).toBe(0);
+  });
+});

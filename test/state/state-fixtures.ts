@@ -1,0 +1,101 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openStateStore } from '../../src/state/open-state-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
+
+/** The PostgreSQL server the tests use (trust auth, database `test`). */
+export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** One isolated state (a temp folder or a fresh PostgreSQL schema) that stores can be opened on. */
+export interface StateFixture {
+  /** A short name for test titles. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The `state:` value of this fixture. */
+  readonly state: string;
+  /** The project folder (a temp dir: key files land here). */
+  readonly projectDir: string;
+  /** Opens a migrated store on this state; closed by destroy(). */
+  open(options?: { secretKey?: string; env?: NodeJS.ProcessEnv }): Promise<StateStore>;
+  /** The versions recorded in schema_migrations, in order. */
+  migrationVersions(): Promise<number[]>;
+  /** Closes every store opened and removes the state. */
+  destroy(): Promise<void>;
+}
+
+/** A fresh random key as 64 hex characters. */
+export const randomKey = () => randomBytes(32).toString('hex');
+
+function baseFixture(kind: StateFixture['kind'], state: string, projectDir: string, secretKey: string) {
+  const opened: StateStore[] = [];
+  return {
+    kind,
+    state,
+    projectDir,
+    opened,
+    async open(options: { secretKey?: string; env?: NodeJS.ProcessEnv } = {}) {
+      const store = await openStateStore({
+        state,
+        projectDir,
+        secretKey: options.env ? options.secretKey : (options.secretKey ?? secretKey),
+        env: options.env ?? {},
+      });
+      opened.push(store);
+      return store;
+    },
+  };
+}
+
+/** A SQLite state in a temp folder. */
+export async function sqliteFixture(): Promise<StateFixture> {
+  const projectDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-state-'));
+  const base = baseFixture('sqlite', '.sluice', projectDir, randomKey());
+  return {
+    ...base,
+    async migrationVersions() {
+      const db = new Database(path.join(projectDir, '.sluice', 'state.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map(
+          (r) => r.version,
+        );
+      } finally {
+        db.close();
+      }
+    },
+    async destroy() {
+      await Promise.all(base.opened.map((s) => s.close()));
+      await rm(projectDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A PostgreSQL state in a fresh schema with a random suffix, dropped by destroy(). */
+export async function postgresFixture(): Promise<StateFixture> {
+  const projectDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-state-'));
+  const schema = `sluice_test_${randomBytes(5).toString('hex')}`;
+  const base = baseFixture('postgres', `${POSTGRES_URL}?schema=${schema}`, projectDir, randomKey());
+  const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    ...base,
+    async migrationVersions() {
+      const rows = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+      return rows.map((r) => r.version);
+    },
+    async destroy() {
+      await Promise.all(base.opened.map((s) => s.close()));
+      await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await rm(projectDir, { recursive: true, force: true });
+    },
+  };
+}

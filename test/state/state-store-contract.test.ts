@@ -1,0 +1,301 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/state/migrations.js';
+import type { LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
+import { postgresFixture, randomKey, sqliteFixture, type StateFixture } from './state-fixtures.js';
+
+const T0 = '2026-11-23T09:30:00.000Z';
+
+const entry = (key: string, over: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  key,
+  fingerprint: `fp-${key}`,
+  remoteId: `r-${key}`,
+  status: 'delivered',
+  lastError: null,
+  runId: 'run_1',
+  updatedAt: T0,
+  ...over,
+});
+
+const rejected = (key: string, over: Partial<RejectedRow> = {}): RejectedRow => ({
+  key,
+  runId: 'run_1',
+  operation: 'create',
+  row: { id: key, summary: 'a "quoted"\nline', tags: ['x', 'y'], nested: { n: 1.5, ok: true, none: null } },
+  error: '400 Bad Request: summary is too long',
+  request: "curl -X POST 'https://example.backlog.com/api/v2/issues' -H 'Authorization: Bearer ****'",
+  rejectedAt: T0,
+  ...over,
+});
+
+async function collect(iterable: AsyncIterable<LedgerEntry[]>): Promise<LedgerEntry[][]> {
+  const batches: LedgerEntry[][] = [];
+  for await (const batch of iterable) batches.push(batch);
+  return batches;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The behaviour every StateStore implementation must show, run against a real state of each kind. */
+function describeStateStoreContract(name: string, createFixture: () => Promise<StateFixture>): void {
+  describe(`${name} state store`, () => {
+    let fixture: StateFixture;
+    let store: StateStore;
+
+    beforeEach(async () => {
+      fixture = await createFixture();
+      store = await fixture.open();
+    });
+    afterEach(async () => {
+      await fixture.destroy();
+    });
+
+    describe('runs', () => {
+      it('starts a run with zero counts, then records counts, status, error and finish time', async () => {
+        const run = await store.createRun({ kind: 'sync', name: 'top_scan_to_backlog', trigger: 'cli' });
+        expect(run.id).toMatch(/^run_\d{8}T\d{6}\.\d{3}Z_[0-9a-z]{6}$/);
+        expect(run).toMatchObject({ kind: 'sync', name: 'top_scan_to_backlog', status: 'running', trigger: 'cli' });
+        expect(run.counts).toEqual({ planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 });
+        expect(await store.getRun(run.id)).toEqual(run);
+
+        const counts = { planned: 12, added: 5, changed: 7, removed: 0, unchanged: 100, delivered: 11, failed: 1 };
+        await store.updateRun(run.id, { counts });
+        await store.updateRun(run.id, { status: 'failed', error: '1 row failed (max 0)', finishedAt: '2026-11-23T09:31:00.000Z' });
+
+        expect(await store.getRun(run.id)).toEqual({
+          ...run,
+          counts,
+          status: 'failed',
+          error: '1 row failed (max 0)',
+          finishedAt: '2026-11-23T09:31:00.000Z',
+        });
+      });
+
+      it('keeps a given run id, returns null for an unknown one, and refuses to update a missing run', async () => {
+        const run = await store.createRun({ kind: 'pipeline', name: 'lead_scoring', trigger: 'schedule', id: 'job-42' });
+        expect((await store.getRun('job-42'))?.kind).toBe('pipeline');
+        expect(run.id).toBe('job-42');
+        expect(await store.getRun('run_missing')).toBeNull();
+        await expect(store.updateRun('run_missing', { status: 'succeeded' })).rejects.toThrow('run "run_missing" not found');
+      });
+
+      it('lists the runs of one name, newest first, with a limit', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          ids.push((await store.createRun({ kind: 'sync', name: 'a', trigger: 'cli' })).id);
+          await store.createRun({ kind: 'sync', name: 'b', trigger: 'cli' });
+          await sleep(2);
+        }
+        expect((await store.listRuns('a')).map((r) => r.id)).toEqual([...ids].reverse());
+        expect((await store.listRuns('a', { limit: 2 })).map((r) => r.id)).toEqual([ids[3], ids[2]]);
+        expect(await store.listRuns('nobody')).toEqual([]);
+        // Generated ids sort in creation order too.
+        expect([...ids].sort()).toEqual(ids);
+      });
+    });
+
+    describe('ledger', () => {
+      it('reads back what was put, ordered by key, and finds entries by key', async () => {
+        await store.putLedgerEntries('s', [entry('c'), entry('a'), entry('b', { fingerprint: null, remoteId: null, status: 'failed', lastError: 'HTTP 500', runId: null })]);
+        await store.putLedgerEntries('other', [entry('a', { fingerprint: 'other-sync' })]);
+
+        const batches = await collect(store.readLedger('s'));
+        expect(batches).toEqual([[entry('a'), entry('b', { fingerprint: null, remoteId: null, status: 'failed', lastError: 'HTTP 500', runId: null }), entry('c')]]);
+
+        const found = await store.getLedgerEntries('s', ['a', 'c', 'missing']);
+        expect([...found.keys()].sort()).toEqual(['a', 'c']);
+        expect(found.get('a')).toEqual(entry('a'));
+        expect(await store.getLedgerEntries('s', [])).toEqual(new Map());
+        expect((await store.getLedgerEntries('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
+      });
+
+      it('replaces an entry of the same key (the last one of a batch wins)', async () => {
+        await store.putLedgerEntries('s', [entry('k', { fingerprint: 'v1', remoteId: null })]);
+        await store.putLedgerEntries('s', [
+          entry('k', { fingerprint: 'v2', remoteId: '901', updatedAt: '2026-11-24T00:00:00.000Z' }),
+          entry('k', { fingerprint: 'v3', remoteId: '902', updatedAt: '2026-11-24T00:00:01.000Z' }),
+        ]);
+        expect(await collect(store.readLedger('s'))).toEqual([
+          [entry('k', { fingerprint: 'v3', remoteId: '902', updatedAt: '2026-11-24T00:00:01.000Z' })],
+        ]);
+      });
+
+      it('orders keys by their bytes, the same on every store', async () => {
+        const keys = ['b', 'B', 'a', 'é', '10', '9', '日本', '', 'z', '["x",1]', 'a b', 'ab'];
+        await store.putLedgerEntries('s', keys.map((k) => entry(k)));
+        const read = (await collect(store.readLedger('s', { batchSize: 5 }))).flat().map((e) => e.key);
+        const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        expect(read).toEqual(byBytes);
+        expect(read.slice(0, 4)).toEqual(['', '10', '9', 'B']);
+      });
+
+      it('yields full batches and no empty one at a batch boundary', async () => {
+        await store.putLedgerEntries('s', Array.from({ length: 10 }, (_, i) => entry(`k${i}`)));
+        expect((await collect(store.readLedger('s', { batchSize: 5 }))).map((b) => b.length)).toEqual([5, 5]);
+        await store.putLedgerEntries('s', [entry('k99')]);
+        expect((await collect(store.readLedger('s', { batchSize: 5 }))).map((b) => b.length)).toEqual([5, 5, 1]);
+        expect(await collect(store.readLedger('empty'))).toEqual([]);
+      });
+
+      it('streams a 25k-entry ledger in order, batch by batch', async () => {
+        const keys = Array.from({ length: 25_000 }, (_, i) => `key-${String(i).padStart(6, '0')}`);
+        // Written shuffled, in three calls, to prove the order comes from the store.
+        const shuffled = [...keys].reverse();
+        await store.putLedgerEntries('big', shuffled.slice(0, 10_000).map((k) => entry(k)));
+        await store.putLedgerEntries('big', shuffled.slice(10_000).map((k) => entry(k)));
+
+        const sizes: number[] = [];
+        const read: string[] = [];
+        for await (const batch of store.readLedger('big', { batchSize: 1000 })) {
+          sizes.push(batch.length);
+          for (const e of batch) read.push(e.key);
+        }
+        expect(sizes).toEqual(Array.from({ length: 25 }, () => 1000));
+        expect(read).toEqual(keys);
+      });
+
+      it('writes 10k entries in one call in well under a second', async () => {
+        const entries = Array.from({ length: 10_000 }, (_, i) => entry(`key-${i}`));
+        const started = performance.now();
+        await store.putLedgerEntries('fast', entries);
+        const elapsed = performance.now() - started;
+        expect(elapsed).toBeLessThan(1000);
+        expect((await store.getLedgerEntries('fast', ['key-0', 'key-9999'])).size).toBe(2);
+      });
+
+      it('stops reading when the reader stops, and can write meanwhile', async () => {
+        await store.putLedgerEntries('s', Array.from({ length: 50 }, (_, i) => entry(`k${String(i).padStart(2, '0')}`)));
+        for await (const batch of store.readLedger('s', { batchSize: 10 })) {
+          // Writing while a read is open must not deadlock.
+          await store.putLedgerEntries('s', [entry('zz-written-during-read')]);
+          expect(batch[0]?.key).toBe('k00');
+          break;
+        }
+        expect((await store.getLedgerEntries('s', ['zz-written-during-read'])).size).toBe(1);
+      });
+
+      it('forgets deleted keys', async () => {
+        await store.putLedgerEntries('s', ['a', 'b', 'c'].map((k) => entry(k)));
+        await store.deleteLedgerEntries('s', ['a', 'c', 'missing']);
+        await store.deleteLedgerEntries('s', []);
+        expect((await collect(store.readLedger('s'))).flat().map((e) => e.key)).toEqual(['b']);
+        expect((await store.getLedgerEntries('s', ['a', 'b'])).has('a')).toBe(false);
+      });
+
+      it('resets one sync (ledger and rejected rows) and leaves the others', async () => {
+        await store.putLedgerEntries('s', [entry('a')]);
+        await store.putLedgerEntries('t', [entry('a')]);
+        await store.putRejected('s', [rejected('a')]);
+        await store.putRejected('t', [rejected('a')]);
+        await store.resetSync('s');
+        expect(await collect(store.readLedger('s'))).toEqual([]);
+        expect(await store.listRejected('s')).toEqual([]);
+        expect((await collect(store.readLedger('t'))).flat()).toHaveLength(1);
+        expect(await store.listRejected('t')).toHaveLength(1);
+      });
+    });
+
+    describe('rejected rows', () => {
+      it('keeps rejected rows with their row, error and request, oldest first', async () => {
+        await store.putRejected('s', [
+          rejected('2', { rejectedAt: '2026-11-23T09:30:02.000Z' }),
+          rejected('1', { rejectedAt: '2026-11-23T09:30:01.000Z', request: null }),
+        ]);
+        expect(await store.listRejected('s')).toEqual([
+          rejected('1', { rejectedAt: '2026-11-23T09:30:01.000Z', request: null }),
+          rejected('2', { rejectedAt: '2026-11-23T09:30:02.000Z' }),
+        ]);
+        expect((await store.listRejected('s', { limit: 1 })).map((r) => r.key)).toEqual(['1']);
+        expect(await store.listRejected('other')).toEqual([]);
+      });
+
+      it('replaces an earlier rejection of the same key', async () => {
+        await store.putRejected('s', [rejected('1'), rejected('2')]);
+        await store.putRejected('s', [
+          rejected('1', { runId: 'run_2', operation: 'update', error: '422 invalid status', rejectedAt: '2026-11-24T00:00:00.000Z', row: { id: '1', status: 'bad' } }),
+        ]);
+        const rows = await store.listRejected('s');
+        expect(rows.map((r) => [r.key, r.runId, r.error])).toEqual([
+          ['2', 'run_1', '400 Bad Request: summary is too long'],
+          ['1', 'run_2', '422 invalid status'],
+        ]);
+        expect(rows[1]?.row).toEqual({ id: '1', status: 'bad' });
+      });
+
+      it('clears delivered rows', async () => {
+        await store.putRejected('s', [rejected('1'), rejected('2'), rejected('3')]);
+        await store.deleteRejected('s', ['1', '3']);
+        await store.deleteRejected('s', []);
+        expect((await store.listRejected('s')).map((r) => r.key)).toEqual(['2']);
+      });
+    });
+
+    describe('values', () => {
+      it('returns null when unset, then the last value set', async () => {
+        expect(await store.getValue('stream:issues:cursor')).toBeNull();
+        await store.setValue('stream:issues:cursor', '2026-11-23T00:00:00Z');
+        await store.setValue('stream:issues:cursor', '2026-11-24T00:00:00Z');
+        expect(await store.getValue('stream:issues:cursor')).toBe('2026-11-24T00:00:00Z');
+        await store.setValue('empty', '');
+        expect(await store.getValue('empty')).toBe('');
+      });
+    });
+
+    describe('secrets', () => {
+      it('round-trips, replaces and deletes a secret', async () => {
+        expect(await store.getSecret('oauth:backlog')).toBeNull();
+        const tokens = JSON.stringify({ access_token: 'at-ユニコード-"q"', refresh_token: 'rt-'.repeat(500) });
+        await store.putSecret('oauth:backlog', tokens);
+        expect(await store.getSecret('oauth:backlog')).toBe(tokens);
+        await store.putSecret('oauth:backlog', 'rotated');
+        expect(await store.getSecret('oauth:backlog')).toBe('rotated');
+        await store.putSecret('empty', '');
+        expect(await store.getSecret('empty')).toBe('');
+        await store.deleteSecret('oauth:backlog');
+        expect(await store.getSecret('oauth:backlog')).toBeNull();
+      });
+
+      it('reads a secret from another store opened with the same key', async () => {
+        const key = randomKey();
+        const writer = await fixture.open({ secretKey: key });
+        await writer.putSecret('oauth:backlog', 'refresh-token-1');
+        const reader = await fixture.open({ secretKey: key });
+        expect(await reader.getSecret('oauth:backlog')).toBe('refresh-token-1');
+      });
+
+      it('refuses to decrypt with another key, with a message that says what to do', async () => {
+        await store.putSecret('oauth:backlog', 'refresh-token-1');
+        const other = await fixture.open({ secretKey: randomKey() });
+        await expect(other.getSecret('oauth:backlog')).rejects.toThrow(
+          'cannot decrypt secret "oauth:backlog": it was encrypted with another key (set SLUICE_SECRET_KEY to the key used before, or reconnect)',
+        );
+      });
+    });
+
+    describe('migrations', () => {
+      it('records each step once; migrating again changes nothing', async () => {
+        const all = migrations.map((m) => m.version);
+        expect(await fixture.migrationVersions()).toEqual(all);
+        await store.putLedgerEntries('s', [entry('a')]);
+        await store.migrate();
+        await store.migrate();
+        expect(await fixture.migrationVersions()).toEqual(all);
+        expect((await collect(store.readLedger('s'))).flat()).toEqual([entry('a')]);
+      });
+
+      it('lets two stores opened at once on a fresh state both migrate', async () => {
+        const fresh = await createFixture();
+        try {
+          const [a, b] = await Promise.all([fresh.open(), fresh.open()]);
+          expect(await fresh.migrationVersions()).toEqual(migrations.map((m) => m.version));
+          await a!.setValue('seen', 'by a');
+          expect(await b!.getValue('seen')).toBe('by a');
+        } finally {
+          await fresh.destroy();
+        }
+      });
+    });
+  });
+}
+
+describeStateStoreContract('SQLite', sqliteFixture);
+describeStateStoreContract('PostgreSQL', postgresFixture);

@@ -1,0 +1,203 @@
+// End to end, as a user runs it: the built CLI (`node bin/sluice.js`), a SQLite model, and the webhook sandbox.
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
+
+const cli = resolve(__dirname, '../../bin/sluice.js');
+
+const CONNECTOR = `name: crm
+base_url: http://127.0.0.1:1
+auth: [{ type: bearer }]
+rate_limit: { concurrency: 4 }
+retry: { max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 20 }
+error_message: "{{ response.body.error }}"
+endpoints:
+  create_customer:
+    operation: create
+    method: POST
+    path: "/hooks/customers/{{ row.id }}"
+    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}", "score": {{ row.score | json }} }'
+    response: { record_id: "{{ response.body.id }}" }
+  update_customer:
+    operation: update
+    method: PUT
+    path: "/hooks/records/{{ record.id }}"
+    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}", "score": {{ row.score | json }} }'
+  delete_customer:
+    operation: delete
+    method: DELETE
+    path: "/hooks/records/{{ record.id }}"
+`;
+
+const project = (mode: string) => `version: 1
+connections:
+  model: { type: sqlite, path: model.db }
+  crm:
+    type: http
+    connector: ./crm.yaml
+    base_url: "\${env:CRM_URL}"
+    auth: { type: bearer, token: "\${env:CRM_TOKEN}" }
+syncs:
+  customers:
+    from: { connection: model, table: customers }
+    to: { connection: crm, endpoints: { create: create_customer, update: update_customer, delete: delete_customer } }
+    mode: ${mode}
+    key: id
+`;
+
+const TOKEN = 'crm-secret-token-8f3a2c';
+
+describe('sluice sync through the CLI', () => {
+  let dir: string;
+  let sink: WebhookSandbox;
+  let db: Database.Database;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'));
+    sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
+    await writeFile(join(dir, 'crm.yaml'), CONNECTOR);
+    await writeFile(join(dir, 'sluice.yaml'), project('mirror'));
+    db = new Database(join(dir, 'model.db'));
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, score INTEGER)');
+  });
+  afterEach(async () => {
+    db.close();
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const env = () => ({ ...process.env, CRM_URL: sink.url, CRM_TOKEN: TOKEN, SLUICE_SECRET_KEY: '' });
+  // Asynchronous, so the sandbox (in this process) keeps answering while the CLI runs.
+  const sluice = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [cli, '--project', dir, ...args], { env: env() });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+  const insert = (rows: [number, string, number][]) => {
+    const stmt = db.prepare('INSERT INTO customers VALUES (?, ?, ?)');
+    for (const r of rows) stmt.run(...r);
+  };
+  const hooks = (method?: string) => sink.state.hooks.filter((h) => !method || h.method === method);
+
+  it('sends everything once, nothing when unchanged, updates through kept ids, and mirror deletes', async () => {
+    insert([[1, 'Ada', 10], [2, 'Grace "Amazing" Hopper', 20], [3, '小林\nsecond line', 30]]);
+    const first = await sluice('sync', 'run', 'customers');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('planned 3: 3 added, 0 changed, 0 removed, 0 unchanged');
+    expect(hooks('POST').map((h) => h.body)).toEqual(
+      expect.arrayContaining([
+        { id: 1, name: 'Ada', score: 10 },
+        { id: 2, name: 'Grace "Amazing" Hopper', score: 20 },
+        { id: 3, name: '小林\nsecond line', score: 30 },
+      ]),
+    );
+    const idOf = (key: number) => hooks('POST').find((h) => h.path === `/hooks/customers/${key}`)!;
+
+    const second = await sluice('sync', 'run', 'customers');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('planned 0: 0 added, 0 changed, 0 removed, 3 unchanged');
+    expect(hooks()).toHaveLength(3);
+
+    db.prepare('UPDATE customers SET score = 99 WHERE id = 2').run();
+    db.prepare('DELETE FROM customers WHERE id = 3').run();
+    const remote2 = (JSON.parse((await sluice('sync', 'runs', 'customers', '--json')).stdout) as { runs: unknown[] }).runs.length;
+    expect(remote2).toBe(2);
+    const third = await sluice('sync', 'run', 'customers');
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('1 changed, 1 removed, 1 unchanged');
+    // The records are addressed by the ids the API gave back when they were created.
+    const created2 = sink.state.hooks.indexOf(idOf(2)) + 1;
+    const created3 = sink.state.hooks.indexOf(idOf(3)) + 1;
+    expect(hooks('PUT').map((h) => [h.path, h.body])).toEqual([[`/hooks/records/${created2}`, { id: 2, name: 'Grace "Amazing" Hopper', score: 99 }]]);
+    expect(hooks('DELETE').map((h) => h.path)).toEqual([`/hooks/records/${created3}`]);
+
+    const runs = await sluice('sync', 'runs', 'customers');
+    expect(runs.stdout.split('\n')[0]).toMatch(/^RUN\s+KIND\s+STATUS/);
+    expect(runs.stdout.match(/succeeded/g)).toHaveLength(3);
+    for (const out of [first, second, third, runs]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
+  });
+
+  it('isolates a poison row, reports it with the API message, and sends it again on the next run', async () => {
+    insert([[1, 'a', 1], [2, 'b', 2], [3, 'c', 3]]);
+    sink.faults({ status: 422, count: 100, path: '/hooks/customers/2', body: { error: 'score out of range for customer 2' } });
+    const first = await sluice('sync', 'run', 'customers');
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('delivered 2, failed 1');
+    expect(first.stdout).toContain('rejected 2: 422 Unprocessable Entity: score out of range for customer 2');
+
+    const rejected = await sluice('sync', 'rejected', 'customers');
+    expect(rejected.stdout).toContain('error: 422 Unprocessable Entity: score out of range for customer 2');
+    expect(rejected.stdout).toContain(`curl -X POST '${sink.url}/hooks/customers/2'`);
+    expect(rejected.stdout).not.toContain(TOKEN);
+
+    sink.clearFaults();
+    const second = await sluice('sync', 'run', 'customers');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('planned 1: 1 added, 0 changed, 0 removed, 2 unchanged');
+    expect(hooks('POST').map((h) => h.path).sort()).toEqual(['/hooks/customers/1', '/hooks/customers/2', '/hooks/customers/3']);
+    expect((await sluice('sync', 'rejected', 'customers')).stdout).toContain('no rejected rows for customers');
+  });
+
+  it('retries only the rejected rows with sync rejected --retry', async () => {
+    insert([[1, 'a', 1], [2, 'b', 2]]);
+    sink.faults({ status: 400, count: 100, path: '/hooks/customers/1', body: { error: 'bad' } });
+    expect((await sluice('sync', 'run', 'customers')).code).toBe(1);
+    sink.clearFaults();
+    const retry = await sluice('sync', 'rejected', 'customers', '--retry');
+    expect(retry.code).toBe(0);
+    expect(retry.stdout).toContain('delivered 1, failed 0');
+    expect(hooks('POST').map((h) => h.path).sort()).toEqual(['/hooks/customers/1', '/hooks/customers/2']);
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain('planned 0');
+  });
+
+  it('loses nothing when killed with SIGKILL mid-run, and duplicates at most what was in flight', async () => {
+    const n = 300;
+    insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
+    sink.faults({ latency_ms: 15 });
+    const child = spawn(process.execPath, [cli, '--project', dir, 'sync', 'run', 'customers'], { env: env(), stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const deadline = Date.now() + 20_000;
+    while (hooks('POST').length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await exited;
+    const beforeRerun = hooks('POST').length;
+    expect(beforeRerun).toBeGreaterThanOrEqual(60);
+    expect(beforeRerun).toBeLessThan(n);
+
+    sink.faults({ latency_ms: 0 });
+    const rerun = await sluice('sync', 'run', 'customers');
+    expect(rerun.code).toBe(0);
+    const paths = hooks('POST').map((h) => h.path);
+    expect(new Set(paths).size).toBe(n);
+    // Only requests in flight when the process died (concurrency 4) can have been sent twice.
+    expect(paths.length - n).toBeLessThanOrEqual(4);
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain(`planned 0: 0 added, 0 changed, 0 removed, ${n} unchanged`);
+  });
+
+  it('previews counts and rendered requests without sending, secrets masked', async () => {
+    insert([[1, 'Ada', 10]]);
+    await mkdir(join(dir, 'unused'), { recursive: true });
+    const p = await sluice('sync', 'preview', 'customers');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('1 added, 0 changed, 0 removed, 0 unchanged');
+    expect(p.stdout).toContain(`curl -X POST '${sink.url}/hooks/customers/1'`);
+    expect(p.stdout).toContain('"name": "Ada"');
+    expect(p.stdout).not.toContain(TOKEN);
+    expect(hooks()).toHaveLength(0);
+  });
+
+  it('exits 2 with the location for an unknown sync and a bad --var', async () => {
+    const r = await sluice('sync', 'run', 'customer');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sluice.yaml: syncs: unknown sync "customer" (did you mean "customers"?) (known: customers)');
+    expect((await sluice('sync', 'run', 'customers', '--var', 'oops')).code).toBe(2);
+  });
+});

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOAuthProvider, type OAuthProvider } from '../../sandbox/oauth-provider/oauth-provider.js';
+import { ensureWebBuild } from './ensure-web-build.js';
+import { eventually } from './eventually.js';
+import { launchBrowser, type TestBrowser } from './launch-browser.js';
+import { startUiServer, type UiServer } from './start-ui-server.js';
+
+const TRACKER = `name: tracker
+title: Tracker
+config:
+  provider: { type: string, required: true }
+base_url: "{{ config.provider }}"
+auth:
+  - type: oauth2
+    authorization_url: "{{ config.provider }}/authorize"
+    token_url: "{{ config.provider }}/token"
+    scopes: [records.read, records.write]
+  - { type: bearer }
+endpoints:
+  add_record:
+    operation: create
+    path: /api/records
+    headers: { Content-Type: application/json }
+    body: '{{ row | json }}'
+`;
+
+const SECRET_TOKEN = 'bearer-9d81f0c2a7';
+
+let provider: OAuthProvider;
+let server: UiServer;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  await ensureWebBuild();
+  provider = await startOAuthProvider();
+  server = await startUiServer({
+    'connectors/tracker.yaml': TRACKER,
+    'sluice.yaml': [
+      'version: 1',
+      'connections:',
+      '  # the team tracker, signed in with OAuth',
+      '  tracker:',
+      '    type: http',
+      '    connector: ./connectors/tracker.yaml',
+      `    config: { provider: "${provider.url}" }`,
+      '    auth: { type: oauth2, client_id: sandbox-client, client_secret: sandbox-secret }',
+      '  warehouse: { type: sqlite, path: warehouse.db }',
+      '',
+    ].join('\n'),
+  });
+  const db = new Database(join(server.dir, 'warehouse.db'));
+  db.exec('create table t (id integer primary key)');
+  db.close();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await provider?.close();
+});
+
+describe('connections', () => {
+  it('authorizes an OAuth connection in a new window and shows it authorized', async () => {
+    const { page, context } = browser;
+    await page.goto(`${server.url}/connections?token=${server.token}`);
+    const row = page.getByTestId('connection-tracker');
+    await eventually(() => row.getByTestId('auth-state').textContent()).toBe('Not authorized');
+    await browser.screenshot('connections');
+
+    const popupOpened = context.waitForEvent('page');
+    await row.getByRole('button', { name: 'Authorize' }).click();
+    const popup = await popupOpened;
+    // The sandbox provider approves at once and redirects to the server's /oauth/callback.
+    await popup.waitForURL(/\/oauth\/callback/);
+    await eventually(() => popup.locator('h1').textContent()).toBe('Connected tracker');
+    await browser.screenshot('oauth-callback', popup);
+
+    await eventually(() => row.getByTestId('outcome').textContent()).toContain('Authorized: tokens stored.');
+    expect(await row.getByTestId('auth-state').textContent()).toBe('Authorized');
+    expect(provider.requests.map((r) => r.endpoint)).toEqual(['authorize', 'token']);
+    expect(provider.requests[0]?.params.redirect_uri).toBe(`${server.url}/oauth/callback`);
+    await popup.close();
+    await browser.screenshot('connections-authorized');
+  });
+
+  it('tests a database connection and shows the outcome', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/connections`);
+    const row = page.getByTestId('connection-warehouse');
+    await row.getByRole('button', { name: 'Test' }).click();
+    await eventually(() => row.getByTestId('outcome').textContent()).toMatch(/^✓/);
+  });
+
+  it('creates a connection with the form; its secret is written to sluice.yaml and never shown again', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/connections/new`);
+    await page.locator('input[name=connection_name]').fill('tracker_bot');
+    await page.locator('select[name=connection_type]').selectOption('http');
+    await page.locator('input[name=connector]').fill('./connectors/tracker.yaml');
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('textbox', { name: 'Key' }).fill('provider');
+    await page.getByRole('textbox', { name: 'Value' }).fill(provider.url);
+    await page.locator('select[name=auth_type]').selectOption('bearer');
+    await page.locator('input[name=token]').fill(SECRET_TOKEN);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('saved').textContent()).toBe('Saved to sluice.yaml.');
+    expect(page.url()).toBe(`${server.url}/connections/tracker_bot`);
+
+    const yaml = await readFile(join(server.dir, 'sluice.yaml'), 'utf8');
+    expect(yaml).toContain('# the team tracker, signed in with OAuth');
+    expect(yaml).toContain('tracker_bot:');
+    expect(yaml).toContain(SECRET_TOKEN);
+
+    // Reopened, the secret comes back masked; saving again keeps the stored value.
+    await page.reload();
+    await eventually(() => page.locator('input[name=token]').inputValue()).toBe('****');
+    expect(await page.content()).not.toContain(SECRET_TOKEN);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('saved').isVisible()).toBe(true);
+    expect(await readFile(join(server.dir, 'sluice.yaml'), 'utf8')).toContain(SECRET_TOKEN);
+    await browser.screenshot('connection-form');
+
+    await page.getByTestId('nav-connections').click();
+    await eventually(() => page.getByTestId('connection-tracker_bot').textContent()).toContain('bearer');
+  });
+});

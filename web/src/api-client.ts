@@ -1,0 +1,44 @@
+import { ApiError } from './api-error.js';
+import type { ConfigIssue } from './api-types.js';
+
+let token: string | null = null;
+let onUnauthorized: () => void = () => {};
+
+/** Sets the bearer token sent with every call, and what to do when the server refuses it. */
+export function configureApi(options: { token: string | null; onUnauthorized: () => void }): void {
+  token = options.token;
+  onUnauthorized = options.onUnauthorized;
+}
+
+/** Sends a request to the Sluice API with the bearer token; a non-2xx answer throws an ApiError. */
+export async function apiFetch(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: init.signal,
+  });
+  if (response.ok) return response;
+  const text = await response.text();
+  let message = text || `${response.status} ${response.statusText}`;
+  let issues: ConfigIssue[] = [];
+  try {
+    const json = JSON.parse(text) as { error?: string; message?: string; issues?: ConfigIssue[] };
+    message = json.error ?? json.message ?? message;
+    issues = Array.isArray(json.issues) ? json.issues : [];
+  } catch {
+    // a plain-text error body is shown as it is
+  }
+  if (response.status === 401) onUnauthorized();
+  throw new ApiError(response.status, message, issues);
+}
+
+/** Calls the API and parses its JSON answer. */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const response = await apiFetch(path, init);
+  const text = await response.text();
+  return (text === '' ? null : JSON.parse(text)) as T;
+}

@@ -1,0 +1,85 @@
+import { useEffect, useState } from 'react';
+import { configureApi } from './api-client.js';
+import { Sidebar } from './components/sidebar.js';
+import { useI18n } from './i18n.js';
+import { ConnectionPage } from './pages/connection-page.js';
+import { ConnectionsPage } from './pages/connections-page.js';
+import { ConnectorBuilderPage } from './pages/connector-builder-page.js';
+import { ConnectorsPage } from './pages/connectors-page.js';
+import { LoginPage } from './pages/login-page.js';
+import { RunPage } from './pages/run-page.js';
+import { RunsPage } from './pages/runs-page.js';
+import { SyncPage } from './pages/sync-page.js';
+import { SyncsPage } from './pages/syncs-page.js';
+import { matchPath, navigate, usePath } from './router.js';
+import { clearToken, loadToken, saveToken } from './token-store.js';
+
+/** Picks the page for a path. */
+function Page(props: { path: string }) {
+  const { t } = useI18n();
+  const { path } = props;
+  let m: Record<string, string> | null;
+  if (matchPath('/connectors', path)) return <ConnectorsPage />;
+  if (matchPath('/connectors/new', path)) return <ConnectorBuilderPage name={null} />;
+  if ((m = matchPath('/connectors/:name', path))) return <ConnectorBuilderPage key={m.name} name={m.name ?? null} />;
+  if (matchPath('/connections', path)) return <ConnectionsPage />;
+  if (matchPath('/connections/new', path)) return <ConnectionPage name={null} />;
+  if ((m = matchPath('/connections/:name', path))) return <ConnectionPage key={m.name} name={m.name ?? null} />;
+  if (matchPath('/syncs', path)) return <SyncsPage />;
+  if ((m = matchPath('/syncs/:name', path))) return <SyncPage key={m.name} name={m.name ?? ''} />;
+  if (matchPath('/runs', path)) return <RunsPage />;
+  if ((m = matchPath('/runs/:id', path))) return <RunPage key={m.id} id={m.id ?? ''} />;
+  return (
+    <div className="page">
+      <h1>{t('notFound.title')}</h1>
+      <p className="muted">{path}</p>
+    </div>
+  );
+}
+
+/** The whole UI: the login screen until a token is known, then the sidebar and the current page. */
+export function App() {
+  const [token, setToken] = useState<string | null>(() => loadToken());
+  const [refused, setRefused] = useState(false);
+  const path = usePath();
+
+  configureApi({
+    token,
+    onUnauthorized: () => {
+      clearToken();
+      setRefused(true);
+      setToken(null);
+    },
+  });
+
+  useEffect(() => {
+    if (path === '/' || path === '') navigate('/syncs', { replace: true });
+  }, [path]);
+
+  if (!token) {
+    return (
+      <LoginPage
+        refused={refused}
+        onLogin={(value) => {
+          saveToken(value);
+          setRefused(false);
+          setToken(value);
+        }}
+      />
+    );
+  }
+  return (
+    <div className="layout">
+      <Sidebar
+        path={path}
+        onSignOut={() => {
+          clearToken();
+          setToken(null);
+        }}
+      />
+      <main className="content">
+        <Page path={path} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,239 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api-client.js';
+import type { ConnectionObject, ConnectionTestResult, ConnectorSummary } from '../api-types.js';
+import { AppLink } from '../components/app-link.js';
+import { ErrorBox } from '../components/error-box.js';
+import { KeyValueEditor } from '../components/key-value-editor.js';
+import { useI18n, type MessageKey } from '../i18n.js';
+import { navigate, useFlash } from '../router.js';
+import { useApi } from '../use-api.js';
+
+type Obj = Record<string, unknown>;
+
+const TYPES = ['duckdb', 'sqlite', 'postgres', 'mysql', 'bigquery', 'http'] as const;
+const AUTH_TYPES = ['none', 'api_key', 'basic', 'bearer', 'oauth2', 'oauth2_client_credentials'] as const;
+
+/** The fields of each connection type: [key, label, secret?]. */
+const TYPE_FIELDS: Record<string, [string, MessageKey, boolean?][]> = {
+  duckdb: [['path', 'connection.path']],
+  sqlite: [['path', 'connection.path']],
+  postgres: [['url', 'connection.url', true]],
+  mysql: [['url', 'connection.url', true]],
+  bigquery: [
+    ['project_id', 'connection.projectId'],
+    ['location', 'connection.location'],
+    ['credentials', 'connection.credentials'],
+    ['access_token', 'connection.accessToken', true],
+    ['api_endpoint', 'connection.apiEndpoint'],
+  ],
+  http: [['base_url', 'connection.baseUrl']],
+};
+
+/** The credentials each auth kind takes. */
+const AUTH_FIELDS: Record<string, [string, MessageKey, boolean?][]> = {
+  api_key: [['key', 'connection.auth.key', true]],
+  basic: [
+    ['username', 'connection.auth.username'],
+    ['password', 'connection.auth.password', true],
+  ],
+  bearer: [['token', 'connection.auth.token', true]],
+  oauth2: [
+    ['client_id', 'connection.auth.clientId'],
+    ['client_secret', 'connection.auth.clientSecret', true],
+    ['redirect_uri', 'connection.auth.redirectUri'],
+  ],
+  oauth2_client_credentials: [
+    ['client_id', 'connection.auth.clientId'],
+    ['client_secret', 'connection.auth.clientSecret', true],
+  ],
+  none: [],
+};
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+const isEntry = (v: unknown): v is ConnectionObject => !!v && typeof v === 'object' && !Array.isArray(v) && typeof (v as Obj).type === 'string';
+
+/** The connection as written in sluice.yaml inside a GET answer (`{ name, type, ..., config: <entry> }`). */
+function unwrap(data: Obj): ConnectionObject {
+  if (isEntry(data.config)) return data.config;
+  if (isEntry(data.connection)) return data.connection;
+  const { name: _name, ...rest } = data;
+  return rest as ConnectionObject;
+}
+
+function without(o: Obj, key: string, value: unknown): Obj {
+  const next = { ...o };
+  if (value === undefined || value === '') delete next[key];
+  else next[key] = value;
+  return next;
+}
+
+/** Creates or edits one connection; saving writes it into sluice.yaml (PUT), secrets are write-only. */
+export function ConnectionPage(props: { name: string | null }) {
+  const { t } = useI18n();
+  const [name, setName] = useState(props.name ?? '');
+  const [conn, setConn] = useState<ConnectionObject | null>(props.name === null ? { type: 'duckdb', path: 'data/warehouse.duckdb' } : null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(useFlash() !== null);
+  const [saving, setSaving] = useState(false);
+  const [test, setTest] = useState<ConnectionTestResult | null>(null);
+  const [testError, setTestError] = useState<unknown>(null);
+  const connectors = useApi<ConnectorSummary[]>('/api/connectors');
+
+  useEffect(() => {
+    if (props.name === null) return;
+    api<Obj>(`/api/connections/${encodeURIComponent(props.name)}`)
+      .then((data) => setConn(unwrap(data)))
+      .catch(setLoadError);
+  }, [props.name]);
+
+  if (loadError) return <div className="page"><ErrorBox error={loadError} /></div>;
+  if (!conn) return <div className="page muted">{t('common.loading')}</div>;
+
+  const auth = (conn.auth && typeof conn.auth === 'object' ? conn.auth : { type: 'none' }) as Obj;
+  const authType = str(auth.type) || 'none';
+  const set = (key: string, value: unknown) => {
+    setSaved(false);
+    setConn(without(conn, key, value) as ConnectionObject);
+  };
+  const setAuth = (key: string, value: unknown) => set('auth', without(auth, key, value));
+
+  const secretInput = (value: unknown, onChange: (v: string) => void, label: string, key: string) => (
+    <input
+      type="password"
+      name={key}
+      aria-label={label}
+      autoComplete="new-password"
+      value={str(value)}
+      placeholder={t('connection.secretPlaceholder')}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(null);
+    setSaved(false);
+    try {
+      await api(`/api/connections/${encodeURIComponent(name)}`, { method: 'PUT', body: conn });
+      setSaved(true);
+      if (name !== props.name) navigate(`/connections/${encodeURIComponent(name)}`, { replace: true, flash: 'saved' });
+    } catch (e) {
+      setSaveError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const runTest = async () => {
+    setTest(null);
+    setTestError(null);
+    try {
+      setTest(await api<ConnectionTestResult>(`/api/connections/${encodeURIComponent(name)}/test`, { method: 'POST' }));
+    } catch (e) {
+      setTestError(e);
+    }
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <AppLink to="/connections">{t('nav.connections')}</AppLink> /
+          </div>
+          <h1>{props.name ?? t('connection.newTitle')}</h1>
+        </div>
+        <div className="actions">
+          {props.name !== null && (
+            <button type="button" onClick={() => void runTest()}>
+              {t('connections.test')}
+            </button>
+          )}
+          <button type="button" className="primary" disabled={saving || !/^[A-Za-z_][\w-]*$/.test(name)} onClick={() => void save()}>
+            {saving ? t('common.saving') : t('common.save')}
+          </button>
+        </div>
+      </div>
+      <ErrorBox error={saveError} testId="save-error" />
+      {saved && <div className="notice" role="status" data-testid="saved">{t('connection.saved')}</div>}
+      {test && (
+        <div className={test.ok ? 'notice' : 'error-box'} data-testid="test-result">
+          {test.ok ? '✓' : '✗'} {test.message} <span className="muted">({test.ms} ms)</span>
+        </div>
+      )}
+      <ErrorBox error={testError} />
+      <section className="card">
+        <div className="grid">
+          <label className="field">
+            <span>{t('common.name')}</span>
+            <input name="connection_name" value={name} disabled={props.name !== null} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>{t('connections.type')}</span>
+            <select name="connection_type" value={conn.type} onChange={(e) => setConn({ type: e.target.value })}>
+              {TYPES.map((ty) => (
+                <option key={ty} value={ty}>
+                  {ty}
+                </option>
+              ))}
+            </select>
+          </label>
+          {conn.type === 'http' && (
+            <label className="field">
+              <span>{t('connections.connector')}</span>
+              <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => set('connector', e.target.value)} />
+              <datalist id="connector-names">
+                {(connectors.data ?? []).map((c) => (
+                  <option key={c.name} value={c.name} />
+                ))}
+              </datalist>
+            </label>
+          )}
+          {(TYPE_FIELDS[conn.type] ?? []).map(([key, label, secret]) => (
+            <label className="field wide" key={key}>
+              <span>{t(label)}</span>
+              {secret ? secretInput(conn[key], (v) => set(key, v), t(label), key) : <input name={key} value={str(conn[key])} onChange={(e) => set(key, e.target.value)} />}
+            </label>
+          ))}
+        </div>
+      </section>
+      {conn.type === 'http' && (
+        <>
+          <section className="card">
+            <h2>{t('connection.config')}</h2>
+            <KeyValueEditor
+              value={(conn.config ?? {}) as Obj}
+              onChange={(v) => set('config', v)}
+              keyLabel={t('connection.configKey')}
+              valueLabel={t('connection.configValue')}
+            />
+          </section>
+          <section className="card">
+            <h2>{t('connection.auth')}</h2>
+            <div className="grid">
+              <label className="field">
+                <span>{t('connector.auth.type')}</span>
+                <select name="auth_type" value={authType} onChange={(e) => set('auth', { type: e.target.value })}>
+                  {AUTH_TYPES.map((ty) => (
+                    <option key={ty} value={ty}>
+                      {ty}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {(AUTH_FIELDS[authType] ?? []).map(([key, label, secret]) => (
+                <label className="field" key={key}>
+                  <span>{t(label)}</span>
+                  {secret ? secretInput(auth[key], (v) => setAuth(key, v), t(label), key) : <input name={key} value={str(auth[key])} onChange={(e) => setAuth(key, e.target.value)} />}
+                </label>
+              ))}
+            </div>
+            {authType === 'oauth2' && <p className="muted small">{t('connection.oauthHelp')}</p>}
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

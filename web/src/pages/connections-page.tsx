@@ -1,0 +1,148 @@
+import { useState } from 'react';
+import { api } from '../api-client.js';
+import type { ConnectionSummary, ConnectionTestResult } from '../api-types.js';
+import { AppLink } from '../components/app-link.js';
+import { ErrorBox } from '../components/error-box.js';
+import { authorizeConnection, type AuthorizeOutcome } from '../authorize-connection.js';
+import { useI18n } from '../i18n.js';
+import { navigate } from '../router.js';
+import { useApi } from '../use-api.js';
+
+type Outcome =
+  | { kind: 'testing' }
+  | { kind: 'tested'; result: ConnectionTestResult }
+  | { kind: 'authorizing' }
+  | { kind: 'authorized'; outcome: AuthorizeOutcome }
+  | { kind: 'error'; error: unknown };
+
+const OAUTH_TYPES = new Set(['oauth2']);
+
+/** Connections with their type and authorization state; Test and Authorize per row. */
+export function ConnectionsPage() {
+  const { t } = useI18n();
+  const { data, error, loading, reload } = useApi<ConnectionSummary[]>('/api/connections');
+  const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});
+  const setOutcome = (name: string, outcome: Outcome) => setOutcomes((o) => ({ ...o, [name]: outcome }));
+
+  const test = async (name: string) => {
+    setOutcome(name, { kind: 'testing' });
+    try {
+      const result = await api<ConnectionTestResult>(`/api/connections/${encodeURIComponent(name)}/test`, { method: 'POST' });
+      setOutcome(name, { kind: 'tested', result });
+    } catch (e) {
+      setOutcome(name, { kind: 'error', error: e });
+    }
+  };
+
+  const authorize = async (name: string) => {
+    setOutcome(name, { kind: 'authorizing' });
+    try {
+      const outcome = await authorizeConnection(name);
+      await reload();
+      setOutcome(name, { kind: 'authorized', outcome });
+    } catch (e) {
+      setOutcome(name, { kind: 'error', error: e });
+    }
+  };
+
+  const describe = (outcome: Outcome | undefined) => {
+    if (!outcome) return null;
+    switch (outcome.kind) {
+      case 'testing':
+        return <span className="muted">{t('connections.testing')}</span>;
+      case 'authorizing':
+        return <span className="muted">{t('connections.authorizing')}</span>;
+      case 'tested':
+        return (
+          <span className={outcome.result.ok ? 'ok-text' : 'error-text'}>
+            {outcome.result.ok ? '✓' : '✗'} {outcome.result.message} <span className="muted">({outcome.result.ms} ms)</span>
+          </span>
+        );
+      case 'authorized':
+        if (outcome.outcome.ok) return <span className="ok-text">✓ {t('connections.authorizeOk')}</span>;
+        return (
+          <span className="error-text">
+            ✗ {t(`connections.authorizeFailed.${outcome.outcome.reason}`)}
+            {outcome.outcome.message ? `: ${outcome.outcome.message}` : ''}
+          </span>
+        );
+      case 'error':
+        return <ErrorBox error={outcome.error} />;
+    }
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('nav.connections')}</h1>
+        <button type="button" className="primary" onClick={() => navigate('/connections/new')}>
+          + {t('connections.new')}
+        </button>
+      </div>
+      <ErrorBox error={error} />
+      {loading && !data && <p className="muted">{t('common.loading')}</p>}
+      {data && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('common.name')}</th>
+              <th>{t('connections.type')}</th>
+              <th>{t('connections.connector')}</th>
+              <th>{t('connections.auth')}</th>
+              <th>{t('connections.state')}</th>
+              <th>{t('common.actions')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.length === 0 && (
+              <tr>
+                <td colSpan={7} className="muted">
+                  {t('connections.empty')}
+                </td>
+              </tr>
+            )}
+            {data.map((c) => {
+              const oauth = c.authType !== undefined && OAUTH_TYPES.has(c.authType);
+              const busy = outcomes[c.name]?.kind === 'testing' || outcomes[c.name]?.kind === 'authorizing';
+              return (
+                <tr key={c.name} data-testid={`connection-${c.name}`}>
+                  <td>
+                    <AppLink to={`/connections/${encodeURIComponent(c.name)}`}>{c.name}</AppLink>
+                  </td>
+                  <td>
+                    <code>{c.type}</code>
+                  </td>
+                  <td>{c.connector ?? ''}</td>
+                  <td>{c.authType ?? ''}</td>
+                  <td data-testid="auth-state">
+                    {oauth ? (
+                      c.authorized ? (
+                        <span className="badge badge-succeeded">{t('connections.authorized')}</span>
+                      ) : (
+                        <span className="badge badge-cancelled">{t('connections.notAuthorized')}</span>
+                      )
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td className="nowrap">
+                    <button type="button" className="small" disabled={busy} onClick={() => void test(c.name)}>
+                      {t('connections.test')}
+                    </button>{' '}
+                    {oauth && (
+                      <button type="button" className="small primary" disabled={busy} onClick={() => void authorize(c.name)}>
+                        {t('connections.authorize')}
+                      </button>
+                    )}
+                  </td>
+                  <td data-testid="outcome">{describe(outcomes[c.name])}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

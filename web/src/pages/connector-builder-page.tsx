@@ -1,0 +1,135 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../api-client.js';
+import type { ConnectorDetail } from '../api-types.js';
+import { AppLink } from '../components/app-link.js';
+import { CodeEditor } from '../components/code-editor.js';
+import { ErrorBox } from '../components/error-box.js';
+import { useI18n } from '../i18n.js';
+import { readYamlObject } from '../read-yaml-object.js';
+import { navigate, useFlash } from '../router.js';
+import { ConnectorForm } from './connector-form.js';
+import { RequestPreviewPanel } from './request-preview-panel.js';
+
+const NEW_CONNECTOR = `name: my_api
+title: My API
+base_url: https://api.example.com
+auth:
+  - type: none
+endpoints:
+  create_record:
+    operation: create
+    method: POST
+    path: /records
+    headers:
+      Content-Type: application/json
+    body: |
+      { "name": {{ row.name | json }} }
+    response:
+      record_id: "{{ response.body.id }}"
+`;
+
+/** The connector builder: a form view and a YAML view of one spec, a live request preview, and save. */
+export function ConnectorBuilderPage(props: { name: string | null }) {
+  const { t } = useI18n();
+  const [text, setText] = useState<string | null>(props.name === null ? NEW_CONNECTOR : null);
+  const [file, setFile] = useState<string | undefined>(undefined);
+  const [builtin, setBuiltin] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [view, setView] = useState<'form' | 'yaml'>('form');
+  const [endpoint, setEndpoint] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(useFlash());
+
+  useEffect(() => {
+    if (props.name === null) return;
+    api<ConnectorDetail>(`/api/connectors/${encodeURIComponent(props.name)}`)
+      .then((c) => {
+        setText(c.yaml);
+        setFile(c.file);
+        setBuiltin(c.builtin === true);
+      })
+      .catch(setLoadError);
+  }, [props.name]);
+
+  const parsed = useMemo(() => (text === null ? null : readYamlObject(text)), [text]);
+  const spec = parsed?.value ?? null;
+  const endpoints = spec && spec.endpoints && typeof spec.endpoints === 'object' ? Object.keys(spec.endpoints) : [];
+
+  const save = async () => {
+    if (text === null || !spec) return;
+    const name = typeof spec.name === 'string' ? spec.name : '';
+    setSaving(true);
+    setSaveError(null);
+    setSaved(null);
+    try {
+      const result = await api<{ file?: string } | null>(`/api/connectors/${encodeURIComponent(name)}`, { method: 'PUT', body: { yaml: text } });
+      const where = result?.file ?? file ?? name;
+      setSaved(where);
+      setFile(where);
+      if (name !== props.name) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true, flash: where });
+    } catch (e) {
+      setSaveError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (loadError) {
+    return (
+      <div className="page">
+        <ErrorBox error={loadError} />
+      </div>
+    );
+  }
+  if (text === null) return <div className="page muted">{t('common.loading')}</div>;
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <AppLink to="/connectors">{t('nav.connectors')}</AppLink> /
+          </div>
+          <h1>{props.name ?? t('connector.newTitle')}</h1>
+          {file && <div className="muted small">{file}</div>}
+        </div>
+        <div className="actions">
+          <div className="segmented" role="tablist">
+            <button type="button" role="tab" aria-selected={view === 'form'} className={view === 'form' ? 'active' : ''} onClick={() => setView('form')}>
+              {t('connector.formView')}
+            </button>
+            <button type="button" role="tab" aria-selected={view === 'yaml'} className={view === 'yaml' ? 'active' : ''} onClick={() => setView('yaml')}>
+              {t('connector.yamlView')}
+            </button>
+          </div>
+          <button type="button" className="primary" onClick={() => void save()} disabled={saving || !spec}>
+            {saving ? t('common.saving') : t('common.save')}
+          </button>
+        </div>
+      </div>
+      {builtin && <div className="notice notice-info">{t('connector.builtinNotice')}</div>}
+      <ErrorBox error={saveError} testId="save-error" />
+      {saved && (
+        <div className="notice" role="status" data-testid="saved">
+          {t('connector.saved', { file: saved })}
+        </div>
+      )}
+      <div className="builder">
+        <div className="builder-main">
+          {view === 'yaml' ? (
+            <div className="card">
+              <CodeEditor label={t('connector.yamlView')} language="yaml" value={text} onChange={setText} minLines={24} testId="yaml-editor" />
+              {parsed?.error && <div className="error-box">{t('connector.yamlInvalid', { error: parsed.error })}</div>}
+            </div>
+          ) : spec ? (
+            <ConnectorForm text={text} spec={spec} onChange={setText} endpoint={endpoint} onSelectEndpoint={setEndpoint} />
+          ) : (
+            <div className="error-box">{t('connector.yamlInvalid', { error: parsed?.error ?? '' })}</div>
+          )}
+        </div>
+        <RequestPreviewPanel yaml={text} endpoints={endpoints} endpoint={endpoint} onSelectEndpoint={setEndpoint} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,191 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../api-client.js';
+import type { ConnectionSummary, RenderedRequest, SentRequest } from '../api-types.js';
+import { ErrorBox } from '../components/error-box.js';
+import { useI18n } from '../i18n.js';
+import { useApi } from '../use-api.js';
+
+const DEFAULT_ROWS = '[\n  { "id": 1, "name": "Ada Lovelace", "email": "ada@example.com" }\n]';
+
+/** Sample rows typed as JSON: one object or a list of objects. */
+function parseRows(text: string): { rows: Record<string, unknown>[] | null; error: string | null } {
+  try {
+    const value: unknown = JSON.parse(text);
+    const rows = Array.isArray(value) ? value : [value];
+    if (rows.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) return { rows: null, error: 'each row is a JSON object' };
+    return { rows: rows as Record<string, unknown>[], error: null };
+  } catch (e) {
+    return { rows: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function parseConfig(text: string): Record<string, unknown> | null {
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The live preview: sample rows → rendered requests (debounced, on every edit), and "send test request". */
+export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; endpoint: string | null; onSelectEndpoint: (name: string) => void }) {
+  const { t } = useI18n();
+  const connections = useApi<ConnectionSummary[]>('/api/connections');
+  const [rowsText, setRowsText] = useState(DEFAULT_ROWS);
+  const [configText, setConfigText] = useState('{}');
+  const [connection, setConnection] = useState('');
+  const [rendered, setRendered] = useState<RenderedRequest[] | null>(null);
+  const [renderError, setRenderError] = useState<unknown>(null);
+  const [rendering, setRendering] = useState(false);
+  const [sent, setSent] = useState<SentRequest | null>(null);
+  const [sendError, setSendError] = useState<unknown>(null);
+  const [sending, setSending] = useState(false);
+
+  const endpoint = props.endpoint && props.endpoints.includes(props.endpoint) ? props.endpoint : (props.endpoints[0] ?? null);
+  const rows = useMemo(() => parseRows(rowsText), [rowsText]);
+  const config = useMemo(() => parseConfig(configText), [configText]);
+  const input = useMemo(
+    () =>
+      endpoint && rows.rows && config
+        ? { yaml: props.yaml, endpoint, rows: rows.rows, config, ...(connection ? { connection } : {}) }
+        : null,
+    [props.yaml, endpoint, rows.rows, config, connection],
+  );
+
+  useEffect(() => {
+    if (!input) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      setRendering(true);
+      api<{ requests: RenderedRequest[] }>('/api/connectors/render', { method: 'POST', body: input, signal: controller.signal })
+        .then((result) => {
+          setRendered(result.requests);
+          setRenderError(null);
+        })
+        .catch((e: unknown) => {
+          if (controller.signal.aborted) return;
+          setRendered(null);
+          setRenderError(e);
+        })
+        .finally(() => {
+          if (!controller.signal.aborted) setRendering(false);
+        });
+    }, 350);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [input]);
+
+  const send = async () => {
+    if (!input) return;
+    setSending(true);
+    setSent(null);
+    setSendError(null);
+    try {
+      setSent(await api<SentRequest>('/api/connectors/send', { method: 'POST', body: input }));
+    } catch (e) {
+      setSendError(e);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const httpConnections = (connections.data ?? []).filter((c) => c.type === 'http');
+
+  return (
+    <aside className="card preview-panel" data-testid="preview-panel">
+      <h2>
+        {t('preview.title')} {rendering && <span className="spinner" aria-label={t('common.loading')} />}
+      </h2>
+      <div className="grid">
+        <label className="field">
+          <span>{t('preview.endpoint')}</span>
+          <select name="preview_endpoint" value={endpoint ?? ''} onChange={(e) => props.onSelectEndpoint(e.target.value)}>
+            {props.endpoints.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('preview.connection')}</span>
+          <select name="preview_connection" value={connection} onChange={(e) => setConnection(e.target.value)}>
+            <option value="">{t('preview.noConnection')}</option>
+            {httpConnections.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label className="field wide">
+        <span>{t('preview.rows')}</span>
+        <textarea name="sample_rows" className="mono" rows={6} spellCheck={false} value={rowsText} onChange={(e) => setRowsText(e.target.value)} />
+      </label>
+      {rows.error && <div className="error-box">{t('preview.rowsInvalid', { error: rows.error })}</div>}
+      <label className="field wide">
+        <span>{t('preview.config')}</span>
+        <textarea name="sample_config" className="mono" rows={2} spellCheck={false} value={configText} onChange={(e) => setConfigText(e.target.value)} />
+      </label>
+      {!config && <div className="error-box">{t('preview.configInvalid')}</div>}
+      {!endpoint && <p className="muted">{t('preview.noEndpoint')}</p>}
+
+      <h3>{t('preview.requests')}</h3>
+      <ErrorBox error={renderError} testId="render-error" />
+      <div data-testid="rendered-requests">
+        {(rendered ?? []).map((r, i) => (
+          <div className="rendered" key={i}>
+            {r.error ? (
+              <div className="error-box" data-testid="request-error">
+                {r.error}
+              </div>
+            ) : null}
+            {r.curl && <pre className="code" data-testid="curl">{r.curl}</pre>}
+          </div>
+        ))}
+      </div>
+
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => void send()} disabled={!input || sending}>
+          {sending ? t('preview.sending') : t('preview.send')}
+        </button>
+      </div>
+      <ErrorBox error={sendError} testId="send-error" />
+      {sent && (
+        <div className="sent" data-testid="sent-response">
+          <div className="sent-status">
+            {sent.status !== null ? (
+              <span className={sent.status < 300 ? 'badge badge-succeeded' : 'badge badge-failed'}>HTTP {sent.status}</span>
+            ) : (
+              <span className="badge badge-failed">{t('preview.notSent')}</span>
+            )}
+            {sent.ms !== null && <span className="muted">{sent.ms} ms</span>}
+            {sent.results.map((r) => (
+              <span key={r.key} className={r.ok ? 'ok-text small' : 'error-text small'} data-testid="sent-result">
+                {r.ok ? '✓' : '✗'} {r.ok ? (r.remote_id ? t('preview.remoteId', { id: r.remote_id }) : t('preview.accepted')) : r.error}
+              </span>
+            ))}
+          </div>
+          {sent.error && <div className="error-box">{sent.error}</div>}
+          <h4>{t('preview.sentRequest')}</h4>
+          <pre className="code">{sent.curl}</pre>
+          {sent.status !== null && (
+            <>
+              <h4>{t('preview.responseHeaders')}</h4>
+              <pre className="code small">{Object.entries(sent.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre>
+              <h4>{t('preview.responseBody')}</h4>
+              <pre className="code" data-testid="sent-body">
+                {typeof sent.body === 'string' ? sent.body : JSON.stringify(sent.body, null, 2)}
+              </pre>
+            </>
+          )}
+        </div>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,149 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api-client.js';
+import type { RejectedRow, RunDetail } from '../api-types.js';
+import { AppLink } from '../components/app-link.js';
+import { ErrorBox } from '../components/error-box.js';
+import { RunProgressView } from '../components/run-progress-view.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { formatDuration } from '../format-duration.js';
+import { formatTime } from '../format-time.js';
+import { useI18n } from '../i18n.js';
+import { navigate } from '../router.js';
+import { useRunEvents } from '../use-run-events.js';
+
+const COUNT_KEYS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
+
+/** One run: status, counts, live progress while it runs, its rejected rows (error + redacted request), retry. */
+export function RunPage(props: { id: string }) {
+  const { t, lang } = useI18n();
+  const base = `/api/runs/${encodeURIComponent(props.id)}`;
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [rejected, setRejected] = useState<RejectedRow[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [retryError, setRetryError] = useState<unknown>(null);
+  const [retrying, setRetrying] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const [r, rows] = await Promise.all([api<RunDetail>(base), api<RejectedRow[]>(`${base}/rejected`)]);
+      setRun(r);
+      setRejected(rows);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [base]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const active = run?.status === 'running' || run?.status === 'queued';
+  const live = useRunEvents(active ? props.id : null);
+  useEffect(() => {
+    if (live.summary) void load();
+  }, [live.summary, load]);
+
+  const retry = async () => {
+    if (!run) return;
+    setRetrying(true);
+    setRetryError(null);
+    try {
+      const { runId } = await api<{ runId: string }>(`/api/syncs/${encodeURIComponent(run.name)}/rejected/retry`, { method: 'POST', body: {} });
+      navigate(`/runs/${encodeURIComponent(runId)}`);
+    } catch (e) {
+      setRetryError(e);
+    } finally {
+      setRetrying(false);
+    }
+  };
+
+  if (error) return <div className="page"><ErrorBox error={error} /></div>;
+  if (!run) return <div className="page muted">{t('common.loading')}</div>;
+
+  const durationMs = run.finishedAt ? new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime() : null;
+  const summary = run.summary ?? null;
+  const syncLink = run.kind === 'pipeline' ? null : `/syncs/${encodeURIComponent(run.name)}`;
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <AppLink to="/runs">{t('nav.runs')}</AppLink> /
+          </div>
+          <h1>
+            <code>{run.id}</code> <StatusBadge status={run.status} />
+          </h1>
+          <div className="muted">
+            {t(`runs.kind.${run.kind}`)}: {syncLink ? <AppLink to={syncLink}>{run.name}</AppLink> : run.name} · {t('runs.trigger')} {run.trigger}
+          </div>
+        </div>
+        <div className="actions">
+          {run.kind !== 'pipeline' && (
+            <button type="button" className="primary" onClick={() => void retry()} disabled={retrying || !rejected || rejected.length === 0 || active}>
+              {retrying ? t('run.retrying') : t('run.retry')}
+            </button>
+          )}
+        </div>
+      </div>
+      <ErrorBox error={retryError} testId="retry-error" />
+
+      <section className="card">
+        <dl className="facts inline">
+          <dt>{t('runs.started')}</dt>
+          <dd>{formatTime(run.startedAt, lang)}</dd>
+          <dt>{t('run.finished')}</dt>
+          <dd>{formatTime(run.finishedAt, lang)}</dd>
+          <dt>{t('runs.duration')}</dt>
+          <dd>{formatDuration(durationMs)}</dd>
+        </dl>
+        <div className="stats">
+          {COUNT_KEYS.map((k) => (
+            <div className={k === 'failed' && run.counts[k] > 0 ? 'stat stat-bad' : 'stat'} key={k} data-testid={`count-${k}`}>
+              <div className="stat-value">{run.counts[k]}</div>
+              <div className="stat-label">{t(`runs.${k}` as 'runs.planned')}</div>
+            </div>
+          ))}
+        </div>
+        {run.error && <div className="error-box">{run.error}</div>}
+        {active && <RunProgressView progress={live.progress ?? run.progress ?? null} summary={live.summary} />}
+        {summary?.error && !run.error && <div className="error-box">{summary.error}</div>}
+        {summary?.sampleErrors && summary.sampleErrors.length > 0 && !active && (
+          <ul className="sample-errors">
+            {summary.sampleErrors.map((e, i) => (
+              <li key={i}>
+                <code>{e.key}</code> {e.error}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="card" data-testid="rejected">
+        <h2>
+          {t('run.rejected')} <span className="muted">({rejected?.length ?? 0})</span>
+        </h2>
+        {rejected && rejected.length === 0 && <p className="muted">{t('run.noRejected')}</p>}
+        {rejected?.map((r, i) => (
+          <div className="rejected-row" key={`${r.key}-${i}`} data-testid="rejected-row">
+            <div className="rejected-head">
+              <code>{r.key}</code> <span className="badge">{r.operation}</span> <span className="muted small">{formatTime(r.rejectedAt, lang)}</span>
+            </div>
+            <div className="error-text" data-testid="rejected-error">{r.error}</div>
+            <div className="two-columns">
+              <div>
+                <h4>{t('run.row')}</h4>
+                <pre className="code small">{JSON.stringify(r.row, null, 2)}</pre>
+              </div>
+              <div>
+                <h4>{t('run.request')}</h4>
+                <pre className="code small">{r.request ?? '—'}</pre>
+              </div>
+            </div>
+          </div>
+        ))}
+      </section>
+    </div>
+  );
+}

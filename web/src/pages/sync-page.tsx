@@ -1,0 +1,331 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api-client.js';
+import type { RunRecord, SyncDetail, SyncObject, SyncPreview, SyncSample } from '../api-types.js';
+import { AppLink } from '../components/app-link.js';
+import { ErrorBox } from '../components/error-box.js';
+import { KeyValueEditor } from '../components/key-value-editor.js';
+import { RunProgressView } from '../components/run-progress-view.js';
+import { RunsTable } from '../components/runs-table.js';
+import { useI18n } from '../i18n.js';
+import { useApi } from '../use-api.js';
+import { useRunEvents } from '../use-run-events.js';
+
+type Obj = Record<string, unknown>;
+
+const MODES = ['insert', 'update', 'upsert', 'mirror', 'append'] as const;
+
+
+const columnName = (c: SyncSample['columns'][number]) => (typeof c === 'string' ? c : c.name);
+const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** One sync: its source query and sample rows, destination, settings (editable), preview, and Run now with live progress. */
+export function SyncPage(props: { name: string }) {
+  const { t } = useI18n();
+  const base = `/api/syncs/${encodeURIComponent(props.name)}`;
+  const [sync, setSync] = useState<SyncObject | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const sample = useApi<SyncSample>(`${base}/sample?limit=20`);
+  const runs = useApi<RunRecord[]>(`${base}/runs`);
+  const [saveState, setSaveState] = useState<{ saving: boolean; saved: boolean; error: unknown }>({ saving: false, saved: false, error: null });
+  const [preview, setPreview] = useState<{ loading: boolean; result: SyncPreview | null; error: unknown }>({ loading: false, result: null, error: null });
+  const [runId, setRunId] = useState<string | null>(null);
+  const [runError, setRunError] = useState<unknown>(null);
+  const events = useRunEvents(runId);
+  const reloadRuns = runs.reload;
+
+  useEffect(() => {
+    api<SyncDetail>(base)
+      .then((data) => {
+        // `config` is the sync as written in sluice.yaml: what the settings form edits and PUT writes back.
+        setSync(data.config ?? { from: data.from, to: data.to, mode: data.mode });
+        // A run already going on (started elsewhere, or before a reload) is followed live.
+        if (data.runningRunId) setRunId(data.runningRunId);
+      })
+      .catch(setLoadError);
+  }, [base]);
+
+  useEffect(() => {
+    if (events.summary) void reloadRuns();
+  }, [events.summary, reloadRuns]);
+
+  if (loadError) return <div className="page"><ErrorBox error={loadError} /></div>;
+  if (!sync) return <div className="page muted">{t('common.loading')}</div>;
+
+  const edit = (key: string, value: unknown) => {
+    setSaveState({ saving: false, saved: false, error: null });
+    const next: Obj = { ...sync };
+    if (value === undefined || value === '') delete next[key];
+    else next[key] = value;
+    setSync(next as SyncObject);
+  };
+  const keyText = Array.isArray(sync.key) ? sync.key.join(', ') : (sync.key ?? '');
+  const setKey = (text: string) => {
+    const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+    edit('key', parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts);
+  };
+
+  const save = async () => {
+    setSaveState({ saving: true, saved: false, error: null });
+    try {
+      await api(base, { method: 'PUT', body: sync });
+      setSaveState({ saving: false, saved: true, error: null });
+    } catch (e) {
+      setSaveState({ saving: false, saved: false, error: e });
+    }
+  };
+
+  const runPreview = async () => {
+    setPreview({ loading: true, result: null, error: null });
+    try {
+      setPreview({ loading: false, result: await api<SyncPreview>(`${base}/preview`, { method: 'POST', body: { limit: 5 } }), error: null });
+    } catch (e) {
+      setPreview({ loading: false, result: null, error: e });
+    }
+  };
+
+  const runNow = async () => {
+    setRunError(null);
+    try {
+      const { runId: id } = await api<{ runId: string }>(`${base}/runs`, { method: 'POST', body: {} });
+      setRunId(id);
+      void reloadRuns();
+    } catch (e) {
+      setRunError(e);
+    }
+  };
+
+  const running = runId !== null && !events.summary && !events.error;
+  const from = sync.from ?? { connection: '' };
+  const to = sync.to ?? { connection: '' };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <AppLink to="/syncs">{t('nav.syncs')}</AppLink> /
+          </div>
+          <h1>{props.name}</h1>
+          {sync.description && <div className="muted">{sync.description}</div>}
+        </div>
+        <div className="actions">
+          <button type="button" onClick={() => void runPreview()} disabled={preview.loading}>
+            {preview.loading ? t('sync.previewing') : t('sync.preview')}
+          </button>
+          <button type="button" className="primary" onClick={() => void runNow()} disabled={running}>
+            {running ? t('sync.running') : t('sync.runNow')}
+          </button>
+        </div>
+      </div>
+
+      <ErrorBox error={runError} testId="run-error" />
+      {runId && (
+        <section className="card" data-testid="run-card">
+          <h2>
+            {t('sync.run')} <AppLink to={`/runs/${encodeURIComponent(runId)}`}><code>{runId}</code></AppLink>
+          </h2>
+          <RunProgressView progress={events.progress} summary={events.summary} />
+          <ErrorBox error={events.error} />
+        </section>
+      )}
+
+      {(preview.result !== null || preview.error !== null) && (
+        <section className="card" data-testid="preview-result">
+          <h2>{t('sync.previewTitle')}</h2>
+          <ErrorBox error={preview.error} />
+          {preview.result && (
+            <>
+              <div className="stats">
+                {(['read', 'added', 'changed', 'removed', 'unchanged', 'planned', 'invalid'] as const).map((k) => (
+                  <div className="stat" key={k} data-testid={`count-${k}`}>
+                    <div className="stat-value">{preview.result?.counts[k] ?? 0}</div>
+                    <div className="stat-label">{t(`plan.${k}`)}</div>
+                  </div>
+                ))}
+              </div>
+              <h3>{t('sync.operations')}</h3>
+              <table className="table compact">
+                <tbody>
+                  {Object.entries(preview.result.operations).map(([op, n]) => (
+                    <tr key={op} data-testid={`operation-${op}`}>
+                      <td>
+                        <code>{op}</code>
+                      </td>
+                      <td className="num">{n}</td>
+                    </tr>
+                  ))}
+                  {Object.keys(preview.result.operations).length === 0 && (
+                    <tr>
+                      <td className="muted">{t('sync.nothingToSend')}</td>
+                    </tr>
+                  )}
+                </tbody>
+              </table>
+              {preview.result.invalid.length > 0 && (
+                <>
+                  <h3>{t('sync.invalidRows')}</h3>
+                  <ul className="sample-errors">
+                    {preview.result.invalid.map((r, i) => (
+                      <li key={i}>
+                        <code>{r.key}</code> {r.error}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+              <h3>{t('sync.firstRequests')}</h3>
+              {preview.result.requests.map((r, i) => (
+                <div key={i} className="rendered">
+                  <div className="muted small">
+                    <code>{r.operation}</code> {r.keys.join(', ')}
+                  </div>
+                  {r.error && <div className="error-box">{r.error}</div>}
+                  <pre className="code" data-testid="preview-request">{r.text}</pre>
+                </div>
+              ))}
+            </>
+          )}
+        </section>
+      )}
+
+      <div className="two-columns">
+        <section className="card">
+          <h2>{t('sync.source')}</h2>
+          <dl className="facts">
+            <dt>{t('sync.connection')}</dt>
+            <dd>
+              <AppLink to={`/connections/${encodeURIComponent(from.connection)}`}>{from.connection}</AppLink>
+            </dd>
+            {from.table !== undefined && (
+              <>
+                <dt>{t('sync.table')}</dt>
+                <dd>
+                  <code>{from.table}</code>
+                </dd>
+              </>
+            )}
+            {from.stream !== undefined && (
+              <>
+                <dt>{t('sync.stream')}</dt>
+                <dd>
+                  <code>{from.stream}</code>
+                </dd>
+              </>
+            )}
+          </dl>
+          {from.sql !== undefined && <pre className="code" data-testid="source-sql">{from.sql}</pre>}
+        </section>
+        <section className="card">
+          <h2>{t('sync.destination')}</h2>
+          <dl className="facts">
+            <dt>{t('sync.connection')}</dt>
+            <dd>
+              <AppLink to={`/connections/${encodeURIComponent(to.connection)}`}>{to.connection}</AppLink>
+            </dd>
+            {to.endpoint !== undefined && (
+              <>
+                <dt>{t('sync.endpoint')}</dt>
+                <dd>
+                  <code>{to.endpoint}</code>
+                </dd>
+              </>
+            )}
+            {to.endpoints !== undefined &&
+              Object.entries(to.endpoints).map(([op, ep]) => (
+                <div key={op} className="fact-pair">
+                  <dt>{op}</dt>
+                  <dd>
+                    <code>{ep}</code>
+                  </dd>
+                </div>
+              ))}
+            {to.table !== undefined && (
+              <>
+                <dt>{t('sync.table')}</dt>
+                <dd>
+                  <code>{to.table}</code>
+                </dd>
+              </>
+            )}
+          </dl>
+        </section>
+      </div>
+
+      <section className="card">
+        <h2>{t('sync.sample')}</h2>
+        <ErrorBox error={sample.error} />
+        {sample.loading && !sample.data && <p className="muted">{t('common.loading')}</p>}
+        {sample.data && (
+          <div className="scroll-x">
+            <table className="table compact" data-testid="sample-table">
+              <thead>
+                <tr>
+                  {sample.data.columns.map((c) => (
+                    <th key={columnName(c)}>
+                      {columnName(c)}
+                      {typeof c !== 'string' && c.type && <span className="muted small"> {c.type}</span>}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {sample.data.rows.map((row, i) => (
+                  <tr key={i}>
+                    {sample.data?.columns.map((c) => <td key={columnName(c)}>{cell(row[columnName(c)])}</td>)}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="card">
+        <div className="card-head">
+          <h2>{t('sync.settings')}</h2>
+          <button type="button" className="primary small" onClick={() => void save()} disabled={saveState.saving}>
+            {saveState.saving ? t('common.saving') : t('common.save')}
+          </button>
+        </div>
+        <ErrorBox error={saveState.error} testId="save-error" />
+        {saveState.saved && <div className="notice" role="status" data-testid="saved">{t('sync.saved')}</div>}
+        <div className="grid">
+          <label className="field">
+            <span>{t('syncs.mode')}</span>
+            <select name="mode" value={sync.mode} onChange={(e) => edit('mode', e.target.value)}>
+              {MODES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('sync.key')}</span>
+            <input name="key" value={keyText} onChange={(e) => setKey(e.target.value)} placeholder="id" />
+          </label>
+          <label className="field">
+            <span>{t('syncs.schedule')}</span>
+            <input name="schedule" value={sync.schedule ?? ''} onChange={(e) => edit('schedule', e.target.value)} placeholder="0 9 * * *" />
+          </label>
+        </div>
+        <div className="field wide">
+          <span>{t('sync.mapping')}</span>
+          <KeyValueEditor
+            value={sync.mapping}
+            onChange={(v) => edit('mapping', v)}
+            keyLabel={t('sync.mappingDestination')}
+            valueLabel={t('sync.mappingSource')}
+            testId="mapping"
+          />
+        </div>
+      </section>
+
+      <section className="card">
+        <h2>{t('sync.recentRuns')}</h2>
+        <ErrorBox error={runs.error} />
+        {runs.data && <RunsTable runs={runs.data} />}
+      </section>
+    </div>
+  );
+}
