@@ -47,9 +47,50 @@ function normalizeZone(text: string): string {
   return `${year}T${m[2]}${frac}${zone}`;
 }
 
-/** Milliseconds since the epoch as ISO-8601 UTC. */
+const DAY_MS = 86_400_000;
+const MAX_DATE_MS = 8.64e15;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let cachedDay = NaN;
+let cachedDayText = '';
+
+/**
+ * Milliseconds since the epoch as ISO-8601 UTC, exactly as `Date#toISOString()` writes it.
+ * Formatting a Date is the costliest step of reading timestamps; rows of a batch mostly share a day,
+ * so the calendar part is formatted once per day and the time of day is composed from tables.
+ */
 export function timestampFromMillis(ms: number): string {
-  return new Date(ms).toISOString();
+  // Fractions, NaN and times beyond Date's range keep Date's own behaviour (truncation, RangeError).
+  if (!Number.isInteger(ms) || ms > MAX_DATE_MS || ms < -MAX_DATE_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    const text = new Date(day * DAY_MS).toISOString();
+    cachedDayText = text.slice(0, text.indexOf('T') + 1);
+    cachedDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  rest -= seconds * 1000;
+  return `${cachedDayText}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest]}Z`;
+}
+
+/** A decimal held as a scaled integer (value / 10^scale) as its exact text: `-5n, 2` is "-0.05". */
+export function decimalText(scaled: bigint | number, scale: number): string {
+  if (scale === 0) return String(scaled);
+  const negative = scaled < 0;
+  // Number arithmetic is exact within 2^53 and several times faster than bigint division.
+  if (typeof scaled === 'number' || (scaled <= MAX_SAFE && scaled >= MIN_SAFE)) {
+    const abs = Math.abs(Number(scaled));
+    const factor = 10 ** scale;
+    const whole = Math.floor(abs / factor);
+    return `${negative ? '-' : ''}${whole}.${String(abs - whole * factor).padStart(scale, '0')}`;
+  }
+  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 /** Bytes as base64. */

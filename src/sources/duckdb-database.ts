@@ -19,7 +19,7 @@ import {
   type DuckDBTimestampNanosecondsValue,
 } from '@duckdb/node-api';
 import { duckdbColumnType } from './column-type.js';
-import { binaryValue, integerValue, timestampFromMillis } from './column-value.js';
+import { binaryValue, decimalText, integerValue, timestampFromMillis } from './column-value.js';
 import { compileRowBuilder } from './compile-row-builder.js';
 import type { Column, ReadOptions, Row, Source, SqlDatabase } from './source.js';
 
@@ -151,7 +151,10 @@ export function duckdbConverter(type: DuckDBType): Convert | null {
     case DuckDBTypeId.BIGNUM:
       return (v) => integerValue(v as bigint);
     case DuckDBTypeId.DECIMAL:
-      return (v) => (v as DuckDBDecimalValue).toString();
+      return (v) => {
+        const d = v as DuckDBDecimalValue;
+        return decimalText(d.value, d.scale);
+      };
     case DuckDBTypeId.DATE:
       return (v) => (v as DuckDBDateValue).toString();
     case DuckDBTypeId.TIMESTAMP:
