@@ -14,11 +14,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Pool } from 'undici';
-import type { HttpRequest } from '../src/connectors/auth/auth.js';
 import { connectorSpecSchema } from '../src/config/connector-schema.js';
 import { connectionSchema } from '../src/config/project-schema.js';
 import { openHttpConnection, type HttpConnection } from '../src/connectors/open-http-connection.js';
-import { renderBatchRequest, renderRequest } from '../src/connectors/render-request.js';
+import { renderBatchRequest, renderRequest, type RenderedRequest } from '../src/connectors/render-request.js';
 import type { DeliveryItem, Destination } from '../src/destinations/destination.js';
 import { createHttpDestination } from '../src/destinations/http-destination.js';
 import { Redactor } from '../src/log/redactor.js';
@@ -124,12 +123,12 @@ async function timed<T>(units: readonly T[], work: (unit: T) => Promise<void>): 
 
 /** A pre-rendered request, with the path split off outside the timing so the reference does no URL work. */
 interface Prepared {
-  request: HttpRequest;
+  request: RenderedRequest;
   path: string;
   body: string;
 }
 
-function prepared(request: HttpRequest): Prepared {
+function prepared(request: RenderedRequest): Prepared {
   const url = new URL(request.url);
   return { request, path: url.pathname + url.search, body: request.body! };
 }

@@ -15,6 +15,11 @@ export interface RenderRequestOptions {
   connectorHeaders?: Record<string, string>;
 }
 
+/** A request as rendered: its body is text. */
+export interface RenderedRequest extends HttpRequest {
+  body: string | null;
+}
+
 /** A row and its record (`{ id }`, the kept remote id) as batch templates see them. */
 export interface BatchEntry {
   row: unknown;
@@ -24,7 +29,7 @@ export interface BatchEntry {
 /** A rendered batch: the request for the rows that rendered, and why the others did not. */
 export interface RenderedBatch {
   /** Absent when no row rendered. */
-  request?: HttpRequest;
+  request?: RenderedRequest;
   /** Indexes (into the entries) of the rows inside `request`, in the order of its items. */
   included: number[];
   /** Index → the rendering error of a row left out of the batch (never sent). */
@@ -145,7 +150,7 @@ function renderBody(
  * One endpoint rendered into a request for one record. The context is the template context of DESIGN §3
  * (`row`, `record`, `config`, `vars`, `run`). Throws TemplateError (unknown variable, invalid JSON body).
  */
-export function renderRequest(endpoint: Endpoint, context: object, options: RenderRequestOptions): HttpRequest {
+export function renderRequest(endpoint: Endpoint, context: object, options: RenderRequestOptions): RenderedRequest {
   const url = renderUrl(endpoint, context, options);
   const headers = renderHeaders(endpoint, context, options);
   const body = endpoint.body === undefined ? null : renderBody(endpoint.body, context, headers, options.engine, 'body');

@@ -1,5 +1,6 @@
 import type { Redactor } from '../log/redactor.js';
 import type { HttpRequest } from './auth/auth.js';
+import { bodyText } from './request-body.js';
 
 const secretHeader = /^(authorization|proxy-authorization|cookie|set-cookie)$|api[-_]?key|token|secret|password|auth/i;
 const secretParam = /^(key|code|sig|signature)$|api[-_]?key|token|secret|password|auth/i;
@@ -52,9 +53,8 @@ export function requestAsCurl(
   for (const [name, value] of Object.entries(request.headers)) {
     lines.push(`  -H ${shellQuote(`${name}: ${secretHeader.test(name) ? maskHeaderValue(value) : value}`)}`);
   }
-  if (request.body !== undefined && request.body !== null && request.body !== '') {
-    lines.push(`  --data-raw ${shellQuote(request.body)}`);
-  }
+  const body = bodyText(request.body);
+  if (body !== null && body !== '') lines.push(`  --data-raw ${shellQuote(body)}`);
   const text = lines.join(' \\\n');
   return options.redactor ? options.redactor.mask(text) : text;
 }

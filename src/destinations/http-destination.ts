@@ -2,7 +2,8 @@ import { JSONPath } from 'jsonpath-plus';
 import type { Endpoint } from '../config/connector-schema.js';
 import type { HttpRequest } from '../connectors/auth/auth.js';
 import { responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
-import { renderBatchRequest, renderRequest, type BatchEntry } from '../connectors/render-request.js';
+import { renderBatchRequest, renderRequest, type BatchEntry, type RenderedBatch } from '../connectors/render-request.js';
+import { moveBodyToBytes } from '../connectors/request-body.js';
 import type { HttpResponse } from '../http/http-client.js';
 import {
   FatalDeliveryError,
@@ -139,8 +140,9 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
 
   // --- single requests -------------------------------------------------------------------------------------------
 
+  // Requests to send leave rendering with their bodies as bytes (see moveBodyToBytes).
   const renderSingle = (endpoint: Endpoint, item: DeliveryItem): HttpRequest =>
-    renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions());
+    moveBodyToBytes(renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions()));
 
   /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
   const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
@@ -183,6 +185,12 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
   // --- batch requests --------------------------------------------------------------------------------------------
 
   const entriesOf = (items: readonly DeliveryItem[]): BatchEntry[] => items.map((item) => ({ row: item.row, record: recordOf(item) }));
+
+  /** A batch rendered for sending: as renderBatchRequest, the request's body as bytes (as renderSingle). */
+  const renderBatch = (endpoint: Endpoint, items: readonly DeliveryItem[]): Omit<RenderedBatch, 'request'> & { request?: HttpRequest } => {
+    const { request, included, errors } = renderBatchRequest(endpoint, entriesOf(items), connection.context(), connection.renderOptions());
+    return request ? { request: moveBodyToBytes(request), included, errors } : { included, errors };
+  };
 
   /** The per-record results of a successful batch response, matched to the items sent. */
   const batchResults = (endpoint: Endpoint, sent: readonly DeliveryItem[], response: HttpResponse): DeliveryResult[] => {
@@ -255,19 +263,19 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       else addressable.push(i);
     }
     const sendable = addressable.length === items.length ? items : addressable.map((i) => items[i]!);
-    const rendered = renderBatchRequest(endpoint, entriesOf(sendable), connection.context(), connection.renderOptions());
-    for (const [i, error] of rendered.errors) {
+    const { request, included, errors } = renderBatch(endpoint, sendable);
+    for (const [i, error] of errors) {
       results[addressable[i]!] = { key: sendable[i]!.key, ok: false, error: connection.redactor.mask(error), request: null };
     }
-    if (rendered.request) {
-      const sent = rendered.included.map((i) => sendable[i]!);
-      const outcome = await connection.client.send(rendered.request, { classify: classify(endpoint), auth: connection.auth, signal });
+    if (request) {
+      const sent = included.map((i) => sendable[i]!);
+      const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal });
       if (outcome.response) options.onResponse?.(outcome.response, sent.map((i) => i.key));
       let delivered: DeliveryResult[];
       if (outcome.ok) {
         delivered = withTemplateErrors(() => batchResults(endpoint, sent, outcome.response));
         if (delivered.some((r) => !r.ok)) {
-          const text = await curl(rendered.request);
+          const text = await curl(request);
           delivered = delivered.map((r) => (r.ok ? r : { ...r, error: connection.redactor.mask(r.error ?? ''), request: text }));
         }
       } else if (outcome.action === 'fail') {
@@ -281,10 +289,10 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         ]);
         delivered = [...first, ...second];
       } else {
-        const text = await curl(rendered.request);
+        const text = await curl(request);
         delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text }));
       }
-      rendered.included.forEach((i, j) => {
+      included.forEach((i, j) => {
         results[addressable[i]!] = delivered[j]!;
       });
     }

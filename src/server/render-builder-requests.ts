@@ -2,6 +2,7 @@ import type { Endpoint } from '../config/connector-schema.js';
 import type { HttpRequest } from '../connectors/auth/auth.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import { renderBatchRequest, renderRequest } from '../connectors/render-request.js';
+import { bodyText } from '../connectors/request-body.js';
 import type { BuilderSample } from './open-builder-connection.js';
 
 /** A request as the connector builder shows it: curl (credential masked) and its parts; or why the row does not render. */
@@ -23,7 +24,7 @@ async function describe(http: HttpConnection, keys: string[], request: HttpReque
     method: request.method,
     url: mask(request.url),
     headers: http.redactor.maskValue(request.headers),
-    body: request.body === undefined || request.body === null ? null : mask(request.body),
+    body: request.body === undefined || request.body === null ? null : mask(bodyText(request.body)!),
   };
 }
 

@@ -1,9 +1,10 @@
-/** An HTTP request about to be sent: absolute URL, headers, and the body as text. */
+/** An HTTP request about to be sent: absolute URL, headers, and the body as rendered text or its UTF-8 bytes. */
 export interface HttpRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string | null;
+  /** Text as rendered; bytes once it is on its way (see `moveBodyToBytes`). */
+  body?: string | Uint8Array | null;
 }
 
 /** Puts a connection's credential on requests, and renews it when the API says it expired. */

@@ -1,0 +1,23 @@
+import type { HttpRequest } from './auth/auth.js';
+
+/** A request body as text (bytes are decoded as UTF-8); null when there is none. */
+export function bodyText(body: HttpRequest['body']): string | null {
+  if (body === undefined || body === null) return null;
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/**
+ * Moves a rendered request's body into UTF-8 bytes, for the time it waits on the network: returns a request with the
+ * bytes and leaves the rendered one without a body.
+ *
+ * Why: an object that outlives a network wait is soon allocated straight into the old generation, and a young string
+ * it points to survives every minor GC until the next full one, dead or alive. For 100-row batch bodies that cost more
+ * CPU than rendering them (about 310 µs a batch against 185 µs). Bytes live outside the JavaScript heap, and the
+ * rendered request, emptied, holds nothing large.
+ */
+export function moveBodyToBytes(request: HttpRequest): HttpRequest {
+  if (typeof request.body !== 'string') return request;
+  const bytes = Buffer.from(request.body, 'utf8');
+  request.body = null;
+  return { ...request, body: bytes };
+}
