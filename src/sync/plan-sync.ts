@@ -349,7 +349,9 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, u
 async function* streamItems(db: DuckDBConnection, queries: string[], mode: SyncMode, batchSize = 1000): AsyncIterable<PlannedItem[]> {
   let batch: PlannedItem[] = [];
   for (const sql of queries) {
-    const result = await db.stream(sql);
+    // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
+    // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
+    const result = await db.stream(`SELECT * FROM (${sql}) ORDER BY k`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;

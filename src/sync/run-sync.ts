@@ -8,6 +8,7 @@ import { keyRow } from './key-row.js';
 import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
 import { invalidatePlanSnapshot, planSnapshotDir } from './plan-snapshot.js';
 import { planSync, type PlanCounts } from './plan-sync.js';
+import { readAhead } from './read-ahead.js';
 
 /** What a running sync reports as it goes (for progress bars, JSON lines and SSE). */
 export interface RunProgress {
@@ -112,7 +113,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       const key = endpoints.key;
       let lastReport = 0;
       tally = await deliverPlan({
-        items: withRemovedRows(planned.items({ batchSize: 1000 }), key),
+        items: readAhead(withRemovedRows(planned.items({ batchSize: 1000 }), key)),
         destination: endpoints.destination,
         store,
         sync: name,

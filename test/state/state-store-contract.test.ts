@@ -181,6 +181,26 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect((await store.getLedgerEntries('s', ['a', 'b'])).has('a')).toBe(false);
       });
 
+      it('keeps the latest write of each key across puts, deletes and another store on the same state', async () => {
+        await store.putLedgerEntries('s', [entry('a'), entry('b')]);
+        await store.putLedgerEntries('s', [entry('a', { fingerprint: 'fp-a2' })]);
+        await store.deleteLedgerEntries('s', ['b', 'c']);
+        await store.putLedgerEntries('s', [entry('b', { fingerprint: 'fp-b3', status: 'failed', lastError: 'boom' }), entry('c')]);
+        await store.deleteLedgerEntries('s', ['c']);
+        await store.putLedgerEntries('t', [entry('c')]);
+        // A second store (another process, or the next run after a crash) sees what the first confirmed.
+        const other = await fixture.open();
+        const read = (await collect(other.readLedger('s'))).flat();
+        expect(read.map((e) => [e.key, e.fingerprint, e.status, e.lastError])).toEqual([
+          ['a', 'fp-a2', 'delivered', null],
+          ['b', 'fp-b3', 'failed', 'boom'],
+        ]);
+        expect([...(await other.getLedgerEntries('t', ['c'])).keys()]).toEqual(['c']);
+        await other.putLedgerEntries('s', [entry('d')]);
+        expect((await collect(store.readLedger('s'))).flat().map((e) => e.key)).toEqual(['a', 'b', 'd']);
+        await other.close();
+      });
+
       it('resets one sync (ledger and rejected rows) and leaves the others', async () => {
         await store.putLedgerEntries('s', [entry('a')]);
         await store.putLedgerEntries('t', [entry('a')]);
