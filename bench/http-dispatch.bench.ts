@@ -256,41 +256,57 @@ async function main(): Promise<void> {
 
     // This machine's speed drifts by tens of percent over seconds, so one long run per side would compare two
     // different machines. Instead: many short trials over slices of the rows, each running every variant back to
-    // back in an order that alternates; each variant's figure is its median trial.
-    const trials: Record<Variant, number[]> = {
-      handSingle: [], ourSingle: [], refSingle: [], clientSingle: [], handBatch: [], ourBatch: [], refBatch: [], clientBatch: [],
-    };
+    // back in an order that alternates; each variant's figures are its median trial. CPU time (this process, GC
+    // threads included) is taken per trial too: the sink shares the machine, so CPU spent is what costs throughput.
+    const throughput = new Map<Variant, number[]>();
+    const cpu = new Map<Variant, number[]>();
     for (let t = 0; t < TRIALS; t++) {
       const s = sliceOf(singleUnits.length, t);
       const b = sliceOf(batchUnits.length, t);
-      const runs: [Variant, () => Promise<number>][] = [
-        ['handSingle', () => handWritten(pool!, singleUnits.slice(s.from, s.to), false)],
-        ['ourSingle', () => viaDestination(single, singleUnits.slice(s.from, s.to))],
-        ['refSingle', () => bare(pool!, singleRequests.slice(s.from, s.to))],
-        ['clientSingle', () => viaClient(http!, classifySingle, singleRequests.slice(s.from, s.to))],
-        ['handBatch', () => handWritten(pool!, batchUnits.slice(b.from, b.to), true)],
-        ['ourBatch', () => viaDestination(batched, batchUnits.slice(b.from, b.to))],
-        ['refBatch', () => bare(pool!, batchRequests.slice(b.from, b.to))],
-        ['clientBatch', () => viaClient(http!, classifyBatch, batchRequests.slice(b.from, b.to))],
+      const singleSlice = singleUnits.slice(s.from, s.to);
+      const batchSlice = batchUnits.slice(b.from, b.to);
+      // [variant, requests sent, rows sent, run]
+      const runs: [Variant, number, number, () => Promise<number>][] = [
+        ['handSingle', singleSlice.length, singleSlice.length, () => handWritten(pool!, singleSlice, false)],
+        ['ourSingle', singleSlice.length, singleSlice.length, () => viaDestination(single, singleSlice)],
+        ['refSingle', singleSlice.length, singleSlice.length, () => bare(pool!, singleRequests.slice(s.from, s.to))],
+        ['clientSingle', singleSlice.length, singleSlice.length, () => viaClient(http!, classifySingle, singleRequests.slice(s.from, s.to))],
+        ['handBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => handWritten(pool!, batchSlice, true)],
+        ['ourBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => viaDestination(batched, batchSlice)],
+        ['refBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => bare(pool!, batchRequests.slice(b.from, b.to))],
+        ['clientBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => viaClient(http!, classifyBatch, batchRequests.slice(b.from, b.to))],
       ];
       if (t % 2 === 1) runs.reverse();
-      for (const [variant, run] of runs) {
-        const units = variant.endsWith('Single') ? s.to - s.from : (b.to - b.from) * BATCH_SIZE;
-        trials[variant].push(units / (await run()));
+      for (const [variant, requests, rows, run] of runs) {
+        const before = process.cpuUsage();
+        const seconds = await run();
+        const used = process.cpuUsage(before);
+        throughput.set(variant, [...(throughput.get(variant) ?? []), rows / seconds]);
+        cpu.set(variant, [...(cpu.get(variant) ?? []), (used.user + used.system) / requests]);
       }
     }
-    const best = Object.fromEntries(Object.entries(trials).map(([k, v]) => [k, median(v)])) as Record<Variant, number>;
-    const line = (name: string, ours: number, ref: number, unit: string, goal: string) => ({ name, value: ours, unit, reference: { value: ref }, goal });
+    const rate = (v: Variant) => median(throughput.get(v)!);
+    const cpuPer = (v: Variant) => median(cpu.get(v)!);
+    const line = (name: string, ours: number, ref: number, unit: string, goal: string, lowerIsBetter = false) => ({
+      name,
+      value: ours,
+      unit,
+      reference: { value: ref },
+      goal,
+      lowerIsBetter,
+    });
     const info = 'none, shows where the time goes';
     const singles = `single requests (concurrency ${CONCURRENCY})`;
     const batches = `${BATCH_SIZE}-row batches (concurrency ${CONCURRENCY})`;
     printBench([
-      line(`http dispatch, ${singles}`, best.ourSingle, best.handSingle, 'requests/s', '>= 0.8'),
-      line(`http dispatch, ${batches}`, best.ourBatch, best.handBatch, 'rows/s', '>= 0.8'),
-      line(`http dispatch vs pre-rendered bodies, ${singles}`, best.ourSingle, best.refSingle, 'requests/s', info),
-      line(`http dispatch vs pre-rendered bodies, ${batches}`, best.ourBatch, best.refBatch, 'rows/s', info),
-      line(`http client alone vs pre-rendered bodies, ${singles}`, best.clientSingle, best.refSingle, 'requests/s', info),
-      line(`http client alone vs pre-rendered bodies, ${batches}`, best.clientBatch, best.refBatch, 'rows/s', info),
+      line(`http dispatch, ${singles}`, rate('ourSingle'), rate('handSingle'), 'requests/s', '>= 0.8'),
+      line(`http dispatch, ${batches}`, rate('ourBatch'), rate('handBatch'), 'rows/s', '>= 0.8'),
+      line(`http dispatch CPU per request, ${singles}`, cpuPer('ourSingle'), cpuPer('handSingle'), 'us', info, true),
+      line(`http dispatch CPU per batch, ${batches}`, cpuPer('ourBatch'), cpuPer('handBatch'), 'us', info, true),
+      line(`http dispatch vs pre-rendered bodies, ${singles}`, rate('ourSingle'), rate('refSingle'), 'requests/s', info),
+      line(`http dispatch vs pre-rendered bodies, ${batches}`, rate('ourBatch'), rate('refBatch'), 'rows/s', info),
+      line(`http client alone vs pre-rendered bodies, ${singles}`, rate('clientSingle'), rate('refSingle'), 'requests/s', info),
+      line(`http client alone vs pre-rendered bodies, ${batches}`, rate('clientBatch'), rate('refBatch'), 'rows/s', info),
     ]);
   } finally {
     await http?.close();

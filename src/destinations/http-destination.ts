@@ -140,9 +140,11 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
 
   // --- single requests -------------------------------------------------------------------------------------------
 
-  // Requests to send leave rendering with their bodies as bytes (see moveBodyToBytes).
-  const renderSingle = (endpoint: Endpoint, item: DeliveryItem): HttpRequest =>
-    moveBodyToBytes(renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions()));
+  const renderSingleText = (endpoint: Endpoint, item: DeliveryItem): HttpRequest =>
+    renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions());
+
+  /** A request to send: its body as bytes (see moveBodyToBytes). Previews keep the text. */
+  const renderSingle = (endpoint: Endpoint, item: DeliveryItem): HttpRequest => moveBodyToBytes(renderSingleText(endpoint, item));
 
   /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
   const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
@@ -375,7 +377,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
           continue;
         }
         try {
-          previews.push({ operation, keys: [item.key], text: await curl(renderSingle(endpoint, item)) });
+          previews.push({ operation, keys: [item.key], text: await curl(renderSingleText(endpoint, item)) });
         } catch (e) {
           previews.push({ operation, keys: [item.key], text: '', error: connection.redactor.mask(messageOf(e)) });
         }

@@ -18,13 +18,14 @@ export interface BuilderRequest {
 
 async function describe(http: HttpConnection, keys: string[], request: HttpRequest): Promise<BuilderRequest> {
   const mask = (s: string) => http.redactor.mask(s);
+  const body = bodyText(request.body);
   return {
     keys,
     curl: await http.curl(request),
     method: request.method,
     url: mask(request.url),
     headers: http.redactor.maskValue(request.headers),
-    body: request.body === undefined || request.body === null ? null : mask(bodyText(request.body)!),
+    body: body === null ? null : mask(body),
   };
 }
 
