@@ -63,9 +63,8 @@ async function measure(n: number): Promise<void> {
     async function flushSeed() {
       const t = performance.now();
       for (const entries of seed.splice(0)) {
-        await first.ledger?.beforeWrite();
-        await store.putLedgerEntries('bench', entries);
-        await first.ledger?.written(entries, []);
+        const { previousMark } = await store.applyLedgerChanges('bench', { put: entries, deleted: [], rejected: [], cleared: [], mark: first.ledger?.mark });
+        await first.ledger?.written(entries, [], previousMark);
       }
       seedMs += performance.now() - t;
     }

@@ -12,7 +12,7 @@ import {
   zeroCounts,
   type StateRow,
 } from './state-records.js';
-import type { LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+import type { LedgerChanges, LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
 
 /** Options of a PostgreSQL state store. */
 export interface PostgresStateStoreOptions {
@@ -199,35 +199,55 @@ export class PostgresStateStore implements StateStore {
   }
 
   async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#transaction((client) => this.#putLedger(client, sync, entries));
+  }
+
+  async #putLedger(client: pg.PoolClient, sync: string, entries: LedgerEntry[]): Promise<void> {
     // ON CONFLICT cannot touch one row twice in a statement: keep the last entry of each key.
     const unique = lastPerKey(entries);
-    if (unique.length === 0) return;
-    await this.#transaction(async (client) => {
-      for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
-        const chunk = unique.slice(i, i + WRITE_CHUNK);
-        await client.query(
-          `INSERT INTO ${this.#t('ledger')} (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-           ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
-             status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-          [
-            sync,
-            chunk.map((e) => e.key),
-            chunk.map((e) => e.fingerprint ?? null),
-            chunk.map((e) => e.remoteId ?? null),
-            chunk.map((e) => e.status),
-            chunk.map((e) => e.lastError ?? null),
-            chunk.map((e) => e.runId ?? null),
-            chunk.map((e) => e.updatedAt),
-          ],
-        );
-      }
-    });
+    for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
+      const chunk = unique.slice(i, i + WRITE_CHUNK);
+      await client.query(
+        `INSERT INTO ${this.#t('ledger')} (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+         ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+           status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+        [
+          sync,
+          chunk.map((e) => e.key),
+          chunk.map((e) => e.fingerprint ?? null),
+          chunk.map((e) => e.remoteId ?? null),
+          chunk.map((e) => e.status),
+          chunk.map((e) => e.lastError ?? null),
+          chunk.map((e) => e.runId ?? null),
+          chunk.map((e) => e.updatedAt),
+        ],
+      );
+    }
   }
 
   async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.#pool.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
+  }
+
+  async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
+    const { mark, put, deleted, rejected, cleared } = changes;
+    return this.#transaction(async (client) => {
+      let previousMark: string | null = null;
+      if (mark) {
+        // Locked first: a concurrent writer of the same mark waits, so "previous" is exact.
+        const { rows } = await client.query<{ value: string }>(`SELECT value FROM ${this.#t('state_values')} WHERE name = $1 FOR UPDATE`, [mark.name]);
+        previousMark = rows[0]?.value ?? null;
+        await this.#setValue(client, mark.name, mark.value);
+      }
+      if (put.length) await this.#putLedger(client, sync, put);
+      if (deleted.length) await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, deleted]);
+      if (rejected.length) await this.#putRejected(client, sync, rejected);
+      if (cleared.length) await this.#deleteRejected(client, sync, cleared);
+      return { previousMark };
+    });
   }
 
   async resetSync(sync: string): Promise<void> {
@@ -238,31 +258,33 @@ export class PostgresStateStore implements StateStore {
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#transaction((client) => this.#putRejected(client, sync, rows));
+  }
+
+  async #putRejected(client: pg.PoolClient, sync: string, rows: RejectedRow[]): Promise<void> {
     const unique = lastPerKey(rows);
-    if (unique.length === 0) return;
-    await this.#transaction(async (client) => {
-      for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
-        const chunk = unique.slice(i, i + WRITE_CHUNK);
-        await client.query(
-          `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
-           SELECT $1, k, r, o, j::json, e, q, t
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-             AS u(k, r, o, j, e, q, t)
-           ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
-             row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
-          [
-            sync,
-            chunk.map((r) => r.key),
-            chunk.map((r) => r.runId),
-            chunk.map((r) => r.operation),
-            chunk.map((r) => JSON.stringify(r.row)),
-            chunk.map((r) => r.error),
-            chunk.map((r) => r.request ?? null),
-            chunk.map((r) => r.rejectedAt),
-          ],
-        );
-      }
-    });
+    for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
+      const chunk = unique.slice(i, i + WRITE_CHUNK);
+      await client.query(
+        `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
+         SELECT $1, k, r, o, j::json, e, q, t
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+           AS u(k, r, o, j, e, q, t)
+         ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+           row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
+        [
+          sync,
+          chunk.map((r) => r.key),
+          chunk.map((r) => r.runId),
+          chunk.map((r) => r.operation),
+          chunk.map((r) => JSON.stringify(r.row)),
+          chunk.map((r) => r.error),
+          chunk.map((r) => r.request ?? null),
+          chunk.map((r) => r.rejectedAt),
+        ],
+      );
+    }
   }
 
   async listRejected(sync: string, options: { limit?: number } = {}): Promise<RejectedRow[]> {
@@ -275,10 +297,11 @@ export class PostgresStateStore implements StateStore {
 
   async deleteRejected(sync: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#pool.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1 AND key = ANY($2::text[])`, [
-      sync,
-      keys,
-    ]);
+    await this.#deleteRejected(this.#pool, sync, keys);
+  }
+
+  async #deleteRejected(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
+    await client.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
   }
 
   async getValue(name: string): Promise<string | null> {
@@ -290,7 +313,11 @@ export class PostgresStateStore implements StateStore {
   }
 
   async setValue(name: string, value: string): Promise<void> {
-    await this.#pool.query(
+    await this.#setValue(this.#pool, name, value);
+  }
+
+  async #setValue(client: pg.Pool | pg.PoolClient, name: string, value: string): Promise<void> {
+    await client.query(
       `INSERT INTO ${this.#t('state_values')} (name, value, updated_at) VALUES ($1, $2, now())
        ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       [name, value],

@@ -5,7 +5,27 @@ import { assertKnownSchema, migrations } from './migrations.js';
 import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
 import { toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
-import type { LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
+import type { LedgerChanges, LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+
+const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+    status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
+const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
+const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, row_json, error, request, rejected_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+    row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`;
+const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
+const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
+const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
+
+const ledgerParams = (sync: string, e: LedgerEntry) =>
+  [sync, e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt];
+const rejectedParams = (sync: string, r: RejectedRow) =>
+  [sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
 
 /** Options of a SQLite state store. */
 export interface SqliteStateStoreOptions {
@@ -27,6 +47,7 @@ export class SqliteStateStore implements StateStore {
   readonly #secretBox: () => Promise<SecretBox>;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #busyTimeoutMs: number;
+  #writeThread: SqliteWriteThread | null = null;
 
   constructor(options: SqliteStateStoreOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -151,24 +172,29 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
-    const put = this.#sql(
-      `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
-         status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-    );
+    const put = this.#sql(PUT_LEDGER);
     this.#db.transaction(() => {
-      for (const e of entries) {
-        put.run(sync, e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt);
-      }
+      for (const e of entries) put.run(...ledgerParams(sync, e));
     })();
   }
 
   async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
-    this.#sql('DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))').run(
-      sync,
-      JSON.stringify(keys),
-    );
+    this.#sql(DELETE_LEDGER).run(sync, JSON.stringify(keys));
+  }
+
+  async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
+    const { mark, put, deleted, rejected, cleared } = changes;
+    const steps: WriteStep[] = [];
+    if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
+    if (put.length) steps.push({ sql: PUT_LEDGER, rows: put.map((e) => ledgerParams(sync, e)) });
+    if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
+    if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
+    if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });
+    if (steps.length === 0) return { previousMark: null };
+    // A write thread of its own, started on first use (most commands never write a ledger).
+    this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
+    const [previous] = await this.#writeThread.transaction(steps);
+    return { previousMark: mark ? ((previous as { value: string } | null)?.value ?? null) : null };
   }
 
   async resetSync(sync: string): Promise<void> {
@@ -179,16 +205,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
-    const put = this.#sql(
-      `INSERT INTO rejected_rows (sync, key, run_id, operation, row_json, error, request, rejected_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
-         row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
-    );
+    const put = this.#sql(PUT_REJECTED);
     this.#db.transaction(() => {
-      for (const r of rows) {
-        put.run(sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt);
-      }
+      for (const r of rows) put.run(...rejectedParams(sync, r));
     })();
   }
 
@@ -201,22 +220,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   async deleteRejected(sync: string, keys: string[]): Promise<void> {
-    this.#sql('DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))').run(
-      sync,
-      JSON.stringify(keys),
-    );
+    this.#sql(DELETE_REJECTED).run(sync, JSON.stringify(keys));
   }
 
   async getValue(name: string): Promise<string | null> {
-    const row = this.#sql('SELECT value FROM state_values WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = this.#sql(GET_VALUE).get(name) as { value: string } | undefined;
     return row ? row.value : null;
   }
 
   async setValue(name: string, value: string): Promise<void> {
-    this.#sql(
-      `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    ).run(name, value, new Date().toISOString());
+    this.#sql(SET_VALUE).run(name, value, new Date().toISOString());
   }
 
   async getSecret(name: string): Promise<string | null> {
@@ -242,6 +255,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    await this.#writeThread?.close();
     if (this.#db.open) this.#db.close();
   }
 }

@@ -53,6 +53,18 @@ export interface RejectedRow {
   rejectedAt: string;
 }
 
+/** A confirmed batch's changes to a sync's ledger and rejected rows, applied together in one transaction. */
+export interface LedgerChanges {
+  put: LedgerEntry[];
+  /** Keys to forget (confirmed mirror deletes). */
+  deleted: string[];
+  rejected: RejectedRow[];
+  /** Keys whose rejected row is cleared (they were delivered now). */
+  cleared: string[];
+  /** A named value set in the same transaction, its previous value returned (the plan snapshot's stale marker). */
+  mark?: { name: string; value: string };
+}
+
 /** Durable state: runs, the per-record ledger, rejected rows, stream cursors and encrypted secrets. */
 export interface StateStore {
   /** Creates or upgrades the schema; safe to call on every start. */
@@ -77,6 +89,12 @@ export interface StateStore {
   deleteLedgerEntries(sync: string, keys: string[]): Promise<void>;
   /** Forgets a whole sync's ledger and rejected rows (a full resync). */
   resetSync(sync: string): Promise<void>;
+
+  /**
+   * Applies one confirmed batch's ledger and rejected-row changes, and the mark, in one transaction: all or nothing.
+   * Returns the marked value as it was before (null when unset or no mark was given).
+   */
+  applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }>;
 
   /** Keeps rejected rows; a later rejection of the same key replaces the earlier one. */
   putRejected(sync: string, rows: RejectedRow[]): Promise<void>;

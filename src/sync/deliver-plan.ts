@@ -8,7 +8,7 @@ import {
 } from '../destinations/destination.js';
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation } from './choose-operation.js';
-import { invalidatePlanSnapshot } from './plan-snapshot.js';
+import { staleSnapshotMark } from './plan-snapshot.js';
 import type { PlannedItem } from './plan-sync.js';
 
 /** Running totals of a delivery, reported after every confirmed batch. */
@@ -22,10 +22,10 @@ export interface DeliveryTally {
 
 /** Told about each ledger write a delivery makes (the plan snapshot keeps itself in step with the ledger). */
 export interface LedgerWatcher {
-  /** Before a write: the snapshot is marked stale first, so a crash mid-write can never leave it trusted. */
-  beforeWrite(): Promise<void>;
-  /** After a confirmed write: what was put and what was deleted. */
-  written(put: LedgerEntry[], deleted: string[]): Promise<void>;
+  /** A value set in the same transaction as every ledger write: the snapshot is stale the moment the ledger moves. */
+  readonly mark: { name: string; value: string };
+  /** After a confirmed write: what was put and deleted, and the marked value as it was just before. */
+  written(put: LedgerEntry[], deleted: string[], previousMark: string | null): Promise<void>;
 }
 
 export interface DeliverPlanOptions {
@@ -49,11 +49,8 @@ type Pending = PlannedItem & { deliverAs: DeliveryOperation };
  */
 export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
   const { destination, store, sync, runId, signal } = options;
-  // Without the plan's snapshot at hand, a write still marks the sync's snapshot stale, before and after.
-  const watcher: LedgerWatcher = options.ledger ?? {
-    beforeWrite: () => invalidatePlanSnapshot(store, sync),
-    written: () => invalidatePlanSnapshot(store, sync),
-  };
+  // Without the plan's snapshot at hand, a write still marks the sync's snapshot stale.
+  const watcher: LedgerWatcher = options.ledger ?? { mark: staleSnapshotMark(sync), written: async () => undefined };
   const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
   const queues = new Map<DeliveryOperation | 'lookup', Pending[]>();
   const inFlight = new Set<Promise<void>>();
@@ -101,12 +98,12 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
       }
     }
     const changes = put.length > 0 || deleted.length > 0;
-    if (changes) await watcher.beforeWrite();
-    if (put.length) await store.putLedgerEntries(sync, put);
-    if (deleted.length) await store.deleteLedgerEntries(sync, deleted);
-    if (changes) await watcher.written(put, deleted);
-    if (rejected.length) await store.putRejected(sync, rejected);
-    if (cleared.length) await store.deleteRejected(sync, cleared);
+    if (changes || rejected.length > 0 || cleared.length > 0) {
+      // One transaction per confirmed batch: the ledger, the rejected rows and the snapshot's stale mark move together.
+      const mark = changes ? watcher.mark : undefined;
+      const { previousMark } = await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, mark });
+      if (changes) await watcher.written(put, deleted, previousMark);
+    }
     options.onBatch?.(tally);
   };
 

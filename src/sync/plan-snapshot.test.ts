@@ -187,13 +187,34 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     // Stopped after marking and writing (as a kill -9 would leave it): the value stays dirty, the next plan rebuilds.
     await model.execute('UPDATE customers SET score = -2 WHERE id = 1');
     const stopped = await planSync(options());
-    await stopped.ledger!.beforeWrite();
-    await store.putLedgerEntries('s', [{ key: '1', fingerprint: 'half-done', remoteId: 'r1', status: 'delivered', lastError: null, runId: 'x', updatedAt: '' }]);
+    await store.applyLedgerChanges('s', {
+      put: [{ key: '1', fingerprint: 'half-done', remoteId: 'r1', status: 'delivered', lastError: null, runId: 'x', updatedAt: '' }],
+      deleted: [], rejected: [], cleared: [], mark: stopped.ledger!.mark,
+    });
     expect(await store.getValue(snapshotValueName('s'))).toMatch(/^dirty:/);
     // (closing without its write confirmed: what a crash leaves behind)
     await store.setValue(snapshotValueName('s'), 'dirty:crashed');
     await stopped.close();
     expect((await run()).items.map((i) => [i.key, i.change])).toEqual([['1', 'changed']]);
+  });
+
+  it('keeps keys and remote ids of any text through the snapshot: commas, quotes, newlines, empty, Unicode', async () => {
+    const odd = ['a,b', 'say "hi"', 'line\nbreak', 'cr\r\nlf', '', ' ', 'ünï😀', '"', ',', 'null', 'NULL'];
+    await model.execute(`CREATE TABLE odd AS SELECT unnest(${'[' + odd.map((k) => `'${k.replaceAll("'", "''")}'`).join(', ') + ']'}) AS code, 1 AS v`);
+    const oddSql = 'SELECT * FROM odd';
+    const over = { key: ['code'], source: model.query(oddSql), sqlFastPath: { duckdbPath: file, projectDir: dir, sql: oddSql } };
+    const first = await run(over);
+    expect(first.items.map((i) => i.key).sort()).toEqual([...odd].sort());
+    expect(first.ledgerVia).toBe('rebuilt');
+    const delivered = await ledger();
+    // The next plan reads the published snapshot: every key is known, with its fingerprint and remote id.
+    const second = await run({ ...over, source: model.query(oddSql) });
+    expect([second.ledgerVia, second.counts.unchanged, second.items.length]).toEqual(['snapshot', odd.length, 0]);
+    await model.execute(`UPDATE odd SET v = 2 WHERE code IN ('a,b', '')`);
+    const third = await run({ ...over, source: model.query(oddSql) });
+    expect(third.items.map((i) => [i.key, i.change, i.remoteId])).toEqual(
+      ['', 'a,b'].map((k) => [k, 'changed', delivered.find(([key]) => key === k)![2]]),
+    );
   });
 
   it('follows the mapping, composite keys, NULL keys and duplicate keys as the JS path does', async () => {

@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LedgerEntry, StateStore } from '../state/state-store.js';
 import { sqlString } from './duckdb-row-json-sql.js';
 
@@ -20,7 +21,13 @@ export function planSnapshotDir(projectDir: string, state: string, sync: string)
 
 /** Marks a sync's snapshot stale before a ledger change made outside a plan (a reset). */
 export async function invalidatePlanSnapshot(store: StateStore, sync: string): Promise<void> {
-  await store.setValue(snapshotValueName(sync), `dirty:${randomUUID()}`);
+  const { name, value } = staleSnapshotMark(sync);
+  await store.setValue(name, value);
+}
+
+/** A mark that, written with a ledger change, leaves the sync's snapshot stale (no published token equals it). */
+export function staleSnapshotMark(sync: string): { name: string; value: string } {
+  return { name: snapshotValueName(sync), value: `dirty:${randomUUID()}` };
 }
 
 // Snapshot files held by this process: a second run of the same sync here plans from the ledger instead.
@@ -28,14 +35,17 @@ const held = new Set<string>();
 
 /**
  * A per-sync DuckDB file mirroring the ledger's (key, fingerprint, remote id, failed), attached to a plan workspace.
- * It is trusted only while the StateStore value holds the token written into it; every ledger change first replaces
- * that value with this run's own dirty marker, and the confirmed changes are applied (with a fresh token) at the end
- * only if no one else marked it since — so a crash or another process makes the next plan rebuild it from the ledger.
+ * It is trusted only while the StateStore value holds the token written into it; every ledger change replaces that
+ * value with this run's own dirty marker in the same transaction, and the confirmed changes are applied (with a fresh
+ * token) at the end only if no one else marked it since — so a crash or another process makes the next plan rebuild
+ * it from the ledger.
  */
 export class PlanSnapshot {
   /** The table the planner diffs against (qualified). */
   readonly table = 'sluice_snap.main.ledger';
   private readonly marker = `dirty:${randomUUID()}`;
+  /** Set with every ledger write of the run (see LedgerWatcher). */
+  readonly mark: { name: string; value: string };
   private expected: string | null = null;
   /** The snapshot was stale and has been rebuilt from the ledger for this plan. */
   rebuilt = false;
@@ -44,23 +54,24 @@ export class PlanSnapshot {
   private abandoned = false;
   private pending = false;
   private staged = 0;
-  private stage: Awaited<ReturnType<DuckDBConnection['createAppender']>> | null = null;
-  private stageConn: DuckDBConnection | null = null;
-  private staging: Promise<void> | null = null;
+  /** The confirmed changes of the run, as CSV lines (seq, key, fingerprint, remote id, failed, deleted) read at close. */
+  private stage: WriteStream | null = null;
+  private readonly stageFile: string;
 
   private constructor(
     private readonly db: DuckDBConnection,
-    private readonly connect: () => Promise<DuckDBConnection>,
     private readonly store: StateStore,
     private readonly sync: string,
     private readonly file: string,
     private readonly signature: string | null,
-  ) {}
+  ) {
+    this.mark = { name: snapshotValueName(sync), value: this.marker };
+    this.stageFile = join(dirname(file), `.${basename(file)}.${randomUUID()}.stage.csv`);
+  }
 
   /** Attaches the sync's snapshot to the workspace, rebuilding it from the ledger when its token does not match; null when the file is busy. */
   static async open(options: {
     db: DuckDBConnection;
-    connect: () => Promise<DuckDBConnection>;
     store: StateStore;
     sync: string;
     dir: string;
@@ -78,7 +89,7 @@ export class PlanSnapshot {
       return null;
     }
     held.add(file);
-    const snap = new PlanSnapshot(db, options.connect, store, sync, file, options.hashSignature);
+    const snap = new PlanSnapshot(db, store, sync, file, options.hashSignature);
     try {
       await snap.load();
     } catch (e) {
@@ -132,42 +143,18 @@ export class PlanSnapshot {
     appender.closeSync();
   }
 
-  /** Called before each ledger write of the run: claims the value for this run (noticing if someone else changed the ledger). */
-  async beforeWrite(): Promise<void> {
-    await this.claim();
-  }
-
   /** Called after each confirmed ledger write: keeps what was put and deleted, to apply to the snapshot at the end. */
-  async written(put: LedgerEntry[], deleted: string[]): Promise<void> {
-    // Batches are confirmed concurrently: the staging table is created once.
-    this.staging ??= (async () => {
-      this.stageConn = await this.connect();
-      await this.stageConn.run('CREATE TABLE memory.main.sluice_stage (seq BIGINT, k VARCHAR, fp VARCHAR, rid VARCHAR, failed BOOLEAN, del BOOLEAN)');
-      this.stage = await this.stageConn.createAppender('sluice_stage', 'main', 'memory');
-    })();
-    await this.staging;
-    if (!this.stage) return;
-    for (const e of put) {
-      this.stage.appendBigInt(BigInt(this.staged++));
-      this.stage.appendVarchar(e.key);
-      appendNullable(this.stage, e.fingerprint);
-      appendNullable(this.stage, e.remoteId);
-      this.stage.appendBoolean(e.status === 'failed');
-      this.stage.appendBoolean(false);
-      this.stage.endRow();
-    }
-    for (const k of deleted) {
-      this.stage.appendBigInt(BigInt(this.staged++));
-      this.stage.appendVarchar(k);
-      this.stage.appendNull();
-      this.stage.appendNull();
-      this.stage.appendBoolean(false);
-      this.stage.appendBoolean(true);
-      this.stage.endRow();
-    }
-    // No flush per batch (it costs more than the write): the appender fills its own chunks and close() flushes the rest.
-    // Marked again after the write too: a publish by another run racing this write cannot hide it.
-    await this.claim();
+  async written(put: LedgerEntry[], deleted: string[], previousMark: string | null): Promise<void> {
+    // Someone else wrote the ledger since this plan read it: the snapshot cannot be published.
+    if (previousMark !== this.marker && previousMark !== this.expected) this.abandoned = true;
+    this.pending = true;
+    if (this.abandoned) return;
+    // A line per entry in a file DuckDB reads at close: far cheaper per row than a DuckDB appender on this thread.
+    let lines = '';
+    for (const e of put) lines += `${this.staged++},${csvText(e.key)},${csvText(e.fingerprint)},${csvText(e.remoteId)},${e.status === 'failed'},false\n`;
+    for (const k of deleted) lines += `${this.staged++},${csvText(k)},,,false,true\n`;
+    this.stage ??= createWriteStream(this.stageFile);
+    if (!this.stage.write(lines)) await new Promise<void>((resolve) => this.stage!.once('drain', () => resolve()));
   }
 
   private async claim(): Promise<void> {
@@ -185,15 +172,17 @@ export class PlanSnapshot {
       if (!this.pending && this.refresh && !this.abandoned) await this.claim();
       if (!this.pending || this.abandoned) return;
       if ((await this.store.getValue(snapshotValueName(this.sync))) !== this.marker) return;
-      this.stage?.closeSync();
-      this.stage = null;
+      await this.endStage();
       const token = `t:${randomUUID()}`;
       await this.db.run('BEGIN');
       try {
         if (this.staged > 0) {
           // The last write of each key wins, as in the ledger; its hash is kept when it delivered the planned version.
-          await this.db.run(`CREATE TEMP TABLE sluice_last AS SELECT s.* FROM memory.main.sluice_stage s
-            JOIN (SELECT k, max(seq) AS seq FROM memory.main.sluice_stage GROUP BY k) m ON m.k = s.k AND m.seq = s.seq`);
+          await this.db.run(`CREATE TEMP TABLE sluice_stage AS SELECT * FROM read_csv(${sqlString(this.stageFile)}, header = false,
+            auto_detect = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false,
+            columns = {'seq': 'BIGINT', 'k': 'VARCHAR', 'fp': 'VARCHAR', 'rid': 'VARCHAR', 'failed': 'BOOLEAN', 'del': 'BOOLEAN'})`);
+          await this.db.run(`CREATE TEMP TABLE sluice_last AS SELECT s.* FROM sluice_stage s
+            JOIN (SELECT k, max(seq) AS seq FROM sluice_stage GROUP BY k) m ON m.k = s.k AND m.seq = s.seq`);
           await this.db.run('DELETE FROM sluice_snap.main.ledger WHERE k IN (SELECT k FROM sluice_last)');
           await this.db.run(`INSERT INTO sluice_snap.main.ledger SELECT l.k, l.fp, l.rid, l.failed, CASE WHEN p.fp = l.fp THEN p.h END
             FROM sluice_last l LEFT JOIN memory.main.sluice_plan p ON p.k = l.k WHERE NOT l.del`);
@@ -214,16 +203,25 @@ export class PlanSnapshot {
     }
   }
 
+  private async endStage(): Promise<void> {
+    const stage = this.stage;
+    this.stage = null;
+    if (stage) await new Promise<void>((resolve, reject) => stage.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  }
+
   private async release(): Promise<void> {
     try {
-      this.stage?.closeSync();
-      this.stageConn?.closeSync();
+      await this.endStage().catch(() => undefined);
+      await rm(this.stageFile, { force: true });
       await this.db.run('DETACH sluice_snap').catch(() => undefined);
     } finally {
       held.delete(this.file);
     }
   }
 }
+
+/** A CSV field: null is empty, text is always quoted (so an empty string stays one, and commas and newlines are safe). */
+const csvText = (value: string | null) => (value === null ? '' : `"${value.replaceAll('"', '""')}"`);
 
 type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
 

@@ -171,7 +171,7 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     }
 
     if (options.snapshotDir) {
-      snapshot = await PlanSnapshot.open({ db, connect: () => instance.connect(), store, sync, dir: options.snapshotDir, hashSignature: rowsOf.hashSignature ?? null });
+      snapshot = await PlanSnapshot.open({ db, store, sync, dir: options.snapshotDir, hashSignature: rowsOf.hashSignature ?? null });
     }
     let led = snapshot?.table;
     if (!led) {
@@ -347,31 +347,31 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, u
 }
 
 async function* streamItems(db: DuckDBConnection, queries: string[], mode: SyncMode, batchSize = 1000): AsyncIterable<PlannedItem[]> {
-  let batch: PlannedItem[] = [];
   for (const sql of queries) {
     // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
     // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
-    const result = await db.stream(`SELECT * FROM (${sql}) ORDER BY k`);
+    // Each batch comes back as one JSON text made in the workspace: a value read out of DuckDB costs a native copy
+    // (several per row), one text per batch costs one, and JSON.parse builds the rows' objects as it reads.
+    const result = await db.stream(`SELECT string_agg(item, ',' ORDER BY k) AS items FROM (
+      SELECT k, (row_number() OVER (ORDER BY k) - 1) // ${batchSize} AS b, '[' || to_json(k)::VARCHAR || ',' || coalesce(row, 'null')
+        || ',' || coalesce(to_json(fp)::VARCHAR, 'null') || ',' || coalesce(to_json(rid)::VARCHAR, 'null') || ',' || to_json(change)::VARCHAR
+        || ',' || coalesce(failed, false)::VARCHAR || ']' AS item
+      FROM (${sql})) GROUP BY b ORDER BY b`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const [k, row, fp, rid, change, failed] of chunk.getRows()) {
-        const c = change as PlanChange;
-        batch.push({
-          key: k as string,
-          change: c,
-          operation: plannedOperation(mode, c)!,
-          row: row === null ? {} : (JSON.parse(row as string) as Row),
-          remoteId: (rid as string | null) ?? null,
-          fingerprint: (fp as string | null) ?? null,
-          wasFailed: Boolean(failed),
-        });
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
+      for (const [text] of chunk.getRows()) {
+        const items = JSON.parse(`[${text as string}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
+        yield items.map(([key, row, fp, rid, change, failed]) => ({
+          key,
+          change,
+          operation: plannedOperation(mode, change)!,
+          row: row ?? {},
+          remoteId: rid,
+          fingerprint: fp,
+          wasFailed: failed,
+        }));
       }
     }
   }
-  if (batch.length) yield batch;
 }

@@ -201,6 +201,46 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await other.close();
       });
 
+      it('applies a batch of ledger, rejected-row and mark changes in one transaction, returning the mark it replaced', async () => {
+        await store.putLedgerEntries('s', [entry('gone'), entry('kept')]);
+        await store.putRejected('s', [rejected('fixed'), rejected('still')]);
+        await store.setValue('plan-snapshot:s', 't:published');
+        const mark = { name: 'plan-snapshot:s', value: 'dirty:run-1' };
+        const first = await store.applyLedgerChanges('s', {
+          put: [entry('new', { remoteId: 'r-new' }), entry('bad', { fingerprint: null, status: 'failed', lastError: 'HTTP 422' })],
+          deleted: ['gone'],
+          rejected: [rejected('bad', { error: 'HTTP 422' })],
+          cleared: ['fixed'],
+          mark,
+        });
+        expect(first).toEqual({ previousMark: 't:published' });
+        expect(await store.getValue('plan-snapshot:s')).toBe('dirty:run-1');
+        expect((await collect(store.readLedger('s'))).flat().map((e) => [e.key, e.remoteId, e.status])).toEqual([
+          ['bad', 'r-bad', 'failed'],
+          ['kept', 'r-kept', 'delivered'],
+          ['new', 'r-new', 'delivered'],
+        ]);
+        expect((await store.listRejected('s')).map((r) => [r.key, r.error])).toEqual([
+          ['bad', 'HTTP 422'],
+          ['still', '400 Bad Request: summary is too long'],
+        ]);
+        expect(await store.applyLedgerChanges('s', { put: [entry('new')], deleted: [], rejected: [], cleared: [], mark })).toEqual({ previousMark: 'dirty:run-1' });
+
+        // A write that fails leaves nothing behind: not the entries before it, not the mark.
+        await expect(
+          store.applyLedgerChanges('s', {
+            put: [entry('half'), entry('broken', { status: 'lost' as LedgerEntry['status'] })],
+            deleted: ['kept'],
+            rejected: [],
+            cleared: ['still'],
+            mark: { name: 'plan-snapshot:s', value: 'dirty:run-2' },
+          }),
+        ).rejects.toThrow(/check/i);
+        expect(await store.getValue('plan-snapshot:s')).toBe('dirty:run-1');
+        expect((await store.getLedgerEntries('s', ['half', 'kept'])).size).toBe(1);
+        expect(await store.listRejected('s')).toHaveLength(2);
+      });
+
       it('resets one sync (ledger and rejected rows) and leaves the others', async () => {
         await store.putLedgerEntries('s', [entry('a')]);
         await store.putLedgerEntries('t', [entry('a')]);

@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** One statement of a write-thread transaction: run once per parameter row, or `get` one row back. */
+export interface WriteStep {
+  sql: string;
+  /** Parameter rows: the statement runs once for each. */
+  rows?: unknown[][];
+  /** Parameters of a query whose first row (or null) is returned. */
+  get?: unknown[];
+}
+
+interface Reply {
+  id: number;
+  results?: unknown[];
+  error?: { message: string; code?: string };
+}
+
+// The thread's whole program. It is generic on purpose: the SQL stays with the store that owns the schema, and the
+// thread is plain JavaScript evaluated as is, so it runs the same from the compiled package and from the test runner.
+const PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
+db.pragma('synchronous = NORMAL');
+const statements = new Map();
+const prepared = (sql) => {
+  let s = statements.get(sql);
+  if (!s) statements.set(sql, (s = db.prepare(sql)));
+  return s;
+};
+const run = db.transaction((steps) => steps.map((step) => {
+  const s = prepared(step.sql);
+  if (step.get) return s.get(...step.get) ?? null;
+  for (const params of step.rows ?? []) s.run(...params);
+  return null;
+}));
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ id: message.id, results: run.immediate(message.steps) });
+  } catch (e) {
+    parentPort.postMessage({ id: message.id, error: { message: String(e && e.message), code: e && e.code } });
+  }
+});
+`;
+
+/**
+ * A SQLite connection on its own thread. A sync run's ledger writes go through it, so the B-tree work and the commits
+ * of a million confirmed rows use the machine's other core instead of the event loop that renders and sends.
+ * Each call is one IMMEDIATE transaction (the write lock is taken first: no deadlock with another writer).
+ */
+export class SqliteWriteThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (results: unknown[]) => void; reject: (error: Error) => void }>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #next = 0;
+  #failed: Error | null = null;
+  #closed: Promise<void> | null = null;
+
+  constructor(file: string, busyTimeoutMs: number) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.#worker = new Worker(PROGRAM, { eval: true, workerData: { driver, file, busyTimeoutMs } });
+    // Idle, the thread must not keep the process alive; while a transaction is pending it must.
+    this.#worker.unref();
+    this.#worker.on('message', (reply: Reply) => {
+      const waiter = this.#pending.get(reply.id);
+      if (!waiter) return;
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (reply.error) waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else waiter.resolve(reply.results!);
+    });
+    const fail = (error: Error) => {
+      this.#failed ??= error;
+      for (const waiter of this.#pending.values()) waiter.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', () => fail(new Error('the state store write thread has stopped')));
+  }
+
+  /** Runs the steps in one transaction on the thread; resolves with each step's result (the row of a `get`, else null). */
+  transaction(steps: WriteStep[]): Promise<unknown[]> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed) return Promise.reject(new Error('the state store is closed'));
+    const id = this.#next++;
+    const done = new Promise<unknown[]>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, steps });
+    });
+    this.#inFlight.add(done);
+    const forget = () => void this.#inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  /** Waits for the transactions sent, then closes the connection and ends the thread. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#inFlight]);
+      if (this.#failed) return;
+      const exited = new Promise<void>((r) => this.#worker.once('exit', () => r()));
+      this.#worker.ref();
+      this.#worker.postMessage('close');
+      await exited;
+    })();
+    return this.#closed;
+  }
+}
