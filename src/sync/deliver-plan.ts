@@ -1,7 +1,6 @@
 import type { SyncMode } from '../config/project-schema.js';
 import {
   FatalDeliveryError,
-  type DeliveryItem,
   type DeliveryOperation,
   type DeliveryResult,
   type Destination,
@@ -41,25 +40,25 @@ export interface DeliverPlanOptions {
   ledger?: LedgerWatcher;
 }
 
-type Pending = PlannedItem & { deliverAs: DeliveryOperation };
-
 /**
  * Sends planned items through a destination — batched per operation, `concurrency` writes in flight — and records
  * each confirmed batch in the ledger in its own small transaction, so a crash loses at most what was in flight.
+ * Each item's `operation` is set to the one it is delivered as (the planned one, as the destination can do it), and
+ * the item itself goes to the destination: a million-row run copies no item.
  */
 export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
   const { destination, store, sync, runId, signal } = options;
   // Without the plan's snapshot at hand, a write still marks the sync's snapshot stale.
   const watcher: LedgerWatcher = options.ledger ?? { mark: staleSnapshotMark(sync), written: async () => undefined };
   const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
-  const queues = new Map<DeliveryOperation | 'lookup', Pending[]>();
+  const queues = new Map<DeliveryOperation | 'lookup', PlannedItem[]>();
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown = null;
 
-  const launch = async (op: DeliveryOperation, batch: Pending[]) => {
+  const launch = async (batch: PlannedItem[]) => {
     while (inFlight.size >= Math.max(1, destination.concurrency)) await Promise.race(inFlight);
     if (fatal) throw fatal;
-    const p = writeBatch(op, batch)
+    const p = writeBatch(batch)
       .catch((e) => {
         fatal ??= e;
       })
@@ -67,25 +66,31 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     inFlight.add(p);
   };
 
-  const writeBatch = async (op: DeliveryOperation, batch: Pending[]) => {
-    const items: DeliveryItem[] = batch.map((p) => ({ key: p.key, operation: op, row: p.row, remoteId: p.remoteId }));
-    tally.sent += items.length;
-    const results = await destination.write(items, { signal });
+  const writeBatch = async (batch: PlannedItem[]) => {
+    tally.sent += batch.length;
+    const results = await destination.write(batch, { signal });
     await record(batch, results);
   };
 
-  const record = async (batch: Pending[], results: DeliveryResult[]) => {
-    const byKey = new Map(results.map((r) => [r.key, r]));
+  const record = async (batch: PlannedItem[], results: DeliveryResult[]) => {
+    // Results come in the items' order from every destination we ship; a map is built only when one does not.
+    let byKey: Map<string, DeliveryResult> | null = null;
+    const resultOf = (p: PlannedItem, i: number) => {
+      if (results[i]?.key === p.key) return results[i];
+      byKey ??= new Map(results.map((r) => [r.key, r]));
+      return byKey.get(p.key);
+    };
     const now = new Date().toISOString();
     const put: LedgerEntry[] = [];
     const deleted: string[] = [];
     const cleared: string[] = [];
     const rejected: RejectedRow[] = [];
-    for (const p of batch) {
-      const r = byKey.get(p.key) ?? { key: p.key, ok: false, error: 'the destination returned no result for this record' };
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const r = resultOf(p, i) ?? { key: p.key, ok: false, error: 'the destination returned no result for this record' };
       if (r.ok) {
         tally.delivered++;
-        if (p.deliverAs === 'delete') deleted.push(p.key);
+        if (p.operation === 'delete') deleted.push(p.key);
         else if (options.mode !== 'append') put.push({ key: p.key, fingerprint: p.fingerprint, remoteId: r.remoteId ?? p.remoteId, status: 'delivered', lastError: null, runId, updatedAt: now });
         if (p.wasFailed) cleared.push(p.key);
       } else {
@@ -94,7 +99,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
         if (tally.sampleErrors.length < 5) tally.sampleErrors.push({ key: p.key, error });
         // The fingerprint stays that of the last delivered version, so the next run sends this row again.
         put.push({ key: p.key, fingerprint: failedFingerprint(p), remoteId: p.remoteId, status: 'failed', lastError: error, runId, updatedAt: now });
-        rejected.push({ key: p.key, runId, operation: p.deliverAs, row: p.row, error, request: r.request ?? null, rejectedAt: now });
+        rejected.push({ key: p.key, runId, operation: p.operation, row: p.row, error, request: r.request ?? null, rejectedAt: now });
       }
     }
     const changes = put.length > 0 || deleted.length > 0;
@@ -107,12 +112,12 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     options.onBatch?.(tally);
   };
 
-  const enqueue = async (op: DeliveryOperation | 'lookup', p: Pending, flushAll = false) => {
-    const q = queues.get(op) ?? [];
+  const enqueue = async (op: DeliveryOperation | 'lookup', p: PlannedItem) => {
+    let q = queues.get(op);
+    if (!q) queues.set(op, (q = []));
     q.push(p);
-    queues.set(op, q);
     const size = op === 'lookup' ? Math.max(1, destination.concurrency) * 4 : destination.batchSize(op);
-    if (q.length >= size || flushAll) await flush(op);
+    if (q.length >= size) await flush(op);
   };
 
   const flush = async (op: DeliveryOperation | 'lookup') => {
@@ -121,7 +126,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     queues.set(op, []);
     if (op !== 'lookup') {
       const size = destination.batchSize(op);
-      for (let i = 0; i < q.length; i += size) await launch(op, q.slice(i, i + size));
+      for (let i = 0; i < q.length; i += size) await launch(q.length <= size ? q : q.slice(i, i + size));
       return;
     }
     // Lookup finds records created before Sluice knew them, so upsert updates them instead of duplicating.
@@ -131,12 +136,13 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     );
     for (const p of q) {
       const id = found.get(p.key) ?? null;
-      const next: Pending = { ...p, remoteId: id, deliverAs: id !== null ? 'update' : 'create' };
+      p.remoteId = id;
+      p.operation = id !== null ? 'update' : 'create';
       if (id === null && !destination.supports('create')) {
-        await record([next], [{ key: p.key, ok: false, error: 'no existing record was found and the connector has no create endpoint' }]);
+        await record([p], [{ key: p.key, ok: false, error: 'no existing record was found and the connector has no create endpoint' }]);
         continue;
       }
-      await enqueue(next.deliverAs, next);
+      await enqueue(p.operation, p);
     }
   };
 
@@ -145,11 +151,12 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     for (const item of batch) {
       const op = deliveryOperation(item.operation, destination, item.remoteId);
       if (op === null) {
-        const p: Pending = { ...item, deliverAs: item.operation };
-        await record([p], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
+        await record([item], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
         continue;
       }
-      await enqueue(op, { ...item, deliverAs: op === 'lookup' ? 'update' : op });
+      // (Until the lookup answers, an item waiting for it counts as an update.)
+      item.operation = op === 'lookup' ? 'update' : op;
+      await enqueue(op, item);
       if (fatal) break;
     }
     if (fatal) break;

@@ -13,10 +13,11 @@ import { appendEntries, PlanSnapshot } from './plan-snapshot.js';
 import { recordKey } from './record-key.js';
 import { stringifyRow } from './stringify-row.js';
 
-/** One record the plan says to send, with the fingerprint it will have once delivered. */
+/** One record the plan says to send, with the fingerprint it will have once delivered (it is a DeliveryItem too). */
 export interface PlannedItem {
   key: string;
   change: PlanChange;
+  /** The operation the mode calls for; delivery sets it to the one the destination performs (upsert → update...). */
   operation: DeliveryOperation;
   row: Row;
   remoteId: string | null;
