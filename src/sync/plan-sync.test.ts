@@ -72,6 +72,30 @@ describe('planSync and deliverPlan', () => {
     { id: 3, name: '小林' },
   ];
 
+  it('streams a large plan in key order, each item once, whatever order the source gave', async () => {
+    // Over 65,536 items the plan is sorted and streamed a key range at a time.
+    const n = 150_001;
+    const rows = Array.from({ length: n }, (_, i) => ({ id: `${(i * 2654435761) % 4294967296}-${i}`, v: i }));
+    const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });
+    const keys: string[] = [];
+    let largest = 0;
+    try {
+      for await (const batch of plan.items({ batchSize: 1000 })) {
+        largest = Math.max(largest, batch.length);
+        for (const item of batch) {
+          keys.push(item.key);
+          expect(item.row.id).toBe(item.key);
+        }
+      }
+    } finally {
+      await plan.close();
+    }
+    expect(largest).toBe(1000);
+    expect(keys).toHaveLength(n);
+    const sorted = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(keys).toEqual(sorted);
+  });
+
   it('sends every row once, then nothing when nothing changed', async () => {
     const first = await run('upsert', people);
     expect(first.counts).toMatchObject({ read: 3, added: 3, changed: 0, unchanged: 0, planned: 3 });
