@@ -8,6 +8,9 @@ import { packageRoot } from '../config/package-root.js';
 import { Redactor } from '../log/redactor.js';
 import { newRunId } from '../state/new-run-id.js';
 import type { StateStore } from '../state/state-store.js';
+import { processEnded } from '../sync/lease-process.js';
+import { runLeaseName } from '../sync/run-lease-name.js';
+import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { resolveApiToken, type ApiTokenSource } from './api-token.js';
 import { connectionsRoutes } from './connections-routes.js';
 import { connectorsRoutes } from './connectors-routes.js';
@@ -105,6 +108,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     : undefined;
   const log = (level: 'info' | 'warn' | 'error', message: string) => logger?.[level](lastRedactor.mask(message));
 
+  // Runs that a killed or crashed process left as running are recorded as failed (their leases tell which).
+  try {
+    const { project } = await load();
+    for (const name of new Set([...Object.keys(project.syncs), ...Object.keys(project.pipelines)])) await sweepStaleRuns(store, name, { env });
+  } catch (e) {
+    log('warn', `stale runs not swept: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
   const queue = options.queue ?? (env.SLUICE_QUEUE === 'redis' ? 'redis' : 'local');
   const executor: RunExecutor =
     queue === 'redis'
@@ -137,7 +148,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
       const job = { runId: newRunId(), kind: request.kind, name: request.name, vars: request.vars ?? {}, full: request.full ?? false, trigger: request.trigger };
       const run = runs.start(job, jobLocks(loaded.project, request.kind, request.name));
       log('info', `run ${job.runId} started: ${job.kind} ${job.name} (${job.trigger})`);
-      void run.done.then((o) => log('info', `run ${job.runId} ${o.run?.status ?? 'failed'}: ${job.kind} ${job.name}${'error' in o && o.error ? ` (${o.error})` : ''}`));
+      void run.done.then((o) => {
+        const error = ('error' in o && o.error) || o.run?.error;
+        log('info', `run ${job.runId} ${o.run?.status ?? 'failed'}: ${job.kind} ${job.name}${error ? ` (${error})` : ''}`);
+      });
       return run;
     },
     pendingOAuth,
@@ -153,6 +167,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
         const loaded = await load();
         const lock = jobLocks(loaded.project, item.kind, item.name).map((l) => runs.holder(l)).find((h) => h);
         if (lock) return log('info', `schedule: ${item.kind} ${item.name} is still running (run ${lock}); this tick is skipped`);
+        // Runs of another process (the CLI, another server) hold a lease instead: skipped alike, not recorded as failed.
+        const lease = await store.getLease(runLeaseName(item.kind, item.name));
+        if (lease && !lease.expired && !processEnded(lease.process)) {
+          return log('info', `schedule: ${item.kind} ${item.name} is running elsewhere (run ${lease.owner}); this tick is skipped`);
+        }
         await ctx.startRun(loaded, { kind: item.kind, name: item.name, trigger: 'schedule' }).done;
       },
     });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { stepName } from '../sync/run-pipeline.js';
+import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { findEntry } from './find-entry.js';
 import { parseInput } from './parse-input.js';
 import { runLock } from './run-manager.js';
@@ -43,6 +44,7 @@ export const pipelinesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
     const { limit } = parseInput(limitQuery, request.query, 'query');
     const loaded = await ctx.load();
     findEntry(loaded.project.pipelines, name, 'pipeline');
+    await sweepStaleRuns(ctx.store, name, { env: ctx.env });
     return (await ctx.store.listRuns(name, { limit })).filter((r) => r.kind === 'pipeline');
   });
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Sync } from '../config/project-schema.js';
 import { previewSync } from '../sync/preview-sync.js';
+import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { findEntry } from './find-entry.js';
 import { parseInput } from './parse-input.js';
 import { rawEntry, readRawProject } from './read-raw-project.js';
@@ -87,6 +88,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
   app.get('/api/syncs/:name/runs', async (request) => {
     const { name } = await loadSync(request.params);
     const { limit } = parseInput(limitQuery(20, 500), request.query, 'query');
+    await sweepStaleRuns(ctx.store, name, { env: ctx.env });
     return (await ctx.store.listRuns(name, { limit })).filter((r) => r.kind !== 'pipeline');
   });
 

@@ -136,6 +136,32 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'leases',
+    sqlite: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_scope TEXT,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE leases (
+        name text PRIMARY KEY,
+        owner text NOT NULL,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        pid_scope text,
+        acquired_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

@@ -5,6 +5,7 @@ import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
 import {
   lastPerKey,
+  toLease,
   toLedgerEntry,
   toRejectedRow,
   toRunColumns,
@@ -12,7 +13,17 @@ import {
   zeroCounts,
   type StateRow,
 } from './state-records.js';
-import type { LedgerChanges, LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+import type {
+  Lease,
+  LeaseRequest,
+  LeaseResult,
+  LedgerChanges,
+  LedgerEntry,
+  RejectedRow,
+  RunRecord,
+  RunStatus,
+  StateStore,
+} from './state-store.js';
 
 /** Options of a PostgreSQL state store. */
 export interface PostgresStateStoreOptions {
@@ -36,6 +47,8 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, error`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, row_json, error, request, ${iso('rejected_at')}`;
+// Lease times are the database server's clock: processes on several machines share one clock.
+const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
 
 /** What a state schema name may be: a plain identifier, so it is safe to quote into SQL. */
 export const STATE_SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -154,12 +167,61 @@ export class PostgresStateStore implements StateStore {
     return rows[0] ? toRunRecord(rows[0]) : null;
   }
 
-  async listRuns(name: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(name: string, options: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
     const { rows } = await this.#pool.query<StateRow>(
-      `SELECT ${RUN_COLUMNS} FROM ${this.#t('runs')} WHERE name = $1 ORDER BY runs.started_at DESC, id DESC LIMIT $2`,
-      [name, options.limit ?? null],
+      `SELECT ${RUN_COLUMNS} FROM ${this.#t('runs')} WHERE name = $1 AND ($3::text IS NULL OR status = $3)
+       ORDER BY runs.started_at DESC, id DESC LIMIT $2`,
+      [name, options.limit ?? null, options.status ?? null],
     );
     return rows.map(toRunRecord);
+  }
+
+  async acquireLease(name: string, request: LeaseRequest): Promise<LeaseResult> {
+    const { owner, ttlMs, process: p } = request;
+    const values = [name, owner, p.host, p.pid, p.scope, ttlMs];
+    const leases = this.#t('leases');
+    return this.#transaction(async (client) => {
+      let current: StateRow | undefined;
+      // Each statement sees what committed before it (READ COMMITTED): a lease released between the two is inserted next time.
+      while (!current) {
+        // A free name: the insert wins, or waits for a racing insert to commit and then does nothing.
+        const inserted = await client.query<StateRow>(
+          `INSERT INTO ${leases} (name, owner, host, pid, pid_scope, acquired_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, clock_timestamp(), clock_timestamp() + $6 * interval '1 millisecond')
+           ON CONFLICT (name) DO NOTHING RETURNING ${LEASE_COLUMNS}`,
+          values,
+        );
+        if (inserted.rows[0]) return { acquired: true, lease: toLease(inserted.rows[0], false), replaced: null };
+        // A held name: its row stays locked until commit, so of two takers of an expired lease only the first sees it expired.
+        current = (await client.query<StateRow>(`SELECT ${LEASE_COLUMNS} FROM ${leases} WHERE name = $1 FOR UPDATE`, [name])).rows[0];
+      }
+      const replaced = toLease(current, current.expired === true);
+      if (!replaced.expired && replaced.owner !== request.takeOverFrom) return { acquired: false, holder: replaced };
+      const updated = await client.query<StateRow>(
+        `UPDATE ${leases} SET owner = $2, host = $3, pid = $4, pid_scope = $5, acquired_at = clock_timestamp(),
+           expires_at = clock_timestamp() + $6 * interval '1 millisecond'
+         WHERE name = $1 RETURNING ${LEASE_COLUMNS}`,
+        values,
+      );
+      return { acquired: true, lease: toLease(updated.rows[0]!, false), replaced };
+    });
+  }
+
+  async renewLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const result = await this.#pool.query(
+      `UPDATE ${this.#t('leases')} SET expires_at = clock_timestamp() + $3 * interval '1 millisecond' WHERE name = $1 AND owner = $2`,
+      [name, owner, ttlMs],
+    );
+    return result.rowCount === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.#pool.query(`DELETE FROM ${this.#t('leases')} WHERE name = $1 AND owner = $2`, [name, owner]);
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    const { rows } = await this.#pool.query<StateRow>(`SELECT ${LEASE_COLUMNS} FROM ${this.#t('leases')} WHERE name = $1`, [name]);
+    return rows[0] ? toLease(rows[0], rows[0].expired === true) : null;
   }
 
   async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {

@@ -4,9 +4,19 @@ import path from 'node:path';
 import { assertKnownSchema, migrations } from './migrations.js';
 import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
-import { toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
+import { toLease, toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
 import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
-import type { LedgerChanges, LedgerEntry, RejectedRow, RunRecord, StateStore } from './state-store.js';
+import type {
+  Lease,
+  LeaseRequest,
+  LeaseResult,
+  LedgerChanges,
+  LedgerEntry,
+  RejectedRow,
+  RunRecord,
+  RunStatus,
+  StateStore,
+} from './state-store.js';
 
 const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -142,12 +152,55 @@ export class SqliteStateStore implements StateStore {
     return row ? toRunRecord(row) : null;
   }
 
-  async listRuns(name: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
-    const rows = this.#sql('SELECT * FROM runs WHERE name = ? ORDER BY started_at DESC, id DESC LIMIT ?').all(
-      name,
-      options.limit ?? -1,
-    ) as StateRow[];
+  async listRuns(name: string, options: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
+    const rows = this.#sql(
+      'SELECT * FROM runs WHERE name = ? AND (? IS NULL OR status = ?) ORDER BY started_at DESC, id DESC LIMIT ?',
+    ).all(name, options.status ?? null, options.status ?? null, options.limit ?? -1) as StateRow[];
     return rows.map(toRunRecord);
+  }
+
+  async acquireLease(name: string, request: LeaseRequest): Promise<LeaseResult> {
+    // IMMEDIATE: the write lock is taken before the read, so two processes cannot both see the lease free.
+    return this.#db
+      .transaction((): LeaseResult => {
+        const now = new Date();
+        const current = this.#readLease(name, now);
+        if (current && !current.expired && current.owner !== request.takeOverFrom) return { acquired: false, holder: current };
+        const lease: Lease = {
+          name,
+          owner: request.owner,
+          process: request.process,
+          acquiredAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + request.ttlMs).toISOString(),
+          expired: false,
+        };
+        this.#sql(
+          `INSERT INTO leases (name, owner, host, pid, pid_scope, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, host = excluded.host, pid = excluded.pid,
+             pid_scope = excluded.pid_scope, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
+        ).run(name, lease.owner, lease.process.host, lease.process.pid, lease.process.scope, lease.acquiredAt, lease.expiresAt);
+        return { acquired: true, lease, replaced: current };
+      })
+      .immediate();
+  }
+
+  async renewLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const expiresAt = new Date(Date.now() + ttlMs).toISOString();
+    return this.#sql('UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ?').run(expiresAt, name, owner).changes === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.#sql('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner);
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    return this.#readLease(name, new Date());
+  }
+
+  #readLease(name: string, now: Date): Lease | null {
+    const row = this.#sql('SELECT * FROM leases WHERE name = ?').get(name) as StateRow | undefined;
+    // ISO-8601 UTC texts of one length compare as the instants they name.
+    return row ? toLease(row, (row.expires_at as string) <= now.toISOString()) : null;
   }
 
   async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {

@@ -1,4 +1,4 @@
-import type { LedgerEntry, RejectedRow, RunCounts, RunRecord } from './state-store.js';
+import type { Lease, LedgerEntry, RejectedRow, RunCounts, RunRecord } from './state-store.js';
 
 /** A row of a state table as a driver returns it (timestamps already ISO strings). */
 export type StateRow = Record<string, unknown>;
@@ -73,4 +73,16 @@ export function lastPerKey<T extends { key: string }>(items: T[]): T[] {
     byKey.set(item.key, item);
   }
   return [...byKey.values()];
+}
+
+/** A `leases` row as a Lease; `expired` is computed by the caller's query (or clock). */
+export function toLease(r: StateRow, expired: boolean): Lease {
+  return {
+    name: r.name as string,
+    owner: r.owner as string,
+    process: { host: r.host as string, pid: Number(r.pid), scope: (r.pid_scope as string | null) ?? null },
+    acquiredAt: r.acquired_at as string,
+    expiresAt: r.expires_at as string,
+    expired,
+  };
 }

@@ -1,7 +1,8 @@
 import type { LoadedProject } from '../config/load-project.js';
-import type { StateStore } from '../state/state-store.js';
+import type { RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan } from './deliver-plan.js';
 import { exceedsFailureLimit } from './failure-limit.js';
+import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
 import type { PlannedItem } from './plan-sync.js';
 import { plannedOperation } from './choose-operation.js';
@@ -17,10 +18,28 @@ export async function retryRejected(options: {
   trigger?: string;
   /** Use this run id (the server hands it out before the run starts). */
   runId?: string;
+  /** The timing of the sync's lease, held while the rows are re-sent (default SLUICE_LEASE_TTL_MS). */
+  lease?: Omit<HoldLeaseOptions, 'signal'>;
 }): Promise<RunSummary> {
-  const { loaded, store, sync: name } = options;
+  const { loaded, store } = options;
+  findSync(loaded, options.sync);
+  const run = await store.createRun({ kind: 'retry', name: options.sync, trigger: options.trigger ?? 'cli', id: options.runId });
+  // The sync's own lease: a retry and a run of the sync would send the same rows.
+  const lease = await holdLease(store, run, options.lease).catch(async (e: unknown) => {
+    const error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
+    await store.updateRun(run.id, { status: 'failed', error, finishedAt: new Date().toISOString() });
+    throw e;
+  });
+  try {
+    return await retryUnderLease(loaded, store, run, lease);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function retryUnderLease(loaded: LoadedProject, store: StateStore, run: RunRecord, lease: HeldLease): Promise<RunSummary> {
+  const name = run.name;
   const sync = findSync(loaded, name);
-  const run = await store.createRun({ kind: 'retry', name, trigger: options.trigger ?? 'cli', id: options.runId });
   const started = Date.now();
   const rejected = (await store.listRejected(name, { limit: 1_000_000 })).filter((r) => r.operation !== 'plan');
   const ledger = await store.getLedgerEntries(name, rejected.map((r) => r.key));
@@ -55,7 +74,9 @@ export async function retryRejected(options: {
       sync: name,
       runId: run.id,
       mode: sync.mode,
+      signal: lease.signal,
     });
+    if (lease.lost) throw lease.lost;
     counts.delivered = tally.delivered;
     counts.failed = tally.failed;
     sampleErrors = tally.sampleErrors.map((s) => ({ key: s.key, error: loaded.redactor.mask(s.error) }));

@@ -4,6 +4,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import type { PipelineStep } from '../config/project-schema.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import type { RunRecord, StateStore } from '../state/state-store.js';
+import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { runSync, type RunProgress, type RunSummary } from './run-sync.js';
 
 /** The outcome of one pipeline step. */
@@ -43,6 +44,8 @@ export async function runPipeline(options: {
   onStep?: (result: PipelineStepResult) => void;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
+  /** The timing of the pipeline's lease and its syncs' (default SLUICE_LEASE_TTL_MS). */
+  lease?: Omit<HoldLeaseOptions, 'signal'>;
 }): Promise<PipelineSummary> {
   const { loaded, store, pipeline: name } = options;
   const pipeline = loaded.project.pipelines[name];
@@ -51,41 +54,54 @@ export async function runPipeline(options: {
     throw new Error(`unknown pipeline "${name}" in ${loaded.file} (known: ${known.length ? known.join(', ') : 'none'})`);
   }
   const run = await store.createRun({ kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  let lease: HeldLease;
+  try {
+    lease = await holdLease(store, run, { ...options.lease, signal: options.signal });
+  } catch (e) {
+    // Recorded, then thrown as a setup error: no step ran.
+    const error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
+    await store.updateRun(run.id, { status: 'failed', error, finishedAt: new Date().toISOString() });
+    throw e;
+  }
   const counts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
   const steps: PipelineStepResult[] = [];
   let failedStep: string | null = null;
-  for (const step of pipeline.steps) {
-    const label = stepName(step);
-    if (failedStep || options.signal?.aborted) {
-      steps.push({ step: label, status: 'skipped', durationMs: 0, error: null });
-      continue;
-    }
-    const started = Date.now();
-    let result: PipelineStepResult;
-    try {
-      if (typeof step === 'string' || 'sync' in step) {
-        const summary = await runSync({
-          loaded, store, sync: typeof step === 'string' ? step : step.sync, vars: options.vars,
-          trigger: `pipeline:${name}`, onProgress: options.onProgress, signal: options.signal,
-        });
-        for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += summary.run.counts[k];
-        result = {
-          step: label, status: summary.run.status === 'succeeded' ? 'succeeded' : 'failed',
-          durationMs: Date.now() - started, error: summary.run.error, sync: summary,
-        };
-      } else {
-        await runSqlStep(loaded, step, run.id);
-        result = { step: label, status: 'succeeded', durationMs: Date.now() - started, error: null };
+  try {
+    for (const step of pipeline.steps) {
+      const label = stepName(step);
+      if (failedStep || lease.signal.aborted) {
+        steps.push({ step: label, status: 'skipped', durationMs: 0, error: null });
+        continue;
       }
-    } catch (e) {
-      result = { step: label, status: 'failed', durationMs: Date.now() - started, error: loaded.redactor.mask(e instanceof Error ? e.message : String(e)) };
+      const started = Date.now();
+      let result: PipelineStepResult;
+      try {
+        if (typeof step === 'string' || 'sync' in step) {
+          const summary = await runSync({
+            loaded, store, sync: typeof step === 'string' ? step : step.sync, vars: options.vars,
+            trigger: `pipeline:${name}`, onProgress: options.onProgress, signal: lease.signal, lease: options.lease,
+          });
+          for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += summary.run.counts[k];
+          result = {
+            step: label, status: summary.run.status === 'succeeded' ? 'succeeded' : 'failed',
+            durationMs: Date.now() - started, error: summary.run.error, sync: summary,
+          };
+        } else {
+          await runSqlStep(loaded, step, run.id);
+          result = { step: label, status: 'succeeded', durationMs: Date.now() - started, error: null };
+        }
+      } catch (e) {
+        result = { step: label, status: 'failed', durationMs: Date.now() - started, error: loaded.redactor.mask(e instanceof Error ? e.message : String(e)) };
+      }
+      steps.push(result);
+      options.onStep?.(result);
+      if (result.status === 'failed') failedStep = label;
     }
-    steps.push(result);
-    options.onStep?.(result);
-    if (result.status === 'failed') failedStep = label;
+  } finally {
+    await lease.release();
   }
-  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : null;
-  const status = failedStep ? 'failed' : 'succeeded';
+  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : (lease.lost?.message ?? null);
+  const status = error ? 'failed' : 'succeeded';
   const finishedAt = new Date().toISOString();
   await store.updateRun(run.id, { status, counts, error, finishedAt });
   return { run: { ...run, status, counts, error, finishedAt }, steps, failedStep };

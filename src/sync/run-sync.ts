@@ -4,6 +4,7 @@ import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
 import { duckdbFastPath } from './duckdb-fast-path.js';
 import { exceedsFailureLimit } from './failure-limit.js';
+import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { keyRow } from './key-row.js';
 import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
 import { invalidatePlanSnapshot, planSnapshotDir } from './plan-snapshot.js';
@@ -48,6 +49,8 @@ export interface RunSyncOptions {
   signal?: AbortSignal;
   /** Use this run id (the server creates it before starting). */
   runId?: string;
+  /** The timing of the lease that keeps other processes from running this sync meanwhile (default SLUICE_LEASE_TTL_MS). */
+  lease?: Omit<HoldLeaseOptions, 'signal'>;
 }
 
 /** Runs a sync once: plan against the ledger, deliver, record; never throws for row failures, only for setup errors. */
@@ -71,7 +74,10 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   };
   let error: string | null = null;
   let endpoints: Awaited<ReturnType<typeof openSyncEndpoints>> | null = null;
+  let lease: HeldLease | undefined;
   try {
+    // Before anything is planned or sent: a second run of this sync (any process) stops here.
+    lease = await holdLease(store, run, { ...options.lease, signal: options.signal });
     progress('planning');
     if (options.full) {
       await invalidatePlanSnapshot(store, name);
@@ -89,7 +95,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       spillDir: spillDir(loaded),
       snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
       sqlFastPath: await duckdbFastPath(loaded, name, runInfo, options.vars),
-      signal: options.signal,
+      signal: lease.signal,
     });
     try {
       plan = planned.counts;
@@ -119,7 +125,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         sync: name,
         runId: run.id,
         mode: sync.mode,
-        signal: options.signal,
+        signal: lease.signal,
         ledger: planned.ledger,
         onBatch: (t) => {
           tally = t;
@@ -133,11 +139,13 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     } finally {
       await planned.close();
     }
+    if (lease.lost) throw lease.lost;
     await (endpoints.source as { commit?: () => Promise<void> }).commit?.();
   } catch (e) {
     error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
   } finally {
     await endpoints?.close();
+    await lease?.release();
   }
   counts.delivered = tally.delivered;
   counts.failed = tally.failed + (plan?.invalid ?? 0);

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open-state-store.js';
 import { readSse, SECRETS, startServerFixture, type ServerFixture } from './server-project.js';
 
 let f: ServerFixture;
@@ -88,6 +89,28 @@ describe('runs over HTTP', () => {
     const third = await call('POST', '/api/syncs/orders_to_sink/runs', {});
     expect(third.status).toBe(202);
     expect((await events(third.json.runId)).at(-1)?.data).toMatchObject({ run: { status: 'succeeded' }, plan: { unchanged: 3 } });
+  });
+
+  it('records a run as failed, naming the holder, when another process is running the sync', async () => {
+    // Another process (the CLI, another server) on the same state holds the sync's lease.
+    const other = await openStateStore({ state: '.sluice', projectDir: f.dir, env: {} });
+    try {
+      const held = await other.acquireLease('sync:orders_to_sink', { owner: 'run_elsewhere', ttlMs: 60_000, process: { host: 'other-host', pid: 4242, scope: null } });
+      expect(held.acquired).toBe(true);
+      const started = await call('POST', '/api/syncs/orders_to_sink/runs', { full: true });
+      expect(started.status).toBe(202);
+      const done = (await events(started.json.runId)).at(-1)!;
+      const refused = /^sync "orders_to_sink" is already running \(run run_elsewhere, started \S+ by process 4242 on other-host\)$/;
+      expect(done.data).toMatchObject({ run: { id: started.json.runId, status: 'failed', error: expect.stringMatching(refused) }, delivered: 0 });
+      expect((await call('GET', `/api/runs/${started.json.runId}`)).json).toMatchObject({ status: 'failed', error: expect.stringMatching(refused) });
+      expect(f.sink.state.hooks).toEqual([]);
+      // The in-process lock was freed with the run: once the other process is done, runs go on.
+      await other.releaseLease('sync:orders_to_sink', 'run_elsewhere');
+      const next = await call('POST', '/api/syncs/orders_to_sink/runs', {});
+      expect((await events(next.json.runId)).at(-1)?.data).toMatchObject({ run: { status: 'succeeded' } });
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps a rejected row with its run, and a retry over HTTP delivers it', async () => {

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open-state-store.js';
 import type { RunRecord } from '../../src/state/state-store.js';
 import { startServerFixture, type ServerFixture } from './server-project.js';
 
@@ -69,6 +70,26 @@ describe('the scheduler', () => {
     expect(runs.length).toBeLessThanOrEqual(3);
     for (let i = 1; i < runs.length; i++) {
       expect(Date.parse(runs[i]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(runs[i - 1]!.finishedAt!));
+    }
+  });
+
+  it('skips ticks while another process runs the sync, instead of recording failed runs', async () => {
+    const fixture = await everySecond();
+    await waitFor(() => fixture.server.scheduler!.nextRunAt('sync', 'orders_to_sink') !== null, 5000);
+    const other = await openStateStore({ state: '.sluice', projectDir: fixture.dir, env: {} });
+    try {
+      const lease = { owner: 'run_cli', ttlMs: 60_000, process: { host: 'other-host', pid: 4242, scope: null } };
+      await waitFor(async () => (await other.acquireLease('sync:orders_to_sink', lease)).acquired, 5000);
+      const before = (await scheduledRuns(fixture)).length;
+      await sleep(2500);
+      const during = (await scheduledRuns(fixture)).slice(before);
+      // At most one tick, checked just before the lease was taken, can still start and be refused.
+      expect(during.length).toBeLessThanOrEqual(1);
+      await other.releaseLease('sync:orders_to_sink', 'run_cli');
+      await waitFor(async () => (await scheduledRuns(fixture)).slice(before).some((r) => r.status === 'succeeded'), 5000);
+    } finally {
+      fixture.server.scheduler!.stop();
+      await other.close();
     }
   });
 

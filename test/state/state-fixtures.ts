@@ -1,10 +1,14 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { migrations } from '../../src/state/migrations.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
+import { PostgresStateStore } from '../../src/state/postgres-state-store.js';
+import { SecretBox } from '../../src/state/secret-box.js';
+import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
 
 /** The PostgreSQL server the tests use (trust auth, database `test`). */
@@ -20,6 +24,8 @@ export interface StateFixture {
   readonly projectDir: string;
   /** Opens a migrated store on this state; closed by destroy(). */
   open(options?: { secretKey?: string; env?: NodeJS.ProcessEnv }): Promise<StateStore>;
+  /** Creates the state as an older Sluice left it (only the steps up to `version`), and a store on it not yet migrated. */
+  openAt(version: number): Promise<StateStore>;
   /** The versions recorded in schema_migrations, in order. */
   migrationVersions(): Promise<number[]>;
   /** Closes every store opened and removes the state. */
@@ -28,6 +34,9 @@ export interface StateFixture {
 
 /** A fresh random key as 64 hex characters. */
 export const randomKey = () => randomBytes(32).toString('hex');
+
+const secretBox = (key: string) => async () => new SecretBox(Buffer.from(key, 'hex'));
+const stepsUpTo = (version: number) => migrations.filter((m) => m.version <= version);
 
 function baseFixture(kind: StateFixture['kind'], state: string, projectDir: string, secretKey: string) {
   const opened: StateStore[] = [];
@@ -52,9 +61,27 @@ function baseFixture(kind: StateFixture['kind'], state: string, projectDir: stri
 /** A SQLite state in a temp folder. */
 export async function sqliteFixture(): Promise<StateFixture> {
   const projectDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-state-'));
-  const base = baseFixture('sqlite', '.sluice', projectDir, randomKey());
+  const key = randomKey();
+  const base = baseFixture('sqlite', '.sluice', projectDir, key);
   return {
     ...base,
+    async openAt(version) {
+      const dir = path.join(projectDir, '.sluice');
+      await mkdir(dir, { recursive: true });
+      const db = new Database(path.join(dir, 'state.db'));
+      try {
+        db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        for (const m of stepsUpTo(version)) {
+          db.exec(m.sqlite);
+          db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        }
+      } finally {
+        db.close();
+      }
+      const store = new SqliteStateStore({ dir, secretBox: secretBox(key) });
+      base.opened.push(store);
+      return store;
+    },
     async migrationVersions() {
       const db = new Database(path.join(projectDir, '.sluice', 'state.db'), { readonly: true });
       try {
@@ -76,7 +103,8 @@ export async function sqliteFixture(): Promise<StateFixture> {
 export async function postgresFixture(): Promise<StateFixture> {
   const projectDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-state-'));
   const schema = `sluice_test_${randomBytes(5).toString('hex')}`;
-  const base = baseFixture('postgres', `${POSTGRES_URL}?schema=${schema}`, projectDir, randomKey());
+  const key = randomKey();
+  const base = baseFixture('postgres', `${POSTGRES_URL}?schema=${schema}`, projectDir, key);
   const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
@@ -88,6 +116,17 @@ export async function postgresFixture(): Promise<StateFixture> {
   };
   return {
     ...base,
+    async openAt(version) {
+      const steps = stepsUpTo(version).map(
+        (m) => `${m.postgres}; INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', now());`,
+      );
+      await query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}";
+        CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+        ${steps.join('\n')}`);
+      const store = new PostgresStateStore({ url: base.state, secretBox: secretBox(key) });
+      base.opened.push(store);
+      return store;
+    },
     async migrationVersions() {
       const rows = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
       return rows.map((r) => r.version);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/state/migrations.js';
-import type { LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
+import type { LeaseProcess, LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
 import { postgresFixture, randomKey, sqliteFixture, type StateFixture } from './state-fixtures.js';
 
 const T0 = '2026-11-23T09:30:00.000Z';
@@ -34,6 +34,8 @@ async function collect(iterable: AsyncIterable<LedgerEntry[]>): Promise<LedgerEn
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const here: LeaseProcess = { host: 'test-host', pid: 4242, scope: 'boot-1/pidns-1' };
 
 /** The behaviour every StateStore implementation must show, run against a real state of each kind. */
 function describeStateStoreContract(name: string, createFixture: () => Promise<StateFixture>): void {
@@ -90,6 +92,92 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await store.listRuns('nobody')).toEqual([]);
         // Generated ids sort in creation order too.
         expect([...ids].sort()).toEqual(ids);
+      });
+    });
+
+    describe('leases', () => {
+      const ttlMs = 60_000;
+
+      it('gives a free name to exactly one of several stores racing for it, and tells the others who holds it', async () => {
+        // Each store is its own connection, as another process would have.
+        const stores = [store, ...(await Promise.all([fixture.open(), fixture.open(), fixture.open()]))];
+        const results = await Promise.all(
+          stores.map((s, i) => s.acquireLease('sync:customers', { owner: `run_${i}`, ttlMs, process: { ...here, pid: i } })),
+        );
+        const winners = results.filter((r) => r.acquired);
+        expect(winners).toHaveLength(1);
+        const winner = winners[0]!.lease;
+        expect(winners[0]).toMatchObject({ replaced: null, lease: { name: 'sync:customers', expired: false } });
+        expect(Date.parse(winner.expiresAt) - Date.parse(winner.acquiredAt)).toBe(ttlMs);
+        for (const r of results) if (!r.acquired) expect(r.holder).toMatchObject({ owner: winner.owner, process: winner.process, expired: false });
+        expect(await stores[3]!.getLease('sync:customers')).toEqual(winner);
+      });
+
+      it('lets only its owner renew it, and renewing pushes the expiry out', async () => {
+        const taken = await store.acquireLease('sync:s', { owner: 'run_a', ttlMs: 1000, process: here });
+        expect(taken).toMatchObject({ acquired: true, replaced: null });
+        await sleep(5);
+        expect(await store.renewLease('sync:s', 'run_a', ttlMs)).toBe(true);
+        const renewed = await store.getLease('sync:s');
+        expect(Date.parse(renewed!.expiresAt) - Date.now()).toBeGreaterThan(ttlMs - 5000);
+        expect(await store.renewLease('sync:s', 'run_b', ttlMs)).toBe(false);
+        expect(await store.renewLease('sync:other', 'run_a', ttlMs)).toBe(false);
+        expect((await store.getLease('sync:s'))?.owner).toBe('run_a');
+        const again = await store.acquireLease('sync:s', { owner: 'run_b', ttlMs, process: here });
+        expect(again).toEqual({ acquired: false, holder: renewed });
+      });
+
+      it('hands an expired lease to the next taker, with the lease it replaced; the old owner can no longer renew', async () => {
+        await store.acquireLease('sync:s', { owner: 'run_old', ttlMs: 30, process: here });
+        await sleep(80);
+        const other = await fixture.open();
+        expect((await other.getLease('sync:s'))?.expired).toBe(true);
+        const [a, b] = await Promise.all([
+          other.acquireLease('sync:s', { owner: 'run_new', ttlMs, process: here }),
+          store.acquireLease('sync:s', { owner: 'run_rival', ttlMs, process: here }),
+        ]);
+        const results = [a!, b!];
+        expect(results.filter((r) => r.acquired)).toHaveLength(1);
+        const won = results.find((r) => r.acquired)!;
+        if (!won.acquired) throw new Error('unreachable');
+        expect(won.replaced).toMatchObject({ owner: 'run_old', expired: true, process: here });
+        expect(await store.renewLease('sync:s', 'run_old', ttlMs)).toBe(false);
+      });
+
+      it('takes over an unexpired lease only from the owner named (its process ended)', async () => {
+        await store.acquireLease('sync:s', { owner: 'run_dead', ttlMs, process: here });
+        const wrong = await store.acquireLease('sync:s', { owner: 'run_b', ttlMs, process: here, takeOverFrom: 'run_someone_else' });
+        expect(wrong).toMatchObject({ acquired: false, holder: { owner: 'run_dead' } });
+        const [a, b] = await Promise.all([
+          store.acquireLease('sync:s', { owner: 'run_b', ttlMs, process: here, takeOverFrom: 'run_dead' }),
+          (await fixture.open()).acquireLease('sync:s', { owner: 'run_c', ttlMs, process: here, takeOverFrom: 'run_dead' }),
+        ]);
+        expect([a!, b!].filter((r) => r.acquired)).toHaveLength(1);
+        expect([a!, b!].find((r) => r.acquired)).toMatchObject({ replaced: { owner: 'run_dead', expired: false } });
+      });
+
+      it('frees a lease its owner releases, and ignores a release by anyone else', async () => {
+        await store.acquireLease('sync:s', { owner: 'run_a', ttlMs, process: here });
+        await store.releaseLease('sync:s', 'run_b');
+        expect((await store.getLease('sync:s'))?.owner).toBe('run_a');
+        await store.releaseLease('sync:s', 'run_a');
+        expect(await store.getLease('sync:s')).toBeNull();
+        expect(await store.acquireLease('sync:s', { owner: 'run_b', ttlMs, process: { host: 'h', pid: 1, scope: null } })).toMatchObject({
+          acquired: true,
+          replaced: null,
+          lease: { owner: 'run_b', process: { host: 'h', pid: 1, scope: null } },
+        });
+        // Names are independent.
+        expect((await store.acquireLease('pipeline:s', { owner: 'run_c', ttlMs, process: here })).acquired).toBe(true);
+      });
+
+      it('lists only the runs of one status when asked', async () => {
+        const a = await store.createRun({ kind: 'sync', name: 's', trigger: 'cli' });
+        const b = await store.createRun({ kind: 'retry', name: 's', trigger: 'cli' });
+        await store.updateRun(a.id, { status: 'succeeded' });
+        expect((await store.listRuns('s', { status: 'running' })).map((r) => r.id)).toEqual([b.id]);
+        expect((await store.listRuns('s', { status: 'succeeded', limit: 1 })).map((r) => r.id)).toEqual([a.id]);
+        expect(await store.listRuns('s')).toHaveLength(2);
       });
     });
 
@@ -340,6 +428,28 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await store.migrate();
         expect(await fixture.migrationVersions()).toEqual(all);
         expect((await collect(store.readLedger('s'))).flat()).toEqual([entry('a')]);
+      });
+
+      it('upgrades a state written by the first version in place, keeping its runs and ledger', async () => {
+        const old = await createFixture();
+        try {
+          const v1 = await old.openAt(1);
+          const run = await v1.createRun({ kind: 'sync', name: 's', trigger: 'cli' });
+          await v1.updateRun(run.id, { status: 'succeeded', finishedAt: T0 });
+          await v1.putLedgerEntries('s', [entry('a'), entry('b')]);
+          await v1.putRejected('s', [rejected('b')]);
+          await v1.close();
+          expect(await old.migrationVersions()).toEqual([1]);
+
+          const upgraded = await old.open();
+          expect(await old.migrationVersions()).toEqual(migrations.map((m) => m.version));
+          expect(await upgraded.getRun(run.id)).toMatchObject({ status: 'succeeded', finishedAt: T0 });
+          expect((await collect(upgraded.readLedger('s'))).flat()).toEqual([entry('a'), entry('b')]);
+          expect(await upgraded.listRejected('s')).toEqual([rejected('b')]);
+          expect((await upgraded.acquireLease('sync:s', { owner: 'run_x', ttlMs: 1000, process: here })).acquired).toBe(true);
+        } finally {
+          await old.destroy();
+        }
       });
 
       it('lets two stores opened at once on a fresh state both migrate', async () => {

@@ -2,10 +2,11 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
+import type { RunRecord } from '../../src/state/state-store.js';
 
 const cli = resolve(__dirname, '../../bin/sluice.js');
 
@@ -65,12 +66,14 @@ describe('sluice sync through the CLI', () => {
     db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, score INTEGER)');
   });
   afterEach(async () => {
+    extraEnv = {};
     db.close();
     await sink.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({ ...process.env, CRM_URL: sink.url, CRM_TOKEN: TOKEN, SLUICE_SECRET_KEY: '' });
+  let extraEnv: NodeJS.ProcessEnv = {};
+  const env = () => ({ ...process.env, CRM_URL: sink.url, CRM_TOKEN: TOKEN, SLUICE_SECRET_KEY: '', ...extraEnv });
   // Asynchronous, so the sandbox (in this process) keeps answering while the CLI runs.
   const sluice = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
@@ -172,6 +175,12 @@ describe('sluice sync through the CLI', () => {
     expect(beforeRerun).toBeGreaterThanOrEqual(60);
     expect(beforeRerun).toBeLessThan(n);
 
+    // Its process is gone on this machine: the run is recorded as failed at once, and its lease is free.
+    const killed = (JSON.parse((await sluice('sync', 'runs', 'customers', '--json')).stdout) as { runs: RunRecord[] }).runs;
+    expect(killed).toHaveLength(1);
+    expect(killed[0]).toMatchObject({ status: 'failed', error: `the run stopped without finishing (its process ${child.pid} on ${hostname()} ended)` });
+    expect(killed[0]!.finishedAt).not.toBeNull();
+
     sink.faults({ latency_ms: 0 });
     const rerun = await sluice('sync', 'run', 'customers');
     expect(rerun.code).toBe(0);
@@ -180,6 +189,80 @@ describe('sluice sync through the CLI', () => {
     // Only requests in flight when the process died (concurrency 4) can have been sent twice.
     expect(paths.length - n).toBeLessThanOrEqual(4);
     expect((await sluice('sync', 'run', 'customers')).stdout).toContain(`planned 0: 0 added, 0 changed, 0 removed, ${n} unchanged`);
+  });
+
+  const runsOf = async () => (JSON.parse((await sluice('sync', 'runs', 'customers', '--json')).stdout) as { runs: RunRecord[] }).runs;
+  const waitForPosts = async (count: number) => {
+    const deadline = Date.now() + 20_000;
+    while (hooks('POST').length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(hooks('POST').length).toBeGreaterThanOrEqual(count);
+  };
+
+  it('runs a sync once when two runs start together, refuses a retry meanwhile, and sends each record once', async () => {
+    const n = 150;
+    insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
+    sink.faults({ latency_ms: 40 });
+    const [a, b] = [sluice('sync', 'run', 'customers'), sluice('sync', 'run', 'customers')];
+    await waitForPosts(20);
+    const retry = await sluice('sync', 'rejected', 'customers', '--retry');
+    const results = await Promise.all([a, b]);
+
+    const winner = results.find((r) => r.code === 0)!;
+    const loser = results.find((r) => r.code !== 0)!;
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    const winnerId = /\(run (run_\S+)\)/.exec(winner.stdout)![1]!;
+    const refused = new RegExp(`sync "customers" is already running \\(run ${winnerId}, started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z by process \\d+ on `);
+    expect(loser.stdout).toMatch(refused);
+    expect(loser.stdout).toContain('delivered 0, failed 0');
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toMatch(refused);
+
+    const paths = hooks('POST').map((h) => h.path);
+    expect(paths).toHaveLength(n);
+    expect(new Set(paths).size).toBe(n);
+    const runs = await runsOf();
+    expect(runs.map((r) => [r.kind, r.status]).sort()).toEqual([['retry', 'failed'], ['sync', 'failed'], ['sync', 'succeeded']]);
+    for (const r of runs.filter((r) => r.status === 'failed')) expect(r.error).toMatch(refused);
+    // The lease was released: the next run starts at once.
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain(`planned 0: 0 added, 0 changed, 0 removed, ${n} unchanged`);
+  });
+
+  it('waits for the lease of a run killed on another machine to expire, then records it as failed and delivers the rest', async () => {
+    extraEnv = { SLUICE_LEASE_TTL_MS: '2000' };
+    const n = 200;
+    insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
+    sink.faults({ latency_ms: 15 });
+    const child = spawn(process.execPath, [cli, '--project', dir, 'sync', 'run', 'customers'], { env: env(), stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    await waitForPosts(40);
+    child.kill('SIGKILL');
+    await exited;
+    // As if that process had run on another machine sharing the state: nothing here can tell that it has ended.
+    const state = new Database(join(dir, '.sluice', 'state.db'));
+    state.prepare("UPDATE leases SET host = 'other-host', pid_scope = 'elsewhere'").run();
+    const { expires_at: expiresAt } = state.prepare('SELECT expires_at FROM leases').get() as { expires_at: string };
+    state.close();
+
+    const [killed] = await runsOf();
+    expect(killed).toMatchObject({ status: 'running', finishedAt: null });
+    const early = await sluice('sync', 'run', 'customers');
+    expect(early.code).toBe(1);
+    expect(early.stdout).toContain(`sync "customers" is already running (run ${killed!.id}, started `);
+    expect(early.stdout).toContain(`by process ${child.pid} on other-host)`);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50));
+    sink.faults({ latency_ms: 0 });
+    const rerun = await sluice('sync', 'run', 'customers');
+    expect(rerun.code).toBe(0);
+    const paths = hooks('POST').map((h) => h.path);
+    expect(new Set(paths).size).toBe(n);
+    expect(paths.length - n).toBeLessThanOrEqual(4);
+    const after = await runsOf();
+    expect(after.find((r) => r.id === killed!.id)).toMatchObject({
+      status: 'failed',
+      error: `the run stopped without finishing (its process ended or lost contact; lease expired at ${expiresAt})`,
+    });
+    expect(after.map((r) => r.status)).toEqual(['succeeded', 'failed', 'failed']);
   });
 
   it('previews counts and rendered requests without sending, secrets masked', async () => {

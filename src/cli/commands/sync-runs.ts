@@ -1,3 +1,4 @@
+import { sweepStaleRuns } from '../../sync/sweep-stale-runs.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 import { openProject } from '../open-project.js';
 
@@ -8,6 +9,8 @@ export async function runSyncRuns(args: { name: string; limit: number }, ctx: Co
     if (!loaded.project.syncs[args.name] && !loaded.project.pipelines[args.name]) {
       throw new Error(`unknown sync or pipeline "${args.name}"`);
     }
+    // A run whose process was killed would otherwise show as running forever.
+    await sweepStaleRuns(store, args.name);
     const runs = await store.listRuns(args.name, { limit: args.limit });
     if (ctx.json) {
       ctx.stdout.write(JSON.stringify({ runs }) + '\n');

@@ -1,0 +1,52 @@
+import type { Lease, RunRecord, StateStore } from '../state/state-store.js';
+import { leaseTiming } from './lease-timing.js';
+import { processEnded } from './lease-process.js';
+import { runLeaseName } from './run-lease-name.js';
+
+/** Why a run recorded as running has stopped, as its error says; null while it may still be running. */
+export function whyStopped(run: RunRecord, lease: Lease | null, ttlMs: number, now = Date.now()): string | null {
+  if (lease?.owner === run.id) {
+    if (lease.expired) return stoppedBecause(lease);
+    return processEnded(lease.process) ? stoppedBecause(lease) : null;
+  }
+  // A run without its lease is either about to take it (it records itself first), or stopped long ago.
+  if (now - Date.parse(run.startedAt) < ttlMs) return null;
+  return 'the run stopped without finishing (its process ended or lost contact)';
+}
+
+/** The error of a run whose lease expired or whose process ended. */
+export function stoppedBecause(lease: Lease): string {
+  const why = lease.expired
+    ? `its process ended or lost contact; lease expired at ${lease.expiresAt}`
+    : `its process ${lease.process.pid} on ${lease.process.host} ended`;
+  return `the run stopped without finishing (${why})`;
+}
+
+/** Records a run that stopped without finishing as failed, unless it finished meanwhile. */
+export async function markStopped(store: StateStore, runId: string, error: string): Promise<boolean> {
+  const run = await store.getRun(runId);
+  if (run?.status !== 'running') return false;
+  await store.updateRun(runId, { status: 'failed', error, finishedAt: new Date().toISOString() });
+  return true;
+}
+
+/**
+ * Marks the runs of a sync or pipeline still recorded as running, but whose process is gone (killed, crashed, cut
+ * off), as failed; returns their ids. Called when a run starts, when the server starts and when runs are listed.
+ */
+export async function sweepStaleRuns(
+  store: StateStore,
+  name: string,
+  options: { ttlMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string[]> {
+  const { ttlMs } = leaseTiming(options);
+  const leases = new Map<string, Lease | null>();
+  const swept: string[] = [];
+  for (const run of await store.listRuns(name, { status: 'running' })) {
+    const leaseName = runLeaseName(run.kind, name);
+    if (!leases.has(leaseName)) leases.set(leaseName, await store.getLease(leaseName));
+    const error = whyStopped(run, leases.get(leaseName)!, ttlMs);
+    if (error && (await markStopped(store, run.id, error))) swept.push(run.id);
+  }
+  return swept;
+}
