@@ -22,6 +22,12 @@ const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, statu
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
+// A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row.
+// (json_each yields the array in order, so a key written twice keeps its last entry, as row by row.)
+const PUT_LEDGER_BATCH = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+  SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3, e.value->>4, e.value->>5, e.value->>6 FROM json_each(?) e WHERE true
+  ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+    status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
 const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, row_json, error, request, rejected_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -239,7 +245,10 @@ export class SqliteStateStore implements StateStore {
     const { mark, put, deleted, rejected, cleared } = changes;
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
-    if (put.length) steps.push({ sql: PUT_LEDGER, rows: put.map((e) => ledgerParams(sync, e)) });
+    if (put.length) {
+      const entries = put.map((e) => [e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt]);
+      steps.push({ sql: PUT_LEDGER_BATCH, rows: [[sync, JSON.stringify(entries)]] });
+    }
     if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
     if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
     if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });

@@ -11,9 +11,15 @@ export interface WriteStep {
 }
 
 interface Reply {
-  id: number;
-  results?: unknown[];
+  /** Per transaction of the group, per step. */
+  results?: unknown[][];
   error?: { message: string; code?: string };
+}
+
+interface Waiter {
+  steps: WriteStep[];
+  resolve: (results: unknown[]) => void;
+  reject: (error: Error) => void;
 }
 
 // The thread's whole program. It is generic on purpose: the SQL stays with the store that owns the schema, and the
@@ -29,12 +35,12 @@ const prepared = (sql) => {
   if (!s) statements.set(sql, (s = db.prepare(sql)));
   return s;
 };
-const run = db.transaction((steps) => steps.map((step) => {
+const run = db.transaction((groups) => groups.map((steps) => steps.map((step) => {
   const s = prepared(step.sql);
   if (step.get) return s.get(...step.get) ?? null;
   for (const params of step.rows ?? []) s.run(...params);
   return null;
-}));
+})));
 parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
@@ -42,9 +48,9 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: message.id, results: run.immediate(message.steps) });
+    parentPort.postMessage({ results: run.immediate(message.groups) });
   } catch (e) {
-    parentPort.postMessage({ id: message.id, error: { message: String(e && e.message), code: e && e.code } });
+    parentPort.postMessage({ error: { message: String(e && e.message), code: e && e.code } });
   }
 });
 `;
@@ -52,13 +58,17 @@ parentPort.on('message', (message) => {
 /**
  * A SQLite connection on its own thread. A sync run's ledger writes go through it, so the B-tree work and the commits
  * of a million confirmed rows use the machine's other core instead of the event loop that renders and sends.
- * Each call is one IMMEDIATE transaction (the write lock is taken first: no deadlock with another writer).
+ * Transactions asked for while one runs are committed together, as one IMMEDIATE transaction (the write lock is
+ * taken first: no deadlock with another writer): each keeps its all-or-nothing, and a busy run commits less often.
+ * A group that fails fails every transaction in it.
  */
 export class SqliteWriteThread {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (results: unknown[]) => void; reject: (error: Error) => void }>();
+  /** Transactions waiting for the group on the thread to commit. */
+  #queue: Waiter[] = [];
+  /** The group on the thread. */
+  #running: Waiter[] | null = null;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #next = 0;
   #failed: Error | null = null;
   #closed: Promise<void> | null = null;
 
@@ -68,17 +78,17 @@ export class SqliteWriteThread {
     // Idle, the thread must not keep the process alive; while a transaction is pending it must.
     this.#worker.unref();
     this.#worker.on('message', (reply: Reply) => {
-      const waiter = this.#pending.get(reply.id);
-      if (!waiter) return;
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) this.#worker.unref();
-      if (reply.error) waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-      else waiter.resolve(reply.results!);
+      const group = this.#running ?? [];
+      this.#running = null;
+      const error = reply.error && Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      group.forEach((w, i) => (error ? w.reject(error) : w.resolve(reply.results![i]!)));
+      this.#next();
     });
     const fail = (error: Error) => {
       this.#failed ??= error;
-      for (const waiter of this.#pending.values()) waiter.reject(error);
-      this.#pending.clear();
+      for (const w of [...(this.#running ?? []), ...this.#queue]) w.reject(error);
+      this.#running = null;
+      this.#queue = [];
     };
     this.#worker.on('error', fail);
     this.#worker.on('exit', () => fail(new Error('the state store write thread has stopped')));
@@ -86,18 +96,29 @@ export class SqliteWriteThread {
 
   /** Runs the steps in one transaction on the thread; resolves with each step's result (the row of a `get`, else null). */
   transaction(steps: WriteStep[]): Promise<unknown[]> {
-    if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new Error('the state store is closed'));
-    const id = this.#next++;
+    if (this.#failed) return Promise.reject(this.#failed);
     const done = new Promise<unknown[]>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.ref();
-      this.#worker.postMessage({ id, steps });
+      this.#queue.push({ steps, resolve, reject });
+      this.#next();
     });
     this.#inFlight.add(done);
     const forget = () => void this.#inFlight.delete(done);
     done.then(forget, forget);
     return done;
+  }
+
+  /** Sends what waits as the next group, unless a group is on the thread. */
+  #next(): void {
+    if (this.#running) return;
+    if (this.#queue.length === 0) {
+      this.#worker.unref();
+      return;
+    }
+    this.#running = this.#queue;
+    this.#queue = [];
+    this.#worker.ref();
+    this.#worker.postMessage({ groups: this.#running.map((w) => w.steps) });
   }
 
   /** Waits for the transactions sent, then closes the connection and ends the thread. */

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { LedgerEntry, StateStore } from '../state/state-store.js';
@@ -56,6 +57,7 @@ export class PlanSnapshot {
   private staged = 0;
   /** The confirmed changes of the run, as CSV lines (seq, key, fingerprint, remote id, failed, deleted) read at close. */
   private stage: WriteStream | null = null;
+  private drained: Promise<void> | null = null;
   private readonly stageFile: string;
 
   private constructor(
@@ -153,8 +155,9 @@ export class PlanSnapshot {
     let lines = '';
     for (const e of put) lines += `${this.staged++},${csvText(e.key)},${csvText(e.fingerprint)},${csvText(e.remoteId)},${e.status === 'failed'},false\n`;
     for (const k of deleted) lines += `${this.staged++},${csvText(k)},,,false,true\n`;
-    this.stage ??= createWriteStream(this.stageFile);
-    if (!this.stage.write(lines)) await new Promise<void>((resolve) => this.stage!.once('drain', () => resolve()));
+    const stage = (this.stage ??= createWriteStream(this.stageFile, { highWaterMark: 1 << 20 }));
+    // Batches are confirmed concurrently: they wait for one shared drain, not a listener each.
+    if (!stage.write(lines)) await (this.drained ??= once(stage, 'drain').then(() => void (this.drained = null)));
   }
 
   private async claim(): Promise<void> {
