@@ -47,7 +47,9 @@ const ROW = '_sluice_row_';
 /** The PostgreSQL engine of a table destination (one client: writes are serial, temp staging tables live in its session). */
 export class PostgresTableEngine implements TableEngine {
   readonly label = 'PostgreSQL';
-  readonly batchSize = 5000;
+  // Each batch is one COPY and one commit (a WAL flush) while the server waits for the next: at 5,000 rows the
+  // boundaries cost about a fifth of a 1M-row load here; at 20,000, a few percent.
+  readonly batchSize = 20_000;
   readonly storesNonFinite = true;
   private readonly stages = new WeakMap<TableTarget, Promise<string>>();
   private readonly lines = new WeakMap<TableTarget, { direct: CopyLine; staged: CopyLine; keys: CopyLine }>();
