@@ -151,7 +151,10 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
       return {
         counts,
         invalid,
-        items: (o) => streamItems(db, [`SELECT k, row, NULL AS fp, NULL AS rid, 'added' AS change, false AS failed FROM memory.main.sluice_src`], mode, o?.batchSize),
+        items: (o) => streamItems(db, [{
+          items: `SELECT k, row, NULL AS fp, NULL AS rid, 'added' AS change, false AS failed FROM memory.main.sluice_src`,
+          keys: 'SELECT k FROM memory.main.sluice_src',
+        }], mode, o?.batchSize),
         readVia: 'source',
         fingerprinted: counts.read - counts.invalid,
         ledgerVia: 'ledger',
@@ -210,10 +213,18 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     const sent = (['added', 'changed', 'removed'] as const).filter((c) => plannedOperation(mode, c) !== null);
     counts.planned = sent.reduce((n, c) => n + counts[c], 0);
     const upserts = sent.filter((c) => c !== 'removed').map((c) => `'${c}'`);
-    const queries: string[] = [];
-    if (upserts.length) queries.push(rowsOf.itemsSql(upserts.join(', ')));
+    const queries: ItemQuery[] = [];
+    if (upserts.length) {
+      const changes = upserts.join(', ');
+      queries.push({ items: rowsOf.itemsSql(changes), keys: `SELECT k FROM memory.main.sluice_plan WHERE change IN (${changes})` });
+    }
     // Removed keys (mirror deletes) come last.
-    if (sent.includes('removed')) queries.push(`SELECT k, NULL AS row, NULL AS fp, rid, change, failed FROM memory.main.sluice_plan WHERE change = 'removed'`);
+    if (sent.includes('removed')) {
+      queries.push({
+        items: `SELECT k, NULL AS row, NULL AS fp, rid, change, failed FROM memory.main.sluice_plan WHERE change = 'removed'`,
+        keys: `SELECT k FROM memory.main.sluice_plan WHERE change = 'removed'`,
+      });
+    }
     const ledger = snapshot ?? undefined;
     return {
       counts,
@@ -347,57 +358,58 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, u
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
+/** Planned items of one kind: the query giving them (k, row, fp, rid, change, failed), and one giving only their keys. */
+interface ItemQuery {
+  items: string;
+  keys: string;
+}
+
 /** Rows per key range of the items streamed: the first batch waits for one range's sort, not the whole plan's. */
 const RANGE_ROWS = 65_536;
 const MAX_RANGES = 16;
-let itemTables = 0;
 
-async function* streamItems(db: DuckDBConnection, queries: string[], mode: SyncMode, batchSize = 1000): AsyncIterable<PlannedItem[]> {
-  for (const sql of queries) {
-    // Each item becomes one JSON text in the workspace, and each batch one text made of them: a value read out of
-    // DuckDB costs a native copy (several per row); one text per batch costs one, and JSON.parse builds the objects.
-    const table = `memory.main.sluice_items_${++itemTables}`;
-    await db.run(`CREATE TABLE ${table} AS SELECT k, '[' || to_json(k)::VARCHAR || ',' || coalesce(row, 'null')
-      || ',' || coalesce(to_json(fp)::VARCHAR, 'null') || ',' || coalesce(to_json(rid)::VARCHAR, 'null') || ',' || to_json(change)::VARCHAR
-      || ',' || coalesce(failed, false)::VARCHAR || ']' AS item FROM (${sql})`);
-    try {
-      // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
-      // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
-      // Sorted a key range at a time, so sending starts after the first range's sort while the next ones are sorted.
-      const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM ${table}`)) as [{ n: bigint }];
-      const ranges = Math.min(MAX_RANGES, Math.ceil(Number(n) / RANGE_ROWS));
-      const bounds: (string | null)[] = [null];
-      if (ranges > 1) {
-        const q = Array.from({ length: ranges - 1 }, (_, i) => (i + 1) / ranges);
-        const [{ b }] = (await rows(db, `SELECT quantile_disc(k, [${q.join(', ')}]) AS b FROM ${table}`)) as [{ b: string[] }];
-        bounds.push(...new Set(b));
-      }
-      for (let r = 0; r < bounds.length; r++) {
-        const lo = bounds[r];
-        const hi = bounds[r + 1];
-        const where = [lo == null ? null : `k > ${sqlString(lo)}`, hi == null ? null : `k <= ${sqlString(hi)}`].filter(Boolean);
-        const result = await db.stream(`SELECT string_agg(item, ',' ORDER BY k) AS items FROM (
-          SELECT k, item, (row_number() OVER (ORDER BY k) - 1) // ${batchSize} AS b FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-        ) GROUP BY b ORDER BY b`);
-        for (;;) {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          for (const [text] of chunk.getRows()) {
-            const items = JSON.parse(`[${text as string}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
-            yield items.map(([key, row, fp, rid, change, failed]) => ({
-              key,
-              change,
-              operation: plannedOperation(mode, change)!,
-              row: row ?? {},
-              remoteId: rid,
-              fingerprint: fp,
-              wasFailed: failed,
-            }));
-          }
+async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: SyncMode, batchSize = 1000): AsyncIterable<PlannedItem[]> {
+  for (const query of queries) {
+    // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
+    // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
+    // A key range at a time: sending starts after the first range is read and sorted, the workspace holds one range's
+    // rows at once (not the whole plan's), and each range's query reads only its keys' rows.
+    const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }];
+    const ranges = Math.min(MAX_RANGES, Math.ceil(Number(n) / RANGE_ROWS));
+    const bounds: (string | null)[] = [null];
+    if (ranges > 1) {
+      const q = Array.from({ length: ranges - 1 }, (_, i) => (i + 1) / ranges);
+      const [{ b }] = (await rows(db, `SELECT quantile_disc(k, [${q.join(', ')}]) AS b FROM (${query.keys})`)) as [{ b: string[] }];
+      bounds.push(...new Set(b));
+    }
+    for (let r = 0; r < bounds.length; r++) {
+      const lo = bounds[r];
+      const hi = bounds[r + 1];
+      const where = [lo == null ? null : `k > ${sqlString(lo)}`, hi == null ? null : `k <= ${sqlString(hi)}`].filter(Boolean);
+      // Each item becomes one JSON text, and each batch one text made of them: a value read out of DuckDB costs a
+      // native copy (several per row); one text per batch costs one, and JSON.parse builds the objects as it reads.
+      const result = await db.stream(`SELECT string_agg(item, ',' ORDER BY k) AS items FROM (
+        SELECT k, (row_number() OVER (ORDER BY k) - 1) // ${batchSize} AS b, '[' || to_json(k)::VARCHAR || ',' || coalesce(row, 'null')
+          || ',' || coalesce(to_json(fp)::VARCHAR, 'null') || ',' || coalesce(to_json(rid)::VARCHAR, 'null') || ',' || to_json(change)::VARCHAR
+          || ',' || coalesce(failed, false)::VARCHAR || ']' AS item
+        FROM (${query.items})${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+      ) GROUP BY b ORDER BY b`);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const [text] of chunk.getRows()) {
+          const items = JSON.parse(`[${text as string}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
+          yield items.map(([key, row, fp, rid, change, failed]) => ({
+            key,
+            change,
+            operation: plannedOperation(mode, change)!,
+            row: row ?? {},
+            remoteId: rid,
+            fingerprint: fp,
+            wasFailed: failed,
+          }));
         }
       }
-    } finally {
-      await db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 }
