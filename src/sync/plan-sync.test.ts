@@ -73,14 +73,14 @@ describe('planSync and deliverPlan', () => {
   ];
 
   it('streams a large plan in key order, each item once, whatever order the source gave', async () => {
-    // Over 65,536 items the plan is sorted and streamed a key range at a time.
-    const n = 150_001;
+    // A plan larger than a range is sorted and streamed a key range at a time (here 10 ranges).
+    const n = 50_001;
     const rows = Array.from({ length: n }, (_, i) => ({ id: `${(i * 2654435761) % 4294967296}-${i}`, v: i }));
     const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });
     const keys: string[] = [];
     let largest = 0;
     try {
-      for await (const batch of plan.items({ batchSize: 1000 })) {
+      for await (const batch of plan.items({ batchSize: 1000, rangeRows: 5000 })) {
         largest = Math.max(largest, batch.length);
         for (const item of batch) {
           keys.push(item.key);

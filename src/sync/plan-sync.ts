@@ -27,6 +27,14 @@ export interface PlannedItem {
   wasFailed: boolean;
 }
 
+/** How planned items are streamed. */
+export interface ItemsOptions {
+  /** Items per batch (default 1,000). */
+  batchSize?: number;
+  /** Items per key range sorted at once (default 262,144; at most 16 ranges): sending starts after the first. */
+  rangeRows?: number;
+}
+
 /** How many keys fall in each change class. */
 export interface PlanCounts {
   /** Rows read from the source. */
@@ -53,7 +61,7 @@ export interface SyncPlan {
   counts: PlanCounts;
   invalid: InvalidRow[];
   /** The items to send, in batches; removed keys (mirror deletes) come last. */
-  items(options?: { batchSize?: number }): AsyncIterable<PlannedItem[]>;
+  items(options?: ItemsOptions): AsyncIterable<PlannedItem[]>;
   /** How the source rows were keyed and fingerprinted: in SQL inside the workspace, or row by row through the Source. */
   readVia: 'sql' | 'source';
   /** Source rows whose JSON text and fingerprint were computed (the rest matched their delivered version by value hash). */
@@ -154,7 +162,7 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
         items: (o) => streamItems(db, [{
           items: `SELECT k, row, NULL AS fp, NULL AS rid, 'added' AS change, false AS failed FROM memory.main.sluice_src`,
           keys: 'SELECT k FROM memory.main.sluice_src',
-        }], mode, o?.batchSize),
+        }], mode, o),
         readVia: 'source',
         fingerprinted: counts.read - counts.invalid,
         ledgerVia: 'ledger',
@@ -229,7 +237,7 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     return {
       counts,
       invalid,
-      items: (o) => streamItems(db, queries, mode, o?.batchSize),
+      items: (o) => streamItems(db, queries, mode, o),
       readVia: fast ? 'sql' : 'source',
       fingerprinted: rowsOf.fingerprintSql
         ? Number((await rows(db, 'SELECT count(*) AS n FROM memory.main.sluice_cand'))[0]!.n)
@@ -365,17 +373,18 @@ interface ItemQuery {
 }
 
 /** Rows per key range of the items streamed: the first batch waits for one range's sort, not the whole plan's. */
-const RANGE_ROWS = 65_536;
+const RANGE_ROWS = 262_144;
 const MAX_RANGES = 16;
 
-async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: SyncMode, batchSize = 1000): AsyncIterable<PlannedItem[]> {
+async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: SyncMode, options: ItemsOptions = {}): AsyncIterable<PlannedItem[]> {
+  const { batchSize = 1000, rangeRows = RANGE_ROWS } = options;
   for (const query of queries) {
     // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
     // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
     // A key range at a time: sending starts after the first range is read and sorted, the workspace holds one range's
     // rows at once (not the whole plan's), and each range's query reads only its keys' rows.
     const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }];
-    const ranges = Math.min(MAX_RANGES, Math.ceil(Number(n) / RANGE_ROWS));
+    const ranges = Math.min(MAX_RANGES, Math.ceil(Number(n) / rangeRows));
     const bounds: (string | null)[] = [null];
     if (ranges > 1) {
       const q = Array.from({ length: ranges - 1 }, (_, i) => (i + 1) / ranges);
