@@ -234,14 +234,19 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
       });
     }
     const ledger = snapshot ?? undefined;
+    const fingerprinted = rowsOf.fingerprintSql
+      ? Number((await rows(db, 'SELECT count(*) AS n FROM memory.main.sluice_cand'))[0]!.n)
+      : counts.read - counts.invalid;
+    // The diff's working tables are done with: their memory goes back before the items are read and sorted.
+    await db.run('DROP TABLE memory.main.sluice_cand');
+    await db.run('DROP TABLE memory.main.sluice_d');
+    if (fast) await db.run('DROP TABLE memory.main.sluice_src');
     return {
       counts,
       invalid,
       items: (o) => streamItems(db, queries, mode, o),
       readVia: fast ? 'sql' : 'source',
-      fingerprinted: rowsOf.fingerprintSql
-        ? Number((await rows(db, 'SELECT count(*) AS n FROM memory.main.sluice_cand'))[0]!.n)
-        : counts.read - counts.invalid,
+      fingerprinted,
       ledgerVia: snapshot ? (snapshot.rebuilt ? 'rebuilt' : 'snapshot') : 'ledger',
       ledger,
       close,
