@@ -7,7 +7,7 @@ export interface BenchResult {
   reference?: { value: number; unit?: string };
   /** The goal, e.g. ">= 0.8" on the ratio, or "<= 300" on the value. */
   goal: string;
-  /** Whether the ratio is value/reference (higher is better) or reference/value (lower is better). */
+  /** A smaller value is better (times, CPU, memory); the ratio is value/reference either way, so its goal reads `<=`. */
   lowerIsBetter?: boolean;
 }
 
@@ -16,7 +16,7 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.to
 /** `name: 123456 rows/s (reference 150000 rows/s, ratio 0.82, goal >= 0.8)` */
 export function formatBenchLine(r: BenchResult): string {
   if (!r.reference) return `${r.name}: ${fmt(r.value)} ${r.unit} (goal ${r.goal})`;
-  const ratio = r.lowerIsBetter ? r.value / r.reference.value : r.value / r.reference.value;
+  const ratio = r.value / r.reference.value;
   return `${r.name}: ${fmt(r.value)} ${r.unit} (reference ${fmt(r.reference.value)} ${r.reference.unit ?? r.unit}, ratio ${ratio.toFixed(2)}, goal ${r.goal})`;
 }
 
