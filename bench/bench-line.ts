@@ -5,10 +5,8 @@ export interface BenchResult {
   unit: string;
   /** The same work done the bare way in the same run (the bare driver, bare undici, bare node). */
   reference?: { value: number; unit?: string };
-  /** The goal, e.g. ">= 0.8" on the ratio, or "<= 300" on the value. */
+  /** The goal, e.g. ">= 0.8" on the ratio (always value/reference; `<=` where smaller is better), or "<= 300" on the value. */
   goal: string;
-  /** A smaller value is better (times, CPU, memory); the ratio is value/reference either way, so its goal reads `<=`. */
-  lowerIsBetter?: boolean;
 }
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(2));

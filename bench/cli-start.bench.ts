@@ -45,6 +45,5 @@ printBench([
     unit: 'ms',
     reference: { value: reference },
     goal: `<= 3 and under 300 ms (${value / reference <= 3 && value < 300 ? 'met' : 'missed'})`,
-    lowerIsBetter: true,
   },
 ]);

@@ -291,7 +291,11 @@ export class PostgresStateStore implements StateStore {
 
   async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#pool.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
+    await this.#deleteLedger(this.#pool, sync, keys);
+  }
+
+  async #deleteLedger(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
+    await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
   }
 
   async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
@@ -305,7 +309,7 @@ export class PostgresStateStore implements StateStore {
         await this.#setValue(client, mark.name, mark.value);
       }
       if (put.length) await this.#putLedger(client, sync, put);
-      if (deleted.length) await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, deleted]);
+      if (deleted.length) await this.#deleteLedger(client, sync, deleted);
       if (rejected.length) await this.#putRejected(client, sync, rejected);
       if (cleared.length) await this.#deleteRejected(client, sync, cleared);
       return { previousMark };

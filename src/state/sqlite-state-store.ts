@@ -18,13 +18,9 @@ import type {
   StateStore,
 } from './state-store.js';
 
-const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
-    status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
 // A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row.
 // (json_each yields the array in order, so a key written twice keeps its last entry, as row by row.)
-const PUT_LEDGER_BATCH = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
   SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3, e.value->>4, e.value->>5, e.value->>6 FROM json_each(?) e WHERE true
   ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
@@ -38,8 +34,9 @@ const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
 
-const ledgerParams = (sync: string, e: LedgerEntry) =>
-  [sync, e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt];
+/** PUT_LEDGER's entries parameter. */
+const ledgerJson = (entries: LedgerEntry[]) =>
+  JSON.stringify(entries.map((e) => [e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt]));
 const rejectedParams = (sync: string, r: RejectedRow) =>
   [sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
 
@@ -231,10 +228,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
-    const put = this.#sql(PUT_LEDGER);
-    this.#db.transaction(() => {
-      for (const e of entries) put.run(...ledgerParams(sync, e));
-    })();
+    this.#sql(PUT_LEDGER).run(sync, ledgerJson(entries));
   }
 
   async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
@@ -245,10 +239,7 @@ export class SqliteStateStore implements StateStore {
     const { mark, put, deleted, rejected, cleared } = changes;
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
-    if (put.length) {
-      const entries = put.map((e) => [e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt]);
-      steps.push({ sql: PUT_LEDGER_BATCH, rows: [[sync, JSON.stringify(entries)]] });
-    }
+    if (put.length) steps.push({ sql: PUT_LEDGER, rows: [[sync, ledgerJson(put)]] });
     if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
     if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
     if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });

@@ -42,8 +42,7 @@ export interface DeliverPlanOptions {
 
 /**
  * Sends planned items through a destination — batched per operation, `concurrency` writes in flight — and records
- * each confirmed batch in the ledger in its own small transaction, so a crash loses at most what was in flight
- * (sent, or answered and not yet recorded).
+ * each confirmed batch in the ledger in its own small transaction, so a crash loses at most what was in flight.
  * Each item's `operation` is set to the one it is delivered as (the planned one, as the destination can do it), and
  * the item itself goes to the destination: a million-row run copies no item.
  */
@@ -53,32 +52,25 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   const watcher: LedgerWatcher = options.ledger ?? { mark: staleSnapshotMark(sync), written: async () => undefined };
   const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
   const queues = new Map<DeliveryOperation | 'lookup', PlannedItem[]>();
-  // A batch holds a sending slot until the destination answers, then a recording slot until its ledger write is
-  // committed: the next request need not wait for the state store. What a crash can send twice is still bounded:
-  // at most `concurrency` batches unanswered plus `concurrency` answered but not yet recorded.
-  const sending = new Set<Promise<void>>();
-  const recording = new Set<Promise<void>>();
+  // A batch holds its slot until its ledger write is committed: what a crash can send twice is what is in flight.
+  const inFlight = new Set<Promise<void>>();
   let fatal: unknown = null;
-  const track = (slots: Set<Promise<void>>, work: Promise<void>) => {
-    const p: Promise<void> = work
+
+  const launch = async (batch: PlannedItem[]) => {
+    while (inFlight.size >= Math.max(1, destination.concurrency)) await Promise.race(inFlight);
+    if (fatal) throw fatal;
+    const p: Promise<void> = writeBatch(batch)
       .catch((e) => {
         fatal ??= e;
       })
-      .finally(() => slots.delete(p));
-    slots.add(p);
-  };
-
-  const launch = async (batch: PlannedItem[]) => {
-    const limit = Math.max(1, destination.concurrency);
-    while (sending.size >= limit || recording.size >= limit) await Promise.race([...sending, ...recording]);
-    if (fatal) throw fatal;
-    track(sending, writeBatch(batch));
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
   };
 
   const writeBatch = async (batch: PlannedItem[]) => {
     tally.sent += batch.length;
     const results = await destination.write(batch, { signal });
-    track(recording, record(batch, results));
+    await record(batch, results);
   };
 
   const record = async (batch: PlannedItem[], results: DeliveryResult[]) => {
@@ -171,9 +163,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     if (fatal) break;
   }
   if (!fatal) for (const op of ['lookup', 'create', 'upsert', 'update', 'delete'] as const) await flush(op);
-  // Every answer first (each adds its recording), then every recording.
-  while (sending.size > 0) await Promise.all(sending);
-  while (recording.size > 0) await Promise.all(recording);
+  await Promise.all(inFlight);
   if (fatal) throw fatal instanceof Error ? fatal : new FatalDeliveryError(String(fatal));
   return tally;
 }

@@ -44,9 +44,9 @@ const held = new Set<string>();
 export class PlanSnapshot {
   /** The table the planner diffs against (qualified). */
   readonly table = 'sluice_snap.main.ledger';
-  private readonly marker = `dirty:${randomUUID()}`;
-  /** Set with every ledger write of the run (see LedgerWatcher). */
+  /** Set with every ledger write of the run (see LedgerWatcher): this run's own dirty marker. */
   readonly mark: { name: string; value: string };
+  private readonly marker: string;
   private expected: string | null = null;
   /** The snapshot was stale and has been rebuilt from the ledger for this plan. */
   rebuilt = false;
@@ -67,7 +67,8 @@ export class PlanSnapshot {
     private readonly file: string,
     private readonly signature: string | null,
   ) {
-    this.mark = { name: snapshotValueName(sync), value: this.marker };
+    this.mark = staleSnapshotMark(sync);
+    this.marker = this.mark.value;
     this.stageFile = join(dirname(file), `.${basename(file)}.${randomUUID()}.stage.csv`);
   }
 

@@ -329,6 +329,16 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await store.listRejected('s')).toHaveLength(2);
       });
 
+      it('keeps keys and values of any text through both ways of writing the ledger', async () => {
+        // (No NUL: PostgreSQL text cannot hold one.)
+        const odd = ['say "hi" \\ back', 'ünï😀', 'line\nbreak', 'tab\tcr\r', ''];
+        await store.putLedgerEntries('s', odd.map((k) => entry(`put:${k}`, { remoteId: k })));
+        await store.applyLedgerChanges('s', { put: odd.map((k) => entry(`apply:${k}`, { lastError: k })), deleted: [], rejected: [], cleared: [] });
+        const read = (await collect(store.readLedger('s'))).flat();
+        expect(new Map(read.filter((e) => e.key.startsWith('put:')).map((e) => [e.key, e.remoteId]))).toEqual(new Map(odd.map((k) => [`put:${k}`, k])));
+        expect(new Map(read.filter((e) => e.key.startsWith('apply:')).map((e) => [e.key, e.lastError]))).toEqual(new Map(odd.map((k) => [`apply:${k}`, k])));
+      });
+
       it('resets one sync (ledger and rejected rows) and leaves the others', async () => {
         await store.putLedgerEntries('s', [entry('a')]);
         await store.putLedgerEntries('t', [entry('a')]);
