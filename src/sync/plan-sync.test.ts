@@ -7,7 +7,7 @@ import type { Row, Source } from '../sources/source.js';
 import { openStateStore } from '../state/open-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { deliverPlan } from './deliver-plan.js';
-import { planSync, PlanError, type PlannedItem } from './plan-sync.js';
+import { planSync, PlanError, rangeBounds, type PlannedItem } from './plan-sync.js';
 import type { SyncMode } from '../config/project-schema.js';
 
 /** A source over rows held in memory (the planner only sees the Source interface). */
@@ -73,7 +73,8 @@ describe('planSync and deliverPlan', () => {
   ];
 
   it('streams a large plan in key order, each item once, whatever order the source gave', async () => {
-    // A plan larger than a range is sorted and streamed a key range at a time (here 10 ranges).
+    // A plan larger than a range is sorted and streamed a key range at a time (here 12 ranges, the next one read
+    // while the one before is consumed).
     const n = 50_001;
     const rows = Array.from({ length: n }, (_, i) => ({ id: `${(i * 2654435761) % 4294967296}-${i}`, v: i }));
     const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });
@@ -94,6 +95,21 @@ describe('planSync and deliverPlan', () => {
     expect(keys).toHaveLength(n);
     const sorted = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     expect(keys).toEqual(sorted);
+  });
+
+  it('closes cleanly when the consumer stops while the next range is being read', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: `k${i}`, v: i }));
+    const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });
+    let seen = 0;
+    try {
+      for await (const batch of plan.items({ batchSize: 100, rangeRows: 5000 })) {
+        seen += batch.length;
+        break;
+      }
+    } finally {
+      await plan.close();
+    }
+    expect(seen).toBe(100);
   });
 
   it('sends every row once, then nothing when nothing changed', async () => {
@@ -177,5 +193,23 @@ describe('planSync and deliverPlan', () => {
     await run('append', people, undefined, []);
     const r = await run('append', people, undefined, []);
     expect(r.received).toHaveLength(3);
+  });
+});
+
+describe('rangeBounds', () => {
+  it('keeps a plan that fits one range whole', () => {
+    expect(rangeBounds(262_144, 262_144, 16)).toEqual([]);
+  });
+
+  it('starts with small ranges growing fourfold, then even ones', () => {
+    const cuts = rangeBounds(1_000_000, 262_144, 16);
+    const sizes = [...cuts, 1].map((c, i) => Math.round((c - (cuts[i - 1] ?? 0)) * 1_000_000));
+    expect(sizes).toEqual([16_384, 65_536, 229_520, 229_520, 229_520, 229_520]);
+  });
+
+  it('never cuts more than the most ranges allowed', () => {
+    const cuts = rangeBounds(10_000_000, 262_144, 16);
+    expect(cuts).toHaveLength(15);
+    expect(cuts.every((c, i) => c > (cuts[i - 1] ?? 0) && c < 1)).toBe(true);
   });
 });

@@ -381,18 +381,39 @@ interface ItemQuery {
 const RANGE_ROWS = 262_144;
 const MAX_RANGES = 16;
 
+/**
+ * Where `n` keys are cut into ranges, as fractions of the keys (quantiles); none when one range holds them all.
+ * The first ranges are small and grow fourfold up to `rangeRows` (sending starts after a small sort, and each range
+ * is sorted while the one before it is sent); the rest are even, at most `maxRanges` in all.
+ */
+export function rangeBounds(n: number, rangeRows: number, maxRanges: number): number[] {
+  if (n <= rangeRows) return [];
+  const sizes: number[] = [];
+  let left = n;
+  for (let size = Math.ceil(rangeRows / 16); size < rangeRows && left > size && sizes.length < maxRanges - 1; size *= 4) {
+    sizes.push(size);
+    left -= size;
+  }
+  const even = Math.min(maxRanges - sizes.length, Math.ceil(left / rangeRows));
+  for (let i = 0; i < even; i++) sizes.push(left / even);
+  const cuts: number[] = [];
+  let at = 0;
+  for (const size of sizes.slice(0, -1)) cuts.push((at += size) / n);
+  return cuts;
+}
+
 async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: SyncMode, options: ItemsOptions = {}): AsyncIterable<PlannedItem[]> {
   const { batchSize = 1000, rangeRows = RANGE_ROWS } = options;
+  const ranges: string[] = [];
   for (const query of queries) {
     // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
     // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
     // A key range at a time: sending starts after the first range is read and sorted, the workspace holds one range's
     // rows at once (not the whole plan's), and each range's query reads only its keys' rows.
     const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }];
-    const ranges = Math.min(MAX_RANGES, Math.ceil(Number(n) / rangeRows));
+    const q = rangeBounds(Number(n), rangeRows, MAX_RANGES);
     const bounds: (string | null)[] = [null];
-    if (ranges > 1) {
-      const q = Array.from({ length: ranges - 1 }, (_, i) => (i + 1) / ranges);
+    if (q.length > 0) {
       const [{ b }] = (await rows(db, `SELECT quantile_disc(k, [${q.join(', ')}]) AS b FROM (${query.keys})`)) as [{ b: string[] }];
       bounds.push(...new Set(b));
     }
@@ -402,28 +423,43 @@ async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: Sy
       const where = [lo == null ? null : `k > ${sqlString(lo)}`, hi == null ? null : `k <= ${sqlString(hi)}`].filter(Boolean);
       // Each item becomes one JSON text, and each batch one text made of them: a value read out of DuckDB costs a
       // native copy (several per row); one text per batch costs one, and JSON.parse builds the objects as it reads.
-      const result = await db.stream(`SELECT string_agg(item, ',' ORDER BY k) AS items FROM (
+      ranges.push(`SELECT string_agg(item, ',' ORDER BY k) AS items FROM (
         SELECT k, (row_number() OVER (ORDER BY k) - 1) // ${batchSize} AS b, '[' || to_json(k)::VARCHAR || ',' || coalesce(row, 'null')
           || ',' || coalesce(to_json(fp)::VARCHAR, 'null') || ',' || coalesce(to_json(rid)::VARCHAR, 'null') || ',' || to_json(change)::VARCHAR
           || ',' || coalesce(failed, false)::VARCHAR || ']' AS item
         FROM (${query.items})${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ) GROUP BY b ORDER BY b`);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const [text] of chunk.getRows()) {
-          const items = JSON.parse(`[${text as string}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
-          yield items.map(([key, row, fp, rid, change, failed]) => ({
-            key,
-            change,
-            operation: plannedOperation(mode, change)!,
-            row: row ?? {},
-            remoteId: rid,
-            fingerprint: fp,
-            wasFailed: failed,
-          }));
-        }
+    }
+  }
+  // A range's batches, all at once: a range has far fewer batches than one DuckDB chunk holds (2,048 rows) anyway.
+  const batchesOf = async (sql: string): Promise<string[]> => (await db.runAndReadAll(sql)).getRows().map(([text]) => text as string);
+  // The next range is read and sorted (on DuckDB's threads) while this one is sent: without it, delivery stood still
+  // at every range boundary for the length of a range's sort.
+  let next: Promise<string[]> | null = ranges.length ? batchesOf(ranges[0]!) : null;
+  try {
+    for (let r = 0; r < ranges.length; r++) {
+      const batches = await next!;
+      next = r + 1 < ranges.length ? batchesOf(ranges[r + 1]!) : null;
+      // Until it is awaited, a failed read must not count as unhandled: the loop will see it, or the consumer left.
+      next?.catch(() => {});
+      for (const text of batches) {
+        const items = JSON.parse(`[${text}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
+        yield items.map(([key, row, fp, rid, change, failed]) => ({
+          key,
+          change,
+          operation: plannedOperation(mode, change)!,
+          row: row ?? {},
+          remoteId: rid,
+          fingerprint: fp,
+          wasFailed: failed,
+        }));
       }
+    }
+  } finally {
+    // The consumer stopped early: the read in progress must end before the workspace can be closed.
+    if (next) {
+      db.interrupt();
+      await next.catch(() => undefined);
     }
   }
 }

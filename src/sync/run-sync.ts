@@ -119,7 +119,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       const key = endpoints.key;
       let lastReport = 0;
       tally = await deliverPlan({
-        items: readAhead(withRemovedRows(planned.items({ batchSize: 1000 }), key)),
+        // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
+        // replies of the requests and ledger writes in flight for less time (bench/sync-e2e gained about 10%).
+        items: readAhead(withRemovedRows(planned.items({ batchSize: 200 }), key)),
         destination: endpoints.destination,
         store,
         sync: name,
