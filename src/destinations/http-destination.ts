@@ -80,8 +80,6 @@ function messageOf(e: unknown): string {
 
 /** Runs `fn` over the items with at most `limit` running at once; results in item order. */
 async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  // The engine usually hands over one request's worth: no workers to set up then.
-  if (items.length === 1) return [await fn(items[0]!)];
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -325,6 +323,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         const written = await mapConcurrent(chunks, spec.rate_limit.concurrency, (chunk) => writeBatch(endpoint, chunk, opts.signal));
         return ([] as DeliveryResult[]).concat(...written);
       }
+      // One record (the engine's usual call for single requests): no worker to set up.
+      if (items.length === 1) return [await writeOne(endpoint, items[0]!, opts.signal)];
       return mapConcurrent(items, spec.rate_limit.concurrency, (item) => writeOne(endpoint, item, opts.signal));
     },
 

@@ -16,7 +16,12 @@ export class PauseGate {
 
   /** The ms left before requests may go again (0 when open). */
   remaining(): number {
-    return Math.max(0, this.until - this.now());
+    // Open (nearly always): no clock read.
+    if (this.until === 0) return 0;
+    const left = this.until - this.now();
+    if (left > 0) return left;
+    this.until = 0;
+    return 0;
   }
 
   /** Waits while the gate is closed; re-checks after waking because another response may extend the pause. */
