@@ -20,6 +20,7 @@ import type {
   LedgerChanges,
   LedgerEntry,
   RejectedRow,
+  RunPatch,
   RunRecord,
   RunStatus,
   StateStore,
@@ -147,19 +148,21 @@ export class PostgresStateStore implements StateStore {
     return record;
   }
 
-  async updateRun(
-    id: string,
-    patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>,
-  ): Promise<void> {
+  async updateRun(id: string, patch: RunPatch, options: { ifStatus?: RunStatus } = {}): Promise<boolean> {
     const columns = toRunColumns(patch);
+    const status = options.ifStatus ?? null;
+    const n = columns.length;
     const result =
-      columns.length > 0
+      n > 0
         ? await this.#pool.query(
-            `UPDATE ${this.#t('runs')} SET ${columns.map(([c], i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${columns.length + 1}`,
-            [...columns.map(([, v]) => v), id],
+            `UPDATE ${this.#t('runs')} SET ${columns.map(([c], i) => `${c} = $${i + 1}`).join(', ')}
+             WHERE id = $${n + 1} AND ($${n + 2}::text IS NULL OR status = $${n + 2})`,
+            [...columns.map(([, v]) => v), id, status],
           )
-        : await this.#pool.query(`SELECT 1 FROM ${this.#t('runs')} WHERE id = $1`, [id]);
-    if (result.rowCount === 0) throw new Error(`run "${id}" not found`);
+        : await this.#pool.query(`SELECT 1 FROM ${this.#t('runs')} WHERE id = $1 AND ($2::text IS NULL OR status = $2)`, [id, status]);
+    if ((result.rowCount ?? 0) > 0) return true;
+    if (status !== null && (await this.getRun(id))) return false;
+    throw new Error(`run "${id}" not found`);
   }
 
   async getRun(id: string): Promise<RunRecord | null> {

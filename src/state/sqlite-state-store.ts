@@ -13,6 +13,7 @@ import type {
   LedgerChanges,
   LedgerEntry,
   RejectedRow,
+  RunPatch,
   RunRecord,
   RunStatus,
   StateStore,
@@ -135,19 +136,21 @@ export class SqliteStateStore implements StateStore {
     return record;
   }
 
-  async updateRun(
-    id: string,
-    patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>,
-  ): Promise<void> {
+  async updateRun(id: string, patch: RunPatch, options: { ifStatus?: RunStatus } = {}): Promise<boolean> {
     const columns = toRunColumns(patch);
+    const status = options.ifStatus ?? null;
     const changes =
       columns.length > 0
-        ? this.#sql(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(
+        ? this.#sql(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ? AND (? IS NULL OR status = ?)`).run(
             ...columns.map(([, v]) => v),
             id,
+            status,
+            status,
           ).changes
-        : this.#sql('SELECT 1 FROM runs WHERE id = ?').all(id).length;
-    if (changes === 0) throw new Error(`run "${id}" not found`);
+        : this.#sql('SELECT 1 FROM runs WHERE id = ? AND (? IS NULL OR status = ?)').all(id, status, status).length;
+    if (changes > 0) return true;
+    if (status !== null && (await this.getRun(id))) return false;
+    throw new Error(`run "${id}" not found`);
   }
 
   async getRun(id: string): Promise<RunRecord | null> {

@@ -27,6 +27,9 @@ export interface RunRecord {
   error: string | null;
 }
 
+/** What `updateRun` changes. */
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>;
+
 /** What the ledger keeps per record key: the last delivered version and its remote id. */
 export interface LedgerEntry {
   /** The record key, as a string (composite keys are a JSON array string). */
@@ -107,8 +110,11 @@ export interface StateStore {
 
   /** Starts a run record with zero counts and status running. */
   createRun(run: { kind: RunKind; name: string; trigger: string; id?: string }): Promise<RunRecord>;
-  /** Updates counts, status, error or finish time of a run. */
-  updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>): Promise<void>;
+  /**
+   * Updates counts, status, error or finish time of a run; throws when there is no such run. With `ifStatus`, only a
+   * run in that status is updated, atomically: false when it had moved on (a sweep never overwrites a run that finished).
+   */
+  updateRun(id: string, patch: RunPatch, options?: { ifStatus?: RunStatus }): Promise<boolean>;
   /** One run, or null. */
   getRun(id: string): Promise<RunRecord | null>;
   /** The runs of one sync or pipeline, newest first (only those of one status, if given). */

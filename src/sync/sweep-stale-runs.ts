@@ -22,12 +22,10 @@ export function stoppedBecause(lease: Lease): string {
   return `the run stopped without finishing (${why})`;
 }
 
-/** Records a run that stopped without finishing as failed, unless it finished meanwhile. */
+/** Records a run that stopped without finishing as failed, unless it finished meanwhile (checked in the same update). */
 export async function markStopped(store: StateStore, runId: string, error: string): Promise<boolean> {
-  const run = await store.getRun(runId);
-  if (run?.status !== 'running') return false;
-  await store.updateRun(runId, { status: 'failed', error, finishedAt: new Date().toISOString() });
-  return true;
+  if (!(await store.getRun(runId))) return false;
+  return store.updateRun(runId, { status: 'failed', error, finishedAt: new Date().toISOString() }, { ifStatus: 'running' });
 }
 
 /**

@@ -80,6 +80,15 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await expect(store.updateRun('run_missing', { status: 'succeeded' })).rejects.toThrow('run "run_missing" not found');
       });
 
+      it('updates a run only while it is in the status asked for, atomically', async () => {
+        const run = await store.createRun({ kind: 'sync', name: 'contacts', trigger: 'cli' });
+        expect(await store.updateRun(run.id, { status: 'succeeded', finishedAt: '2026-11-23T09:31:00.000Z' }, { ifStatus: 'running' })).toBe(true);
+        // A sweep that judged it stopped comes too late: the finished run keeps its outcome.
+        expect(await store.updateRun(run.id, { status: 'failed', error: 'stopped' }, { ifStatus: 'running' })).toBe(false);
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'succeeded', error: null });
+        await expect(store.updateRun('run_missing', { status: 'failed' }, { ifStatus: 'running' })).rejects.toThrow('run "run_missing" not found');
+      });
+
       it('lists the runs of one name, newest first, with a limit', async () => {
         const ids: string[] = [];
         for (let i = 0; i < 4; i++) {
