@@ -125,6 +125,15 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     expect(await ledger()).toHaveLength(500);
   });
 
+  it('stages a large run in chunks and applies every line of it to the snapshot', async () => {
+    // 6,000 staged lines: more than one chunk is written during the run, and the rest at close.
+    await model.execute('CREATE OR REPLACE TABLE customers AS SELECT i AS id, repeat(\'x\', 40) || i AS name FROM range(1, 6001) r(i)');
+    expect((await run()).counts).toMatchObject({ added: 6000 });
+    // The snapshot alone answers the next plan: a key missing from it would be planned as added again.
+    const next = await run();
+    expect([next.ledgerVia, next.counts.planned, next.counts.unchanged]).toEqual(['snapshot', 0, 6000]);
+  });
+
   it('trusts the snapshot only while the stored token matches it; any other ledger change makes the next plan rebuild', async () => {
     await run();
     const token = await store.getValue(snapshotValueName('s'));

@@ -34,6 +34,9 @@ export function staleSnapshotMark(sync: string): { name: string; value: string }
 // Snapshot files held by this process: a second run of the same sync here plans from the ledger instead.
 const held = new Set<string>();
 
+/** Staged lines are written to the file in chunks of about this many characters. */
+const STAGE_CHUNK = 256 * 1024;
+
 /**
  * A per-sync DuckDB file mirroring the ledger's (key, fingerprint, remote id, failed), attached to a plan workspace.
  * It is trusted only while the StateStore value holds the token written into it; every ledger change replaces that
@@ -58,6 +61,8 @@ export class PlanSnapshot {
   /** The confirmed changes of the run, as CSV lines (seq, key, fingerprint, remote id, failed, deleted) read at close. */
   private stage: WriteStream | null = null;
   private drained: Promise<void> | null = null;
+  /** Staged lines not yet handed to the file. */
+  private unwritten = '';
   private readonly stageFile: string;
 
   private constructor(
@@ -153,9 +158,15 @@ export class PlanSnapshot {
     this.pending = true;
     if (this.abandoned) return;
     // A line per entry in a file DuckDB reads at close: far cheaper per row than a DuckDB appender on this thread.
-    let lines = '';
+    let lines = this.unwritten;
     for (const e of put) lines += `${this.staged++},${csvText(e.key)},${csvText(e.fingerprint)},${csvText(e.remoteId)},${e.status === 'failed'},false\n`;
     for (const k of deleted) lines += `${this.staged++},${csvText(k)},,,false,true\n`;
+    // Written a quarter megabyte at a time: each write costs the event loop a file request, whatever its size.
+    this.unwritten = lines.length < STAGE_CHUNK ? lines : '';
+    if (this.unwritten === '') await this.stageWrite(lines);
+  }
+
+  private async stageWrite(lines: string): Promise<void> {
     const stage = (this.stage ??= createWriteStream(this.stageFile, { highWaterMark: 1 << 20 }));
     // Batches are confirmed concurrently: they wait for one shared drain, not a listener each.
     if (!stage.write(lines)) await (this.drained ??= once(stage, 'drain').then(() => void (this.drained = null)));
@@ -208,6 +219,11 @@ export class PlanSnapshot {
   }
 
   private async endStage(): Promise<void> {
+    if (this.unwritten !== '') {
+      const rest = this.unwritten;
+      this.unwritten = '';
+      await this.stageWrite(rest);
+    }
     const stage = this.stage;
     this.stage = null;
     if (stage) await new Promise<void>((resolve, reject) => stage.end((e?: Error | null) => (e ? reject(e) : resolve())));
