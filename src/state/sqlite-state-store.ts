@@ -19,10 +19,12 @@ import type {
   StateStore,
 } from './state-store.js';
 
-// A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row.
+// A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row. What
+// a batch's entries share (status, error, run, time) is bound once, not read out of the JSON for every row: each
+// field read from JSON costs SQLite about half a microsecond a row.
 // (json_each yields the array in order, so a key written twice keeps its last entry, as row by row.)
 const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
-  SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3, e.value->>4, e.value->>5, e.value->>6 FROM json_each(?) e WHERE true
+  SELECT ?, e.value->>0, e.value->>1, e.value->>2, ?, ?, ?, ? FROM json_each(?) e WHERE true
   ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
 const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
@@ -35,9 +37,23 @@ const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
 
-/** PUT_LEDGER's entries parameter. */
-const ledgerJson = (entries: LedgerEntry[]) =>
-  JSON.stringify(entries.map((e) => [e.key, e.fingerprint ?? null, e.remoteId ?? null, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt]));
+/** PUT_LEDGER's parameter rows: one per run of consecutive entries sharing status, error, run and time (in order). */
+function ledgerParams(sync: string, entries: LedgerEntry[]): unknown[][] {
+  const params: unknown[][] = [];
+  let group: [string | null, string | null, string | null][] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    group.push([e.key, e.fingerprint ?? null, e.remoteId ?? null]);
+    const next = entries[i + 1];
+    const same =
+      next !== undefined && next.status === e.status && (next.lastError ?? null) === (e.lastError ?? null) &&
+      (next.runId ?? null) === (e.runId ?? null) && next.updatedAt === e.updatedAt;
+    if (same) continue;
+    params.push([sync, e.status, e.lastError ?? null, e.runId ?? null, e.updatedAt, JSON.stringify(group)]);
+    group = [];
+  }
+  return params;
+}
 const rejectedParams = (sync: string, r: RejectedRow) =>
   [sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
 
@@ -231,7 +247,10 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
-    this.#sql(PUT_LEDGER).run(sync, ledgerJson(entries));
+    const put = this.#sql(PUT_LEDGER);
+    this.#db.transaction(() => {
+      for (const params of ledgerParams(sync, entries)) put.run(...params);
+    })();
   }
 
   async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
@@ -242,7 +261,7 @@ export class SqliteStateStore implements StateStore {
     const { mark, put, deleted, rejected, cleared } = changes;
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
-    if (put.length) steps.push({ sql: PUT_LEDGER, rows: [[sync, ledgerJson(put)]] });
+    if (put.length) steps.push({ sql: PUT_LEDGER, rows: ledgerParams(sync, put) });
     if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
     if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
     if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });

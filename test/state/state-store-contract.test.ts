@@ -298,6 +298,19 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await other.close();
       });
 
+      it('keeps the status, error, run and time of each entry when a batch mixes them', async () => {
+        const put = [
+          entry('a'),
+          entry('b', { status: 'failed', lastError: 'HTTP 422: bad email' }),
+          entry('c', { runId: 'run-2' }),
+          entry('d', { status: 'failed', lastError: 'HTTP 422: bad email' }),
+          entry('e', { status: 'failed', lastError: 'HTTP 409', updatedAt: '2026-11-24T00:00:01.000Z' }),
+          entry('f'),
+        ];
+        await store.applyLedgerChanges('s', { put, deleted: [], rejected: [], cleared: [] });
+        expect((await collect(store.readLedger('s'))).flat()).toEqual(put);
+      });
+
       it('applies a batch of ledger, rejected-row and mark changes in one transaction, returning the mark it replaced', async () => {
         await store.putLedgerEntries('s', [entry('gone'), entry('kept')]);
         await store.putRejected('s', [rejected('fixed'), rejected('still')]);
