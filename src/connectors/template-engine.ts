@@ -30,6 +30,8 @@ export interface TemplateEngine {
    * `<role> is not valid JSON: ...` with the rendered text. Templates whose shape proves the result valid skip parsing.
    */
   renderJson(template: string, context: object, role?: string): string;
+  /** `render` for one template looked up once, for rendering it many times (per-record results of a batch). */
+  renderer(template: string, mode?: RenderMode, options?: RenderOptions): (context: object) => string;
   /** `renderJson` for one template looked up once, for rendering it many times (batch items). */
   jsonRenderer(template: string, role?: string): (context: object) => string;
   /** A condition without braces (`response.status == 200 and response.body.ok`), as in `{% if %}`. */
@@ -152,10 +154,8 @@ export function createTemplateEngine(): TemplateEngine {
   const lenientContext = (context: object): Context =>
     new Context(context, liquid.options, { sync: true, strictVariables: false }, { liquid });
 
-  const render = (template: string, context: object, mode: RenderMode = 'text', options: RenderOptions = {}): string => {
-    const role = options.role ?? 'template';
-    const p = parsed(template, role);
-    const strict = options.strict ?? true;
+  /** Renders a parsed template: compiled when it can be, else through liquidjs. */
+  const renderParsed = (p: Parsed, context: object, mode: RenderMode, strict: boolean, role: string): string => {
     if (!strict) checkRoots(roots(p), context, role);
     if (p.compiled) {
       try {
@@ -171,6 +171,18 @@ export function createTemplateEngine(): TemplateEngine {
     } catch (e) {
       throw templateError(e, role, 'render');
     }
+  };
+
+  const render = (template: string, context: object, mode: RenderMode = 'text', options: RenderOptions = {}): string => {
+    const role = options.role ?? 'template';
+    return renderParsed(parsed(template, role), context, mode, options.strict ?? true, role);
+  };
+
+  const renderer = (template: string, mode: RenderMode = 'text', options: RenderOptions = {}): ((context: object) => string) => {
+    const role = options.role ?? 'template';
+    const p = parsed(template, role);
+    const strict = options.strict ?? true;
+    return (context) => renderParsed(p, context, mode, strict, role);
   };
 
   const jsonRenderer = (template: string, role: string): ((context: object) => string) => {
@@ -189,6 +201,7 @@ export function createTemplateEngine(): TemplateEngine {
 
   return {
     render,
+    renderer,
     renderJson(template, context, role = 'body') {
       const p = parsed(template, role);
       if (p.compiled?.renderJson) {

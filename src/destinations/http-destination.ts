@@ -215,9 +215,10 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
     if (res.match !== undefined) {
       const index = new Map<string, number>();
       for (let i = 0; i < sent.length; i++) index.set(sent[i]!.key, i);
+      const matchOf = templates.renderer(res.match, 'text', { role: 'response.match', strict: false });
       for (const result of results) {
         context.result = result;
-        const key = templates.render(res.match, context, 'text', { role: 'response.match', strict: false }).trim();
+        const key = matchOf(context).trim();
         const i = index.get(key);
         if (i !== undefined && !matched[i]) {
           matched[i] = true;
@@ -231,7 +232,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         byItem[i] = results[i];
       }
     }
-    const recordIdOptions = { role: 'response.record_id', strict: false };
+    // Looked up once for the batch: a template is then one function call per record.
+    const recordIdOf = res.record_id ? templates.renderer(res.record_id, 'text', { role: 'response.record_id', strict: false }) : null;
     for (let i = 0; i < sent.length; i++) {
       const item = sent[i]!;
       if (!matched[i]) {
@@ -248,7 +250,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         delivered[i] = { key: item.key, ok: false, error };
         continue;
       }
-      const remoteId = res.record_id ? idOf(templates.render(res.record_id, context, 'text', recordIdOptions)) : null;
+      const remoteId = recordIdOf ? idOf(recordIdOf(context)) : null;
       delivered[i] = { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
     }
     return delivered;
