@@ -144,6 +144,14 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
   /** A request to send: its body as bytes (see moveBodyToBytes). Previews keep the text. */
   const renderSingle = (endpoint: Endpoint, item: DeliveryItem): HttpRequest => moveBodyToBytes(renderSingleText(endpoint, item));
 
+  // An endpoint's record_id template, looked up once: it is then one function call per record.
+  const recordIdRenderers = new Map<string, (context: object) => string>();
+  const recordIdOf = (template: string): ((context: object) => string) => {
+    let r = recordIdRenderers.get(template);
+    if (!r) recordIdRenderers.set(template, (r = templates.renderer(template, 'text', { role: 'response.record_id', strict: false })));
+    return r;
+  };
+
   /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
   const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
     const res = endpoint.response;
@@ -157,9 +165,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       const error = (res.error && templates.render(res.error, context, 'text', { role: 'response.error', strict: false }).trim()) || connection.errorMessage(response) || `the response did not meet response.success (${res.success})`;
       return { key: item.key, ok: false, error };
     }
-    const remoteId = res.record_id
-      ? idOf(templates.render(res.record_id, context, 'text', { role: 'response.record_id', strict: false }))
-      : null;
+    const remoteId = res.record_id ? idOf(recordIdOf(res.record_id)(context)) : null;
     return { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
   };
 
@@ -232,8 +238,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         byItem[i] = results[i];
       }
     }
-    // Looked up once for the batch: a template is then one function call per record.
-    const recordIdOf = res.record_id ? templates.renderer(res.record_id, 'text', { role: 'response.record_id', strict: false }) : null;
+    const recordId = res.record_id ? recordIdOf(res.record_id) : null;
     for (let i = 0; i < sent.length; i++) {
       const item = sent[i]!;
       if (!matched[i]) {
@@ -250,7 +255,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         delivered[i] = { key: item.key, ok: false, error };
         continue;
       }
-      const remoteId = recordIdOf ? idOf(recordIdOf(context)) : null;
+      const remoteId = recordId ? idOf(recordId(context)) : null;
       delivered[i] = { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
     }
     return delivered;

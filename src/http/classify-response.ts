@@ -24,6 +24,7 @@ export function classifyResponse(
   evaluate: (condition: string, context: object) => boolean,
   options: ClassifyOptions = {},
 ): Classification {
+  if (rules.length === 0) return { action: defaultAction(response, options.onStatus ?? []) };
   const context = { response: { status: response.status, headers: response.headers, body: response.body } };
   for (const rule of rules) {
     if (!evaluate(rule.when, context)) continue;
