@@ -30,7 +30,7 @@ export interface TemplateEngine {
    * `<role> is not valid JSON: ...` with the rendered text. Templates whose shape proves the result valid skip parsing.
    */
   renderJson(template: string, context: object, role?: string): string;
-  /** `render` for one template looked up once, for rendering it many times (per-record results of a batch). */
+  /** `render` for one template looked up once, for rendering it many times (per-record results). */
   renderer(template: string, mode?: RenderMode, options?: RenderOptions): (context: object) => string;
   /** `renderJson` for one template looked up once, for rendering it many times (batch items). */
   jsonRenderer(template: string, role?: string): (context: object) => string;

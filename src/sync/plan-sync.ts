@@ -408,8 +408,8 @@ async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: Sy
   for (const query of queries) {
     // In key order: the ledger is a B-tree by key, and confirmed batches written in key order touch its pages one
     // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
-    // A key range at a time: sending starts after the first range is read and sorted, the workspace holds one range's
-    // rows at once (not the whole plan's), and each range's query reads only its keys' rows.
+    // A key range at a time: sending starts after the first range is read and sorted, the workspace holds two ranges'
+    // rows at most (the one sent and the next), not the whole plan's, and each range's query reads only its keys' rows.
     const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }];
     const q = rangeBounds(Number(n), rangeRows, MAX_RANGES);
     const bounds: (string | null)[] = [null];
@@ -431,7 +431,7 @@ async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: Sy
       ) GROUP BY b ORDER BY b`);
     }
   }
-  // A range's batches, all at once: a range has far fewer batches than one DuckDB chunk holds (2,048 rows) anyway.
+  // A range's batch texts, read whole (a range is at most a few thousand batches).
   const batchesOf = async (sql: string): Promise<string[]> => (await db.runAndReadAll(sql)).getRows().map(([text]) => text as string);
   // The next range is read and sorted (on DuckDB's threads) while this one is sent: without it, delivery stood still
   // at every range boundary for the length of a range's sort.
