@@ -97,6 +97,20 @@ describe('planSync and deliverPlan', () => {
     expect(keys).toEqual(sorted);
   });
 
+  it('reads a range of more batches than one DuckDB chunk holds while the next range is being read', async () => {
+    // One item per batch: each range is several thousand batches, so several chunks, fetched while the next range runs.
+    const n = 12_000;
+    const rows = Array.from({ length: n }, (_, i) => ({ id: `k${String((i * 7919) % n).padStart(5, '0')}` }));
+    const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });
+    const keys: string[] = [];
+    try {
+      for await (const batch of plan.items({ batchSize: 1, rangeRows: 5000 })) keys.push(...batch.map((i) => i.key));
+    } finally {
+      await plan.close();
+    }
+    expect(keys).toEqual(rows.map((r) => r.id).sort());
+  });
+
   it('closes cleanly when the consumer stops while the next range is being read', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: `k${i}`, v: i }));
     const plan = await planSync({ source: rowsSource(rows), store, sync: 's', mode: 'upsert', key: ['id'], mapRow: (r) => r, spillDir: join(dir, 'tmp') });

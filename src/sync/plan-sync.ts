@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -431,28 +431,31 @@ async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: Sy
       ) GROUP BY b ORDER BY b`);
     }
   }
-  // A range's batch texts, read whole (a range is at most a few thousand batches).
-  const batchesOf = async (sql: string): Promise<string[]> => (await db.runAndReadAll(sql)).getRows().map(([text]) => text as string);
   // The next range is read and sorted (on DuckDB's threads) while this one is sent: without it, delivery stood still
-  // at every range boundary for the length of a range's sort.
-  let next: Promise<string[]> | null = ranges.length ? batchesOf(ranges[0]!) : null;
+  // at every range boundary for the length of a range's sort. A range's result stays in DuckDB's memory, outside the
+  // JS heap, and becomes JS strings a chunk (2,048 batches) at a time.
+  let next: Promise<DuckDBMaterializedResult> | null = ranges.length ? db.run(ranges[0]!) : null;
   try {
     for (let r = 0; r < ranges.length; r++) {
-      const batches = await next!;
-      next = r + 1 < ranges.length ? batchesOf(ranges[r + 1]!) : null;
+      const result = await next!;
+      next = r + 1 < ranges.length ? db.run(ranges[r + 1]!) : null;
       // Until it is awaited, a failed read must not count as unhandled: the loop will see it, or the consumer left.
       next?.catch(() => {});
-      for (const text of batches) {
-        const items = JSON.parse(`[${text}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
-        yield items.map(([key, row, fp, rid, change, failed]) => ({
-          key,
-          change,
-          operation: plannedOperation(mode, change)!,
-          row: row ?? {},
-          remoteId: rid,
-          fingerprint: fp,
-          wasFailed: failed,
-        }));
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const [text] of chunk.getRows()) {
+          const items = JSON.parse(`[${text as string}]`) as [string, Row | null, string | null, string | null, PlanChange, boolean][];
+          yield items.map(([key, row, fp, rid, change, failed]) => ({
+            key,
+            change,
+            operation: plannedOperation(mode, change)!,
+            row: row ?? {},
+            remoteId: rid,
+            fingerprint: fp,
+            wasFailed: failed,
+          }));
+        }
       }
     }
   } finally {
