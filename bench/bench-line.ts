@@ -7,7 +7,7 @@ export interface BenchResult {
   reference?: { value: number; unit?: string };
   /** value/reference, unless given: the median of paired trials' ratios when the bench alternates many short trials. */
   ratio?: number;
-  /** The goal, e.g. ">= 0.8" on the ratio (always value/reference; `<=` where smaller is better), or "<= 300" on the value. */
+  /** The goal, e.g. ">= 0.8" on the ratio (`<=` where smaller is better), or "<= 300" on the value. */
   goal: string;
 }
 

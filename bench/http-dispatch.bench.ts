@@ -264,21 +264,21 @@ async function main(): Promise<void> {
     // threads included) is taken per trial too: the sink shares the machine, so CPU spent is what costs throughput.
     const throughput = new Map<Variant, number[]>();
     const cpu = new Map<Variant, number[]>();
-    const singleSlice = repeated(singleUnits, SINGLE_PASSES);
-    const singleSent = repeated(singleRequests, SINGLE_PASSES);
-    const batchSlice = repeated(batchUnits, BATCH_PASSES);
-    const batchSent = repeated(batchRequests, BATCH_PASSES);
+    const singleTrial = repeated(singleUnits, SINGLE_PASSES);
+    const singleTrialRequests = repeated(singleRequests, SINGLE_PASSES);
+    const batchTrial = repeated(batchUnits, BATCH_PASSES);
+    const batchTrialRequests = repeated(batchRequests, BATCH_PASSES);
     for (let t = 0; t < TRIALS; t++) {
       // [variant, requests sent, rows sent, run]
       const runs: [Variant, number, number, () => Promise<number>][] = [
-        ['handSingle', singleSlice.length, singleSlice.length, () => handWritten(pool!, singleSlice, false)],
-        ['ourSingle', singleSlice.length, singleSlice.length, () => viaDestination(single, singleSlice)],
-        ['refSingle', singleSlice.length, singleSlice.length, () => bare(pool!, singleSent)],
-        ['clientSingle', singleSlice.length, singleSlice.length, () => viaClient(http!, classifySingle, singleSent)],
-        ['handBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => handWritten(pool!, batchSlice, true)],
-        ['ourBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => viaDestination(batched, batchSlice)],
-        ['refBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => bare(pool!, batchSent)],
-        ['clientBatch', batchSlice.length, batchSlice.length * BATCH_SIZE, () => viaClient(http!, classifyBatch, batchSent)],
+        ['handSingle', singleTrial.length, singleTrial.length, () => handWritten(pool!, singleTrial, false)],
+        ['ourSingle', singleTrial.length, singleTrial.length, () => viaDestination(single, singleTrial)],
+        ['refSingle', singleTrial.length, singleTrial.length, () => bare(pool!, singleTrialRequests)],
+        ['clientSingle', singleTrial.length, singleTrial.length, () => viaClient(http!, classifySingle, singleTrialRequests)],
+        ['handBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => handWritten(pool!, batchTrial, true)],
+        ['ourBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => viaDestination(batched, batchTrial)],
+        ['refBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => bare(pool!, batchTrialRequests)],
+        ['clientBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => viaClient(http!, classifyBatch, batchTrialRequests)],
       ];
       if (t % 2 === 1) runs.reverse();
       for (const [variant, requests, rows, run] of runs) {

@@ -353,7 +353,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         const res = endpoint.response;
         if (!res.record_id) throw new FatalDeliveryError(`lookup endpoint of connector ${spec.name} has no response.record_id`);
         const context = connection.context({ row: item.row, record: recordOf(item), response: responseVariable(outcome.response) });
-        found.set(item.key, idOf(templates.render(res.record_id, context, 'text', { role: 'response.record_id', strict: false })));
+        found.set(item.key, idOf(recordIdOf(res.record_id)(context)));
       });
       return found;
     },

@@ -24,9 +24,10 @@ export function classifyResponse(
   evaluate: (condition: string, context: object) => boolean,
   options: ClassifyOptions = {},
 ): Classification {
-  if (rules.length === 0) return { action: defaultAction(response, options.onStatus ?? []) };
-  const context = { response: { status: response.status, headers: response.headers, body: response.body } };
+  // Built only for a connector with rules: most have none, and this runs for every response.
+  let context: { response: Pick<HttpResponse, 'status' | 'headers' | 'body'> } | undefined;
   for (const rule of rules) {
+    context ??= { response: { status: response.status, headers: response.headers, body: response.body } };
     if (!evaluate(rule.when, context)) continue;
     if (rule.message === undefined) return { action: rule.action };
     const message = options.render ? options.render(rule.message, context) : rule.message;

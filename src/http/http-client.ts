@@ -374,17 +374,8 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
   return out;
 }
 
-// The last content type seen and whether it is JSON: an API answers with the same one every time.
-let lastContentType = '';
-let lastIsJson = false;
-
 function parseBody(text: string, contentType: string | undefined): unknown {
-  if (!contentType) return text;
-  if (contentType !== lastContentType) {
-    lastIsJson = /[/+]json\b/i.test(contentType);
-    lastContentType = contentType;
-  }
-  if (!lastIsJson || !text.trim()) return text;
+  if (!contentType || !/[/+]json\b/i.test(contentType) || !text.trim()) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

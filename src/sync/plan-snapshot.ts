@@ -161,12 +161,16 @@ export class PlanSnapshot {
     let lines = this.unwritten;
     for (const e of put) lines += `${this.staged++},${csvText(e.key)},${csvText(e.fingerprint)},${csvText(e.remoteId)},${e.status === 'failed'},false\n`;
     for (const k of deleted) lines += `${this.staged++},${csvText(k)},,,false,true\n`;
+    this.unwritten = lines;
     // Written a quarter megabyte at a time: each write costs the event loop a file request, whatever its size.
-    this.unwritten = lines.length < STAGE_CHUNK ? lines : '';
-    if (this.unwritten === '') await this.stageWrite(lines);
+    if (lines.length >= STAGE_CHUNK) await this.flushStage();
   }
 
-  private async stageWrite(lines: string): Promise<void> {
+  /** Hands the staged lines not yet written to the file. */
+  private async flushStage(): Promise<void> {
+    const lines = this.unwritten;
+    if (lines === '') return;
+    this.unwritten = '';
     const stage = (this.stage ??= createWriteStream(this.stageFile, { highWaterMark: 1 << 20 }));
     // Batches are confirmed concurrently: they wait for one shared drain, not a listener each.
     if (!stage.write(lines)) await (this.drained ??= once(stage, 'drain').then(() => void (this.drained = null)));
@@ -219,11 +223,7 @@ export class PlanSnapshot {
   }
 
   private async endStage(): Promise<void> {
-    if (this.unwritten !== '') {
-      const rest = this.unwritten;
-      this.unwritten = '';
-      await this.stageWrite(rest);
-    }
+    await this.flushStage();
     const stage = this.stage;
     this.stage = null;
     if (stage) await new Promise<void>((resolve, reject) => stage.end((e?: Error | null) => (e ? reject(e) : resolve())));
