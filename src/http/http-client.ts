@@ -7,6 +7,7 @@ import { backoffDelay } from './backoff.js';
 import { apiMessage, statusLine } from './classify-response.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
+import { dispatchRequest, type ReceivedResponse } from './dispatch-request.js';
 import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
@@ -221,29 +222,31 @@ export class HttpClient {
       }
       const target = this.target(prepared.url);
       const started = this.now();
-      let res: Dispatcher.ResponseData;
-      let text: string;
+      let received: ReceivedResponse;
       try {
-        res = await this.agent.request({
-          origin: target.origin,
-          path: target.path,
-          method: prepared.method.toUpperCase() as Dispatcher.HttpMethod,
-          headers: prepared.headers,
-          body: prepared.body ?? undefined,
+        received = await dispatchRequest(
+          this.agent,
+          {
+            origin: target.origin,
+            path: target.path,
+            method: prepared.method.toUpperCase() as Dispatcher.HttpMethod,
+            headers: prepared.headers,
+            body: prepared.body ?? undefined,
+          },
+          this.maxBodyBytes,
           signal,
-        });
-        text = await readText(res, this.maxBodyBytes);
+        );
       } catch (error) {
         if (signal?.aborted) throw error;
         return { failure: describeNetworkError(error, target, this.options.timeouts) };
       }
-      const headers = flattenHeaders(res.headers);
+      const headers = flattenHeaders(received.headers);
       return {
         response: {
-          status: res.statusCode,
+          status: received.status,
           headers,
-          text,
-          body: parseBody(text, headers['content-type']),
+          text: received.text,
+          body: parseBody(received.text, headers['content-type']),
           durationMs: this.now() - started,
           url: request.url,
         },
@@ -323,48 +326,7 @@ function fullTarget(url: string): Target {
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, host: parsed.host, hostname: parsed.hostname };
 }
 
-/**
- * Reads a body fully, refusing more than `limit` bytes. A declared length is checked before reading and the body
- * taken at once; only a body of unknown length (chunked) is read chunk by chunk, counting.
- */
-function readText(res: Dispatcher.ResponseData, limit: number): Promise<string> {
-  const { body } = res;
-  const declared = res.headers['content-length'];
-  if (typeof declared === 'string' && declared !== '') {
-    if (Number(declared) > limit) {
-      // Unread, the body is dropped with its connection; the abort it reports is expected, not an error to raise.
-      body.on('error', () => {});
-      body.destroy();
-      return Promise.reject(bodyTooLarge(limit));
-    }
-    // The HTTP parser never delivers more than the declared length. (Not an async function: returning this promise
-    // from one would cost two more turns of the event loop per request.)
-    return body.text();
-  }
-  return readChunked(body, limit);
-}
-
-/** Reads a body of unknown length chunk by chunk, counting. */
-async function readChunked(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) {
-      body.destroy();
-      throw bodyTooLarge(limit);
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function bodyTooLarge(limit: number): Error {
-  return Object.assign(new Error(`the response body is larger than ${formatBytes(limit)}`), { code: 'SLUICE_BODY_TOO_LARGE' });
-}
-
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(headers: ReceivedResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
@@ -381,11 +343,6 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   } catch {
     return text;
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round(bytes / 1024 / 1024)} MB`;
-  return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
 }
 
 function withMessage(prefix: string, message: string): string {

@@ -86,4 +86,33 @@ describe('response bodies', () => {
       expect(outcome).toEqual({ ok: false, action: 'reject', attempts: 1, error: 'the response body is larger than 2 KB' });
     }
   });
+
+  it('drops a UTF-8 byte-order mark and skips an informational (103) response before the real one', async () => {
+    const { server, client } = await setup((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"Zoë"}')]);
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': body.length, 'x-id': '7' });
+      res.end(body);
+    });
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/bom`, headers: {} }, { classify });
+    expect(outcome.ok && outcome.response).toMatchObject({ status: 201, text: '{"name":"Zoë"}', body: { name: 'Zoë' } });
+    expect(outcome.ok && outcome.response.headers['x-id']).toBe('7');
+  });
+
+  it('stops a response cancelled halfway through its body, and the next request still goes through', async () => {
+    const { server, client } = await setup((req, res) => {
+      if (req.url === '/stall') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+        return;
+      }
+      json(res, 200, { ok: true });
+    });
+    const controller = new AbortController();
+    const cancelled = client.send({ method: 'GET', url: `${server.url}/stall`, headers: {} }, { classify, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    expect(await cancelled).toEqual({ ok: false, action: 'fail', attempts: 0, error: 'the request was cancelled' });
+    const next = await client.send({ method: 'GET', url: `${server.url}/after`, headers: {} }, { classify });
+    expect(next.ok && next.response.body).toEqual({ ok: true });
+  });
 });
