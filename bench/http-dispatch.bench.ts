@@ -4,13 +4,16 @@
 //
 // The reference is what a developer writes without Sluice: an undici Pool with the client's own pool options
 // (connections = concurrency, keep-alive, the connector's timeouts) driven by the same number of workers, building each
-// body from the rows with JSON.stringify and reading each response's JSON for the record ids. The templates are written
+// body from the rows with JSON.stringify and reading each response's JSON for the record ids, with `pool.request()`
+// (undici's documented way to send a request and read its body; Sluice's client dispatches through a handler of its
+// own, src/http/dispatch-request.ts, which skips the stream request() wraps every body in). The templates are written
 // so that both send byte-identical requests, which is checked before timing. Both are warmed up, runs alternate, and the
 // median of many short alternating trials counts (each ratio: the median of the trials' own ratios).
 //
-// Two more lines show where the time goes, with no goal of their own: the same traffic with its bodies rendered before
-// the timing starts (the transport alone, so rendering is all that separates it from the lines above), and Sluice's
-// HttpClient alone sending those pre-rendered requests.
+// More lines show where the time goes, with no goal of their own: the same traffic with its bodies rendered before
+// the timing starts (the transport alone, so rendering is all that separates it from the lines above), Sluice's
+// HttpClient alone sending those pre-rendered requests, and the hand-written loop on `pool.dispatch()` instead of
+// `pool.request()`, the fastest a bare loop on undici goes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Pool } from 'undici';
@@ -33,7 +36,17 @@ const BATCH_ROWS = 40_000;
 const BATCH_PASSES = 4;
 const TRIALS = 12;
 
-type Variant = 'handSingle' | 'ourSingle' | 'refSingle' | 'clientSingle' | 'handBatch' | 'ourBatch' | 'refBatch' | 'clientBatch';
+type Variant =
+  | 'handSingle'
+  | 'ourSingle'
+  | 'refSingle'
+  | 'clientSingle'
+  | 'rawSingle'
+  | 'handBatch'
+  | 'ourBatch'
+  | 'refBatch'
+  | 'clientBatch'
+  | 'rawBatch';
 
 /** A trial's units: every distinct unit, `passes` times over. */
 function repeated<T>(units: readonly T[], passes: number): T[] {
@@ -180,6 +193,34 @@ async function handWritten(pool: Pool, units: DeliveryItem[][], batch: boolean):
   });
 }
 
+/** Sends a request through `pool.dispatch()` with the least handler that reads the response: status and body text. */
+function dispatched(pool: Pool, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    pool.dispatch({ path, method: 'POST', headers, body }, {
+      // undici takes a handler without onRequestStart for one of its older interface.
+      onRequestStart: () => {},
+      onResponseStart: (_controller, statusCode) => (status = statusCode),
+      onResponseData: (_controller, chunk) => chunks.push(chunk),
+      onResponseEnd: () => resolve({ status, text: Buffer.concat(chunks).toString('utf8') }),
+      onResponseError: (_controller, error) => reject(error),
+    });
+  });
+}
+
+/** The hand-written loop on undici's lowest-level API: as `handWritten`, each response read by a dispatch handler. */
+async function handDispatched(pool: Pool, units: DeliveryItem[][], batch: boolean): Promise<number> {
+  return timed(units, async (items) => {
+    const request = batch ? { path: '/batch/contacts', body: handBatch(items.map((i) => i.row)) } : handSingle(items[0]!.row);
+    const res = await dispatched(pool, request.path, request.body);
+    const body = JSON.parse(res.text) as { id?: string; results?: { id: string }[] };
+    if (res.status !== 200) throw new Error(`sink answered ${res.status}`);
+    const ids = batch ? body.results!.map((r) => r.id) : [body.id!];
+    if (ids.length !== items.length || ids.some((id) => !id)) throw new Error('the sink returned no id for a record');
+  });
+}
+
 /** Checks, before timing, that Sluice and the hand-written loop send the very same bytes. */
 function assertSameTraffic(ours: Prepared, path: string, body: string): void {
   if (ours.path !== path || ours.body !== body) {
@@ -250,10 +291,12 @@ async function main(): Promise<void> {
 
     // Warm every path (JIT, connection pools) before measuring.
     await handWritten(pool, singleUnits.slice(0, 2000), false);
+    await handDispatched(pool, singleUnits.slice(0, 2000), false);
     await bare(pool, singleRequests.slice(0, 2000));
     await viaClient(http, classifySingle, singleRequests.slice(0, 2000));
     await viaDestination(single, singleUnits.slice(0, 2000));
     await handWritten(pool, batchUnits.slice(0, 100), true);
+    await handDispatched(pool, batchUnits.slice(0, 100), true);
     await bare(pool, batchRequests.slice(0, 100));
     await viaClient(http, classifyBatch, batchRequests.slice(0, 100));
     await viaDestination(batched, batchUnits.slice(0, 100));
@@ -275,10 +318,12 @@ async function main(): Promise<void> {
         ['ourSingle', singleTrial.length, singleTrial.length, () => viaDestination(single, singleTrial)],
         ['refSingle', singleTrial.length, singleTrial.length, () => bare(pool!, singleTrialRequests)],
         ['clientSingle', singleTrial.length, singleTrial.length, () => viaClient(http!, classifySingle, singleTrialRequests)],
+        ['rawSingle', singleTrial.length, singleTrial.length, () => handDispatched(pool!, singleTrial, false)],
         ['handBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => handWritten(pool!, batchTrial, true)],
         ['ourBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => viaDestination(batched, batchTrial)],
         ['refBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => bare(pool!, batchTrialRequests)],
         ['clientBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => viaClient(http!, classifyBatch, batchTrialRequests)],
+        ['rawBatch', batchTrial.length, batchTrial.length * BATCH_SIZE, () => handDispatched(pool!, batchTrial, true)],
       ];
       if (t % 2 === 1) runs.reverse();
       for (const [variant, requests, rows, run] of runs) {
@@ -311,6 +356,8 @@ async function main(): Promise<void> {
       line(`http dispatch vs pre-rendered bodies, ${batches}`, throughput, 'ourBatch', 'refBatch', 'rows/s', info),
       line(`http client alone vs pre-rendered bodies, ${singles}`, throughput, 'clientSingle', 'refSingle', 'requests/s', info),
       line(`http client alone vs pre-rendered bodies, ${batches}`, throughput, 'clientBatch', 'refBatch', 'rows/s', info),
+      line(`http dispatch vs the hand-written loop on pool.dispatch(), ${singles}`, throughput, 'ourSingle', 'rawSingle', 'requests/s', info),
+      line(`http dispatch vs the hand-written loop on pool.dispatch(), ${batches}`, throughput, 'ourBatch', 'rawBatch', 'rows/s', info),
     ]);
   } finally {
     await http?.close();

@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
 
-/** A response read whole: status, headers as undici parses them (lower-case names), the body as UTF-8 text. */
+/** A response read whole: status, headers (lower-case names, a repeated header's values joined with `, `), UTF-8 text. */
 export interface ReceivedResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string>;
   text: string;
 }
 
@@ -41,7 +41,7 @@ type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestSt
 class ReadWholeResponse implements Dispatcher.DispatchHandler {
   private controller: Controller | undefined;
   private status = 0;
-  private headers: Record<string, string | string[] | undefined> = {};
+  private headers: Record<string, string> = {};
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private settled = false;
@@ -68,7 +68,7 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler {
     // An informational (1xx) response comes before the real one: nothing to keep.
     if (status < 200) return;
     this.status = status;
-    this.headers = headers;
+    this.headers = joinRepeated(headers);
     const declared = headers['content-length'];
     // A declared length over the limit fails before any of the body is read; the connection is dropped with it.
     if (typeof declared === 'string' && declared !== '' && Number(declared) > this.limit) controller.abort(bodyTooLarge(this.limit));
@@ -103,6 +103,16 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler {
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
     return true;
   }
+}
+
+/** undici's headers (names already lower-case) with each repeated header's values joined, in place: they are ours. */
+function joinRepeated(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  for (const name in headers) {
+    const value = headers[name];
+    if (Array.isArray(value)) headers[name] = value.join(', ');
+    else if (value === undefined) delete headers[name];
+  }
+  return headers as Record<string, string>;
 }
 
 /** The chunks decoded as UTF-8, a byte-order mark dropped (as undici's `body.text()` does). */

@@ -240,13 +240,13 @@ export class HttpClient {
         if (signal?.aborted) throw error;
         return { failure: describeNetworkError(error, target, this.options.timeouts) };
       }
-      const headers = flattenHeaders(received.headers);
+      const { headers, text } = received;
       return {
         response: {
           status: received.status,
           headers,
-          text: received.text,
-          body: parseBody(received.text, headers['content-type']),
+          text,
+          body: parseBody(text, headers['content-type']),
           durationMs: this.now() - started,
           url: request.url,
         },
@@ -324,16 +324,6 @@ export class HttpClient {
 function fullTarget(url: string): Target {
   const parsed = new URL(url);
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, host: parsed.host, hostname: parsed.hostname };
-}
-
-function flattenHeaders(headers: ReceivedResponse['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {
