@@ -1,4 +1,5 @@
 import type { Endpoint } from '../config/connector-schema.js';
+import { isJsonContentType } from '../http/json-content-type.js';
 import type { HttpRequest } from './auth/auth.js';
 import { formEncode } from './form-encode.js';
 import { percentEncode } from './percent-encode.js';
@@ -36,7 +37,6 @@ export interface RenderedBatch {
   errors: Map<number, string>;
 }
 
-const jsonType = /[/+]json\b/i;
 const formType = /^application\/x-www-form-urlencoded\b/i;
 const singleOutput = /^\s*\{\{-?((?:(?!\{\{|\}\})[\s\S])*?)-?\}\}\s*$/;
 
@@ -142,7 +142,7 @@ function renderBody(
     contentType = 'application/json';
     headers['Content-Type'] = contentType;
   }
-  const mode: RenderMode = contentType && jsonType.test(contentType) ? 'json' : contentType && formType.test(contentType) ? 'url' : 'text';
+  const mode: RenderMode = isJsonContentType(contentType) ? 'json' : contentType && formType.test(contentType) ? 'url' : 'text';
   return mode === 'json' ? engine.renderJson(template, context, role) : engine.render(template, context, mode, { role });
 }
 

@@ -51,17 +51,13 @@ export function createTableDestination(options: TableDestinationOptions): Destin
   return new TableDestination(options);
 }
 
-interface Pending {
-  index: number;
-  item: DeliveryItem;
-}
-
 class TableDestination implements Destination {
   readonly concurrency = 1;
   private readonly engine: TableEngine;
   private readonly loadMode: LoadMode;
   private target: Promise<{ target: TableTarget; keyIsUnique: boolean }> | null = null;
   private truncated = false;
+  private readonly checked = new WeakMap<TableTarget, ColumnBinding[]>();
 
   constructor(private readonly options: TableDestinationOptions) {
     this.engine = options.engine;
@@ -109,13 +105,13 @@ class TableDestination implements Destination {
             `${operation} needs one: add it, or use loadMode ${this.engine.supportsMerge ? 'merge or ' : ''}insert`,
         );
       }
-      const pending: Pending[] = [];
-      for (const p of group) {
-        const problem = this.rowProblem(target, p.item.row);
-        if (problem) results[p.index] = this.failed(p.item, problem, target, kind, merge);
-        else pending.push(p);
+      const pending: number[] = [];
+      for (const i of group) {
+        const problem = this.rowProblem(target, items[i]!.row);
+        if (problem) results[i] = this.failed(items[i]!, problem, target, kind, merge);
+        else pending.push(i);
       }
-      await this.deliver(target, kind, merge, pending, results, options.signal);
+      await this.deliver(target, kind, merge, items, pending, results, options.signal);
     }
     return results;
   }
@@ -129,17 +125,17 @@ class TableDestination implements Destination {
     for (const [operation, group] of groupByOperation(items)) {
       const kind = writeKind(operation, this.loadMode, target.key.length > 0);
       const batch = { kind, merge: this.useMerge(kind), truncate: this.loadMode === 'replace' && !this.truncated };
-      const ok = group.filter((p) => this.rowProblem(target, p.item.row) === null);
+      const ok = group.filter((i) => this.rowProblem(target, items[i]!.row) === null);
       const sql = `${this.engine.describeWrite(target, batch)}\n-- ${ok.length} row${ok.length === 1 ? '' : 's'}`;
       requests.push({
         operation,
-        keys: ok.map((p) => p.item.key),
+        keys: ok.map((i) => items[i]!.key),
         text: this.mask([...ddl, sql].join('\n')),
         ...(plan.conflicts.length > 0 ? { error: this.mask(plan.conflicts.join('\n')) } : {}),
       });
-      for (const p of group) {
-        const problem = this.rowProblem(target, p.item.row);
-        if (problem) requests.push({ operation, keys: [p.item.key], text: '', error: this.mask(problem) });
+      for (const i of group) {
+        const problem = this.rowProblem(target, items[i]!.row);
+        if (problem) requests.push({ operation, keys: [items[i]!.key], text: '', error: this.mask(problem) });
       }
     }
     return requests;
@@ -194,39 +190,47 @@ class TableDestination implements Destination {
     return { table: this.options.table, qualified: qualifiedName(this.engine, this.options.table), bindings, key };
   }
 
-  /** Writes a group, halving it on a row error until each bad row stands alone: one bad row never fails its neighbours. */
+  /**
+   * Writes the items at `part` (indexes into `items`), halving on a row error until each bad row stands alone: one bad
+   * row never fails its neighbours.
+   */
   private async deliver(
     target: TableTarget,
     kind: WriteKind,
     merge: boolean,
-    part: Pending[],
+    items: DeliveryItem[],
+    part: number[],
     results: DeliveryResult[],
     signal: AbortSignal | undefined,
   ): Promise<void> {
     if (part.length === 0) return;
     signal?.throwIfAborted();
     const truncate = this.loadMode === 'replace' && !this.truncated;
+    const rows = new Array<Row>(part.length);
+    for (let j = 0; j < part.length; j++) rows[j] = items[part[j]!]!.row;
     let missing: number[];
     try {
-      missing = await this.run(target, { kind, merge, truncate, rows: part.map((p) => p.item.row) });
+      missing = await this.run(target, { kind, merge, truncate, rows });
     } catch (e) {
       if (e instanceof FatalDeliveryError) throw e;
       if (part.length === 1) {
-        results[part[0]!.index] = this.failed(part[0]!.item, this.engine.messageOf(e), target, kind, merge);
+        results[part[0]!] = this.failed(items[part[0]!]!, this.engine.messageOf(e), target, kind, merge);
         return;
       }
       const half = Math.ceil(part.length / 2);
-      await this.deliver(target, kind, merge, part.slice(0, half), results, signal);
-      await this.deliver(target, kind, merge, part.slice(half), results, signal);
+      await this.deliver(target, kind, merge, items, part.slice(0, half), results, signal);
+      await this.deliver(target, kind, merge, items, part.slice(half), results, signal);
       return;
     }
     if (truncate) this.truncated = true;
-    const notFound = new Set(missing);
-    part.forEach((p, i) => {
-      results[p.index] = notFound.has(i)
-        ? this.failed(p.item, `no row in ${formatTableName(this.options.table)} has ${keyDescription(target, p.item.row)}`, target, kind, merge)
-        : { key: p.item.key, ok: true, remoteId: remoteIdOf(target, p.item.row) };
-    });
+    const notFound = missing.length > 0 ? new Set(missing) : undefined;
+    const remoteId = remoteIdReader(target);
+    for (let j = 0; j < part.length; j++) {
+      const item = items[part[j]!]!;
+      results[part[j]!] = notFound?.has(j)
+        ? this.failed(item, `no row in ${formatTableName(this.options.table)} has ${keyDescription(target, item.row)}`, target, kind, merge)
+        : { key: item.key, ok: true, remoteId: remoteId(item.row) };
+    }
   }
 
   /** Runs one batch; an error that is not about the rows (connection lost, table dropped) stops the run. */
@@ -245,7 +249,7 @@ class TableDestination implements Destination {
       const v = row[b.source.name];
       if (v === null || v === undefined) return `key column ${b.source.name} is null`;
     }
-    for (const b of target.bindings) {
+    for (const b of this.checkedBindings(target)) {
       const v = row[b.source.name];
       if (v === null || v === undefined) continue;
       const { target: col, source } = b;
@@ -253,17 +257,25 @@ class TableDestination implements Destination {
         return `column ${source.name}: ${v} cannot be stored in a ${this.engine.label} ${col.nativeType} column`;
       }
       if (
-        col.family === 'decimal' &&
-        col.precision !== undefined &&
-        col.scale !== undefined &&
-        (source.type === 'decimal' || source.type === 'integer') &&
+        fixedDecimal(b) &&
         (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') &&
-        !decimalFits(String(v), col.precision, col.scale)
+        !decimalFits(String(v), col.precision!, col.scale!)
       ) {
         return `column ${source.name}: ${String(v)} does not fit ${col.nativeType} exactly (it would be rounded or overflow)`;
       }
     }
     return null;
+  }
+
+  /** The columns whose values `rowProblem` checks (chosen once a target: a load checks every row). */
+  private checkedBindings(target: TableTarget): ColumnBinding[] {
+    let checked = this.checked.get(target);
+    if (!checked) {
+      const nonFinite = !this.engine.storesNonFinite;
+      checked = target.bindings.filter((b) => (nonFinite && b.target.family !== 'text') || fixedDecimal(b));
+      this.checked.set(target, checked);
+    }
+    return checked;
   }
 
   private failed(item: DeliveryItem, error: string, target: TableTarget, kind: WriteKind, merge: boolean): DeliveryResult {
@@ -276,21 +288,39 @@ class TableDestination implements Destination {
   }
 }
 
-function groupByOperation(items: DeliveryItem[]): Map<DeliveryOperation, Pending[]> {
-  const groups = new Map<DeliveryOperation, Pending[]>();
-  items.forEach((item, index) => {
-    const g = groups.get(item.operation);
-    if (g) g.push({ index, item });
-    else groups.set(item.operation, [{ index, item }]);
-  });
+/** A decimal column of fixed precision and scale fed decimals or integers: a value may not fit it exactly. */
+function fixedDecimal({ source, target }: ColumnBinding): boolean {
+  return (
+    target.family === 'decimal' &&
+    target.precision !== undefined &&
+    target.scale !== undefined &&
+    (source.type === 'decimal' || source.type === 'integer')
+  );
+}
+
+/** The indexes of the items of each operation, in order. */
+function groupByOperation(items: DeliveryItem[]): Map<DeliveryOperation, number[]> {
+  const groups = new Map<DeliveryOperation, number[]>();
+  for (let i = 0; i < items.length; i++) {
+    const operation = items[i]!.operation;
+    const group = groups.get(operation);
+    if (group) group.push(i);
+    else groups.set(operation, [i]);
+  }
   return groups;
 }
 
-/** The key value as text, as the sync's record keys spell it: the value itself for one key column, a JSON array of texts for a composite key. */
-function remoteIdOf(target: TableTarget, row: Row): string | null {
-  if (target.key.length === 0) return null;
-  const values = target.key.map((b) => textOf(row[b.source.name]));
-  return values.length === 1 ? values[0]! : JSON.stringify(values);
+/**
+ * Reads a row's key value as text, as the sync's record keys spell it: the value itself for one key column, a JSON
+ * array of texts for a composite key; null without a key.
+ */
+function remoteIdReader(target: TableTarget): (row: Row) => string | null {
+  if (target.key.length === 0) return () => null;
+  if (target.key.length === 1) {
+    const name = target.key[0]!.source.name;
+    return (row) => textOf(row[name]);
+  }
+  return (row) => JSON.stringify(target.key.map((b) => textOf(row[b.source.name])));
 }
 
 function keyDescription(target: TableTarget, row: Row): string {

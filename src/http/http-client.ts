@@ -8,6 +8,7 @@ import { apiMessage, statusLine } from './classify-response.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
 import { dispatchRequest, type ReceivedResponse } from './dispatch-request.js';
+import { isJsonContentType } from './json-content-type.js';
 import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
@@ -327,7 +328,7 @@ function fullTarget(url: string): Target {
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {
-  if (!contentType || !/[/+]json\b/i.test(contentType) || !text.trim()) return text;
+  if (!isJsonContentType(contentType) || !text.trim()) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

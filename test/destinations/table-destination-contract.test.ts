@@ -315,6 +315,32 @@ describe.each(Object.keys(harnesses) as TableHarness['engine'][])('table destina
     await closeAll();
   });
 
+  it('stores NaN and Infinity where the engine can, and elsewhere rejects that row alone, unsent, naming the column', async () => {
+    const d = await destination('nonfinite', [col('id', 'integer', 'int8'), col('ratio', 'number', 'float8'), col('label', 'string', 'text')]);
+    const results = await d.write(
+      items('upsert', [
+        { id: 1, ratio: 0.5, label: 'fine' },
+        { id: 2, ratio: Number.NaN, label: 'nan' },
+        { id: 3, ratio: 1, label: 'fine too' },
+        { id: 4, ratio: Number.POSITIVE_INFINITY, label: 'infinite' },
+      ]),
+    );
+    if (engine === 'postgres' || engine === 'duckdb') {
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(await ids('nonfinite')).toEqual([1, 2, 3, 4]);
+    } else {
+      const type = engine === 'mysql' ? 'double' : 'REAL';
+      expect(results.map((r) => (r.ok ? 'ok' : r.error))).toEqual([
+        'ok',
+        `column ratio: NaN cannot be stored in a ${engine === 'mysql' ? 'MySQL' : 'SQLite'} ${type} column`,
+        'ok',
+        `column ratio: Infinity cannot be stored in a ${engine === 'mysql' ? 'MySQL' : 'SQLite'} ${type} column`,
+      ]);
+      expect(await ids('nonfinite')).toEqual([1, 3]);
+    }
+    await closeAll();
+  });
+
   it('supports every operation with a key, and only create without one', async () => {
     const keyed = await destination('caps', ID_NAME);
     expect((['create', 'update', 'upsert', 'delete', 'lookup'] as const).map((op) => keyed.supports(op))).toEqual([true, true, true, true, false]);
