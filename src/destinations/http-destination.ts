@@ -215,10 +215,12 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       result: undefined,
       response: responseVariable(response),
     });
-    // The result of each item sent, by position (undefined: none came back).
-    const byItem = new Array<unknown>(sent.length);
-    const matched = new Array<boolean>(sent.length).fill(false);
+    // The result of each item sent, by position; `matched` says which got one (undefined is a result too).
+    let byItem: unknown[];
+    let matched: (i: number) => boolean;
     if (res.match !== undefined) {
+      byItem = new Array<unknown>(sent.length);
+      const found = new Array<boolean>(sent.length).fill(false);
       const index = new Map<string, number>();
       for (let i = 0; i < sent.length; i++) index.set(sent[i]!.key, i);
       const matchOf = templates.renderer(res.match, 'text', { role: 'response.match', strict: false });
@@ -226,27 +228,29 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         context.result = result;
         const key = matchOf(context).trim();
         const i = index.get(key);
-        if (i !== undefined && !matched[i]) {
-          matched[i] = true;
+        if (i !== undefined && !found[i]) {
+          found[i] = true;
           byItem[i] = result;
         }
       }
+      matched = (i) => found[i]!;
     } else {
-      const n = Math.min(results.length, sent.length);
-      for (let i = 0; i < n; i++) {
-        matched[i] = true;
-        byItem[i] = results[i];
-      }
+      // Results in the order of the records sent: the i-th answers the i-th.
+      byItem = results;
+      matched = (i) => i < results.length;
     }
     const recordId = res.record_id ? recordIdOf(res.record_id) : null;
+    // One record variable for every result, as the context: rendering keeps no reference to either.
+    const record: { id: string | null } = { id: null };
+    context.record = record;
     for (let i = 0; i < sent.length; i++) {
       const item = sent[i]!;
-      if (!matched[i]) {
+      if (!matched(i)) {
         delivered[i] = { key: item.key, ok: false, error: noResult };
         continue;
       }
       context.row = item.row;
-      context.record = recordOf(item);
+      record.id = item.remoteId;
       context.result = byItem[i];
       if (res.success !== undefined && !templates.evaluate(res.success, context, 'response.success')) {
         const error =
@@ -263,46 +267,51 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
 
   const writeBatch = async (endpoint: Endpoint, items: readonly DeliveryItem[], signal?: AbortSignal): Promise<DeliveryResult[]> => {
     const results = new Array<DeliveryResult>(items.length);
-    const addressable: number[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const unaddressable = missingId(endpoint, items[i]!);
-      if (unaddressable) results[i] = { key: items[i]!.key, ok: false, error: unaddressable, request: null };
-      else addressable.push(i);
+    // Indexes of the items that can be sent; undefined: all of them (an endpoint whose path needs no record id).
+    let addressable: number[] | undefined;
+    if (pathNeedsId.get(endpoint)) {
+      addressable = [];
+      for (let i = 0; i < items.length; i++) {
+        const unaddressable = missingId(endpoint, items[i]!);
+        if (unaddressable) results[i] = { key: items[i]!.key, ok: false, error: unaddressable, request: null };
+        else addressable.push(i);
+      }
+      if (addressable.length === items.length) addressable = undefined;
     }
-    const sendable = addressable.length === items.length ? items : addressable.map((i) => items[i]!);
+    const sendable = addressable ? addressable.map((i) => items[i]!) : items;
+    const itemIndex = (i: number): number => (addressable ? addressable[i]! : i);
     const { request, included, errors } = renderBatch(endpoint, sendable);
     for (const [i, error] of errors) {
-      results[addressable[i]!] = { key: sendable[i]!.key, ok: false, error: connection.redactor.mask(error), request: null };
+      results[itemIndex(i)] = { key: sendable[i]!.key, ok: false, error: connection.redactor.mask(error), request: null };
     }
-    if (request) {
-      const sent = included.map((i) => sendable[i]!);
-      const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal });
-      if (outcome.response) options.onResponse?.(outcome.response, sent.map((i) => i.key));
-      let delivered: DeliveryResult[];
-      if (outcome.ok) {
-        delivered = withTemplateErrors(() => batchResults(endpoint, sent, outcome.response));
-        if (delivered.some((r) => !r.ok)) {
-          const text = await curl(request);
-          delivered = delivered.map((r) => (r.ok ? r : { ...r, error: connection.redactor.mask(r.error ?? ''), request: text }));
-        }
-      } else if (outcome.action === 'fail') {
-        throw new FatalDeliveryError(outcome.error);
-      } else if (sent.length > 1 && refusedContent(outcome.response)) {
-        // All-or-nothing APIs reject a whole batch for one bad record: halve until the bad ones are alone.
-        const half = Math.ceil(sent.length / 2);
-        const [first, second] = await Promise.all([
-          writeBatch(endpoint, sent.slice(0, half), signal),
-          writeBatch(endpoint, sent.slice(half), signal),
-        ]);
-        delivered = [...first, ...second];
-      } else {
+    if (!request) return results;
+    const sent = included.length === sendable.length ? sendable : included.map((i) => sendable[i]!);
+    const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal });
+    if (outcome.response) options.onResponse?.(outcome.response, sent.map((i) => i.key));
+    let delivered: DeliveryResult[];
+    if (outcome.ok) {
+      delivered = withTemplateErrors(() => batchResults(endpoint, sent, outcome.response));
+      if (delivered.some((r) => !r.ok)) {
         const text = await curl(request);
-        delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text }));
+        delivered = delivered.map((r) => (r.ok ? r : { ...r, error: connection.redactor.mask(r.error ?? ''), request: text }));
       }
-      included.forEach((i, j) => {
-        results[addressable[i]!] = delivered[j]!;
-      });
+    } else if (outcome.action === 'fail') {
+      throw new FatalDeliveryError(outcome.error);
+    } else if (sent.length > 1 && refusedContent(outcome.response)) {
+      // All-or-nothing APIs reject a whole batch for one bad record: halve until the bad ones are alone.
+      const half = Math.ceil(sent.length / 2);
+      const [first, second] = await Promise.all([
+        writeBatch(endpoint, sent.slice(0, half), signal),
+        writeBatch(endpoint, sent.slice(half), signal),
+      ]);
+      delivered = [...first, ...second];
+    } else {
+      const text = await curl(request);
+      delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text }));
     }
+    // Every item sent, in order: the results are the delivered ones.
+    if (sent === items) return delivered;
+    for (let j = 0; j < included.length; j++) results[itemIndex(included[j]!)] = delivered[j]!;
     return results;
   };
 
