@@ -97,7 +97,9 @@ describe('connections', () => {
 
   it('creates a connection with the form; its secret is written to sluice.yaml and never shown again', async () => {
     const { page } = browser;
-    await page.goto(`${server.url}/connections/new`);
+    await page.goto(`${server.url}/connections`);
+    await page.getByRole('button', { name: '+ New connection' }).click();
+    await eventually(() => page.evaluate(() => location.pathname)).toBe('/connections/new');
     await page.locator('input[name=connection_name]').fill('tracker_bot');
     await page.locator('select[name=connection_type]').selectOption('http');
     await page.locator('input[name=connector]').fill('./connectors/tracker.yaml');

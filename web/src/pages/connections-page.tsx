@@ -3,9 +3,9 @@ import { api } from '../api-client.js';
 import type { ConnectionSummary, ConnectionTestResult } from '../api-types.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
+import { ListPage } from '../components/list-page.js';
 import { authorizeConnection, type AuthorizeOutcome } from '../authorize-connection.js';
 import { useI18n } from '../i18n.js';
-import { navigate } from '../router.js';
 import { useApi } from '../use-api.js';
 
 type Outcome =
@@ -72,77 +72,52 @@ export function ConnectionsPage() {
   };
 
   return (
-    <div className="page">
-      <div className="page-head">
-        <h1>{t('nav.connections')}</h1>
-        <button type="button" className="primary" onClick={() => navigate('/connections/new')}>
-          + {t('connections.new')}
-        </button>
-      </div>
-      <ErrorBox error={error} />
-      {loading && !data && <p className="muted">{t('common.loading')}</p>}
-      {data && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t('common.name')}</th>
-              <th>{t('connections.type')}</th>
-              <th>{t('connections.connector')}</th>
-              <th>{t('connections.auth')}</th>
-              <th>{t('connections.state')}</th>
-              <th>{t('common.actions')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {data.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  {t('connections.empty')}
-                </td>
-              </tr>
-            )}
-            {data.map((c) => {
-              const oauth = c.authType !== undefined && OAUTH_TYPES.has(c.authType);
-              const busy = outcomes[c.name]?.kind === 'testing' || outcomes[c.name]?.kind === 'authorizing';
-              return (
-                <tr key={c.name} data-testid={`connection-${c.name}`}>
-                  <td>
-                    <AppLink to={`/connections/${encodeURIComponent(c.name)}`}>{c.name}</AppLink>
-                  </td>
-                  <td>
-                    <code>{c.type}</code>
-                  </td>
-                  <td>{c.connector ?? ''}</td>
-                  <td>{c.authType ?? ''}</td>
-                  <td data-testid="auth-state">
-                    {oauth ? (
-                      c.authorized ? (
-                        <span className="badge badge-succeeded">{t('connections.authorized')}</span>
-                      ) : (
-                        <span className="badge badge-cancelled">{t('connections.notAuthorized')}</span>
-                      )
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td className="nowrap">
-                    <button type="button" className="small" disabled={busy} onClick={() => void test(c.name)}>
-                      {t('connections.test')}
-                    </button>{' '}
-                    {oauth && (
-                      <button type="button" className="small primary" disabled={busy} onClick={() => void authorize(c.name)}>
-                        {t('connections.authorize')}
-                      </button>
-                    )}
-                  </td>
-                  <td data-testid="outcome">{describe(outcomes[c.name])}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-    </div>
+    <ListPage
+      title={t('nav.connections')}
+      create={{ label: t('connections.new'), to: '/connections/new' }}
+      data={data}
+      error={error}
+      loading={loading}
+      columns={[t('common.name'), t('connections.type'), t('connections.connector'), t('connections.auth'), t('connections.state'), t('common.actions'), '']}
+      empty={t('connections.empty')}
+      row={(c) => {
+        const oauth = c.authType !== undefined && OAUTH_TYPES.has(c.authType);
+        const busy = outcomes[c.name]?.kind === 'testing' || outcomes[c.name]?.kind === 'authorizing';
+        return (
+          <tr key={c.name} data-testid={`connection-${c.name}`}>
+            <td>
+              <AppLink to={`/connections/${encodeURIComponent(c.name)}`}>{c.name}</AppLink>
+            </td>
+            <td>
+              <code>{c.type}</code>
+            </td>
+            <td>{c.connector ?? ''}</td>
+            <td>{c.authType ?? ''}</td>
+            <td data-testid="auth-state">
+              {oauth ? (
+                c.authorized ? (
+                  <span className="badge badge-succeeded">{t('connections.authorized')}</span>
+                ) : (
+                  <span className="badge badge-cancelled">{t('connections.notAuthorized')}</span>
+                )
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
+            <td className="nowrap">
+              <button type="button" className="small" disabled={busy} onClick={() => void test(c.name)}>
+                {t('connections.test')}
+              </button>{' '}
+              {oauth && (
+                <button type="button" className="small primary" disabled={busy} onClick={() => void authorize(c.name)}>
+                  {t('connections.authorize')}
+                </button>
+              )}
+            </td>
+            <td data-testid="outcome">{describe(outcomes[c.name])}</td>
+          </tr>
+        );
+      }}
+    />
   );
 }

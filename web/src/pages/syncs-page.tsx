@@ -1,6 +1,6 @@
 import type { SyncSummary } from '../api-types.js';
 import { AppLink } from '../components/app-link.js';
-import { ErrorBox } from '../components/error-box.js';
+import { ListPage } from '../components/list-page.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { describeSyncEnd } from '../describe-sync-end.js';
 import { formatTime } from '../format-time.js';
@@ -12,59 +12,36 @@ export function SyncsPage() {
   const { t, lang } = useI18n();
   const { data, error, loading } = useApi<SyncSummary[]>('/api/syncs');
   return (
-    <div className="page">
-      <div className="page-head">
-        <h1>{t('nav.syncs')}</h1>
-      </div>
-      <ErrorBox error={error} />
-      {loading && !data && <p className="muted">{t('common.loading')}</p>}
-      {data && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t('common.name')}</th>
-              <th>{t('syncs.from')}</th>
-              <th>{t('syncs.to')}</th>
-              <th>{t('syncs.mode')}</th>
-              <th>{t('syncs.schedule')}</th>
-              <th>{t('syncs.nextRun')}</th>
-              <th>{t('syncs.lastRun')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  {t('syncs.empty')}
-                </td>
-              </tr>
+    <ListPage
+      title={t('nav.syncs')}
+      data={data}
+      error={error}
+      loading={loading}
+      columns={[t('common.name'), t('syncs.from'), t('syncs.to'), t('syncs.mode'), t('syncs.schedule'), t('syncs.nextRun'), t('syncs.lastRun')]}
+      empty={t('syncs.empty')}
+      row={(s) => (
+        <tr key={s.name} data-testid={`sync-${s.name}`}>
+          <td>
+            <AppLink to={`/syncs/${encodeURIComponent(s.name)}`}>{s.name}</AppLink>
+          </td>
+          <td>{describeSyncEnd(s.from)}</td>
+          <td>{describeSyncEnd(s.to)}</td>
+          <td>
+            <code>{s.mode}</code>
+          </td>
+          <td>{s.schedule ? <code>{s.schedule}</code> : <span className="muted">{t('syncs.manual')}</span>}</td>
+          <td>{formatTime(s.nextRunAt, lang)}</td>
+          <td>
+            {s.lastRun ? (
+              <AppLink to={`/runs/${encodeURIComponent(s.lastRun.id)}`}>
+                <StatusBadge status={s.lastRun.status} /> <span className="muted small">{formatTime(s.lastRun.startedAt, lang)}</span>
+              </AppLink>
+            ) : (
+              <span className="muted">{t('syncs.never')}</span>
             )}
-            {data.map((s) => (
-              <tr key={s.name} data-testid={`sync-${s.name}`}>
-                <td>
-                  <AppLink to={`/syncs/${encodeURIComponent(s.name)}`}>{s.name}</AppLink>
-                </td>
-                <td>{describeSyncEnd(s.from)}</td>
-                <td>{describeSyncEnd(s.to)}</td>
-                <td>
-                  <code>{s.mode}</code>
-                </td>
-                <td>{s.schedule ? <code>{s.schedule}</code> : <span className="muted">{t('syncs.manual')}</span>}</td>
-                <td>{formatTime(s.nextRunAt, lang)}</td>
-                <td>
-                  {s.lastRun ? (
-                    <AppLink to={`/runs/${encodeURIComponent(s.lastRun.id)}`}>
-                      <StatusBadge status={s.lastRun.status} /> <span className="muted small">{formatTime(s.lastRun.startedAt, lang)}</span>
-                    </AppLink>
-                  ) : (
-                    <span className="muted">{t('syncs.never')}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          </td>
+        </tr>
       )}
-    </div>
+    />
   );
 }
