@@ -224,13 +224,18 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     const queries: ItemQuery[] = [];
     if (upserts.length) {
       const changes = upserts.join(', ');
-      queries.push({ items: rowsOf.itemsSql(changes), keys: `SELECT k FROM memory.main.sluice_plan WHERE change IN (${changes})` });
+      queries.push({
+        items: rowsOf.itemsSql(changes),
+        keys: `SELECT k FROM memory.main.sluice_plan WHERE change IN (${changes})`,
+        count: sent.reduce((n, c) => (c === 'removed' ? n : n + counts[c]), 0),
+      });
     }
     // Removed keys (mirror deletes) come last.
     if (sent.includes('removed')) {
       queries.push({
         items: `SELECT k, NULL AS row, NULL AS fp, rid, change, failed FROM memory.main.sluice_plan WHERE change = 'removed'`,
         keys: `SELECT k FROM memory.main.sluice_plan WHERE change = 'removed'`,
+        count: counts.removed,
       });
     }
     const ledger = snapshot ?? undefined;
@@ -375,6 +380,8 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, u
 interface ItemQuery {
   items: string;
   keys: string;
+  /** How many keys `keys` gives, when the plan's counts already say (else it is counted). */
+  count?: number;
 }
 
 /** Rows per key range of the items streamed: the first batch waits for one range's sort, not the whole plan's. */
@@ -410,8 +417,8 @@ async function* streamItems(db: DuckDBConnection, queries: ItemQuery[], mode: Sy
     // after another. Random keys (emails, UUIDs) written as they came dirtied a page per row: 25-60 µs a row, not 3.
     // A key range at a time: sending starts after the first range is read and sorted, the workspace holds two ranges'
     // rows at most (the one sent and the next), not the whole plan's, and each range's query reads only its keys' rows.
-    const [{ n }] = (await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }];
-    const q = rangeBounds(Number(n), rangeRows, MAX_RANGES);
+    const n = query.count ?? Number(((await rows(db, `SELECT count(*)::BIGINT AS n FROM (${query.keys})`)) as [{ n: bigint }])[0].n);
+    const q = rangeBounds(n, rangeRows, MAX_RANGES);
     const bounds: (string | null)[] = [null];
     if (q.length > 0) {
       const [{ b }] = (await rows(db, `SELECT quantile_disc(k, [${q.join(', ')}]) AS b FROM (${query.keys})`)) as [{ b: string[] }];
