@@ -99,7 +99,7 @@ describe('connections', () => {
     const { page } = browser;
     await page.goto(`${server.url}/connections`);
     await page.getByRole('button', { name: '+ New connection' }).click();
-    await eventually(() => page.evaluate(() => location.pathname)).toBe('/connections/new');
+    await eventually(() => new URL(page.url()).pathname).toBe('/connections/new');
     await page.locator('input[name=connection_name]').fill('tracker_bot');
     await page.locator('select[name=connection_type]').selectOption('http');
     await page.locator('input[name=connector]').fill('./connectors/tracker.yaml');
