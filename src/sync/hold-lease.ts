@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { RunRecord, StateStore } from '../state/state-store.js';
 import { AlreadyRunningError } from './already-running-error.js';
 import { processEnded, thisProcess } from './lease-process.js';
@@ -67,8 +68,12 @@ export async function holdLease(store: StateStore, run: RunRecord, options: Hold
   // The run keeps the process alive, not its lease.
   timer.unref();
 
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
+  // Every request in flight, every wait for a slot and every backoff listens to the run's signal, each until it ends:
+  // a connector's concurrency above 10 is not a leak, and Node's warning about one would reach the user's terminal.
+  setMaxListeners(0, signal);
   return {
-    signal: options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal,
+    signal,
     get lost() {
       return lost.signal.aborted ? (lost.signal.reason as Error) : null;
     },

@@ -128,6 +128,15 @@ describe('sluice sync through the CLI', () => {
     for (const out of [first, second, third, runs]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
   });
 
+  it('sends at a concurrency of 32 with no warning on stderr (every request listens to the run signal)', async () => {
+    await writeFile(join(dir, 'crm.yaml'), CONNECTOR.replace('concurrency: 4', 'concurrency: 32'));
+    insert(Array.from({ length: 200 }, (_, i): [number, string, number] => [i + 1, `name ${i + 1}`, i]));
+    const run = await sluice('sync', 'run', 'customers');
+    expect(run.code).toBe(0);
+    expect(hooks('POST')).toHaveLength(200);
+    expect(run.stderr).not.toMatch(/Warning/);
+  });
+
   it('isolates a poison row, reports it with the API message, and sends it again on the next run', async () => {
     insert([[1, 'a', 1], [2, 'b', 2], [3, 'c', 3]]);
     sink.faults({ status: 422, count: 100, path: '/hooks/customers/2', body: { error: 'score out of range for customer 2' } });
