@@ -8,7 +8,7 @@ export interface ReceivedResponse {
 }
 
 /** The error a body over the limit fails with (`describeNetworkError` knows its code). */
-export function bodyTooLarge(limit: number): Error {
+function bodyTooLarge(limit: number): Error {
   return Object.assign(new Error(`the response body is larger than ${formatBytes(limit)}`), { code: 'SLUICE_BODY_TOO_LARGE' });
 }
 
@@ -16,7 +16,7 @@ export function bodyTooLarge(limit: number): Error {
  * Sends one request through an undici dispatcher and reads its whole response, refusing a body over `limitBytes`.
  *
  * Why not `dispatcher.request()`: it wraps every response in a Node stream, an async resource and a consumer, which in
- * a one-off profile of single requests on loopback cost about a fifth of each request's CPU. A handler that keeps the
+ * one-off A/B runs of single requests on loopback cost about a fifth of each request's CPU. A handler that keeps the
  * chunks does the same work without them. Errors are undici's own (timeouts, resets), or the signal's reason.
  */
 export function dispatchRequest(
