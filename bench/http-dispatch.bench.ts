@@ -184,13 +184,24 @@ function handBatch(rows: readonly Row[]): string {
 /** The hand-written loop: builds each request from its rows, sends it, reads the record ids from the response. */
 async function handWritten(pool: Pool, units: DeliveryItem[][], batch: boolean): Promise<number> {
   return timed(units, async (items) => {
-    const request = batch ? { path: '/batch/contacts', body: handBatch(items.map((i) => i.row)) } : handSingle(items[0]!.row);
+    const request = handRequest(items, batch);
     const res = await pool.request({ path: request.path, method: 'POST', headers, body: request.body });
-    const body = (await res.body.json()) as { id?: string; results?: { id: string }[] };
-    if (res.statusCode !== 200) throw new Error(`sink answered ${res.statusCode}`);
-    const ids = batch ? body.results!.map((r) => r.id) : [body.id!];
-    if (ids.length !== items.length || ids.some((id) => !id)) throw new Error('the sink returned no id for a record');
+    checkIds(items, batch, res.statusCode, (await res.body.json()) as SinkAnswer);
   });
+}
+
+/** The request a developer builds by hand for a unit: one row's, or a batch body. */
+function handRequest(items: DeliveryItem[], batch: boolean): { path: string; body: string } {
+  return batch ? { path: '/batch/contacts', body: handBatch(items.map((i) => i.row)) } : handSingle(items[0]!.row);
+}
+
+type SinkAnswer = { id?: string; results?: { id: string }[] };
+
+/** Reads the record ids out of the sink's answer, as the hand-written loops do; throws when one is missing. */
+function checkIds(items: DeliveryItem[], batch: boolean, status: number, body: SinkAnswer): void {
+  if (status !== 200) throw new Error(`sink answered ${status}`);
+  const ids = batch ? body.results!.map((r) => r.id) : [body.id!];
+  if (ids.length !== items.length || ids.some((id) => !id)) throw new Error('the sink returned no id for a record');
 }
 
 /** Sends a request through `pool.dispatch()` with the least handler that reads the response: status and body text. */
@@ -212,12 +223,9 @@ function dispatched(pool: Pool, path: string, body: string): Promise<{ status: n
 /** The hand-written loop on undici's lowest-level API: as `handWritten`, each response read by a dispatch handler. */
 async function handDispatched(pool: Pool, units: DeliveryItem[][], batch: boolean): Promise<number> {
   return timed(units, async (items) => {
-    const request = batch ? { path: '/batch/contacts', body: handBatch(items.map((i) => i.row)) } : handSingle(items[0]!.row);
+    const request = handRequest(items, batch);
     const res = await dispatched(pool, request.path, request.body);
-    const body = JSON.parse(res.text) as { id?: string; results?: { id: string }[] };
-    if (res.status !== 200) throw new Error(`sink answered ${res.status}`);
-    const ids = batch ? body.results!.map((r) => r.id) : [body.id!];
-    if (ids.length !== items.length || ids.some((id) => !id)) throw new Error('the sink returned no id for a record');
+    checkIds(items, batch, res.status, JSON.parse(res.text) as SinkAnswer);
   });
 }
 

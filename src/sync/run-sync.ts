@@ -120,7 +120,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       let lastReport = 0;
       tally = await deliverPlan({
         // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
-        // replies of the requests and ledger writes in flight for less time (bench/sync-e2e: about 10% in two A/B pairs).
+        // replies of the requests and ledger writes in flight for less time (two A/B pairs of bench/sync-e2e runs
+        // leaned that way by about 10%, within this machine's run-to-run noise).
         items: readAhead(withRemovedRows(planned.items({ batchSize: 200 }), key)),
         destination: endpoints.destination,
         store,
