@@ -4,11 +4,14 @@ import type { RateLimit, ResponseAction, RetryPolicy } from '../config/connector
 import type { Auth, HttpRequest } from '../connectors/auth/auth.js';
 import { Redactor } from '../log/redactor.js';
 import { backoffDelay } from './backoff.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import { apiMessage, statusLine } from './classify-response.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
 import { dispatchRequest, type ReceivedResponse } from './dispatch-request.js';
+import { guardedConnector } from './guarded-connector.js';
 import { isJsonContentType } from './json-content-type.js';
+import type { NetworkPolicy } from './network-policy.js';
 import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
@@ -36,7 +39,18 @@ export interface Classification {
 /** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
 export type SendOutcome =
   | { ok: true; response: HttpResponse; attempts: number }
-  | { ok: false; action: 'reject' | 'fail'; error: string; response?: HttpResponse; attempts: number };
+  | {
+      ok: false;
+      action: 'reject' | 'fail';
+      error: string;
+      response?: HttpResponse;
+      attempts: number;
+      /**
+       * The API was unavailable, not refusing this request: retries ran out on network errors, timeouts, 408, 429
+       * or 5xx (or a rate limit asked for a longer wait than Sluice takes). The engine's circuit breaker counts these.
+       */
+      unavailable?: true;
+    };
 
 /** Per-request options of `send`. */
 export interface SendOptions {
@@ -51,9 +65,15 @@ export interface SendOptions {
 export interface HttpClientOptions {
   rateLimit: RateLimit;
   retry: RetryPolicy;
-  timeouts: { connect_ms: number; read_ms: number };
-  /** The connection's base-URL host: credentials only go there (and to the auth's own `baseUrl()` host). */
-  allowedHost?: string;
+  /** `total_ms` (default 5 minutes) bounds each attempt as a whole; the others are undici's idle timeouts. */
+  timeouts: { connect_ms: number; read_ms: number; total_ms?: number };
+  /**
+   * The connection's origin (or its base URL): a credential goes only to this scheme, host and port, and to the
+   * origin of the auth's own `baseUrl()` (a token's instance_url). Without either no credential is sent at all.
+   */
+  allowedOrigin?: string;
+  /** Where connections may go (server mode refuses private addresses); default: anywhere. */
+  networkPolicy?: NetworkPolicy;
   /** Masks secrets in every error; the auth's secrets are added to it as they are seen. */
   redactor?: Redactor;
   now?: () => number;
@@ -68,11 +88,12 @@ export interface HttpClientOptions {
 
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+const DEFAULT_TOTAL_MS = 300_000;
 const MAX_CACHED_ORIGINS = 256;
 
 type AttemptResult = { response: HttpResponse } | { failure: NetworkFailure };
 
-/** Where a request goes, as undici takes it, plus the host names the credential check compares. */
+/** Where a request goes, as undici takes it (the origin is also what the credential check compares), plus its host for messages. */
 interface Target {
   origin: string;
   path: string;
@@ -103,6 +124,10 @@ export class HttpClient {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly maxBodyBytes: number;
   private readonly origins = new Map<string, OriginParts>();
+  private readonly deadlines: DeadlineSweep;
+  private readonly allowedOrigin: string | undefined;
+  /** The auth's base URL last seen and its origin: it changes only when a token is renewed. */
+  private authBase: { url: string; origin: string | undefined } | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     this.now = options.now ?? Date.now;
@@ -113,9 +138,12 @@ export class HttpClient {
     this.gate = new PauseGate(this.now, this.sleep);
     const rps = options.rateLimit.requests_per_second;
     this.bucket = rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined;
+    this.deadlines = new DeadlineSweep(options.timeouts.total_ms ?? DEFAULT_TOTAL_MS);
+    this.allowedOrigin = options.allowedOrigin === undefined ? undefined : originOf(options.allowedOrigin);
+    const connect = { timeout: options.timeouts.connect_ms };
     this.agent = new Agent({
       connections: options.rateLimit.concurrency,
-      connect: { timeout: options.timeouts.connect_ms },
+      connect: options.networkPolicy?.denyPrivateAddresses ? guardedConnector(options.networkPolicy, connect) : connect,
       headersTimeout: options.timeouts.read_ms,
       bodyTimeout: options.timeouts.read_ms,
     });
@@ -126,7 +154,7 @@ export class HttpClient {
     const { auth, signal } = options;
     let attempts = 0;
     try {
-      const refusal = this.refuseForeignHost(request, auth);
+      const refusal = this.refuseForeignOrigin(request, auth);
       if (refusal) return this.failed('reject', refusal, attempts, auth);
       const { max_attempts } = this.options.retry;
       let refreshed = false;
@@ -136,7 +164,7 @@ export class HttpClient {
         if ('failure' in result) {
           const { failure } = result;
           if (!failure.retryable) return this.failed(failure.action, failure.message, attempts, auth);
-          if (attempts >= max_attempts) return this.failed('reject', `${failure.message} after ${plural(attempts)}`, attempts, auth);
+          if (attempts >= max_attempts) return unavailable(this.failed('reject', `${failure.message} after ${plural(attempts)}`, attempts, auth));
           await this.sleep(this.backoff(attempts), signal);
           continue;
         }
@@ -170,13 +198,13 @@ export class HttpClient {
           }
           case 'retry':
           case 'rate_limited': {
-            if (attempts >= max_attempts) return this.failed('reject', withMessage(`${status} after ${plural(attempts)}`, message), attempts, auth, response);
+            if (attempts >= max_attempts) return unavailable(this.failed('reject', withMessage(`${status} after ${plural(attempts)}`, message), attempts, auth, response));
             // A Retry-After on a 503 is honoured too, but only a rate limit pauses the other requests.
             const hinted = retryAfterMs(response.headers, this.now());
             const maxWait = this.options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
             if (hinted !== undefined && hinted > maxWait) {
               const asked = `${status}: the API asks to wait ${seconds(hinted)} before the next request, longer than the ${seconds(maxWait)} Sluice waits`;
-              return this.failed('fail', withMessage(asked, message), attempts, auth, response);
+              return unavailable(this.failed('fail', withMessage(asked, message), attempts, auth, response));
             }
             const wait = hinted ?? this.backoff(attempts);
             // A rate limit is the API's, not this row's: everyone waits, or the others would only burn their attempts.
@@ -195,6 +223,7 @@ export class HttpClient {
   /** Closes the connection pools once in-flight requests finish. */
   async close(): Promise<void> {
     await this.agent.close();
+    this.deadlines.close();
   }
 
   private failed(action: 'reject' | 'fail', error: string, attempts: number, auth: Auth | undefined, response?: HttpResponse): SendOutcome {
@@ -236,10 +265,12 @@ export class HttpClient {
           },
           this.maxBodyBytes,
           signal,
+          this.deadlines,
         );
       } catch (error) {
         if (signal?.aborted) throw error;
-        return { failure: describeNetworkError(error, target, this.options.timeouts) };
+        const hideReachability = this.options.networkPolicy?.denyPrivateAddresses;
+        return { failure: describeNetworkError(error, target, this.options.timeouts, { hideReachability }) };
       }
       const { headers, text } = received;
       return {
@@ -289,26 +320,37 @@ export class HttpClient {
     return fullTarget(url);
   }
 
-  private refuseForeignHost(request: HttpRequest, auth: Auth | undefined): string | undefined {
+  /**
+   * A credential goes only to the connection's origin (scheme, host, effective port) or the auth's own base URL's:
+   * another port or plain http on the same host name is another server as far as secrets go. With no known origin
+   * nothing is sent: failing closed is the only safe default for a credential.
+   */
+  private refuseForeignOrigin(request: HttpRequest, auth: Auth | undefined): string | undefined {
     if (!auth || auth.kind === 'none') return undefined;
-    const allowed = this.options.allowedHost?.toLowerCase();
-    if (!allowed) return undefined;
-    let url: Target;
+    let origin: string;
     try {
-      url = this.target(request.url);
+      origin = this.target(request.url).origin;
     } catch {
       return `invalid URL: ${request.url}`;
     }
-    const host = url.host.toLowerCase();
-    const hostname = url.hostname.toLowerCase();
-    if (host === allowed || hostname === allowed) return undefined;
-    const authBase = auth.baseUrl();
-    if (authBase) {
-      const base = new URL(authBase);
-      const hosts = [base.host.toLowerCase(), base.hostname.toLowerCase()];
-      if (hosts.includes(host) || hosts.includes(hostname)) return undefined;
+    if (origin === this.allowedOrigin) return undefined;
+    const authOrigin = this.authOrigin(auth);
+    if (origin === authOrigin) return undefined;
+    const known = this.allowedOrigin ?? authOrigin;
+    if (!known) return `refused to send credentials to ${origin}: the connection has no base URL, so no origin they may go to`;
+    return `refused to send credentials to ${origin} (the connection's origin is ${known})`;
+  }
+
+  /** The origin of the auth's base URL, unless it would take a credential from https to plain http. */
+  private authOrigin(auth: Auth): string | undefined {
+    const url = auth.baseUrl();
+    if (!url) return undefined;
+    if (this.authBase?.url !== url) {
+      const origin = originOf(url);
+      const downgrade = origin?.startsWith('http:') && this.allowedOrigin?.startsWith('https:');
+      this.authBase = { url, origin: downgrade ? undefined : origin };
     }
-    return `refused to send credentials to ${url.host} (the connection's host is ${this.options.allowedHost})`;
+    return this.authBase.origin;
   }
 
   private backoff(attempt: number): number {
@@ -318,6 +360,16 @@ export class HttpClient {
   private mask(text: string, auth: Auth | undefined): string {
     if (auth) this.redactor.add(...auth.secrets());
     return this.redactor.mask(text);
+  }
+}
+
+/** The origin of a URL (scheme, lower-case host, port unless the scheme's default), or undefined when it is not one. */
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
   }
 }
 
@@ -334,6 +386,11 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   } catch {
     return text;
   }
+}
+
+/** Marks a failed outcome as the API being unavailable (see SendOutcome). */
+function unavailable(outcome: SendOutcome): SendOutcome {
+  return outcome.ok ? outcome : { ...outcome, unavailable: true };
 }
 
 function withMessage(prefix: string, message: string): string {
