@@ -137,6 +137,15 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
       act(async () => (await import('./commands/pipeline-run.js')).runPipelineRun({ name, vars: o.var }, ctx()))(),
     );
 
+  const secrets = program.command('secrets').description('secrets kept encrypted in the state store');
+  secrets
+    .command('reset')
+    .description('delete every stored secret, when the key that encrypted them is lost for good')
+    .option('--yes', 'really delete them')
+    .action((o: { yes?: boolean }) =>
+      act(async () => (await import('./commands/secrets-reset.js')).runSecretsReset({ yes: Boolean(o.yes) }, ctx()))(),
+    );
+
   program
     .command('sandbox [names...]')
     .description('start local simulators of real APIs on loopback and print their URLs')
@@ -150,8 +159,9 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .description('the REST API, the web UI and the scheduler')
     .option('--port <port>', 'port to listen on', positiveInt, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action((o: { port: number; host: string }) =>
-      act(async () => (await import('./commands/serve.js')).runServe({ port: o.port, host: o.host }, ctx()))(),
+    .option('--public-url <url>', 'the URL users reach the server at (its host name is answered; OAuth redirects use it); default SLUICE_PUBLIC_URL')
+    .action((o: { port: number; host: string; publicUrl?: string }) =>
+      act(async () => (await import('./commands/serve.js')).runServe({ port: o.port, host: o.host, publicUrl: o.publicUrl }, ctx()))(),
     );
 
   program

@@ -11,7 +11,7 @@ import type { StateStore } from '../state/state-store.js';
 import { processEnded } from '../sync/lease-process.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
-import { resolveApiToken, type ApiTokenSource } from './api-token.js';
+import { resolveApiTokens, type ApiToken } from './api-token.js';
 import { connectionsRoutes } from './connections-routes.js';
 import { connectorsRoutes } from './connectors-routes.js';
 import { healthRoutes } from './health-routes.js';
@@ -23,12 +23,12 @@ import { openProjectStore } from './open-project-store.js';
 import { pipelinesRoutes } from './pipelines-routes.js';
 import { redisRunExecutor } from './redis-run-executor.js';
 import { redisUrl } from './redis-connection.js';
+import { guardRequests } from './request-guard.js';
 import { RunManager, type RunExecutor } from './run-manager.js';
 import { runsRoutes } from './runs-routes.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { PendingOAuth, ServerContext } from './server-context.js';
 import { syncsRoutes } from './syncs-routes.js';
-import { presentedTokenMatches, tokenMatches } from './token-matches.js';
 import { validateRoutes } from './validate-routes.js';
 import { webRoutes } from './web-routes.js';
 
@@ -37,8 +37,14 @@ export interface CreateServerOptions {
   /** The project directory (or sluice.yaml); `project` is the same, as `--project` names it. Default: the nearest sluice.yaml. */
   projectDir?: string;
   project?: string;
-  /** The API token; default SLUICE_API_TOKEN, else the one stored in the state (generated on first start). */
+  /** The admin token; default SLUICE_API_TOKEN, else the one stored in the state (generated on first start). */
   token?: string;
+  /** The operator token (read, preview, run, retry); default SLUICE_OPERATOR_TOKEN, else stored, else generated. */
+  operatorToken?: string;
+  /** The address the server will listen on: `Host` headers naming it are answered (with localhost and loopback). */
+  host?: string;
+  /** The URL users reach the server at (behind a proxy, a DNS name): its host is answered, OAuth redirects use it. */
+  publicUrl?: string;
   /** The state store (default: the project's `state:`); a given store is not closed by close(). */
   store?: StateStore;
   /** Run scheduled syncs and pipelines (default false; `sluice serve` turns it on). */
@@ -64,18 +70,15 @@ export interface CreateServerOptions {
 /** A server ready to listen (or to answer `app.inject`). */
 export interface SluiceServer {
   app: FastifyInstance;
-  /** The API token and where it came from (`sluice serve` prints a generated one). */
-  apiToken: { token: string; source: ApiTokenSource };
+  /** The admin token and where it came from (`sluice serve` prints a generated one). */
+  apiToken: ApiToken;
+  /** The operator token (read, preview, run, retry). */
+  operatorToken: ApiToken;
   /** Every route registered (method and URL), for the OpenAPI check. */
   routes: { method: string; url: string }[];
   scheduler: Scheduler | null;
   /** Stops the scheduler, cancels running runs and waits for them, closes the server and the store it opened. */
   close(): Promise<void>;
-}
-
-/** Paths that need no API token: health, the OAuth callback (the provider's redirect) and the web UI. */
-function needsToken(path: string): boolean {
-  return path.startsWith('/api/') && path !== '/api/health';
 }
 
 /** Builds the Sluice server: REST API under /api/, SSE run progress, OAuth callback, scheduler, web UI at /. */
@@ -85,13 +88,13 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   const projectDir = dirname(projectFile);
   const store = options.store ?? (await openProjectStore(projectFile, env));
   const ownsStore = !options.store;
-  const apiToken = await resolveApiToken({ store, token: options.token, env });
+  const tokens = await resolveApiTokens({ store, token: options.token, operatorToken: options.operatorToken, env });
 
-  let lastRedactor = new Redactor().add(apiToken.token);
+  let lastRedactor = new Redactor().add(tokens.admin.token, tokens.operator.token);
   const load = async (): Promise<LoadedProject> => {
     try {
       const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir });
-      loaded.redactor.add(apiToken.token);
+      loaded.redactor.add(tokens.admin.token, tokens.operator.token);
       lastRedactor = loaded.redactor;
       return loaded;
     } catch (e) {
@@ -136,6 +139,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     runs,
     scheduler: null,
     connectorsDir: options.connectorsDir,
+    publicUrl: options.publicUrl,
     load,
     redactor: () => lastRedactor,
     edit<T>(fn: () => Promise<T>): Promise<T> {
@@ -211,15 +215,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0]!;
-    if (!needsToken(path)) return;
-    if (tokenMatches(request.headers.authorization, apiToken.token)) return;
-    // EventSource cannot send headers: the SSE route also takes ?access_token= (RFC 6750 §2.3).
-    const query = request.query as { access_token?: string } | undefined;
-    if (/^\/api\/runs\/[^/]+\/events$/.test(path) && presentedTokenMatches(query?.access_token, apiToken.token)) return;
-    return reply.code(401).header('WWW-Authenticate', 'Bearer realm="sluice"').send({ error: 'missing or invalid API token' });
+  guardRequests(app, {
+    adminToken: tokens.admin.token,
+    operatorToken: tokens.operator.token,
+    bindHost: options.host,
+    publicUrl: options.publicUrl,
+    allowedHosts: env.SLUICE_ALLOWED_HOSTS,
   });
+  // Only JSON bodies are parsed: a text/plain body (what a cross-site form can send) is refused before any handler.
+  app.removeContentTypeParser('text/plain');
 
   // A safety net under the routes' own masking: no string the project knows as a secret leaves in a JSON answer.
   app.addHook('preSerialization', async (_request, _reply, payload) => lastRedactor.maskValue(payload));
@@ -251,7 +255,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   let closed = false;
   return {
     app,
-    apiToken,
+    apiToken: tokens.admin,
+    operatorToken: tokens.operator,
     routes,
     scheduler,
     async close() {

@@ -49,8 +49,10 @@ export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
       connectionName: name,
       render: (template) => engine.render(template, { config }, 'text', { role: 'auth' }),
     };
-    // The redirect URI registered at the provider: the connection's, else this server's own callback.
-    const redirectUri = connection.auth.redirect_uri ?? `${request.protocol}://${request.host}/oauth/callback`;
+    // The redirect URI registered at the provider: the connection's, else this server's own callback (the Host
+    // header was checked against the names this server answers to).
+    const origin = ctx.publicUrl ? new URL(ctx.publicUrl).origin : `${request.protocol}://${request.host}`;
+    const redirectUri = connection.auth.redirect_uri ?? `${origin}/oauth/callback`;
     const pending = await startAuthorization({ ...flow, redirectUri });
     const now = Date.now();
     for (const [state, p] of ctx.pendingOAuth) if (p.expiresAt < now) ctx.pendingOAuth.delete(state);

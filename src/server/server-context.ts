@@ -31,6 +31,8 @@ export interface ServerContext {
   env: NodeJS.ProcessEnv;
   runs: RunManager;
   scheduler: Scheduler | null;
+  /** The URL users reach the server at (`--public-url`), when given: OAuth redirect URIs are built on it. */
+  publicUrl?: string;
   /** Built-in connector specs (tests point elsewhere). */
   connectorsDir?: string;
   /** Loads sluice.yaml from disk as it is now; throws a ConfigError listing its issues. */

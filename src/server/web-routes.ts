@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { isApiRoute } from './route-access.js';
 
 const notBuiltPage = [
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sluice</title>',
@@ -13,9 +14,6 @@ const notBuiltPage = [
   '</body></html>',
 ].join('');
 
-/** Paths the UI never owns: unknown ones there are JSON 404s, not the SPA's index.html. */
-const apiPath = (path: string) => path === '/api' || path.startsWith('/api/') || path.startsWith('/oauth/');
-
 /** The web UI: files of web/dist at /, index.html for any other GET outside /api/ (SPA routes); a hint when not built. */
 export const webRoutes: FastifyPluginAsync<{ webDir: string }> = async (app, { webDir }) => {
   const built = existsSync(join(webDir, 'index.html'));
@@ -24,7 +22,8 @@ export const webRoutes: FastifyPluginAsync<{ webDir: string }> = async (app, { w
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (apiPath(path) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+    // Paths the UI never owns: unknown ones there are JSON 404s, not the SPA's index.html.
+    if (isApiRoute(path) || (request.method !== 'GET' && request.method !== 'HEAD')) {
       return reply.code(404).send({ error: `no route ${request.method} ${path}` });
     }
     if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { ApiToken } from '../../server/api-token.js';
 import { createServer } from '../../server/create-server.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
@@ -6,6 +7,8 @@ import { ExitCode, type CommandContext } from '../command-context.js';
 export interface ServeArgs {
   port: number;
   host: string;
+  /** The URL users reach the server at, when it is not the bind address (a proxy, a DNS name). */
+  publicUrl?: string;
   /** Stops the server when aborted (tests); SIGINT and SIGTERM always do. */
   signal?: AbortSignal;
 }
@@ -29,7 +32,12 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
 
 /** `sluice serve`: the REST API, the web UI and the scheduler on one port, until SIGINT or SIGTERM. */
 export async function runServe(args: ServeArgs, ctx: CommandContext): Promise<number> {
-  const server = await createServer({ project: ctx.project, scheduler: true, logger: true });
+  const publicUrl = args.publicUrl ?? (process.env.SLUICE_PUBLIC_URL || undefined);
+  if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
+    ctx.stderr.write(`error: --public-url must be a URL such as https://sluice.example.com (got "${publicUrl}")\n`);
+    return ExitCode.usage;
+  }
+  const server = await createServer({ project: ctx.project, scheduler: true, logger: true, host: args.host, publicUrl });
   try {
     await server.app.listen({ port: args.port, host: args.host });
   } catch (e) {
@@ -41,18 +49,22 @@ export async function runServe(args: ServeArgs, ctx: CommandContext): Promise<nu
   const { port } = server.app.server.address() as AddressInfo;
   const host = args.host.includes(':') ? `[${args.host}]` : args.host === '0.0.0.0' ? '127.0.0.1' : args.host;
   const url = `http://${host}:${port}`;
-  const showToken = server.apiToken.source === 'generated' || server.apiToken.source === 'stored';
+  const shown = (t: ApiToken) => t.source === 'generated' || t.source === 'stored';
+  const admin = server.apiToken;
+  const operator = server.operatorToken;
   const schedules = server.scheduler?.items().length ?? 0;
   if (ctx.json) {
-    ctx.stdout.write(JSON.stringify({ url, ...(showToken ? { token: server.apiToken.token } : {}), schedules }) + '\n');
+    const tokens = { ...(shown(admin) ? { token: admin.token } : {}), ...(shown(operator) ? { operatorToken: operator.token } : {}) };
+    ctx.stdout.write(JSON.stringify({ url, ...tokens, schedules }) + '\n');
   } else {
     ctx.stdout.write(`Sluice is serving at ${url}  (web UI at /, REST API under /api/)\n`);
-    if (showToken) {
-      const how = server.apiToken.source === 'generated' ? 'generated and stored in the state' : 'stored in the state';
-      ctx.stdout.write(`API token (${how}; set SLUICE_API_TOKEN to choose your own):\n  ${server.apiToken.token}\n`);
-    } else {
-      ctx.stdout.write('API token: the value of SLUICE_API_TOKEN\n');
-    }
+    const describe = (t: ApiToken, role: string, variable: string) => {
+      if (!shown(t)) return `${role}: the value of ${variable}\n`;
+      const how = t.source === 'generated' ? 'generated and stored in the state' : 'stored in the state';
+      return `${role} (${how}; set ${variable} to choose your own):\n  ${t.token}\n`;
+    };
+    ctx.stdout.write(describe(admin, 'Admin token — edits connectors, connections, syncs and SQL', 'SLUICE_API_TOKEN'));
+    ctx.stdout.write(describe(operator, 'Operator token — reads, previews, runs and retries', 'SLUICE_OPERATOR_TOKEN'));
     ctx.stdout.write(`${schedules} scheduled sync${schedules === 1 ? '' : 's'} and pipelines (timezone ${process.env.SLUICE_TIMEZONE || 'UTC'}); Ctrl-C stops\n`);
   }
   await untilStopped(args.signal);

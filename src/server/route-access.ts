@@ -1,0 +1,62 @@
+/**
+ * Who may call a route. `public`: anyone (health, the OAuth provider's redirect, the web UI's files); `operator`:
+ * read, preview, run and retry; `admin`: change what the server holds (connectors, connections, syncs, SQL) and
+ * send builder requests. An admin token is also an operator token.
+ */
+export type RouteAccess = 'public' | 'operator' | 'admin';
+
+/**
+ * The access of each API route, by method and the route's pattern as registered. A route under /api/ that is not
+ * listed needs the admin token: forgetting a line fails closed.
+ */
+const API_ROUTES: Record<string, RouteAccess> = {
+  'GET /api/health': 'public',
+  'GET /oauth/callback': 'public',
+
+  'GET /api/openapi.json': 'operator',
+  'GET /api/schemas': 'operator',
+  'POST /api/validate': 'operator',
+  'GET /api/connections': 'operator',
+  'GET /api/connections/:name': 'operator',
+  'POST /api/connections/:name/test': 'operator',
+  'GET /api/connectors': 'operator',
+  'GET /api/connectors/:name': 'operator',
+  'GET /api/syncs': 'operator',
+  'GET /api/syncs/:name': 'operator',
+  'GET /api/syncs/:name/sample': 'operator',
+  'POST /api/syncs/:name/preview': 'operator',
+  'GET /api/syncs/:name/runs': 'operator',
+  'POST /api/syncs/:name/runs': 'operator',
+  'GET /api/syncs/:name/rejected': 'operator',
+  'POST /api/syncs/:name/rejected/retry': 'operator',
+  'GET /api/pipelines': 'operator',
+  'GET /api/pipelines/:name/runs': 'operator',
+  'POST /api/pipelines/:name/runs': 'operator',
+  'GET /api/runs/:id': 'operator',
+  'GET /api/runs/:id/events': 'operator',
+  'GET /api/runs/:id/rejected': 'operator',
+
+  'PUT /api/connections/:name': 'admin',
+  'POST /api/connections/:name/authorize': 'admin',
+  'PUT /api/connectors/:name': 'admin',
+  'POST /api/connectors/render': 'admin',
+  'POST /api/connectors/send': 'admin',
+  'PUT /api/syncs/:name': 'admin',
+};
+
+/** Whether a route pattern belongs to the API (anything else is the web UI's static files). */
+export function isApiRoute(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/oauth/');
+}
+
+/** The access a matched route needs; `undefined` url (no route matched) is decided by the caller. */
+export function routeAccess(method: string, url: string): RouteAccess {
+  const listed = API_ROUTES[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+  if (listed) return listed;
+  return isApiRoute(url) ? 'admin' : 'public';
+}
+
+/** Every listed route (the server's test checks that each registered API route is listed, and nothing else). */
+export function listedApiRoutes(): string[] {
+  return Object.keys(API_ROUTES);
+}
