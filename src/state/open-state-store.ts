@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
+import { displayPath } from '../config/display-path.js';
 import { parsePostgresStateUrl, PostgresStateStore, STATE_SCHEMA_PATTERN } from './postgres-state-store.js';
-import { parseSecretKey, resolveSecretKey } from './resolve-secret-key.js';
+import { parseSecretKey, resolveSecretKey, type SecretKeyOptions } from './resolve-secret-key.js';
 import { SecretBox } from './secret-box.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
@@ -39,8 +40,8 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
   if (!postgres && scheme !== undefined) {
     throw stateError(`"${scheme}://" state is not supported: use a folder path (SQLite, default .sluice) or a postgres:// URL`);
   }
+  let schema: string | undefined;
   if (postgres) {
-    let schema: string | undefined;
     try {
       schema = parsePostgresStateUrl(options.state).schema;
     } catch {
@@ -54,7 +55,9 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
   const stateDir = postgres ? undefined : path.resolve(options.projectDir, options.state);
   // A PostgreSQL state with no key in the environment keeps its key file in the project's .sluice/.
   const keyFile = path.join(stateDir ?? path.resolve(options.projectDir, '.sluice'), 'secret.key');
-  const secretBox = lazySecretBox(keyText, keyFile);
+  const stateName = stateDir !== undefined ? displayPath(stateDir) : `PostgreSQL, schema ${schema ?? 'sluice'}`;
+  // The store is made just below; the key is resolved only later, on the first use of a secret.
+  const secretBox = lazySecretBox({ key: keyText, keyFile, stateName, sealedKeyIds: () => store.secretKeyIds() });
 
   if (stateDir !== undefined) await ensureStateDir(stateDir);
   const store: StateStore = postgres
@@ -70,11 +73,11 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
 }
 
 /** The secret box, loaded on first use: a project that stores no secret never needs a key. */
-function lazySecretBox(key: string | undefined, keyFile: string): () => Promise<SecretBox> {
+function lazySecretBox(options: SecretKeyOptions): () => Promise<SecretBox> {
   let box: Promise<SecretBox> | undefined;
   return () => {
     if (!box) {
-      box = resolveSecretKey({ key, keyFile }).then((k) => new SecretBox(k));
+      box = resolveSecretKey(options).then((k) => new SecretBox(k));
       // A failed load (an unreadable key file) is tried again next time, not cached.
       box.catch(() => (box = undefined));
     }

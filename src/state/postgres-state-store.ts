@@ -418,6 +418,15 @@ export class PostgresStateStore implements StateStore {
     await this.#pool.query(`DELETE FROM ${this.#t('secrets')} WHERE name = $1`, [name]);
   }
 
+  async secretKeyIds(): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ key_id: string }>(`SELECT DISTINCT key_id FROM ${this.#t('secrets')} ORDER BY key_id`);
+    return rows.map((r) => r.key_id);
+  }
+
+  async deleteAllSecrets(): Promise<number> {
+    return (await this.#pool.query(`DELETE FROM ${this.#t('secrets')}`)).rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }

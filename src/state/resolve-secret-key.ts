@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
+import { displayPath } from '../config/display-path.js';
 
 /** Decodes a key given as 64 hex characters or 44 base64 characters (32 bytes); null when it is neither. */
 export function decodeSecretKey(text: string): Buffer | null {
@@ -27,15 +28,44 @@ export function parseSecretKey(text: string, source = 'SLUICE_SECRET_KEY'): Buff
   ]);
 }
 
+/** Where the key is looked for, as messages name it. */
+export interface SecretKeyOptions {
+  /** The key text (SLUICE_SECRET_KEY); empty or absent: the key file. */
+  key?: string;
+  keyFile: string;
+  /** The ids of the keys the stored secrets were sealed with: a new key is made only while there is none. */
+  sealedKeyIds?: () => Promise<string[]>;
+  /** The state as messages name it (a folder, or PostgreSQL and its schema; never a URL, it may hold a password). */
+  stateName?: string;
+}
+
 /**
  * The secret key: the given text (SLUICE_SECRET_KEY) when set, else the key file, which is created
- * once (32 random bytes in hex, mode 0600) when missing.
+ * once (32 random bytes in hex, mode 0600) when missing — unless secrets sealed with another key are
+ * stored: a new key could never open them, so that is a configuration error saying how to recover.
  */
-export async function resolveSecretKey(options: { key?: string; keyFile: string }): Promise<Buffer> {
+export async function resolveSecretKey(options: SecretKeyOptions): Promise<Buffer> {
   if (options.key !== undefined && options.key !== '') return parseSecretKey(options.key);
   const existing = await readKeyFile(options.keyFile);
   if (existing) return existing;
+  const sealed = (await options.sealedKeyIds?.()) ?? [];
+  if (sealed.length) throw lostKeyError(options.keyFile, options.stateName ?? path.dirname(options.keyFile), sealed);
   return createKeyFile(options.keyFile);
+}
+
+function lostKeyError(keyFile: string, stateName: string, keyIds: string[]): ConfigError {
+  const ids = keyIds.join(', ');
+  return new ConfigError([
+    {
+      file: displayPath(keyFile),
+      path: '',
+      message:
+        `the secret key file is missing, but the state (${stateName}) holds secrets sealed with key ${ids}; ` +
+        'a new key could never decrypt them, so none was made. Restore the key file from a backup, or set SLUICE_SECRET_KEY ' +
+        `to the key used before; if that key is lost for good, run "sluice secrets reset --yes" to delete the stored secrets, ` +
+        'then enter them again (sluice connect for OAuth connections, the UI for ${secret:} values; sluice serve makes new API tokens)',
+    },
+  ]);
 }
 
 async function readKeyFile(file: string): Promise<Buffer | null> {

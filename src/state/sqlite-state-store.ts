@@ -329,6 +329,14 @@ export class SqliteStateStore implements StateStore {
     this.#sql('DELETE FROM secrets WHERE name = ?').run(name);
   }
 
+  async secretKeyIds(): Promise<string[]> {
+    return (this.#sql('SELECT DISTINCT key_id FROM secrets ORDER BY key_id').all() as { key_id: string }[]).map((r) => r.key_id);
+  }
+
+  async deleteAllSecrets(): Promise<number> {
+    return this.#sql('DELETE FROM secrets').run().changes;
+  }
+
   async close(): Promise<void> {
     await this.#writeThread?.close();
     if (this.#db.open) this.#db.close();

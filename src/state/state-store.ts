@@ -162,6 +162,10 @@ export interface StateStore {
   /** Stores a secret encrypted (AES-256-GCM), replacing it atomically. */
   putSecret(name: string, value: string): Promise<void>;
   deleteSecret(name: string): Promise<void>;
+  /** The ids of the keys the stored secrets were sealed with (none when no secret is stored); names and values stay hidden. */
+  secretKeyIds(): Promise<string[]>;
+  /** Forgets every stored secret (their key is lost for good); returns how many there were. */
+  deleteAllSecrets(): Promise<number>;
 
   close(): Promise<void>;
 }

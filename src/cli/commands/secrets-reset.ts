@@ -1,0 +1,31 @@
+import { ExitCode, type CommandContext } from '../command-context.js';
+import { openProject } from '../open-project.js';
+
+const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
+
+/**
+ * `sluice secrets reset --yes`: forgets every stored secret (OAuth tokens, `${secret:}` values, API tokens), the way
+ * out when the key that sealed them is lost for good. Without --yes it only says what it would delete.
+ */
+export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContext): Promise<number> {
+  const { store, close } = await openProject(ctx);
+  try {
+    const keyIds = await store.secretKeyIds();
+    if (!args.yes) {
+      const what = keyIds.length ? `the stored secrets (sealed with key ${keyIds.join(', ')})` : 'the stored secrets (there are none)';
+      ctx.stderr.write(`error: this deletes ${what} for good; run again with --yes to do it\n`);
+      return ExitCode.usage;
+    }
+    const deleted = await store.deleteAllSecrets();
+    if (ctx.json) {
+      ctx.stdout.write(JSON.stringify({ ok: true, deleted }) + '\n');
+    } else {
+      ctx.stdout.write(
+        `deleted ${count(deleted)}; enter them again: sluice connect NAME for OAuth connections, the UI for \${secret:} values (sluice serve makes new API tokens)\n`,
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    await close();
+  }
+}
