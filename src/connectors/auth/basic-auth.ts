@@ -12,8 +12,8 @@ export function createBasicAuth(options: { kind: BasicKind; credentials: { usern
     kind: 'basic',
     apply: async (request) => withHeader(request, options.kind.header, `Basic ${encoded}`),
     refresh: async () => false,
-    // The encoded pair is a secret too: the redactor only knows the encodings of single values.
-    secrets: () => [password, encoded],
+    // What is sent, as sent: base64 of `user:password` does not contain base64 of the password alone.
+    secrets: () => [password, `${username}:${password}`, encoded, `Basic ${encoded}`],
     baseUrl: () => undefined,
   };
 }

@@ -36,6 +36,18 @@ describe('createAuth with static kinds', () => {
     expect(request.url).toBe('https://api.example.com/v2/issues?count=1'); // never mutated
   });
 
+  it('api_key in the query is sent as encodeURIComponent writes it, replacing an old value, the rest of the URL untouched', async () => {
+    const auth = await createAuth({
+      ...base,
+      kinds: [kind({ type: 'api_key', in: 'query', name: 'apiKey' })],
+      credentials: { type: 'api_key', key: 'k e/y+1' },
+    });
+    const applied = await auth.apply({ ...request, url: 'https://api.example.com/v2/issues?q=a%20b&apiKey=old&x=*' });
+    // `k+e` would be the form URLSearchParams writes; `q=a+b` would change what the API reads for nothing.
+    expect(applied.url).toBe('https://api.example.com/v2/issues?q=a%20b&x=*&apiKey=k%20e%2Fy%2B1');
+    expect((await auth.apply({ ...request, url: 'https://api.example.com/v2/issues' })).url).toBe('https://api.example.com/v2/issues?apiKey=k%20e%2Fy%2B1');
+  });
+
   it('api_key in a header, with and without a scheme', async () => {
     const plain = await createAuth({
       ...base,
@@ -60,7 +72,7 @@ describe('createAuth with static kinds', () => {
     });
     const encoded = Buffer.from('ann:pa:ss word').toString('base64');
     expect((await auth.apply(request)).headers.Authorization).toBe(`Basic ${encoded}`);
-    expect(auth.secrets()).toEqual(['pa:ss word', encoded]);
+    expect(auth.secrets()).toEqual(['pa:ss word', 'ann:pa:ss word', encoded, `Basic ${encoded}`]);
   });
 
   it('bearer uses the configured header and scheme', async () => {
