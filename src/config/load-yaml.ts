@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from './config-error.js';
 
 /** A key path into a YAML document: mapping keys and sequence indexes. */
@@ -36,6 +36,12 @@ export interface ScalarPlace {
   indent: number;
 }
 
+/** The most characters a YAML text may hold: configuration is small, and a huge text (from the API) is refused unparsed. */
+export const MAX_YAML_CHARS = 4 * 1024 * 1024;
+
+/** How far aliases may expand in all: anchors reused as defaults stay far below it, an alias bomb (billion laughs) does not. */
+export const MAX_YAML_ALIAS_COUNT = 1000;
+
 /** Formats a key path as `syncs.top_scan.to.endpoint` (indexes as `steps.2`). */
 export function formatKeyPath(path: KeyPath): string {
   return path.map(String).join('.');
@@ -48,14 +54,21 @@ export async function loadYaml(absolutePath: string, displayFile: string): Promi
 
 /** Parses YAML text, keeping positions; syntax errors and duplicate keys become issues, never exceptions. */
 export function parseYaml(text: string, file: string): YamlFile {
+  const issues: ConfigIssue[] = [];
+  let broken = false;
+  // A text over the limit is not parsed at all: it reads as a broken, empty document.
+  if (text.length > MAX_YAML_CHARS) {
+    const mb = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+    issues.push({ file, line: 1, column: 1, path: '', message: `the YAML text is ${mb(text.length)}, more than the ${mb(MAX_YAML_CHARS)} a file may hold` });
+    broken = true;
+    text = '';
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  const issues: ConfigIssue[] = [];
-  let broken = false;
   for (const error of doc.errors) {
     if (error.code === 'DUPLICATE_KEY') {
       issues.push(duplicateKeyIssue(doc, error.pos[0], file, at));
@@ -67,7 +80,17 @@ export function parseYaml(text: string, file: string): YamlFile {
     if (issues.some((i) => i.line === where.line)) continue;
     issues.push({ file, ...where, path: '', message: `yaml syntax error: ${lowerFirst(error.message)}` });
   }
-  const data = broken ? undefined : doc.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  if (!broken) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+    } catch (error) {
+      // The yaml library stops an alias bomb with a ReferenceError: it is the file's fault, so it is an issue.
+      if (!(error instanceof ReferenceError)) throw error;
+      broken = true;
+      issues.push(aliasBombIssue(doc, file, at));
+    }
+  }
 
   const walk = (path: KeyPath): { key?: Node; value?: Node; found: boolean } => {
     let key: Node | undefined;
@@ -161,6 +184,23 @@ function duplicateKeyIssue(
     ...where,
     path: formatKeyPath(found.path),
     message: `duplicate key "${found.name}" (first defined at line ${found.firstLine}; names must be unique)`,
+  };
+}
+
+/** An alias bomb, placed at the first alias of the document (where the repetition starts). */
+function aliasBombIssue(doc: Document, file: string, at: (offset: number) => { line: number; column: number }): ConfigIssue {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return {
+    file,
+    ...(offset !== undefined ? at(offset) : {}),
+    path: '',
+    message: `yaml aliases expand to more than ${MAX_YAML_ALIAS_COUNT} nodes (an alias bomb?): reuse an anchor (&name, *name) fewer times or write the values out`,
   };
 }
 

@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { secretKeyId } from '../../src/state/secret-box.js';
 import { migrations } from '../../src/state/migrations.js';
 import type { LeaseProcess, LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
 import { postgresFixture, randomKey, sqliteFixture, type StateFixture } from './state-fixtures.js';
@@ -448,6 +453,35 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await expect(other.getSecret('oauth:backlog')).rejects.toThrow(
           'cannot decrypt secret "oauth:backlog": it was encrypted with another key (set SLUICE_SECRET_KEY to the key used before, or reconnect)',
         );
+      });
+
+      it('makes no new key file while secrets sealed with the lost one are stored; a reset deletes them, then a new key is made', async () => {
+        const first = await fixture.open({ env: {} });
+        await first.putSecret('oauth:backlog', 'refresh-token-1');
+        await first.putSecret('api_token', 'token-1');
+        const keyFile = join(fixture.projectDir, '.sluice', 'secret.key');
+        const key = await readFile(keyFile, 'utf8');
+        expect(await first.secretKeyIds()).toEqual([secretKeyId(Buffer.from(key.trim(), 'hex'))]);
+        await unlink(keyFile);
+
+        const after = await fixture.open({ env: {} });
+        const lost = after.getSecret('api_token');
+        await expect(lost).rejects.toBeInstanceOf(ConfigError);
+        await expect(lost).rejects.toThrow(/the secret key file is missing, but the state \(.+\) holds secrets sealed with key [0-9a-f]{8}; .*sluice secrets reset --yes/);
+        await expect(after.putSecret('other', 'x')).rejects.toBeInstanceOf(ConfigError);
+        expect(existsSync(keyFile)).toBe(false);
+
+        // The key restored: everything opens again.
+        await writeFile(keyFile, key, { mode: 0o600 });
+        expect(await (await fixture.open({ env: {} })).getSecret('oauth:backlog')).toBe('refresh-token-1');
+
+        await unlink(keyFile);
+        const reset = await fixture.open({ env: {} });
+        expect(await reset.deleteAllSecrets()).toBe(2);
+        expect(await reset.secretKeyIds()).toEqual([]);
+        await reset.putSecret('api_token', 'token-2');
+        expect(await reset.getSecret('api_token')).toBe('token-2');
+        expect(await readFile(keyFile, 'utf8')).not.toBe(key);
       });
     });
 
