@@ -1,11 +1,16 @@
 import type { Connection } from './project-schema.js';
+import { urlSecrets } from './url-secrets.js';
 
-/** The secret values a connection holds: every auth value, passwords in URLs, SSH credentials, access tokens. */
+/**
+ * The secret values a connection holds: every auth value, passwords in URLs (user info in an http base_url too),
+ * SSH credentials, access tokens. A `base_url_secret` connector's URL needs the connector: see load-project.
+ */
 export function connectionSecrets(connection: Connection): string[] {
   const secrets: string[] = [];
   switch (connection.type) {
     case 'http':
       for (const [key, value] of Object.entries(connection.auth)) if (key !== 'type' && typeof value === 'string') secrets.push(value);
+      secrets.push(...urlSecrets(connection.base_url));
       break;
     case 'postgres':
     case 'mysql':

@@ -168,6 +168,10 @@ export const connectorSpecSchema = z.strictObject({
   description: z.string().optional(),
   config: z.record(z.string(), configFieldSchema).default({}),
   base_url: template,
+  base_url_secret: z.boolean().default(false).meta({
+    description:
+      'The base URL is itself a secret (a Slack incoming webhook, a webhook URL carrying a token): the effective URL, after templating or the connection\'s base_url, is masked in every output, keeping its scheme and host (https://hooks.slack.com/****).',
+  }),
   auth: z
     .union([connectorAuthSchema, z.array(connectorAuthSchema).min(1)])
     .default([{ type: 'none' }])

@@ -1,5 +1,6 @@
 import type { ConnectorSpec, ResponseRule } from '../config/connector-schema.js';
 import type { Connection } from '../config/project-schema.js';
+import { urlSecrets } from '../config/url-secrets.js';
 import { classifyResponse } from '../http/classify-response.js';
 import { HttpClient, type Classification, type HttpResponse } from '../http/http-client.js';
 import type { Redactor } from '../log/redactor.js';
@@ -88,6 +89,8 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
   const renderConfig = (template: string): string =>
     engine.render(template, base, 'text', { role: 'base_url', strict: false }).trim();
   const specBaseUrl = renderConfig(spec.base_url) || undefined;
+  // The URL's user info, and all of it past the host when the connector says the URL is the secret (a webhook).
+  redactor.add(...urlSecrets(connection.base_url ?? specBaseUrl, { whole: spec.base_url_secret }));
   const auth = await createAuth({
     kinds: spec.auth,
     credentials: connection.auth,
