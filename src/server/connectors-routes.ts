@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { didYouMean } from '../config/closest-match.js';
 import { ConfigError } from '../config/config-error.js';
 import type { ConnectorSpec, Endpoint } from '../config/connector-schema.js';
+import { checkInsideProject } from './check-inside-project.js';
 import { connectorCatalog, type CatalogEntry } from './connector-catalog.js';
 import { HttpError } from './http-error.js';
 import { builderInputSchema, builderSamples, openBuilderConnection, type BuilderInput } from './open-builder-connection.js';
@@ -75,6 +76,7 @@ export const connectorsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
       }
       const file = existing?.file ?? join(ctx.projectDir, 'connectors', `${name}.yaml`);
       const display = existing?.displayFile ?? `connectors/${name}.yaml`;
+      await checkInsideProject(ctx.projectDir, file, display);
       const spec = parseConnectorYaml(yaml, display);
       if (spec.name !== name) {
         throw new ConfigError([{ file: display, path: 'name', message: `the spec is named "${spec.name}" but is saved as "${name}": make them the same` }]);
