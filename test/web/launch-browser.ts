@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { findChromium } from './find-chromium.js';
 
 const screenshotDir = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
-/** Debian's Chromium, headless, with a fresh profile, and a first page. */
+/** A headless Chromium (see findChromium) with a fresh profile, and a first page. */
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;
@@ -15,13 +16,23 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches /usr/bin/chromium (CI installs it) with a fresh user-data dir; every page error fails loudly. */
+const ourArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+/** The build's own flags, then ours that it does not already set (a flag is compared by its name, before any `=`). */
+function mergeArgs(own: string[], ours: string[]): string[] {
+  const name = (flag: string) => flag.split('=')[0];
+  const taken = new Set(own.map(name));
+  return [...own, ...ours.filter((flag) => !taken.has(name(flag)))];
+}
+
+/** Launches the Chromium findChromium picks with a fresh user-data dir; every page error fails loudly. */
 export async function launchBrowser(): Promise<TestBrowser> {
+  const browser = await findChromium();
   const profile = await mkdtemp(join(tmpdir(), 'sluice-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: browser.executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: mergeArgs(browser.args, ourArgs),
     viewport: { width: 1440, height: 900 },
     locale: 'en-GB',
   });
