@@ -1,10 +1,9 @@
-import { MIN_SECRET_LENGTH } from '../log/redactor.js';
-
 /**
  * The secret parts of a URL, for the redactor: its user info (the password, `user:password`, or a user name that
  * stands alone as a token), as written and decoded. With `whole` (a `base_url_secret` connector's URL, such as a
  * Slack incoming webhook), also everything after the host, so a masked URL still shows the scheme and host a user
- * debugging a run needs (`https://hooks.slack.com/****`); a URL with nothing after its host is masked from the host on.
+ * debugging a run needs (`https://hooks.slack.com/****`). A host is never masked: it is public (DNS, certificates),
+ * and masking `slack.com` would also mask it inside every other name.
  */
 export function urlSecrets(text: string | undefined, options: { whole?: boolean } = {}): string[] {
   if (!text) return [];
@@ -32,8 +31,7 @@ export function urlSecrets(text: string | undefined, options: { whole?: boolean 
   }
   if (options.whole) {
     // As written and as the URL parser rewrites it (escapes added, a backslash read as /): either can be printed.
-    const tails = [afterHost(text.trim()), afterHost(url.href)].filter((t) => t.length >= MIN_SECRET_LENGTH);
-    secrets.push(...(tails.length ? tails : [url.host]));
+    secrets.push(afterHost(text.trim()), afterHost(url.href));
   }
   return secrets;
 }

@@ -62,7 +62,8 @@ export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asy
     await ctx.edit(async () => {
       const { text } = await readRawProject(ctx.projectFile);
       // A credential sent back as "****" keeps the value the file holds: secrets are write-only.
-      const updated = updateYamlEntry(text, ['connections', name], value, isMaskedForm);
+      const redactor = ctx.redactor();
+      const updated = updateYamlEntry(text, ['connections', name], value, (existing, incoming) => isMaskedForm(existing, incoming, redactor));
       await saveProjectText({ file: ctx.projectFile, text: updated, write: true, env: ctx.env });
     });
     ctx.projectChanged();

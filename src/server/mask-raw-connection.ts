@@ -1,4 +1,5 @@
 import type { ConnectorSpec } from '../config/connector-schema.js';
+import type { Redactor } from '../log/redactor.js';
 
 /** How a secret shows in API answers; sending it back unchanged keeps the stored value. */
 export const MASK = '****';
@@ -38,8 +39,12 @@ export function maskRawConnection(raw: unknown, spec?: ConnectorSpec): unknown {
   return out;
 }
 
-/** Whether an incoming value is the masked form of what the file holds (so the file keeps its secret). */
-export function isMaskedForm(existing: unknown, incoming: unknown): boolean {
+/**
+ * Whether an incoming value is the masked form of what the file holds (so the file keeps its secret): `****`, a URL
+ * with its password masked, or the value as the project's redactor shows it (a secret base_url's `https://host/****`).
+ */
+export function isMaskedForm(existing: unknown, incoming: unknown, redactor?: Redactor): boolean {
   if (incoming === MASK) return true;
-  return typeof existing === 'string' && typeof incoming === 'string' && incoming.includes(MASK) && maskUrlPassword(existing) === incoming;
+  if (typeof existing !== 'string' || typeof incoming !== 'string' || !incoming.includes(MASK)) return false;
+  return maskUrlPassword(existing) === incoming || (redactor !== undefined && redactor.mask(existing) === incoming);
 }
