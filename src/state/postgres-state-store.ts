@@ -302,7 +302,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
-    const { mark, put, deleted, rejected, cleared } = changes;
+    const { mark, put, deleted, rejected, cleared, counts } = changes;
     return this.#transaction(async (client) => {
       let previousMark: string | null = null;
       if (mark) {
@@ -315,6 +315,13 @@ export class PostgresStateStore implements StateStore {
       if (deleted.length) await this.#deleteLedger(client, sync, deleted);
       if (rejected.length) await this.#putRejected(client, sync, rejected);
       if (cleared.length) await this.#deleteRejected(client, sync, cleared);
+      if (counts && (counts.delivered !== 0 || counts.failed !== 0)) {
+        await client.query(`UPDATE ${this.#t('runs')} SET delivered = delivered + $1, failed = failed + $2 WHERE id = $3`, [
+          counts.delivered,
+          counts.failed,
+          counts.runId,
+        ]);
+      }
       return { previousMark };
     });
   }

@@ -33,6 +33,7 @@ const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, r
   ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
     row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`;
 const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
+const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
@@ -258,13 +259,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
-    const { mark, put, deleted, rejected, cleared } = changes;
+    const { mark, put, deleted, rejected, cleared, counts } = changes;
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
     if (put.length) steps.push({ sql: PUT_LEDGER, rows: ledgerParams(sync, put) });
     if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
     if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
     if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });
+    if (counts && (counts.delivered !== 0 || counts.failed !== 0)) {
+      steps.push({ sql: ADD_RUN_COUNTS, rows: [[counts.delivered, counts.failed, counts.runId]] });
+    }
     if (steps.length === 0) return { previousMark: null };
     // A write thread of its own, started on first use (most commands never write a ledger).
     this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);

@@ -66,6 +66,8 @@ export interface LedgerChanges {
   cleared: string[];
   /** A named value set in the same transaction, its previous value returned (the plan snapshot's stale marker). */
   mark?: { name: string; value: string };
+  /** Added to a run's delivered and failed counts in the same transaction, so a killed run's history matches its ledger. */
+  counts?: { runId: string; delivered: number; failed: number };
 }
 
 /** The process holding a lease, so a run on the same machine can tell that it has ended. */

@@ -356,6 +356,35 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await store.listRejected('s')).toHaveLength(2);
       });
 
+      it("adds a batch's delivered and failed counts to its run in the same transaction; a write that fails adds nothing", async () => {
+        const run = await store.createRun({ kind: 'sync', name: 's', trigger: 'cli' });
+        await store.updateRun(run.id, { counts: { planned: 10, added: 10, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 1 } });
+        const counts = (delivered: number, failed: number) => ({ runId: run.id, delivered, failed });
+        await store.applyLedgerChanges('s', { put: [entry('a'), entry('b')], deleted: [], rejected: [], cleared: [], counts: counts(2, 0) });
+        await store.applyLedgerChanges('s', {
+          put: [entry('c'), entry('d', { status: 'failed', lastError: 'HTTP 422' })],
+          deleted: [],
+          rejected: [rejected('d')],
+          cleared: [],
+          counts: counts(1, 1),
+        });
+        // Counts alone (append mode keeps no ledger), and several batches committed at once.
+        await Promise.all([1, 2, 3].map(() => store.applyLedgerChanges('s', { put: [], deleted: [], rejected: [], cleared: [], counts: counts(1, 0) })));
+        expect((await store.getRun(run.id))!.counts).toMatchObject({ planned: 10, delivered: 6, failed: 2 });
+
+        await expect(
+          store.applyLedgerChanges('s', {
+            put: [entry('e'), entry('broken', { status: 'lost' as LedgerEntry['status'] })],
+            deleted: [],
+            rejected: [],
+            cleared: [],
+            counts: counts(2, 0),
+          }),
+        ).rejects.toThrow(/check/i);
+        expect((await store.getRun(run.id))!.counts).toMatchObject({ delivered: 6, failed: 2 });
+        expect((await store.getLedgerEntries('s', ['e'])).size).toBe(0);
+      });
+
       it('keeps keys and values of any text through both ways of writing the ledger', async () => {
         // (No NUL: PostgreSQL text cannot hold one.)
         const odd = ['say "hi" \\ back', 'ünï😀', 'line\nbreak', 'tab\tcr\r', ''];
