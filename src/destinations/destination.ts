@@ -21,6 +21,11 @@ export interface DeliveryResult {
   error?: string;
   /** The request as sent, secrets masked (curl text or SQL), for rejected-row listings. */
   request?: string | null;
+  /**
+   * Not refused: the destination could not be reached (retries ran out on an outage). The engine's circuit breaker
+   * decides whether the row stays pending (the outage went on) or is rejected like any other failure.
+   */
+  unavailable?: boolean;
 }
 
 /** A request a run would send, rendered but not sent (for previews). */

@@ -4,6 +4,7 @@ import type { HttpRequest } from '../connectors/auth/auth.js';
 import { responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
 import { renderBatchRequest, renderRequest, type BatchEntry, type RenderedBatch } from '../connectors/render-request.js';
 import { moveBodyToBytes } from '../connectors/request-body.js';
+import { statusLine } from '../http/classify-response.js';
 import type { HttpResponse } from '../http/http-client.js';
 import {
   FatalDeliveryError,
@@ -45,12 +46,14 @@ const simplePath = /^\$(?:\.[A-Za-z_]\w*)*$/;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * The per-record results at `response.results`: the array it selects (`$.results`), or every match (`$.results[*]`).
+ * The per-record results at `response.results`: the array it selects (`$.results`), or every match (`$.results[*]`);
+ * a string says why there are none to read (the path matched nothing, or a plain path found something not a list).
  * A plain dotted path into a JSON object is walked directly; anything else goes through JSONPath.
  */
-function resultsAt(path: string, body: unknown): unknown[] {
+function resultsAt(path: string, body: unknown): unknown[] | string {
   let found: unknown[];
-  if (body !== null && typeof body === 'object' && simplePath.test(path)) {
+  const simple = simplePath.test(path);
+  if (body !== null && typeof body === 'object' && simple) {
     let value: unknown = body;
     let missing = false;
     for (const key of path.split('.').slice(1)) {
@@ -64,9 +67,23 @@ function resultsAt(path: string, body: unknown): unknown[] {
   } else {
     found = JSONPath({ path, json: body as object, wrap: true, eval: 'safe' }) as unknown[];
   }
+  if (found.length === 0) return `response.results (${path}) matches nothing in the response`;
   // `$.results` selects the array itself; `$.results[*]` selects its elements.
-  return found.length === 1 && Array.isArray(found[0]) ? (found[0] as unknown[]) : found;
+  if (found.length === 1 && Array.isArray(found[0])) return found[0] as unknown[];
+  if (simple) return `response.results (${path}) is not a list in the response`;
+  return found;
 }
+
+/** Whether a response template reads the body (`response.body`, or `result`, which is the body for a single request). */
+const readsBody = (template: string): boolean => /\b(?:response\.body|result)\b/.test(template);
+
+/** A body that came as text although the endpoint reads JSON from it (an HTML error page, a proxy's answer). */
+function notJson(response: HttpResponse): boolean {
+  return typeof response.body === 'string' && response.body === response.text && response.text.trim() !== '';
+}
+
+/** How many characters of an unreadable body an error quotes. */
+const BODY_EXCERPT = 200;
 
 /** A rendered id: empty means none. */
 function idOf(text: string): string | null {
@@ -136,6 +153,16 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
 
   const curl = async (request: HttpRequest): Promise<string> => connection.curl(request);
 
+  /**
+   * `<status>: <why>: <the first bytes of the body>`, for a response the endpoint cannot read: the rows fail (and are
+   * sent again next run) instead of passing as delivered with no id. Masked before it is cut, so no secret is cut in half.
+   */
+  const unreadable = (response: HttpResponse, why: string): string => {
+    const text = connection.redactor.mask(response.text).replace(/\s+/g, ' ').trim();
+    const excerpt = text === '' ? '(empty body)' : text.length > BODY_EXCERPT ? `${text.slice(0, BODY_EXCERPT)}...` : text;
+    return `${statusLine(response.status)}: ${why}: ${excerpt}`;
+  };
+
   // --- single requests -------------------------------------------------------------------------------------------
 
   const renderSingleText = (endpoint: Endpoint, item: DeliveryItem): HttpRequest =>
@@ -155,6 +182,9 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
   /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
   const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
     const res = endpoint.response;
+    if (res.record_id && readsBody(res.record_id) && notJson(response)) {
+      return { key: item.key, ok: false, error: unreadable(response, 'the response is not JSON') };
+    }
     const context = connection.context({
       row: item.row,
       record: recordOf(item),
@@ -166,6 +196,9 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       return { key: item.key, ok: false, error };
     }
     const remoteId = res.record_id ? idOf(recordIdOf(res.record_id)(context)) : null;
+    if (remoteId === null && res.record_id && item.operation === 'create') {
+      return { key: item.key, ok: false, error: unreadable(response, noIdMessage(res.record_id)) };
+    }
     return { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
   };
 
@@ -181,8 +214,10 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
     const outcome = await connection.client.send(request, { classify: classify(endpoint), auth: connection.auth, signal });
     if (outcome.response) options.onResponse?.(outcome.response, [item.key]);
     if (!outcome.ok) {
-      if (outcome.action === 'fail') throw new FatalDeliveryError(outcome.error);
-      return { key: item.key, ok: false, error: outcome.error, request: await curl(request) };
+      if (outcome.action === 'fail') throw new FatalDeliveryError(failMessage(outcome));
+      const failed: DeliveryResult = { key: item.key, ok: false, error: outcome.error, request: await curl(request) };
+      if (outcome.unavailable) failed.unavailable = true;
+      return failed;
     }
     const result = withTemplateErrors(() => singleResult(endpoint, item, outcome.response));
     return result.ok ? result : { ...result, error: connection.redactor.mask(result.error ?? ''), request: await curl(request) };
@@ -207,7 +242,17 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       for (let i = 0; i < sent.length; i++) delivered[i] = { key: sent[i]!.key, ok: true, remoteId: sent[i]!.remoteId };
       return delivered;
     }
-    const results = resultsAt(res.results, response.body);
+    const results = notJson(response)
+      ? 'the response is not JSON'
+      : response.text.trim() === ''
+        ? `the response is empty, and response.results (${res.results}) reads the results from it`
+        : resultsAt(res.results, response.body);
+    if (typeof results === 'string') {
+      // The API answered, but nothing says which records it took: none counts as delivered.
+      const error = unreadable(response, results);
+      for (let i = 0; i < sent.length; i++) delivered[i] = { key: sent[i]!.key, ok: false, error };
+      return delivered;
+    }
     // One context for every result: rendering is synchronous and keeps no reference to it.
     const context = connection.context<{ row: unknown; record: unknown; result: unknown; response: unknown }>({
       row: undefined,
@@ -260,6 +305,10 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         continue;
       }
       const remoteId = recordId ? idOf(recordId(context)) : null;
+      if (remoteId === null && recordId && item.operation === 'create') {
+        delivered[i] = { key: item.key, ok: false, error: `${noIdMessage(res.record_id!)} in its result` };
+        continue;
+      }
       delivered[i] = { key: item.key, ok: true, remoteId: remoteId ?? item.remoteId };
     }
     return delivered;
@@ -296,7 +345,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         delivered = delivered.map((r) => (r.ok ? r : { ...r, error: connection.redactor.mask(r.error ?? ''), request: text }));
       }
     } else if (outcome.action === 'fail') {
-      throw new FatalDeliveryError(outcome.error);
+      throw new FatalDeliveryError(failMessage(outcome));
     } else if (sent.length > 1 && refusedContent(outcome.response)) {
       // All-or-nothing APIs reject a whole batch for one bad record: halve until the bad ones are alone.
       const half = Math.ceil(sent.length / 2);
@@ -307,7 +356,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       delivered = [...first, ...second];
     } else {
       const text = await curl(request);
-      delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text }));
+      const unavailable = outcome.unavailable === true;
+      delivered = sent.map((item) => (unavailable ? { key: item.key, ok: false, error: outcome.error, request: text, unavailable } : { key: item.key, ok: false, error: outcome.error, request: text }));
     }
     // Every item sent, in order: the results are the delivered ones.
     if (sent === items) return delivered;
@@ -357,7 +407,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
             found.set(item.key, null);
             return;
           }
-          throw new FatalDeliveryError(`lookup of "${item.key}" failed: ${outcome.error}`);
+          throw new FatalDeliveryError(outcome.unavailable ? failMessage(outcome) : `lookup of "${item.key}" failed: ${outcome.error}`);
         }
         const res = endpoint.response;
         if (!res.record_id) throw new FatalDeliveryError(`lookup endpoint of connector ${spec.name} has no response.record_id`);
@@ -413,6 +463,16 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
  */
 function refusedContent(response: HttpResponse | undefined): boolean {
   return response !== undefined && response.status < 500 && response.status !== 408 && response.status !== 429;
+}
+
+/** Why a create's record counts as not delivered when record_id renders empty: a later run would create it again. */
+function noIdMessage(template: string): string {
+  return `the response gave no id for the new record (response.record_id ${template} rendered empty)`;
+}
+
+/** The run-stopping message of a failed outcome: an outage reads as such, whatever request hit it. */
+function failMessage(outcome: { error: string; unavailable?: true }): string {
+  return outcome.unavailable ? `the API is unavailable: ${outcome.error}` : outcome.error;
 }
 
 /** A response template that cannot run (an unknown top-level name) is the connector's bug: stop the run. */

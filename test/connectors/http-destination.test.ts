@@ -192,6 +192,55 @@ describe('HTTP destination, single requests', () => {
     expect(results[1]).toMatchObject({ key: 'b', ok: false, error: 'refused: quota' });
   });
 
+  it('a 200 it cannot read rejects the row with the status and the first bytes of the body; no id on a create rejects it too', async () => {
+    const secret = 'tok-3b9d77e1a0c4';
+    const page = `<!doctype html>\n<html>  <body>Signed in as ${secret}. ${'x'.repeat(300)}</body></html>`;
+    let answer: TestReply = { status: 200, headers: { 'content-type': 'text/html' }, body: page };
+    const server = await api(() => answer);
+    const http = await connect(
+      {
+        auth: { type: 'bearer' },
+        endpoints: {
+          add: { operation: 'create', path: '/issues', body: '{ "n": {{ row.n }} }', response: { record_id: '{{ response.body.id }}' } },
+          put: { operation: 'upsert', method: 'PUT', path: '/issues/{{ row.n }}', body: '{ "n": {{ row.n }} }', response: { record_id: '{{ response.body.id }}' } },
+        },
+      },
+      server.url,
+      { auth: { type: 'bearer', token: secret } },
+    );
+    const destination = createHttpDestination({ connection: http, endpoints: { create: 'add', upsert: 'put' } });
+    const [html] = await destination.write([item('a', { n: 1 })]);
+    const excerpt = `<!doctype html> <html> <body>Signed in as ****. ${'x'.repeat(300)}`.slice(0, 200);
+    expect(html).toMatchObject({ key: 'a', ok: false, error: `200 OK: the response is not JSON: ${excerpt}...` });
+    expect(html!.request).toContain(`curl -X POST '${server.url}/issues'`);
+    expect(JSON.stringify(html)).not.toContain(secret);
+
+    answer = { status: 201, body: { ok: true } };
+    const [noId] = await destination.write([item('b', { n: 2 })]);
+    expect(noId).toMatchObject({
+      key: 'b',
+      ok: false,
+      error: '201 Created: the response gave no id for the new record (response.record_id {{ response.body.id }} rendered empty): {"ok":true}',
+    });
+    // An upsert the API answers with no body (Salesforce's 204 on an update) addresses the record by key: delivered.
+    answer = { status: 204 };
+    expect(await destination.write([item('c', { n: 3 }, 'upsert')])).toEqual([{ key: 'c', ok: true, remoteId: null }]);
+  });
+
+  it('marks a row whose request ran out of retries on an outage as unavailable, and a refused one not', async () => {
+    let status = 503;
+    const server = await api(() => ({ status, body: { message: status === 503 ? 'maintenance' : 'bad n' } }));
+    const http = await connect({ endpoints: { add: { operation: 'create', path: '/x', body: '{ "n": {{ row.n }} }' } } }, server.url);
+    const destination = createHttpDestination({ connection: http, endpoints: { create: 'add' } });
+    expect(await destination.write([item('a', { n: 1 })])).toEqual([
+      { key: 'a', ok: false, error: '503 Service Unavailable after 2 attempts: maintenance', request: expect.stringContaining('curl') as string, unavailable: true },
+    ]);
+    status = 422;
+    const [refused] = await destination.write([item('b', { n: 2 })]);
+    expect(refused).toMatchObject({ ok: false, error: '422 Unprocessable Entity: bad n' });
+    expect(refused!.unavailable).toBeUndefined();
+  });
+
   it('a fail outcome (credential refused and not renewable) stops the run', async () => {
     const server = await api(() => ({ status: 401, body: { message: 'invalid key' } }));
     const http = await connect(
@@ -294,7 +343,7 @@ describe('HTTP destination, batch requests', () => {
     expect(results[1]).toEqual({ key: 'b@x.io', ok: true, remoteId: 'id-b@x.io' });
   });
 
-  it('reads results at a nested path or a top-level array; a path that selects nothing fails every row', async () => {
+  it('reads results at a nested path or a top-level array; a path that selects nothing or no list fails every row', async () => {
     let answer: unknown;
     const server = await api(() => ({ status: 200, body: answer }));
     const write = async (results: string, body: unknown) => {
@@ -312,12 +361,16 @@ describe('HTTP destination, batch requests', () => {
       { key: 'a@x.io', ok: true, remoteId: 't-0' },
       { key: 'b@x.io', ok: true, remoteId: 't-1' },
     ]);
-    // A null is one result (for the first row, without an id); a missing key selects none.
+    // Nothing says which records the API took: none passes as delivered (without an id, a later run would create it again).
     const onlyNull = await write('$.data.results', { data: { results: null } });
-    expect(onlyNull[0]).toEqual({ key: 'a@x.io', ok: true, remoteId: null });
-    expect(onlyNull[1]).toMatchObject({ key: 'b@x.io', ok: false, error: 'no result for this record in the response' });
+    const notList = '200 OK: response.results ($.data.results) is not a list in the response: {"data":{"results":null}}';
+    expect(onlyNull.map((r) => [r.key, r.ok, r.error])).toEqual([['a@x.io', false, notList], ['b@x.io', false, notList]]);
+    expect(onlyNull[0]!.request).toContain('/crm/v3/objects/contacts/batch/upsert');
     const missing = await write('$.data.missing', { data: {} });
-    expect(missing.map((r) => r.error)).toEqual(['no result for this record in the response', 'no result for this record in the response']);
+    const nothing = '200 OK: response.results ($.data.missing) matches nothing in the response: {"data":{}}';
+    expect(missing.map((r) => [r.ok, r.error])).toEqual([[false, nothing], [false, nothing]]);
+    const html = await write('$.results', '<!doctype html><html><body>Service moved</body></html>');
+    expect(html.map((r) => r.error)).toEqual(Array(2).fill('200 OK: the response is not JSON: <!doctype html><html><body>Service moved</body></html>'));
   });
 
   it('the success condition marks single records of a batch failed, matched by position by default', async () => {
@@ -376,10 +429,10 @@ describe('HTTP destination, batch requests', () => {
     const results = await createHttpDestination({ connection: http, endpoints: { upsert: 'upsert_contacts' } }).write(
       ['a@x.io', 'b@x.io', 'c@x.io'].map((email) => item(email, { email }, 'upsert')),
     );
-    expect(results.map((r) => [r.key, r.ok, r.error])).toEqual([
-      ['a@x.io', false, '503 Service Unavailable after 2 attempts: maintenance'],
-      ['b@x.io', false, '503 Service Unavailable after 2 attempts: maintenance'],
-      ['c@x.io', false, '503 Service Unavailable after 2 attempts: maintenance'],
+    expect(results.map((r) => [r.key, r.ok, r.error, r.unavailable])).toEqual([
+      ['a@x.io', false, '503 Service Unavailable after 2 attempts: maintenance', true],
+      ['b@x.io', false, '503 Service Unavailable after 2 attempts: maintenance', true],
+      ['c@x.io', false, '503 Service Unavailable after 2 attempts: maintenance', true],
     ]);
     expect(server.requests).toHaveLength(2);
   });
