@@ -73,6 +73,10 @@ export const retrySchema = z.strictObject({
 export const timeoutsSchema = z.strictObject({
   connect_ms: z.number().int().positive().default(10_000),
   read_ms: z.number().int().positive().default(60_000),
+  total_ms: z.number().int().positive().default(300_000).meta({
+    description:
+      'The longest one attempt of a request may take, connecting and reading the whole response included (read_ms only bounds a silence): past it the attempt fails as a timeout and is retried like one.',
+  }),
 });
 
 export const responseActionSchema = z.enum(['success', 'retry', 'rate_limited', 'refresh_auth', 'reject', 'fail']);
@@ -183,7 +187,7 @@ export const connectorSpecSchema = z.strictObject({
     initial_delay_ms: 500,
     max_delay_ms: 30_000,
   }),
-  timeouts: timeoutsSchema.default({ connect_ms: 10_000, read_ms: 60_000 }),
+  timeouts: timeoutsSchema.default({ connect_ms: 10_000, read_ms: 60_000, total_ms: 300_000 }),
   headers: z.record(z.string(), template).default({}),
   error_message: template.optional(),
   responses: z.array(responseRuleSchema).default([]),

@@ -4,6 +4,7 @@ import { didYouMean } from './closest-match.js';
 import { ConfigError } from './config-error.js';
 import { displayPath } from './display-path.js';
 import type { LoadedProject } from './load-project.js';
+import { quoteIdentifier, type SqlEngine } from './quote-identifier.js';
 import { sqlFilePath } from './sql-file-path.js';
 
 /**
@@ -29,17 +30,17 @@ export async function readSyncQuery(loaded: LoadedProject, syncName: string): Pr
   }
   if (from.table !== undefined) {
     const type = loaded.project.connections[from.connection]?.type;
-    return `SELECT * FROM ${quoteTableName(from.table, type)}`;
+    return `SELECT * FROM ${quoteTableName(from.table, type === 'http' ? undefined : type)}`;
   }
   throw new ConfigError([{ file, path: `syncs.${syncName}.from`, message: `sync ${syncName} reads the http stream "${from.stream}": it has no SQL` }]);
 }
 
 /** A possibly qualified table name (`schema.table`) quoted for the engine: "a"."b", `a`.`b`, or one BigQuery `p.d.t`. */
-export function quoteTableName(name: string, engine: string | undefined): string {
-  if (engine === 'bigquery') return `\`${name.replace(/`/g, '')}\``;
-  const q = engine === 'mysql' ? '`' : '"';
+export function quoteTableName(name: string, engine: SqlEngine | undefined): string {
+  // A BigQuery path is quoted whole: its project part may hold dashes.
+  if (engine === 'bigquery') return quoteIdentifier(name, engine);
   return name
     .split('.')
-    .map((part) => `${q}${part.split(q).join(q + q)}${q}`)
+    .map((part) => quoteIdentifier(part, engine))
     .join('.');
 }

@@ -2,6 +2,7 @@ import { ConfigError, type ConfigIssue } from './config-error.js';
 import { findSqlVariables, replaceSqlVariables } from './find-sql-variables.js';
 import { formatStrftime } from './format-strftime.js';
 import type { Variable } from './project-schema.js';
+import { quoteIdentifier, type SqlEngine } from './quote-identifier.js';
 import { shiftedWallClock, toWallClock, type WallClock } from './wall-clock.js';
 
 // Callers read a sync's SQL and resolve its variables together.
@@ -16,23 +17,33 @@ export interface ResolveSqlOptions {
   now?: Date;
   /** Where the SQL comes from, for messages (default: `sql`). */
   where?: { file: string; path: string };
+  /** The database the SQL runs on: identifiers are quoted for it (default: "double quotes"). */
+  engine?: SqlEngine;
 }
 
 /** The built-in variables, always known unless a declared variable of the same name replaces them. */
 export const BUILTIN_SQL_VARIABLES = ['today', 'yesterday', 'now', 'run_id'] as const;
 
 type Declared = Exclude<Variable, string | number | boolean>;
+type VariableType = NonNullable<Declared['type']>;
+
+/** A variable's value and the type that decides how it goes into SQL. */
+interface TypedValue {
+  type: VariableType;
+  text: string;
+}
 
 /**
  * Replaces TROCCO-style `$name$` variables in SQL text. Built-ins: `$today$` and `$yesterday$` (YYYY-MM-DD, UTC),
  * `$now$` (ISO-8601), `$run_id$`; declared variables are typed (`date`, `string`, `number`, `identifier`) or plain
- * values (a string default). Values are inserted as they are, without quotes: the query author writes
- * `'$name$'` for a string. A run-time string containing `'` or `\` is refused, so it cannot end the quoted literal
- * and inject SQL; numbers, identifiers and dates are checked against their form. An unknown `$x$` is a ConfigError.
- * Overrides of names this SQL does not declare are ignored (a pipeline passes the same `--var`s to every step).
+ * values (a string default). No value can change the SQL around it: an identifier is `name` or `schema.name` and
+ * goes in quoted for the engine; a negative number goes in parentheses (`-$n$` stays minus minus n, never `--`); a
+ * string or a formatted date goes in as it is (the author writes `'$name$'`), and is refused when it holds a quote
+ * character, a backslash, `--`, `/*` or a line break. An unknown `$x$` is a ConfigError. Overrides of names this
+ * SQL does not declare are ignored here (checkRunVariables refuses them before a run starts).
  */
 export function resolveSqlVariables(sql: string, declared: Record<string, Variable>, options: ResolveSqlOptions): string {
-  const { values, failed, issues, known } = computeValues(declared, options);
+  const { values, failed, issues, known } = computeValues(declared, options, true);
   const unknown = [...new Set(findSqlVariables(sql))].filter((n) => !known.includes(n));
   for (const name of unknown) {
     issues.push({
@@ -54,8 +65,16 @@ export function resolveSqlVariables(sql: string, declared: Record<string, Variab
   return replaceSqlVariables(sql, (name) => values.get(name)!);
 }
 
-/** Every known variable's value (built-ins and declared), the names whose value was refused, and why. */
-function computeValues(declared: Record<string, Variable>, options: ResolveSqlOptions) {
+/**
+ * Why the variables' values (run-time overrides, defaults, built-ins) are refused, without running anything: as SQL
+ * for `engine` when the sync reads with SQL, else as template values only. Empty when every value is fine.
+ */
+export function variableValueIssues(declared: Record<string, Variable>, options: ResolveSqlOptions & { sql: boolean }): ConfigIssue[] {
+  return computeValues(declared, options, options.sql).issues;
+}
+
+/** Every known variable's value (built-ins and declared; as SQL text when `asSql`), the names refused, and why. */
+function computeValues(declared: Record<string, Variable>, options: ResolveSqlOptions, asSql: boolean) {
   const now = options.now ?? new Date();
   const overrides = options.overrides ?? {};
   const issues: ConfigIssue[] = [];
@@ -65,18 +84,55 @@ function computeValues(declared: Record<string, Variable>, options: ResolveSqlOp
   for (const name of known) {
     try {
       const value = valueOf(name, declared[name], overrides[name], now, options.runId);
-      if (value !== undefined) values.set(name, value);
+      if (value !== undefined) values.set(name, asSql ? sqlText(value, options.engine) : value.text);
     } catch (e) {
       failed.add(name);
-      const fromOverride = overrides[name] !== undefined;
-      issues.push({
-        file: fromOverride ? '--var' : (options.where?.file ?? 'sql'),
-        path: fromOverride ? name : options.where?.path ? `${options.where.path}.variables.${name}` : name,
-        message: (e as Error).message,
-      });
+      issues.push(valueIssue(name, declared[name] !== undefined, overrides[name], (e as Error).message, options.where));
     }
   }
   return { values, failed, issues, known };
+}
+
+/** Where a refused value is reported: the `--var` that gave it, at its declaration in the sync when known. */
+function valueIssue(name: string, isDeclared: boolean, override: string | undefined, reason: string, where: ResolveSqlOptions['where']): ConfigIssue {
+  if (override === undefined) {
+    return { file: where?.file ?? 'sql', path: where?.path ? `${where.path}.variables.${name}` : name, message: reason };
+  }
+  if (!where) return { file: '--var', path: name, message: reason };
+  // A built-in has no key of its own: the sync's `from` is the place.
+  return { file: where.file, path: isDeclared ? `${where.path}.variables.${name}` : where.path, message: `--var ${name}: ${reason}` };
+}
+
+/**
+ * The value as it goes into SQL. Identifiers are quoted part by part for the engine; a negative number is
+ * parenthesized; a non-negative one stays bare, as MySQL's and BigQuery's LIMIT take no expression. Strings and
+ * dates are checked, not quoted: the query author places them, usually inside '...'.
+ */
+function sqlText(value: TypedValue, engine: SqlEngine | undefined): string {
+  switch (value.type) {
+    case 'identifier':
+      return value.text
+        .split('.')
+        .map((part) => quoteIdentifier(part, engine))
+        .join('.');
+    case 'number':
+      return value.text.startsWith('-') ? `(${value.text})` : value.text.replace(/^\+/, '');
+    default:
+      return checkSqlString(value.text, value.type);
+  }
+}
+
+// Quote characters of every engine (' and " end literals on MySQL and BigQuery, " and ` end quoted names), the
+// backslash (an escape on MySQL and BigQuery, and in E'' strings), comment openers, and line breaks (which end a
+// -- comment the value sits in). Values are refused on every engine alike, wherever the author placed them.
+const UNSAFE_IN_SQL = /['"`\\]|--|\/\*|\*\/|[\r\n\0]/;
+
+function checkSqlString(text: string, type: VariableType): string {
+  const m = UNSAFE_IN_SQL.exec(text);
+  if (!m) return text;
+  const what = m[0] === '\n' || m[0] === '\r' ? 'a line break' : m[0] === '\0' ? 'a NUL character' : m[0];
+  const subject = type === 'date' ? 'a date, as formatted,' : 'a string';
+  throw new Error(`${subject} must not contain ${what} (quotes, backslashes, --, /* and line breaks could change the SQL), got ${JSON.stringify(text)}`);
 }
 
 /**
@@ -84,62 +140,50 @@ function computeValues(declared: Record<string, Variable>, options: ResolveSqlOp
  * and time zone; run-time overrides checked), built-ins included. A refused value is a ConfigError.
  */
 export function resolveVariableValues(declared: Record<string, Variable>, options: ResolveSqlOptions): Record<string, string> {
-  const { values, issues } = computeValues(declared, options);
+  const { values, issues } = computeValues(declared, options, false);
   if (issues.length) throw new ConfigError(issues);
   return Object.fromEntries(values);
 }
 
 /** The value of one variable, or undefined when it has none; throws with the reason a value is refused. */
-function valueOf(name: string, variable: Variable | undefined, override: string | undefined, now: Date, runId: string): string | undefined {
+function valueOf(name: string, variable: Variable | undefined, override: string | undefined, now: Date, runId: string): TypedValue | undefined {
   if (variable === undefined) {
     switch (name) {
       case 'today':
       case 'yesterday':
-        return dateValue({ type: 'date', offset: name === 'yesterday' ? '-1d' : undefined }, override, now);
+        return { type: 'date', text: dateValue({ type: 'date', offset: name === 'yesterday' ? '-1d' : undefined }, override, now) };
       case 'now':
-        return override !== undefined ? instantOf(override, 'now').toISOString() : now.toISOString();
+        return { type: 'date', text: override !== undefined ? instantOf(override, 'now').toISOString() : now.toISOString() };
       case 'run_id':
         if (override !== undefined) throw new Error('run_id is set by sluice and cannot be given with --var');
-        return runId;
+        return { type: 'string', text: runId };
       default:
         return undefined;
     }
   }
   const v: Declared = typeof variable === 'object' ? variable : { type: 'string', default: String(variable) };
-  switch (v.type ?? 'string') {
-    case 'date':
-      return dateValue(v, override, now);
-    case 'number':
-      return checkNumber(override ?? (v.default === undefined ? undefined : String(v.default)), override !== undefined);
-    case 'identifier':
-      return checkIdentifier(override ?? (v.default === undefined ? undefined : String(v.default)), override !== undefined);
-    default:
-      if (override !== undefined) {
-        if (/['\\]/.test(override)) {
-          throw new Error(`a string given with --var must not contain ' or \\ (they could end the quoted literal in the SQL), got ${JSON.stringify(override)}`);
-        }
-        return override;
-      }
-      return v.default === undefined ? undefined : String(v.default);
-  }
+  const type = v.type ?? 'string';
+  if (type === 'date') return { type, text: dateValue(v, override, now) };
+  const given = override ?? (v.default === undefined ? undefined : String(v.default));
+  if (given === undefined) return undefined;
+  if (type === 'number') return { type, text: checkNumber(given) };
+  if (type === 'identifier') return { type, text: checkIdentifier(given) };
+  return { type, text: given };
 }
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// One name or schema.name; each part is quoted for the engine, so its case is kept as given.
+const IDENTIFIER = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$/;
 
-function checkNumber(value: string | undefined, given: boolean): string | undefined {
-  if (value === undefined) return undefined;
+function checkNumber(value: string): string {
   const text = value.trim();
-  if (!NUMBER.test(text) || !Number.isFinite(Number(text))) {
-    throw new Error(`expected a number${given ? ' with --var' : ''}, got ${JSON.stringify(value)}`);
-  }
+  if (!NUMBER.test(text) || !Number.isFinite(Number(text))) throw new Error(`expected a number, got ${JSON.stringify(value)}`);
   return text;
 }
 
-function checkIdentifier(value: string | undefined, given: boolean): string | undefined {
-  if (value === undefined) return undefined;
+function checkIdentifier(value: string): string {
   if (!IDENTIFIER.test(value)) {
-    throw new Error(`expected an identifier${given ? ' with --var' : ''} (letters, digits, _ . -, not starting with a digit), got ${JSON.stringify(value)}`);
+    throw new Error(`expected an identifier (name or schema.name: letters, digits and _, not starting with a digit), got ${JSON.stringify(value)}`);
   }
   return value;
 }

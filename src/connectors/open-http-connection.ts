@@ -3,6 +3,7 @@ import type { Connection } from '../config/project-schema.js';
 import { urlSecrets } from '../config/url-secrets.js';
 import { classifyResponse } from '../http/classify-response.js';
 import { HttpClient, type Classification, type HttpResponse } from '../http/http-client.js';
+import type { NetworkPolicy } from '../http/network-policy.js';
 import type { Redactor } from '../log/redactor.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Auth, HttpRequest } from './auth/auth.js';
@@ -36,6 +37,11 @@ export interface OpenHttpConnectionOptions {
   run?: { id: string; started_at: string };
   /** The project file, named in configuration errors. */
   file?: string;
+  /**
+   * Where its requests (token calls included) may connect: the server passes `networkPolicyFromEnv(process.env,
+   * { serverMode: true })` for what it sends on an API user's behalf. Default: anywhere (the CLI).
+   */
+  networkPolicy?: NetworkPolicy;
 }
 
 /** A connector bound to a connection: config, auth, one HTTP client and the template engine, shared by endpoints and streams. */
@@ -99,23 +105,22 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     redactor,
     render: (template) => engine.render(template, base, 'text', { role: 'auth', strict: false }),
     file,
+    networkPolicy: options.networkPolicy,
+    // A token call is bounded like any request, and never waits longer than it always has.
+    tokenTimeoutMs: Math.min(30_000, spec.timeouts.total_ms),
   });
   const baseUrl = (): string => {
     const url = connection.base_url ?? auth.baseUrl() ?? specBaseUrl;
     if (!url) throw new Error(`connector ${spec.name} gives no base_url for connection "${name}" (set base_url on the connection)`);
     return url;
   };
-  let allowedHost: string | undefined;
-  try {
-    allowedHost = new URL(connection.base_url ?? specBaseUrl ?? '').host;
-  } catch {
-    allowedHost = undefined;
-  }
   const client = new HttpClient({
     rateLimit: spec.rate_limit,
     retry: spec.retry,
     timeouts: spec.timeouts,
-    allowedHost,
+    // The client also allows the origin of auth.baseUrl() (a token's instance_url) as it changes.
+    allowedOrigin: connection.base_url ?? specBaseUrl,
+    networkPolicy: options.networkPolicy,
     redactor,
   });
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { stepName } from '../sync/run-pipeline.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
+import { checkRequestVariables } from './check-request-variables.js';
 import { findEntry } from './find-entry.js';
 import { parseInput } from './parse-input.js';
 import { runLock } from './run-manager.js';
@@ -35,6 +36,7 @@ export const pipelinesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
     const body = parseInput(runBody, request.body);
     const loaded = await ctx.load();
     findEntry(loaded.project.pipelines, name, 'pipeline');
+    checkRequestVariables(loaded, { kind: 'pipeline', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'pipeline', name, vars: body?.vars, trigger: 'api' });
     return reply.code(202).send({ runId: run.job.runId });
   });

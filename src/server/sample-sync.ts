@@ -19,7 +19,7 @@ export async function sampleSync(options: { loaded: LoadedProject; store: StateS
     source = stream;
     close = () => stream.close();
   } else {
-    const sql = resolveSqlVariables(await readSyncQuery(loaded, name), sync.from.variables, { runId: run.id, now: new Date(run.started_at) });
+    const sql = resolveSqlVariables(await readSyncQuery(loaded, name), sync.from.variables, { runId: run.id, now: new Date(run.started_at), engine: connection.type });
     const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
     source = db.query(sql);
     close = () => db.close();

@@ -4,6 +4,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import type { Sync } from '../config/project-schema.js';
 import { previewSync } from '../sync/preview-sync.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
+import { checkRequestVariables } from './check-request-variables.js';
 import { findEntry } from './find-entry.js';
 import { parseInput } from './parse-input.js';
 import { rawEntry, readRawProject } from './read-raw-project.js';
@@ -82,6 +83,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
   app.post('/api/syncs/:name/preview', async (request) => {
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(previewBody, request.body);
+    checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
     return previewSync({ loaded, store: ctx.store, sync: name, limit: body?.limit, vars: body?.vars });
   });
 
@@ -95,6 +97,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
   app.post('/api/syncs/:name/runs', async (request, reply) => {
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(runBody, request.body);
+    checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, trigger: 'api' });
     return reply.code(202).send({ runId: run.job.runId });
   });

@@ -13,6 +13,7 @@ export async function duckdbFastPath(loaded: LoadedProject, name: string, run: R
     overrides: vars,
     runId: run.id,
     now: new Date(run.started_at),
+    engine: 'duckdb',
   });
   const path = connection.path === ':memory:' || isAbsolute(connection.path) ? connection.path : resolve(loaded.dir, connection.path);
   return { duckdbPath: path, projectDir: loaded.dir, sql };

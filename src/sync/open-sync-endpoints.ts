@@ -94,6 +94,7 @@ async function openSource(
     overrides: options.vars,
     runId: options.run.id,
     now: new Date(options.run.started_at),
+    engine: connection.type,
   });
   const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
   closers.push(() => db.close());

@@ -1,3 +1,4 @@
+import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { DeliveryItem, DeliveryOperation, PreviewRequest } from '../destinations/destination.js';
 import type { StateStore } from '../state/state-store.js';
@@ -29,6 +30,7 @@ export async function previewSync(options: {
 }): Promise<SyncPreview> {
   const { loaded, store, sync: name } = options;
   const sync = findSync(loaded, name);
+  checkRunVariables(loaded, { kind: 'sync', name }, options.vars);
   const limit = options.limit ?? 5;
   const run = { id: 'preview', started_at: new Date().toISOString() };
   const endpoints = await openSyncEndpoints(loaded, name, { store, run, vars: options.vars });

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { checkRunVariables, pickSyncVariables } from '../config/check-run-variables.js';
+import { didYouMean } from '../config/closest-match.js';
+import { ConfigError } from '../config/config-error.js';
+import { displayPath } from '../config/display-path.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { PipelineStep } from '../config/project-schema.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
@@ -51,8 +55,12 @@ export async function runPipeline(options: {
   const pipeline = loaded.project.pipelines[name];
   if (!pipeline) {
     const known = Object.keys(loaded.project.pipelines);
-    throw new Error(`unknown pipeline "${name}" in ${loaded.file} (known: ${known.length ? known.join(', ') : 'none'})`);
+    throw new ConfigError([
+      { file: displayPath(loaded.file), path: 'pipelines', message: `unknown pipeline "${name}"${didYouMean(name, known)} (known: ${known.length ? known.join(', ') : 'none'})` },
+    ]);
   }
+  // Refused values stop here, before a run is recorded or its lease taken.
+  checkRunVariables(loaded, { kind: 'pipeline', name }, options.vars);
   const run = await store.createRun({ kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
   let lease: HeldLease;
   try {
@@ -77,8 +85,9 @@ export async function runPipeline(options: {
       let result: PipelineStepResult;
       try {
         if (typeof step === 'string' || 'sync' in step) {
+          const syncName = typeof step === 'string' ? step : step.sync;
           const summary = await runSync({
-            loaded, store, sync: typeof step === 'string' ? step : step.sync, vars: options.vars,
+            loaded, store, sync: syncName, vars: pickSyncVariables(loaded, syncName, options.vars),
             trigger: `pipeline:${name}`, onProgress: options.onProgress, signal: lease.signal, lease: options.lease,
           });
           for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += summary.run.counts[k];
@@ -116,7 +125,7 @@ async function runSqlStep(loaded: LoadedProject, step: { sql: string; connection
   const { openSqlDatabase } = await import('../sources/open-sql-database.js');
   const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
   try {
-    await db.execute(resolveSqlVariables(sql, {}, { runId }));
+    await db.execute(resolveSqlVariables(sql, {}, { runId, engine: connection.type }));
   } finally {
     await db.close();
   }

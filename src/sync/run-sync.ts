@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
@@ -57,6 +58,8 @@ export interface RunSyncOptions {
 export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   const { loaded, store, sync: name } = options;
   const sync = findSync(loaded, name);
+  // Refused values stop here, before a run is recorded or its lease taken.
+  checkRunVariables(loaded, { kind: 'sync', name }, options.vars);
   const run = await store.createRun({ kind: 'sync', name, trigger: options.trigger ?? 'cli', id: options.runId });
   const started = Date.now();
   const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };

@@ -3,6 +3,7 @@ import { ConfigError, formatConfigIssue } from '../../src/config/config-error.js
 import { findSqlVariables } from '../../src/config/find-sql-variables.js';
 import { formatStrftime } from '../../src/config/format-strftime.js';
 import type { Variable } from '../../src/config/project-schema.js';
+import type { SqlEngine } from '../../src/config/quote-identifier.js';
 import { resolveSqlVariables, resolveVariableValues } from '../../src/config/resolve-sql-variables.js';
 import { toWallClock } from '../../src/config/wall-clock.js';
 
@@ -110,9 +111,9 @@ describe('string, number and identifier variables', () => {
       owner: { type: 'string', default: 'nobody' },
     };
     const sql = "SELECT * FROM $table$ WHERE owner = '$owner$' LIMIT $limit$";
-    expect(resolve(sql, declared)).toBe("SELECT * FROM scans WHERE owner = 'nobody' LIMIT 100");
+    expect(resolve(sql, declared)).toBe(`SELECT * FROM "scans" WHERE owner = 'nobody' LIMIT 100`);
     expect(resolve(sql, declared, { limit: '2.5e3', table: 'analytics.scans_v2', owner: 'Zoë Müller — 山田' })).toBe(
-      "SELECT * FROM analytics.scans_v2 WHERE owner = 'Zoë Müller — 山田' LIMIT 2.5e3",
+      `SELECT * FROM "analytics"."scans_v2" WHERE owner = 'Zoë Müller — 山田' LIMIT 2.5e3`,
     );
   });
 
@@ -124,14 +125,14 @@ describe('string, number and identifier variables', () => {
     };
     const sql = "SELECT * FROM $table$ WHERE owner = '$owner$' LIMIT $limit$";
     expect(issuesOf(() => resolve(sql, declared, { limit: '1; DROP TABLE scans', table: 'scans; DROP TABLE x', owner: "x' OR '1'='1" }))).toEqual([
-      '--var: limit: expected a number with --var, got "1; DROP TABLE scans"',
-      '--var: table: expected an identifier with --var (letters, digits, _ . -, not starting with a digit), got "scans; DROP TABLE x"',
-      `--var: owner: a string given with --var must not contain ' or \\ (they could end the quoted literal in the SQL), got "x' OR '1'='1"`,
+      '--var: limit: expected a number, got "1; DROP TABLE scans"',
+      '--var: table: expected an identifier (name or schema.name: letters, digits and _, not starting with a digit), got "scans; DROP TABLE x"',
+      `--var: owner: a string must not contain ' (quotes, backslashes, --, /* and line breaks could change the SQL), got "x' OR '1'='1"`,
     ]);
     expect(issuesOf(() => resolve("'$owner$'", declared, { owner: 'x\\' }))).toEqual([
-      `--var: owner: a string given with --var must not contain ' or \\ (they could end the quoted literal in the SQL), got "x\\\\"`,
+      `--var: owner: a string must not contain \\ (quotes, backslashes, --, /* and line breaks could change the SQL), got "x\\\\"`,
     ]);
-    expect(issuesOf(() => resolve('LIMIT $limit$', declared, { limit: 'Infinity' }))).toEqual(['--var: limit: expected a number with --var, got "Infinity"']);
+    expect(issuesOf(() => resolve('LIMIT $limit$', declared, { limit: 'Infinity' }))).toEqual(['--var: limit: expected a number, got "Infinity"']);
   });
 
   it('says when a used variable has no value', () => {
@@ -178,5 +179,97 @@ describe('template vars', () => {
     expect(vars).toMatchObject({ day: '2024-03-10', project_id: 'my-project', limit: '25', run_id: 'run-42', today: '2024-03-10' });
     expect(vars.day).toBe(resolve('$day$', declared));
     expect(issuesOf(() => resolveVariableValues(declared, { runId: 'r', now, overrides: { limit: 'ten' } }))[0]).toContain('--var: limit:');
+  });
+});
+
+describe('hostile values, on every engine', () => {
+  const engines: SqlEngine[] = ['duckdb', 'sqlite', 'postgres', 'mysql', 'bigquery'];
+  const declared: Record<string, Variable> = {
+    t: { type: 'identifier' },
+    n: { type: 'number' },
+    s: { type: 'string' },
+  };
+  const onEngine = (engine: SqlEngine, sql: string, overrides: Record<string, string>) =>
+    resolveSqlVariables(sql, declared, { runId: 'r', now, overrides, engine, where: { file: 'sluice.yaml', path: 'syncs.orders.from' } });
+  const refusal = (engine: SqlEngine, sql: string, name: string, value: string) => issuesOf(() => onEngine(engine, sql, { [name]: value }));
+  const STRING_RULE = '(quotes, backslashes, --, /* and line breaks could change the SQL)';
+  const IDENTIFIER_RULE = 'expected an identifier (name or schema.name: letters, digits and _, not starting with a digit)';
+
+  const identifiers: [string, string][] = [
+    ['t--', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "t--"`],
+    ['x"; DROP TABLE t; --', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "x\\"; DROP TABLE t; --"`],
+    ['t`', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "t\`"`],
+    ['a.b.c', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "a.b.c"`],
+    ['1t', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "1t"`],
+    ['t/*', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "t/*"`],
+    ['t\n', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "t\\n"`],
+    ['my-table', `sluice.yaml: syncs.orders.from.variables.t: --var t: ${IDENTIFIER_RULE}, got "my-table"`],
+  ];
+  const numbers: [string, string][] = [
+    ['1 OR 1=1', 'sluice.yaml: syncs.orders.from.variables.n: --var n: expected a number, got "1 OR 1=1"'],
+    ['--1', 'sluice.yaml: syncs.orders.from.variables.n: --var n: expected a number, got "--1"'],
+    ['1--', 'sluice.yaml: syncs.orders.from.variables.n: --var n: expected a number, got "1--"'],
+    ['0x10', 'sluice.yaml: syncs.orders.from.variables.n: --var n: expected a number, got "0x10"'],
+    ['NaN', 'sluice.yaml: syncs.orders.from.variables.n: --var n: expected a number, got "NaN"'],
+  ];
+  const strings: [string, string][] = [
+    ["' OR ''='", `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain ' ${STRING_RULE}, got "' OR ''='"`],
+    ['x"; DROP TABLE t; --', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain " ${STRING_RULE}, got "x\\"; DROP TABLE t; --"`],
+    ['a`b', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain \` ${STRING_RULE}, got "a\`b"`],
+    ['a\\', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain \\ ${STRING_RULE}, got "a\\\\"`],
+    ['t--', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain -- ${STRING_RULE}, got "t--"`],
+    ['a/*', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain /* ${STRING_RULE}, got "a/*"`],
+    ['a*/', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain */ ${STRING_RULE}, got "a*/"`],
+    ['a\nb', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain a line break ${STRING_RULE}, got "a\\nb"`],
+    ['a\rb', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain a line break ${STRING_RULE}, got "a\\rb"`],
+    ['a\0b', `sluice.yaml: syncs.orders.from.variables.s: --var s: a string must not contain a NUL character ${STRING_RULE}, got "a\\u0000b"`],
+  ];
+
+  for (const engine of engines) {
+    it.each(identifiers)(`${engine}: refuses the identifier %j`, (value, message) => {
+      expect(refusal(engine, 'SELECT * FROM $t$', 't', value)).toEqual([message]);
+    });
+    it.each(numbers)(`${engine}: refuses the number %j`, (value, message) => {
+      expect(refusal(engine, 'SELECT 1 - $n$', 'n', value)).toEqual([message]);
+    });
+    it.each(strings)(`${engine}: refuses the string %j`, (value, message) => {
+      expect(refusal(engine, "SELECT '$s$'", 's', value)).toEqual([message]);
+    });
+    it(`${engine}: refuses a date whose format puts a quote in it, after formatting`, () => {
+      const where = { file: 'sluice.yaml', path: 'syncs.orders.from' };
+      const d: Variable = { type: 'date', format: "%Y-%m-%d'" };
+      expect(issuesOf(() => resolveSqlVariables("SELECT '$d$'", { d }, { runId: 'r', now, engine, where, overrides: { d: '2024-01-05' } }))).toEqual([
+        `sluice.yaml: syncs.orders.from.variables.d: --var d: a date, as formatted, must not contain ' ${STRING_RULE}, got "2024-01-05'"`,
+      ]);
+    });
+  }
+
+  it('quotes identifiers part by part for each engine', () => {
+    const quoted = Object.fromEntries(engines.map((e) => [e, onEngine(e, 'SELECT * FROM $t$', { t: 'analytics.Scans_2' })]));
+    expect(quoted).toEqual({
+      duckdb: 'SELECT * FROM "analytics"."Scans_2"',
+      sqlite: 'SELECT * FROM "analytics"."Scans_2"',
+      postgres: 'SELECT * FROM "analytics"."Scans_2"',
+      mysql: 'SELECT * FROM `analytics`.`Scans_2`',
+      bigquery: 'SELECT * FROM `analytics`.`Scans_2`',
+    });
+  });
+
+  it('keeps a negative number minus that number, never a comment', () => {
+    for (const engine of engines) {
+      expect(onEngine(engine, 'SELECT 1 -$n$, $n$', { n: '-5' })).toBe('SELECT 1 -(-5), (-5)');
+      expect(onEngine(engine, 'LIMIT $n$', { n: '+7' })).toBe('LIMIT 7');
+      expect(onEngine(engine, 'LIMIT $n$', { n: ' 0.5 ' })).toBe('LIMIT 0.5');
+    }
+  });
+
+  it('lets strings with spaces, dashes, # and % through as they are', () => {
+    expect(onEngine('mysql', "WHERE name = '$s$'", { s: 'Ada Lovelace - issue #5, 50% off' })).toBe("WHERE name = 'Ada Lovelace - issue #5, 50% off'");
+  });
+
+  it('checks defaults as it checks run-time values, at their key', () => {
+    expect(issuesOf(() => resolveSqlVariables("'$s$'", { s: "it's" }, { runId: 'r', now, where: { file: 'sluice.yaml', path: 'syncs.orders.from' } }))).toEqual([
+      `sluice.yaml: syncs.orders.from.variables.s: a string must not contain ' ${STRING_RULE}, got "it's"`,
+    ]);
   });
 });
