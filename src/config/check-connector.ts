@@ -1,9 +1,10 @@
 import type { ConnectorSpec, ResponseRule } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
+import { checkJsonPath } from './check-json-path.js';
 import { checkCondition, checkTemplate, type TemplateProblem } from './check-template.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
 
-/** Checks what the schema cannot: every Liquid template and condition parses, batch endpoints say how to batch. */
+/** Checks what the schema cannot: every Liquid template, condition and stream JSONPath parses, batch endpoints say how to batch. */
 export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const template = (path: KeyPath, text: unknown) => {
@@ -15,6 +16,11 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue
     if (typeof text !== 'string') return;
     const problem = checkCondition(text);
     if (problem) issues.push(templateIssue(yaml, path, `invalid condition ${JSON.stringify(text)}: ${problem.message}`, problem));
+  };
+  // A JSONPath that cannot be read selects nothing, or something else, only when the stream runs.
+  const jsonPath = (path: KeyPath, text: string | undefined) => {
+    const problem = text === undefined ? null : checkJsonPath(text);
+    if (problem) issues.push(yaml.issue(path, `invalid JSONPath ${JSON.stringify(text)}: ${problem}`));
   };
   const map = (path: KeyPath, values: Record<string, unknown> | undefined) => {
     for (const [k, v] of Object.entries(values ?? {})) template([...path, k], v);
@@ -74,6 +80,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue
     map([...base, 'headers'], stream.headers);
     template([...base, 'body'], stream.body);
     rules([...base, 'responses'], stream.responses);
+    condition([...base, 'stop_when'], stream.stop_when);
+    jsonPath([...base, 'records'], stream.records);
+    const paginate = stream.paginate;
+    if (paginate?.type === 'cursor') jsonPath([...base, 'paginate', 'cursor'], paginate.cursor);
+    if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);
+    if (paginate?.type === 'offset') jsonPath([...base, 'paginate', 'total'], paginate.total);
+    if (paginate?.type === 'page') jsonPath([...base, 'paginate', 'total_pages'], paginate.total_pages);
   }
   return issues;
 }

@@ -83,6 +83,31 @@ function checkSync(name: string, sync: Sync, project: Project, yaml: YamlFile, f
     issues.push({ ...yaml.issue(base, '', 'key'), path: [...base, 'key'].join('.'), message: `mode ${sync.mode} needs a key: the column (or list of columns) that identifies a record` });
   }
   if (sync.schedule !== undefined) issues.push(...cronIssues(sync.schedule, [...base, 'schedule'], yaml));
+  issues.push(...fullReadIssues(name, sync, project, yaml, facts));
+  return issues;
+}
+
+/**
+ * Mirror deletes what a read does not return: from an incremental stream (which returns only what changed) it needs
+ * scheduled full reads, `full_refresh`; and `full_refresh` means something only for such a stream.
+ */
+function fullReadIssues(name: string, sync: Sync, project: Project, yaml: YamlFile, facts: ProjectFacts): ConfigIssue[] {
+  const base = ['syncs', name];
+  const { from } = sync;
+  const issues = sync.full_refresh === undefined ? [] : cronIssues(sync.full_refresh, [...base, 'full_refresh'], yaml);
+  const source = project.connections[from.connection];
+  if (!source || (source.type === 'http' && !facts.connectors[from.connection])) return issues;
+  const spec = facts.connectors[from.connection];
+  const stream = from.stream === undefined ? undefined : spec?.streams[from.stream];
+  if (from.stream !== undefined && source.type === 'http' && !stream) return issues;
+  if (stream?.incremental && sync.mode === 'mirror' && sync.full_refresh === undefined) {
+    issues.push(yaml.issue([...base, 'mode'],
+      `sync ${name}: mode mirror deletes what a read does not return, and stream ${from.stream} of connector ${spec!.name} reads incrementally; ` +
+        'add `full_refresh: "<cron>"` to the sync, or use upsert'));
+  } else if (!stream?.incremental && sync.full_refresh !== undefined) {
+    const what = stream ? `stream ${from.stream} of connector ${spec!.name}, which has no incremental:,` : `its ${from.sql !== undefined ? 'query' : 'table'}`;
+    issues.push(yaml.issue([...base, 'full_refresh'], `full_refresh schedules full reads of an incremental stream; sync ${name} reads ${what} in full every run (remove full_refresh)`, 'key'));
+  }
   return issues;
 }
 

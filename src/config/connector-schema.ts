@@ -162,6 +162,11 @@ export const streamSchema = z.strictObject({
     .optional(),
   max_requests: z.number().int().positive().default(10_000),
   responses: z.array(responseRuleSchema).default([]),
+  stop_when: condition.optional().meta({
+    description:
+      "A condition on `response` (as in responses[].when), evaluated on each page: when true, that page's records are kept " +
+      'and reading stops. For APIs that mark their last page otherwise, e.g. "response.body.done" or "response.body.paging == nil".',
+  }),
 });
 
 /** A connector spec (`connectors/<name>.yaml`): one HTTP API. */

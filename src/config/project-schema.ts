@@ -111,6 +111,11 @@ export const syncSchema = z.strictObject({
   key: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
   mapping: z.record(z.string(), z.string()).optional(),
   schedule: z.string().optional(),
+  full_refresh: z.string().optional().meta({
+    description:
+      'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +
+      'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally).',
+  }),
   on_error: z.strictObject({ max_failed_rows: maxFailedRowsSchema.default(0) }).default({ max_failed_rows: 0 }),
 });
 

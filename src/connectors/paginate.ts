@@ -19,7 +19,7 @@ export interface PageSeen {
   total: number;
 }
 
-/** Raised when the API's pagination would loop (a cursor or next URL seen before). */
+/** Raised when pagination cannot go on safely: a cursor or next URL seen before, or its path absent from a page. */
 export class PaginationError extends Error {
   override name = 'PaginationError';
 }
@@ -42,6 +42,29 @@ export function pathValue(body: unknown, path: string): unknown {
   if (body === null || typeof body !== 'object') return undefined;
   const found = JSONPath({ path, json: body as object, wrap: true }) as unknown[];
   return found[0];
+}
+
+/**
+ * The value at a pagination path, which must be in the body: null or "" there says "last page", but an absent path is
+ * a typo or a changed API, and stopping there would read page 1 only and look like success.
+ */
+function presentPathValue(body: unknown, path: string, key: string): unknown {
+  const found = body !== null && typeof body === 'object' ? (JSONPath({ path, json: body as object, wrap: true }) as unknown[]) : [];
+  if (found.length === 0) {
+    throw new PaginationError(
+      `${key} ${path} is not in the response (${topLevelKeys(body)}): fix the path, or add stop_when for an API that leaves it out on its last page`,
+    );
+  }
+  return found[0];
+}
+
+/** What a response body holds at its top, for messages about a path that matched nothing. */
+export function topLevelKeys(body: unknown): string {
+  if (Array.isArray(body)) return 'the body is an array';
+  if (body === null || typeof body !== 'object') return `the body is ${body === null || body === undefined || body === '' ? 'empty' : 'not JSON'}`;
+  const keys = Object.keys(body);
+  if (keys.length === 0) return 'the body is an empty object';
+  return `its top-level keys: ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? `, and ${keys.length - 20} more` : ''}`;
 }
 
 /** The records of a page: the array at the JSONPath, or every match of a path that selects many. */
@@ -72,8 +95,9 @@ export function linkHeaderTarget(header: string | undefined, rel: string): strin
 }
 
 /**
- * Decides the next page, or null to stop: an empty page, a short page, the total reached, or no cursor/next link.
- * `seen` holds the cursors and URLs already followed, so a repeat is an error rather than an endless loop.
+ * Decides the next page, or null to stop: an empty page, a short page, the total reached, or a null or empty cursor or
+ * next link (an absent one is an error). `seen` holds the cursors and URLs already followed, so a repeat is an error
+ * rather than an endless loop.
  */
 export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: Set<string>): NextPage {
   if (!paginate || page.records === 0) return null;
@@ -91,24 +115,24 @@ export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: S
       return { query: { ...page.query, [paginate.page_param]: String(current + 1) } };
     }
     case 'cursor': {
-      const cursor = pathValue(page.body, paginate.cursor);
+      const cursor = presentPathValue(page.body, paginate.cursor, 'paginate.cursor');
       if (cursor === undefined || cursor === null || cursor === '') return null;
       const token = String(cursor);
-      if (seen.has(token)) throw new PaginationError(`the API returned the cursor "${token}" twice: pagination would loop`);
+      if (seen.has(token)) throw new PaginationError(`the API returned cursor "${token}" twice; stopping so the read does not loop`);
       seen.add(token);
       return { query: { ...page.query, [paginate.cursor_param]: token } };
     }
     case 'next_url': {
-      const url = pathValue(page.body, paginate.next_url);
+      const url = presentPathValue(page.body, paginate.next_url, 'paginate.next_url');
       if (typeof url !== 'string' || url === '') return null;
-      if (seen.has(url)) throw new PaginationError(`the API returned the next URL "${url}" twice: pagination would loop`);
+      if (seen.has(url)) throw new PaginationError(`the API returned the next URL "${url}" twice; stopping so the read does not loop`);
       seen.add(url);
       return { url };
     }
     case 'link_header': {
       const url = linkHeaderTarget(page.headers.link, paginate.rel);
       if (!url) return null;
-      if (seen.has(url)) throw new PaginationError(`the Link header pointed to "${url}" twice: pagination would loop`);
+      if (seen.has(url)) throw new PaginationError(`the Link header pointed to "${url}" twice; stopping so the read does not loop`);
       seen.add(url);
       return { url };
     }

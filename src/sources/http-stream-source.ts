@@ -1,18 +1,21 @@
 import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
 import type { HttpRequest } from '../connectors/auth/auth.js';
-import { openHttpConnection, type HttpConnection } from '../connectors/open-http-connection.js';
-import { firstPageQuery, nextPage, selectRecords, type NextPage } from '../connectors/paginate.js';
+import { openHttpConnection, responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
+import { firstPageQuery, nextPage, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage } from '../connectors/paginate.js';
 import { joinUrl } from '../connectors/render-request.js';
 import { percentEncode } from '../connectors/percent-encode.js';
 import type { StateStore } from '../state/state-store.js';
 import { formatStrftime } from '../config/format-strftime.js';
 import { toWallClock } from '../config/wall-clock.js';
+import { fullReadDue } from './full-read-due.js';
 import type { Column, ColumnType, ReadOptions, Row, Source } from './source.js';
 
 /** A connector stream read as a source; `commit()` keeps the incremental cursor once what was read is delivered. */
 export interface HttpStreamSource extends Source {
-  /** Stores the highest cursor value read, so the next run asks only for newer records. */
+  /** False when the stream reads incrementally from a kept cursor: records missing from the read are not gone. */
+  readonly complete: boolean;
+  /** Stores the highest cursor value read, so the next run asks only for newer records (and when a full read was). */
   commit(): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,6 +29,12 @@ export interface OpenHttpStreamOptions {
   scope: string;
   run: { id: string; started_at: string };
   vars: Record<string, string>;
+  /** Read an incremental stream in full, from its start (`sync run --full`). */
+  full?: boolean;
+  /** The sync's `full_refresh` cron: an incremental stream is read in full once after each of its ticks. */
+  fullRefresh?: string;
+  /** The zone `full_refresh` is read in (default SLUICE_TIMEZONE, else UTC, as the scheduler reads `schedule`). */
+  timezone?: string;
 }
 
 /** Opens a connector's stream (`streams:`) of an HTTP connection as a source of rows. */
@@ -38,10 +47,27 @@ export async function openHttpStreamSource(options: OpenHttpStreamOptions): Prom
   if (!stream) {
     throw new Error(`unknown stream "${options.stream}" in connector ${spec.name} (known: ${Object.keys(spec.streams).join(', ') || 'none'})`);
   }
+  const cursorName = `cursor:${options.scope}:${connectionName}.${options.stream}`;
+  const fullReadName = `full-read:${options.scope}:${connectionName}.${options.stream}`;
+  // Without a kept cursor the read is full anyway (the first run, or the cursor was never committed).
+  let full = options.full ?? false;
+  if (stream.incremental && !full) {
+    if ((await store.getValue(cursorName)) === null) full = true;
+    else if (options.fullRefresh !== undefined) {
+      full = fullReadDue({
+        schedule: options.fullRefresh,
+        lastFullRead: await store.getValue(fullReadName),
+        at: new Date(options.run.started_at),
+        timezone: options.timezone ?? (process.env.SLUICE_TIMEZONE || 'UTC'),
+      });
+    }
+  }
   const http = await openHttpConnection({
     name: connectionName, connection, spec, store, redactor: loaded.redactor, vars: options.vars, run: options.run,
   });
-  return createHttpStreamSource({ http, stream, streamName: options.stream, store, cursorName: `cursor:${options.scope}:${connectionName}.${options.stream}` });
+  return createHttpStreamSource({
+    http, stream, streamName: options.stream, store, cursorName, full, fullRead: { name: fullReadName, at: options.run.started_at },
+  });
 }
 
 /** A stream source over an open HTTP connection (exported for tests that bring their own connection). */
@@ -51,13 +77,19 @@ export function createHttpStreamSource(options: {
   streamName: string;
   store: StateStore;
   cursorName: string;
+  /** Read in full: the kept cursor is not applied, so a record missing from the read is gone. */
+  full?: boolean;
+  /** Where commit() records when the last full read started, for `full_refresh`. */
+  fullRead?: { name: string; at: string };
 }): HttpStreamSource {
   const { http, stream, store, cursorName } = options;
+  const full = options.full ?? false;
+  const name = options.streamName;
   let firstPage: Row[] | null = null;
   let maxCursor: string | number | null = null;
 
   async function* pages(signal?: AbortSignal): AsyncGenerator<Row[]> {
-    const kept = stream.incremental ? await store.getValue(cursorName) : null;
+    const kept = stream.incremental && !full ? await store.getValue(cursorName) : null;
     const context = { ...http.context() };
     const baseQuery: Record<string, string> = {};
     for (const [k, v] of Object.entries(stream.query)) {
@@ -74,6 +106,7 @@ export function createHttpStreamSource(options: {
     let query = { ...baseQuery, ...firstPageQuery(stream.paginate) };
     let url: string | null = null;
     const seen = new Set<string>();
+    let previous: Row[] = [];
     let total = 0;
     for (let n = 1; ; n++) {
       if (n > stream.max_requests) {
@@ -88,11 +121,30 @@ export function createHttpStreamSource(options: {
         classify: http.classifier(stream.responses),
       });
       if (!outcome.ok) throw new Error(`stream ${options.streamName}: ${http.redactor.mask(outcome.error)}`);
-      const records = selectRecords(outcome.response.body, stream.records);
+      const response = outcome.response;
+      const records = selectRecords(response.body, stream.records);
+      if (n === 1 && records.length === 0 && !recordsPathMatches(response.body, stream.records)) {
+        // Reading on would yield no rows and fail later with a misleading message (a key column that is not a column).
+        throw new Error(`stream ${name}: records path ${stream.records} matches nothing in the first response (${topLevelKeys(response.body)}); fix records in the connector`);
+      }
       total += records.length;
+      const stop = stream.stop_when !== undefined
+        && http.templates.evaluate(stream.stop_when, http.context({ response: responseVariable(response) }), `streams.${name}.stop_when`);
+      let next: NextPage = null;
+      if (!stop) {
+        try {
+          next = nextPage(stream.paginate, { body: response.body, headers: response.headers, records: records.length, query, pages: n, total }, seen);
+        } catch (e) {
+          if (e instanceof PaginationError) throw new Error(`stream ${name}: ${http.redactor.mask(e.message)}`);
+          throw e;
+        }
+      }
+      if (next && repeats(previous, records)) {
+        throw new Error(`stream ${name}: page ${n} returned the same records as page ${n - 1}; stopping so the read does not loop (does the API ignore the paging parameter? check paginate)`);
+      }
+      previous = records;
       if (stream.incremental) for (const r of records) track(r[stream.incremental.cursor_field]);
       if (records.length) yield records;
-      const next: NextPage = nextPage(stream.paginate, { body: outcome.response.body, headers: outcome.response.headers, records: records.length, query, pages: n, total }, seen);
       if (!next) return;
       if ('url' in next) url = new URL(next.url, target).toString();
       else {
@@ -136,11 +188,27 @@ export function createHttpStreamSource(options: {
         await it.return(undefined);
       }
     },
+    complete: !stream.incremental || full,
     async commit() {
       if (stream.incremental && maxCursor !== null) await store.setValue(cursorName, String(maxCursor));
+      if (stream.incremental && full && options.fullRead) await store.setValue(options.fullRead.name, options.fullRead.at);
     },
     close: () => http.close(),
   };
+}
+
+/** Whether the records path selects anything, an empty array included (`$.data[*]` of `{ data: [] }` is checked as `$.data`). */
+function recordsPathMatches(body: unknown, path: string): boolean {
+  if (path === '$' || body === null || typeof body !== 'object' || Array.isArray(body)) return true;
+  return pathValue(body, path.replace(/(\[\s*\*\s*\]|\.\*)$/, '')) !== undefined;
+}
+
+/** Whether a page holds the same records as the page before it: an API that ignores the paging parameter. */
+function repeats(previous: Row[], records: Row[]): boolean {
+  if (records.length === 0 || records.length !== previous.length) return false;
+  // The first records tell most pages apart without writing the whole page out.
+  if (JSON.stringify(records[0]) !== JSON.stringify(previous[0])) return false;
+  return JSON.stringify(records) === JSON.stringify(previous);
 }
 
 /** The kept cursor as the API wants it: as kept, or a timestamp reformatted with strftime (Backlog's updatedSince takes a date). */

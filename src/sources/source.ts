@@ -32,6 +32,11 @@ export interface Source {
   describe(): Promise<Column[]>;
   /** The rows, in batches, with bounded memory: the next batch is fetched only when asked for. */
   read(options?: ReadOptions): AsyncIterable<Row[]>;
+  /**
+   * Whether a read returns every record, so a key missing from it is gone; false for an incremental read (only what
+   * changed since the kept cursor), which never plans removals. Absent: true (a query or a table is read whole).
+   */
+  readonly complete?: boolean;
 }
 
 /** A SQL database connection: runs queries as sources and SQL steps. */

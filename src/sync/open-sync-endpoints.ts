@@ -45,7 +45,7 @@ export function findSync(loaded: LoadedProject, name: string): Sync {
 export async function openSyncEndpoints(
   loaded: LoadedProject,
   name: string,
-  options: { store: StateStore; run: RunInfo; vars?: Record<string, string> },
+  options: { store: StateStore; run: RunInfo; vars?: Record<string, string>; /** Read incremental streams in full. */ full?: boolean },
 ): Promise<SyncEndpoints> {
   const sync = findSync(loaded, name);
   const closers: (() => Promise<void>)[] = [];
@@ -71,7 +71,7 @@ async function openSource(
   loaded: LoadedProject,
   name: string,
   sync: Sync,
-  options: { store: StateStore; run: RunInfo; vars?: Record<string, string> },
+  options: { store: StateStore; run: RunInfo; vars?: Record<string, string>; full?: boolean },
   closers: (() => Promise<void>)[],
 ): Promise<Source> {
   const connection = loaded.project.connections[sync.from.connection]!;
@@ -85,6 +85,8 @@ async function openSource(
       scope: `sync:${name}`,
       run: options.run,
       vars: options.vars ?? {},
+      full: options.full,
+      fullRefresh: sync.full_refresh,
     });
     closers.push(() => stream.close());
     return stream;

@@ -98,6 +98,13 @@ export interface PlanSyncOptions {
   snapshotDir?: string;
   /** Set when the source is a DuckDB query: it is then keyed and fingerprinted in SQL when its column types allow. */
   sqlFastPath?: DuckdbFastPath;
+  /**
+   * Whether this read returned every record (the source's `complete`; default true). Only a complete read plans
+   * removals: a key an incremental read did not return has not changed, it is not gone.
+   */
+  complete?: boolean;
+  /** Plan as if nothing had been delivered (`--full`): every row is added; removals still come from the ledger. */
+  forget?: boolean;
   signal?: AbortSignal;
 }
 
@@ -198,11 +205,16 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     // A key counts as delivered only with a fingerprint; a failed first attempt is still "added". Unchanged keys are
     // not kept: every source row is added, changed or unchanged, so they are counted by difference. A source row
     // whose value hash matches the one the snapshot kept for its delivered version is unchanged without a fingerprint.
+    // A delivered key missing from the read is removed only when the read was complete. Forgetting (--full) plans
+    // every source row as added without its remote id, and keeps the ledger only to find the removed keys.
+    const complete = options.complete ?? true;
+    const forget = options.forget ?? false;
     await db.run(`CREATE TABLE memory.main.sluice_d AS
-      SELECT coalesce(s.k, l.k) AS k, s.h, s.fp, l.fp AS lfp, l.rid, l.failed, s.k IS NULL AS gone
-      FROM memory.main.sluice_src s FULL JOIN ${led} l ON l.k = s.k
-      WHERE (s.k IS NULL AND l.fp IS NOT NULL) OR (s.k IS NOT NULL AND (l.fp IS NULL
-        OR (s.fp IS NULL AND (l.h IS NULL OR l.h <> s.h)) OR (s.fp IS NOT NULL AND s.fp <> l.fp)))`);
+      SELECT coalesce(s.k, l.k) AS k, s.h, s.fp, ${forget ? 'NULL::VARCHAR' : 'l.fp'} AS lfp,
+        ${forget ? 'CASE WHEN s.k IS NULL THEN l.rid END' : 'l.rid'} AS rid, l.failed, s.k IS NULL AS gone
+      FROM memory.main.sluice_src s ${complete ? 'FULL' : 'LEFT'} JOIN ${led} l ON l.k = s.k
+      WHERE (s.k IS NULL AND l.fp IS NOT NULL) OR (s.k IS NOT NULL AND (${forget ? 'true' : `l.fp IS NULL
+        OR (s.fp IS NULL AND (l.h IS NULL OR l.h <> s.h)) OR (s.fp IS NOT NULL AND s.fp <> l.fp)`}))`);
     await db.run(`CREATE TABLE memory.main.sluice_cand AS ${rowsOf.fingerprintSql ?? `SELECT k, h, fp, lfp, rid, failed FROM memory.main.sluice_d WHERE NOT gone`}`);
     await db.run(`CREATE TABLE memory.main.sluice_plan AS
       SELECT k, fp, rid, coalesce(failed, false) AS failed, CASE WHEN lfp IS NULL THEN 'added' ELSE 'changed' END AS change, h

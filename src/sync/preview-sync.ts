@@ -44,6 +44,7 @@ export async function previewSync(options: {
       mapRow: endpoints.mapRow,
       snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
       sqlFastPath: await duckdbFastPath(loaded, name, run, options.vars),
+      complete: endpoints.source.complete ?? true,
     });
     try {
       const operations: SyncPreview['operations'] = {};

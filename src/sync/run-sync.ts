@@ -8,7 +8,7 @@ import { exceedsFailureLimit } from './failure-limit.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { keyRow } from './key-row.js';
 import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
-import { invalidatePlanSnapshot, planSnapshotDir } from './plan-snapshot.js';
+import { planSnapshotDir } from './plan-snapshot.js';
 import { planSync, type PlanCounts } from './plan-sync.js';
 import { readAhead } from './read-ahead.js';
 
@@ -44,7 +44,7 @@ export interface RunSyncOptions {
   /** Run-time variable values (`--var k=v`). */
   vars?: Record<string, string>;
   trigger?: string;
-  /** Forget what was delivered and send every row again. */
+  /** Forget what was delivered and send every row again, reading incremental streams in full. */
   full?: boolean;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
@@ -82,12 +82,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     // Before anything is planned or sent: a second run of this sync (any process) stops here.
     lease = await holdLease(store, run, { ...options.lease, signal: options.signal });
     progress('planning');
-    if (options.full) {
-      await invalidatePlanSnapshot(store, name);
-      await store.resetSync(name);
-    }
     const runInfo = { id: run.id, started_at: run.startedAt };
-    endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars });
+    endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars, full: options.full });
     const planned = await planSync({
       source: endpoints.source,
       store,
@@ -98,6 +94,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       spillDir: spillDir(loaded),
       snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
       sqlFastPath: await duckdbFastPath(loaded, name, runInfo, options.vars),
+      // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
+      forget: options.full,
+      complete: endpoints.source.complete ?? true,
       signal: lease.signal,
     });
     try {

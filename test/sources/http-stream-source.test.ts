@@ -89,7 +89,7 @@ describe('HTTP stream sources', () => {
   it.each([
     ['offset', { path: '/offset', records: '$.data', paginate: { type: 'offset', limit: 10, total: '$.total' } }],
     ['page', { path: '/page', records: '$.results', paginate: { type: 'page', page_param: 'page', size_param: 'per_page', size: 10, total_pages: '$.meta.total_pages' } }],
-    ['cursor', { path: '/cursor', records: '$.results', paginate: { type: 'cursor', cursor: '$.paging.next.after', cursor_param: 'after' } }],
+    ['cursor', { path: '/cursor', records: '$.results', paginate: { type: 'cursor', cursor: '$.paging.next.after', cursor_param: 'after' }, stop_when: 'response.body.paging.next == nil' }],
     ['next_url', { path: '/next', records: '$.records', paginate: { type: 'next_url', next_url: '$.nextRecordsUrl' } }],
     ['link_header', { path: '/link', records: '$', paginate: { type: 'link_header' } }],
   ])('reads every record across pages with %s pagination', async (name, stream) => {
@@ -101,7 +101,7 @@ describe('HTTP stream sources', () => {
 
   it('stops with an error when the API repeats a cursor', async () => {
     await expect(readAll({ loop: { path: '/loop', records: '$.results', paginate: { type: 'cursor', cursor: '$.paging.next.after', cursor_param: 'after' } } }, 'loop')).rejects.toThrow(
-      'the API returned the cursor "same" twice: pagination would loop',
+      'stream loop: the API returned cursor "same" twice; stopping so the read does not loop',
     );
   });
 
