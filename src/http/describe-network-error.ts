@@ -1,3 +1,7 @@
+import { totalTimeoutCode } from './dispatch-request.js';
+import { addressNotAllowedCode } from './guarded-connector.js';
+import { addressNotAllowedMessage } from './network-policy.js';
+
 /** A request that got no usable response, in words, and what to do about it. */
 export interface NetworkFailure {
   message: string;
@@ -9,16 +13,29 @@ export interface NetworkFailure {
 
 const retry = (message: string): NetworkFailure => ({ message, retryable: true, action: 'reject' });
 
-/** Turns a thrown transport error (undici or node:net) into words a user understands. */
+/** Codes of a connection that could not be made: told apart only when the network's layout may be shown. */
+export const unreachableCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Turns a thrown transport error (undici or node:net) into words a user understands. With `hideReachability` (server
+ * mode, where the user is not the machine's owner) a refused connection and a timed-out one read the same, so the
+ * messages cannot map which ports of a host are open.
+ */
 export function describeNetworkError(
   error: unknown,
   url: { host: string; hostname: string },
   timeouts: { connect_ms: number; read_ms: number },
+  options: { hideReachability?: boolean } = {},
 ): NetworkFailure {
   const code = errorCode(error);
   const host = url.host;
   const raw = error instanceof Error ? error.message : String(error);
+  if (options.hideReachability && code && unreachableCodes.has(code)) return retry(`could not connect to ${host}`);
   switch (code) {
+    case addressNotAllowedCode:
+      return { message: addressNotAllowedMessage(host), retryable: false, action: 'fail' };
+    case totalTimeoutCode:
+      return retry(`no complete response within ${totalSeconds(error)} s from ${host} (timeouts.total_ms)`);
     case 'ECONNREFUSED':
       return retry(`connection refused by ${host}`);
     case 'ECONNRESET':
@@ -52,6 +69,10 @@ export function describeNetworkError(
       }
       return { message: code ? `${raw} (${code})` : raw, retryable: false, action: 'reject' };
   }
+}
+
+function totalSeconds(error: unknown): number {
+  return ((error as { limitMs?: number }).limitMs ?? 0) / 1000;
 }
 
 /** The error code, looking inside AggregateError (dual-stack connects) and `cause`. */

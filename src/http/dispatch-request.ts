@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { DeadlineSweep, Expiring } from './deadline-sweep.js';
 
 /** A response read whole: status, headers (lower-case names, a repeated header's values joined with `, `), UTF-8 text. */
 export interface ReceivedResponse {
@@ -12,8 +13,17 @@ function bodyTooLarge(limit: number): Error {
   return Object.assign(new Error(`the response body is larger than ${formatBytes(limit)}`), { code: 'SLUICE_BODY_TOO_LARGE' });
 }
 
+/** The code of the error an attempt fails with when its total deadline passed (`describeNetworkError` knows it). */
+export const totalTimeoutCode = 'SLUICE_TOTAL_TIMEOUT';
+
+function totalTimeout(limitMs: number): Error {
+  return Object.assign(new Error(`no complete response within ${limitMs / 1000} s`), { code: totalTimeoutCode, limitMs });
+}
+
 /**
  * Sends one request through an undici dispatcher and reads its whole response, refusing a body over `limitBytes`.
+ * With `deadlines`, the whole exchange (connect, headers, body) must end within their length: undici's own timeouts
+ * are idle timeouts, which a response trickling a byte at a time never trips.
  *
  * Why not `dispatcher.request()`: it wraps every response in a Node stream, an async resource and a consumer, which in
  * one-off A/B runs of single requests on loopback cost about a fifth of each request's CPU. A handler that keeps the
@@ -24,9 +34,10 @@ export function dispatchRequest(
   options: Dispatcher.DispatchOptions,
   limitBytes: number,
   signal?: AbortSignal,
+  deadlines?: DeadlineSweep,
 ): Promise<ReceivedResponse> {
   return new Promise((resolve, reject) => {
-    const handler = new ReadWholeResponse(limitBytes, resolve, reject, signal);
+    const handler = new ReadWholeResponse(limitBytes, resolve, reject, signal, deadlines);
     try {
       dispatcher.dispatch(options, handler);
     } catch (error) {
@@ -38,13 +49,14 @@ export function dispatchRequest(
 type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 
 /** undici's handler for one request: collects the response, then settles the promise once. */
-class ReadWholeResponse implements Dispatcher.DispatchHandler {
+class ReadWholeResponse implements Dispatcher.DispatchHandler, Expiring {
   private controller: Controller | undefined;
   private status = 0;
   private headers: Record<string, string> = {};
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private settled = false;
+  private expired = false;
   private readonly onAbort: (() => void) | undefined;
 
   constructor(
@@ -52,16 +64,25 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler {
     private readonly resolve: (response: ReceivedResponse) => void,
     private readonly reject: (error: unknown) => void,
     private readonly signal: AbortSignal | undefined,
+    private readonly deadlines: DeadlineSweep | undefined,
   ) {
     if (signal) {
       this.onAbort = () => this.abort(signal.reason);
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
+    deadlines?.add(this);
   }
 
   onRequestStart(controller: Controller): void {
     this.controller = controller;
     if (this.signal?.aborted) controller.abort(this.signal.reason);
+    else if (this.expired) controller.abort(totalTimeout(this.deadlines!.limitMs));
+  }
+
+  /** The total deadline passed: the request is aborted, whatever stage it is in. */
+  expire(): void {
+    this.expired = true;
+    this.abort(totalTimeout(this.deadlines!.limitMs));
   }
 
   onResponseStart(controller: Controller, status: number, headers: Record<string, string | string[] | undefined>): void {
@@ -101,6 +122,7 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler {
     if (this.settled) return false;
     this.settled = true;
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.deadlines?.delete(this);
     return true;
   }
 }

@@ -20,7 +20,7 @@ async function setup() {
     rateLimit: { concurrency: 2 },
     retry: { max_attempts: 2, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 },
     timeouts: { connect_ms: 1000, read_ms: 2000 },
-    allowedHost: '127.0.0.1',
+    allowedOrigin: server.url,
     redactor,
   });
   cleanup.push(() => server.close(), () => client.close());
@@ -72,7 +72,7 @@ describe('static auth kinds reach the server', () => {
   });
 });
 
-describe('credentials stay on the connection host', () => {
+describe('credentials stay on the connection origin', () => {
   it("refuses to send a credential to another host, and the server never sees it", async () => {
     const { server, client } = await setup();
     const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-999999' });
@@ -82,7 +82,43 @@ describe('credentials stay on the connection host', () => {
       ok: false,
       action: 'reject',
       attempts: 0,
-      error: `refused to send credentials to localhost:${server.port} (the connection's host is 127.0.0.1)`,
+      error: `refused to send credentials to http://localhost:${server.port} (the connection's origin is ${server.url})`,
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an explicit default port is the same origin; another port or scheme on the same host is not', async () => {
+    const client = new HttpClient({
+      rateLimit: { concurrency: 1 },
+      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
+      timeouts: { connect_ms: 200, read_ms: 200 },
+      allowedOrigin: 'https://API.example.test/v2',
+    });
+    cleanup.push(() => client.close());
+    const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-origin-1' });
+    const refusedFor = async (url: string) => {
+      const outcome = await client.send({ method: 'GET', url, headers: {} }, { classify, auth });
+      return !outcome.ok && outcome.error.startsWith('refused to send credentials');
+    };
+    expect(await refusedFor('http://api.example.test/v2/x')).toBe(true);
+    expect(await refusedFor('https://api.example.test:8443/v2/x')).toBe(true);
+    // Same origin: the credential check passes and the request goes out (and fails to connect: no such host).
+    expect(await refusedFor('https://api.example.test:443/v2/x')).toBe(false);
+  });
+
+  it('sends no credential at all when the connection has no known origin', async () => {
+    const server = await startTestServer((_req, res) => json(res, 200, {}));
+    const client = new HttpClient({
+      rateLimit: { concurrency: 1 },
+      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
+      timeouts: { connect_ms: 1000, read_ms: 1000 },
+    });
+    cleanup.push(() => server.close(), () => client.close());
+    const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-nowhere-1' });
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: `refused to send credentials to ${server.url}: the connection has no base URL, so no origin they may go to`,
     });
     expect(server.requests).toHaveLength(0);
   });
@@ -114,7 +150,7 @@ describe('no secret in any error string', () => {
       rateLimit: { concurrency: 1 },
       retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
       timeouts: { connect_ms: 1000, read_ms: 1000 },
-      allowedHost: '127.0.0.1',
+      allowedOrigin: server.url,
     });
     cleanup.push(() => server.close(), () => client.close());
     const bearer = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-leaky-123' });
@@ -132,7 +168,7 @@ describe('no secret in any error string', () => {
       rateLimit: { concurrency: 1 },
       retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
       timeouts: { connect_ms: 1000, read_ms: 1000 },
-      allowedHost: '127.0.0.1',
+      allowedOrigin: server.url,
     });
     cleanup.push(() => server.close(), () => client.close());
     const auth = await authFor({ type: 'basic' }, { type: 'basic', username: 'ann', password: 'hunter22' });

@@ -26,7 +26,7 @@ async function setup(handler: Parameters<typeof startTestServer>[0], overrides: 
     rateLimit: { concurrency: 4 },
     retry: { max_attempts: 5, on_status: [], initial_delay_ms: 10, max_delay_ms: 40 },
     timeouts: { connect_ms: 1000, read_ms: 2000 },
-    allowedHost: '127.0.0.1',
+    allowedOrigin: server.url,
     ...overrides,
   });
   cleanup.push(() => server.close(), () => client.close());

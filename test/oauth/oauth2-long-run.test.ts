@@ -41,7 +41,7 @@ it('delivers 500 single-record requests across 1-second rotating tokens with zer
   const redactor = new Redactor();
   const auth = await createOAuth2Auth({ kind, credentials, connectionName: 'crm', store, render, redactor });
   const spec = connectorSpecSchema.parse({ name: 'sandbox', base_url: url, rate_limit: { concurrency: 8, requests_per_second: 170 } });
-  client = new HttpClient({ rateLimit: spec.rate_limit, retry: spec.retry, timeouts: spec.timeouts, allowedHost: new URL(url).host, redactor });
+  client = new HttpClient({ rateLimit: spec.rate_limit, retry: spec.retry, timeouts: spec.timeouts, allowedOrigin: url, redactor });
   const classify = (response: Parameters<typeof classifyResponse>[0]) => classifyResponse(response, [], () => false);
 
   const started = Date.now();

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../config/config-error.js';
 import type { ConnectorAuth } from '../../config/connector-schema.js';
 import type { ConnectionAuth } from '../../config/project-schema.js';
+import type { NetworkPolicy } from '../../http/network-policy.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
 import { createApiKeyAuth } from './api-key-auth.js';
@@ -24,6 +25,10 @@ export interface CreateAuthOptions {
   render: (template: string) => string;
   /** The project file, for the error when the kinds do not fit (default `sluice.yaml`). */
   file?: string;
+  /** Where OAuth token requests may connect (server mode refuses private addresses); default anywhere. */
+  networkPolicy?: NetworkPolicy;
+  /** Time limit of one OAuth token request (default 30 s). */
+  tokenTimeoutMs?: number;
 }
 
 export type AuthType = ConnectorAuth['type'];

@@ -1,5 +1,6 @@
 import type { ConnectorAuth } from '../../config/connector-schema.js';
 import type { ConnectionAuth } from '../../config/project-schema.js';
+import type { NetworkPolicy } from '../../http/network-policy.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { Auth } from './auth.js';
@@ -25,6 +26,10 @@ export interface OAuth2AuthOptions<K> {
   redactor?: Redactor;
   /** Renders a template such as token_url with the connection's config. */
   render: (template: string) => string;
+  /** Where token requests may connect (server mode refuses private addresses); default anywhere. */
+  networkPolicy?: NetworkPolicy;
+  /** Time limit of one token request (default 30 s). */
+  tokenTimeoutMs?: number;
 }
 
 /** The message a user reads when a run needs tokens that `sluice connect` has not stored yet. */
@@ -45,8 +50,15 @@ export function oauth2Credentials(credentials: ConnectionAuth, connectionName: s
 }
 
 /** The token endpoint of an authorization-code connection, its templates rendered. */
-export function oauth2TokenEndpoint(kind: OAuth2Kind, credentials: OAuth2Credentials, render: (t: string) => string): OAuth2TokenEndpoint {
+export function oauth2TokenEndpoint(
+  kind: OAuth2Kind,
+  credentials: OAuth2Credentials,
+  render: (t: string) => string,
+  transport: { networkPolicy?: NetworkPolicy; tokenTimeoutMs?: number } = {},
+): OAuth2TokenEndpoint {
   return createOAuth2TokenEndpoint({
+    networkPolicy: transport.networkPolicy,
+    timeoutMs: transport.tokenTimeoutMs,
     tokenUrl: render(kind.token_url),
     refreshUrl: kind.refresh_url ? render(kind.refresh_url) : null,
     clientId: credentials.client_id,
@@ -61,7 +73,7 @@ export function oauth2TokenEndpoint(kind: OAuth2Kind, credentials: OAuth2Credent
 export async function createOAuth2Auth(options: OAuth2AuthOptions<OAuth2Kind>): Promise<Auth> {
   const { kind, connectionName: name } = options;
   const credentials = oauth2Credentials(options.credentials, name);
-  const endpoint = oauth2TokenEndpoint(kind, credentials, options.render);
+  const endpoint = oauth2TokenEndpoint(kind, credentials, options.render, options);
   const tokens = options.store ? createOAuth2TokenStore(options.store, name) : null;
 
   const renew = async (current: OAuth2Token | null): Promise<OAuth2Token> => {

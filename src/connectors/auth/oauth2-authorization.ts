@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ConnectionAuth } from '../../config/project-schema.js';
+import type { NetworkPolicy } from '../../http/network-policy.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
 import { oauth2Credentials, oauth2TokenEndpoint, type OAuth2Kind } from './oauth2-auth.js';
@@ -13,6 +14,8 @@ export interface AuthorizationOptions {
   connectionName: string;
   /** Renders a template such as authorization_url with the connection's config. */
   render: (template: string) => string;
+  /** Where the code exchange may connect: the server passes its policy (private addresses refused); default anywhere. */
+  networkPolicy?: NetworkPolicy;
 }
 
 /** An authorization waiting for its callback: keep it until the provider redirects back. */
@@ -66,7 +69,7 @@ export async function completeAuthorization(
   } catch {
     throw new Error(`"${String(options.callbackUrl)}" is not a URL: paste the whole address the browser was redirected to`);
   }
-  const endpoint = oauth2TokenEndpoint(options.kind, credentials, options.render);
+  const endpoint = oauth2TokenEndpoint(options.kind, credentials, options.render, { networkPolicy: options.networkPolicy });
   const params = endpoint.validateCallback(callback, options.pending.state);
   const token = await endpoint.exchangeCode(params, options.pending.redirectUri, options.pending.codeVerifier);
   options.redactor?.add(token.access_token, token.refresh_token);

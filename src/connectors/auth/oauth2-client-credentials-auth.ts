@@ -23,6 +23,8 @@ export async function createClientCredentialsAuth(options: OAuth2AuthOptions<Cli
     clientAuth: kind.client_auth,
     tokenParams: Object.fromEntries(Object.entries(kind.token_params).map(([k, v]) => [k, options.render(v)])),
     baseUrlFrom: kind.base_url_from,
+    networkPolicy: options.networkPolicy,
+    timeoutMs: options.tokenTimeoutMs,
   });
 
   return {

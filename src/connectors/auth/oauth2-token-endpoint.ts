@@ -1,4 +1,7 @@
 import * as oauth from 'oauth4webapi';
+import { addressNotAllowedCode } from '../../http/guarded-connector.js';
+import { guardedFetch } from '../../http/guarded-fetch.js';
+import type { NetworkPolicy } from '../../http/network-policy.js';
 import { OAuth2Error } from './oauth2-error.js';
 import type { OAuth2Token } from './oauth2-token-store.js';
 
@@ -14,8 +17,10 @@ export interface OAuth2TokenEndpointOptions {
   tokenParams?: Record<string, string>;
   /** Token-response field kept as the base URL (Salesforce: instance_url). */
   baseUrlFrom?: string;
-  /** Time limit of one token request (default 30 s). */
+  /** Time limit of one token request, response read included (default 30 s). */
   timeoutMs?: number;
+  /** Where token requests may connect (server mode refuses private addresses); default anywhere. */
+  networkPolicy?: NetworkPolicy;
 }
 
 /** The grants Sluice uses, each answering the token to store. */
@@ -48,10 +53,12 @@ export function createOAuth2TokenEndpoint(options: OAuth2TokenEndpointOptions): 
   };
   const tokenServer = server(options.tokenUrl);
   const refreshServer = options.refreshUrl ? server(options.refreshUrl) : tokenServer;
+  const guarded = options.networkPolicy?.denyPrivateAddresses ? guardedFetch(options.networkPolicy) : undefined;
   const requestOptions = (url: string) => ({
     additionalParameters: options.tokenParams ?? {},
     signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     [oauth.allowInsecureRequests]: new URL(url).protocol === 'http:',
+    ...(guarded ? { [oauth.customFetch]: guarded } : {}),
   });
 
   return {
@@ -205,6 +212,10 @@ function toOAuth2Error(e: unknown): Error {
       return new Error(`the token endpoint answered HTTP ${cause.status} without an OAuth error`);
     }
     return new Error(`the token endpoint's answer is not usable: ${e.message}`);
+  }
+  if (e instanceof Error && (e.cause as { code?: unknown } | undefined)?.code === addressNotAllowedCode) {
+    // Refused by the network policy: the same on every attempt, so not worth a retry.
+    return new Error(`could not reach the token endpoint: ${(e.cause as Error).message}`);
   }
   if (e instanceof Error && (e.name === 'TypeError' || e.name === 'TimeoutError' || e.name === 'AbortError')) {
     const reason = e.cause instanceof Error ? e.cause.message : e.message;
