@@ -1,11 +1,12 @@
 import type { ConnectorSpec, ResponseRule } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
+import { credentialTemplateProblem } from './credential-url.js';
 import { checkCondition, checkTemplate, type TemplateProblem } from './check-template.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
 
 /** Checks what the schema cannot: every Liquid template, condition and stream JSONPath parses, batch endpoints say how to batch. */
-export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue[] {
+export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<string, string | undefined> = process.env): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const template = (path: KeyPath, text: unknown) => {
     if (typeof text !== 'string') return;
@@ -36,7 +37,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) nested([...path, k], v);
   };
 
+  // URLs that credentials travel to: https, or plain http to loopback and operator-listed hosts only.
+  const credentialUrl = (path: KeyPath, text: string | null | undefined) => {
+    const problem = typeof text === 'string' ? credentialTemplateProblem(text, env) : null;
+    if (problem) issues.push(yaml.issue(path, problem));
+  };
   template(['base_url'], spec.base_url);
+  credentialUrl(['base_url'], spec.base_url);
   template(['error_message'], spec.error_message);
   map(['headers'], spec.headers);
   rules(['responses'], spec.responses);
@@ -49,8 +56,12 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue
       template([...base, 'authorization_url'], auth.authorization_url);
       template([...base, 'token_url'], auth.token_url);
       template([...base, 'refresh_url'], auth.refresh_url);
+      credentialUrl([...base, 'authorization_url'], auth.authorization_url);
+      credentialUrl([...base, 'token_url'], auth.token_url);
+      credentialUrl([...base, 'refresh_url'], auth.refresh_url);
     } else if (auth.type === 'oauth2_client_credentials') {
       template([...base, 'token_url'], auth.token_url);
+      credentialUrl([...base, 'token_url'], auth.token_url);
     }
   });
 
@@ -87,6 +98,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile): ConfigIssue
     if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);
     if (paginate?.type === 'offset') jsonPath([...base, 'paginate', 'total'], paginate.total);
     if (paginate?.type === 'page') jsonPath([...base, 'paginate', 'total_pages'], paginate.total_pages);
+  }
+  if (spec.test) {
+    template(['test', 'path'], spec.test.path);
+    map(['test', 'query'], spec.test.query);
+    map(['test', 'headers'], spec.test.headers);
+    template(['test', 'body'], spec.test.body);
+    condition(['test', 'success'], spec.test.success);
   }
   return issues;
 }

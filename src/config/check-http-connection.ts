@@ -1,6 +1,7 @@
 import { didYouMean } from './closest-match.js';
 import type { ConfigIssue } from './config-error.js';
 import type { ConnectorSpec } from './connector-schema.js';
+import { credentialUrlProblem } from './credential-url.js';
 import type { YamlFile } from './load-yaml.js';
 import type { Connection } from './project-schema.js';
 
@@ -17,6 +18,7 @@ export function checkHttpConnection(
   connection: HttpConnection,
   spec: ConnectorSpec,
   yaml: YamlFile,
+  env: Record<string, string | undefined> = process.env,
 ): { config: Record<string, ConfigValue>; issues: ConfigIssue[]; secrets: string[] } {
   const issues: ConfigIssue[] = [];
   const secrets: string[] = [];
@@ -50,9 +52,8 @@ export function checkHttpConnection(
     if (field.secret && config[key] !== undefined) secrets.push(String(config[key]));
   }
 
-  if (connection.base_url !== undefined && !isHttpUrl(connection.base_url)) {
-    issues.push(yaml.issue([...base, 'base_url'], `invalid base_url ${JSON.stringify(connection.base_url)} (expected an http:// or https:// URL)`));
-  }
+  const urlProblem = connection.base_url === undefined ? null : credentialUrlProblem(connection.base_url, env);
+  if (urlProblem) issues.push(yaml.issue([...base, 'base_url'], urlProblem));
 
   const accepted = spec.auth.map((a) => a.type);
   if (!accepted.includes(connection.auth.type)) {
@@ -64,14 +65,6 @@ export function checkHttpConnection(
     );
   }
   return { config, issues, secrets };
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    return false;
-  }
 }
 
 const TYPE_NAMES = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false' } as const;

@@ -1,4 +1,6 @@
 import type { ConnectorSpec, ResponseRule } from '../config/connector-schema.js';
+import { ConfigError } from '../config/config-error.js';
+import { credentialUrlProblem } from '../config/credential-url.js';
 import type { Connection } from '../config/project-schema.js';
 import { urlSecrets } from '../config/url-secrets.js';
 import { classifyResponse } from '../http/classify-response.js';
@@ -37,6 +39,8 @@ export interface OpenHttpConnectionOptions {
   run?: { id: string; started_at: string };
   /** The project file, named in configuration errors. */
   file?: string;
+  /** Where `SLUICE_ALLOWED_HOSTS` is read (hosts that may be reached over plain http); default process.env. */
+  env?: Record<string, string | undefined>;
   /**
    * Where its requests (token calls included) may connect: the server passes `networkPolicyFromEnv(process.env,
    * { serverMode: true })` for what it sends on an API user's behalf. Default: anywhere (the CLI).
@@ -97,6 +101,12 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
   const specBaseUrl = renderConfig(spec.base_url) || undefined;
   // The URL's user info, and all of it past the host when the connector says the URL is the secret (a webhook).
   redactor.add(...urlSecrets(connection.base_url ?? specBaseUrl, { whole: spec.base_url_secret }));
+  const effectiveBaseUrl = connection.base_url ?? specBaseUrl;
+  const urlProblem = effectiveBaseUrl === undefined ? null : credentialUrlProblem(effectiveBaseUrl, options.env);
+  if (urlProblem) {
+    const where = connection.base_url !== undefined ? `connections.${name}.base_url` : `connections.${name} (base_url of connector ${spec.name})`;
+    throw new ConfigError([{ file, path: where, message: redactor.mask(`base_url: ${urlProblem}`) }]);
+  }
   const auth = await createAuth({
     kinds: spec.auth,
     credentials: connection.auth,

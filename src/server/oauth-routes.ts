@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { credentialUrlProblem } from '../config/credential-url.js';
 import type { OAuth2Kind } from '../connectors/auth/oauth2-auth.js';
 import { completeAuthorization, startAuthorization, type AuthorizationOptions } from '../connectors/auth/oauth2-authorization.js';
 import { createTemplateEngine } from '../connectors/template-engine.js';
@@ -54,6 +55,9 @@ export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const origin = ctx.publicUrl ? new URL(ctx.publicUrl).origin : `${request.protocol}://${request.host}`;
     const redirectUri = connection.auth.redirect_uri ?? `${origin}/oauth/callback`;
     const pending = await startAuthorization({ ...flow, redirectUri });
+    // The browser will navigate there: only an https address (http for loopback and listed hosts) is handed out.
+    const urlProblem = credentialUrlProblem(pending.url, ctx.env);
+    if (urlProblem) throw new HttpError(400, `connection "${name}": the authorization URL of connector ${spec.name} is refused: ${urlProblem}`);
     const now = Date.now();
     for (const [state, p] of ctx.pendingOAuth) if (p.expiresAt < now) ctx.pendingOAuth.delete(state);
     ctx.pendingOAuth.set(pending.state, { connection: name, flow, pending, expiresAt: now + pendingMs });

@@ -115,11 +115,12 @@ describe('two roles', () => {
     const started = await send('POST', '/api/syncs/orders_to_sink/runs', { ...operator, 'content-type': 'application/json' }, '{}');
     expect(started.status).toBe(202);
     const { runId } = JSON.parse(started.text) as { runId: string };
-    for (let i = 0; i < 100; i++) {
-      const run = JSON.parse((await send('GET', `/api/runs/${runId}`, operator)).text) as { status: string };
-      if (run.status !== 'running' && run.status !== 'queued') break;
+    let run: { status: string; error: string | null } = { status: 'running', error: null };
+    for (let i = 0; i < 100 && (run.status === 'running' || run.status === 'queued'); i++) {
       await new Promise((r) => setTimeout(r, 50));
+      run = JSON.parse((await send('GET', `/api/runs/${runId}`, operator)).text) as typeof run;
     }
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
     expect(f.sink.state.hooks).toHaveLength(3);
   });
 

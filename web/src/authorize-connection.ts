@@ -4,6 +4,16 @@ import type { ConnectionSummary } from './api-types.js';
 /** How an authorization ended: connected, or the plain-language reason it did not. */
 export type AuthorizeOutcome = { ok: true } | { ok: false; reason: 'closed' | 'timeout' | 'error'; message?: string };
 
+/** Whether a URL is an http(s) address (what an authorization page must be). */
+export function isWebUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The callback page's text once the popup is back on our origin (reading another origin throws: not yet). */
@@ -32,8 +42,18 @@ export async function authorizeConnection(name: string, options: { timeoutMs?: n
     popup?.close();
     throw e;
   }
-  if (popup) popup.location.href = url;
-  else window.open(url, '_blank');
+  // Only a web address is followed: a `javascript:` or `data:` URL would run in this origin, where the token is.
+  if (!isWebUrl(url)) {
+    popup?.close();
+    throw new Error(`refused to open the authorization URL: it is not an http(s) address (${url.slice(0, 40)})`);
+  }
+  if (popup) {
+    // The provider's page gets no handle on this window (what noopener does), while this page still watches the popup.
+    popup.opener = null;
+    popup.location.href = url;
+  } else {
+    window.open(url, '_blank', 'noopener,noreferrer');
+  }
 
   const deadline = Date.now() + (options.timeoutMs ?? 300_000);
   const interval = options.intervalMs ?? 1000;
