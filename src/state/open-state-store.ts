@@ -17,6 +17,8 @@ export interface OpenStateStoreOptions {
   /** The secret key (64 hex or 44 base64 characters); default: SLUICE_SECRET_KEY, else a key file. */
   secretKey?: string;
   env?: NodeJS.ProcessEnv;
+  /** Open even when the key file is gone while secrets sealed with it are stored (`sluice secrets reset`). */
+  lostKeyOk?: boolean;
 }
 
 /** Opens the state store the project's `state:` names, with its schema migrated. */
@@ -65,6 +67,9 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     : new SqliteStateStore({ dir: stateDir!, secretBox });
   try {
     await store.migrate();
+    // A lost key shows at once, before a command starts work (or a worker a run): no stored secret could be opened.
+    const keyFileMissing = (keyText === undefined || keyText === '') && !existsSync(keyFile);
+    if (keyFileMissing && !options.lostKeyOk && (await store.secretKeyIds()).length) await secretBox();
   } catch (error) {
     await store.close();
     throw error;

@@ -3,6 +3,7 @@ import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
+import { openStateStore } from '../../src/state/open-state-store.js';
 import { secretKeyId } from '../../src/state/secret-box.js';
 import { migrations } from '../../src/state/migrations.js';
 import type { LeaseProcess, LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
@@ -493,11 +494,18 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await first.secretKeyIds()).toEqual([secretKeyId(Buffer.from(key.trim(), 'hex'))]);
         await unlink(keyFile);
 
-        const after = await fixture.open({ env: {} });
-        const lost = after.getSecret('api_token');
-        await expect(lost).rejects.toBeInstanceOf(ConfigError);
-        await expect(lost).rejects.toThrow(/the secret key file is missing, but the state \(.+\) holds secrets sealed with key [0-9a-f]{8}; .*sluice secrets reset --yes/);
-        await expect(after.putSecret('other', 'x')).rejects.toBeInstanceOf(ConfigError);
+        const lostMessage = /the secret key file is missing, but the state \(.+\) holds secrets sealed with key [0-9a-f]{8}; .*sluice secrets reset --yes/;
+        const opening = fixture.open({ env: {} });
+        await expect(opening).rejects.toBeInstanceOf(ConfigError);
+        await expect(opening).rejects.toThrow(lostMessage);
+        // Opened for a reset, every secret still refuses, and no key is made.
+        const forReset = await openStateStore({ state: fixture.state, projectDir: fixture.projectDir, env: {}, lostKeyOk: true });
+        try {
+          await expect(forReset.getSecret('api_token')).rejects.toThrow(lostMessage);
+          await expect(forReset.putSecret('other', 'x')).rejects.toBeInstanceOf(ConfigError);
+        } finally {
+          await forReset.close();
+        }
         expect(existsSync(keyFile)).toBe(false);
 
         // The key restored: everything opens again.
@@ -505,11 +513,16 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await (await fixture.open({ env: {} })).getSecret('oauth:backlog')).toBe('refresh-token-1');
 
         await unlink(keyFile);
-        const reset = await fixture.open({ env: {} });
-        expect(await reset.deleteAllSecrets()).toBe(2);
-        expect(await reset.secretKeyIds()).toEqual([]);
-        await reset.putSecret('api_token', 'token-2');
-        expect(await reset.getSecret('api_token')).toBe('token-2');
+        const reset = await openStateStore({ state: fixture.state, projectDir: fixture.projectDir, env: {}, lostKeyOk: true });
+        try {
+          expect(await reset.deleteAllSecrets()).toBe(2);
+          expect(await reset.secretKeyIds()).toEqual([]);
+        } finally {
+          await reset.close();
+        }
+        const fresh = await fixture.open({ env: {} });
+        await fresh.putSecret('api_token', 'token-2');
+        expect(await fresh.getSecret('api_token')).toBe('token-2');
         expect(await readFile(keyFile, 'utf8')).not.toBe(key);
       });
     });

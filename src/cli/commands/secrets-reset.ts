@@ -1,5 +1,6 @@
+import { loadProject } from '../../config/load-project.js';
+import { openStateStore } from '../../state/open-state-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
-import { openProject } from '../open-project.js';
 
 const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
 
@@ -8,7 +9,9 @@ const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
  * out when the key that sealed them is lost for good. Without --yes it only says what it would delete.
  */
 export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContext): Promise<number> {
-  const { store, close } = await openProject(ctx);
+  const loaded = await loadProject({ project: ctx.project });
+  // Opened although the key is lost: that is what this command is for.
+  const store = await openStateStore({ state: loaded.project.state, projectDir: loaded.dir, lostKeyOk: true });
   try {
     const keyIds = await store.secretKeyIds();
     if (!args.yes) {
@@ -26,6 +29,6 @@ export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContex
     }
     return ExitCode.ok;
   } finally {
-    await close();
+    await store.close();
   }
 }
