@@ -82,6 +82,22 @@ function asRecords(value: unknown): Record<string, unknown>[] {
   return [];
 }
 
+/**
+ * The next page's absolute URL: a `next_url` or Link target resolved against the page just read. One on another origin
+ * (scheme, host or port) is refused rather than followed without credentials: connector headers can carry secrets too,
+ * and an API's next link stays on its own origin.
+ */
+export function nextPageUrl(link: string, current: string, stream: string): string {
+  const next = new URL(link, current);
+  const origin = new URL(current).origin;
+  if (next.origin !== origin) {
+    throw new PaginationError(
+      `stream ${stream}: the next page is on ${next.origin}, not on the connection's origin ${origin}; refused to follow it (credentials and headers go only to the connection's origin)`,
+    );
+  }
+  return next.href;
+}
+
 /** The `rel="next"` target of an RFC 8288 Link header. */
 export function linkHeaderTarget(header: string | undefined, rel: string): string | undefined {
   if (!header) return undefined;

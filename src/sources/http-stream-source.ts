@@ -2,7 +2,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
 import type { HttpRequest } from '../connectors/auth/auth.js';
 import { openHttpConnection, responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
-import { firstPageQuery, nextPage, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage } from '../connectors/paginate.js';
+import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage } from '../connectors/paginate.js';
 import { joinUrl } from '../connectors/render-request.js';
 import { percentEncode } from '../connectors/percent-encode.js';
 import type { StateStore } from '../state/state-store.js';
@@ -146,7 +146,7 @@ export function createHttpStreamSource(options: {
       if (stream.incremental) for (const r of records) track(r[stream.incremental.cursor_field]);
       if (records.length) yield records;
       if (!next) return;
-      if ('url' in next) url = new URL(next.url, target).toString();
+      if ('url' in next) url = nextPageUrl(next.url, target, name);
       else {
         url = null;
         query = { ...baseQuery, ...next.query };
