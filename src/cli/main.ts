@@ -108,7 +108,7 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .command('run <name>')
     .description('run a sync: plan, send, record; non-zero exit when it fails')
     .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
-    .option('--full', 'forget what was delivered and send every row again')
+    .option('--full', 'forget what was delivered and send every row again, reading incremental streams in full')
     .action((name: string, o: { var: Record<string, string>; full?: boolean }) =>
       act(async () => (await import('./commands/sync-run.js')).runSyncRun({ name, vars: o.var, full: Boolean(o.full) }, ctx()))(),
     );
