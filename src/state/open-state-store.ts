@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { displayPath } from '../config/display-path.js';
+import { makePrivateDir, PRIVATE_FILE_MODE, tightenStateDir } from './private-state-dir.js';
 import { parsePostgresStateUrl, PostgresStateStore, STATE_SCHEMA_PATTERN } from './postgres-state-store.js';
 import { parseSecretKey, resolveSecretKey, type SecretKeyOptions } from './resolve-secret-key.js';
 import { SecretBox } from './secret-box.js';
@@ -90,9 +91,13 @@ function lazySecretBox(options: SecretKeyOptions): () => Promise<SecretBox> {
   };
 }
 
-/** Creates the state folder with a .gitignore, so the database and the key file are never committed. */
+/**
+ * Creates the state folder (0700) with a .gitignore, so the database and the key file are never committed; a folder an
+ * older version left 0755 with 0644 files is tightened.
+ */
 async function ensureStateDir(dir: string): Promise<void> {
-  if (existsSync(dir)) return;
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
+  const fresh = !existsSync(dir);
+  await makePrivateDir(dir);
+  if (fresh) await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx', mode: PRIVATE_FILE_MODE }).catch(() => undefined);
+  await tightenStateDir(dir);
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { displayPath } from '../config/display-path.js';
+import { makePrivateDir } from './private-state-dir.js';
 
 /** Decodes a key given as 64 hex characters or 44 base64 characters (32 bytes); null when it is neither. */
 export function decodeSecretKey(text: string): Buffer | null {
@@ -88,7 +89,7 @@ async function readKeyFile(file: string): Promise<Buffer | null> {
 }
 
 async function createKeyFile(file: string): Promise<Buffer> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makePrivateDir(path.dirname(file));
   const key = randomBytes(32);
   // Written aside then hard-linked into place: the link fails if another process won the race,
   // and nobody ever reads a half-written key.

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { assertKnownSchema, migrations } from './migrations.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
 import { toLease, toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
@@ -81,8 +82,10 @@ export class SqliteStateStore implements StateStore {
   #writeThread: SqliteWriteThread | null = null;
 
   constructor(options: SqliteStateStoreOptions) {
-    mkdirSync(options.dir, { recursive: true });
+    mkdirSync(options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.file = path.join(options.dir, 'state.db');
+    // Made 0600 before SQLite opens it: its -wal and -shm files take the database file's mode.
+    closeSync(openSync(this.file, 'a', PRIVATE_FILE_MODE));
     this.#secretBox = options.secretBox;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#db = new Database(this.file, { timeout: this.#busyTimeoutMs });

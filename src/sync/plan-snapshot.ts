@@ -1,10 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE, tightenTree } from '../state/private-state-dir.js';
 import type { LedgerEntry, StateStore } from '../state/state-store.js';
 import { sqlString } from './duckdb-row-json-sql.js';
 
@@ -17,7 +18,8 @@ export function planSnapshotDir(projectDir: string, state: string, sync: string)
     const hash = createHash('sha256').update(`${state}\n${sync}`).digest('hex').slice(0, 24);
     return join(tmpdir(), 'sluice-plans', hash);
   }
-  return join(projectDir, state, 'plans');
+  // resolve, not join: an absolute `state:` path is where the state lives, not a folder inside the project.
+  return resolve(projectDir, state, 'plans');
 }
 
 /** Marks a sync's snapshot stale before a ledger change made outside a plan (a reset). */
@@ -89,13 +91,15 @@ export class PlanSnapshot {
     const { db, store, sync, dir } = options;
     const file = join(dir, `${encodeURIComponent(sync)}.duckdb`);
     if (held.has(file)) return null;
-    await mkdir(dir, { recursive: true });
+    await makePrivateDir(dir);
     try {
       await db.run(`ATTACH ${sqlString(file)} AS sluice_snap`);
     } catch {
       // Another process holds it: plan from the ledger, and never publish.
       return null;
     }
+    // DuckDB makes its files with the default mode (an empty file made 0600 beforehand is not a database to it).
+    await chmod(file, PRIVATE_FILE_MODE);
     held.add(file);
     const snap = new PlanSnapshot(db, store, sync, file, options.hashSignature);
     try {
@@ -171,7 +175,7 @@ export class PlanSnapshot {
     const lines = this.unwritten;
     if (lines === '') return;
     this.unwritten = '';
-    const stage = (this.stage ??= createWriteStream(this.stageFile, { highWaterMark: 1 << 20 }));
+    const stage = (this.stage ??= createWriteStream(this.stageFile, { highWaterMark: 1 << 20, mode: PRIVATE_FILE_MODE }));
     // Batches are confirmed concurrently: they wait for one shared drain, not a listener each.
     if (!stage.write(lines)) await (this.drained ??= once(stage, 'drain').then(() => void (this.drained = null)));
   }
@@ -234,6 +238,8 @@ export class PlanSnapshot {
       await this.endStage().catch(() => undefined);
       await rm(this.stageFile, { force: true });
       await this.db.run('DETACH sluice_snap').catch(() => undefined);
+      // A WAL the engine made 0644 and left behind is tightened too.
+      await tightenTree(dirname(this.file));
     } finally {
       held.delete(this.file);
     }

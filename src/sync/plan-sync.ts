@@ -1,10 +1,10 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SyncMode } from '../config/project-schema.js';
 import type { DeliveryOperation } from '../destinations/destination.js';
 import type { Row, Source } from '../sources/source.js';
+import { makePrivateDir } from '../state/private-state-dir.js';
 import type { StateStore } from '../state/state-store.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
 import type { LedgerWatcher } from './deliver-plan.js';
@@ -135,7 +135,7 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
   const settings: Record<string, string> = { threads: '2', memory_limit: '1GB', preserve_insertion_order: 'false' };
   const spill = options.spillDir ?? (options.snapshotDir ? join(options.snapshotDir, 'tmp') : undefined);
   if (spill) {
-    await mkdir(spill, { recursive: true });
+    await makePrivateDir(spill);
     settings.temp_directory = spill;
   }
   const instance = await DuckDBInstance.create(':memory:', settings);
