@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
@@ -174,7 +174,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
 /** The folder where plan workspaces spill: inside the embedded state folder, else the system temp dir. */
 function spillDir(loaded: LoadedProject): string | undefined {
   const state = loaded.project.state;
-  return /^postgres(ql)?:\/\//.test(state) ? undefined : join(loaded.dir, state, 'tmp');
+  return /^postgres(ql)?:\/\//.test(state) ? undefined : resolve(loaded.dir, state, 'tmp');
 }
 
 /** Removed records have no source row left: give them their key columns so delete templates and SQL can address them. */
