@@ -51,6 +51,32 @@ const writable: Record<string, 'string' | 'number' | 'boolean' | 'numbers'> = {
 };
 const maxLength: Record<string, number> = { email: 255, first_name: 100, last_name: 100, company: 255, phone: 50 };
 
+/** `GET /stores/{hash}/v2/store`, abridged to the fields a client reads; `id` is the store hash. */
+const storeInformation = (storeHash: string) => ({
+  id: storeHash,
+  domain: 'sandbox.example.com',
+  secure_url: 'https://sandbox.example.com',
+  control_panel_base_url: `https://store-${storeHash}.mybigcommerce.com`,
+  status: 'live',
+  name: 'Sandbox Store',
+  first_name: 'Jane',
+  last_name: 'Doe',
+  country: 'United States',
+  country_code: 'US',
+  admin_email: 'jane.doe@example.com',
+  order_email: 'orders@example.com',
+  timezone: { name: 'America/Chicago', raw_offset: -21600, dst_offset: -18000, dst_correction: true },
+  language: 'en',
+  currency: 'USD',
+  currency_symbol: '$',
+  plan_name: 'Standard',
+  plan_level: 'Standard',
+  plan_is_trial: false,
+  store_id: 1000001,
+  default_channel_id: 1,
+  default_site_id: 1000,
+});
+
 /** BigCommerce's v3 error body: `{"status","title","type","errors":{...}}`. */
 const bcError = (status: number, title: string, errors: Record<string, string> = {}): SandboxResponse => ({
   status,
@@ -236,8 +262,14 @@ export async function startBigCommerceSandbox(options: BigCommerceSandboxOptions
     return bcError(405, `Method ${req.method} not allowed`);
   };
 
+  // v2 serves only the store's information (a connection test); v2 errors are an array of { status, message }.
+  const v2 = (req: SandboxRequest, route: string): SandboxResponse => {
+    if (route === '/store' && req.method === 'GET') return { status: 200, json: storeInformation(storeHash) };
+    return { status: 404, json: [{ status: 404, message: 'The requested resource was not found.' }] };
+  };
+
   const handle = (req: SandboxRequest): SandboxResponse => {
-    const m = /^\/stores\/([^/]+)\/v3(\/.*)$/.exec(req.path);
+    const m = /^\/stores\/([^/]+)\/(v2|v3)(\/.*)$/.exec(req.path);
     if (!m) return bcError(404, 'Not Found');
     const given = req.headers['x-auth-token'];
     if (typeof given !== 'string' || (given !== token && options.validateToken?.(given) !== true)) {
@@ -249,7 +281,7 @@ export async function startBigCommerceSandbox(options: BigCommerceSandboxOptions
     if (!b.allowed) return { ...bcError(429, 'Too many requests'), headers: { ...headers, 'X-Retry-After': String(Math.ceil(b.resetInMs / 1000)) } };
     let answer: SandboxResponse;
     try {
-      answer = m[2] === '/customers' ? customers(req) : bcError(404, 'Not Found');
+      answer = m[2] === 'v2' ? v2(req, m[3]!) : m[3] === '/customers' ? customers(req) : bcError(404, 'Not Found');
     } catch (e) {
       if (!(e instanceof Unprocessable)) throw e;
       answer = bcError((e as Unprocessable & { status?: number }).status ?? 422, e.title, e.errors);

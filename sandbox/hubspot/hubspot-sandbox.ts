@@ -67,6 +67,20 @@ const lifecycleStages = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesq
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const authHelp = 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
 
+/** The account any valid token may read (`GET /account-info/v3/details`, or its dated successor): a connection test. */
+const accountInfoPaths = new Set(['/account-info/v3/details', '/account-info/2026-03/details']);
+const accountDetails = {
+  portalId: 2519445,
+  accountType: 'STANDARD',
+  timeZone: 'US/Eastern',
+  companyCurrency: 'USD',
+  additionalCurrencies: [],
+  utcOffset: '-05:00',
+  utcOffsetMilliseconds: -18_000_000,
+  uiDomain: 'app.hubspot.com',
+  dataHostingLocation: 'na1',
+};
+
 /** HubSpot's error body: `{"status":"error","message","correlationId","category",...}`. */
 const hubspotError = (status: number, category: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse => ({
   status,
@@ -404,7 +418,9 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     const answer =
       req.path === prefix || req.path.startsWith(prefix + '/')
         ? api(req, req.path.slice(prefix.length))
-        : hubspotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} request: ${req.path}`);
+        : accountInfoPaths.has(req.path) && req.method === 'GET'
+          ? { status: 200, json: accountDetails }
+          : hubspotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} request: ${req.path}`);
     return { ...answer, headers: { ...answer.headers, ...limitHeaders(ten, dayAfter) } };
   };
 

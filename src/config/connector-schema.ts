@@ -198,6 +198,24 @@ export const connectorSpecSchema = z.strictObject({
   responses: z.array(responseRuleSchema).default([]),
   endpoints: z.record(z.string(), endpointSchema).default({}),
   streams: z.record(z.string(), streamSchema).default({}),
+  test: z
+    .strictObject({
+      method: z.enum(['GET', 'POST']).default('GET').meta({ description: 'GET, or POST for APIs whose check is a POST (Slack auth.test).' }),
+      path: template.meta({ description: 'Appended to the base URL; a template seeing config.' }),
+      query: z.record(z.string(), template).default({}).meta({ description: 'Query parameters (templates seeing config).' }),
+      headers: z.record(z.string(), template).default({}).meta({ description: 'Headers besides the connector headers and the credential.' }),
+      body: template.optional().meta({ description: 'A request body template, for a POST.' }),
+      success: condition.optional().meta({
+        description:
+          'A condition on `response` (as in responses[].when) that the credentials work, e.g. "response.status == 200 and response.body.ok == true". Default: a 2xx status.',
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        'The request `sluice connections test` sends to check the credentials: a cheap endpoint that needs them (the current user, the account). ' +
+        'A 401 or 403, another error status, or a false `success` fails the test with the API\'s message; without `test:` a connection that answers is only "reachable; credentials not verified".',
+    }),
 });
 
 export type ConnectorSpec = z.infer<typeof connectorSpecSchema>;

@@ -4,7 +4,10 @@ import { loadProject } from '../../config/load-project.js';
 import { testConnection } from '../../connectors/test-connection.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
-/** `sluice connections test NAME`: reaches the connection and prints what answered and how long it took, or why it failed. */
+/**
+ * `sluice connections test NAME`: tests the connection's credentials (a database login, the connector's `test:`
+ * request) and prints what answered and how long it took, a warning when they could not be verified, or why it failed.
+ */
 export async function runConnectionsTest(args: { name: string }, ctx: CommandContext): Promise<number> {
   const loaded = await loadProject({ project: ctx.project });
   const connection = loaded.project.connections[args.name];
@@ -26,10 +29,14 @@ export async function runConnectionsTest(args: { name: string }, ctx: CommandCon
   } finally {
     await store.close();
   }
+  // Three states: verified, reachable but not verified (a warning, still exit 0), failed (exit 1).
+  const status = !result.ok ? 'failed' : result.verified ? 'ok' : 'unverified';
   if (ctx.json) {
-    const outcome = result.ok ? { server: result.message } : { error: result.message };
-    ctx.stdout.write(JSON.stringify({ ok: result.ok, connection: args.name, type: connection.type, ...outcome, ms: result.ms }) + '\n');
-  } else if (result.ok) ctx.stdout.write(`ok: ${args.name} (${result.message}) in ${result.ms} ms\n`);
+    const outcome = { ok: { server: result.message }, unverified: { warning: result.message }, failed: { error: result.message } }[status];
+    const line = { ok: result.ok, verified: result.verified, status, connection: args.name, type: connection.type, ...outcome, ms: result.ms };
+    ctx.stdout.write(JSON.stringify(line) + '\n');
+  } else if (status === 'ok') ctx.stdout.write(`ok: ${args.name} (${result.message}) in ${result.ms} ms\n`);
+  else if (status === 'unverified') ctx.stdout.write(`warning: ${args.name}: ${result.message} in ${result.ms} ms\n`);
   else ctx.stderr.write(`error: ${args.name}: ${result.message}\n`);
   return result.ok ? ExitCode.ok : ExitCode.runFailed;
 }

@@ -1,0 +1,127 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-connector-spec.js';
+import { loadProject } from '../../src/config/load-project.js';
+import { testConnection } from '../../src/connectors/test-connection.js';
+import { SecretBox } from '../../src/state/secret-box.js';
+import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
+import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
+import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
+import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
+import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
+import type { SandboxHandle } from '../../sandbox/sandbox-server.js';
+import { startSlackSandbox } from '../../sandbox/slack/slack-sandbox.js';
+
+// Every built-in connector's `test:`, as shipped, passes against its sandbox with the sandbox's credentials and fails
+// with a wrong one, showing the API's own message.
+
+/** Built-ins without `test:`, and why. */
+const untested: Record<string, string> = { webhook: 'a generic receiver has no request that checks credentials without delivering' };
+
+const WRONG = 'wrong-credential-4b7e';
+
+interface Case {
+  start: () => Promise<SandboxHandle>;
+  config?: Record<string, string>;
+  auth: (secret: string) => Record<string, string>;
+  secret: string;
+  /** The path the test request goes to. */
+  path: RegExp;
+  /** What the API says to a wrong credential. */
+  refusal: string;
+}
+
+const cases: Record<string, Case> = {
+  backlog: {
+    start: () => startBacklogSandbox(),
+    config: { space_key: 'sandbox' },
+    auth: (key) => ({ type: 'api_key', key }),
+    secret: 'sandbox-api-key',
+    path: /^\/api\/v2\/users\/myself$/,
+    refusal: '401 Unauthorized): Authentication failure.',
+  },
+  salesforce: {
+    start: () => startSalesforceSandbox(),
+    auth: (token) => ({ type: 'bearer', token }),
+    secret: 'sandbox-session-token',
+    path: /^\/services\/data\/v59\.0\/limits$/,
+    refusal: '401 Unauthorized): Session expired or invalid',
+  },
+  hubspot: {
+    start: () => startHubSpotSandbox(),
+    auth: (token) => ({ type: 'bearer', token }),
+    secret: 'sandbox-private-app-token',
+    path: /^\/account-info\/v3\/details$/,
+    refusal: '401 Unauthorized): Authentication credentials not found.',
+  },
+  bigcommerce: {
+    start: () => startBigCommerceSandbox(),
+    config: { store_hash: 'sandbox' },
+    auth: (key) => ({ type: 'api_key', key }),
+    secret: 'sandbox-access-token',
+    path: /^\/stores\/sandbox\/v2\/store$/,
+    refusal: '401 Unauthorized): No valid credentials were supplied in the request.',
+  },
+  slack: {
+    start: () => startSlackSandbox(),
+    auth: (token) => ({ type: 'bearer', token }),
+    secret: 'xoxb-sandbox-token',
+    path: /^\/api\/auth\.test$/,
+    // Slack refuses with HTTP 200 and ok:false: it is test.success that fails.
+    refusal: 'with 200 OK but not test.success (response.status == 200 and response.body.ok == true): invalid_auth',
+  },
+};
+
+let dir: string;
+let store: SqliteStateStore;
+const sandboxes: Record<string, SandboxHandle> = {};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-connection-tests-'));
+  store = new SqliteStateStore({ dir, secretBox: async () => new SecretBox(Buffer.alloc(32, 7)) });
+  await store.migrate();
+  const connections: Record<string, object> = {};
+  for (const [name, c] of Object.entries(cases)) {
+    const sandbox = (sandboxes[name] = await c.start());
+    const base = { type: 'http', connector: name, base_url: sandbox.url, ...(c.config ? { config: c.config } : {}) };
+    connections[`${name}_good`] = { ...base, auth: c.auth(c.secret) };
+    connections[`${name}_wrong`] = { ...base, auth: c.auth(WRONG) };
+  }
+  await writeFile(join(dir, 'sluice.yaml'), `version: 1\nstate: .sluice\nconnections: ${JSON.stringify(connections)}\n`);
+});
+
+afterAll(async () => {
+  await store.close();
+  await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('built-in connectors test the credentials', () => {
+  it('every built-in declares test:, but the ones that say why not', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const names = (await readdir(builtinConnectorsDir())).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length));
+    for (const name of names) {
+      const { connector } = await readConnectorSpec(join(builtinConnectorsDir(), `${name}.yaml`));
+      if (name in untested) expect(connector!.spec.test, name).toBeUndefined();
+      else expect(connector!.spec.test, name).toBeDefined();
+    }
+    expect(names.filter((n) => !(n in untested)).sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  it.each(Object.keys(cases))('%s: the sandbox credential passes its test request', async (name) => {
+    const loaded = await loadProject({ project: dir });
+    const result = await testConnection(loaded, store, `${name}_good`);
+    expect(result).toMatchObject({ ok: true, verified: true, message: expect.stringContaining('accepted the') });
+    expect(sandboxes[name]!.requests().some((r) => cases[name]!.path.test(r.path))).toBe(true);
+  });
+
+  it.each(Object.keys(cases))('%s: a wrong credential fails with the API\'s message', async (name) => {
+    const loaded = await loadProject({ project: dir });
+    const result = await testConnection(loaded, store, `${name}_wrong`);
+    expect(result).toMatchObject({ ok: false, verified: false });
+    expect(result.message).toContain(cases[name]!.refusal);
+    expect(result.message).not.toContain(WRONG);
+  });
+});
