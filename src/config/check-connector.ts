@@ -106,13 +106,6 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     template(['test', 'body'], spec.test.body);
     condition(['test', 'success'], spec.test.success);
   }
-  if (spec.test) {
-    template(['test', 'path'], spec.test.path);
-    map(['test', 'query'], spec.test.query);
-    map(['test', 'headers'], spec.test.headers);
-    template(['test', 'body'], spec.test.body);
-    condition(['test', 'success'], spec.test.success);
-  }
   return issues;
 }
 
