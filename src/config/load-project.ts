@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createTemplateEngine } from '../connectors/template-engine.js';
 import { Redactor } from '../log/redactor.js';
+import { openStateStore } from '../state/open-state-store.js';
 import { checkHttpConnection } from './check-http-connection.js';
 import { checkProject } from './check-project.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
@@ -9,9 +10,10 @@ import type { ConnectorSpec } from './connector-schema.js';
 import { connectionSecrets } from './connection-secrets.js';
 import { displayPath } from './display-path.js';
 import { readConnectorSpec, resolveConnectorRef, type LoadedConnector } from './load-connector-spec.js';
-import { parseYaml } from './load-yaml.js';
+import { parseYaml, type YamlFile } from './load-yaml.js';
 import { projectSchema, type Project } from './project-schema.js';
 import { resolveEnv } from './resolve-env.js';
+import { SECRET_NAME, secretReferences, secretStoreName, type SecretReader } from './secret-reference.js';
 import { sqlFilePath } from './sql-file-path.js';
 import { urlSecrets } from './url-secrets.js';
 import { validateSchema } from './validate-schema.js';
@@ -32,6 +34,8 @@ export interface LoadedProject {
 }
 
 export interface LoadProjectOptions {
+  /** Where `${secret:NAME}` values are read (the project's state store); default: the store `state:` names, opened for the read. */
+  secrets?: SecretReader;
   /** A directory holding sluice.yaml, or the file; default: the nearest sluice.yaml from `cwd` upwards. */
   project?: string;
   cwd?: string;
@@ -51,7 +55,8 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   if (yaml.broken) throw new ConfigError(yaml.issues);
 
   const redactor = new Redactor();
-  const env = resolveEnv(yaml.data, options.env ?? process.env, yaml);
+  const secrets = await readSecretReferences(yaml.data, yaml, dir, options);
+  const env = resolveEnv(yaml.data, options.env ?? process.env, yaml, secrets);
   redactor.add(...env.values);
   const { value: project, issues: schemaIssues } = validateSchema(projectSchema, yaml, env.data);
   const issues: ConfigIssue[] = [...yaml.issues, ...env.issues, ...schemaIssues];
@@ -95,6 +100,30 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   issues.push(...checkProject(project, yaml, { connectors: specs, brokenConnections, sqlFiles }));
   if (issues.length) throw failure(issues, redactor, yaml.file);
   return { file, dir, project, connectors, redactor };
+}
+
+/**
+ * The values of the `${secret:NAME}` references in the file, read from `options.secrets`, else from the state
+ * store the file names (opened for this read only); undefined when the file has none.
+ */
+async function readSecretReferences(data: unknown, yaml: YamlFile, dir: string, options: LoadProjectOptions): Promise<Map<string, string | null> | undefined> {
+  const names = secretReferences(data).filter((n) => SECRET_NAME.test(n));
+  if (names.length === 0) return undefined;
+  let reader = options.secrets;
+  let close: (() => Promise<void>) | undefined;
+  if (!reader) {
+    const state = (resolveEnv(data, options.env ?? process.env, yaml).data as { state?: unknown } | undefined)?.state;
+    const store = await openStateStore({ state: typeof state === 'string' && state ? state : '.sluice', projectDir: dir, env: options.env });
+    reader = store;
+    close = () => store.close();
+  }
+  try {
+    const values = new Map<string, string | null>();
+    for (const name of names) values.set(name, await reader.getSecret(secretStoreName(name)));
+    return values;
+  } finally {
+    await close?.();
+  }
 }
 
 /** The project file: `project` (a directory or a file) or the nearest sluice.yaml from `cwd` upwards. */

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { ConnectorSpec } from '../config/connector-schema.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Connection } from '../config/project-schema.js';
 import { oauth2TokenKey } from '../connectors/auth/oauth2-token-store.js';
+import { secretStoreName } from '../config/secret-reference.js';
 import type { StateStore } from '../state/state-store.js';
 import { findEntry } from './find-entry.js';
 import { isMaskedForm, maskRawConnection } from './mask-raw-connection.js';
 import { parseInput } from './parse-input.js';
+import { prepareConnectionEdit } from './prepare-connection-edit.js';
 import { rawEntry, readRawProject } from './read-raw-project.js';
 import { saveProjectText } from './save-project-text.js';
 import type { ServerContext } from './server-context.js';
@@ -44,6 +47,15 @@ async function detail(ctx: ServerContext, loaded: LoadedProject, name: string) {
   };
 }
 
+/** The connector spec a connection uses now, when the project loads (a broken project edits without it). */
+async function connectorSpecOf(ctx: ServerContext, name: string): Promise<ConnectorSpec | undefined> {
+  try {
+    return (await ctx.load()).connectors[name]?.spec;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Connections: list, read (credentials masked), write back to sluice.yaml, test. */
 export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.get('/api/connections', async () => {
@@ -60,11 +72,19 @@ export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asy
     const { name } = parseInput(nameParams, request.params, 'params');
     const value = parseInput(entryBody, request.body);
     await ctx.edit(async () => {
-      const { text } = await readRawProject(ctx.projectFile);
-      // A credential sent back as "****" keeps the value the file holds: secrets are write-only.
+      const { text, data } = await readRawProject(ctx.projectFile);
+      const existing = rawEntry(data, 'connections', name);
+      const spec = await connectorSpecOf(ctx, name);
       const redactor = ctx.redactor();
-      const updated = updateYamlEntry(text, ['connections', name], value, (existing, incoming) => isMaskedForm(existing, incoming, redactor));
-      await saveProjectText({ file: ctx.projectFile, text: updated, write: true, env: ctx.env });
+      const prepared = await prepareConnectionEdit({ name, existing, incoming: value, spec, env: ctx.env, store: ctx.store, redactor });
+      try {
+        // A credential sent back as "****" keeps the value the file holds: secrets are write-only.
+        const updated = updateYamlEntry(text, ['connections', name], prepared.value, (before, incoming) => isMaskedForm(before, incoming, redactor));
+        await saveProjectText({ file: ctx.projectFile, text: updated, write: true, env: ctx.env, secrets: ctx.store });
+      } catch (e) {
+        for (const secret of prepared.stored) await ctx.store.deleteSecret(secretStoreName(secret)).catch(() => undefined);
+        throw e;
+      }
     });
     ctx.projectChanged();
     return detail(ctx, await ctx.load(), name);

@@ -109,7 +109,7 @@ export const connectorsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
       if (!credentials && !spec.auth.some((a) => a.type === 'none')) {
         throw new HttpError(400, `connector ${spec.name} needs credentials (${spec.auth.map((a) => a.type).join(', ')}): name a connection to send with`);
       }
-      return await sendBuilderRequest(http, input.endpoint, endpoint, builderSamples(input.rows));
+      return await sendBuilderRequest(http, input.endpoint, endpoint, builderSamples(input.rows), { sameOriginOnly: input.connection !== undefined });
     } finally {
       await http.close();
     }

@@ -93,7 +93,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   let lastRedactor = new Redactor().add(tokens.admin.token, tokens.operator.token);
   const load = async (): Promise<LoadedProject> => {
     try {
-      const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir });
+      const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir, secrets: store });
       loaded.redactor.add(tokens.admin.token, tokens.operator.token);
       lastRedactor = loaded.redactor;
       return loaded;

@@ -55,12 +55,16 @@ export async function openBuilderConnection(
     if (!connection || connection.type !== 'http') {
       throw new HttpError(400, connection ? `connection "${input.connection}" is a ${connection.type} connection, not http` : `no connection named "${input.connection}"`);
     }
-    const http = await openHttpConnection({ name: input.connection, connection, spec, store: ctx.store, redactor: loaded.redactor });
+    // The connection's credentials go only where its own connector sends them: the edited spec supplies the
+    // endpoints, never the base URL, the auth (token URLs) or which config fields are secret.
+    const own = loaded.connectors[input.connection]!.spec;
+    const bound: ConnectorSpec = { ...spec, base_url: own.base_url, base_url_secret: own.base_url_secret, auth: own.auth, config: own.config };
+    const http = await openHttpConnection({ name: input.connection, connection, spec: bound, store: ctx.store, redactor: loaded.redactor, env: ctx.env });
     return { http, credentials: connection.auth.type !== 'none' };
   }
   const connection = connectionSchema.parse({ type: 'http', connector: spec.name, config: input.config ?? {} }) as HttpConnectionConfig;
   const needsAuth = !spec.auth.some((a) => a.type === 'none');
   const usable = needsAuth ? { ...spec, auth: [{ type: 'none' as const }] } : spec;
-  const http = await openHttpConnection({ name: spec.name, connection, spec: usable, redactor: new Redactor() });
+  const http = await openHttpConnection({ name: spec.name, connection, spec: usable, redactor: new Redactor(), env: ctx.env });
   return { http, credentials: false };
 }

@@ -19,9 +19,20 @@ export interface BuilderResponse {
 }
 
 /** Sends the endpoint's first request (one row, or the first batch) through the delivery code a run uses. */
-export async function sendBuilderRequest(http: HttpConnection, endpointName: string, endpoint: Endpoint, samples: BuilderSample[]): Promise<BuilderResponse> {
+export async function sendBuilderRequest(
+  http: HttpConnection,
+  endpointName: string,
+  endpoint: Endpoint,
+  samples: BuilderSample[],
+  options: { sameOriginOnly?: boolean } = {},
+): Promise<BuilderResponse> {
   const first = endpoint.request === 'batch' && endpoint.operation !== 'lookup' ? samples.slice(0, endpoint.batch?.size ?? 100) : samples.slice(0, 1);
   const [preview] = await renderBuilderRequests(http, endpoint, first);
+  // With a project connection, nothing leaves for another origin (an absolute path in the edited spec), credential or not.
+  if (options.sameOriginOnly && preview?.url && URL.canParse(preview.url) && new URL(preview.url).origin !== new URL(http.baseUrl()).origin) {
+    const error = `refused: the request goes to ${new URL(preview.url).origin}, not to the origin of connection "${http.name}" (${new URL(http.baseUrl()).origin})`;
+    return { curl: preview.curl, status: null, headers: {}, body: null, ms: null, results: first.map((s) => ({ key: s.key, ok: false, error })), error };
+  }
   const responses: { status: number; headers: Record<string, string>; body: unknown; ms: number }[] = [];
   const destination = createHttpDestination({
     connection: http,
