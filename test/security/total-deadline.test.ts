@@ -1,9 +1,11 @@
 // read_ms is an idle timeout: a response that trickles one byte a second never trips it. timeouts.total_ms bounds an
 // attempt as a whole, so such a response fails as a timeout (retried like one) and the run ends in bounded time.
-import { mkdtemp, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCommand } from '../examples/run-command.js';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorSpecSchema } from '../../src/config/connector-schema.js';
@@ -96,6 +98,50 @@ describe('timeouts.total_ms', () => {
     // Two attempts of 1.5 s (each fired by a sweep up to 150 ms late) and the backoff between them.
     expect(took).toBeLessThan(5000);
   });
+
+  it('a sync run through the CLI rejects the row after its retries and exits 1 in bounded time', async () => {
+    const api = await startTricklingApi();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-deadline-cli-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      join(dir, 'slow.yaml'),
+      `name: slow
+base_url: http://127.0.0.1:1
+timeouts: { read_ms: 5000, total_ms: 1500 }
+retry: { max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 10 }
+endpoints:
+  add:
+    operation: create
+    method: POST
+    path: /items
+    body: '{ "id": {{ row.id | json }} }'
+`,
+    );
+    await writeFile(
+      join(dir, 'sluice.yaml'),
+      `version: 1
+connections:
+  model: { type: sqlite, path: model.db }
+  slow: { type: http, connector: ./slow.yaml, base_url: "\${env:SLOW_URL}" }
+syncs:
+  items:
+    from: { connection: model, table: items }
+    to: { connection: slow, endpoint: add }
+    mode: insert
+    key: id
+`,
+    );
+    const db = new Database(join(dir, 'model.db'));
+    db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY); INSERT INTO items VALUES (1)');
+    db.close();
+    const started = performance.now();
+    const run = await runCommand(`sluice --project ${dir} sync run items`, { cwd: dir, env: { ...process.env, SLOW_URL: api.url, SLUICE_SECRET_KEY: '' } });
+    const took = performance.now() - started;
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout + run.stderr).toContain(`no complete response within 1.5 s from ${new URL(api.url).host} (timeouts.total_ms) after 2 attempts`);
+    expect(api.requests()).toBe(2);
+    expect(took).toBeLessThan(15_000);
+  }, 30_000);
 
   it('defaults to 5 minutes and is documented in the connector schema', () => {
     const spec = connectorSpecSchema.parse({ name: 'x', base_url: 'https://api.example.com' });
