@@ -30,19 +30,19 @@ export const privateRanges: readonly IpRange[] = [
 /** An address (or `address/prefix`) as a range, or undefined when it is not one. Brackets around IPv6 are allowed. */
 export function parseIpRange(text: string): IpRange | undefined {
   const slash = text.indexOf('/');
-  const address = parseAddress(slash === -1 ? text : text.slice(0, slash));
+  const addressText = slash === -1 ? text : text.slice(0, slash);
+  const address = parseAddress(addressText);
   if (!address) return undefined;
-  const max = address.length * 8;
-  if (slash === -1) return { bytes: address, prefix: max };
+  if (slash === -1) return { bytes: address, prefix: address.length * 8 };
   const prefixText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText)) return undefined;
   let prefix = Number(prefixText);
-  if (prefix > max) return undefined;
   // A mapped range (`::ffff:10.0.0.0/104`) is the IPv4 range it maps.
-  if (max === 32 && isIPv6(unbracket(text.slice(0, slash)))) {
+  if (address.length === 4 && isIPv6(unbracket(addressText))) {
     if (prefix < 96) return undefined;
     prefix -= 96;
   }
+  if (prefix > address.length * 8) return undefined;
   return { bytes: address, prefix };
 }
 

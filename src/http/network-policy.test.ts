@@ -46,6 +46,15 @@ describe('SLUICE_ALLOWED_HOSTS', () => {
     expect(allows(policy, 'fc12::1')).toBe(false);
   });
 
+  it('an IPv4-mapped range is the IPv4 range it maps', () => {
+    const policy = server('::ffff:10.0.0.0/104');
+    expect(allows(policy, '10.1.2.3')).toBe(true);
+    expect(allows(policy, '::ffff:10.1.2.3')).toBe(true);
+    expect(allows(policy, '11.0.0.1')).toBe(true); // public anyway
+    expect(allows(policy, '192.168.0.1')).toBe(false);
+    expect(parseHostRule('::ffff:10.0.0.0/95')).toBeUndefined();
+  });
+
   it('a name rule does not cover another name resolving to the same address', () => {
     expect(allows(server('localhost'), '127.0.0.1', 'evil.example.com', 80)).toBe(false);
     expect(allows(server('LocalHost.'), '127.0.0.1', 'localhost', 80)).toBe(true);
