@@ -274,6 +274,22 @@ ${CONNECTIONS}syncs:
     issues: ['sluice.yaml:15:15: syncs.s.schedule: invalid cron expression "0 25 * * *": invalid value for hour: 25 (five fields: minute hour day month weekday, e.g. "0 9 * * *")'],
   },
   {
+    name: 'full_refresh on a sync that reads a query, and not a cron expression',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoint: add_issue }
+    mode: insert
+    key: id
+    full_refresh: "every sunday"
+`,
+    issues: [
+      'sluice.yaml:15:5: syncs.s.full_refresh: full_refresh schedules full reads of an incremental stream; sync s reads its query in full every run (remove full_refresh)',
+      'sluice.yaml:15:19: syncs.s.full_refresh: invalid cron expression "every sunday": invalid configuration format (\'every sunday\'), exactly five, six, or seven space separated parts are required. (five fields: minute hour day month weekday, e.g. "0 9 * * *")',
+    ],
+  },
+  {
     name: 'a bad variable offset',
     project: `version: 1
 ${CONNECTIONS}syncs:
