@@ -7,6 +7,7 @@ import {
 } from '../destinations/destination.js';
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation } from './choose-operation.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { staleSnapshotMark } from './plan-snapshot.js';
 import type { PlannedItem } from './plan-sync.js';
 
@@ -35,6 +36,8 @@ export interface DeliverPlanOptions {
   runId: string;
   mode: SyncMode;
   onBatch?: (tally: DeliveryTally) => void;
+  /** Checked after every recorded batch: true stops sending (`on_error.max_failed_rows` passed); in-flight writes finish. */
+  stopWhen?: (tally: DeliveryTally) => boolean;
   signal?: AbortSignal;
   /** The plan's `ledger`, when it has a snapshot to keep current. */
   ledger?: LedgerWatcher;
@@ -42,9 +45,14 @@ export interface DeliverPlanOptions {
 
 /**
  * Sends planned items through a destination — batched per operation, `concurrency` writes in flight — and records
- * each confirmed batch in the ledger in its own small transaction, so a crash loses at most what was in flight.
- * Each item's `operation` is set to the one it is delivered as (the planned one, as the destination can do it), and
- * the item itself goes to the destination: a million-row run copies no item.
+ * each confirmed batch in the ledger in its own small transaction, with the run's counts, so a crash loses at most
+ * what was in flight and the run's history stays true. Each item's `operation` is set to the one it is delivered as
+ * (the planned one, as the destination can do it), and the item itself goes to the destination: a million-row run
+ * copies no item.
+ *
+ * Sending stops early — no new writes, the ones in flight finish and are recorded — when `stopWhen` says so, when a
+ * write throws FatalDeliveryError, or when the circuit breaker trips on an outage: then it throws "the API is
+ * unavailable: ..." and the rows it could not reach stay pending, neither rejected nor counted as failed.
  */
 export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
   const { destination, store, sync, runId, signal } = options;
@@ -55,13 +63,17 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   // A batch holds its slot until its ledger write is committed: what a crash can send twice is what is in flight.
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown = null;
+  // No new writes once set: a fatal error, the breaker tripped, or stopWhen.
+  let stopped = false;
+  const breaker = new CircuitBreaker<PlannedItem>();
 
   const launch = async (batch: PlannedItem[]) => {
-    while (inFlight.size >= Math.max(1, destination.concurrency)) await Promise.race(inFlight);
-    if (fatal) throw fatal;
+    while (inFlight.size >= Math.max(1, destination.concurrency) || breaker.holdsNewWrites(inFlight.size)) await Promise.race(inFlight);
+    if (stopped) return;
     const p: Promise<void> = writeBatch(batch)
       .catch((e) => {
         fatal ??= e;
+        stopped = true;
       })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -70,7 +82,9 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   const writeBatch = async (batch: PlannedItem[]) => {
     tally.sent += batch.length;
     const results = await destination.write(batch, { signal });
-    await record(batch, results);
+    const settled = breaker.observe({ items: batch, results });
+    if (breaker.tripped) stopped = true;
+    await record(settled.items, settled.results);
   };
 
   const record = async (batch: PlannedItem[], results: DeliveryResult[]) => {
@@ -86,6 +100,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     const deleted: string[] = [];
     const cleared: string[] = [];
     const rejected: RejectedRow[] = [];
+    const before = { delivered: tally.delivered, failed: tally.failed };
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const r = resultOf(p, i) ?? { key: p.key, ok: false, error: 'the destination returned no result for this record' };
@@ -104,12 +119,15 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
       }
     }
     const changes = put.length > 0 || deleted.length > 0;
-    if (changes || rejected.length > 0 || cleared.length > 0) {
-      // One transaction per confirmed batch: the ledger, the rejected rows and the snapshot's stale mark move together.
+    const counted = { runId, delivered: tally.delivered - before.delivered, failed: tally.failed - before.failed };
+    if (changes || rejected.length > 0 || cleared.length > 0 || counted.delivered > 0 || counted.failed > 0) {
+      // One transaction per confirmed batch: the ledger, the rejected rows, the run's counts and the snapshot's stale
+      // mark move together (a run killed mid-way shows in its history what the ledger holds).
       const mark = changes ? watcher.mark : undefined;
-      const { previousMark } = await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, mark });
+      const { previousMark } = await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, mark, counts: counted });
       if (changes) await watcher.written(put, deleted, previousMark);
     }
+    if (options.stopWhen?.(tally)) stopped = true;
     options.onBatch?.(tally);
   };
 
@@ -147,24 +165,34 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     }
   };
 
-  for await (const batch of options.items) {
-    if (signal?.aborted) break;
-    for (const item of batch) {
-      const op = deliveryOperation(item.operation, destination, item.remoteId);
-      if (op === null) {
-        await record([item], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
-        continue;
+  // (Failures known before sending, such as rows that could not be planned, may already pass the limit.)
+  if (options.stopWhen?.(tally)) stopped = true;
+  try {
+    for await (const batch of options.items) {
+      if (signal?.aborted || stopped) break;
+      for (const item of batch) {
+        const op = deliveryOperation(item.operation, destination, item.remoteId);
+        if (op === null) {
+          await record([item], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
+          if (stopped) break;
+          continue;
+        }
+        // (Until the lookup answers, an item waiting for it counts as an update.)
+        item.operation = op === 'lookup' ? 'update' : op;
+        await enqueue(op, item);
+        if (stopped) break;
       }
-      // (Until the lookup answers, an item waiting for it counts as an update.)
-      item.operation = op === 'lookup' ? 'update' : op;
-      await enqueue(op, item);
-      if (fatal) break;
     }
-    if (fatal) break;
+    for (const op of ['lookup', 'create', 'upsert', 'update', 'delete'] as const) if (!stopped) await flush(op);
+  } finally {
+    // Whatever stopped the loop, the writes in flight finish and are recorded before the run ends.
+    while (inFlight.size > 0) await Promise.all(inFlight);
   }
-  if (!fatal) for (const op of ['lookup', 'create', 'upsert', 'update', 'delete'] as const) await flush(op);
-  await Promise.all(inFlight);
   if (fatal) throw fatal instanceof Error ? fatal : new FatalDeliveryError(String(fatal));
+  if (breaker.tripped) throw new FatalDeliveryError(`the API is unavailable: ${breaker.lastError ?? 'every request failed'}`);
+  // Rows held on a short outage that did not go on: failed, as any refused row.
+  const held = breaker.release();
+  if (held.items.length > 0) await record(held.items, held.results);
   return tally;
 }
 

@@ -107,6 +107,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         changed: plan.changed,
         removed: plan.removed,
         unchanged: plan.unchanged,
+        // Rows that cannot be planned count as failed now; each delivered batch then adds its own counts.
+        failed: plan.invalid,
       });
       await store.updateRun(run.id, { counts });
       if (planned.invalid.length) {
@@ -119,6 +121,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       sendStarted = Date.now();
       progress('sending');
       const key = endpoints.key;
+      const invalid = plan.invalid;
+      const limit = sync.on_error.max_failed_rows;
       let lastReport = 0;
       tally = await deliverPlan({
         // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
@@ -132,6 +136,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         mode: sync.mode,
         signal: lease.signal,
         ledger: planned.ledger,
+        // Checked as results arrive: past the limit, nothing more is sent.
+        stopWhen: (t) => exceedsFailureLimit(t.failed + invalid, counts.planned, limit),
         onBatch: (t) => {
           tally = t;
           const now = Date.now();
