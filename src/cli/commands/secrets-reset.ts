@@ -16,7 +16,9 @@ export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContex
     const keyIds = await store.secretKeyIds();
     if (!args.yes) {
       const what = keyIds.length ? `the stored secrets (sealed with key ${keyIds.join(', ')})` : 'the stored secrets (there are none)';
-      ctx.stderr.write(`error: this deletes ${what} for good; run again with --yes to do it\n`);
+      const error = `this deletes ${what} for good; run again with --yes to do it`;
+      if (ctx.json) ctx.stdout.write(JSON.stringify({ ok: false, error }) + '\n');
+      else ctx.stderr.write(`error: ${error}\n`);
       return ExitCode.usage;
     }
     const deleted = await store.deleteAllSecrets();
