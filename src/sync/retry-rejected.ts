@@ -75,6 +75,8 @@ async function retryUnderLease(loaded: LoadedProject, store: StateStore, run: Ru
       runId: run.id,
       mode: sync.mode,
       signal: lease.signal,
+      // As a run: past the limit, nothing more is sent.
+      stopWhen: (t) => exceedsFailureLimit(t.failed, counts.planned, sync.on_error.max_failed_rows),
     });
     if (lease.lost) throw lease.lost;
     counts.delivered = tally.delivered;
