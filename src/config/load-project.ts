@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createTemplateEngine } from '../connectors/template-engine.js';
+import type { NetworkPolicy } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { openStateStore } from '../state/open-state-store.js';
 import { checkHttpConnection } from './check-http-connection.js';
@@ -31,9 +32,13 @@ export interface LoadedProject {
   connectors: Record<string, LoadedConnector>;
   /** Knows every secret of the project (env values, auth values, URL passwords, secret config fields). */
   redactor: Redactor;
+  /** Where the project's HTTP connections may connect (the server refuses private addresses); unset: anywhere. */
+  networkPolicy?: NetworkPolicy;
 }
 
 export interface LoadProjectOptions {
+  /** Where HTTP connections may connect, kept on the loaded project for every connection opened from it. */
+  networkPolicy?: NetworkPolicy;
   /** Where `${secret:NAME}` values are read (the project's state store); default: the store `state:` names, opened for the read. */
   secrets?: SecretReader;
   /** A directory holding sluice.yaml, or the file; default: the nearest sluice.yaml from `cwd` upwards. */
@@ -99,7 +104,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   const sqlFiles = await readSqlFiles(project, dir);
   issues.push(...checkProject(project, yaml, { connectors: specs, brokenConnections, sqlFiles }));
   if (issues.length) throw failure(issues, redactor, yaml.file);
-  return { file, dir, project, connectors, redactor };
+  return { file, dir, project, connectors, redactor, ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}) };
 }
 
 /**

@@ -54,7 +54,7 @@ export async function testConnection(loaded: LoadedProject, store: StateStore, n
       }
     }
     const spec = loaded.connectors[name]!.spec;
-    const http = await openHttpConnection({ name, connection, spec, store, redactor: loaded.redactor });
+    const http = await openHttpConnection({ name, connection, spec, store, redactor: loaded.redactor, networkPolicy: loaded.networkPolicy });
     try {
       // With auth none there is nothing to verify, and the test request may not even exist (a Slack webhook's URL).
       if (spec.test && connection.auth.type !== 'none') return done(await sendTest(http, spec.test, connection));

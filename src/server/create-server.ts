@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, formatConfigIssue } from '../config/config-error.js';
 import { findProjectFile, loadProject, type LoadedProject } from '../config/load-project.js';
 import { packageRoot } from '../config/package-root.js';
+import { networkPolicyFromEnv } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { newRunId } from '../state/new-run-id.js';
 import type { StateStore } from '../state/state-store.js';
@@ -88,12 +89,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   const projectDir = dirname(projectFile);
   const store = options.store ?? (await openProjectStore(projectFile, env));
   const ownsStore = !options.store;
+  // Requests the server sends for API users (runs, tests, builder sends, OAuth) never reach its own network.
+  const networkPolicy = networkPolicyFromEnv(env, { serverMode: true });
   const tokens = await resolveApiTokens({ store, token: options.token, operatorToken: options.operatorToken, env });
 
   let lastRedactor = new Redactor().add(tokens.admin.token, tokens.operator.token);
   const load = async (): Promise<LoadedProject> => {
     try {
-      const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir, secrets: store });
+      const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir, secrets: store, networkPolicy });
       loaded.redactor.add(tokens.admin.token, tokens.operator.token);
       lastRedactor = loaded.redactor;
       return loaded;
@@ -140,6 +143,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     scheduler: null,
     connectorsDir: options.connectorsDir,
     publicUrl: options.publicUrl,
+    networkPolicy,
     load,
     redactor: () => lastRedactor,
     edit<T>(fn: () => Promise<T>): Promise<T> {

@@ -48,6 +48,7 @@ export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
       kind,
       credentials: connection.auth,
       connectionName: name,
+      networkPolicy: loaded.networkPolicy,
       render: (template) => engine.render(template, { config }, 'text', { role: 'auth' }),
     };
     // The redirect URI registered at the provider: the connection's, else this server's own callback (the Host

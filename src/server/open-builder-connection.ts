@@ -59,12 +59,12 @@ export async function openBuilderConnection(
     // endpoints, never the base URL, the auth (token URLs) or which config fields are secret.
     const own = loaded.connectors[input.connection]!.spec;
     const bound: ConnectorSpec = { ...spec, base_url: own.base_url, base_url_secret: own.base_url_secret, auth: own.auth, config: own.config };
-    const http = await openHttpConnection({ name: input.connection, connection, spec: bound, store: ctx.store, redactor: loaded.redactor, env: ctx.env });
+    const http = await openHttpConnection({ name: input.connection, connection, spec: bound, store: ctx.store, redactor: loaded.redactor, env: ctx.env, networkPolicy: ctx.networkPolicy });
     return { http, credentials: connection.auth.type !== 'none' };
   }
   const connection = connectionSchema.parse({ type: 'http', connector: spec.name, config: input.config ?? {} }) as HttpConnectionConfig;
   const needsAuth = !spec.auth.some((a) => a.type === 'none');
   const usable = needsAuth ? { ...spec, auth: [{ type: 'none' as const }] } : spec;
-  const http = await openHttpConnection({ name: spec.name, connection, spec: usable, redactor: new Redactor(), env: ctx.env });
+  const http = await openHttpConnection({ name: spec.name, connection, spec: usable, redactor: new Redactor(), env: ctx.env, networkPolicy: ctx.networkPolicy });
   return { http, credentials: false };
 }

@@ -1,3 +1,4 @@
+import { networkPolicyFromEnv } from '../http/network-policy.js';
 import { Worker } from 'bullmq';
 import { dirname } from 'node:path';
 import { findProjectFile, loadProject } from '../config/load-project.js';
@@ -18,6 +19,8 @@ export interface RunWorkerOptions {
   /** BullMQ key prefix (tests isolate themselves with their own). */
   prefix?: string;
   store?: StateStore;
+  /** Where `SLUICE_ALLOWED_HOSTS` is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Told when a job starts and ends. */
   onJob?: (event: 'started' | 'finished' | 'failed', job: RunJob, detail?: string) => void;
 }
@@ -32,13 +35,15 @@ export interface RunWorker {
 export async function startRunWorker(options: RunWorkerOptions): Promise<RunWorker> {
   const projectFile = await findProjectFile(options.project, process.cwd());
   const store = options.store ?? (await openProjectStore(projectFile));
+  // Queued runs come from API users: the worker refuses private addresses as the server does.
+  const networkPolicy = networkPolicyFromEnv(options.env ?? process.env, { serverMode: true });
   const worker = new Worker<RunJob, RunOutcome>(
     RUN_QUEUE,
     async (bullJob) => {
       const job = runJobSchema.parse(bullJob.data);
       options.onJob?.('started', job);
       // The project as it is on disk now: edits made through the server reach the workers.
-      const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile) });
+      const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy });
       const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
       try {
         const outcome = await executeRun(job, { loaded, store, onProgress: (progress) => report({ progress }), onStep: (step) => report({ step }) });

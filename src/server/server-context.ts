@@ -1,4 +1,5 @@
 import type { LoadedProject } from '../config/load-project.js';
+import type { NetworkPolicy } from '../http/network-policy.js';
 import type { PendingAuthorization, AuthorizationOptions } from '../connectors/auth/oauth2-authorization.js';
 import type { Redactor } from '../log/redactor.js';
 import type { StateStore } from '../state/state-store.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   env: NodeJS.ProcessEnv;
   runs: RunManager;
   scheduler: Scheduler | null;
+  /** Where requests sent for API users may connect: private, loopback and link-local addresses only when listed. */
+  networkPolicy: NetworkPolicy;
   /** The URL users reach the server at (`--public-url`), when given: OAuth redirect URIs are built on it. */
   publicUrl?: string;
   /** Built-in connector specs (tests point elsewhere). */

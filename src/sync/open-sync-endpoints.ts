@@ -124,6 +124,7 @@ async function openDestination(
       redactor: loaded.redactor,
       vars: options.vars,
       run: options.run,
+      networkPolicy: loaded.networkPolicy,
     });
     closers.push(() => http.close());
     const destination = createHttpDestination({ connection: http, endpoints: syncEndpoints(sync, spec.endpoints) });

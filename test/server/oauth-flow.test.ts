@@ -40,7 +40,7 @@ beforeAll(async () => {
   const connection = (name: string, url: string) =>
     `  ${name}:\n    type: http\n    connector: ./connectors/sandbox.yaml\n    config: { provider: "${url}" }\n    auth: { type: oauth2, client_id: sandbox-client, client_secret: ${CLIENT_SECRET} }\n`;
   await writeFile(join(dir, 'sluice.yaml'), `version: 1\nconnections:\n${connection('crm', provider.url)}${connection('declined', refusing.url)}`);
-  server = await createServer({ project: dir, token: TOKEN, env: { ...process.env, SLUICE_SECRET_KEY: '' } });
+  server = await createServer({ project: dir, token: TOKEN, env: { ...process.env, SLUICE_SECRET_KEY: '', SLUICE_ALLOWED_HOSTS: '127.0.0.1' } });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
 });

@@ -42,7 +42,7 @@ describe('runs on the Redis queue', () => {
     expect(again.status).toBe(409);
 
     const jobs: string[] = [];
-    worker = await startRunWorker({ project: f.dir, concurrency: 2, url, prefix, onJob: (event, job) => jobs.push(`${event} ${job.runId}`) });
+    worker = await startRunWorker({ project: f.dir, concurrency: 2, url, prefix, env: { ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1' }, onJob: (event, job) => jobs.push(`${event} ${job.runId}`) });
     const events = await readSse(await fetch(`${base}/api/runs/${runId}/events`, { headers: f.auth }));
     expect(events.filter((e) => e.event === 'progress').length).toBeGreaterThan(0);
     expect(events.at(-1)).toEqual({

@@ -31,16 +31,18 @@ afterEach(async () => {
 });
 
 /** Starts `sluice serve` in process on a free port; returns what it printed once it listens, and a stop. */
-async function serve(): Promise<{ url: string; token: string; stdout: Capture; stop: () => Promise<number> }> {
+async function serve(): Promise<{ url: string; token: string; operatorToken: string; stdout: Capture; stop: () => Promise<number> }> {
   const stdout = new Capture();
   const abort = new AbortController();
   const exit = runServe({ port: 0, host: '127.0.0.1', signal: abort.signal }, { project: dir, json: false, stdout, stderr: new Capture() });
-  for (let i = 0; i < 200 && !/API token/.test(stdout.text); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !/Operator token/.test(stdout.text); i++) await new Promise((r) => setTimeout(r, 25));
   const url = /serving at (http:\/\/\S+)/.exec(stdout.text)![1]!;
-  const token = /API token \([^)]*\):\n {2}(\S+)/.exec(stdout.text)![1]!;
+  const token = /Admin token \([^)]*\)[^:]*:\n {2}(\S+)/.exec(stdout.text)![1]!;
+  const operatorToken = /Operator token \([^)]*\)[^:]*:\n {2}(\S+)/.exec(stdout.text)![1]!;
   return {
     url,
     token,
+    operatorToken,
     stdout,
     stop: () => {
       abort.abort();
@@ -58,8 +60,15 @@ describe('sluice serve', () => {
       return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
     });
     const first = await serve();
-    expect(first.stdout.text).toContain('API token (generated and stored in the state; set SLUICE_API_TOKEN to choose your own)');
+    expect(first.stdout.text).toContain('Admin token (generated and stored in the state; set SLUICE_API_TOKEN to choose your own) edits connectors, connections, syncs and SQL:');
+    expect(first.stdout.text).toContain('Operator token (generated and stored in the state; set SLUICE_OPERATOR_TOKEN to choose your own) reads, previews, runs and retries:');
     expect(first.token).toMatch(/^[\w-]{32}$/);
+    expect(first.operatorToken).toMatch(/^[\w-]{32}$/);
+    expect(first.operatorToken).not.toBe(first.token);
+    const asOperator = { authorization: `Bearer ${first.operatorToken}`, 'content-type': 'application/json' };
+    expect((await fetch(`${first.url}/api/connections`, { headers: asOperator })).status).toBe(200);
+    const edit = await fetch(`${first.url}/api/connections/local`, { method: 'PUT', headers: asOperator, body: JSON.stringify({ type: 'sqlite', path: 'other.db' }) });
+    expect(edit.status).toBe(403);
     const ok = await fetch(`${first.url}/api/connections`, { headers: { authorization: `Bearer ${first.token}` } });
     expect(await ok.json()).toEqual([{ name: 'local', type: 'sqlite' }]);
     expect((await fetch(`${first.url}/api/connections?access_token=${first.token}`)).status).toBe(401);
@@ -71,8 +80,9 @@ describe('sluice serve', () => {
 
     // The next start reuses the stored token.
     const second = await serve();
-    expect(second.stdout.text).toContain('API token (stored in the state;');
+    expect(second.stdout.text).toContain('Admin token (stored in the state;');
     expect(second.token).toBe(first.token);
+    expect(second.operatorToken).toBe(first.operatorToken);
     expect(await second.stop()).toBe(0);
   });
 });

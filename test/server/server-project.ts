@@ -54,7 +54,8 @@ export async function startServerFixture(options: { rows?: number; extra?: strin
   const insert = db.prepare('INSERT INTO orders (id, note) VALUES (?, ?)');
   for (let i = 1; i <= (options.rows ?? 3); i++) insert.run(i, `order ${i}`);
   db.close();
-  const server = await createServer({ project: dir, token: SECRETS.apiToken, env: { ...process.env, SLUICE_SECRET_KEY: '' }, ...options.server });
+  // The sink listens on loopback, which a server refuses unless listed (the SSRF guard).
+  const server = await createServer({ project: dir, token: SECRETS.apiToken, env: { ...process.env, SLUICE_SECRET_KEY: '', SLUICE_ALLOWED_HOSTS: '127.0.0.1' }, ...options.server });
   return {
     server,
     sink,

@@ -19,7 +19,7 @@ export async function startUiServer(files: Record<string, string>): Promise<UiSe
     await writeFile(join(dir, path), content);
   }
   const token = 'ui-test-token-5f2a9c';
-  const server = await createServer({ project: dir, token, scheduler: false, env: { ...process.env, SLUICE_API_TOKEN: token } });
+  const server = await createServer({ project: dir, token, scheduler: false, env: { ...process.env, SLUICE_API_TOKEN: token, SLUICE_ALLOWED_HOSTS: '127.0.0.1' } });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const address = server.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no port');

@@ -58,13 +58,13 @@ export async function runServe(args: ServeArgs, ctx: CommandContext): Promise<nu
     ctx.stdout.write(JSON.stringify({ url, ...tokens, schedules }) + '\n');
   } else {
     ctx.stdout.write(`Sluice is serving at ${url}  (web UI at /, REST API under /api/)\n`);
-    const describe = (t: ApiToken, role: string, variable: string) => {
-      if (!shown(t)) return `${role}: the value of ${variable}\n`;
+    const describe = (t: ApiToken, role: string, variable: string, can: string) => {
+      if (!shown(t)) return `${role}: the value of ${variable} (${can})\n`;
       const how = t.source === 'generated' ? 'generated and stored in the state' : 'stored in the state';
-      return `${role} (${how}; set ${variable} to choose your own):\n  ${t.token}\n`;
+      return `${role} (${how}; set ${variable} to choose your own) ${can}:\n  ${t.token}\n`;
     };
-    ctx.stdout.write(describe(admin, 'Admin token — edits connectors, connections, syncs and SQL', 'SLUICE_API_TOKEN'));
-    ctx.stdout.write(describe(operator, 'Operator token — reads, previews, runs and retries', 'SLUICE_OPERATOR_TOKEN'));
+    ctx.stdout.write(describe(admin, 'Admin token', 'SLUICE_API_TOKEN', 'edits connectors, connections, syncs and SQL'));
+    ctx.stdout.write(describe(operator, 'Operator token', 'SLUICE_OPERATOR_TOKEN', 'reads, previews, runs and retries'));
     ctx.stdout.write(`${schedules} scheduled sync${schedules === 1 ? '' : 's'} and pipelines (timezone ${process.env.SLUICE_TIMEZONE || 'UTC'}); Ctrl-C stops\n`);
   }
   await untilStopped(args.signal);
