@@ -356,8 +356,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       delivered = [...first, ...second];
     } else {
       const text = await curl(request);
-      const unavailable = outcome.unavailable === true;
-      delivered = sent.map((item) => (unavailable ? { key: item.key, ok: false, error: outcome.error, request: text, unavailable } : { key: item.key, ok: false, error: outcome.error, request: text }));
+      const outage = outcome.unavailable ? { unavailable: true } : {};
+      delivered = sent.map((item) => ({ key: item.key, ok: false, error: outcome.error, request: text, ...outage }));
     }
     // Every item sent, in order: the results are the delivered ones.
     if (sent === items) return delivered;

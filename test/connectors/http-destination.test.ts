@@ -241,6 +241,16 @@ describe('HTTP destination, single requests', () => {
     expect(refused!.unavailable).toBeUndefined();
   });
 
+  it('an API asking to wait longer than Sluice waits stops the run as unavailable', async () => {
+    const server = await api(() => ({ status: 429, headers: { 'retry-after': '3600' }, body: { message: 'daily limit reached' } }));
+    const http = await connect({ endpoints: { add: { operation: 'create', path: '/x', body: '{}' } } }, server.url);
+    const write = createHttpDestination({ connection: http, endpoints: { create: 'add' } }).write([item('a', {})]);
+    await expect(write).rejects.toBeInstanceOf(FatalDeliveryError);
+    await expect(write).rejects.toThrow(
+      'the API is unavailable: 429 Too Many Requests: the API asks to wait 3600 s before the next request, longer than the 900 s Sluice waits: daily limit reached',
+    );
+  });
+
   it('a fail outcome (credential refused and not renewable) stops the run', async () => {
     const server = await api(() => ({ status: 401, body: { message: 'invalid key' } }));
     const http = await connect(
