@@ -10,6 +10,7 @@ import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/
 import type { Connection } from '../../src/config/project-schema.js';
 import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
 import type { CommandResult } from '../examples/run-command.js';
+import { startServerFixture, type ServerFixture } from '../server/server-project.js';
 import { MYSQL_URL, POSTGRES_URL } from '../sources/sql-engines.js';
 
 const TOKEN = 'sink-token-5d1e0c77';
@@ -229,4 +230,55 @@ describe('exit codes for names that do not exist', () => {
     expect(await runsOf('nightly')).toEqual([]);
     expect(sink.state.hooks).toEqual([]);
   }, 60_000);
+});
+
+describe('the same checks on vars given through the REST API', () => {
+  let f: ServerFixture;
+  const extra = `  orders_from:
+    from:
+      connection: shop
+      sql: "SELECT id, note FROM orders WHERE id >= $min$ ORDER BY id"
+      variables:
+        min: { type: number, default: 1 }
+    to: { connection: sink, endpoint: post }
+    mode: insert
+    key: id
+pipelines:
+  nightly:
+    steps: [orders_from]
+`;
+  beforeAll(async () => {
+    f = await startServerFixture({ rows: 3, extra });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+  const call = async (method: 'GET' | 'POST', url: string, body?: object) => {
+    const r = await f.server.app.inject({ method, url, headers: f.auth, ...(body ? { payload: body } : {}) });
+    return { status: r.statusCode, json: r.json() as Record<string, unknown> & unknown[] };
+  };
+
+  it('answers 400 with the CLI message and starts no run, for a sync run, a preview and a pipeline run', async () => {
+    const wrongType = await call('POST', '/api/syncs/orders_from/runs', { vars: { min: '1 OR 1=1' } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.error).toMatch(/sluice\.yaml: syncs\.orders_from\.from\.variables\.min: --var min: expected a number, got "1 OR 1=1"$/);
+    const unknown = await call('POST', '/api/syncs/orders_from/runs', { vars: { mni: '2' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error).toContain('--var mni: sync orders_from declares no variable "mni" (did you mean "min"?)');
+    const preview = await call('POST', '/api/syncs/orders_from/preview', { vars: { min: '--1' } });
+    expect(preview.status).toBe(400);
+    expect(preview.json.error).toContain('--var min: expected a number, got "--1"');
+    const pipeline = await call('POST', '/api/pipelines/nightly/runs', { vars: { min: '1; DROP TABLE orders' } });
+    expect(pipeline.status).toBe(400);
+    expect(pipeline.json.error).toContain('syncs.orders_from.from.variables.min: --var min: expected a number, got "1; DROP TABLE orders"');
+    expect((await call('GET', '/api/syncs/orders_from/runs')).json).toEqual([]);
+    expect((await call('GET', '/api/pipelines/nightly/runs')).json).toEqual([]);
+    expect(f.sink.state.hooks).toEqual([]);
+  });
+
+  it('previews with a legitimate value', async () => {
+    const preview = await call('POST', '/api/syncs/orders_from/preview', { vars: { min: '2' } });
+    expect(preview.status).toBe(200);
+    expect(preview.json).toMatchObject({ counts: { read: 2, added: 2 } });
+  });
 });
