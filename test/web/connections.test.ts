@@ -48,6 +48,11 @@ beforeAll(async () => {
       `    config: { provider: "${provider.url}" }`,
       '    auth: { type: oauth2, client_id: sandbox-client, client_secret: sandbox-secret }',
       '  warehouse: { type: sqlite, path: warehouse.db }',
+      '  tracker_token:',
+      '    type: http',
+      '    connector: ./connectors/tracker.yaml',
+      `    config: { provider: "${provider.url}" }`,
+      '    auth: { type: bearer, token: tracker-token-51c0 }',
       '',
     ].join('\n'),
   });
@@ -93,6 +98,22 @@ describe('connections', () => {
     const row = page.getByTestId('connection-warehouse');
     await row.getByRole('button', { name: 'Test' }).click();
     await eventually(() => row.getByTestId('outcome').textContent()).toMatch(/^✓/);
+  });
+
+  it('shows an HTTP connection whose connector declares no test: in amber, saying its credentials were not verified', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/connections?token=${server.token}`);
+    const row = page.getByTestId('connection-tracker_token');
+    await row.getByRole('button', { name: 'Test' }).click();
+    const outcome = row.getByTestId('outcome');
+    await eventually(() => outcome.textContent()).toMatch(/^⚠ reachable; credentials not verified: connector tracker declares no test: request \(/);
+    const shown = outcome.locator('[data-state]');
+    expect(await shown.getAttribute('data-state')).toBe('unverified');
+    // Amber (#92400e), not the green of a verified test.
+    // (The root typecheck has no DOM names: the page's getComputedStyle is reached through globalThis.)
+    const colour = await shown.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    expect(colour).toBe('rgb(146, 64, 14)');
+    await browser.screenshot('connection-unverified');
   });
 
   it('creates a connection with the form; its secret is written to sluice.yaml and never shown again', async () => {

@@ -22,7 +22,10 @@ export interface ConnectionSummary {
 export type ConnectionObject = Record<string, unknown> & { type: string };
 
 export interface ConnectionTestResult {
+  /** Nothing failed: the connection answered. */
   ok: boolean;
+  /** The credentials were checked (a database login, the connector's `test:`); ok without it: "reachable; credentials not verified". */
+  verified: boolean;
   message: string;
   ms: number;
 }

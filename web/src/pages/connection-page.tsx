@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api-client.js';
 import type { ConnectionObject, ConnectionTestResult, ConnectorSummary } from '../api-types.js';
+import { connectionTestState } from '../connection-test-state.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
@@ -136,6 +137,7 @@ export function ConnectionPage(props: { name: string | null }) {
     }
   };
 
+  const tested = test ? connectionTestState(test) : null;
   return (
     <div className="page">
       <div className="page-head">
@@ -158,9 +160,9 @@ export function ConnectionPage(props: { name: string | null }) {
       </div>
       <ErrorBox error={saveError} testId="save-error" />
       {saved && <div className="notice" role="status" data-testid="saved">{t('connection.saved')}</div>}
-      {test && (
-        <div className={test.ok ? 'notice' : 'error-box'} data-testid="test-result">
-          {test.ok ? '✓' : '✗'} {test.message} <span className="muted">({test.ms} ms)</span>
+      {test && tested && (
+        <div className={{ ok: 'notice', unverified: 'notice notice-warn', failed: 'error-box' }[tested.state]} data-testid="test-result" data-state={tested.state}>
+          <span aria-hidden="true">{tested.sign}</span> {test.message} <span className="muted">({test.ms} ms)</span>
         </div>
       )}
       <ErrorBox error={testError} />

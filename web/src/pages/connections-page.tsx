@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api-client.js';
 import type { ConnectionSummary, ConnectionTestResult } from '../api-types.js';
+import { connectionTestState } from '../connection-test-state.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
 import { ListPage } from '../components/list-page.js';
@@ -52,12 +53,14 @@ export function ConnectionsPage() {
         return <span className="muted">{t('connections.testing')}</span>;
       case 'authorizing':
         return <span className="muted">{t('connections.authorizing')}</span>;
-      case 'tested':
+      case 'tested': {
+        const shown = connectionTestState(outcome.result);
         return (
-          <span className={outcome.result.ok ? 'ok-text' : 'error-text'}>
-            {outcome.result.ok ? '✓' : '✗'} {outcome.result.message} <span className="muted">({outcome.result.ms} ms)</span>
+          <span className={shown.className} data-state={shown.state}>
+            <span aria-hidden="true">{shown.sign}</span> {outcome.result.message} <span className="muted">({outcome.result.ms} ms)</span>
           </span>
         );
+      }
       case 'authorized':
         if (outcome.outcome.ok) return <span className="ok-text">✓ {t('connections.authorizeOk')}</span>;
         return (
