@@ -209,6 +209,18 @@ ${CONNECTIONS}syncs:
     issues: ['connectors/tracker.yaml:21:64: endpoints.add_issue.response.success: invalid condition "response.body.ok !=": operator "!=" is missing an operand'],
   },
   {
+    name: 'a bad condition in the connection test',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('endpoints:\n', 'test: { path: /me, success: "response.status ==" }\nendpoints:\n') },
+    issues: ['connectors/tracker.yaml:13:30: test.success: invalid condition "response.status ==": operator "==" is missing an operand'],
+  },
+  {
+    name: 'an unclosed Liquid output in the connection test path',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('endpoints:\n', 'test: { path: "/users/{{ config.space" }\nendpoints:\n') },
+    issues: ['connectors/tracker.yaml:13:23: test.path: invalid liquid template: output "{{ config.space" not closed'],
+  },
+  {
     name: 'duplicate sync names, naming both lines',
     project: `version: 1
 ${CONNECTIONS}syncs:
