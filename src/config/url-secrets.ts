@@ -1,6 +1,6 @@
 /**
- * The secret parts of a URL, for the redactor: its user info (the password, `user:password`, or a user name that
- * stands alone as a token), as written and decoded. With `whole` (a `base_url_secret` connector's URL, such as a
+ * The secret parts of a URL, for the redactor: its user info (the password, or a user name that stands alone as a
+ * token), as written and decoded. With `whole` (a `base_url_secret` connector's URL, such as a
  * Slack incoming webhook), also everything after the host, so a masked URL still shows the scheme and host a user
  * debugging a run needs (`https://hooks.slack.com/****`). A host is never masked: it is public (DNS, certificates),
  * and masking `slack.com` would also mask it inside every other name.
@@ -23,9 +23,9 @@ export function urlSecrets(text: string | undefined, options: { whole?: boolean 
       // A malformed escape is only ever sent as written.
     }
   };
+  // The user name next to a password stays readable (`https://ann:****@host`), as it does in every masked URL.
   if (url.password) {
     both(url.password);
-    both(`${url.username}:${url.password}`);
   } else if (url.username) {
     both(url.username);
   }

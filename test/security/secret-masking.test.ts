@@ -174,7 +174,8 @@ describe('no secret, in any form, reaches any output or file', () => {
   });
 
   it('server: run records, rejected rows, the SSE stream of a run, connections and previews', async () => {
-    const server: SluiceServer = await createServer({ project: dir, token: API_TOKEN, env });
+    // Server mode refuses loopback addresses unless the operator allows them (SSRF guard).
+    const server: SluiceServer = await createServer({ project: dir, token: API_TOKEN, env: { ...env, SLUICE_ALLOWED_HOSTS: '127.0.0.1' } });
     try {
       await server.app.listen({ port: 0, host: '127.0.0.1' });
       const base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
@@ -228,7 +229,9 @@ describe('no secret, in any form, reaches any output or file', () => {
     expect(describeLeaks(leaks)).toEqual([]);
     // What the user sees instead: masks, and the webhook's scheme and host.
     const all = Object.values(readable).filter((t) => typeof t === 'string').join('\n');
-    expect(all).toContain('****');
+    expect(all).toContain(`/items/2?api_key=****'`);
+    expect(all).toContain("-H 'Authorization: Basic ****'");
+    expect(all).toContain(`http://svc-user:****@${new URL(api.url).host}/items/2`);
     expect(all).toContain(`${api.url}/****`);
   });
 });
