@@ -147,6 +147,9 @@ variables:
 
 Values are inserted as they are, so quote strings and dates in the SQL yourself: \`WHERE country = '$country$'\`.
 \`sluice sync run NAME --var country=DE\` overrides a declared variable for one run; it is checked against the
-type (a number must be a number, a date YYYY-MM-DD or ISO-8601, and a string may not contain \`'\` or \`\\\`).
+type (a number must be a number, a date YYYY-MM-DD or ISO-8601, an identifier \`name\` or \`schema.name\`), and no
+value can change the SQL around it: an identifier goes in quoted for the database, a negative number in
+parentheses, and a string or formatted date may not contain quotes, \`\\\`, \`--\`, \`/*\` or a line break. A bad value
+or an undeclared \`--var\` name stops the command (exit 2) before anything runs.
 Any \`$word$\` is a variable, even in a comment; \`$$\` and \`$1\` are left alone.
 `;
