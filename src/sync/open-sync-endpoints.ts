@@ -53,7 +53,7 @@ export async function openSyncEndpoints(
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    // Templates see the same values as `$name$` in SQL; a run-time value for a name the sync does not declare passes through.
+    // Templates see the same values as `$name$` in SQL (runs refuse a --var the sync does not declare before they start).
     const declared = resolveVariableValues(sync.from.variables, { overrides: options.vars, runId: options.run.id, now: new Date(options.run.started_at) });
     const vars = { ...options.vars, ...declared };
     const source = await openSource(loaded, name, sync, options, closers);
