@@ -139,6 +139,10 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
 
   const secrets = program.command('secrets').description('secrets kept encrypted in the state store');
   secrets
+    .command('set <name>')
+    .description('store a secret read from standard input, for sluice.yaml to reference as ${secret:NAME}')
+    .action((name: string) => act(async () => (await import('./commands/secrets-set.js')).runSecretsSet({ name }, ctx()))());
+  secrets
     .command('reset')
     .description('delete every stored secret, when the key that encrypted them is lost for good')
     .option('--yes', 'really delete them')

@@ -13,6 +13,7 @@ import { displayPath } from './display-path.js';
 import { readConnectorSpec, resolveConnectorRef, type LoadedConnector } from './load-connector-spec.js';
 import { parseYaml, type YamlFile } from './load-yaml.js';
 import { projectSchema, type Project } from './project-schema.js';
+import { stateSetting } from './project-state-setting.js';
 import { resolveEnv } from './resolve-env.js';
 import { SECRET_NAME, secretReferences, secretStoreName, type SecretReader } from './secret-reference.js';
 import { sqlFilePath } from './sql-file-path.js';
@@ -117,8 +118,7 @@ async function readSecretReferences(data: unknown, yaml: YamlFile, dir: string, 
   let reader = options.secrets;
   let close: (() => Promise<void>) | undefined;
   if (!reader) {
-    const state = (resolveEnv(data, options.env ?? process.env, yaml).data as { state?: unknown } | undefined)?.state;
-    const store = await openStateStore({ state: typeof state === 'string' && state ? state : '.sluice', projectDir: dir, env: options.env });
+    const store = await openStateStore({ state: stateSetting(data, yaml, options.env), projectDir: dir, env: options.env });
     reader = store;
     close = () => store.close();
   }

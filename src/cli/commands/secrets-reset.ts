@@ -1,4 +1,6 @@
-import { loadProject } from '../../config/load-project.js';
+import { dirname } from 'node:path';
+import { findProjectFile } from '../../config/load-project.js';
+import { projectStateSetting } from '../../config/project-state-setting.js';
 import { openStateStore } from '../../state/open-state-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
@@ -9,9 +11,9 @@ const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
  * out when the key that sealed them is lost for good. Without --yes it only says what it would delete.
  */
 export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContext): Promise<number> {
-  const loaded = await loadProject({ project: ctx.project });
-  // Opened although the key is lost: that is what this command is for.
-  const store = await openStateStore({ state: loaded.project.state, projectDir: loaded.dir, lostKeyOk: true });
+  const file = await findProjectFile(ctx.project, process.cwd());
+  // Opened although the key is lost (and sluice.yaml's \${secret:} values cannot be read): that is what this command is for.
+  const store = await openStateStore({ state: await projectStateSetting(file), projectDir: dirname(file), lostKeyOk: true });
   try {
     const keyIds = await store.secretKeyIds();
     if (!args.yes) {
