@@ -8,7 +8,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // Values read from the environment are treated as secrets and masked everywhere, except under keys that only ever
 // hold addresses or names: masking a base URL would make every curl preview and error unreadable.
-const PUBLIC_KEYS = new Set(['base_url', 'api_endpoint', 'token_url', 'connector', 'path', 'project_id', 'location', 'host', 'port', 'username', 'table', 'schedule', 'state']);
+const PUBLIC_KEYS = new Set(['base_url', 'api_endpoint', 'token_url', 'connector', 'path', 'project_id', 'location', 'host', 'port', 'username', 'table', 'schedule', 'state', 'client_id', 'redirect_uri']);
 
 /**
  * The data with every `${env:NAME}` in its strings replaced (and every `${secret:NAME}`, when `secrets` holds the

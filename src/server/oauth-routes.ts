@@ -62,9 +62,8 @@ export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const now = Date.now();
     for (const [state, p] of ctx.pendingOAuth) if (p.expiresAt < now) ctx.pendingOAuth.delete(state);
     ctx.pendingOAuth.set(pending.state, { connection: name, flow, pending, expiresAt: now + pendingMs });
-    // Sent as text, past the secret-masking net: the engine counts client_id among a connection's secrets, but the
-    // authorization URL must carry it (it is public by RFC 6749; the client secret is never in this URL).
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ url: pending.url, redirectUri }));
+    // client_id is public (RFC 6749 puts it in this URL): the masking net leaves it, and the client secret is never here.
+    return reply.send({ url: pending.url, redirectUri });
   });
 
   app.get('/oauth/callback', async (request, reply) => {

@@ -101,7 +101,8 @@ describe('loadProject', () => {
       'sign=sign-me-please',
       'space=acme',
     ].join(' ');
-    expect(redactor.mask(text)).toBe('key=**** secret=**** client=**** pg=**** pg-url=**** my=**** sign=**** space=****');
+    // client_id is public (RFC 6749): it stays readable.
+    expect(redactor.mask(text)).toBe('key=**** secret=**** client=client-abc pg=**** pg-url=**** my=**** sign=**** space=****');
     // Values that did not come from the environment and are not secrets stay readable.
     expect(redactor.mask('space=beta type=api_key')).toBe('space=beta type=api_key');
   });
