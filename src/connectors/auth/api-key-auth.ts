@@ -14,7 +14,7 @@ export function createApiKeyAuth(options: { kind: ApiKeyKind; credentials: { key
     kind: 'api_key',
     apply: async (request) => (kind.in === 'query' ? withQueryKey(request, kind.name, key) : withHeader(request, kind.name, header)),
     refresh: async () => false,
-    secrets: () => [key, header],
+    secrets: () => [key],
     baseUrl: () => undefined,
   };
 }

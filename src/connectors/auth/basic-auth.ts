@@ -12,8 +12,9 @@ export function createBasicAuth(options: { kind: BasicKind; credentials: { usern
     kind: 'basic',
     apply: async (request) => withHeader(request, options.kind.header, `Basic ${encoded}`),
     refresh: async () => false,
-    // What is sent, as sent: base64 of `user:password` does not contain base64 of the password alone.
-    secrets: () => [password, `${username}:${password}`, encoded, `Basic ${encoded}`],
+    // What is sent, as sent: base64 of `user:password` does not contain base64 of the password alone. The scheme
+    // (`Basic`) stays readable in a masked header, as in curl previews.
+    secrets: () => [password, `${username}:${password}`, encoded],
     baseUrl: () => undefined,
   };
 }

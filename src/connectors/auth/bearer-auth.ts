@@ -13,7 +13,7 @@ export function createBearerAuth(options: { kind: BearerKind; credentials: { tok
     kind: 'bearer',
     apply: async (request) => withHeader(request, kind.header, value),
     refresh: async () => false,
-    secrets: () => [token, value],
+    secrets: () => [token],
     baseUrl: () => undefined,
   };
 }
