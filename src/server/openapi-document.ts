@@ -50,7 +50,9 @@ const operations: Record<string, Record<string, Operation>> = {
       returns: 'the connection as GET returns it; 422 with issues when invalid (nothing written)',
     },
   },
-  '/api/connections/{name}/test': { post: { summary: 'Reach the connection (query or HTTP request with its credentials)', returns: '{ ok, message, ms }' } },
+  '/api/connections/{name}/test': {
+    post: { summary: "Test the connection's credentials (a database login, the connector's test: request)", returns: '{ ok, verified, message, ms }' },
+  },
   '/api/connections/{name}/authorize': {
     post: { summary: 'Start the OAuth authorization-code flow; open url in a browser', returns: '{ url, redirectUri }' },
   },
