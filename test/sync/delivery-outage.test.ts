@@ -322,3 +322,81 @@ describe('a run killed with SIGKILL', () => {
     }
   }, 60_000);
 });
+
+describe('a table destination whose database goes away mid-run', () => {
+  let dir: string;
+  const table = `outage_${randomBytes(5).toString('hex')}`;
+  let admin: pg.Client;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-table-outage-'));
+    admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    // Each write takes a second, so the connection can be cut while a batch is on its way.
+    await admin.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, name text);
+      CREATE FUNCTION ${table}_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+      CREATE TRIGGER slow BEFORE INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_slow();`);
+    await writeFile(
+      join(dir, 'sluice.yaml'),
+      `version: 1
+connections:
+  model: { type: sqlite, path: model.db }
+  warehouse: { type: postgres, url: "${POSTGRES_URL}" }
+syncs:
+  customers:
+    from: { connection: model, table: customers }
+    to: { connection: warehouse, table: ${table} }
+    mode: upsert
+    key: id
+`,
+    );
+    const db = new Database(join(dir, 'model.db'));
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+    const insert = db.prepare('INSERT INTO customers VALUES (?, ?)');
+    db.transaction(() => {
+      for (let i = 1; i <= 100_000; i++) insert.run(i, `customer ${i}`);
+    })();
+    db.close();
+  });
+  afterEach(async () => {
+    await admin.query(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${table}_slow()`);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stops at the batch that failed, rejects nothing, and the next run writes the rest', async () => {
+    const env = { ...process.env, SLUICE_SECRET_KEY: '' };
+    const ledgerCount = () => {
+      try {
+        const state = new Database(join(dir, '.sluice', 'state.db'), { readonly: true });
+        try {
+          return (state.prepare("SELECT count(*) AS n FROM ledger WHERE status = 'delivered'").get() as { n: number }).n;
+        } finally {
+          state.close();
+        }
+      } catch {
+        return 0;
+      }
+    };
+    const run = runCommand(`sluice --project ${dir} sync run customers`, { cwd: dir, env });
+    const deadline = Date.now() + 60_000;
+    while (ledgerCount() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Only the run's own connection: its last statement names this test's table.
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND query LIKE $1`, [`%${table}%`]);
+    const cut = await run;
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(new RegExp(`error: table ${table}: .*terminat`, 'i'));
+    const delivered = ledgerCount();
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(100_000);
+    expect(cut.stdout).toContain(`delivered ${delivered}, failed 0`);
+    const rejected = await runCommand(`sluice --project ${dir} sync rejected customers`, { cwd: dir, env });
+    expect(rejected.stdout).toContain('no rejected rows for customers');
+
+    const again = await runCommand(`sluice --project ${dir} sync run customers`, { cwd: dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`delivered ${100_000 - delivered}, failed 0`);
+    const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+    expect(rows[0]!.n).toBe(100_000);
+  }, 180_000);
+});
