@@ -2,7 +2,7 @@ import type { ConnectorSpec, ResponseRule } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';
-import { checkCondition, checkTemplate, type TemplateProblem } from './check-template.js';
+import { checkCondition, checkTemplate, templateUses, type TemplateProblem } from './check-template.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
 
 /** Checks what the schema cannot: every Liquid template, condition and stream JSONPath parses, batch endpoints say how to batch. */
@@ -74,14 +74,26 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     if (endpoint.batch) {
       template([...base, 'batch', 'item'], endpoint.batch.item);
       template([...base, 'batch', 'body'], endpoint.batch.body);
+      if (endpoint.batch.item === undefined && endpoint.batch.body !== undefined && templateUses(endpoint.batch.body, 'items')) {
+        issues.push(yaml.issue([...base, 'batch', 'body'], "batch.body uses items, so batch.item must say how one row renders (item: '{{ row | json }}' sends the row as it is)"));
+      }
     } else if (endpoint.request === 'batch') {
-      issues.push(yaml.issue([...base, 'request'], 'a batch endpoint needs a batch block (batch: { item: ..., body: ... })'));
+      issues.push(yaml.issue([...base, 'request'], 'a batch endpoint needs a batch block (batch: { size, item, body }; without item and body, no body is sent)'));
+    }
+    if (endpoint.default !== undefined && endpoint.operation !== 'lookup') {
+      issues.push(yaml.issue([...base, 'default'], `default applies to lookup endpoints only; "${name}" is ${endpoint.operation === 'update' || endpoint.operation === 'upsert' ? 'an' : 'a'} ${endpoint.operation} endpoint`));
     }
     template([...base, 'response', 'record_id'], endpoint.response.record_id);
     template([...base, 'response', 'match'], endpoint.response.match);
     template([...base, 'response', 'error'], endpoint.response.error);
     condition([...base, 'response', 'success'], endpoint.response.success);
     rules([...base, 'responses'], endpoint.responses);
+  }
+
+  // A sync naming no lookup uses the default one: two defaults would make that choice arbitrary.
+  const defaults = Object.entries(spec.endpoints).filter(([, e]) => e.operation === 'lookup' && e.default === true).map(([n]) => n);
+  for (const extra of defaults.slice(1)) {
+    issues.push(yaml.issue(['endpoints', extra, 'default'], `only one lookup endpoint can be the default; "${defaults[0]}" already is`));
   }
 
   for (const [name, stream] of Object.entries(spec.streams)) {

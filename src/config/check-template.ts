@@ -20,6 +20,15 @@ export function checkTemplate(source: string): TemplateProblem | undefined {
   }
 }
 
+/** Whether a template reads a top-level variable (`items` in a batch body); false when it does not parse (reported apart). */
+export function templateUses(source: string, name: string): boolean {
+  try {
+    return liquid.globalVariablesSync(liquid.parse(source)).includes(name);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Parses a condition (a Liquid expression without braces, as in `{% if %}`). liquidjs accepts some
  * malformed expressions (`a ==`, `a b`) and fails only when rendering, so the operands are counted too.

@@ -102,10 +102,24 @@ export const endpointSchema = z.strictObject({
   batch: z
     .strictObject({
       size: z.number().int().min(1).default(100),
-      item: template,
-      body: template.default('{{ items }}'),
+      item: template.optional().meta({
+        description:
+          'One row as a JSON item (a template seeing row and record); the items make `items`, a JSON array, for batch.body. ' +
+          'Needed only when batch.body uses items.',
+      }),
+      body: template.optional().meta({
+        description:
+          'The request body (a template seeing rows, records and items). Default: {{ items }} when batch.item is given; ' +
+          'without both, no body is sent (a DELETE whose ids go in the query, from records).',
+      }),
     })
     .optional(),
+  default: z.boolean().optional().meta({
+    description:
+      'On a lookup endpoint: used by every upsert or mirror sync of this connector that names no lookup of its own ' +
+      '(endpoints: { lookup: NAME }). Mark it only when every row has what the lookup reads (the key, e.g. row.email). ' +
+      'Without it a lookup runs only when a sync names it.',
+  }),
   response: z
     .strictObject({
       record_id: template.optional(),

@@ -87,7 +87,11 @@ export const syncDestinationSchema = z
         update: z.string().optional(),
         upsert: z.string().optional(),
         delete: z.string().optional(),
-        lookup: z.string().optional(),
+        lookup: z.string().optional().meta({
+          description:
+            "A lookup endpoint that finds a record's remote id by its key, for upsert and mirror: a record without a kept id " +
+            'is looked up, then updated when found, created when not. Without it only a lookup the connector marks default: true runs.',
+        }),
       })
       .optional(),
     table: z.string().optional(),

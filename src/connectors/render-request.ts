@@ -160,7 +160,8 @@ export function renderRequest(endpoint: Endpoint, context: object, options: Rend
 /**
  * A batch endpoint rendered for many records: each row through `batch.item` (seeing `row`, `record`), the items
  * as one JSON array `items`, then `batch.body`, `path`, `query` and headers (seeing `rows`, `records`, `items`).
- * A row whose item does not render is left out with its error; the others still go.
+ * A row whose item does not render is left out with its error; the others still go. Without `batch.item` every row
+ * goes and there is no `items`; without `batch.body` as well, the request has no body (a DELETE with ids in the query).
  */
 export function renderBatchRequest(
   endpoint: Endpoint,
@@ -168,47 +169,65 @@ export function renderBatchRequest(
   base: object,
   options: RenderRequestOptions,
 ): RenderedBatch {
-  const batch = endpoint.batch ?? { size: 100, item: '{{ row | json }}', body: '{{ items }}' };
+  const batch = endpoint.batch ?? { item: '{{ row | json }}', body: undefined };
+  const body = batch.body ?? (batch.item === undefined ? undefined : '{{ items }}');
   const errors = new Map<number, string>();
   const included: number[] = [];
-  const items: RawJson[] = [];
-  // One mutable context for every item: rendering is synchronous and keeps no reference to it.
-  const itemContext: Record<string, unknown> = Object.assign({ row: undefined, record: undefined }, base);
-  let renderItem: (context: object) => string;
-  try {
-    renderItem = options.engine.jsonRenderer(batch.item, 'batch.item');
-  } catch (e) {
-    // The item template does not parse: no row can render.
-    for (let i = 0; i < entries.length; i++) errors.set(i, messageOf(e));
-    return { included, errors };
-  }
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    itemContext.row = entry.row;
-    itemContext.record = entry.record;
+  let items: RawJson[] | undefined;
+  if (batch.item === undefined) {
+    // Ids in the URL (DELETE ?ids=1,2): a record without a kept id would leave a hole in the list, or, alone, send
+    // a request with no ids at all, which some APIs read as "every record".
+    const needsIds = (endpoint.operation === 'update' || endpoint.operation === 'delete') && readsRecords(endpoint);
+    for (let i = 0; i < entries.length; i++) {
+      if (needsIds && entries[i]!.record.id === null) {
+        errors.set(i, `no remote id is kept for this record, and the ${endpoint.operation} endpoint's path or query needs records' ids`);
+      } else included.push(i);
+    }
+  } else {
+    items = [];
+    // One mutable context for every item: rendering is synchronous and keeps no reference to it.
+    const itemContext: Record<string, unknown> = Object.assign({ row: undefined, record: undefined }, base);
+    let renderItem: (context: object) => string;
     try {
-      items.push(new RawJson(renderItem(itemContext)));
-      included.push(i);
+      renderItem = options.engine.jsonRenderer(batch.item, 'batch.item');
     } catch (e) {
-      errors.set(i, messageOf(e));
+      // The item template does not parse: no row can render.
+      for (let i = 0; i < entries.length; i++) errors.set(i, messageOf(e));
+      return { included, errors };
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      itemContext.row = entry.row;
+      itemContext.record = entry.record;
+      try {
+        items.push(new RawJson(renderItem(itemContext)));
+        included.push(i);
+      } catch (e) {
+        errors.set(i, messageOf(e));
+      }
     }
   }
   if (included.length === 0) return { included, errors };
   const context = Object.assign(
-    { rows: included.map((i) => entries[i]!.row), records: included.map((i) => entries[i]!.record), items },
+    { rows: included.map((i) => entries[i]!.row), records: included.map((i) => entries[i]!.record), ...(items ? { items } : {}) },
     base,
   );
   try {
     const url = renderUrl(endpoint, context, options);
     const headers = renderHeaders(endpoint, context, options);
+    if (body === undefined) return { request: { method: endpoint.method, url, headers, body: null }, included, errors };
     if (!headerValue(headers, 'content-type')) headers['Content-Type'] = 'application/json';
-    const body = renderBody(batch.body, context, headers, options.engine, 'batch.body');
-    return { request: { method: endpoint.method, url, headers, body }, included, errors };
+    return { request: { method: endpoint.method, url, headers, body: renderBody(body, context, headers, options.engine, 'batch.body') }, included, errors };
   } catch (e) {
     // The batch-level templates failed: every row of it fails the same way.
     for (const i of included) errors.set(i, messageOf(e));
     return { included: [], errors };
   }
+}
+
+/** Whether the endpoint's path or query reads `records` (the kept remote ids). */
+function readsRecords(endpoint: Endpoint): boolean {
+  return [endpoint.path, ...Object.values(endpoint.query)].some((t) => /\brecords\b/.test(t));
 }
 
 function messageOf(e: unknown): string {

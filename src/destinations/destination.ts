@@ -30,7 +30,8 @@ export interface DeliveryResult {
 
 /** A request a run would send, rendered but not sent (for previews). */
 export interface PreviewRequest {
-  operation: DeliveryOperation;
+  /** lookup: the request that finds a record's remote id before it is updated or created. */
+  operation: DeliveryOperation | 'lookup';
   keys: string[];
   /** Curl command (HTTP) or SQL text, secrets masked. */
   text: string;
@@ -55,8 +56,8 @@ export interface Destination {
   lookup?(items: DeliveryItem[], options?: { signal?: AbortSignal }): Promise<Map<string, string | null>>;
   /** Delivers one batch; returns exactly one result per item. Throws FatalDeliveryError to stop the run. */
   write(items: DeliveryItem[], options?: { signal?: AbortSignal }): Promise<DeliveryResult[]>;
-  /** Renders what `write` would send for these items, sending nothing. */
-  preview(items: DeliveryItem[]): Promise<PreviewRequest[]>;
+  /** Renders what `write` would send for these items (with `lookup`, what `lookup` would send), sending nothing. */
+  preview(items: DeliveryItem[], options?: { lookup?: boolean }): Promise<PreviewRequest[]>;
   /** Releases pools and connections. */
   close(): Promise<void>;
 }

@@ -417,12 +417,13 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       return found;
     },
 
-    async preview(items) {
+    async preview(items, opts = {}) {
       if (items.length === 0) return [];
-      const operation = items[0]!.operation;
+      // A lookup sends one request a record, as lookup() does.
+      const operation: Op = opts.lookup ? 'lookup' : items[0]!.operation;
       const endpoint = endpointFor(operation);
       const previews: PreviewRequest[] = [];
-      if (endpoint.request === 'batch') {
+      if (endpoint.request === 'batch' && operation !== 'lookup') {
         const size = batchSize(operation);
         for (let start = 0; start < items.length; start += size) {
           const chunk = items.slice(start, start + size);

@@ -47,3 +47,8 @@ export function deliveryOperation(
       return can('update') ? 'update' : null;
   }
 }
+
+/** Why a row fails unsent when deliveryOperation finds no way to do its planned operation (a run and a preview say the same). */
+export function noEndpointError(planned: DeliveryOperation): string {
+  return `the destination has no endpoint for ${planned}`;
+}

@@ -6,7 +6,7 @@ import {
   type Destination,
 } from '../destinations/destination.js';
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
-import { deliveryOperation } from './choose-operation.js';
+import { deliveryOperation, noEndpointError } from './choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { staleSnapshotMark } from './plan-snapshot.js';
 import type { PlannedItem } from './plan-sync.js';
@@ -173,7 +173,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
       for (const item of batch) {
         const op = deliveryOperation(item.operation, destination, item.remoteId);
         if (op === null) {
-          await record([item], [{ key: item.key, ok: false, error: `the destination has no endpoint for ${item.operation}` }]);
+          await record([item], [{ key: item.key, ok: false, error: noEndpointError(item.operation) }]);
           if (stopped) break;
           continue;
         }

@@ -9,6 +9,8 @@ import type { Column, Row, Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
 import { createRowMapper, mappedName } from './apply-mapping.js';
 import { keyColumns } from './record-key.js';
+import { withSyncSqlErrors } from './sync-sql-error.js';
+import { syncTemplatePlacer } from './sync-template-placer.js';
 
 /** The run a template sees as `run`. */
 export interface RunInfo {
@@ -59,7 +61,7 @@ export async function openSyncEndpoints(
     const source = await openSource(loaded, name, sync, options, closers);
     const mapRow = createRowMapper(sync.mapping);
     const key = keyColumns(sync.key).map((c) => mappedName(sync.mapping, c));
-    const destination = await openDestination(loaded, sync, { ...options, vars, key, source }, closers);
+    const destination = await openDestination(loaded, sync, { ...options, name, vars, key, source }, closers);
     return { sync, source, destination, key, mapRow, vars, close };
   } catch (e) {
     await close();
@@ -100,13 +102,13 @@ async function openSource(
   });
   const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
   closers.push(() => db.close());
-  return db.query(sql);
+  return withSyncSqlErrors(db.query(sql), name, sync.from);
 }
 
 async function openDestination(
   loaded: LoadedProject,
   sync: Sync,
-  options: { store: StateStore; run: RunInfo; vars: Record<string, string>; key: string[]; source: Source },
+  options: { store: StateStore; run: RunInfo; name: string; vars: Record<string, string>; key: string[]; source: Source },
   closers: (() => Promise<void>)[],
 ): Promise<Destination> {
   const connection = loaded.project.connections[sync.to.connection]!;
@@ -115,7 +117,9 @@ async function openDestination(
       import('../connectors/open-http-connection.js'),
       import('../destinations/http-destination.js'),
     ]);
-    const spec = loaded.connectors[sync.to.connection]!.spec;
+    const connector = loaded.connectors[sync.to.connection]!;
+    const spec = connector.spec;
+    const endpoints = syncEndpoints(sync, spec.endpoints);
     const http = await openHttpConnection({
       name: sync.to.connection,
       connection,
@@ -125,9 +129,10 @@ async function openDestination(
       vars: options.vars,
       run: options.run,
       networkPolicy: loaded.networkPolicy,
+      placeTemplates: syncTemplatePlacer(connector, { sync: options.name, endpoints: Object.values(endpoints).filter((e) => e !== undefined) }),
     });
     closers.push(() => http.close());
-    const destination = createHttpDestination({ connection: http, endpoints: syncEndpoints(sync, spec.endpoints) });
+    const destination = createHttpDestination({ connection: http, endpoints });
     closers.push(() => destination.close());
     return destination;
   }
@@ -147,16 +152,20 @@ async function openDestination(
 
 type EndpointNames = { create?: string; update?: string; upsert?: string; delete?: string; lookup?: string };
 
-/** The endpoint to use per operation: the sync's `endpoints`, or its one `endpoint` under that endpoint's operation; a lookup endpoint of the connector is found by itself. */
-export function syncEndpoints(sync: Sync, endpoints: Record<string, { operation: string }>): EndpointNames {
+/**
+ * The endpoint to use per operation: the sync's `endpoints`, or its one `endpoint` under that endpoint's operation.
+ * A lookup runs only when the sync names it or the connector marks one `default: true` (upsert and mirror): a lookup
+ * reads columns of its own (an issue key, an email), which a sync that never asked for it need not have.
+ */
+export function syncEndpoints(sync: Sync, endpoints: Record<string, { operation: string; default?: boolean }>): EndpointNames {
   const names: EndpointNames = { ...(sync.to.endpoints ?? {}) };
   if (sync.to.endpoint) {
     const op = endpoints[sync.to.endpoint]?.operation as keyof EndpointNames | undefined;
     if (op) names[op] = sync.to.endpoint;
   }
   if (!names.lookup && (sync.mode === 'upsert' || sync.mode === 'mirror')) {
-    const lookups = Object.entries(endpoints).filter(([, e]) => e.operation === 'lookup');
-    if (lookups.length === 1) names.lookup = lookups[0]![0];
+    const marked = Object.entries(endpoints).find(([, e]) => e.operation === 'lookup' && e.default === true);
+    if (marked) names.lookup = marked[0];
   }
   return names;
 }

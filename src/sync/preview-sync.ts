@@ -2,7 +2,7 @@ import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { DeliveryItem, DeliveryOperation, PreviewRequest } from '../destinations/destination.js';
 import type { StateStore } from '../state/state-store.js';
-import { deliveryOperation } from './choose-operation.js';
+import { deliveryOperation, noEndpointError } from './choose-operation.js';
 import { keyRow } from './key-row.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
 import { duckdbFastPath } from './duckdb-fast-path.js';
@@ -48,20 +48,31 @@ export async function previewSync(options: {
     });
     try {
       const operations: SyncPreview['operations'] = {};
-      const sample: DeliveryItem[] = [];
+      const invalid = plan.invalid.slice(0, limit).map((r) => ({ key: r.key, error: r.error }));
+      const sample: { op: DeliveryOperation | 'lookup'; item: DeliveryItem }[] = [];
       for await (const batch of plan.items({ batchSize: 1000 })) {
         for (const item of batch) {
-          const op = deliveryOperation(item.operation, endpoints.destination, item.remoteId) ?? item.operation;
+          // The run's own choice (deliverPlan): a row it cannot send fails there, so it is refused here.
+          const op = deliveryOperation(item.operation, endpoints.destination, item.remoteId);
+          if (op === null) {
+            if (invalid.length < limit) invalid.push({ key: item.key, error: noEndpointError(item.operation) });
+            continue;
+          }
           operations[op] = (operations[op] ?? 0) + 1;
           if (sample.length < limit) {
             const row = item.change === 'removed' ? keyRow(item.key, endpoints.key) : item.row;
-            sample.push({ key: item.key, operation: op === 'lookup' ? 'update' : op, row, remoteId: item.remoteId });
+            // A lookup's record is then updated or created: which one only the lookup's answer says.
+            sample.push({ op, item: { key: item.key, operation: op === 'lookup' ? 'update' : op, row, remoteId: item.remoteId } });
           }
         }
       }
       const requests: PreviewRequest[] = [];
-      for (const op of new Set(sample.map((s) => s.operation))) {
-        const items = sample.filter((s) => s.operation === op);
+      for (const op of new Set(sample.map((s) => s.op))) {
+        const items = sample.filter((s) => s.op === op).map((s) => s.item);
+        if (op === 'lookup') {
+          requests.push(...(await endpoints.destination.preview(items, { lookup: true })));
+          continue;
+        }
         const size = Math.max(1, endpoints.destination.batchSize(op));
         for (let i = 0; i < items.length; i += size) requests.push(...(await endpoints.destination.preview(items.slice(i, i + size))));
       }
@@ -70,7 +81,7 @@ export async function previewSync(options: {
         mode: sync.mode,
         counts: plan.counts,
         operations,
-        invalid: plan.invalid.slice(0, limit).map((r) => ({ key: r.key, error: r.error })),
+        invalid,
         requests: requests.slice(0, limit).map((r) => ({ ...r, text: loaded.redactor.mask(r.text) })),
       };
     } finally {
