@@ -184,6 +184,10 @@ function destinationIssues(sync: Sync, destination: Connection, base: string[], 
   if (issues.length === 0 && !coversMode(mode, slots)) {
     issues.push(yaml.issue([...base, 'to', 'endpoints'], `mode ${mode} needs ${NEEDS[mode]}`, 'key'));
   }
+  // Only upsert and mirror decide between create and update; elsewhere a named lookup would silently never run.
+  if (slots.has('lookup') && mode !== 'upsert' && mode !== 'mirror') {
+    issues.push(yaml.issue([...base, 'to', 'endpoints', 'lookup'], `a lookup is used by modes upsert and mirror only (it decides between update and create); mode ${mode} never runs it`));
+  }
   return issues;
 }
 
