@@ -116,7 +116,7 @@ describe('connections', () => {
     await browser.screenshot('connection-unverified');
   });
 
-  it('creates a connection with the form; its secret is written to sluice.yaml and never shown again', async () => {
+  it('creates a connection with the form; its secret goes to the encrypted state, never into sluice.yaml, and is never shown again', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/connections`);
     await page.getByRole('button', { name: '+ New connection' }).click();
@@ -136,7 +136,8 @@ describe('connections', () => {
     const yaml = await readFile(join(server.dir, 'sluice.yaml'), 'utf8');
     expect(yaml).toContain('# the team tracker, signed in with OAuth');
     expect(yaml).toContain('tracker_bot:');
-    expect(yaml).toContain(SECRET_TOKEN);
+    expect(yaml).toMatch(/token: "?\$\{secret:tracker_bot_auth_token\}"?/);
+    expect(yaml).not.toContain(SECRET_TOKEN);
 
     // Reopened, the secret comes back masked; saving again keeps the stored value.
     await page.reload();
@@ -144,7 +145,8 @@ describe('connections', () => {
     expect(await page.content()).not.toContain(SECRET_TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
     await eventually(() => page.getByTestId('saved').isVisible()).toBe(true);
-    expect(await readFile(join(server.dir, 'sluice.yaml'), 'utf8')).toContain(SECRET_TOKEN);
+    expect(await readFile(join(server.dir, 'sluice.yaml'), 'utf8')).toMatch(/token: "?\$\{secret:tracker_bot_auth_token\}"?/);
+
     await browser.screenshot('connection-form');
 
     await page.getByTestId('nav-connections').click();
