@@ -19,7 +19,10 @@ export interface OpenTableDestinationOptions {
   table: string;
   /** Key columns (source names after mapping); empty for append-only tables. */
   key: string[];
-  /** The source's columns after mapping renames: the table is created or extended from them. */
+  /**
+   * The source's columns after mapping renames: the table is created or extended from them. Empty for a read that
+   * returned no records: the existing table's columns are used, and a missing table is not created.
+   */
   columns: Column[];
   /** Relative DuckDB and SQLite paths resolve against it. */
   projectDir: string;

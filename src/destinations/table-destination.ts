@@ -11,7 +11,7 @@ import {
 } from './destination.js';
 import type { BatchWrite, TableEngine, TableTarget, WriteKind } from './table-engine.js';
 import { formatTableName, type TableName } from './table-name.js';
-import { planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from './table-schema.js';
+import { columnsOfTable, planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from './table-schema.js';
 
 /**
  * How writes land in the table:
@@ -29,7 +29,11 @@ export interface TableDestinationOptions {
   table: TableName;
   /** Key columns (source names, after mapping); empty: append-only, no primary key. */
   key: string[];
-  /** The source's columns; the table is created or extended from them. */
+  /**
+   * The source's columns; the table is created or extended from them. Empty when the read returned no records (an
+   * HTTP stream learns its columns from them): the existing table's columns are used, and without a table nothing is
+   * written.
+   */
   columns: Column[];
   loadMode?: LoadMode;
   redactor?: Redactor;
@@ -55,23 +59,16 @@ class TableDestination implements Destination {
   readonly concurrency = 1;
   private readonly engine: TableEngine;
   private readonly loadMode: LoadMode;
-  private target: Promise<{ target: TableTarget; keyIsUnique: boolean }> | null = null;
+  /** Settled once; resolves to null when there is nothing to write into (no columns and no table). */
+  private target: Promise<Settled | null> | null = null;
   private truncated = false;
   private readonly checked = new WeakMap<TableTarget, ColumnBinding[]>();
 
   constructor(private readonly options: TableDestinationOptions) {
     this.engine = options.engine;
     this.loadMode = options.loadMode ?? 'upsert';
-    const names = new Set(options.columns.map((c) => c.name));
-    const unknown = options.key.filter((k) => !names.has(k));
-    if (unknown.length > 0) {
-      throw new FatalDeliveryError(
-        `table ${formatTableName(options.table)}: key column ${unknown.join(', ')} is not a column of the source (columns: ${[...names].join(', ')})`,
-      );
-    }
-    if (options.columns.length === 0) {
-      throw new FatalDeliveryError(`table ${formatTableName(options.table)}: the source has no columns to write`);
-    }
+    // Without columns (a read that returned no records) the key is checked against the table's, once it is described.
+    if (options.columns.length > 0) this.checkKey(options.columns, 'the source');
   }
 
   supports(operation: DeliveryOperation | 'lookup'): boolean {
@@ -84,7 +81,9 @@ class TableDestination implements Destination {
   }
 
   async write(items: DeliveryItem[], options: { signal?: AbortSignal } = {}): Promise<DeliveryResult[]> {
-    const { target, keyIsUnique } = await this.ready();
+    const settled = await this.ready();
+    if (settled === null) return this.nothingToWrite(items);
+    const { target, keyIsUnique } = settled;
     if (items.length === 0) {
       if (this.loadMode === 'replace' && !this.truncated) {
         await this.run(target, { kind: 'insert', merge: false, truncate: true, rows: [] });
@@ -118,6 +117,10 @@ class TableDestination implements Destination {
 
   async preview(items: DeliveryItem[]): Promise<PreviewRequest[]> {
     const plan = await this.plan();
+    if (plan === null) {
+      if (items.length === 0) return [];
+      return [{ operation: items[0]!.operation, keys: items.map((i) => i.key), text: `-- ${this.absent()}: nothing to write` }];
+    }
     const ddl = plan.statements.map((s) => `${s};`);
     if (items.length === 0) return ddl.length ? [{ operation: 'create', keys: [], text: ddl.join('\n') }] : [];
     const target = this.targetOf(plan.bindings);
@@ -150,7 +153,7 @@ class TableDestination implements Destination {
   }
 
   /** The schema is settled once: CREATE / ALTER run before the first batch; a type conflict stops everything. */
-  private ready(): Promise<{ target: TableTarget; keyIsUnique: boolean }> {
+  private ready(): Promise<Settled | null> {
     this.target ??= this.settle().catch((e: unknown) => {
       this.target = null;
       throw e;
@@ -158,8 +161,9 @@ class TableDestination implements Destination {
     return this.target;
   }
 
-  private async settle(): Promise<{ target: TableTarget; keyIsUnique: boolean }> {
+  private async settle(): Promise<Settled | null> {
     let plan = await this.plan();
+    if (plan === null) return null;
     if (plan.conflicts.length > 0) throw new FatalDeliveryError(this.mask(plan.conflicts.join('\n')));
     if (plan.statements.length > 0) {
       try {
@@ -168,21 +172,54 @@ class TableDestination implements Destination {
         throw new FatalDeliveryError(this.mask(`table ${formatTableName(this.options.table)}: ${this.engine.messageOf(e)}`));
       }
       // Read the table back so staging and checks use the types the engine actually gave the columns.
-      plan = await this.plan();
+      plan = (await this.plan())!;
       if (plan.conflicts.length > 0) throw new FatalDeliveryError(this.mask(plan.conflicts.join('\n')));
     }
     return { target: this.targetOf(plan.bindings), keyIsUnique: plan.keyIsUnique };
   }
 
-  private async plan(): Promise<TableSchemaPlan> {
-    const { table, columns, key } = this.options;
+  /** What the table needs before writing; null when the source has no columns and the table does not exist. */
+  private async plan(): Promise<TableSchemaPlan | null> {
+    const { table, key } = this.options;
     let shape;
     try {
       shape = await this.engine.describe(table);
     } catch (e) {
       throw new FatalDeliveryError(this.mask(`table ${formatTableName(table)}: ${this.engine.messageOf(e)}`));
     }
+    let columns = this.options.columns;
+    if (columns.length === 0) {
+      // An empty read (nothing changed since the kept cursor) is normal: the table's own columns stand in, so that
+      // removed keys can still be deleted; without a table there is nothing to write, and no table is created.
+      if (shape === null) return null;
+      columns = columnsOfTable(shape, key);
+      this.checkKey(columns, 'the table (the read returned no records)');
+    }
     return planTableSchema({ dialect: this.engine, table, shape, columns, key });
+  }
+
+  private checkKey(columns: Column[], of: string): void {
+    const names = columns.map((c) => c.name);
+    const unknown = this.options.key.filter((k) => !names.includes(k));
+    if (unknown.length > 0) {
+      throw new FatalDeliveryError(
+        `table ${formatTableName(this.options.table)}: key column ${unknown.join(', ')} is not a column of ${of} (columns: ${names.join(', ')})`,
+      );
+    }
+  }
+
+  /**
+   * Items for a table that does not exist, from a read that returned no columns: only removed keys can come (their
+   * rows are gone with the table); anything else means rows arrived without columns.
+   */
+  private nothingToWrite(items: DeliveryItem[]): DeliveryResult[] {
+    const other = items.find((i) => i.operation !== 'delete');
+    if (other) throw new FatalDeliveryError(`${this.absent()}: cannot ${other.operation} a row without columns`);
+    return items.map((i) => ({ key: i.key, ok: true, remoteId: null }));
+  }
+
+  private absent(): string {
+    return `table ${formatTableName(this.options.table)} does not exist and the source returned no records`;
   }
 
   private targetOf(bindings: ColumnBinding[]): TableTarget {
@@ -286,6 +323,12 @@ class TableDestination implements Destination {
   private mask(text: string): string {
     return this.options.redactor ? this.options.redactor.mask(text) : text;
   }
+}
+
+/** A table whose schema is settled: where rows go, and whether upserts can rely on a unique key. */
+interface Settled {
+  target: TableTarget;
+  keyIsUnique: boolean;
 }
 
 /** A decimal column of fixed precision and scale fed decimals or integers: a value may not fit it exactly. */

@@ -81,6 +81,32 @@ export function canHold(family: TypeFamily, type: ColumnType): boolean {
   return HOLDS[family].includes(type);
 }
 
+/** The source type a column of this family is read back as (the one each family holds natively). */
+const FAMILY_TYPE: Record<TypeFamily, ColumnType> = {
+  text: 'string',
+  integer: 'integer',
+  decimal: 'decimal',
+  float: 'number',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp',
+  json: 'json',
+  binary: 'binary',
+  other: 'string',
+};
+
+/**
+ * An existing table's columns as source columns, for a read that returned no records and so no columns of its own
+ * (nothing is added to the table then). A key column matched without regard to case takes the key's spelling, as a
+ * source column would.
+ */
+export function columnsOfTable(shape: TableShape, key: string[]): Column[] {
+  return shape.columns.map((c) => {
+    const k = key.find((name) => name === c.name) ?? key.find((name) => name.toLowerCase() === c.name.toLowerCase());
+    return { name: k ?? c.name, type: FAMILY_TYPE[c.family], nativeType: c.nativeType };
+  });
+}
+
 /** The table's name quoted for SQL, schema-qualified when the sync gave a schema. */
 export function qualifiedName(dialect: TableDialect, table: TableName): string {
   return table.schema === null ? dialect.quote(table.name) : `${dialect.quote(table.schema)}.${dialect.quote(table.name)}`;

@@ -341,6 +341,27 @@ describe.each(Object.keys(harnesses) as TableHarness['engine'][])('table destina
     await closeAll();
   });
 
+  it('without source columns (a read that returned no records) deletes by key through the table own columns, and creates no table', async () => {
+    const first = await destination('no_columns', ID_NAME);
+    await first.write(items('upsert', [{ id: 1, name: 'one' }, { id: 2, name: 'two' }]));
+    const empty = await destination('no_columns', []);
+    expect(await empty.write([])).toEqual([]);
+    expect(await empty.write(items('delete', [{ id: '2' }]))).toEqual([{ key: '2', ok: true, remoteId: '2' }]);
+    expect(await names('no_columns')).toEqual([[1, 'one']]);
+
+    const missing = await destination('no_columns_missing', []);
+    expect(await missing.preview([])).toEqual([]);
+    expect(await missing.write([])).toEqual([]);
+    expect(await missing.write(items('delete', [{ id: '9' }]))).toEqual([{ key: '9', ok: true, remoteId: null }]);
+    expect(await h.columnTypes('no_columns_missing')).toEqual({});
+
+    const wrongKey = await destination('no_columns', [], undefined, ['code']);
+    await expect(wrongKey.write([])).rejects.toThrow(
+      `table ${h.table('no_columns')}: key column code is not a column of the table (the read returned no records) (columns: id, name)`,
+    );
+    await closeAll();
+  });
+
   it('supports every operation with a key, and only create without one', async () => {
     const keyed = await destination('caps', ID_NAME);
     expect((['create', 'update', 'upsert', 'delete', 'lookup'] as const).map((op) => keyed.supports(op))).toEqual([true, true, true, true, false]);
