@@ -1,6 +1,8 @@
 // Finds secrets in what a user or an attacker can read: command output, API answers, files (as bytes).
 // The forms are computed with the platform's own encoders, independently of src/log/secret-encodings.ts, so a form
 // the redactor forgets shows up here as a leak instead of being forgotten twice.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 /** One way a secret can be written, and how it reads. */
 export interface SecretForm {
@@ -68,4 +70,15 @@ export function findLeaks(texts: Record<string, string | Uint8Array>, secrets: R
 /** The leaks as lines a failing test prints. */
 export function describeLeaks(leaks: readonly Leak[]): string[] {
   return leaks.map((l) => `${l.where} holds ${l.secret} (${l.form}): ${JSON.stringify(l.context)}`);
+}
+
+/** Every file under `root`, by its path relative to `base`, as bytes (SQLite pages included: a secret there is raw bytes). */
+export async function filesUnder(root: string, base: string): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(base, path)] = await readFile(path);
+  }
+  return files;
 }

@@ -3,16 +3,16 @@
 // built CLI and the server, a SQLite source, and an API on 127.0.0.1 that refuses even rows and echoes back what
 // it received (URL, Authorization header, body), as careless APIs do.
 import Database from 'better-sqlite3';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type SluiceServer } from '../../src/server/create-server.js';
 import { startTestApi, type ReceivedRequest } from '../connectors/start-test-api.js';
 import { runCommand, type CommandResult } from '../examples/run-command.js';
 import { readSse } from '../server/server-project.js';
-import { describeLeaks, findLeaks } from './find-secret-forms.js';
+import { describeLeaks, filesUnder, findLeaks } from './find-secret-forms.js';
 
 const API_TOKEN = 'server-api-token-5d81c0e2';
 const USERINFO_PASSWORD = 'p@ss+w0rd! ü';
@@ -118,17 +118,6 @@ async function sluice(args: string): Promise<CommandResult> {
   return result;
 }
 
-/** Every file under `root`, by its path relative to the project, as bytes. */
-async function filesUnder(root: string): Promise<Record<string, Uint8Array>> {
-  const files: Record<string, Uint8Array> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(dir, path)] = await readFile(path);
-  }
-  return files;
-}
-
 beforeAll(async () => {
   api = await startTestApi(echoApi);
   dir = await mkdtemp(join(tmpdir(), 'sluice-masking-'));
@@ -223,7 +212,7 @@ describe('no secret, in any form, reaches any output or file', () => {
   });
 
   it('finds none of them in any output, answer, stream or file under .sluice/', async () => {
-    const files = await filesUnder(join(dir, '.sluice'));
+    const files = await filesUnder(join(dir, '.sluice'), dir);
     expect(Object.keys(files).length).toBeGreaterThan(0);
     const leaks = findLeaks({ ...readable, ...files }, SECRETS);
     expect(describeLeaks(leaks)).toEqual([]);

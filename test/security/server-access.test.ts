@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listedApiRoutes } from '../../src/server/route-access.js';
 import { SECRETS, startServerFixture, type ServerFixture } from '../server/server-project.js';
+import { describeLeaks, filesUnder, findLeaks } from './find-secret-forms.js';
 
 const OPERATOR_TOKEN = 'operator-token-3b9d02f6e1';
 
@@ -18,13 +19,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const leaks = findLeaks({ ...answers, ...(await filesUnder(join(f.dir, '.sluice'), f.dir)) }, { sinkToken: SECRETS.sinkToken, pgPassword: SECRETS.pgPassword, apiToken: SECRETS.apiToken, operatorToken: OPERATOR_TOKEN });
   await f?.close();
+  expect(describeLeaks(leaks)).toEqual([]);
 });
 
 /** A request over a real socket, the path sent exactly as written (no client-side normalising). */
+/** Every answer the tests read: none may hold a secret in any form. */
+const answers: Record<string, string> = {};
+
 async function send(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   const response = await request(`${base}${path}`, { method: method as 'GET', headers, body });
   const text = await response.body.text();
+  answers[`${Object.keys(answers).length} ${method} ${path}`] = text;
   return { status: response.statusCode, text };
 }
 

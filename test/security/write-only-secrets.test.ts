@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SECRETS, startServerFixture, type ServerFixture } from '../server/server-project.js';
+import { describeLeaks, filesUnder, findLeaks } from './find-secret-forms.js';
 
 /** A server that records everything sent to it: where a stolen credential would arrive. */
 interface Catcher {
@@ -37,16 +38,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Nothing leaked: no answer, nothing the catcher received and no file of the state holds a secret in any form.
+  const caught = Object.fromEntries(catcher.seen.map((s, i) => [`catcher request ${i}`, JSON.stringify(s)]));
+  const leaks = findLeaks({ ...answers, ...caught, ...(await filesUnder(join(f.dir, '.sluice'), f.dir)) }, { sinkToken: SECRETS.sinkToken, pgPassword: SECRETS.pgPassword, apiToken: SECRETS.apiToken });
   await f?.close();
   await catcher?.close();
+  expect(describeLeaks(leaks)).toEqual([]);
 });
 
 afterEach(() => {
   expect(catcher.seen.map((s) => JSON.stringify(s))).not.toEqual(expect.arrayContaining([expect.stringContaining(SECRETS.sinkToken)]));
 });
 
+/** Every answer the tests read: none may hold a secret in any form. */
+const answers: Record<string, string> = {};
+
 async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
   const response = await f.server.app.inject({ method, url, headers: f.auth, ...(payload ? { payload } : {}) });
+  answers[`${Object.keys(answers).length} ${method} ${url}`] = response.body;
   return { status: response.statusCode, json: response.json() as any, body: response.body };
 }
 
