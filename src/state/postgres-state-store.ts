@@ -19,6 +19,7 @@ import type {
   LeaseResult,
   LedgerChanges,
   LedgerEntry,
+  LedgerQuery,
   RejectedRow,
   RunPatch,
   RunRecord,
@@ -252,6 +253,21 @@ export class PostgresStateStore implements StateStore {
       // A client whose cursor failed to close is discarded, not reused mid-protocol.
       client.release(broken);
     }
+  }
+
+  async listLedger(sync: string, query: LedgerQuery = {}): Promise<LedgerEntry[]> {
+    const params: unknown[] = [sync];
+    const where = ['sync = $1'];
+    const add = (condition: string, value: unknown) => where.push(condition.replace('?', `$${params.push(value)}`));
+    if (query.key !== undefined) add('key = ?', query.key);
+    if (query.status !== undefined) add('status = ?', query.status);
+    if (query.after !== undefined) add('key > ?', query.after);
+    // LIMIT NULL is no limit. Keys compare in the "C" collation: the same byte order as SQLite's.
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM ${this.#t('ledger')} WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${params.push(query.limit ?? null)}`,
+      params,
+    );
+    return rows.map(toLedgerEntry);
   }
 
   async getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>> {

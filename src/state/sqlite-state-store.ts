@@ -13,6 +13,7 @@ import type {
   LeaseResult,
   LedgerChanges,
   LedgerEntry,
+  LedgerQuery,
   RejectedRow,
   RunPatch,
   RunRecord,
@@ -241,6 +242,20 @@ export class SqliteStateStore implements StateStore {
       if (rows.length < batchSize) return;
       rows = next.all(sync, last, batchSize) as StateRow[];
     }
+  }
+
+  async listLedger(sync: string, query: LedgerQuery = {}): Promise<LedgerEntry[]> {
+    const where = ['sync = ?'];
+    const params: unknown[] = [sync];
+    const add = (condition: string, value: unknown) => {
+      where.push(condition);
+      params.push(value);
+    };
+    if (query.key !== undefined) add('key = ?', query.key);
+    if (query.status !== undefined) add('status = ?', query.status);
+    if (query.after !== undefined) add('key > ?', query.after);
+    const rows = this.#sql(`SELECT * FROM ledger WHERE ${where.join(' AND ')} ORDER BY key LIMIT ?`).all(...params, query.limit ?? -1) as StateRow[];
+    return rows.map(toLedgerEntry);
   }
 
   async getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>> {

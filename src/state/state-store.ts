@@ -44,6 +44,17 @@ export interface LedgerEntry {
   updatedAt: string;
 }
 
+/** Which ledger entries `listLedger` returns: a page in key order, optionally one key or one status. */
+export interface LedgerQuery {
+  /** Only this record key. */
+  key?: string;
+  status?: LedgerEntry['status'];
+  /** Only keys after this one (the last key of the page before). */
+  after?: string;
+  /** At most this many entries (default: all). */
+  limit?: number;
+}
+
 /** A row the destination refused, kept with its error and the redacted request. */
 export interface RejectedRow {
   key: string;
@@ -133,6 +144,8 @@ export interface StateStore {
 
   /** The whole ledger of a sync, in batches ordered by key (for the planner). */
   readLedger(sync: string, options?: { batchSize?: number }): AsyncIterable<LedgerEntry[]>;
+  /** A page of a sync's ledger in key order (byte order of the key text), for `sluice sync records`. */
+  listLedger(sync: string, query?: LedgerQuery): Promise<LedgerEntry[]>;
   /** Ledger entries of the given keys (absent keys are missing from the map). */
   getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   /** Writes ledger entries (insert or replace by key) in one transaction. */

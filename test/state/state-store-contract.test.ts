@@ -231,6 +231,26 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(read.slice(0, 4)).toEqual(['', '10', '9', 'B']);
       });
 
+      it('lists a page of the ledger by key: after a key, one status, one key, a limit', async () => {
+        const failed = (key: string) => entry(key, { fingerprint: 'failed', status: 'failed', lastError: `422: ${key} refused` });
+        await store.putLedgerEntries('s', [entry('b'), failed('é'), entry('a'), failed('B'), entry('10'), entry('c')]);
+        await store.putLedgerEntries('other', [entry('a', { remoteId: 'other-sync' }), failed('x')]);
+
+        const keys = async (query?: Parameters<StateStore['listLedger']>[1]) => (await store.listLedger('s', query)).map((e) => e.key);
+        expect(await keys()).toEqual(['10', 'B', 'a', 'b', 'c', 'é']);
+        // Paging: each page starts after the last key of the one before, in the same byte order on every store.
+        expect(await keys({ limit: 2 })).toEqual(['10', 'B']);
+        expect(await keys({ after: 'B', limit: 2 })).toEqual(['a', 'b']);
+        expect(await keys({ after: 'b', limit: 2 })).toEqual(['c', 'é']);
+        expect(await keys({ after: 'é', limit: 2 })).toEqual([]);
+        expect(await store.listLedger('s', { status: 'failed' })).toEqual([failed('B'), failed('é')]);
+        expect(await keys({ status: 'delivered', after: 'a' })).toEqual(['b', 'c']);
+        expect(await store.listLedger('s', { key: 'a' })).toEqual([entry('a')]);
+        expect(await store.listLedger('s', { key: 'a', status: 'failed' })).toEqual([]);
+        expect(await store.listLedger('s', { key: 'missing' })).toEqual([]);
+        expect(await store.listLedger('none')).toEqual([]);
+      });
+
       it('yields full batches and no empty one at a batch boundary', async () => {
         await store.putLedgerEntries('s', Array.from({ length: 10 }, (_, i) => entry(`k${i}`)));
         expect((await collect(store.readLedger('s', { batchSize: 5 }))).map((b) => b.length)).toEqual([5, 5]);
