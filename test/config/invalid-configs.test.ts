@@ -180,6 +180,46 @@ ${CONNECTIONS}syncs:
     issues: ['sluice.yaml:12:32: syncs.s.to.endpoints: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }'],
   },
   {
+    name: 'a lookup named by a sync whose mode never looks up',
+    project: `version: 1
+${CONNECTIONS}syncs:
+  s:
+    from: { connection: warehouse, sql: "SELECT 1 AS id" }
+    to: { connection: tracker, endpoints: { create: add_issue, lookup: find_issue } }
+    mode: insert
+    key: id
+`,
+    issues: ['sluice.yaml:12:72: syncs.s.to.endpoints.lookup: a lookup is used by modes upsert and mirror only (it decides between update and create); mode insert never runs it'],
+  },
+  {
+    name: 'a batch body that uses items, without batch.item',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: {
+      'connectors/tracker.yaml': TRACKER_CONNECTOR.replace(
+        '  delete_issue: { operation: delete, method: DELETE, path: "/issues/{{ record.id }}" }',
+        `  delete_issue: { operation: delete, request: batch, method: POST, path: /issues/delete, batch: { body: '{ "ids": {{ items }} }' } }`,
+      ),
+    },
+    issues: ["connectors/tracker.yaml:24:105: endpoints.delete_issue.batch.body: batch.body uses items, so batch.item must say how one row renders (item: '{{ row | json }}' sends the row as it is)"],
+  },
+  {
+    name: 'default: true on an endpoint that is not a lookup',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('upsert_issue: { operation: upsert,', 'upsert_issue: { operation: upsert, default: true,') },
+    issues: ['connectors/tracker.yaml:23:47: endpoints.upsert_issue.default: default applies to lookup endpoints only; "upsert_issue" is an upsert endpoint'],
+  },
+  {
+    name: 'two lookup endpoints marked default',
+    project: `version: 1\n${CONNECTIONS}`,
+    files: {
+      'connectors/tracker.yaml': TRACKER_CONNECTOR.replace(
+        '  find_issue: { operation: lookup,',
+        '  find_by_email: { operation: lookup, default: true, method: GET, path: /issues, query: { email: "{{ row.email }}" } }\n  find_issue: { operation: lookup, default: true,',
+      ),
+    },
+    issues: ['connectors/tracker.yaml:26:45: endpoints.find_issue.default: only one lookup endpoint can be the default; "find_by_email" already is'],
+  },
+  {
     name: 'update mode without a key',
     project: `version: 1
 ${CONNECTIONS}syncs:
