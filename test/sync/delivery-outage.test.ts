@@ -385,7 +385,8 @@ syncs:
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND query LIKE $1`, [`%${table}%`]);
     const cut = await run;
     expect(cut.code).toBe(1);
-    expect(cut.stdout).toMatch(new RegExp(`error: table ${table}: .*terminat`, 'i'));
+    // (In pg's words, which depend on whether the cut came mid-statement or between two.)
+    expect(cut.stdout).toMatch(new RegExp(`error: table ${table}: .*(terminat|connection)`, 'i'));
     const delivered = ledgerCount();
     expect(delivered).toBeGreaterThan(0);
     expect(delivered).toBeLessThan(100_000);
