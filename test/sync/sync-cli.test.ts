@@ -247,9 +247,10 @@ describe('sluice sync through the CLI', () => {
     child.kill('SIGKILL');
     await exited;
     // As if that process had run on another machine sharing the state: nothing here can tell that it has ended.
+    // The lease is pushed well ahead, so a slow machine cannot see it expire before the early run; later it is set to
+    // have expired, as time passing would.
     const state = new Database(join(dir, '.sluice', 'state.db'));
-    state.prepare("UPDATE leases SET host = 'other-host', pid_scope = 'elsewhere'").run();
-    const { expires_at: expiresAt } = state.prepare('SELECT expires_at FROM leases').get() as { expires_at: string };
+    state.prepare("UPDATE leases SET host = 'other-host', pid_scope = 'elsewhere', expires_at = ?").run(new Date(Date.now() + 60_000).toISOString());
     state.close();
 
     const [killed] = await runsOf();
@@ -259,7 +260,10 @@ describe('sluice sync through the CLI', () => {
     expect(early.stdout).toContain(`sync "customers" is already running (run ${killed!.id}, started `);
     expect(early.stdout).toContain(`by process ${child.pid} on other-host)`);
 
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expiresAt) - Date.now()) + 50));
+    const expiring = new Database(join(dir, '.sluice', 'state.db'));
+    const expiresAt = new Date(Date.now() - 1000).toISOString();
+    expiring.prepare('UPDATE leases SET expires_at = ?').run(expiresAt);
+    expiring.close();
     sink.faults({ latency_ms: 0 });
     const rerun = await sluice('sync', 'run', 'customers');
     expect(rerun.code).toBe(0);
