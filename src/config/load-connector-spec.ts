@@ -5,7 +5,7 @@ import { didYouMean } from './closest-match.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { connectorSpecSchema, type ConnectorSpec } from './connector-schema.js';
 import { displayPath } from './display-path.js';
-import { parseYaml } from './load-yaml.js';
+import { parseYaml, type YamlFile } from './load-yaml.js';
 import { packageRoot } from './package-root.js';
 import { validateSchema } from './validate-schema.js';
 
@@ -13,6 +13,8 @@ import { validateSchema } from './validate-schema.js';
 export interface LoadedConnector {
   file: string;
   spec: ConnectorSpec;
+  /** The file as parsed, for errors that name the line of a template (absent for specs built in memory). */
+  yaml?: YamlFile;
 }
 
 /** Where built-in connector specs live unless a caller says otherwise (tests). */
@@ -45,7 +47,7 @@ export async function readConnectorSpec(file: string, cwd?: string): Promise<{ c
   const { value, issues } = validateSchema(connectorSpecSchema, yaml);
   if (!value) return { issues: [...yaml.issues, ...issues] };
   const all = [...yaml.issues, ...checkConnector(value, yaml)];
-  return all.length ? { issues: all } : { connector: { file, spec: value }, issues: [] };
+  return all.length ? { issues: all } : { connector: { file, spec: value, yaml }, issues: [] };
 }
 
 /** Loads a connector spec by built-in name or by a path relative to `baseDir`; a ConfigError lists every issue. */

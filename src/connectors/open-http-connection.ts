@@ -13,7 +13,7 @@ import { createAuth } from './auth/create-auth.js';
 import type { RenderRequestOptions } from './render-request.js';
 import { requestAsCurl } from './request-as-curl.js';
 import { resolveConnectorConfig } from './resolve-connector-config.js';
-import { createTemplateEngine, type TemplateEngine } from './template-engine.js';
+import { createTemplateEngine, type TemplateEngine, type TemplatePlacer } from './template-engine.js';
 
 /** An `http` connection of sluice.yaml. */
 export type HttpConnectionConfig = Extract<Connection, { type: 'http' }>;
@@ -46,6 +46,8 @@ export interface OpenHttpConnectionOptions {
    * { serverMode: true })` for what it sends on an API user's behalf. Default: anywhere (the CLI).
    */
   networkPolicy?: NetworkPolicy;
+  /** Names the connector file, line and column (and the sync) of a template that fails, in its error. */
+  placeTemplates?: TemplatePlacer;
 }
 
 /** A connector bound to a connection: config, auth, one HTTP client and the template engine, shared by endpoints and streams. */
@@ -90,7 +92,7 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
   for (const [key, field] of Object.entries(spec.config)) {
     if (field.secret && config[key] !== undefined) redactor.add(String(config[key]));
   }
-  const engine = createTemplateEngine();
+  const engine = createTemplateEngine({ place: options.placeTemplates });
   const base: TemplateBase = {
     config,
     vars: options.vars ?? {},

@@ -118,7 +118,7 @@ describe('renderBatchRequest', () => {
       options,
     );
     expect(rendered.included).toEqual([0, 2]);
-    expect(rendered.errors.get(1)).toBe('unknown variable "row.email" in batch.item');
+    expect(rendered.errors.get(1)).toBe('unknown variable "row.email" in batch.item (did you mean "mail"?)');
     expect(JSON.parse(rendered.request!.body!).inputs.map((i: { id: string }) => i.id)).toEqual(['1', '3']);
   });
 });

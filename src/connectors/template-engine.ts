@@ -1,10 +1,11 @@
 import { Context, Liquid, Value, isTruthy, toValueSync, type Template } from 'liquidjs';
+import { didYouMean } from '../config/closest-match.js';
 import { percentEncode } from './percent-encode.js';
 import { jsonStringContent } from './json-string-content.js';
 import { isRawJson, outputText } from './output-text.js';
 import { bailOut, compileTemplate, notProvablyJson, UndefinedPathError, type CompiledTemplate } from './compile-template.js';
 import { normalizeJsonBody } from './normalize-json-body.js';
-import { TemplateError } from './template-error.js';
+import { TemplateError, type TemplatePosition } from './template-error.js';
 import { templateFilters } from './template-filters.js';
 
 /** How `{{ }}` outputs are written: as text, escaped for a JSON string, or percent-encoded for a URL. */
@@ -44,6 +45,18 @@ export interface TemplateEngine {
   parseCondition(condition: string, role?: string): void;
 }
 
+/**
+ * Where a failing template is written, as `connectors/x.yaml:14:23: endpoints.add.body` (with the sync using it), for
+ * errors to name; undefined when the template is not one it knows. `at` is the place inside the template, when known.
+ */
+export type TemplatePlacer = (template: string, role: string, at: TemplatePosition | undefined) => string | undefined;
+
+/** Options of createTemplateEngine. */
+export interface TemplateEngineOptions {
+  /** Names the file, line and column of a failing template in its error (a connection's connector file). */
+  place?: TemplatePlacer;
+}
+
 const modeRegister = 'sluice.mode';
 const maxCached = 5_000;
 
@@ -70,19 +83,41 @@ function errorVariable(e: unknown): string | undefined {
   return undefined;
 }
 
-/** A liquidjs error in a user's words, naming the role. */
-function templateError(e: unknown, role: string, kind: 'render' | 'parse'): TemplateError {
-  if (e instanceof TemplateError) return e;
-  if (e instanceof UndefinedPathError) return new TemplateError(`unknown variable "${e.path}" in ${role}`, role);
-  const variable = errorVariable(e);
-  if (variable !== undefined) return new TemplateError(`unknown variable "${variable}" in ${role}`, role);
-  const message = e instanceof Error ? e.message : String(e);
-  if (kind === 'parse') return new TemplateError(`invalid template in ${role}: ${message}`, role);
-  return new TemplateError(`${role}: ${message}`, role);
+/** The place liquidjs gives an error (its token's line and column). */
+function errorPosition(e: unknown): TemplatePosition | undefined {
+  const token = (e as { token?: { getPosition?: () => [number, number] } } | null)?.token;
+  const position = typeof token?.getPosition === 'function' ? token.getPosition() : undefined;
+  return position ? { line: position[0], column: position[1] } : undefined;
 }
 
+/** A liquidjs error in a user's words, naming the role; ` (did you mean "x"?)` for a near miss of a property of `context`. */
+function templateError(e: unknown, role: string, kind: 'render' | 'parse', context?: object): TemplateError {
+  if (e instanceof TemplateError) return e;
+  const at = errorPosition(e);
+  const variable = e instanceof UndefinedPathError ? e.path : errorVariable(e);
+  if (variable !== undefined) return new TemplateError(`unknown variable "${variable}" in ${role}${nearMiss(variable, context)}`, role, at);
+  const message = e instanceof Error ? e.message : String(e);
+  if (kind === 'parse') return new TemplateError(`invalid template in ${role}: ${message}`, role, at);
+  return new TemplateError(`${role}: ${message}`, role, at);
+}
+
+/** ` (did you mean "email"?)` when `row.emial` misses a property of `row` by a typo. */
+function nearMiss(variable: string, context: object | undefined): string {
+  const path = variable.split('.');
+  let parent: unknown = context;
+  for (const name of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object' || !Object.prototype.hasOwnProperty.call(parent, name)) return '';
+    parent = (parent as Record<string, unknown>)[name];
+  }
+  if (path.length < 2 || parent === null || typeof parent !== 'object' || Array.isArray(parent)) return '';
+  return didYouMean(path[path.length - 1]!, Object.keys(parent));
+}
+
+/** liquidjs's `, line:3, col:12` suffix, which a placed message already says as file:line:column. */
+const positionSuffix = /,? ?line:\d+, col:\d+$/;
+
 /** Creates the engine: one strict, bounded liquidjs instance with Sluice's filters and a parse cache. */
-export function createTemplateEngine(): TemplateEngine {
+export function createTemplateEngine(options: TemplateEngineOptions = {}): TemplateEngine {
   const liquid = new Liquid({
     strictVariables: true,
     strictFilters: true,
@@ -109,6 +144,13 @@ export function createTemplateEngine(): TemplateEngine {
     compiled: CompiledTemplate | undefined;
     roots: string[] | undefined;
   }
+  /** The error of `template` in a user's words, placed in its file when the placer knows the template. */
+  const fail = (e: unknown, template: string, role: string, kind: 'render' | 'parse', context?: object): TemplateError => {
+    const error = templateError(e, role, kind, context);
+    if (error.placed || !options.place) return error;
+    const where = options.place(template, role, error.at);
+    return where ? new TemplateError(`${where}: ${error.message.replace(positionSuffix, '')}`, error.role, error.at, true) : error;
+  };
   const cache = new Map<string, Parsed>();
   const conditions = new Map<string, { value: Value; roots: string[] }>();
 
@@ -119,7 +161,7 @@ export function createTemplateEngine(): TemplateEngine {
       try {
         templates = liquid.parse(template);
       } catch (e) {
-        throw templateError(e, role, 'parse');
+        throw fail(e, template, role, 'parse');
       }
       p = { templates, compiled: compileTemplate(templates, pure, isEscape), roots: undefined };
       if (cache.size >= maxCached) cache.clear();
@@ -130,9 +172,9 @@ export function createTemplateEngine(): TemplateEngine {
 
   const roots = (p: Parsed): string[] => (p.roots ??= liquid.globalVariablesSync(p.templates));
 
-  const checkRoots = (names: string[], context: object, role: string): void => {
+  const checkRoots = (names: string[], context: object, template: string, role: string): void => {
     for (const name of names) {
-      if (!(name in context)) throw new TemplateError(`unknown variable "${name}" in ${role}`, role);
+      if (!(name in context)) throw fail(new TemplateError(`unknown variable "${name}" in ${role}`, role), template, role, 'render');
     }
   };
 
@@ -143,7 +185,7 @@ export function createTemplateEngine(): TemplateEngine {
         const value = new Value(text, liquid);
         c = { value, roots: liquid.globalVariablesSync(liquid.parse(`{% if ${text} %}{% endif %}`)) };
       } catch (e) {
-        throw templateError(e, role, 'parse');
+        throw fail(e, text, role, 'parse');
       }
       if (conditions.size >= maxCached) conditions.clear();
       conditions.set(text, c);
@@ -155,13 +197,14 @@ export function createTemplateEngine(): TemplateEngine {
     new Context(context, liquid.options, { sync: true, strictVariables: false }, { liquid });
 
   /** Renders a parsed template: compiled when it can be, else through liquidjs. */
-  const renderParsed = (p: Parsed, context: object, mode: RenderMode, strict: boolean, role: string): string => {
-    if (!strict) checkRoots(roots(p), context, role);
+  // An unknown variable in a compiled template renders again through liquidjs, which says where it is (errors only).
+  const renderParsed = (p: Parsed, template: string, context: object, mode: RenderMode, strict: boolean, role: string): string => {
+    if (!strict) checkRoots(roots(p), context, template, role);
     if (p.compiled) {
       try {
         return p.compiled.render(context, escapes[mode], strict);
       } catch (e) {
-        if (e !== bailOut) throw templateError(e, role, 'render');
+        if (e !== bailOut && !(e instanceof UndefinedPathError)) throw fail(e, template, role, 'render', context);
       }
     }
     const ctx = new Context(context, liquid.options, { sync: true, strictVariables: strict }, { liquid });
@@ -169,31 +212,41 @@ export function createTemplateEngine(): TemplateEngine {
     try {
       return toValueSync(liquid.renderer.renderTemplates(p.templates, ctx)) as string;
     } catch (e) {
-      throw templateError(e, role, 'render');
+      throw fail(e, template, role, 'render', context);
     }
   };
 
   const render = (template: string, context: object, mode: RenderMode = 'text', options: RenderOptions = {}): string => {
     const role = options.role ?? 'template';
-    return renderParsed(parsed(template, role), context, mode, options.strict ?? true, role);
+    return renderParsed(parsed(template, role), template, context, mode, options.strict ?? true, role);
   };
 
   const renderer = (template: string, mode: RenderMode = 'text', options: RenderOptions = {}): ((context: object) => string) => {
     const role = options.role ?? 'template';
     const p = parsed(template, role);
     const strict = options.strict ?? true;
-    return (context) => renderParsed(p, context, mode, strict, role);
+    return (context) => renderParsed(p, template, context, mode, strict, role);
+  };
+
+  /** Renders in JSON mode and checks the result is JSON (a rendered text that is not is placed like any error). */
+  const slowJson = (template: string, context: object, role: string): string => {
+    const text = render(template, context, 'json', { role });
+    try {
+      return normalizeJsonBody(text, role);
+    } catch (e) {
+      throw fail(e, template, role, 'render');
+    }
   };
 
   const jsonRenderer = (template: string, role: string): ((context: object) => string) => {
     const fast = parsed(template, role).compiled?.renderJson;
-    const slow = (context: object): string => normalizeJsonBody(render(template, context, 'json', { role }), role);
+    const slow = (context: object): string => slowJson(template, context, role);
     if (!fast) return slow;
     return (context) => {
       try {
         return fast(context, true);
       } catch (e) {
-        if (e !== bailOut && e !== notProvablyJson) throw templateError(e, role, 'render');
+        if (e !== bailOut && e !== notProvablyJson && !(e instanceof UndefinedPathError)) throw fail(e, template, role, 'render', context);
       }
       return slow(context);
     };
@@ -208,30 +261,30 @@ export function createTemplateEngine(): TemplateEngine {
         try {
           return p.compiled.renderJson(context, true);
         } catch (e) {
-          if (e !== bailOut && e !== notProvablyJson) throw templateError(e, role, 'render');
+          if (e !== bailOut && e !== notProvablyJson && !(e instanceof UndefinedPathError)) throw fail(e, template, role, 'render', context);
         }
       }
-      return normalizeJsonBody(render(template, context, 'json', { role }), role);
+      return slowJson(template, context, role);
     },
     jsonRenderer: (template, role = 'body') => jsonRenderer(template, role),
     evaluate(text, context, role = 'condition') {
       const c = condition(text, role);
-      checkRoots(c.roots, context, role);
+      checkRoots(c.roots, context, text, role);
       const ctx = lenientContext(context);
       try {
         return isTruthy(toValueSync(c.value.value(ctx, false)), ctx);
       } catch (e) {
-        throw templateError(e, role, 'render');
+        throw fail(e, text, role, 'render', context);
       }
     },
     value(expression, context, role = 'expression') {
       const c = condition(expression, role);
-      checkRoots(c.roots, context, role);
+      checkRoots(c.roots, context, expression, role);
       const ctx = new Context(context, liquid.options, { sync: true }, { liquid });
       try {
         return toValueSync(c.value.value(ctx, false));
       } catch (e) {
-        throw templateError(e, role, 'render');
+        throw fail(e, expression, role, 'render', context);
       }
     },
     parse(template, role = 'template') {

@@ -22,6 +22,7 @@ import { duckdbColumnType } from './column-type.js';
 import { binaryValue, decimalText, integerValue, timestampFromMillis } from './column-value.js';
 import { compileRowBuilder } from './compile-row-builder.js';
 import type { Column, ReadOptions, Row, Source, SqlDatabase } from './source.js';
+import { sqlQueryError } from './sql-query-error.js';
 
 type Convert = (v: DuckDBValue) => unknown;
 
@@ -45,7 +46,10 @@ class DuckdbDatabase implements SqlDatabase {
 
   query(sql: string): Source {
     return {
-      describe: () => this.withConnection(async (conn) => describeDuckdb(conn, sql)),
+      describe: () =>
+        this.withConnection(async (conn) => describeDuckdb(conn, sql)).catch((e: unknown) => {
+          throw sqlQueryError(e, 'duckdb', sql);
+        }),
       read: (options) => this.read(sql, options),
     };
   }
@@ -106,7 +110,7 @@ class DuckdbDatabase implements SqlDatabase {
     } catch (e) {
       // An interrupted query fails with DuckDB's "Interrupted!": report the abort reason instead.
       signal?.throwIfAborted();
-      throw e;
+      throw sqlQueryError(e, 'duckdb', sql);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       conn.closeSync();

@@ -5,6 +5,7 @@ import { mysqlColumnType } from './column-type.js';
 import { binaryValue, integerValue, timestampValue } from './column-value.js';
 import { limitZeroSql } from './limit-zero-sql.js';
 import type { Column, ReadOptions, Row, Source, SqlDatabase } from './source.js';
+import { sqlQueryError } from './sql-query-error.js';
 
 // mysql2 exposes its protocol type codes only on the CommonJS export.
 const typeCodes = createRequire(import.meta.url)('mysql2').Types as Record<string, number>;
@@ -98,7 +99,10 @@ class MysqlDatabase implements SqlDatabase {
   }
 
   private async describe(sql: string): Promise<Column[]> {
-    const [, fields] = await this.run(limitZeroSql(sql));
+    const wrapped = limitZeroSql(sql);
+    const [, fields] = await this.run(wrapped).catch((e: unknown) => {
+      throw sqlQueryError(e, 'mysql', wrapped, sql);
+    });
     return fields.map((f) => {
       const typeName = typeNames[f.columnType ?? f.type ?? -1] ?? 'STRING';
       const length = f.columnLength ?? f.length ?? 0;
@@ -139,7 +143,7 @@ class MysqlDatabase implements SqlDatabase {
       finished = true;
     } catch (e) {
       signal?.throwIfAborted();
-      throw e;
+      throw sqlQueryError(e, 'mysql', sql);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       // A result left half-read cannot be reused: the connection is dropped, the pool opens another.

@@ -4,6 +4,7 @@ import { postgresColumnType } from './column-type.js';
 import { integerValue, timestampValue } from './column-value.js';
 import { limitZeroSql } from './limit-zero-sql.js';
 import type { Column, ReadOptions, Row, Source, SqlDatabase } from './source.js';
+import { sqlQueryError } from './sql-query-error.js';
 
 type Parse = (text: string) => unknown;
 
@@ -99,7 +100,10 @@ class PostgresDatabase implements SqlDatabase {
   }
 
   private async describe(sql: string): Promise<Column[]> {
-    const result = await this.pool.query(limitZeroSql(sql));
+    const wrapped = limitZeroSql(sql);
+    const result = await this.pool.query(wrapped).catch((e: unknown) => {
+      throw sqlQueryError(e, 'postgres', wrapped, sql);
+    });
     if (result.fields.length === 0) return [];
     const names = await this.pool.query<{ name: string; category: string }>(
       `SELECT format_type(o, NULLIF(m, -1)) AS name, (SELECT typcategory FROM pg_type WHERE oid = o) AS category
@@ -135,7 +139,7 @@ class PostgresDatabase implements SqlDatabase {
         } catch (e) {
           failed = e as Error;
           signal?.throwIfAborted();
-          throw e;
+          throw sqlQueryError(e, 'postgres', sql);
         } finally {
           inFlight = false;
         }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { sqliteColumnType } from './column-type.js';
 import { binaryValue, integerValue, timestampFromMillis, timestampValue } from './column-value.js';
 import type { Column, ColumnType, ReadOptions, Row, Source, SqlDatabase } from './source.js';
+import { sqlQueryError } from './sql-query-error.js';
 
 type Convert = (v: unknown) => unknown;
 
@@ -22,7 +23,7 @@ class SqliteDatabase implements SqlDatabase {
 
   query(sql: string): Source {
     return {
-      describe: async () => describeSqlite(this.db.prepare(sql)),
+      describe: async () => describeSqlite(this.prepare(sql)),
       read: (options) => this.read(sql, options),
     };
   }
@@ -40,9 +41,18 @@ class SqliteDatabase implements SqlDatabase {
     this.db.close();
   }
 
+  /** The statement, or the engine's refusal placed in the SQL. */
+  private prepare(sql: string): Database.Statement {
+    try {
+      return this.db.prepare(sql);
+    } catch (e) {
+      throw sqlQueryError(e, 'sqlite', sql);
+    }
+  }
+
   private async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
     signal?.throwIfAborted();
-    const statement = this.db.prepare(sql);
+    const statement = this.prepare(sql);
     // Integers arrive as bigint so that values beyond 2^53 stay exact.
     statement.safeIntegers(true);
     const columns = statement.columns();
@@ -66,6 +76,9 @@ class SqliteDatabase implements SqlDatabase {
         }
       }
       if (batch.length > 0) yield batch;
+    } catch (e) {
+      // A value the query cannot compute (a failing function call) fails while stepping, not preparing.
+      throw sqlQueryError(e, 'sqlite', sql);
     } finally {
       // Ends the statement so that the database is not left busy (return() on an iterate() cursor).
       rows.return?.();
