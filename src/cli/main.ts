@@ -47,7 +47,8 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
   program
     .command('validate')
     .description('check sluice.yaml and every connector spec it uses')
-    .action(act(async () => (await import('./commands/validate.js')).runValidate({}, ctx())));
+    .option('--deep', "also reach every connection and check each sync's query columns against its mapping, key and templates")
+    .action((o: { deep?: boolean }) => act(async () => (await import('./commands/validate.js')).runValidate({ deep: Boolean(o.deep) }, ctx()))());
 
   program
     .command('schema [dir]')
