@@ -121,4 +121,47 @@ describe('renderBatchRequest', () => {
     expect(rendered.errors.get(1)).toBe('unknown variable "row.email" in batch.item (did you mean "mail"?)');
     expect(JSON.parse(rendered.request!.body!).inputs.map((i: { id: string }) => i.id)).toEqual(['1', '3']);
   });
+
+  const batchDelete = endpoint({
+    operation: 'delete',
+    request: 'batch',
+    method: 'DELETE',
+    path: '/contacts',
+    query: { ids: "{{ records | map: 'id' | join: ',' }}" },
+    batch: { size: 50 },
+  });
+
+  it('without batch.item and batch.body, sends no body: the ids go in the query', () => {
+    const rendered = renderBatchRequest(batchDelete, [{ row: { email: 'a@x' }, record: { id: '7' } }, { row: { email: 'b@x' }, record: { id: '9' } }], base, options);
+    expect(rendered.errors.size).toBe(0);
+    expect(rendered.included).toEqual([0, 1]);
+    expect(rendered.request).toEqual({
+      method: 'DELETE',
+      url: 'https://api.example.com/v2/contacts?ids=7%2C9',
+      headers: { Accept: 'application/json', 'X-Space': 'acme' },
+      body: null,
+    });
+  });
+
+  it('leaves out a record with no kept id when the query lists ids, so no request goes out without its ids', () => {
+    const error = "no remote id is kept for this record, and the delete endpoint's path or query needs records' ids";
+    const some = renderBatchRequest(batchDelete, [{ row: {}, record: { id: null } }, { row: {}, record: { id: '9' } }], base, options);
+    expect(some.request!.url).toBe('https://api.example.com/v2/contacts?ids=9');
+    expect([...some.errors]).toEqual([[0, error]]);
+    const none = renderBatchRequest(batchDelete, [{ row: {}, record: { id: null } }], base, options);
+    expect(none.request).toBeUndefined();
+    expect([...none.errors]).toEqual([[0, error]]);
+  });
+
+  it('a batch.body that does not use items needs no batch.item: it sees rows and records', () => {
+    const rendered = renderBatchRequest(
+      endpoint({ operation: 'update', request: 'batch', method: 'POST', path: '/close', batch: { body: '{ "emails": {{ rows | map: "email" | json }} }' } }),
+      [{ row: { email: 'a@x' }, record: { id: null } }, { row: { email: 'b@x' }, record: { id: null } }],
+      base,
+      options,
+    );
+    expect(rendered.included).toEqual([0, 1]);
+    expect(rendered.request!.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(rendered.request!.body!)).toEqual({ emails: ['a@x', 'b@x'] });
+  });
 });
