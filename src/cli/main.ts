@@ -16,6 +16,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function recordStatus(value: string): 'failed' | 'delivered' {
+  if (value === 'failed' || value === 'delivered') return value;
+  throw new CommanderError(ExitCode.usage, 'sluice.status', `--status expects failed or delivered, got "${value}"`);
+}
+
 /** Runs the sluice command line; returns the exit code. */
 export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -127,6 +132,15 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .option('--limit <n>', 'how many rows to list', positiveInt, 50)
     .action((name: string, o: { retry?: boolean; limit: number }) =>
       act(async () => (await import('./commands/sync-rejected.js')).runSyncRejected({ name, retry: Boolean(o.retry), limit: o.limit }, ctx()))(),
+    );
+  sync
+    .command('records <name>')
+    .description('the records a sync keeps, in key order: key, remote id, status, last delivered, last error')
+    .option('--key <key>', 'only this record key')
+    .option('--status <status>', 'only failed or delivered records', recordStatus)
+    .option('--limit <n>', 'how many records', positiveInt, 100)
+    .action((name: string, o: { key?: string; status?: 'failed' | 'delivered'; limit: number }) =>
+      act(async () => (await import('./commands/sync-records.js')).runSyncRecords({ name, key: o.key, status: o.status, limit: o.limit }, ctx()))(),
     );
 
   const pipeline = program.command('pipeline').description('pipelines of the project');

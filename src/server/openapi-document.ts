@@ -81,6 +81,13 @@ const operations: Record<string, Record<string, Operation>> = {
     post: { summary: 'Start a run; 409 when the sync is already running', body: obj({ vars, full: { type: 'boolean' } }), status: 202, returns: '{ runId }' },
   },
   '/api/syncs/{name}/rejected': { get: { summary: 'Rejected rows waiting, with error and redacted request', query: { limit: 'rows (default 100)' }, returns: '[RejectedRow]' } },
+  '/api/syncs/{name}/records': {
+    get: {
+      summary: 'The records the sync keeps, in key order: key, remote id, status, last delivery, last error',
+      query: { key: 'only this record key', status: 'failed or delivered', limit: 'records (default 100)', after: 'only keys after this one (the last key of the page before)' },
+      returns: '[SyncRecord]',
+    },
+  },
   '/api/syncs/{name}/rejected/retry': { post: { summary: 'Re-send the rejected rows as a run of kind retry', status: 202, returns: '{ runId }' } },
   '/api/runs/{id}': { get: { summary: 'A run record, with live progress while it runs and the summary once finished', returns: 'RunRecord & { progress, summary }' } },
   '/api/runs/{id}/events': {

@@ -28,6 +28,7 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'GET /api/syncs/:name/runs': 'operator',
   'POST /api/syncs/:name/runs': 'operator',
   'GET /api/syncs/:name/rejected': 'operator',
+  'GET /api/syncs/:name/records': 'operator',
   'POST /api/syncs/:name/rejected/retry': 'operator',
   'GET /api/pipelines': 'operator',
   'GET /api/pipelines/:name/runs': 'operator',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Sync } from '../config/project-schema.js';
+import { listSyncRecords } from '../sync/list-sync-records.js';
 import { previewSync } from '../sync/preview-sync.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { checkRequestVariables } from './check-request-variables.js';
@@ -20,6 +21,12 @@ const varsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boole
 const previewBody = z.strictObject({ limit: z.number().int().min(1).max(100).optional(), vars: varsSchema.optional() }).optional();
 const runBody = z.strictObject({ vars: varsSchema.optional(), full: z.boolean().optional() }).optional();
 const entryBody = z.record(z.string(), z.unknown());
+const recordsQuery = z.object({
+  key: z.string().optional(),
+  status: z.enum(['failed', 'delivered']).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  after: z.string().optional(),
+});
 
 /** A sync as `GET /api/syncs` lists it: its settings, next scheduled run, last run, and the run going on now. */
 async function summarize(ctx: ServerContext, name: string, sync: Sync) {
@@ -106,6 +113,12 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const { name, loaded } = await loadSync(request.params);
     const { limit } = parseInput(limitQuery(100, 10_000), request.query, 'query');
     return loaded.redactor.maskValue(await ctx.store.listRejected(name, { limit }));
+  });
+
+  app.get('/api/syncs/:name/records', async (request) => {
+    const { name, loaded } = await loadSync(request.params);
+    const query = parseInput(recordsQuery, request.query, 'query');
+    return loaded.redactor.maskValue(await listSyncRecords(ctx.store, name, query));
   });
 
   app.post('/api/syncs/:name/rejected/retry', async (request, reply) => {
