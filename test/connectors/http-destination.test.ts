@@ -91,7 +91,7 @@ describe('HTTP destination, single requests', () => {
     const server = await api();
     const http = await connect({ endpoints: { add: { operation: 'create', path: '/issues', body: '{ "summary": {{ row.sumary | json }} }' } } }, server.url);
     const results = await createHttpDestination({ connection: http, endpoints: { create: 'add' } }).write([item('k', { summary: 'x' })]);
-    expect(results[0]).toEqual({ key: 'k', ok: false, error: 'unknown variable "row.sumary" in body', request: null });
+    expect(results[0]).toEqual({ key: 'k', ok: false, error: 'unknown variable "row.sumary" in body (did you mean "summary"?)', request: null });
     expect(server.requests).toHaveLength(0);
   });
 
