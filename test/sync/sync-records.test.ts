@@ -37,6 +37,10 @@ syncs:
     to: { connection: crm, endpoint: create_customer }
     mode: insert
     key: id
+  customers_log:
+    from: { connection: model, table: customers }
+    to: { connection: crm, endpoint: create_customer }
+    mode: append
 `;
 
 const TOKEN = 'crm-secret-token-5d1e0b';
@@ -123,6 +127,7 @@ describe('sluice sync records', () => {
     expect(one.code).toBe(0);
     expect(one.stdout.split('\n').slice(1)).toEqual([expect.stringMatching(new RegExp(`^3 +${idOf(3)} +delivered +`)), '1 record', '']);
     expect(await sluice('sync records customers --key 42')).toMatchObject({ code: 0, stdout: 'no records of customers with key 42\n' });
+    expect(await sluice('sync records customers_log')).toMatchObject({ code: 0, stdout: 'no records of customers_log: mode append keeps none\n' });
 
     const limited = await sluice('sync records customers --limit 2');
     expect(limited.stdout).toContain('2 records shown; more are kept (raise --limit, or narrow with --key or --status)\n');

@@ -18,7 +18,7 @@ export interface SyncRecordsArgs {
 export async function runSyncRecords(args: SyncRecordsArgs, ctx: CommandContext): Promise<number> {
   const { loaded, store, close } = await openProject(ctx);
   try {
-    findSync(loaded, args.name);
+    const sync = findSync(loaded, args.name);
     // One more than asked: whether there are more to say so.
     const found = await listSyncRecords(store, args.name, { key: args.key, status: args.status, limit: args.limit + 1 });
     const records = loaded.redactor.maskValue(found.slice(0, args.limit));
@@ -28,7 +28,9 @@ export async function runSyncRecords(args: SyncRecordsArgs, ctx: CommandContext)
     }
     if (!records.length) {
       const filters = [args.key !== undefined ? `key ${args.key}` : '', args.status ? `status ${args.status}` : ''].filter(Boolean);
-      ctx.stdout.write(filters.length ? `no records of ${args.name} with ${filters.join(' and ')}\n` : `no records of ${args.name} yet\n`);
+      // An append sync sends every row every run and keeps nothing per key.
+      const none = sync.mode === 'append' ? `no records of ${args.name}: mode append keeps none` : `no records of ${args.name} yet`;
+      ctx.stdout.write(filters.length ? `no records of ${args.name} with ${filters.join(' and ')}\n` : `${none}\n`);
       return ExitCode.ok;
     }
     ctx.stdout.write(formatRecords(records));
