@@ -121,6 +121,21 @@ describe('a lookup endpoint in an upsert', () => {
     expect(issueRequests().slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /api/v2/issues/2']);
   }, 60_000);
 
+  it('a named lookup whose rows lack its column: preview says the run would stop, and the run stops there, sending nothing', async () => {
+    await writeFile(join(dir, 'sluice.yaml'), project('backlog', '{ create: add_issue, update: update_issue, lookup: find_issue }'));
+    db.exec('ALTER TABLE jobs DROP COLUMN issue_key');
+    const why = 'endpoints.find_issue.path: unknown variable "row.issue_key" in path';
+    const preview = await sluice('sync preview jobs');
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain('would send: lookup 2');
+    expect(preview.stdout).toContain(`# would stop the run: sync jobs: ${resolve(__dirname, '../../connectors/backlog.yaml')}:`);
+    expect(preview.stdout).toContain(why);
+    const run = await sluice('sync run jobs');
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toContain(why);
+    expect(issueRequests()).toEqual([]);
+  }, 60_000);
+
   it('looks up without being named when the connector marks its lookup default: true', async () => {
     const spec = await readFile(resolve(__dirname, '../../connectors/backlog.yaml'), 'utf8');
     expect(spec).toContain('    operation: lookup\n');

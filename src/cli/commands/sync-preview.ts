@@ -21,7 +21,8 @@ export async function runSyncPreview(args: { name: string; limit: number; vars: 
     for (const r of p.invalid) out.push(`  rejected ${r.key}: ${r.error}`);
     p.requests.forEach((r, i) => {
       out.push('', `# ${i + 1}. ${r.operation} ${r.keys.join(', ')}`);
-      if (r.error) out.push(`# would be rejected: ${r.error}`);
+      // A lookup that cannot be sent stops the run (creating instead could duplicate the record); a write rejects its row.
+      if (r.error) out.push(`# ${r.operation === 'lookup' ? 'would stop the run' : 'would be rejected'}: ${r.error}`);
       out.push(r.text);
     });
     ctx.stdout.write(out.join('\n') + '\n');
