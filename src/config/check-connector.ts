@@ -4,6 +4,7 @@ import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';
 import { checkCondition, checkTemplate, templateUses, type TemplateProblem } from './check-template.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
+import { templatePosition } from './template-position.js';
 
 /** Checks what the schema cannot: every Liquid template, condition and stream JSONPath parses, batch endpoints say how to batch. */
 export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<string, string | undefined> = process.env): ConfigIssue[] {
@@ -123,15 +124,5 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
 
 /** An issue placed at the template's own line and column inside the file. */
 function templateIssue(yaml: YamlFile, path: KeyPath, message: string, problem: TemplateProblem): ConfigIssue {
-  const base = yaml.issue(path, message);
-  const place = yaml.scalar(path);
-  if (!place) return base;
-  if (place.style === 'block') {
-    // A block scalar's text starts on the line after its `|` or `>`.
-    return { ...base, line: place.line + problem.line, column: place.indent + problem.column };
-  }
-  const opening = place.style === 'quoted' ? 1 : 0;
-  return problem.line === 1
-    ? { ...base, line: place.line, column: place.column + opening + problem.column - 1 }
-    : { ...base, line: place.line + problem.line - 1, column: problem.column };
+  return { ...yaml.issue(path, message), ...templatePosition(yaml, path, problem) };
 }
