@@ -1,0 +1,230 @@
+// A PostgreSQL table sent to an HTTP endpoint on loopback, `sluice sync run` as a user runs it (a child process of
+// bin/sluice.js) next to the bare Node script a user would write for the same job, measured side by side in one run:
+// the same query read through a pg cursor, each row's JSON made with JSON.stringify, the same batches (or single
+// records) posted with an undici Pool at the same concurrency. Both are child processes timed from spawn to exit, so
+// startup counts on both sides; peak RSS is each child's own (from /usr/bin/time -v). A sink in its own process counts
+// the records that arrive and notes when the first one did: a run is counted only when every record arrived.
+//
+// Lines: batch (100 records a request) and single (one record a request), each in insert (a first run: an empty
+// ledger) and append; 100k rows, and also 1M with SLUICE_BENCH_LARGE=1. Runs alternate bare and Sluice (this machine's
+// speed drifts by tens of percent within a minute); each figure is a median over SLUICE_BENCH_TRIALS trials (default
+// 3), the ratio the median of each trial's own ratio.
+import { fork, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { Pool } from 'undici';
+import { formatBenchLine } from './bench-line.js';
+
+const URL = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONCURRENCY = 16;
+const BATCH = 100;
+const TRIALS = Number(process.env.SLUICE_BENCH_TRIALS ?? 3);
+const SIZES = process.env.SLUICE_BENCH_LARGE === '1' ? [100_000, 1_000_000] : [100_000];
+const self = fileURLToPath(import.meta.url);
+const TIME = '/usr/bin/time';
+
+type Shape = 'batch' | 'single';
+
+/** What the sink saw of one run. */
+interface SinkStats {
+  records: number;
+  /** Epoch ms of the first record; null when none came. */
+  firstAt: number | null;
+}
+
+/** The sink: counts the records of each request (a `records` array, or one object) and answers 200 at once. */
+function runSink(): void {
+  let stats: SinkStats = { records: 0, firstAt: null };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records?: unknown[] };
+      stats.firstAt ??= Date.now();
+      stats.records += Array.isArray(body.records) ? body.records.length : 1;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
+      res.end('{"ok":true}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  process.on('message', (m: string) => {
+    if (m === 'reset') stats = { records: 0, firstAt: null };
+    process.send!(stats);
+  });
+  server.listen(0, '127.0.0.1', () => process.send!((server.address() as { port: number }).port));
+}
+
+/** The bare script a user would write: a pg cursor, JSON.stringify, an undici Pool with `CONCURRENCY` requests in flight. */
+async function runBare(table: string, shape: Shape, url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: URL });
+  await client.connect();
+  const pool = new Pool(url, { connections: CONCURRENCY });
+  const inFlight = new Set<Promise<void>>();
+  const post = async (body: string) => {
+    while (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
+    const p = pool
+      .request({ path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      .then(async (r) => {
+        await r.body.dump();
+        if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  const cursor = client.query(new Cursor<Record<string, unknown>>(`SELECT * FROM ${table}`));
+  for (;;) {
+    const rows = await cursor.read(1000);
+    if (rows.length === 0) break;
+    if (shape === 'single') for (const row of rows) await post(JSON.stringify(row));
+    else for (let i = 0; i < rows.length; i += BATCH) await post(JSON.stringify({ records: rows.slice(i, i + BATCH) }));
+  }
+  await Promise.all(inFlight);
+  await cursor.close();
+  await client.end();
+  await pool.close();
+}
+
+/** One child run, timed from spawn to exit, with its peak RSS. */
+interface Timed {
+  seconds: number;
+  rssMb: number;
+  /** Seconds from spawn to the first record at the sink. */
+  firstSeconds: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(TIME)) throw new Error(`${TIME} is needed for the children's peak RSS`);
+  const sink = fork(self, ['sink']);
+  const ask = (m: 'reset' | 'stats') => {
+    const answer = new Promise<SinkStats>((r) => sink.once('message', (s) => r(s as SinkStats)));
+    sink.send(m);
+    return answer;
+  };
+  const port = await new Promise<number>((r) => sink.once('message', (m) => r(m as number)));
+  const sinkUrl = `http://127.0.0.1:${port}`;
+  const schema = `sluice_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-pg-http-'));
+  const cli = resolve(dirname(self), '../../bin/sluice.js');
+
+  /** Runs a child under /usr/bin/time -v; the sink must count `n` records. */
+  const timed = async (args: string[], n: number, cwd: string): Promise<Timed> => {
+    await ask('reset');
+    const t0 = Date.now();
+    const child = spawn(TIME, ['-v', process.execPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const seconds = (Date.now() - t0) / 1000;
+    const stats = await ask('stats');
+    if (code !== 0 || stats.records !== n) {
+      throw new Error(`${args.join(' ')}: exit ${code}, ${stats.records} of ${n} records arrived\n${out}\n${err.slice(-2000)}`);
+    }
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+    return { seconds, rssMb: Number(rss?.[1] ?? NaN) / 1024, firstSeconds: (stats.firstAt! - t0) / 1000 };
+  };
+
+  try {
+    await writeFile(
+      join(dir, 'sink.yaml'),
+      // The built-in webhook connector with the batch size and concurrency of this bench.
+      `name: sink
+base_url: ${sinkUrl}
+rate_limit: { concurrency: ${CONCURRENCY} }
+endpoints:
+  post:
+    operation: create
+    method: POST
+    path: ""
+    headers: { Content-Type: application/json }
+    body: "{{ row | json }}"
+  post_batch:
+    operation: create
+    request: batch
+    method: POST
+    path: ""
+    headers: { Content-Type: application/json }
+    batch: { size: ${BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
+`,
+    );
+    const lines: string[] = [];
+    for (const n of SIZES) {
+      const table = `${schema}.rows_${n}`;
+      await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, email text, name text, score integer, updated_at timestamptz)`);
+      await admin.query(`INSERT INTO ${table} SELECT i, md5(i::text) || '@example.com', 'customer "' || i || '"', i % 100,
+        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, ${n}) i`);
+      await admin.query(`VACUUM ANALYZE ${table}`);
+      const syncs = (['batch', 'single'] as const).flatMap((shape) =>
+        (['insert', 'append'] as const).map((mode) => {
+          const endpoint = shape === 'batch' ? 'post_batch' : 'post';
+          const key = mode === 'insert' ? ', key: id' : '';
+          return `  ${shape}_${mode}: { from: { connection: pg, table: ${table} }, to: { connection: sink, endpoint: ${endpoint} }, mode: ${mode}${key} }`;
+        }),
+      );
+      await writeFile(
+        join(dir, 'sluice.yaml'),
+        `version: 1\nconnections:\n  pg: { type: postgres, url: "${URL}" }\n  sink: { type: http, connector: ./sink.yaml }\nsyncs:\n${syncs.join('\n')}\n`,
+      );
+      for (const shape of ['batch', 'single'] as const) {
+        const bare: Timed[] = [];
+        const ours: Record<'insert' | 'append', Timed[]> = { insert: [], append: [] };
+        const ratios: Record<'insert' | 'append', number[]> = { insert: [], append: [] };
+        for (let t = 0; t < TRIALS; t++) {
+          const runOurs = async (mode: 'insert' | 'append') => {
+            // An empty ledger every time: insert is a first run.
+            await rm(join(dir, '.sluice'), { recursive: true, force: true });
+            ours[mode].push(await timed([cli, 'sync', 'run', `${shape}_${mode}`], n, dir));
+          };
+          const runBareOnce = async () => bare.push(await timed([self, 'bare', table, shape, sinkUrl], n, dir));
+          // Alternating order: bare first in even trials, last in odd ones.
+          if (t % 2 === 0) await runBareOnce();
+          await runOurs('insert');
+          await runOurs('append');
+          if (t % 2 === 1) await runBareOnce();
+          for (const mode of ['insert', 'append'] as const) ratios[mode].push(bare[t]!.seconds / ours[mode][t]!.seconds);
+        }
+        for (const mode of ['insert', 'append'] as const) {
+          const o = ours[mode];
+          const line = formatBenchLine({
+            name: `pg-to-http: ${n / 1000}k rows, ${shape === 'batch' ? `batches of ${BATCH}` : 'single records'}, concurrency ${CONCURRENCY}, ${mode}`,
+            value: n / median(o.map((x) => x.seconds)),
+            unit: 'rows/s',
+            reference: { value: n / median(bare.map((x) => x.seconds)) },
+            ratio: median(ratios[mode]),
+            goal: shape === 'batch' ? '>= 0.7' : '>= 0.8',
+          });
+          const rss = `peak RSS ${Math.round(median(o.map((x) => x.rssMb)))} MB (reference ${Math.round(median(bare.map((x) => x.rssMb)))} MB)`;
+          const first = `first record ${median(o.map((x) => x.firstSeconds)).toFixed(2)} s (reference ${median(bare.map((x) => x.firstSeconds)).toFixed(2)} s, goal <= 1 s)`;
+          lines.push(`${line}; ${rss}; ${first}`);
+          process.stdout.write(`${lines.at(-1)}\n`);
+        }
+      }
+    }
+  } finally {
+    sink.kill();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'sink') runSink();
+else if (process.argv[2] === 'bare') await runBare(process.argv[3]!, process.argv[4] as Shape, process.argv[5]!);
+else await main();
