@@ -22,6 +22,7 @@ function pendingRecord(run: ManagedRun): Omit<RunRecord, 'status'> & { status: R
     finishedAt: null,
     counts: { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 },
     error: run.outcome && 'error' in run.outcome ? run.outcome.error : null,
+    attempt: 0,
   };
 }
 

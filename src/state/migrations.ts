@@ -162,6 +162,32 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'run attempts, schedule ticks',
+    // A run queued for a worker is recorded before it runs (status queued, attempts 0); each worker that opens it
+    // counts an attempt. One row per (schedule, tick) lets exactly one server of many run a scheduled tick.
+    sqlite: `
+      ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+      CREATE TABLE schedule_ticks (
+        schedule TEXT NOT NULL,
+        tick_at TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        PRIMARY KEY (schedule, tick_at)
+      ) WITHOUT ROWID;
+    `,
+    postgres: `
+      ALTER TABLE runs ADD COLUMN attempts integer NOT NULL DEFAULT 1;
+      CREATE TABLE schedule_ticks (
+        schedule text NOT NULL,
+        tick_at timestamptz NOT NULL,
+        owner text NOT NULL,
+        claimed_at timestamptz NOT NULL,
+        PRIMARY KEY (schedule, tick_at)
+      );
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

@@ -46,7 +46,7 @@ const WRITE_CHUNK = 5000;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
 
 const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')}, ${iso('finished_at')},
-  planned, added, changed, removed, unchanged, delivered, failed, error`;
+  planned, added, changed, removed, unchanged, delivered, failed, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, row_json, error, request, ${iso('rejected_at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
@@ -130,23 +130,37 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
-  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string }): Promise<RunRecord> {
+  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord> {
+    const status = run.status ?? 'running';
     const record: RunRecord = {
       id: run.id ?? newRunId(),
       kind: run.kind,
       name: run.name,
-      status: 'running',
+      status,
       trigger: run.trigger,
       startedAt: new Date().toISOString(),
       finishedAt: null,
       counts: zeroCounts(),
       error: null,
+      attempt: status === 'queued' ? 0 : 1,
     };
+    // The attempts column's default (1) is a running run's; only a queued one sets it.
+    const attempts = status === 'queued' ? ', attempts' : '';
     await this.#pool.query(
-      `INSERT INTO ${this.#t('runs')} (id, kind, name, status, triggered_by, started_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO ${this.#t('runs')} (id, kind, name, status, triggered_by, started_at${attempts}) VALUES ($1, $2, $3, $4, $5, $6${attempts && ', 0'})`,
       [record.id, record.kind, record.name, record.status, record.trigger, record.startedAt],
     );
     return record;
+  }
+
+  async resumeRun(id: string): Promise<RunRecord | null> {
+    const { rows } = await this.#pool.query<StateRow>(
+      `UPDATE ${this.#t('runs')} SET status = 'running', attempts = attempts + 1,
+         started_at = CASE WHEN status = 'queued' THEN clock_timestamp() ELSE started_at END
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING ${RUN_COLUMNS}`,
+      [id],
+    );
+    return rows[0] ? toRunRecord(rows[0]) : this.getRun(id);
   }
 
   async updateRun(id: string, patch: RunPatch, options: { ifStatus?: RunStatus } = {}): Promise<boolean> {
@@ -226,6 +240,19 @@ export class PostgresStateStore implements StateStore {
   async getLease(name: string): Promise<Lease | null> {
     const { rows } = await this.#pool.query<StateRow>(`SELECT ${LEASE_COLUMNS} FROM ${this.#t('leases')} WHERE name = $1`, [name]);
     return rows[0] ? toLease(rows[0], rows[0].expired === true) : null;
+  }
+
+  async claimScheduleTick(schedule: string, tickAt: string, owner: string): Promise<boolean> {
+    const ticks = this.#t('schedule_ticks');
+    return this.#transaction(async (client) => {
+      await client.query(`DELETE FROM ${ticks} WHERE schedule = $1 AND tick_at < clock_timestamp() - interval '1 day'`, [schedule]);
+      // A racing insert of the same tick waits for the first to commit, then does nothing: one claim wins.
+      const inserted = await client.query(
+        `INSERT INTO ${ticks} (schedule, tick_at, owner, claimed_at) VALUES ($1, $2, $3, clock_timestamp()) ON CONFLICT DO NOTHING`,
+        [schedule, tickAt, owner],
+      );
+      return inserted.rowCount === 1;
+    });
   }
 
   async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {

@@ -139,22 +139,35 @@ export class SqliteStateStore implements StateStore {
       .immediate();
   }
 
-  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string }): Promise<RunRecord> {
+  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord> {
+    const status = run.status ?? 'running';
     const record: RunRecord = {
       id: run.id ?? newRunId(),
       kind: run.kind,
       name: run.name,
-      status: 'running',
+      status,
       trigger: run.trigger,
       startedAt: new Date().toISOString(),
       finishedAt: null,
       counts: zeroCounts(),
       error: null,
+      attempt: status === 'queued' ? 0 : 1,
     };
+    // The attempts column's default (1) is a running run's; only a queued one sets it.
+    const attempts = status === 'queued' ? ', attempts' : '';
     this.#sql(
-      'INSERT INTO runs (id, kind, name, status, triggered_by, started_at) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO runs (id, kind, name, status, triggered_by, started_at${attempts}) VALUES (?, ?, ?, ?, ?, ?${attempts && ', 0'})`,
     ).run(record.id, record.kind, record.name, record.status, record.trigger, record.startedAt);
     return record;
+  }
+
+  async resumeRun(id: string): Promise<RunRecord | null> {
+    this.#sql(
+      `UPDATE runs SET status = 'running', attempts = attempts + 1,
+         started_at = CASE WHEN status = 'queued' THEN ? ELSE started_at END
+       WHERE id = ? AND status IN ('queued', 'running')`,
+    ).run(new Date().toISOString(), id);
+    return this.getRun(id);
   }
 
   async updateRun(id: string, patch: RunPatch, options: { ifStatus?: RunStatus } = {}): Promise<boolean> {
@@ -228,6 +241,22 @@ export class SqliteStateStore implements StateStore {
     const row = this.#sql('SELECT * FROM leases WHERE name = ?').get(name) as StateRow | undefined;
     // ISO-8601 UTC texts of one length compare as the instants they name.
     return row ? toLease(row, (row.expires_at as string) <= now.toISOString()) : null;
+  }
+
+  async claimScheduleTick(schedule: string, tickAt: string, owner: string): Promise<boolean> {
+    // Normalised to the ISO text every store returns, so one instant is one key however it was written.
+    const at = new Date(tickAt).toISOString();
+    const now = new Date();
+    return this.#db
+      .transaction((): boolean => {
+        this.#sql('DELETE FROM schedule_ticks WHERE schedule = ? AND tick_at < ?').run(schedule, new Date(now.getTime() - 86_400_000).toISOString());
+        return (
+          this.#sql('INSERT INTO schedule_ticks (schedule, tick_at, owner, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+            schedule, at, owner, now.toISOString(),
+          ).changes === 1
+        );
+      })
+      .immediate();
   }
 
   async *readLedger(sync: string, options: { batchSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {

@@ -35,6 +35,7 @@ export function toRunRecord(r: StateRow): RunRecord {
     finishedAt: (r.finished_at as string | null) ?? null,
     counts,
     error: (r.error as string | null) ?? null,
+    attempt: Number(r.attempts ?? 1),
   };
 }
 

@@ -1,6 +1,12 @@
 /** What a run is: a sync run, a pipeline run or the retry of rejected rows. */
 export type RunKind = 'sync' | 'pipeline' | 'retry';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** queued: recorded by a server, waiting on the queue for a worker; running; then one of the final three. */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Whether a run has ended (its status will not change again). */
+export function isFinalStatus(status: RunStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+}
 
 /** Counts a run reports (planned per operation, then delivered and failed). */
 export interface RunCounts {
@@ -25,6 +31,8 @@ export interface RunRecord {
   finishedAt: string | null;
   counts: RunCounts;
   error: string | null;
+  /** How many times a process started it: 1, more when a queue worker resumed it after a crash; 0 while queued. */
+  attempt: number;
 }
 
 /** What `updateRun` changes. */
@@ -121,8 +129,13 @@ export interface StateStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
 
-  /** Starts a run record with zero counts and status running. */
-  createRun(run: { kind: RunKind; name: string; trigger: string; id?: string }): Promise<RunRecord>;
+  /** Starts a run record with zero counts and status running (attempt 1), or `queued` (attempt 0) for a queue worker. */
+  createRun(run: { kind: RunKind; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord>;
+  /**
+   * Opens a queued run, or one a stopped attempt left running, for another attempt, atomically: status running,
+   * attempt + 1 (a queued run's start time becomes now). A final run is returned unchanged; null when there is none.
+   */
+  resumeRun(id: string): Promise<RunRecord | null>;
   /**
    * Updates counts, status, error or finish time of a run; throws when there is no such run. With `ifStatus`, only a
    * run in that status is updated, atomically: false when it had moved on (a sweep never overwrites a run that finished).
@@ -141,6 +154,12 @@ export interface StateStore {
   releaseLease(name: string, owner: string): Promise<void>;
   /** The lease on a name, expired or not; null when nobody holds it. */
   getLease(name: string): Promise<Lease | null>;
+
+  /**
+   * Claims one tick of a schedule (`sync:NAME` at its scheduled time) for `owner`: of every server sharing the state,
+   * exactly one gets true. Claims older than a day are forgotten.
+   */
+  claimScheduleTick(schedule: string, tickAt: string, owner: string): Promise<boolean>;
 
   /** The whole ledger of a sync, in batches ordered by key (for the planner). */
   readLedger(sync: string, options?: { batchSize?: number }): AsyncIterable<LedgerEntry[]>;

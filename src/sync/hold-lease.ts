@@ -37,7 +37,8 @@ export async function holdLease(store: StateStore, run: RunRecord, options: Hold
     taken = await store.acquireLease(name, { ...request, takeOverFrom: taken.holder.owner });
   }
   if (!taken.acquired) throw new AlreadyRunningError(taken.holder);
-  const replaced = taken.replaced;
+  // A lease this very run left (an earlier attempt of a resumed queue job) is taken back, not recorded as a failure.
+  const replaced = taken.replaced?.owner === run.id ? null : taken.replaced;
   // Best effort: the history is tidied, but a failure to tidy it must not stop the run.
   await Promise.resolve()
     .then(() => replaced && markStopped(store, replaced.owner, stoppedBecause(replaced)))

@@ -3,6 +3,7 @@ import type { RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan } from './deliver-plan.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
+import { openRun } from './open-run.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
 import type { PlannedItem } from './plan-sync.js';
 import { plannedOperation } from './choose-operation.js';
@@ -23,7 +24,7 @@ export async function retryRejected(options: {
 }): Promise<RunSummary> {
   const { loaded, store } = options;
   findSync(loaded, options.sync);
-  const run = await store.createRun({ kind: 'retry', name: options.sync, trigger: options.trigger ?? 'cli', id: options.runId });
+  const { run } = await openRun(store, { kind: 'retry', name: options.sync, trigger: options.trigger ?? 'cli', id: options.runId });
   // The sync's own lease: a retry and a run of the sync would send the same rows.
   const lease = await holdLease(store, run, options.lease).catch(async (e: unknown) => {
     const error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));

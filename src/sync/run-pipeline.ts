@@ -9,6 +9,7 @@ import type { PipelineStep } from '../config/project-schema.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import type { RunRecord, StateStore } from '../state/state-store.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
+import { openRun } from './open-run.js';
 import { runSync, type RunProgress, type RunSummary } from './run-sync.js';
 
 /** The outcome of one pipeline step. */
@@ -61,7 +62,8 @@ export async function runPipeline(options: {
   }
   // Refused values stop here, before a run is recorded or its lease taken.
   checkRunVariables(loaded, { kind: 'pipeline', name }, options.vars);
-  const run = await store.createRun({ kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  // A pipeline a queue worker resumes re-runs its steps: each sends only what its ledger does not have yet.
+  const { run } = await openRun(store, { kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
   let lease: HeldLease;
   try {
     lease = await holdLease(store, run, { ...options.lease, signal: options.signal });

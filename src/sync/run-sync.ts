@@ -2,11 +2,13 @@ import { resolve } from 'node:path';
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
+import { appendPlan } from './append-plan.js';
 import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
 import { duckdbFastPath } from './duckdb-fast-path.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { keyRow } from './key-row.js';
+import { openRun } from './open-run.js';
 import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
 import { planSnapshotDir } from './plan-snapshot.js';
 import { planSync, type PlanCounts } from './plan-sync.js';
@@ -60,19 +62,23 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   const sync = findSync(loaded, name);
   // Refused values stop here, before a run is recorded or its lease taken.
   checkRunVariables(loaded, { kind: 'sync', name }, options.vars);
-  const run = await store.createRun({ kind: 'sync', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  const { run, resumed } = await openRun(store, { kind: 'sync', name, trigger: options.trigger ?? 'cli', id: options.runId });
+  // A run resumed after its worker stopped keeps what earlier attempts delivered: the ledger has it, so it plans as unchanged.
+  const carried = resumed ? run.counts.delivered : 0;
   const started = Date.now();
-  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: carried, failed: 0 };
   let plan: PlanCounts | null = null;
   let tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
   let sendStarted = Date.now();
+  // An append run counts its rows as it reads them: it has no ETA until the read ends.
+  let reading = false;
   const progress = (phase: RunProgress['phase']) => {
     const elapsed = Math.max(1, Date.now() - sendStarted) / 1000;
     const rate = tally.sent / elapsed;
-    const left = counts.planned - tally.delivered - tally.failed;
+    const left = counts.planned - carried - tally.delivered - tally.failed;
     options.onProgress?.({
-      runId: run.id, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: tally.delivered,
-      failed: tally.failed, rate, etaSeconds: rate > 0 ? left / rate : null,
+      runId: run.id, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: carried + tally.delivered,
+      failed: tally.failed, rate, etaSeconds: rate > 0 && !reading ? left / rate : null,
     });
   };
   let error: string | null = null;
@@ -84,7 +90,10 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     progress('planning');
     const runInfo = { id: run.id, started_at: run.startedAt };
     endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars, full: options.full });
-    const planned = await planSync({
+    // Append compares nothing with the ledger: its rows go out as the source yields them, with no plan read first.
+    const planned = sync.mode === 'append'
+      ? appendPlan({ source: endpoints.source, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
+      : await planSync({
       source: endpoints.source,
       store,
       sync: name,
@@ -95,18 +104,18 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
       sqlFastPath: await duckdbFastPath(loaded, name, runInfo, options.vars),
       // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
-      forget: options.full,
+      forget: options.full && !resumed,
       complete: endpoints.source.complete ?? true,
       signal: lease.signal,
     });
     try {
       plan = planned.counts;
       Object.assign(counts, {
-        planned: plan.planned + plan.invalid,
+        planned: plan.planned + plan.invalid + carried,
         added: plan.added,
         changed: plan.changed,
         removed: plan.removed,
-        unchanged: plan.unchanged,
+        unchanged: Math.max(0, plan.unchanged - carried),
         // Rows that cannot be planned count as failed now; each delivered batch then adds its own counts.
         failed: plan.invalid,
       });
@@ -123,6 +132,12 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       const key = endpoints.key;
       const invalid = plan.invalid;
       const limit = sync.on_error.max_failed_rows;
+      // A streamed (append) plan's counts grow as it reads: a percentage limit is of the rows read so far.
+      const follow = () => {
+        reading = 'reading' in planned && planned.reading;
+        counts.planned = plan!.planned + plan!.invalid + carried;
+        counts.added = plan!.added;
+      };
       let lastReport = 0;
       tally = await deliverPlan({
         // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
@@ -137,9 +152,13 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         signal: lease.signal,
         ledger: planned.ledger,
         // Checked as results arrive: past the limit, nothing more is sent.
-        stopWhen: (t) => exceedsFailureLimit(t.failed + invalid, counts.planned, limit),
+        stopWhen: (t) => {
+          follow();
+          return exceedsFailureLimit(t.failed + invalid, counts.planned, limit);
+        },
         onBatch: (t) => {
           tally = t;
+          follow();
           const now = Date.now();
           if (now - lastReport >= 200) {
             lastReport = now;
@@ -147,6 +166,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
           }
         },
       });
+      follow();
     } finally {
       await planned.close();
     }
@@ -158,7 +178,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     await endpoints?.close();
     await lease?.release();
   }
-  counts.delivered = tally.delivered;
+  counts.delivered = carried + tally.delivered;
   counts.failed = tally.failed + (plan?.invalid ?? 0);
   const sampleErrors = tally.sampleErrors.map((s) => ({ key: s.key, error: loaded.redactor.mask(s.error) }));
   const limitHit = !error && exceedsFailureLimit(counts.failed, counts.planned, sync.on_error.max_failed_rows);
@@ -170,7 +190,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   return {
     run: { ...run, status, counts, error, finishedAt },
     plan,
-    delivered: tally.delivered,
+    delivered: counts.delivered,
     failed: counts.failed,
     durationMs: Date.now() - started,
     sampleErrors,

@@ -95,6 +95,38 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         await expect(store.updateRun('run_missing', { status: 'failed' }, { ifStatus: 'running' })).rejects.toThrow('run "run_missing" not found');
       });
 
+      it('records a queued run as attempt 0; each resume makes it running as the next attempt; a final run is left as it is', async () => {
+        const queued = await store.createRun({ kind: 'sync', name: 'contacts', trigger: 'api', id: 'run_q', status: 'queued' });
+        expect(queued).toMatchObject({ status: 'queued', attempt: 0 });
+        expect(await store.getRun('run_q')).toEqual(queued);
+        expect((await store.listRuns('contacts', { status: 'queued' })).map((r) => r.id)).toEqual(['run_q']);
+
+        const first = await store.resumeRun('run_q');
+        expect(first).toMatchObject({ id: 'run_q', status: 'running', attempt: 1, trigger: 'api' });
+        // Its start is when a worker took it, not when it was queued.
+        expect(Date.parse(first!.startedAt)).toBeGreaterThanOrEqual(Date.parse(queued.startedAt));
+        await store.applyLedgerChanges('contacts', { put: [entry('a')], deleted: [], rejected: [], cleared: [], counts: { runId: 'run_q', delivered: 1, failed: 0 } });
+        const second = await store.resumeRun('run_q');
+        expect(second).toMatchObject({ status: 'running', attempt: 2, startedAt: first!.startedAt, counts: { delivered: 1 } });
+
+        await store.updateRun('run_q', { status: 'succeeded', finishedAt: T0 });
+        expect(await store.resumeRun('run_q')).toMatchObject({ status: 'succeeded', attempt: 2 });
+        expect(await store.resumeRun('run_missing')).toBeNull();
+        expect((await store.createRun({ kind: 'sync', name: 'contacts', trigger: 'cli' })).attempt).toBe(1);
+      });
+
+      it('gives each tick of a schedule to exactly one of several stores claiming it', async () => {
+        const others = [store, await fixture.open(), await fixture.open()];
+        const at = Math.floor(Date.now() / 1000) * 1000;
+        const tick = new Date(at).toISOString();
+        const claims = await Promise.all(others.map((s, i) => s.claimScheduleTick('sync:contacts', tick, `server-${i}`)));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        // The same instant written otherwise is the same tick; the next tick and another schedule are free.
+        expect(await store.claimScheduleTick('sync:contacts', tick.replace('Z', '+00:00'), 'server-9')).toBe(false);
+        expect(await store.claimScheduleTick('sync:contacts', new Date(at + 2000).toISOString(), 'server-1')).toBe(true);
+        expect(await store.claimScheduleTick('pipeline:contacts', tick, 'server-1')).toBe(true);
+      });
+
       it('lists the runs of one name, newest first, with a limit', async () => {
         const ids: string[] = [];
         for (let i = 0; i < 4; i++) {
@@ -571,7 +603,7 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
 
           const upgraded = await old.open();
           expect(await old.migrationVersions()).toEqual(migrations.map((m) => m.version));
-          expect(await upgraded.getRun(run.id)).toMatchObject({ status: 'succeeded', finishedAt: T0 });
+          expect(await upgraded.getRun(run.id)).toMatchObject({ status: 'succeeded', finishedAt: T0, attempt: 1 });
           expect((await collect(upgraded.readLedger('s'))).flat()).toEqual([entry('a'), entry('b')]);
           expect(await upgraded.listRejected('s')).toEqual([rejected('b')]);
           expect((await upgraded.acquireLease('sync:s', { owner: 'run_x', ttlMs: 1000, process: here })).acquired).toBe(true);
