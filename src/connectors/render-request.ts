@@ -1,6 +1,6 @@
 import type { Endpoint } from '../config/connector-schema.js';
 import { isJsonContentType } from '../http/json-content-type.js';
-import type { HttpRequest } from './auth/auth.js';
+import type { HttpRequest } from '../http/http-request.js';
 import { formEncode } from './form-encode.js';
 import { percentEncode } from './percent-encode.js';
 import { RawJson } from './raw-json.js';

@@ -1,5 +1,5 @@
 import type { Redactor } from '../log/redactor.js';
-import type { HttpRequest } from './auth/auth.js';
+import type { HttpRequest } from '../http/http-request.js';
 import { bodyText } from './request-body.js';
 
 const secretHeader = /^(authorization|proxy-authorization|cookie|set-cookie)$|api[-_]?key|token|secret|password|auth/i;

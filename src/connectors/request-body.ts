@@ -1,4 +1,4 @@
-import type { HttpRequest } from './auth/auth.js';
+import type { HttpRequest } from '../http/http-request.js';
 
 /** A request body as text (bytes are decoded as UTF-8); null when there is none. */
 export function bodyText(body: HttpRequest['body']): string | null {

@@ -1,7 +1,8 @@
 import { endpointSchema, type ConnectorSpec } from '../config/connector-schema.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { apiMessage, statusLine } from '../http/classify-response.js';
-import type { Classification, HttpResponse } from '../http/http-client.js';
+import type { Classification } from '../http/classification.js';
+import type { HttpResponse } from '../http/http-response.js';
 import { openHttpConnection, responseVariable, type HttpConnection, type HttpConnectionConfig } from './open-http-connection.js';
 import { renderRequest } from './render-request.js';
 import { openSqlDatabase } from '../sources/open-sql-database.js';

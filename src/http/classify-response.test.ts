@@ -2,7 +2,7 @@ import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import type { ResponseRule } from '../config/connector-schema.js';
 import { apiMessage, classifyResponse, errorMessage } from './classify-response.js';
-import type { HttpResponse } from './http-client.js';
+import type { HttpResponse } from './http-response.js';
 
 const liquid = new Liquid();
 const evaluate = (condition: string, context: object) => {

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ResponseRule } from '../config/connector-schema.js';
-import type { Classification, HttpResponse } from './http-client.js';
+import type { Classification } from './classification.js';
+import type { HttpResponse } from './http-response.js';
 
 /** Longest API message kept in an error, so an HTML error page does not flood the rejected-rows list. */
 const MAX_MESSAGE_LENGTH = 500;

@@ -1,40 +1,24 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { RateLimit, ResponseAction, RetryPolicy } from '../config/connector-schema.js';
-import type { Auth, HttpRequest } from '../connectors/auth/auth.js';
+import type { RateLimit, RetryPolicy } from '../config/connector-schema.js';
 import { Redactor } from '../log/redactor.js';
+import type { Auth } from './auth.js';
 import { backoffDelay } from './backoff.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { apiMessage, statusLine } from './classify-response.js';
+import type { Classification } from './classification.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
 import { dispatchRequest, type ReceivedResponse } from './dispatch-request.js';
 import { guardedConnector } from './guarded-connector.js';
+import type { HttpRequest } from './http-request.js';
+import type { HttpResponse } from './http-response.js';
 import { isJsonContentType } from './json-content-type.js';
 import type { NetworkPolicy } from './network-policy.js';
 import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
 import { TokenBucket } from './token-bucket.js';
-
-/** A response as the rest of the engine sees it: body read fully, headers flattened. */
-export interface HttpResponse {
-  status: number;
-  /** Lower-case names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
-  text: string;
-  /** Parsed JSON when the content type says JSON and it parses, else the text. */
-  body: unknown;
-  durationMs: number;
-  /** The URL as requested, before auth was applied (so an api key in the query never shows here). */
-  url: string;
-}
-
-/** What a response means, and the API's message (without the status line; the client prefixes it). */
-export interface Classification {
-  action: ResponseAction;
-  message?: string;
-}
 
 /** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
 export type SendOutcome =

@@ -1,5 +1,5 @@
 import type { Endpoint } from '../config/connector-schema.js';
-import type { HttpRequest } from '../connectors/auth/auth.js';
+import type { HttpRequest } from '../http/http-request.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import { renderBatchRequest, renderRequest } from '../connectors/render-request.js';
 import { bodyText } from '../connectors/request-body.js';

@@ -1,6 +1,6 @@
 import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
-import type { HttpRequest } from '../connectors/auth/auth.js';
+import type { HttpRequest } from '../http/http-request.js';
 import { openHttpConnection, responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
 import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage } from '../connectors/paginate.js';
 import { joinUrl } from '../connectors/render-request.js';

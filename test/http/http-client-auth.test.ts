@@ -3,7 +3,8 @@ import { connectorAuthSchema } from '../../src/config/connector-schema.js';
 import type { ConnectionAuth } from '../../src/config/project-schema.js';
 import { createAuth } from '../../src/connectors/auth/create-auth.js';
 import { classifyResponse, errorMessage } from '../../src/http/classify-response.js';
-import { HttpClient, type HttpResponse } from '../../src/http/http-client.js';
+import { HttpClient } from '../../src/http/http-client.js';
+import type { HttpResponse } from '../../src/http/http-response.js';
 import { Redactor } from '../../src/log/redactor.js';
 import { json, startTestServer } from './start-test-server.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../src/http/classify-response.js';
-import { HttpClient, type HttpClientOptions, type HttpResponse } from '../../src/http/http-client.js';
+import { HttpClient, type HttpClientOptions } from '../../src/http/http-client.js';
+import type { HttpResponse } from '../../src/http/http-response.js';
 import { json, startTestServer } from './start-test-server.js';
 
 const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);

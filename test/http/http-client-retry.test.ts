@@ -1,9 +1,10 @@
 import { Liquid } from 'liquidjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseRule } from '../../src/config/connector-schema.js';
-import type { Auth } from '../../src/connectors/auth/auth.js';
+import type { Auth } from '../../src/http/auth.js';
 import { classifyResponse } from '../../src/http/classify-response.js';
-import { HttpClient, type HttpClientOptions, type HttpResponse } from '../../src/http/http-client.js';
+import { HttpClient, type HttpClientOptions } from '../../src/http/http-client.js';
+import type { HttpResponse } from '../../src/http/http-response.js';
 import { json, startTestServer } from './start-test-server.js';
 
 const liquid = new Liquid();

@@ -7,7 +7,8 @@ import { connectorAuthSchema, connectorSpecSchema } from '../../src/config/conne
 import { createAuth } from '../../src/connectors/auth/create-auth.js';
 import { openHttpConnection } from '../../src/connectors/open-http-connection.js';
 import { classifyResponse } from '../../src/http/classify-response.js';
-import { HttpClient, type HttpResponse } from '../../src/http/http-client.js';
+import { HttpClient } from '../../src/http/http-client.js';
+import type { HttpResponse } from '../../src/http/http-response.js';
 import { networkPolicyFromEnv, type NetworkPolicy } from '../../src/http/network-policy.js';
 import { Redactor } from '../../src/log/redactor.js';
 import { json, startTestServer } from '../http/start-test-server.js';

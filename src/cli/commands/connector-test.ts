@@ -10,7 +10,7 @@ import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } fr
 import { renderRequest } from '../../connectors/render-request.js';
 import type { DeliveryItem, DeliveryResult, PreviewRequest } from '../../destinations/destination.js';
 import { createHttpDestination } from '../../destinations/http-destination.js';
-import type { HttpResponse } from '../../http/http-client.js';
+import type { HttpResponse } from '../../http/http-response.js';
 import { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';

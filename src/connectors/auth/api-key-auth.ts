@@ -1,5 +1,6 @@
 import type { ConnectorAuth } from '../../config/connector-schema.js';
-import type { Auth, HttpRequest } from './auth.js';
+import type { Auth } from '../../http/auth.js';
+import type { HttpRequest } from '../../http/http-request.js';
 import { percentEncode } from '../percent-encode.js';
 import { withHeader } from './with-header.js';
 

@@ -1,5 +1,5 @@
 import type { ConnectorAuth } from '../../config/connector-schema.js';
-import type { Auth } from './auth.js';
+import type { Auth } from '../../http/auth.js';
 import { withHeader } from './with-header.js';
 
 export type BasicKind = Extract<ConnectorAuth, { type: 'basic' }>;

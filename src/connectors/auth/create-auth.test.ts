@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config-error.js';
 import { connectorAuthSchema, type ConnectorAuth } from '../../config/connector-schema.js';
 import { Redactor } from '../../log/redactor.js';
-import type { HttpRequest } from './auth.js';
+import type { HttpRequest } from '../../http/http-request.js';
 import { createAuth, type CreateAuthOptions } from './create-auth.js';
 
 const kind = (value: unknown): ConnectorAuth => connectorAuthSchema.parse(value);

@@ -5,7 +5,7 @@ import type { NetworkPolicy } from '../../http/network-policy.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
 import { createApiKeyAuth } from './api-key-auth.js';
-import type { Auth } from './auth.js';
+import type { Auth } from '../../http/auth.js';
 import { createBasicAuth } from './basic-auth.js';
 import { createBearerAuth } from './bearer-auth.js';
 import { createNoneAuth } from './none-auth.js';

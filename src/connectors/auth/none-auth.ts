@@ -1,4 +1,4 @@
-import type { Auth } from './auth.js';
+import type { Auth } from '../../http/auth.js';
 
 /** No credential: requests go out as they are. */
 export function createNoneAuth(): Auth {

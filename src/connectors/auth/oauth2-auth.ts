@@ -3,7 +3,7 @@ import type { ConnectionAuth } from '../../config/project-schema.js';
 import type { NetworkPolicy } from '../../http/network-policy.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
-import type { Auth } from './auth.js';
+import type { Auth } from '../../http/auth.js';
 import { OAuth2Error } from './oauth2-error.js';
 import { createOAuth2TokenAuth } from './oauth2-token-auth.js';
 import { createOAuth2TokenEndpoint, type OAuth2TokenEndpoint } from './oauth2-token-endpoint.js';

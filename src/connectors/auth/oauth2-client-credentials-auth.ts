@@ -1,5 +1,5 @@
 import type { ConnectorAuth } from '../../config/connector-schema.js';
-import type { Auth } from './auth.js';
+import type { Auth } from '../../http/auth.js';
 import type { OAuth2AuthOptions } from './oauth2-auth.js';
 import { OAuth2Error } from './oauth2-error.js';
 import { createOAuth2TokenAuth } from './oauth2-token-auth.js';

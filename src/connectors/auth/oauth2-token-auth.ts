@@ -1,5 +1,6 @@
 import type { Redactor } from '../../log/redactor.js';
-import type { Auth, HttpRequest } from './auth.js';
+import type { Auth } from '../../http/auth.js';
+import type { HttpRequest } from '../../http/http-request.js';
 import { tokenExpiresSoon } from './oauth2-token-expiry.js';
 import type { OAuth2Token } from './oauth2-token-store.js';
 

@@ -1,4 +1,4 @@
-import type { HttpRequest } from './auth.js';
+import type { HttpRequest } from '../../http/http-request.js';
 
 /** A copy of the request with one header set, replacing any header of the same name in another letter case. */
 export function withHeader(request: HttpRequest, name: string, value: string): HttpRequest {

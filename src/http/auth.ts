@@ -1,13 +1,9 @@
-/** An HTTP request about to be sent: absolute URL, headers, and the body as rendered text or its UTF-8 bytes. */
-export interface HttpRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  /** Text as rendered; bytes once it is on its way (see `moveBodyToBytes`). */
-  body?: string | Uint8Array | null;
-}
+import type { HttpRequest } from './http-request.js';
 
-/** Puts a connection's credential on requests, and renews it when the API says it expired. */
+/**
+ * Puts a connection's credential on requests, and renews it when the API says it expired. The client applies it;
+ * the auth kinds in src/connectors/auth/ implement it.
+ */
 export interface Auth {
   /**
    * The auth kind (`none`, `api_key`, `basic`, `bearer`, `oauth2`, ...). The HTTP client sends any kind but `none`

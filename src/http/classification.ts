@@ -1,0 +1,7 @@
+import type { ResponseAction } from '../config/connector-schema.js';
+
+/** What a response means, and the API's message (without the status line; the client prefixes it). */
+export interface Classification {
+  action: ResponseAction;
+  message?: string;
+}
