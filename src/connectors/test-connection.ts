@@ -1,6 +1,7 @@
 import { endpointSchema, type ConnectorSpec } from '../config/connector-schema.js';
 import type { LoadedProject } from '../config/load-project.js';
-import { apiMessage, statusLine } from '../http/classify-response.js';
+import { apiMessage } from '../http/api-message.js';
+import { statusLine } from '../http/status-line.js';
 import type { Classification } from '../http/classification.js';
 import type { HttpResponse } from '../http/http-response.js';
 import { openHttpConnection, responseVariable, type HttpConnection, type HttpConnectionConfig } from './open-http-connection.js';

@@ -3,7 +3,7 @@ import type { Endpoint } from '../config/connector-schema.js';
 import { responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
 import { renderBatchRequest, renderRequest, type BatchEntry, type RenderedBatch } from '../connectors/render-request.js';
 import { moveBodyToBytes } from '../connectors/request-body.js';
-import { statusLine } from '../http/classify-response.js';
+import { statusLine } from '../http/status-line.js';
 import type { HttpRequest } from '../http/http-request.js';
 import type { HttpResponse } from '../http/http-response.js';
 import {

@@ -1,7 +1,8 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import type { ResponseRule } from '../config/connector-schema.js';
-import { apiMessage, classifyResponse, errorMessage } from './classify-response.js';
+import { apiMessage, errorMessage } from './api-message.js';
+import { classifyResponse } from './classify-response.js';
 import type { HttpResponse } from './http-response.js';
 
 const liquid = new Liquid();

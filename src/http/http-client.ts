@@ -2,10 +2,10 @@ import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { RateLimit, RetryPolicy } from '../config/connector-schema.js';
 import { Redactor } from '../log/redactor.js';
+import { apiMessage } from './api-message.js';
 import type { Auth } from './auth.js';
 import { backoffDelay } from './backoff.js';
 import { DeadlineSweep } from './deadline-sweep.js';
-import { apiMessage, statusLine } from './classify-response.js';
 import type { Classification } from './classification.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { describeNetworkError, type NetworkFailure } from './describe-network-error.js';
@@ -18,6 +18,7 @@ import type { NetworkPolicy } from './network-policy.js';
 import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
+import { statusLine } from './status-line.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
