@@ -8,6 +8,7 @@ import {
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation, noEndpointError } from './choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import type { LedgerWatcher } from './ledger-watcher.js';
 import { staleSnapshotMark } from './plan-snapshot.js';
 import type { PlannedItem } from './plan-sync.js';
 
@@ -18,14 +19,6 @@ export interface DeliveryTally {
   failed: number;
   /** The first few errors, for the summary. */
   sampleErrors: { key: string; error: string }[];
-}
-
-/** Told about each ledger write a delivery makes (the plan snapshot keeps itself in step with the ledger). */
-export interface LedgerWatcher {
-  /** A value set in the same transaction as every ledger write: the snapshot is stale the moment the ledger moves. */
-  readonly mark: { name: string; value: string };
-  /** After a confirmed write: what was put and deleted, and the marked value as it was just before. */
-  written(put: LedgerEntry[], deleted: string[], previousMark: string | null): Promise<void>;
 }
 
 export interface DeliverPlanOptions {
@@ -113,8 +106,11 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
         tally.failed++;
         const error = r.error ?? 'failed';
         if (tally.sampleErrors.length < 5) tally.sampleErrors.push({ key: p.key, error });
-        // The fingerprint stays that of the last delivered version, so the next run sends this row again.
-        put.push({ key: p.key, fingerprint: failedFingerprint(p), remoteId: p.remoteId, status: 'failed', lastError: error, runId, updatedAt: now });
+        // The fingerprint stays that of the last delivered version, so the next run sends this row again. (Append keeps
+        // nothing per key: its next run sends every row anyway, and the rejected row below is what can be retried.)
+        if (options.mode !== 'append') {
+          put.push({ key: p.key, fingerprint: failedFingerprint(p), remoteId: p.remoteId, status: 'failed', lastError: error, runId, updatedAt: now });
+        }
         rejected.push({ key: p.key, runId, operation: p.operation, row: p.row, error, request: r.request ?? null, rejectedAt: now });
       }
     }

@@ -7,7 +7,7 @@ import type { Row, Source } from '../sources/source.js';
 import { makePrivateDir } from '../state/private-state-dir.js';
 import type { StateStore } from '../state/state-store.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
-import type { LedgerWatcher } from './deliver-plan.js';
+import type { LedgerWatcher } from './ledger-watcher.js';
 import { duckdbRowJsonSql, ROW_JSON_MACROS, sqlString } from './duckdb-row-json-sql.js';
 import { appendEntries, PlanSnapshot } from './plan-snapshot.js';
 import { recordKey } from './record-key.js';
