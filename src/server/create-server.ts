@@ -9,7 +9,7 @@ import { networkPolicyFromEnv } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { newRunId } from '../state/new-run-id.js';
 import type { StateStore } from '../state/state-store.js';
-import { processEnded } from '../sync/lease-process.js';
+import { processEnded, thisProcess } from '../sync/lease-process.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { resolveApiTokens, type ApiToken } from './api-token.js';
@@ -23,6 +23,7 @@ import { oauthRoutes } from './oauth-routes.js';
 import { openProjectStore } from './open-project-store.js';
 import { pipelinesRoutes } from './pipelines-routes.js';
 import { redisRunExecutor } from './redis-run-executor.js';
+import { queueTiming } from './queue-timing.js';
 import { redisUrl } from './redis-connection.js';
 import { guardRequests } from './request-guard.js';
 import { RunManager, type RunExecutor } from './run-manager.js';
@@ -125,7 +126,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   const queue = options.queue ?? (env.SLUICE_QUEUE === 'redis' ? 'redis' : 'local');
   const executor: RunExecutor =
     queue === 'redis'
-      ? await redisRunExecutor({ url: options.redisUrl ?? redisUrl(env), prefix: options.redisPrefix })
+      ? await redisRunExecutor({
+          url: options.redisUrl ?? redisUrl(env),
+          prefix: options.redisPrefix ?? (env.SLUICE_REDIS_PREFIX || undefined),
+          store,
+          timing: queueTiming(env),
+          log,
+          names: async () => {
+            const { project } = await load();
+            return [...new Set([...Object.keys(project.syncs), ...Object.keys(project.pipelines)])];
+          },
+        })
       : localRunExecutor({ store, load });
   const runs = new RunManager({
     executor,
@@ -171,6 +182,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     scheduler = createScheduler({
       timezone: options.timezone ?? (env.SLUICE_TIMEZONE || 'UTC'),
       log,
+      // Every server sharing the state runs the scheduler: one row per tick in the store lets one of them run it.
+      claimTick: (item, tickAt) => store.claimScheduleTick(`${item.kind}:${item.name}`, tickAt, `${thisProcess().host}:${thisProcess().pid}`),
       onTick: async (item) => {
         const loaded = await load();
         const lock = jobLocks(loaded.project, item.kind, item.name).map((l) => runs.holder(l)).find((h) => h);

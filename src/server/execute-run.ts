@@ -5,8 +5,11 @@ import { runPipeline, type PipelineStepResult, type PipelineSummary } from '../s
 import { runSync, type RunProgress, type RunSummary } from '../sync/run-sync.js';
 import type { RunJob } from './run-job.js';
 
-/** How a run ended: a sync's or retry's RunSummary, a PipelineSummary, or (setup failed) the record and the error. */
-export type RunOutcome = RunSummary | PipelineSummary | { run: RunRecord | null; error: string };
+/**
+ * How a run ended: a sync's or retry's RunSummary, a PipelineSummary, (setup failed) the record and the error, or
+ * only the final record (a queued run whose outcome the server learnt from the state store, not from Redis).
+ */
+export type RunOutcome = RunSummary | PipelineSummary | { run: RunRecord | null; error: string } | { run: RunRecord };
 
 /** What a running job reports besides its outcome. */
 export interface RunHooks {

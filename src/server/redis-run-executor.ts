@@ -1,24 +1,52 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import type { PipelineStepResult } from '../sync/run-pipeline.js';
 import type { RunProgress } from '../sync/run-sync.js';
 import type { RunOutcome } from './execute-run.js';
+import { failQueuedRun } from './fail-queued-run.js';
+import { queueJobOptions } from './queue-job-options.js';
+import { queueTiming, type QueueTiming } from './queue-timing.js';
+import { saveQueuedJob } from './queued-job.js';
+import { reconcileQueuedRuns } from './reconcile-queued-runs.js';
 import { redisConnection } from './redis-connection.js';
-import { RUN_QUEUE } from './run-job.js';
+import { RUN_QUEUE, type RunJob } from './run-job.js';
 import type { RunExecutor } from './run-manager.js';
 
 interface Waiter {
   onProgress: (p: RunProgress) => void;
   onStep: (s: PipelineStepResult) => void;
   resolve: (outcome: RunOutcome) => void;
+  /** When the store was first seen saying the run ended (the job's own outcome is waited for one more poll). */
+  finalSeen: boolean;
 }
 
 /** A message a worker reports through job progress: a sync's progress or a finished pipeline step. */
 export type QueuedRunReport = { progress: RunProgress } | { step: PipelineStepResult };
 
-/** Puts jobs on the Redis run queue for `sluice worker` and relays their progress and outcome back. */
-export async function redisRunExecutor(options: { url: string; prefix?: string }): Promise<RunExecutor> {
+/** Options of the Redis executor. */
+export interface RedisRunExecutorOptions {
+  url: string;
+  prefix?: string;
+  /** The state store shared with the workers: runs are recorded there `queued` before they are put on the queue. */
+  store: StateStore;
+  /** Every sync and pipeline name of the project, for the reconciler (it reads the runs of each). */
+  names: () => Promise<string[]>;
+  /** Default: queueTiming() of the environment. */
+  timing?: QueueTiming;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * Puts jobs on the Redis run queue for `sluice worker` and relays their progress and outcome back. The state store
+ * holds the truth: a run is recorded `queued` before its job is added, the outcome of a run waited on is also read
+ * from the store (a completion Redis lost still ends the wait), and a reconciler re-queues runs whose job vanished.
+ */
+export async function redisRunExecutor(options: RedisRunExecutorOptions): Promise<RunExecutor> {
+  const { store } = options;
+  const timing = options.timing ?? queueTiming();
+  const log = options.log ?? (() => undefined);
   const connection = redisConnection(options.url);
-  const queue = new Queue(RUN_QUEUE, { connection, prefix: options.prefix });
+  const queue = new Queue<RunJob>(RUN_QUEUE, { connection, prefix: options.prefix });
   const events = new QueueEvents(RUN_QUEUE, { connection, prefix: options.prefix });
   const waiters = new Map<string, Waiter>();
   try {
@@ -27,6 +55,9 @@ export async function redisRunExecutor(options: { url: string; prefix?: string }
     await Promise.allSettled([queue.close(), events.close()]);
     throw new Error(`cannot reach Redis at ${safeUrl(options.url)} (SLUICE_REDIS_URL): ${e instanceof Error ? e.message : String(e)}`);
   }
+  // Redis errors are retried by the client; the poll and the reconciler carry on meanwhile.
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
   const settle = (jobId: string, outcome: RunOutcome) => {
     const waiter = waiters.get(jobId);
     waiters.delete(jobId);
@@ -43,22 +74,72 @@ export async function redisRunExecutor(options: { url: string; prefix?: string }
     const value: unknown = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
     settle(jobId, value as RunOutcome);
   });
-  events.on('failed', ({ jobId, failedReason }) => settle(jobId, { run: null, error: failedReason }));
+  // Only a job whose tries are used up fails (a try that will be repeated is not reported as failed).
+  events.on('failed', ({ jobId, failedReason }) => {
+    void failQueuedRun(store, jobId, failedReason)
+      .catch(() => false)
+      .then(async () => settle(jobId, { run: await store.getRun(jobId).catch(() => null), error: failedReason }));
+  });
+
+  // The store's word ends a wait too: a completion event lost with Redis, or missed while disconnected.
+  const poll = setInterval(() => {
+    for (const [runId, waiter] of waiters) {
+      store.getRun(runId).then(
+        (run) => {
+          if (!run || !isFinalStatus(run.status)) return;
+          if (waiter.finalSeen) settle(runId, { run });
+          // The job's own outcome (the full summary) usually arrives within a poll: it is preferred.
+          waiter.finalSeen = true;
+        },
+        () => undefined,
+      );
+    }
+  }, timing.pollMs);
+  poll.unref();
+
+  let reconciling = false;
+  const reconcile = async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      const done = await reconcileQueuedRuns({ store, queue, names: await options.names(), timing });
+      for (const id of done.requeued) log('warn', `run ${id} was queued but its job was gone from Redis: queued again`);
+      for (const id of done.failed) log('warn', `run ${id} recorded as failed: its queue job failed for good`);
+    } catch (e) {
+      log('warn', `queued runs not reconciled: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      reconciling = false;
+    }
+  };
+  await reconcile();
+  const reconciler = setInterval(() => void reconcile(), timing.reconcileMs);
+  reconciler.unref();
 
   return {
     execute(job, hooks) {
       return new Promise<RunOutcome>((resolve, reject) => {
-        waiters.set(job.runId, { onProgress: hooks.onProgress, onStep: hooks.onStep, resolve });
+        waiters.set(job.runId, { onProgress: hooks.onProgress, onStep: hooks.onStep, resolve, finalSeen: false });
         hooks.signal.addEventListener('abort', () =>
           settle(job.runId, { run: null, error: 'the server stopped waiting; the run goes on in its worker' }),
         );
-        queue.add('run', job, { jobId: job.runId, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } }).catch((e: unknown) => {
+        // Recorded before it is queued: a job Redis loses is found again from the record, and a worker opens it.
+        const enqueue = async () => {
+          await store.createRun({ kind: job.kind, name: job.name, trigger: job.trigger, id: job.runId, status: 'queued' });
+          await saveQueuedJob(store, job);
+          await queue.add('run', job, queueJobOptions(job.runId, timing));
+        };
+        enqueue().catch(async (e: unknown) => {
           waiters.delete(job.runId);
-          reject(e instanceof Error ? e : new Error(String(e)));
+          const error = e instanceof Error ? e : new Error(String(e));
+          // Not queued: the record says so, rather than waiting for a worker that will never come.
+          await failQueuedRun(store, job.runId, `it could not be queued (${error.message})`).catch(() => false);
+          reject(error);
         });
       });
     },
     async close() {
+      clearInterval(poll);
+      clearInterval(reconciler);
       await Promise.allSettled([events.close(), queue.close()]);
     },
   };

@@ -1,10 +1,13 @@
 import { networkPolicyFromEnv } from '../http/network-policy.js';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { dirname } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
 import { findProjectFile, loadProject } from '../config/load-project.js';
-import type { StateStore } from '../state/state-store.js';
+import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import { executeRun, type RunOutcome } from './execute-run.js';
+import { failQueuedRun } from './fail-queued-run.js';
 import { openProjectStore } from './open-project-store.js';
+import { queueTiming, type QueueTiming } from './queue-timing.js';
 import type { QueuedRunReport } from './redis-run-executor.js';
 import { redisConnection } from './redis-connection.js';
 import { RUN_QUEUE, runJobSchema, type RunJob } from './run-job.js';
@@ -21,8 +24,10 @@ export interface RunWorkerOptions {
   store?: StateStore;
   /** Where `SLUICE_ALLOWED_HOSTS` is read (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Told when a job starts and ends. */
-  onJob?: (event: 'started' | 'finished' | 'failed', job: RunJob, detail?: string) => void;
+  /** Told when a job starts and ends (`retrying`: this try failed, the queue tries again later). */
+  onJob?: (event: 'started' | 'resumed' | 'finished' | 'retrying' | 'failed', job: RunJob, detail?: string) => void;
+  /** Default: queueTiming() of `env`. */
+  timing?: QueueTiming;
 }
 
 /** A running worker. */
@@ -37,25 +42,48 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   const store = options.store ?? (await openProjectStore(projectFile));
   // Queued runs come from API users: the worker refuses private addresses as the server does.
   const networkPolicy = networkPolicyFromEnv(options.env ?? process.env, { serverMode: true });
+  const timing = options.timing ?? queueTiming(options.env ?? process.env);
   const worker = new Worker<RunJob, RunOutcome>(
     RUN_QUEUE,
     async (bullJob) => {
       const job = runJobSchema.parse(bullJob.data);
-      options.onJob?.('started', job);
-      // The project as it is on disk now: edits made through the server reach the workers.
-      const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy });
-      const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
+      // Executing a job twice is harmless: a run that already ended is not run again (its worker stopped before
+      // the queue heard of the end), and one a crashed worker left half done continues where the ledger says.
+      const record = await store.getRun(job.runId);
+      if (record && isFinalStatus(record.status)) return { run: record };
+      options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
+      let redact = (text: string) => text;
       try {
+        // The project as it is on disk now: edits made through the server reach the workers.
+        const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy });
+        redact = (text) => loaded.redactor.mask(text);
+        const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
         const outcome = await executeRun(job, { loaded, store, onProgress: (progress) => report({ progress }), onStep: (step) => report({ step }) });
         options.onJob?.('finished', job, outcome.run?.status);
         return outcome;
       } catch (e) {
-        const message = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
-        options.onJob?.('failed', job, message);
+        const message = redact(e instanceof Error ? e.message : String(e));
+        // A configuration error stays one however often it is tried: the run fails now.
+        if (e instanceof ConfigError) {
+          options.onJob?.('failed', job, message);
+          await failQueuedRun(store, job.runId, message).catch(() => false);
+          throw new UnrecoverableError(message);
+        }
+        // Anything else may pass (a store or network outage, an earlier attempt still holding the run): tried again later.
+        const last = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
+        options.onJob?.(last ? 'failed' : 'retrying', job, message);
         throw new Error(message);
       }
     },
-    { connection: redisConnection(options.url), prefix: options.prefix, concurrency: options.concurrency },
+    {
+      connection: redisConnection(options.url),
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      // A crashed worker stops renewing its hold on the job: after lockMs another worker takes the job and resumes the run.
+      lockDuration: timing.lockMs,
+      stalledInterval: timing.lockMs,
+      maxStalledCount: 2,
+    },
   );
   await worker.waitUntilReady();
   return {

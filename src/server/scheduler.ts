@@ -14,6 +14,11 @@ export interface SchedulerOptions {
   timezone: string;
   /** Runs one tick; the returned promise settles when the run is over (a tick meanwhile is skipped, not stacked). */
   onTick: (item: ScheduledItem) => Promise<void>;
+  /**
+   * Claims a tick (its time, to the second) before it runs; false: another server sharing the state has it, and this
+   * one skips it. Default: every tick is this server's.
+   */
+  claimTick?: (item: ScheduledItem, tickAt: string) => Promise<boolean>;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -50,7 +55,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         protect: () => options.log('info', `schedule: ${item.kind} ${item.name} is still running; this tick is skipped`),
         catch: (e) => options.log('error', `schedule: ${item.kind} ${item.name}: ${e instanceof Error ? e.message : String(e)}`),
       },
-      () => options.onTick(item),
+      async () => {
+        if (options.claimTick) {
+          // croner fires a few milliseconds after the scheduled second, on every server alike: rounded, one tick is one time.
+          const tickAt = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
+          if (!(await options.claimTick(item, tickAt))) {
+            return options.log('info', `schedule: ${item.kind} ${item.name}: the tick of ${tickAt} runs on another server; skipped here`);
+          }
+        }
+        await options.onTick(item);
+      },
     );
 
   return {

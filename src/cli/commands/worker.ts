@@ -19,6 +19,7 @@ export async function runWorker(args: WorkerArgs, ctx: CommandContext): Promise<
     project: ctx.project,
     concurrency: Math.max(1, args.concurrency),
     url,
+    prefix: process.env.SLUICE_REDIS_PREFIX || undefined,
     onJob: (event, job, detail) => say(`run ${job.runId} ${event}: ${job.kind} ${job.name}${detail ? ` (${detail})` : ''}`),
   });
   say(`worker ready: queue ${RUN_QUEUE} on ${safeUrl(url)}, ${Math.max(1, args.concurrency)} at a time; Ctrl-C stops`);

@@ -1,0 +1,17 @@
+import type { StateStore } from '../state/state-store.js';
+import { runJobSchema, type RunJob } from './run-job.js';
+
+const valueName = (runId: string) => `queued-job:${runId}`;
+
+/** Keeps a queued run's job (its vars and `full`, which the run record lacks) so it can be queued again if Redis loses it. */
+export async function saveQueuedJob(store: StateStore, job: RunJob): Promise<void> {
+  await store.setValue(valueName(job.runId), JSON.stringify(job));
+}
+
+/** The job a queued run was queued with; null when none was kept. */
+export async function readQueuedJob(store: StateStore, runId: string): Promise<RunJob | null> {
+  const text = await store.getValue(valueName(runId));
+  if (text === null) return null;
+  const parsed = runJobSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
+}
