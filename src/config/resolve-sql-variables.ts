@@ -5,9 +5,6 @@ import type { Variable } from './project-schema.js';
 import { quoteIdentifier, type SqlEngine } from './quote-identifier.js';
 import { shiftedWallClock, toWallClock, type WallClock } from './wall-clock.js';
 
-// Callers read a sync's SQL and resolve its variables together.
-export { readSyncQuery } from './read-sync-query.js';
-
 /** Options of one resolution. */
 export interface ResolveSqlOptions {
   /** Values given at run time (`--var name=value`), checked against each variable's type. */

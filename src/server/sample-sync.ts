@@ -1,5 +1,6 @@
 import type { LoadedProject } from '../config/load-project.js';
-import { readSyncQuery, resolveSqlVariables } from '../config/resolve-sql-variables.js';
+import { readSyncQuery } from '../config/read-sync-query.js';
+import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import { openSqlDatabase } from '../sources/open-sql-database.js';
 import type { Column, Row, Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { LoadedProject } from '../config/load-project.js';
-import { readSyncQuery, resolveSqlVariables } from '../config/resolve-sql-variables.js';
+import { readSyncQuery } from '../config/read-sync-query.js';
+import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import type { RunInfo } from './open-sync-endpoints.js';
 import type { DuckdbFastPath } from './plan-sync.js';
 
