@@ -81,6 +81,8 @@ describe('retries', () => {
       action: 'reject',
       attempts: 2,
       error: `no response from 127.0.0.1:${server.port} within 150 ms after 2 attempts`,
+      // Retries ran out for availability, not for this row: the engine keeps the row pending.
+      unavailable: true,
     });
     expect(server.requests).toHaveLength(2);
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
@@ -93,7 +95,7 @@ describe('retries', () => {
     const { url, port } = server;
     await server.close();
     const outcome = await client.send(post(`${url}/x`), { classify: classifyWith() });
-    expect(outcome).toEqual({ ok: false, action: 'reject', attempts: 2, error: `connection refused by 127.0.0.1:${port} after 2 attempts` });
+    expect(outcome).toEqual({ ok: false, action: 'reject', attempts: 2, error: `connection refused by 127.0.0.1:${port} after 2 attempts`, unavailable: true });
   });
 
   it('stops at once, as a run failure, when the request is cancelled', async () => {
