@@ -29,7 +29,7 @@ export async function reconcileQueuedRuns(options: {
   graceMs?: number;
 }): Promise<Reconciled> {
   const { store, queue, timing } = options;
-  const graceMs = options.graceMs ?? 5000;
+  const graceMs = options.graceMs ?? 2000;
   const done: Reconciled = { requeued: [], failed: [] };
   for (const name of options.names) {
     const runs = [...(await store.listRuns(name, { status: 'queued' })), ...(await store.listRuns(name, { status: 'running' }))];
