@@ -1,7 +1,6 @@
 import type { StateStore } from '../state/state-store.js';
+import { queuedJobName as valueName } from '../sync/queued-job-name.js';
 import { runJobSchema, type RunJob } from './run-job.js';
-
-const valueName = (runId: string) => `queued-job:${runId}`;
 
 /** Keeps a queued run's job (its vars and `full`, which the run record lacks) so it can be queued again if Redis loses it. */
 export async function saveQueuedJob(store: StateStore, job: RunJob): Promise<void> {

@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { StateStore } from '../state/state-store.js';
 import { processEnded } from '../sync/lease-process.js';
+import { leaseTiming } from '../sync/lease-timing.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
+import { whyStopped } from '../sync/sweep-stale-runs.js';
 import { failQueuedRun } from './fail-queued-run.js';
 import { queueJobOptions } from './queue-job-options.js';
 import type { QueueTiming } from './queue-timing.js';
@@ -16,8 +18,9 @@ export interface Reconciled {
 
 /**
  * Brings Redis in line with the state store, which holds the truth about runs: a run recorded `queued` whose job is
- * gone from Redis (Redis restarted, its data lost) is queued again under the same job id, and a `queued` or
- * `running` run whose job failed for good is recorded as failed. Runs queued less than `graceMs` ago are left alone
+ * gone from Redis (Redis restarted, its data lost) is queued again under the same job id, and so is a `running` one
+ * whose job is gone and whose worker stopped (its lease expired or its process ended); a `queued` or `running` run
+ * whose job failed for good is recorded as failed. Runs queued less than `graceMs` ago are left alone
  * (their server may be adding the job right now). Several servers may reconcile at once: a job id is added only once.
  */
 export async function reconcileQueuedRuns(options: {
@@ -43,8 +46,9 @@ export async function reconcileQueuedRuns(options: {
         if (await failQueuedRun(store, run.id, job.failedReason || 'no reason given')) done.failed.push(run.id);
         continue;
       }
-      // A running run without its job is its worker's to finish (or the lease sweep's to record as stopped).
-      if (run.status !== 'queued' || Date.now() - Date.parse(run.startedAt) < graceMs) continue;
+      if (run.status === 'queued' && Date.now() - Date.parse(run.startedAt) < graceMs) continue;
+      // A running run without its job is its worker's to finish, unless that worker stopped too: then it is resumed.
+      if (run.status === 'running' && !whyStopped(run, await store.getLease(runLeaseName(run.kind, run.name)), leaseTiming().ttlMs)) continue;
       const kept = await readQueuedJob(store, run.id);
       if (!kept) {
         if (await failQueuedRun(store, run.id, 'its job vanished from Redis and was not kept to be queued again')) done.failed.push(run.id);

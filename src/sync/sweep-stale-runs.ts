@@ -1,6 +1,7 @@
 import type { Lease, RunRecord, StateStore } from '../state/state-store.js';
 import { leaseTiming } from './lease-timing.js';
 import { processEnded } from './lease-process.js';
+import { queuedJobName } from './queued-job-name.js';
 import { runLeaseName } from './run-lease-name.js';
 
 /** Why a run recorded as running has stopped, as its error says; null while it may still be running. */
@@ -30,7 +31,7 @@ export async function markStopped(store: StateStore, runId: string, error: strin
 
 /**
  * Marks the runs of a sync or pipeline still recorded as running, but whose process is gone (killed, crashed, cut
- * off), as failed; returns their ids. Called when a run starts, when the server starts and when runs are listed.
+ * off), as failed; returns their ids. Runs of the Redis queue are left to it (a worker resumes them). Called when a run starts, when the server starts and when runs are listed.
  */
 export async function sweepStaleRuns(
   store: StateStore,
@@ -44,7 +45,8 @@ export async function sweepStaleRuns(
     const leaseName = runLeaseName(run.kind, name);
     if (!leases.has(leaseName)) leases.set(leaseName, await store.getLease(leaseName));
     const error = whyStopped(run, leases.get(leaseName)!, ttlMs);
-    if (error && (await markStopped(store, run.id, error))) swept.push(run.id);
+    // A queued run's job is handed to another worker when its worker dies: the run resumes, it has not failed.
+    if (error && (await store.getValue(queuedJobName(run.id))) === null && (await markStopped(store, run.id, error))) swept.push(run.id);
   }
   return swept;
 }
