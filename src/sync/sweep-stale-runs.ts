@@ -31,7 +31,8 @@ export async function markStopped(store: StateStore, runId: string, error: strin
 
 /**
  * Marks the runs of a sync or pipeline still recorded as running, but whose process is gone (killed, crashed, cut
- * off), as failed; returns their ids. Runs of the Redis queue are left to it (a worker resumes them). Called when a run starts, when the server starts and when runs are listed.
+ * off), as failed; returns their ids. Runs of the Redis queue are left to it (a worker resumes them). Called when a
+ * run starts, when the server starts and when runs are listed.
  */
 export async function sweepStaleRuns(
   store: StateStore,
