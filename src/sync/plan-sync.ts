@@ -70,6 +70,8 @@ export interface SyncPlan {
   ledgerVia: 'snapshot' | 'rebuilt' | 'ledger';
   /** Pass to deliverPlan so the plan snapshot follows the ledger writes (absent without a snapshot). */
   ledger?: LedgerWatcher;
+  /** True while the items are still being read from the source (an append plan streams them): the counts grow until then. */
+  readonly reading?: boolean;
   /** Drops the plan workspace (bringing the plan snapshot up to date first). */
   close(): Promise<void>;
 }

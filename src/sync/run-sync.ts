@@ -134,7 +134,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       const limit = sync.on_error.max_failed_rows;
       // A streamed (append) plan's counts grow as it reads: a percentage limit is of the rows read so far.
       const follow = () => {
-        reading = 'reading' in planned && planned.reading;
+        reading = planned.reading === true;
         counts.planned = plan!.planned + plan!.invalid + carried;
         counts.added = plan!.added;
       };
