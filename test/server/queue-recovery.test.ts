@@ -33,7 +33,7 @@ afterEach(async () => {
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await client.end();
-});
+}, 30_000);
 
 /** A fresh prefix and schema; the `state:` line that points the project at that schema. */
 function isolate(): string {
@@ -61,8 +61,12 @@ async function spawnWorker(dir: string): Promise<{ child: ChildProcess; output: 
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((r) => child.once('close', r));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('close', r));
+      // A worker stops after the run in hand: a test that failed mid-run does not wait for it.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await closed;
+      clearTimeout(timer);
     }
   });
   await waitFor(() => output.includes('worker ready'), 15_000, `the worker to start (${output})`);
@@ -121,7 +125,8 @@ describe('runs on the Redis queue survive crashes and lost jobs', () => {
     // Only one run was ever recorded.
     const runs = (await (await fetch(`${base}/api/syncs/orders_to_sink/runs`, { headers: f.auth })).json()) as RunRecord[];
     expect(runs.map((r) => r.id)).toEqual([runId]);
-  }, 60_000);
+    // About 30 s on a quiet machine; the rest is room for a loaded one (5000 single requests and three processes).
+  }, 120_000);
 
   it('queues again a queued run whose job vanished from Redis, and a worker then runs it', async () => {
     const f = await fixture({ rows: 3, env: { SLUICE_QUEUE_RECONCILE_MS: '500' } });
