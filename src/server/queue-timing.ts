@@ -1,3 +1,5 @@
+import { ConfigError } from '../config/config-error.js';
+
 /** How the Redis run queue retries, detects crashed workers, and checks itself against the state store. */
 export interface QueueTiming {
   /** A worker's hold on a job; one not renewed for this long (a crashed worker) is handed to another worker. */
@@ -27,6 +29,8 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} is "${text}": give a whole number of milliseconds, at least ${min}`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError([{ file: 'environment', path: name, message: `"${text}": give a whole number of milliseconds, at least ${min}` }]);
+  }
   return value;
 }

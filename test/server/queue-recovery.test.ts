@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
@@ -11,6 +12,7 @@ import { redisConnection, redisUrl } from '../../src/server/redis-connection.js'
 import { RUN_QUEUE } from '../../src/server/run-job.js';
 import { startRunWorker, type RunWorker } from '../../src/server/run-worker.js';
 import type { RunRecord } from '../../src/state/state-store.js';
+import { runCommand } from '../examples/run-command.js';
 import { POSTGRES_URL } from '../state/state-fixtures.js';
 import { readSse, SECRETS, startServerFixture, type ServerFixture } from './server-project.js';
 
@@ -206,4 +208,16 @@ describe('several servers sharing one state', () => {
     expect(new Set(ticks).size).toBe(runs.length);
     expect(f.sink.state.hooks).toHaveLength(2 * runs.length);
   }, 60_000);
+});
+
+describe('sluice worker settings', () => {
+  it('exits 2 naming the variable when SLUICE_QUEUE_LOCK_MS is not a number of milliseconds', async () => {
+    isolate();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-worker-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'sluice.yaml'), 'version: 1\nconnections: {}\nsyncs: {}\n');
+    const result = await runCommand('sluice worker', { cwd: dir, env: { ...queueEnv(), SLUICE_QUEUE_LOCK_MS: '2s' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('environment: SLUICE_QUEUE_LOCK_MS: "2s": give a whole number of milliseconds, at least 1000');
+  });
 });
