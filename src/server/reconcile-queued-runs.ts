@@ -50,6 +50,8 @@ export async function reconcileQueuedRuns(options: {
       // A running run without its job is its worker's to finish, unless that worker stopped too: then it is resumed.
       if (run.status === 'running' && !whyStopped(run, await store.getLease(runLeaseName(run.kind, run.name)), leaseTiming().ttlMs)) continue;
       const kept = await readQueuedJob(store, run.id);
+      // A running run that was never queued (the CLI's, a pipeline's step) is the lease sweep's to judge.
+      if (!kept && run.status === 'running') continue;
       if (!kept) {
         if (await failQueuedRun(store, run.id, 'its job vanished from Redis and was not kept to be queued again')) done.failed.push(run.id);
         continue;
