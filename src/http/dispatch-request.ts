@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { DeadlineSweep, Expiring } from './deadline-sweep.js';
+import { Expiring, type DeadlineSweep } from './deadline-sweep.js';
 
 /** A response read whole: status, headers (lower-case names, a repeated header's values joined with `, `), UTF-8 text. */
 export interface ReceivedResponse {
@@ -49,7 +49,7 @@ export function dispatchRequest(
 type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 
 /** undici's handler for one request: collects the response, then settles the promise once. */
-class ReadWholeResponse implements Dispatcher.DispatchHandler, Expiring {
+class ReadWholeResponse extends Expiring implements Dispatcher.DispatchHandler {
   private controller: Controller | undefined;
   private status = 0;
   private headers: Record<string, string> = {};
@@ -66,6 +66,7 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler, Expiring {
     private readonly signal: AbortSignal | undefined,
     private readonly deadlines: DeadlineSweep | undefined,
   ) {
+    super();
     if (signal) {
       this.onAbort = () => this.abort(signal.reason);
       signal.addEventListener('abort', this.onAbort, { once: true });
@@ -80,7 +81,7 @@ class ReadWholeResponse implements Dispatcher.DispatchHandler, Expiring {
   }
 
   /** The total deadline passed: the request is aborted, whatever stage it is in. */
-  expire(): void {
+  override expire(): void {
     this.expired = true;
     this.abort(totalTimeout(this.deadlines!.limitMs));
   }
