@@ -83,7 +83,7 @@ export interface RunCounts {
   failed: number;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface RunRecord {
   id: string;
@@ -95,6 +95,8 @@ export interface RunRecord {
   finishedAt: string | null;
   counts: RunCounts;
   error: string | null;
+  /** Which attempt of the run this is (1 on the first; a queued run resumed by another worker counts up); 0 while queued. */
+  attempt: number;
 }
 
 export interface PlanCounts {
@@ -144,7 +146,7 @@ export interface RunOutcome {
 
 /** GET /api/runs/:id: the run record (`queued` while a worker has not picked it up), live progress, the outcome once finished. */
 export type RunDetail = Omit<RunRecord, 'status'> & {
-  status: RunStatus | 'queued';
+  status: RunStatus;
   progress?: RunProgress | null;
   summary?: RunOutcome | null;
 };
