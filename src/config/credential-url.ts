@@ -1,20 +1,16 @@
 import { parseAddress, parseIpRange, rangeContains } from '../http/ip-range.js';
-import { allowedHostsVariable, parseHostRule } from '../http/network-policy.js';
+import { allowedHostsVariable, listsHost, parseHostRule } from '../http/network-policy.js';
 
 const LOOPBACK = [parseIpRange('127.0.0.0/8')!, parseIpRange('::1')!];
 
-/** Whether plain `http:` may carry credentials to this host: loopback, or a host the operator lists. */
+/** Whether plain `http:` may carry credentials to this host: loopback, or a host the operator lists (a malformed entry lists nothing). */
 function plainHttpAllowed(hostname: string, port: number, allowedHosts: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const address = parseAddress(host);
   if (address && LOOPBACK.some((r) => rangeContains(r, address))) return true;
-  for (const entry of allowedHosts.split(',')) {
-    const rule = entry.trim() ? parseHostRule(entry.trim()) : undefined;
-    if (!rule || (rule.port !== undefined && rule.port !== port)) continue;
-    if (rule.name !== undefined ? rule.name === host : address !== undefined && rangeContains(rule.range!, address)) return true;
-  }
-  return false;
+  const rules = allowedHosts.split(',').flatMap((entry) => parseHostRule(entry.trim()) ?? []);
+  return listsHost(rules, { hostname: host, port }, address);
 }
 
 /**

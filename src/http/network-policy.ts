@@ -82,11 +82,16 @@ export function parseHostRule(text: string): HostRule | undefined {
  */
 export function allowsAddress(policy: NetworkPolicy, target: { hostname: string; port: number }, address: Uint8Array): boolean {
   if (!policy.denyPrivateAddresses || !isPrivateAddress(address)) return true;
+  return listsHost(policy.allowedHosts, target, address);
+}
+
+/** Whether a rule names the host, or covers its address when it has one (each rule on its port, when it gives one). */
+export function listsHost(rules: readonly HostRule[], target: { hostname: string; port: number }, address?: Uint8Array): boolean {
   const hostname = target.hostname.toLowerCase();
-  return policy.allowedHosts.some(
+  return rules.some(
     (rule) =>
       (rule.port === undefined || rule.port === target.port) &&
-      (rule.name !== undefined ? rule.name === hostname : rangeContains(rule.range!, address)),
+      (rule.name !== undefined ? rule.name === hostname : address !== undefined && rangeContains(rule.range!, address)),
   );
 }
 
