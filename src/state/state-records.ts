@@ -1,9 +1,7 @@
-import type { Lease, LedgerEntry, RejectedRow, RunCounts, RunRecord } from './state-store.js';
+import type { Lease, LedgerEntry, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
 /** A row of a state table as a driver returns it (timestamps already ISO strings). */
 export type StateRow = Record<string, unknown>;
-
-type RunPatch = Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>;
 
 const COUNT_COLUMNS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
 
@@ -18,7 +16,7 @@ export function toRunColumns(patch: RunPatch): [string, unknown][] {
   if (patch.status !== undefined) columns.push(['status', patch.status]);
   if (patch.error !== undefined) columns.push(['error', patch.error]);
   if (patch.finishedAt !== undefined) columns.push(['finished_at', patch.finishedAt]);
-  if (patch.counts !== undefined) for (const c of COUNT_COLUMNS) columns.push([c, patch.counts[c]]);
+  if (patch.counts !== undefined) for (const c of COUNT_COLUMNS) if (patch.counts[c] !== undefined) columns.push([c, patch.counts[c]]);
   return columns;
 }
 

@@ -35,8 +35,8 @@ export interface RunRecord {
   attempt: number;
 }
 
-/** What `updateRun` changes. */
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'counts' | 'error' | 'finishedAt'>>;
+/** What `updateRun` changes; counts left out stay as they are (a run streaming its plan writes planned and added alone). */
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'error' | 'finishedAt'>> & { counts?: Partial<RunCounts> };
 
 /** What the ledger keeps per record key: the last delivered version and its remote id. */
 export interface LedgerEntry {

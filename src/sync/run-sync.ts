@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
-import { appendPlan } from './append-plan.js';
 import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
 import { duckdbFastPath } from './duckdb-fast-path.js';
 import { exceedsFailureLimit } from './failure-limit.js';
@@ -13,6 +12,7 @@ import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
 import { planSnapshotDir } from './plan-snapshot.js';
 import { planSync, type PlanCounts } from './plan-sync.js';
 import { readAhead } from './read-ahead.js';
+import { streamedPlan } from './streamed-plan.js';
 
 /** What a running sync reports as it goes (for progress bars, JSON lines and SSE). */
 export interface RunProgress {
@@ -90,9 +90,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     progress('planning');
     const runInfo = { id: run.id, started_at: run.startedAt };
     endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars, full: options.full });
-    // Append compares nothing with the ledger: its rows go out as the source yields them, with no plan read first.
-    const planned = sync.mode === 'append'
-      ? appendPlan({ source: endpoints.source, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
+    // Append, and insert into an empty ledger (a first run), compare nothing with the ledger: their rows go out as the
+    // source yields them, with no plan read first.
+    const mode = sync.mode;
+    const planned = mode === 'append' || (mode === 'insert' && !resumed && (await store.listLedger(name, { limit: 1 })).length === 0)
+      ? streamedPlan({ source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
       : await planSync({
       source: endpoints.source,
       store,
@@ -108,6 +110,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       complete: endpoints.source.complete ?? true,
       signal: lease.signal,
     });
+    let countsWritten: Promise<unknown> = Promise.resolve();
     try {
       plan = planned.counts;
       Object.assign(counts, {
@@ -130,14 +133,15 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       sendStarted = Date.now();
       progress('sending');
       const key = endpoints.key;
-      const invalid = plan.invalid;
       const limit = sync.on_error.max_failed_rows;
-      // A streamed (append) plan's counts grow as it reads: a percentage limit is of the rows read so far.
+      // A streamed plan's counts grow as it reads: a percentage limit is of the rows read so far.
       const follow = () => {
         reading = planned.reading === true;
         counts.planned = plan!.planned + plan!.invalid + carried;
         counts.added = plan!.added;
       };
+      // ...and reach the run's record about every second, so a run killed mid-way shows what it had read.
+      let lastCountsWrite = 0;
       let lastReport = 0;
       tally = await deliverPlan({
         // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
@@ -154,12 +158,17 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         // Checked as results arrive: past the limit, nothing more is sent.
         stopWhen: (t) => {
           follow();
-          return exceedsFailureLimit(t.failed + invalid, counts.planned, limit);
+          return exceedsFailureLimit(t.failed + plan!.invalid, counts.planned, limit);
         },
         onBatch: (t) => {
           tally = t;
           follow();
           const now = Date.now();
+          if (planned.reading !== undefined && now - lastCountsWrite >= 1000) {
+            lastCountsWrite = now;
+            const { planned: n, added } = counts;
+            countsWritten = countsWritten.then(() => store.updateRun(run.id, { counts: { planned: n, added } })).catch(() => undefined);
+          }
           if (now - lastReport >= 200) {
             lastReport = now;
             progress('sending');
@@ -168,6 +177,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       });
       follow();
     } finally {
+      await countsWritten;
       await planned.close();
     }
     if (lease.lost) throw lease.lost;

@@ -57,12 +57,14 @@ describe('append sends as the source yields', () => {
   let events: string[];
   /** Called for each request the sink receives (with its first record's id), before it answers. */
   let onRecord: (id: number) => TestReply | Promise<TestReply>;
+  /** The stream's records. */
+  let all: { id: number; title: string }[];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-append-stream-'));
     events = [];
     onRecord = () => ({ status: 200, body: {} });
-    const all = Array.from({ length: PAGES * PAGE }, (_, i) => ({ id: i + 1, title: `event ${i + 1}` }));
+    all = Array.from({ length: PAGES * PAGE }, (_, i) => ({ id: i + 1, title: `event ${i + 1}` }));
     api = await startTestApi((request) => {
       const url = new URL(request.url, 'http://x');
       if (url.pathname === '/events') {
@@ -128,6 +130,46 @@ describe('append sends as the source yields', () => {
     expect((JSON.parse(rejected.stdout) as { rejected: unknown[] }).rejected).toEqual([expect.objectContaining({ row: { id: 15, title: 'event 15' } })]);
     // The rejected row is kept to be retried; the ledger keeps nothing per key of an append sync, failed or not.
     expect(await sluice('sync records events_log')).toMatchObject({ code: 0, stdout: 'no records of events_log: mode append keeps none\n' });
+  });
+
+  describe('a first insert run (an empty ledger)', () => {
+    const insertSync = `  events_once:\n    from: { connection: api, stream: events }\n    to: { connection: api, endpoint: post_event }\n    mode: insert\n    key: id\n`;
+
+    it('sends as it reads, and the next run plans every row unchanged', async () => {
+      await writeFile(join(dir, 'sluice.yaml'), project(insertSync));
+      const out = await sluice('sync run events_once');
+      expect(out.code, out.stdout + out.stderr).toBe(0);
+      expect(pagesBefore('record 1')).toBeLessThan(PAGES);
+      expect(records()).toEqual(Array.from({ length: PAGES * PAGE }, (_, i) => i + 1));
+      expect(out.stdout).toContain(`  planned ${PAGES * PAGE}: ${PAGES * PAGE} added, 0 changed, 0 removed, 0 unchanged\n`);
+
+      events = [];
+      all[4]!.title = 'event 5, renamed';
+      all.push({ id: 201, title: 'event 201' });
+      const again = await sluice('sync run events_once');
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      // Planned against the ledger the first run wrote: only the new key is sent (insert ignores the changed one).
+      expect(again.stdout).toContain(`  planned 1: 1 added, 1 changed, 0 removed, ${PAGES * PAGE - 1} unchanged\n`);
+      expect(records()).toEqual([201]);
+    });
+
+    it('stops at a key read twice before its second row is sent; the next run refuses the source before sending', async () => {
+      await writeFile(join(dir, 'sluice.yaml'), project(insertSync));
+      all[34] = { id: 15, title: 'event 15 again' };
+      const out = await sluice('sync run events_once');
+      expect(out.code, out.stdout + out.stderr).toBe(1);
+      expect(out.stdout).toContain(
+        '  error: the key value "15" appears more than once in the source of sync "events_once" (key id): rows 15 and 35. Each record must have one row',
+      );
+      expect(records().filter((id) => id === 15)).toEqual([15]);
+      expect(records()).not.toContain(36);
+
+      events = [];
+      const again = await sluice('sync run events_once');
+      expect(again.code).toBe(1);
+      expect(again.stdout).toContain('1 key value(s) appear more than once in the source of sync "events_once" (key id): "15" (2 rows)');
+      expect(records()).toEqual([]);
+    });
   });
 
   describe('from a PostgreSQL table', () => {
