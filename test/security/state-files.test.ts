@@ -106,6 +106,8 @@ describe('state files', () => {
       const run = await sluice('sync run customers');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('delivered 2, failed 0');
+      // A first insert run streams; the second plans against the ledger and keeps a plan snapshot.
+      expect((await sluice('sync run customers')).stdout).toContain('2 unchanged');
       const found = await modes(state);
       for (const name of ['state.db ', 'plans/customers.duckdb ', 'tmp ']) expect(found.some((l) => l.startsWith(name)), name).toBe(true);
       expect(await notPrivate(state)).toEqual([]);
@@ -119,6 +121,7 @@ describe('state files', () => {
   it('tightens a .sluice an older version left 0755 with 0644 files', async () => {
     await writeFile(join(dir, 'sluice.yaml'), project('.sluice'));
     expect((await sluice('sync run customers')).code).toBe(0);
+    expect((await sluice('sync run customers')).stdout).toContain('2 unchanged');
     const state = join(dir, '.sluice');
     // As an older version left it: everything readable by all.
     for (const line of await modes(state)) {
