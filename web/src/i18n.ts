@@ -2,6 +2,7 @@ import { createContext, createElement, useCallback, useContext, useEffect, useMe
 
 const en = {
   'nav.label': 'Sections',
+  'nav.menu': 'Menu',
   'nav.connectors': 'Connectors',
   'nav.connections': 'Connections',
   'nav.syncs': 'Syncs',
@@ -222,6 +223,7 @@ export type MessageKey = keyof typeof en;
 
 const ja: Record<MessageKey, string> = {
   'nav.label': 'セクション',
+  'nav.menu': 'メニュー',
   'nav.connectors': 'コネクタ',
   'nav.connections': '接続',
   'nav.syncs': '同期',

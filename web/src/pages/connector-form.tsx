@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { CodeEditor } from '../components/code-editor.js';
+import { EndpointTabs, endpointPanelId, endpointTabId } from '../components/endpoint-tabs.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { editYamlField } from '../edit-yaml-field.js';
 import { useI18n } from '../i18n.js';
@@ -154,12 +155,8 @@ export function ConnectorForm(props: {
 
       <section className="card">
         <h2>{t('connector.endpoints')}</h2>
-        <div className="tabs" role="tablist">
-          {names.map((n) => (
-            <button key={n} type="button" role="tab" aria-selected={n === selected} className={n === selected ? 'tab active' : 'tab'} onClick={() => props.onSelectEndpoint(n)}>
-              {n}
-            </button>
-          ))}
+        <div className="tabs">
+          <EndpointTabs label={t('connector.endpoints')} names={names} selected={selected} onSelect={props.onSelectEndpoint} />
           <span className="tab-add">
             <input aria-label={t('connector.endpoint.newName')} placeholder={t('connector.endpoint.newName')} value={newEndpoint} onChange={(e) => setNewEndpoint(e.target.value)} />
             <button type="button" className="small" onClick={addEndpoint} disabled={!newEndpoint.trim()}>
@@ -169,7 +166,7 @@ export function ConnectorForm(props: {
         </div>
         {!ep && <p className="muted">{t('connector.endpoint.none')}</p>}
         {ep && selected && (
-          <div className="endpoint" data-testid="endpoint-form">
+          <div className="endpoint" data-testid="endpoint-form" role="tabpanel" id={endpointPanelId} aria-labelledby={endpointTabId(names.indexOf(selected))}>
             <div className="grid">
               <Select label={t('connector.endpoint.operation')} name="operation" value={ep.operation ?? 'create'} options={OPERATIONS} onChange={(v) => setEp(['operation'], v)} />
               <Select
