@@ -21,6 +21,11 @@ function recordStatus(value: string): 'failed' | 'delivered' {
   throw new CommanderError(ExitCode.usage, 'sluice.status', `--status expects failed or delivered, got "${value}"`);
 }
 
+function exportFormat(value: string): 'csv' | 'json' {
+  if (value === 'csv' || value === 'json') return value;
+  throw new CommanderError(ExitCode.usage, 'sluice.format', `--format expects csv or json, got "${value}"`);
+}
+
 /** Runs the sluice command line; returns the exit code. */
 export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -128,10 +133,17 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
   sync
     .command('rejected <name>')
     .description('rows the destination refused, with the error and the request; --retry re-sends only them')
-    .option('--retry', 're-send the rejected rows')
-    .option('--limit <n>', 'how many rows to list', positiveInt, 50)
-    .action((name: string, o: { retry?: boolean; limit: number }) =>
-      act(async () => (await import('./commands/sync-rejected.js')).runSyncRejected({ name, retry: Boolean(o.retry), limit: o.limit }, ctx()))(),
+    .option('--retry', 're-send the rejected rows, as the source has them now (keys gone from it are dropped)')
+    .option('--as-rejected', 'with --retry: re-send the rows as they were when rejected')
+    .option('--format <format>', 'export every rejected row to stdout as csv or json', exportFormat)
+    .option('--limit <n>', 'how many rows to list (default 50; an export holds all)', positiveInt)
+    .action((name: string, o: { retry?: boolean; asRejected?: boolean; format?: 'csv' | 'json'; limit?: number }) =>
+      act(async () =>
+        (await import('./commands/sync-rejected.js')).runSyncRejected(
+          { name, retry: Boolean(o.retry), asRejected: o.asRejected, format: o.format, limit: o.limit },
+          ctx(),
+        ),
+      )(),
     );
   sync
     .command('records <name>')

@@ -28,7 +28,7 @@ export async function executeRun(job: RunJob, options: { loaded: LoadedProject; 
         onProgress: options.onProgress, signal: options.signal,
       });
     case 'retry':
-      return retryRejected({ loaded, store, sync: job.name, trigger: job.trigger, runId: job.runId });
+      return retryRejected({ loaded, store, sync: job.name, trigger: job.trigger, runId: job.runId, asRejected: job.asRejected });
     case 'pipeline':
       return runPipeline({
         loaded, store, runId: job.runId, pipeline: job.name, vars: job.vars, trigger: job.trigger,

@@ -9,6 +9,8 @@ export const runJobSchema = z.strictObject({
   vars: z.record(z.string(), z.string()).default({}),
   /** Forget what was delivered and send every row again (sync runs). */
   full: z.boolean().default(false),
+  /** Retries: send the rows as they were when rejected instead of their current rows read from the source. */
+  asRejected: z.boolean().default(false),
   /** Who started it: `api`, `schedule`... */
   trigger: z.string(),
 });

@@ -20,6 +20,8 @@ export interface RunRequest {
   name: string;
   vars?: Record<string, string>;
   full?: boolean;
+  /** Retries: send the rows as they were when rejected. */
+  asRejected?: boolean;
   trigger: string;
 }
 

@@ -20,6 +20,7 @@ const limitQuery = (fallback: number, max: number) => z.object({ limit: z.coerce
 const varsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 const previewBody = z.strictObject({ limit: z.number().int().min(1).max(100).optional(), vars: varsSchema.optional() }).optional();
 const runBody = z.strictObject({ vars: varsSchema.optional(), full: z.boolean().optional() }).optional();
+const retryBody = z.strictObject({ asRejected: z.boolean().optional() }).optional();
 const entryBody = z.record(z.string(), z.unknown());
 const recordsQuery = z.object({
   key: z.string().optional(),
@@ -123,7 +124,8 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
 
   app.post('/api/syncs/:name/rejected/retry', async (request, reply) => {
     const { name, loaded } = await loadSync(request.params);
-    const run = ctx.startRun(loaded, { kind: 'retry', name, trigger: 'api' });
+    const body = parseInput(retryBody, request.body);
+    const run = ctx.startRun(loaded, { kind: 'retry', name, asRejected: body?.asRejected, trigger: 'api' });
     return reply.code(202).send({ runId: run.job.runId });
   });
 };

@@ -170,6 +170,74 @@ describe('sluice sync through the CLI', () => {
     expect((await sluice('sync', 'run', 'customers')).stdout).toContain('planned 0');
   });
 
+  // Rejecting several rows in one run needs room under on_error.max_failed_rows (default 0 stops at the first).
+  const tolerant = (text: string) => text.replace('key: id', 'key: id\n    on_error: { max_failed_rows: 10 }');
+
+  it('retries rejected rows with their current source values and drops keys gone from the source', async () => {
+    await writeFile(join(dir, 'sluice.yaml'), tolerant(project('mirror')));
+    insert([[1, 'a', 1], [2, 'b', 2], [3, 'c', 3]]);
+    sink.faults({ status: 400, count: 100, path: '/hooks/customers/', body: { error: 'bad' } });
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain('delivered 0, failed 3');
+    sink.clearFaults();
+    db.prepare('UPDATE customers SET score = 42 WHERE id = 1').run();
+    db.prepare('DELETE FROM customers WHERE id = 3').run();
+
+    const retry = await sluice('sync', 'rejected', 'customers', '--retry');
+    expect(retry.code).toBe(0);
+    expect(retry.stdout).toContain('1 rejected keys are no longer in the source: dropped');
+    expect(retry.stdout).toContain('delivered 2, failed 0');
+    expect(hooks().map((h) => [h.path, h.body]).sort()).toEqual([
+      ['/hooks/customers/1', { id: 1, name: 'a', score: 42 }],
+      ['/hooks/customers/2', { id: 2, name: 'b', score: 2 }],
+    ]);
+    expect((await sluice('sync', 'rejected', 'customers')).stdout).toContain('no rejected rows for customers');
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain('planned 0');
+  });
+
+  it('retries rejected rows as they were when rejected with --as-rejected', async () => {
+    insert([[1, 'a', 1]]);
+    sink.faults({ status: 400, count: 100, path: '/hooks/customers/1', body: { error: 'bad' } });
+    expect((await sluice('sync', 'run', 'customers')).code).toBe(1);
+    sink.clearFaults();
+    db.prepare('UPDATE customers SET score = 42 WHERE id = 1').run();
+    const retry = await sluice('sync', 'rejected', 'customers', '--retry', '--as-rejected');
+    expect(retry.code).toBe(0);
+    expect(hooks().map((h) => [h.path, h.body])).toEqual([['/hooks/customers/1', { id: 1, name: 'a', score: 1 }]]);
+    // The ledger holds what was sent, so the next run sends the current value.
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain('1 changed');
+    expect((await sluice('sync', 'rejected', 'customers', '--as-rejected')).code).toBe(2);
+  });
+
+  it('exports rejected rows as RFC 4180 CSV that keeps a formula as text, and as a JSON array', async () => {
+    // The name is the key here, so a hostile value starts a CSV field.
+    await writeFile(join(dir, 'sluice.yaml'), tolerant(project('mirror')).replace('key: id', 'key: name'));
+    const hostile = '=HYPERLINK("http://evil.example","click, here")\nsecond line';
+    insert([[1, hostile, 1], [2, 'plain', 2]]);
+    sink.faults({ status: 422, count: 100, path: '/hooks/customers/', body: { error: 'no, "formulas"' } });
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain('delivered 0, failed 2');
+
+    const json = await sluice('sync', 'rejected', 'customers', '--format', 'json');
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as { key: string; runId: string; operation: string; error: string; rejectedAt: string; row: unknown }[];
+    expect(Array.isArray(rows)).toBe(true);
+    expect(rows.map((r) => [r.key, r.operation, r.error, r.row]).sort()).toEqual([
+      [hostile, 'create', '422 Unprocessable Entity: no, "formulas"', { id: 1, name: hostile, score: 1 }],
+      ['plain', 'create', '422 Unprocessable Entity: no, "formulas"', { id: 2, name: 'plain', score: 2 }],
+    ]);
+
+    const csv = await sluice('sync', 'rejected', 'customers', '--format', 'csv');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toContain(`"'=HYPERLINK(""http://evil.example"",""click, here"")\nsecond line"`);
+    const [header, ...records] = parseCsv(csv.stdout);
+    expect(header).toEqual(['key', 'run_id', 'operation', 'error', 'rejected_at', 'row']);
+    // Read back (the guarding ' taken off), the CSV holds exactly the rows.
+    const unguard = (v: string) => (/^'[=+\-@]/.test(v) ? v.slice(1) : v);
+    expect(records.map((f) => [unguard(f[0]!), f[1], f[2], f[3], f[4], JSON.parse(f[5]!)])).toEqual(
+      rows.map((r) => [r.key, r.runId, r.operation, r.error, r.rejectedAt, r.row]),
+    );
+    for (const out of [json, csv]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
+  });
+
   it('loses nothing when killed with SIGKILL mid-run, and duplicates at most what was in flight', async () => {
     const n = 300;
     insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
@@ -297,3 +365,36 @@ describe('sluice sync through the CLI', () => {
     expect((await sluice('sync', 'run', 'customers', '--var', 'oops')).code).toBe(2);
   });
 });
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF line ends) into records. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      records.push(record);
+      field = '';
+      record = [];
+    } else field += c;
+  }
+  if (field || record.length) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}
