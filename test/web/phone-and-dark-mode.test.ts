@@ -8,6 +8,26 @@ import { eventually } from './eventually.js';
 import { launchBrowser, type TestBrowser } from './launch-browser.js';
 import { startUiServer, type UiServer } from './start-ui-server.js';
 
+// The functions given to page.evaluate run in the browser. The root typecheck has no DOM library (the engine must not
+// see browser globals), so this module names the few it uses, for itself only.
+interface PageElement {
+  parentElement: PageElement | null;
+  textContent: string | null;
+  offsetParent: unknown;
+  tagName: string;
+  className: string;
+  getBoundingClientRect(): { right: number };
+}
+declare const document: {
+  documentElement: PageElement & { scrollWidth: number };
+  body: PageElement;
+  activeElement: unknown;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+};
+declare function getComputedStyle(element: PageElement): { color: string; backgroundColor: string; overflowX: string };
+declare const HTMLElement: abstract new () => PageElement;
+type Element = PageElement;
+
 const HOOKS = `name: hooks
 title: Contact hooks
 base_url: http://127.0.0.1:9
