@@ -78,7 +78,9 @@ syncs:
     };
     renderSeconds(100_000); // warm-up
 
-    const goal = '>= 0.5 of liquidjs renderSync alone, and >= 50000 rows/s';
+    // renderSync alone is a component, not the pipeline a user would write: its ratio only shows where the time goes.
+    // The goal against the bare pipeline (pg + JSON.stringify + an undici Pool) is bench/pg-to-http's.
+    const goal = '>= 50000 rows/s; the ratio to liquidjs renderSync alone has none, it shows where the time goes';
     const lines = [];
     for (const [sync, key] of [['by_id', 'id'], ['by_email', 'email']] as const) {
       const before = renderSeconds(n / 2);

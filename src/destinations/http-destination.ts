@@ -182,7 +182,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
   /** Reads the per-record outcome of a successful single request: `success`, `error`, `record_id`. */
   const singleResult = (endpoint: Endpoint, item: DeliveryItem, response: HttpResponse): DeliveryResult => {
     const res = endpoint.response;
-    if (res.record_id && readsBody(res.record_id) && notJson(response)) {
+    // The template is looked at only for a text body: a JSON answer (the usual one) costs one type check.
+    if (res.record_id && notJson(response) && readsBody(res.record_id)) {
       return { key: item.key, ok: false, error: unreadable(response, 'the response is not JSON') };
     }
     const context = connection.context({

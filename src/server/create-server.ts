@@ -8,6 +8,7 @@ import { packageRoot } from '../config/package-root.js';
 import { networkPolicyFromEnv } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { newRunId } from '../state/new-run-id.js';
+import { openProjectStore } from '../state/open-project-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { processEnded, thisProcess } from '../sync/lease-process.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
@@ -20,7 +21,6 @@ import { HttpError } from './http-error.js';
 import { jobLocks } from './job-locks.js';
 import { localRunExecutor } from './local-run-executor.js';
 import { oauthRoutes } from './oauth-routes.js';
-import { openProjectStore } from './open-project-store.js';
 import { pipelinesRoutes } from './pipelines-routes.js';
 import { redisRunExecutor } from './redis-run-executor.js';
 import { queueTiming } from './queue-timing.js';
@@ -88,7 +88,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   const env = options.env ?? process.env;
   const projectFile = await findProjectFile(options.project ?? options.projectDir, process.cwd());
   const projectDir = dirname(projectFile);
-  const store = options.store ?? (await openProjectStore(projectFile, env));
+  const store = options.store ?? (await openProjectStore(projectFile, { env }));
   const ownsStore = !options.store;
   // Requests the server sends for API users (runs, tests, builder sends, OAuth) never reach its own network.
   const networkPolicy = networkPolicyFromEnv(env, { serverMode: true });

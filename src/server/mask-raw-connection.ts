@@ -80,18 +80,13 @@ export function setValueAt(value: Record<string, unknown>, path: readonly string
   node[path[path.length - 1]!] = next;
 }
 
-/** A copy of a JSON-like value (plain objects and arrays). */
-export function copyValue<T>(value: T): T {
-  return structuredClone(value);
-}
-
 /**
  * A connection as written in sluice.yaml, with every credential masked: auth values, SSH secrets, access tokens,
  * URL passwords, the connector's `secret: true` config fields and a secret base URL. Secrets are write-only over the API.
  */
 export function maskRawConnection(raw: unknown, spec?: ConnectorSpec): unknown {
   if (!isObject(raw)) return raw;
-  const out = copyValue(raw);
+  const out = structuredClone(raw);
   for (const place of secretPlaces(raw, spec)) {
     const value = valueAt(raw, place.path);
     setValueAt(out, place.path, place.urlPassword ? maskUrlPassword(String(value)) : place.wholeUrl ? maskWholeUrl(value) : maskSecret(value));

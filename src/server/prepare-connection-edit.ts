@@ -3,7 +3,7 @@ import { secretReference, secretStoreName } from '../config/secret-reference.js'
 import type { Redactor } from '../log/redactor.js';
 import type { StateStore } from '../state/state-store.js';
 import { HttpError } from './http-error.js';
-import { copyValue, isMaskedForm, MASK, replaceUrlPassword, secretPlaces, setValueAt, urlPasswordOf, valueAt } from './mask-raw-connection.js';
+import { isMaskedForm, MASK, replaceUrlPassword, secretPlaces, setValueAt, urlPasswordOf, valueAt } from './mask-raw-connection.js';
 
 /** The variable naming the prefix of environment variables the API may reference (`${env:PREFIX...}`). */
 export const API_ENV_PREFIX_VARIABLE = 'SLUICE_API_ENV_PREFIX';
@@ -101,7 +101,7 @@ export async function prepareConnectionEdit(options: {
     return isMaskedForm(before, after, redactor);
   });
   // Compared with the kept values in place: a secret URL sent back masked is the same destination.
-  const effective = copyValue(incoming);
+  const effective = structuredClone(incoming);
   for (const p of kept) {
     const before = valueAt(existing, p.path);
     const after = valueAt(incoming, p.path);
@@ -113,7 +113,7 @@ export async function prepareConnectionEdit(options: {
     throw new HttpError(400, `connection "${name}": where its credentials go changed (connector, base URL, token URL or host), so ${keys} must be entered again ("${MASK}" keeps a stored secret only while that stays the same)`);
   }
 
-  const value = copyValue(incoming);
+  const value = structuredClone(incoming);
   const stored: string[] = [];
   const keep = async (path: string[], secret: string): Promise<string> => {
     const secretName = `${name}_${path.join('_')}`.replace(/[^A-Za-z0-9_.-]/g, '_');

@@ -85,4 +85,11 @@ describe('sluice serve', () => {
     expect(second.operatorToken).toBe(first.operatorToken);
     expect(await second.stop()).toBe(0);
   });
+
+  it.each(['javascript:alert(document.domain)', 'file:///etc/passwd', 'https://user:pass@evil.example', 'not a url'])('refuses --public-url %s with exit 2 and starts nothing', async (publicUrl) => {
+    const stderr = new Capture();
+    const code = await runServe({ port: 0, host: '127.0.0.1', publicUrl }, { project: dir, json: false, stdout: new Capture(), stderr });
+    expect(code).toBe(2);
+    expect(stderr.text).toContain(`error: --public-url must be an http(s) URL of a host, with no user name or password, such as https://sluice.example.com (got "${publicUrl}")`);
+  });
 });

@@ -1,7 +1,5 @@
-import { dirname } from 'node:path';
 import { findProjectFile } from '../../config/load-project.js';
-import { projectStateSetting } from '../../config/project-state-setting.js';
-import { openStateStore } from '../../state/open-state-store.js';
+import { openProjectStore } from '../../state/open-project-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
 const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
@@ -13,7 +11,7 @@ const count = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
 export async function runSecretsReset(args: { yes: boolean }, ctx: CommandContext): Promise<number> {
   const file = await findProjectFile(ctx.project, process.cwd());
   // Opened although the key is lost (and sluice.yaml's \${secret:} values cannot be read): that is what this command is for.
-  const store = await openStateStore({ state: await projectStateSetting(file), projectDir: dirname(file), lostKeyOk: true });
+  const store = await openProjectStore(file, { lostKeyOk: true });
   try {
     const keyIds = await store.secretKeyIds();
     if (!args.yes) {

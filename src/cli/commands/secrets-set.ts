@@ -1,8 +1,6 @@
-import { dirname } from 'node:path';
 import { findProjectFile } from '../../config/load-project.js';
-import { projectStateSetting } from '../../config/project-state-setting.js';
 import { SECRET_NAME, secretReference, secretStoreName } from '../../config/secret-reference.js';
-import { openStateStore } from '../../state/open-state-store.js';
+import { openProjectStore } from '../../state/open-project-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
 /** The longest secret value taken (a private key fits; a stray file does not). */
@@ -36,7 +34,7 @@ export async function runSecretsSet(args: { name: string }, ctx: CommandContext)
     return ExitCode.usage;
   }
   const file = await findProjectFile(ctx.project, process.cwd());
-  const store = await openStateStore({ state: await projectStateSetting(file), projectDir: dirname(file) });
+  const store = await openProjectStore(file);
   try {
     await store.putSecret(secretStoreName(args.name), value);
   } finally {

@@ -13,6 +13,13 @@ export interface ServeArgs {
   signal?: AbortSignal;
 }
 
+/** Whether a public URL names a web origin: http(s), a host, no user info (OAuth redirect URIs are built on it). */
+function isServerUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && url.username === '' && url.password === '';
+}
+
 /** Resolves on SIGINT, SIGTERM or the abort of `signal`. */
 function untilStopped(signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve) => {
@@ -33,8 +40,8 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
 /** `sluice serve`: the REST API, the web UI and the scheduler on one port, until SIGINT or SIGTERM. */
 export async function runServe(args: ServeArgs, ctx: CommandContext): Promise<number> {
   const publicUrl = args.publicUrl ?? (process.env.SLUICE_PUBLIC_URL || undefined);
-  if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
-    ctx.stderr.write(`error: --public-url must be a URL such as https://sluice.example.com (got "${publicUrl}")\n`);
+  if (publicUrl !== undefined && !isServerUrl(publicUrl)) {
+    ctx.stderr.write(`error: --public-url must be an http(s) URL of a host, with no user name or password, such as https://sluice.example.com (got "${publicUrl}")\n`);
     return ExitCode.usage;
   }
   const server = await createServer({ project: ctx.project, scheduler: true, logger: true, host: args.host, publicUrl });
