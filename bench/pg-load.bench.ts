@@ -4,8 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DeliveryItem } from '../src/destinations/destination.js';
-import { openPostgresTableDestination } from '../src/destinations/postgres-table-destination.js';
-import type { Column, Row } from '../src/sources/source.js';
+import { openPostgresTableDestination } from '../src/databases/postgres/postgres-table-destination.js';
+import type { Column, Row } from '../src/rows/row.js';
 import { printBench } from './bench-line.js';
 
 // Loads 1M rows into PostgreSQL through the table destination (upsert into a new table, in the

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { openSqlDatabase } from '../src/sources/open-sql-database.js';
-import type { SqlDatabase } from '../src/sources/source.js';
+import { openSqlDatabase } from '../src/databases/open-sql-database.js';
+import type { SqlDatabase } from '../src/databases/sql-database.js';
 import { printBench, type BenchResult } from './bench-line.js';
 
 // Reading 1M rows (int, text, numeric, timestamp) through a Source, next to the bare driver's own

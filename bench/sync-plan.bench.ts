@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDuckdbDatabase } from '../src/sources/duckdb-database.js';
+import { openDuckdbDatabase } from '../src/databases/duckdb/duckdb-database.js';
 import { openStateStore } from '../src/state/open-state-store.js';
-import type { Row } from '../src/sources/source.js';
+import type { Row } from '../src/rows/row.js';
 import type { LedgerEntry } from '../src/state/state-store.js';
-import { planSync } from '../src/sync/plan-sync.js';
+import { planSync } from '../src/sync/plan/plan-sync.js';
 import { printBench } from './bench-line.js';
 
 const MODEL = (n: number) => `CREATE OR REPLACE TABLE model AS SELECT i AS id, 'customer ' || i AS name, 'c' || i || '@example.com' AS email,

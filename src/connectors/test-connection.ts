@@ -6,7 +6,7 @@ import type { Classification } from '../http/classification.js';
 import type { HttpResponse } from '../http/http-response.js';
 import { openHttpConnection, responseVariable, type HttpConnection, type HttpConnectionConfig } from './open-http-connection.js';
 import { renderRequest } from './render-request.js';
-import { openSqlDatabase } from '../sources/open-sql-database.js';
+import { openSqlDatabase } from '../databases/open-sql-database.js';
 import type { StateStore } from '../state/state-store.js';
 
 /**

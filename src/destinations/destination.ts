@@ -1,4 +1,4 @@
-import type { Row } from '../sources/source.js';
+import type { Row } from '../rows/row.js';
 
 /** What the engine asks a destination to do with one record. */
 export type DeliveryOperation = 'create' | 'update' | 'upsert' | 'delete';

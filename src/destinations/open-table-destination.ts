@@ -1,15 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Connection } from '../config/project-schema.js';
 import type { Redactor } from '../log/redactor.js';
-import type { Column } from '../sources/source.js';
-import { openSshTunnel, urlHostPort, withHostPort } from '../sources/ssh-tunnel.js';
+import type { Column } from '../rows/row.js';
+import { openSshTunnel, urlHostPort, withHostPort } from '../databases/ssh-tunnel.js';
 import { FatalDeliveryError, type Destination } from './destination.js';
-import { openDuckdbTableDestination } from './duckdb-table-destination.js';
-import { openMysqlTableDestination } from './mysql-table-destination.js';
-import { openPostgresTableDestination } from './postgres-table-destination.js';
-import { openSqliteTableDestination } from './sqlite-table-destination.js';
+import { openDuckdbTableDestination } from '../databases/duckdb/duckdb-table-destination.js';
+import { openMysqlTableDestination } from '../databases/mysql/mysql-table-destination.js';
+import { openPostgresTableDestination } from '../databases/postgres/postgres-table-destination.js';
+import { openSqliteTableDestination } from '../databases/sqlite/sqlite-table-destination.js';
 import type { LoadMode } from './table-destination.js';
-import { parseTableName } from './table-name.js';
+import { parseTableName } from '../databases/table-name.js';
 
 /** Options of openTableDestination. */
 export interface OpenTableDestinationOptions {

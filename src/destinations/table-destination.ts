@@ -1,4 +1,4 @@
-import type { Column, Row } from '../sources/source.js';
+import type { Column, Row } from '../rows/row.js';
 import type { Redactor } from '../log/redactor.js';
 import { decimalFits } from './decimal-fits.js';
 import {
@@ -9,9 +9,9 @@ import {
   type Destination,
   type PreviewRequest,
 } from './destination.js';
-import type { BatchWrite, TableEngine, TableTarget, WriteKind } from './table-engine.js';
-import { formatTableName, type TableName } from './table-name.js';
-import { columnsOfTable, planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from './table-schema.js';
+import type { BatchWrite, TableEngine, TableTarget, WriteKind } from '../databases/table-engine.js';
+import { formatTableName, type TableName } from '../databases/table-name.js';
+import { columnsOfTable, planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from '../databases/table-schema.js';
 
 /**
  * How writes land in the table:

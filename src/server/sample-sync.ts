@@ -1,8 +1,9 @@
 import type { LoadedProject } from '../config/load-project.js';
 import { readSyncQuery } from '../config/read-sync-query.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
-import { openSqlDatabase } from '../sources/open-sql-database.js';
-import type { Column, Row, Source } from '../sources/source.js';
+import { openSqlDatabase } from '../databases/open-sql-database.js';
+import type { Column, Row } from '../rows/row.js';
+import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
 
 /** The first rows a sync's source yields (its SQL query, table or HTTP stream), with their columns; nothing is recorded. */

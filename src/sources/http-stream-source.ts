@@ -9,7 +9,8 @@ import type { StateStore } from '../state/state-store.js';
 import { formatStrftime } from '../config/format-strftime.js';
 import { toWallClock } from '../config/wall-clock.js';
 import { fullReadDue } from './full-read-due.js';
-import type { Column, ColumnType, ReadOptions, Row, Source } from './source.js';
+import type { Column, ColumnType, Row } from '../rows/row.js';
+import type { ReadOptions, Source } from './source.js';
 
 /** A connector stream read as a source; `commit()` keeps the incremental cursor once what was read is delivered. */
 export interface HttpStreamSource extends Source {

@@ -1,4 +1,4 @@
-import type { Row } from '../sources/source.js';
+import type { Row } from '../rows/row.js';
 
 /** A sync's `mapping` (destination field: source column) as a function renaming a row's columns; unmapped columns pass through. */
 export function createRowMapper(mapping: Record<string, string> | undefined): (row: Row) => Row {

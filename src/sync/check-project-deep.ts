@@ -11,9 +11,9 @@ import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import { sqlFilePath } from '../config/sql-file-path.js';
 import { templatePosition } from '../config/template-position.js';
 import { testConnection } from '../connectors/test-connection.js';
-import { openSqlDatabase } from '../sources/open-sql-database.js';
-import type { SqlDatabase } from '../sources/source.js';
-import { SqlQueryError } from '../sources/sql-query-error.js';
+import { openSqlDatabase } from '../databases/open-sql-database.js';
+import type { SqlDatabase } from '../databases/sql-database.js';
+import { SqlQueryError } from '../databases/sql-query-error.js';
 import type { StateStore } from '../state/state-store.js';
 import { syncEndpoints } from './open-sync-endpoints.js';
 

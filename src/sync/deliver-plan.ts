@@ -6,11 +6,11 @@ import {
   type Destination,
 } from '../destinations/destination.js';
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
-import { deliveryOperation, noEndpointError } from './choose-operation.js';
+import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { LedgerWatcher } from './ledger-watcher.js';
-import { staleSnapshotMark } from './plan-snapshot.js';
-import type { PlannedItem } from './plan-sync.js';
+import { staleSnapshotMark } from './plan/plan-snapshot.js';
+import type { PlannedItem } from './plan/plan-sync.js';
 
 /** Running totals of a delivery, reported after every confirmed batch. */
 export interface DeliveryTally {

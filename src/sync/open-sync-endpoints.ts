@@ -6,10 +6,11 @@ import type { Sync } from '../config/project-schema.js';
 import { readSyncQuery } from '../config/read-sync-query.js';
 import { resolveSqlVariables, resolveVariableValues } from '../config/resolve-sql-variables.js';
 import type { Destination } from '../destinations/destination.js';
-import type { Column, Row, Source } from '../sources/source.js';
+import type { Column, Row } from '../rows/row.js';
+import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
 import { createRowMapper, mappedName } from './apply-mapping.js';
-import { keyColumns } from './record-key.js';
+import { keyColumns } from './plan/record-key.js';
 import { withSyncSqlErrors } from './sync-sql-error.js';
 import { syncTemplatePlacer } from './sync-template-placer.js';
 
@@ -94,7 +95,7 @@ async function openSource(
     closers.push(() => stream.close());
     return stream;
   }
-  const { openSqlDatabase } = await import('../sources/open-sql-database.js');
+  const { openSqlDatabase } = await import('../databases/open-sql-database.js');
   const sql = resolveSqlVariables(await readSyncQuery(loaded, name), sync.from.variables, {
     overrides: options.vars,
     runId: options.run.id,

@@ -2,12 +2,12 @@ import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { DeliveryItem, DeliveryOperation, PreviewRequest } from '../destinations/destination.js';
 import type { StateStore } from '../state/state-store.js';
-import { deliveryOperation, noEndpointError } from './choose-operation.js';
-import { keyRow } from './key-row.js';
+import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
+import { keyRow } from './plan/key-row.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
-import { duckdbFastPath } from './duckdb-fast-path.js';
-import { planSnapshotDir } from './plan-snapshot.js';
-import { planSync, type PlanCounts } from './plan-sync.js';
+import { duckdbFastPath } from './plan/duckdb-fast-path.js';
+import { planSnapshotDir } from './plan/plan-snapshot.js';
+import { planSync, type PlanCounts } from './plan/plan-sync.js';
 
 /** What a run would do: plan counts, rows refused before sending, and the first rendered requests. */
 export interface SyncPreview {

@@ -1,5 +1,6 @@
-import type { Row, Source } from '../sources/source.js';
-import { recordKey } from './record-key.js';
+import type { Row } from '../rows/row.js';
+import type { Source } from '../sources/source.js';
+import { recordKey } from './plan/record-key.js';
 
 /**
  * The current (mapped) rows of some keys, read from the sync's source as a run reads it.

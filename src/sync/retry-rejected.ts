@@ -1,15 +1,15 @@
 import type { LoadedProject } from '../config/load-project.js';
-import type { Row } from '../sources/source.js';
+import type { Row } from '../rows/row.js';
 import type { RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan } from './deliver-plan.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
 import { openRun } from './open-run.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
-import type { PlannedItem } from './plan-sync.js';
-import { plannedOperation } from './choose-operation.js';
+import type { PlannedItem } from './plan/plan-sync.js';
+import { plannedOperation } from './plan/choose-operation.js';
 import { readCurrentRows } from './read-current-rows.js';
-import { stringifyRow } from './stringify-row.js';
+import { stringifyRow } from './plan/stringify-row.js';
 import { createHash } from 'node:crypto';
 import type { RunSummary } from './run-sync.js';
 

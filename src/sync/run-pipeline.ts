@@ -124,7 +124,7 @@ async function runSqlStep(loaded: LoadedProject, step: { sql: string; connection
   if (connection.type === 'http') throw new Error(`connection "${step.connection}" is an HTTP connection: a SQL step needs a database`);
   const text = step.sql.trim();
   const sql = /\.sql$/i.test(text) ? await readFile(isAbsolute(text) ? text : join(loaded.dir, text), 'utf8') : step.sql;
-  const { openSqlDatabase } = await import('../sources/open-sql-database.js');
+  const { openSqlDatabase } = await import('../databases/open-sql-database.js');
   const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
   try {
     await db.execute(resolveSqlVariables(sql, {}, { runId, engine: connection.type }));

@@ -3,16 +3,16 @@ import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
-import { duckdbFastPath } from './duckdb-fast-path.js';
+import { duckdbFastPath } from './plan/duckdb-fast-path.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
-import { keyRow } from './key-row.js';
+import { keyRow } from './plan/key-row.js';
 import { openRun } from './open-run.js';
 import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
-import { planSnapshotDir } from './plan-snapshot.js';
-import { planSync, type PlanCounts } from './plan-sync.js';
+import { planSnapshotDir } from './plan/plan-snapshot.js';
+import { planSync, type PlanCounts } from './plan/plan-sync.js';
 import { readAhead } from './read-ahead.js';
-import { streamedPlan } from './streamed-plan.js';
+import { streamedPlan } from './plan/streamed-plan.js';
 
 /** What a running sync reports as it goes (for progress bars, JSON lines and SSE). */
 export interface RunProgress {

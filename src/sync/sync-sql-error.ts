@@ -1,6 +1,6 @@
 import type { Sync } from '../config/project-schema.js';
 import { sqlFilePath } from '../config/sql-file-path.js';
-import { SqlQueryError } from '../sources/sql-query-error.js';
+import { SqlQueryError } from '../databases/sql-query-error.js';
 import type { Source } from '../sources/source.js';
 
 /**

@@ -7,7 +7,7 @@ import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-c
 import { openHttpConnection, type HttpConnectionConfig } from '../../src/connectors/open-http-connection.js';
 import { Redactor } from '../../src/log/redactor.js';
 import { createHttpStreamSource } from '../../src/sources/http-stream-source.js';
-import type { Row } from '../../src/sources/source.js';
+import type { Row } from '../../src/rows/row.js';
 import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
 import { SecretBox } from '../../src/state/secret-box.js';
 import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';

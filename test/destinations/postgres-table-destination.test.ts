@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FatalDeliveryError, type DeliveryItem, type Destination } from '../../src/destinations/destination.js';
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { LoadMode } from '../../src/destinations/table-destination.js';
-import type { Column, Row } from '../../src/sources/source.js';
+import type { Column, Row } from '../../src/rows/row.js';
 import { PG_URL } from './table-harness.js';
 
 const ID_NAME: Column[] = [

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation, type Destination } from '../../src/destinations/destination.js';
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { LoadMode } from '../../src/destinations/table-destination.js';
-import type { Column, ColumnType, Row } from '../../src/sources/source.js';
+import type { Column, ColumnType, Row } from '../../src/rows/row.js';
 import { harnesses, type TableHarness } from './table-harness.js';
 
 const col = (name: string, type: ColumnType, nativeType: string = type): Column => ({ name, type, nativeType });

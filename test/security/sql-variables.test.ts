@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import type { Connection } from '../../src/config/project-schema.js';
-import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
+import { openSqlDatabase } from '../../src/databases/open-sql-database.js';
 import type { CommandResult } from '../examples/run-command.js';
 import { startServerFixture, type ServerFixture } from '../server/server-project.js';
 import { MYSQL_URL, POSTGRES_URL } from '../sources/sql-engines.js';

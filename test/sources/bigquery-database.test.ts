@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBigQuerySimulator, type BigQuerySimulator } from '../../sandbox/bigquery/bigquery-simulator.js';
 import { Redactor } from '../../src/log/redactor.js';
-import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
-import type { Row, SqlDatabase } from '../../src/sources/source.js';
+import { openSqlDatabase } from '../../src/databases/open-sql-database.js';
+import type { Row } from '../../src/rows/row.js';
+import type { SqlDatabase } from '../../src/databases/sql-database.js';
 
 let simulator: BigQuerySimulator | undefined;
 let db: SqlDatabase | undefined;

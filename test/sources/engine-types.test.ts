@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
-import type { Row, SqlDatabase } from '../../src/sources/source.js';
+import { openSqlDatabase } from '../../src/databases/open-sql-database.js';
+import type { Row } from '../../src/rows/row.js';
+import type { SqlDatabase } from '../../src/databases/sql-database.js';
 import { MYSQL_URL, POSTGRES_URL } from './sql-engines.js';
 
 // Types only some engines have, each read as the shared mapping says (arrays, structs and maps as

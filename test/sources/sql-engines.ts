@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startBigQuerySimulator } from '../../sandbox/bigquery/bigquery-simulator.js';
-import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
-import type { SqlDatabase } from '../../src/sources/source.js';
+import { openSqlDatabase } from '../../src/databases/open-sql-database.js';
+import type { SqlDatabase } from '../../src/databases/sql-database.js';
 
 // The same contract data, written once per engine in that engine's SQL. Every engine must then
 // read it back as the same JS values (see sql-source-contract.test.ts).

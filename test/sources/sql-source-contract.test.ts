@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Row, Source } from '../../src/sources/source.js';
+import type { Row } from '../../src/rows/row.js';
+import type { Source } from '../../src/sources/source.js';
 import { engines, type ContractEngine, type EngineName } from './sql-engines.js';
 
 // One contract, five engines: the same data read back as the same JS values (source.ts's mapping).

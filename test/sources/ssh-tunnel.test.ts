@@ -1,7 +1,7 @@
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
-import { openSqlDatabase } from '../../src/sources/open-sql-database.js';
+import { openSqlDatabase } from '../../src/databases/open-sql-database.js';
 import { Redactor } from '../../src/log/redactor.js';
 
 // A real SSH server in the test process (ssh2's Server): it accepts one user and forwards
