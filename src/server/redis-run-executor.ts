@@ -10,7 +10,7 @@ import { saveQueuedJob } from './queued-job.js';
 import { reconcileQueuedRuns } from './reconcile-queued-runs.js';
 import { redisConnection } from './redis-connection.js';
 import { RUN_QUEUE, type RunJob } from './run-job.js';
-import type { RunExecutor } from './run-manager.js';
+import type { RunEvent, RunExecutor } from './run-manager.js';
 
 interface Waiter {
   onProgress: (p: RunProgress) => void;
@@ -49,6 +49,8 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
   const queue = new Queue<RunJob>(RUN_QUEUE, { connection, prefix: options.prefix });
   const events = new QueueEvents(RUN_QUEUE, { connection, prefix: options.prefix });
   const waiters = new Map<string, Waiter>();
+  // Servers other than the one that queued a run hear its progress too: the queue's events reach every listener.
+  const followers = new Map<string, Set<(event: Exclude<RunEvent, { type: 'done' }>) => void>>();
   try {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   } catch (e) {
@@ -64,11 +66,17 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
     waiter?.resolve(outcome);
   };
   events.on('progress', ({ jobId, data }) => {
-    const waiter = waiters.get(jobId);
-    if (!waiter || typeof data !== 'object' || data === null) return;
+    if (typeof data !== 'object' || data === null) return;
     const report = data as QueuedRunReport;
-    if ('progress' in report) waiter.onProgress(report.progress);
-    else if ('step' in report) waiter.onStep(report.step);
+    const event: Exclude<RunEvent, { type: 'done' }> | null =
+      'progress' in report ? { type: 'progress', data: report.progress } : 'step' in report ? { type: 'step', data: report.step } : null;
+    if (!event) return;
+    const waiter = waiters.get(jobId);
+    if (waiter) {
+      if (event.type === 'progress') waiter.onProgress(event.data);
+      else waiter.onStep(event.data);
+    }
+    for (const listener of followers.get(jobId) ?? []) listener(event);
   });
   events.on('completed', ({ jobId, returnvalue }) => {
     const value: unknown = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
@@ -137,7 +145,17 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
         });
       });
     },
+    follow(runId, listener) {
+      let listeners = followers.get(runId);
+      if (!listeners) followers.set(runId, (listeners = new Set()));
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) followers.delete(runId);
+      };
+    },
     async close() {
+      followers.clear();
       clearInterval(poll);
       clearInterval(reconciler);
       await Promise.allSettled([events.close(), queue.close()]);

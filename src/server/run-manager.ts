@@ -16,6 +16,11 @@ export interface RunExecutor {
     job: RunJob,
     hooks: { onProgress: (p: RunProgress) => void; onStep: (s: PipelineStepResult) => void; signal: AbortSignal },
   ): Promise<RunOutcome>;
+  /**
+   * Listens to the progress of a run another process queued (another server's, or one this server restarted
+   * without); returns the unsubscribe. Absent when runs only execute in this process.
+   */
+  follow?(runId: string, listener: (event: Exclude<RunEvent, { type: 'done' }>) => void): () => void;
   close?(): Promise<void>;
 }
 
@@ -111,6 +116,14 @@ export class RunManager {
     if (!entry || entry.outcome) return () => undefined;
     entry.listeners.add(listener);
     return () => entry.listeners.delete(listener);
+  }
+
+  /**
+   * Listens to the progress of a run this server did not start (queued by another server sharing the queue); the
+   * state store says when it ends. Returns the unsubscribe; nothing is heard when the executor cannot follow.
+   */
+  follow(runId: string, listener: (event: Exclude<RunEvent, { type: 'done' }>) => void): () => void {
+    return this.options.executor.follow?.(runId, listener) ?? (() => undefined);
   }
 
   /** The runs still going. */

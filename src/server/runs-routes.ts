@@ -79,7 +79,9 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
       return;
     }
     if (record?.finishedAt) return finish({ run: record });
-    // A run started elsewhere (the CLI, another server): follow its record until it finishes.
+    // A run started elsewhere: another server on the same queue (its progress comes through Redis), or the CLI.
+    // Its record, polled, says when it ends.
+    cleanups.push(ctx.runs.follow(id, (event) => send(event.type, event.data)));
     const poll = setInterval(() => {
       ctx.store.getRun(id).then(
         (r) => {
