@@ -1,14 +1,7 @@
-/** Where a configuration problem is, and what it is. */
-export interface ConfigIssue {
-  /** The file, relative to the working directory when possible. */
-  file: string;
-  /** 1-based line and column; absent when the problem has no single place (a missing file). */
-  line?: number;
-  column?: number;
-  /** The key path, as `syncs.top_scan.to.endpoint`. */
-  path: string;
-  message: string;
-}
+import type { ConfigIssue } from '../api/config-issue.js';
+
+// Where a configuration problem is, and what it is: the API returns it as JSON too, so src/api declares it.
+export type { ConfigIssue };
 
 /** Formats one issue as `file:line:column: path: message`. */
 export function formatConfigIssue(issue: ConfigIssue): string {

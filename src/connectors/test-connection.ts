@@ -1,3 +1,4 @@
+import type { ConnectionTestResult } from '../api/connections.js';
 import { endpointSchema, type ConnectorSpec } from '../config/connector-schema.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { apiMessage } from '../http/api-message.js';
@@ -14,14 +15,7 @@ import type { StateStore } from '../state/state-store.js';
  * credentials not verified (`ok`, not `verified`: the connector declares no `test:`, or there are no credentials),
  * and failed (not `ok`).
  */
-export interface ConnectionTestResult {
-  /** Nothing failed: the connection answered (`sluice connections test` exits 0). */
-  ok: boolean;
-  /** The credentials were checked: a database login, or the connector's `test:` request passed. */
-  verified: boolean;
-  message: string;
-  ms: number;
-}
+export type { ConnectionTestResult };
 
 /** The text that opens the message of a connection that answered but whose credentials were not checked. */
 export const UNVERIFIED = 'reachable; credentials not verified';

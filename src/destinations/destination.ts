@@ -1,3 +1,4 @@
+import type { PreviewRequest } from '../api/syncs.js';
 import type { Row } from '../rows/row.js';
 
 /** What the engine asks a destination to do with one record. */
@@ -29,15 +30,8 @@ export interface DeliveryResult {
 }
 
 /** A request a run would send, rendered but not sent (for previews). */
-export interface PreviewRequest {
-  /** lookup: the request that finds a record's remote id before it is updated or created. */
-  operation: DeliveryOperation | 'lookup';
-  keys: string[];
-  /** Curl command (HTTP) or SQL text, secrets masked. */
-  text: string;
-  /** A row that would be rejected before sending (invalid JSON body, unknown column) says why here. */
-  error?: string;
-}
+// The API returns previews as JSON too: src/api declares them.
+export type { PreviewRequest };
 
 /** Thrown by a destination when the whole run must stop (revoked credentials, a table that cannot be written). */
 export class FatalDeliveryError extends Error {

@@ -1,20 +1,10 @@
+import type { BuilderRequest } from '../api/builder.js';
 import type { Endpoint } from '../config/connector-schema.js';
 import type { HttpRequest } from '../http/http-request.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import { renderBatchRequest, renderRequest } from '../connectors/render-request.js';
 import { bodyText } from '../connectors/request-body.js';
 import type { BuilderSample } from './open-builder-connection.js';
-
-/** A request as the connector builder shows it: curl (credential masked) and its parts; or why the row does not render. */
-export interface BuilderRequest {
-  keys: string[];
-  curl: string;
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | null;
-  error?: string;
-}
 
 async function describe(http: HttpConnection, keys: string[], request: HttpRequest): Promise<BuilderRequest> {
   const mask = (s: string) => http.redactor.mask(s);

@@ -1,22 +1,10 @@
+import type { BuilderResponse } from '../api/builder.js';
 import type { Endpoint } from '../config/connector-schema.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import type { DeliveryItem, DeliveryResult } from '../destinations/destination.js';
 import { createHttpDestination } from '../destinations/http-destination.js';
 import type { BuilderSample } from './open-builder-connection.js';
 import { renderBuilderRequests } from './render-builder-requests.js';
-
-/** What sending the first request gave back (secrets masked). */
-export interface BuilderResponse {
-  curl: string;
-  /** Null when nothing was sent (the request did not render, or the connection failed first). */
-  status: number | null;
-  headers: Record<string, string>;
-  body: unknown;
-  ms: number | null;
-  /** Per-row outcome as a run would record it (remote id kept, or the error). */
-  results: { key: string; ok: boolean; remote_id?: string | null; error?: string }[];
-  error?: string;
-}
 
 /** Sends the endpoint's first request (one row, or the first batch) through the delivery code a run uses. */
 export async function sendBuilderRequest(

@@ -1,38 +1,11 @@
-/** What a run is: a sync run, a pipeline run or the retry of rejected rows. */
-export type RunKind = 'sync' | 'pipeline' | 'retry';
-/** queued: recorded by a server, waiting on the queue for a worker; running; then one of the final three. */
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus } from '../api/runs.js';
+
+// A run's record and a rejected row are what the API returns as JSON: src/api declares them for the server and the web UI.
+export type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus };
 
 /** Whether a run has ended (its status will not change again). */
 export function isFinalStatus(status: RunStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled';
-}
-
-/** Counts a run reports (planned per operation, then delivered and failed). */
-export interface RunCounts {
-  planned: number;
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  delivered: number;
-  failed: number;
-}
-
-/** One run of a sync or pipeline, as `sluice sync runs` lists it. */
-export interface RunRecord {
-  id: string;
-  kind: RunKind;
-  /** The sync's or pipeline's name. */
-  name: string;
-  status: RunStatus;
-  trigger: string;
-  startedAt: string;
-  finishedAt: string | null;
-  counts: RunCounts;
-  error: string | null;
-  /** How many times a process started it: 1, more when a queue worker resumed it after a crash; 0 while queued. */
-  attempt: number;
 }
 
 /** What `updateRun` changes; counts left out stay as they are (a run streaming its plan writes planned and added alone). */
@@ -61,18 +34,6 @@ export interface LedgerQuery {
   after?: string;
   /** At most this many entries (default: all). */
   limit?: number;
-}
-
-/** A row the destination refused, kept with its error and the redacted request. */
-export interface RejectedRow {
-  key: string;
-  runId: string;
-  operation: string;
-  row: Record<string, unknown>;
-  error: string;
-  /** The request as sent, secrets masked (curl text or SQL); null when nothing was sent. */
-  request: string | null;
-  rejectedAt: string;
 }
 
 /** A confirmed batch's changes to a sync's ledger and rejected rows, applied together in one transaction. */

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { RunProgress, RunSummary } from '../api/runs.js';
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
@@ -14,30 +15,8 @@ import { planSync, type PlanCounts } from './plan/plan-sync.js';
 import { readAhead } from './read-ahead.js';
 import { streamedPlan } from './plan/streamed-plan.js';
 
-/** What a running sync reports as it goes (for progress bars, JSON lines and SSE). */
-export interface RunProgress {
-  runId: string;
-  sync: string;
-  phase: 'planning' | 'sending' | 'done';
-  planned: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  /** Rows per second over the sending phase. */
-  rate: number;
-  /** Seconds left at the current rate; null before it is known. */
-  etaSeconds: number | null;
-}
-
-/** How a run ended, as the CLI's summary and the API show it. */
-export interface RunSummary {
-  run: RunRecord;
-  plan: PlanCounts | null;
-  delivered: number;
-  failed: number;
-  durationMs: number;
-  sampleErrors: { key: string; error: string }[];
-}
+// What a run reports as it goes and how it ended are API shapes too (SSE, GET /api/runs/:id): src/api declares them.
+export type { RunProgress, RunSummary };
 
 export interface RunSyncOptions {
   loaded: LoadedProject;

@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { PlanCounts } from '../../api/runs.js';
 import type { SyncMode } from '../../config/project-schema.js';
 import type { DeliveryOperation } from '../../destinations/destination.js';
 import type { Row } from '../../rows/row.js';
@@ -36,19 +37,8 @@ export interface ItemsOptions {
   rangeRows?: number;
 }
 
-/** How many keys fall in each change class. */
-export interface PlanCounts {
-  /** Rows read from the source. */
-  read: number;
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  /** Rows the plan sends (after the mode drops what it ignores). */
-  planned: number;
-  /** Rows without a key: rejected before planning. */
-  invalid: number;
-}
+// Plan counts are an API shape too (a run's summary, a preview): src/api declares them.
+export type { PlanCounts };
 
 /** A row the planner refused (a NULL key), with why. */
 export interface InvalidRow {
