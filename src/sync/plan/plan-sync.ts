@@ -11,6 +11,7 @@ import type { StateStore } from '../../state/state-store.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
 import type { LedgerWatcher } from '../ledger-watcher.js';
 import { duckdbRowJsonSql, ROW_JSON_MACROS, sqlString } from './duckdb-row-json-sql.js';
+import { fingerprintSql } from './fingerprint.js';
 import { appendEntries, PlanSnapshot } from './plan-snapshot.js';
 import { recordKey } from './record-key.js';
 import { stringifyRow } from './stringify-row.js';
@@ -292,7 +293,7 @@ async function readInJs(db: DuckDBConnection, options: PlanSyncOptions, counts: 
     appender.flushSync();
   }
   appender.closeSync();
-  await db.run('CREATE VIEW memory.main.sluice_src AS SELECT k, NULL::UBIGINT AS h, md5(row) AS fp, row FROM memory.main.sluice_rows');
+  await db.run(`CREATE VIEW memory.main.sluice_src AS SELECT k, NULL::UBIGINT AS h, ${fingerprintSql('row')} AS fp, row FROM memory.main.sluice_rows`);
   return {
     itemsSql: (changes) => `SELECT p.k, s.row, p.fp, p.rid, p.change, p.failed
       FROM memory.main.sluice_plan p JOIN memory.main.sluice_rows s ON s.k = p.k WHERE p.change IN (${changes})`,
@@ -335,12 +336,12 @@ async function readInSql(db: DuckDBConnection, fast: DuckdbFastPath, options: Pl
     }
     const from = `(\n${sql}\n) AS sluice_q(${columns.map((_, i) => `"c${i}"`).join(', ')})`;
     // A file database attached read-only reads the same on every scan: rows are only hashed here (cheap), and
-    // fingerprinted (JSON text and md5) in a second scan only where the hash differs from the delivered version's.
+    // fingerprinted (JSON text and its hash) in a second scan only where the hash differs from the delivered version's.
     // Files read by a `:memory:` connection could change between scans, so they are fingerprinted at once.
     const hashed = fast.duckdbPath !== ':memory:';
     const values = columns.map((_, i) => `"c${i}"`).join(', ');
     await db.run(`CREATE TABLE memory.main.sluice_src AS SELECT ${expr.key} AS k, ${hashed ? `hash(${values})` : 'NULL::UBIGINT'} AS h,
-      ${hashed ? 'NULL::VARCHAR' : `md5(${expr.row})`} AS fp, ${expr.ok} AS ok FROM ${from}`);
+      ${hashed ? 'NULL::VARCHAR' : fingerprintSql(expr.row)} AS fp, ${expr.ok} AS ok FROM ${from}`);
     const [stats] = await rows(db, `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE k IS NULL)::BIGINT AS bad, coalesce(bool_and(ok), true) AS ok FROM memory.main.sluice_src`);
     if (!stats!.ok) {
       await undo();
@@ -359,7 +360,7 @@ async function readInSql(db: DuckDBConnection, fast: DuckdbFastPath, options: Pl
     const [version] = await rows(db, 'SELECT version() AS v');
     return {
       fingerprintSql: hashed
-        ? `SELECT d.k, d.h, md5(${expr.row}) AS fp, d.lfp, d.rid, d.failed FROM ${from} JOIN memory.main.sluice_d d ON d.k = ${expr.key}`
+        ? `SELECT d.k, d.h, ${fingerprintSql(expr.row)} AS fp, d.lfp, d.rid, d.failed FROM ${from} JOIN memory.main.sluice_d d ON d.k = ${expr.key}`
         : undefined,
       hashSignature: hashed
         ? createHash('sha256').update(JSON.stringify([String(version!.v), columns.map((c) => c.type.toString()), expr.key, expr.row])).digest('hex')

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Row } from '../../rows/row.js';
 import type { Source } from '../../sources/source.js';
 import type { StateStore } from '../../state/state-store.js';
 import { PlanError, type InvalidRow, type PlanCounts, type PlannedItem, type SyncPlan } from './plan-sync.js';
 import { readAhead } from '../read-ahead.js';
 import { recordKey } from './record-key.js';
-import { stringifyRow } from './stringify-row.js';
+import { fingerprint } from './fingerprint.js';
 
 export interface StreamedPlanOptions {
   source: Source;
@@ -66,9 +65,8 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
         const first = seen.get(k);
         if (first !== undefined) throw duplicateKey(options, k, first, counts.read);
         seen.set(k, counts.read);
-        // The fingerprint the planner would give it (md5 of the row's JSON text), so later runs see it unchanged.
-        const fingerprint = createHash('md5').update(stringifyRow(row)).digest('hex');
-        planned.push({ key: k, change: 'added', operation: 'create', row, remoteId: null, fingerprint, wasFailed: false });
+        // The fingerprint the planner would give it, so later runs see it unchanged.
+        planned.push({ key: k, change: 'added', operation: 'create', row, remoteId: null, fingerprint: fingerprint(row), wasFailed: false });
       }
       if (invalid.length) {
         const now = new Date().toISOString();
