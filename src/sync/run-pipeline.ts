@@ -7,8 +7,9 @@ import { displayPath } from '../config/display-path.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { PipelineStep } from '../config/project-schema.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
-import type { RunRecord, StateStore } from '../state/state-store.js';
-import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
+import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
+import { finishRun } from './finish-run.js';
+import type { HoldLeaseOptions } from './hold-lease.js';
 import { openRun } from './open-run.js';
 import { runSync, type RunProgress, type RunSummary } from './run-sync.js';
 
@@ -63,17 +64,14 @@ export async function runPipeline(options: {
   // Refused values stop here, before a run is recorded or its lease taken.
   checkRunVariables(loaded, { kind: 'pipeline', name }, options.vars);
   // A pipeline a queue worker resumes re-runs its steps: each sends only what its ledger does not have yet.
-  const { run } = await openRun(store, { kind: 'pipeline', name, trigger: options.trigger ?? 'cli', id: options.runId });
-  let lease: HeldLease;
-  try {
-    lease = await holdLease(store, run, { ...options.lease, signal: options.signal });
-  } catch (e) {
-    // Recorded, then thrown as a setup error: no step ran.
-    const error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
-    await store.updateRun(run.id, { status: 'failed', error, finishedAt: new Date().toISOString() });
-    throw e;
-  }
-  const counts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const opened = await openRun({
+    loaded, store, kind: 'pipeline', name, trigger: options.trigger ?? 'cli', runId: options.runId,
+    lease: { ...options.lease, signal: options.signal },
+  });
+  // Recorded, then thrown as a setup error: no step ran.
+  if (!opened.started) throw opened.error;
+  const { run, lease } = opened;
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
   const steps: PipelineStepResult[] = [];
   let failedStep: string | null = null;
   try {
@@ -108,14 +106,14 @@ export async function runPipeline(options: {
       options.onStep?.(result);
       if (result.status === 'failed') failedStep = label;
     }
-  } finally {
-    await lease.release();
+  } catch (e) {
+    await finishRun(opened, { error: e, counts });
+    throw e;
   }
-  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : (lease.lost?.message ?? null);
-  const status = error ? 'failed' : 'succeeded';
-  const finishedAt = new Date().toISOString();
-  await store.updateRun(run.id, { status, counts, error, finishedAt });
-  return { run: { ...run, status, counts, error, finishedAt }, steps, failedStep };
+  // (A lease lost with no step failed fails the run too: finishRun says so.)
+  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : null;
+  const { run: ended } = await finishRun(opened, { error, counts });
+  return { run: ended, steps, failedStep };
 }
 
 async function runSqlStep(loaded: LoadedProject, step: { sql: string; connection: string }, runId: string): Promise<void> {

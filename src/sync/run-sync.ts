@@ -1,17 +1,16 @@
-import { resolve } from 'node:path';
 import type { RunProgress, RunSummary } from '../api/runs.js';
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
-import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
-import { deliverPlan, type DeliveryTally } from './deliver-plan.js';
-import { duckdbFastPath } from './plan/duckdb-fast-path.js';
-import { exceedsFailureLimit } from './failure-limit.js';
-import { holdLease, type HeldLease, type HoldLeaseOptions } from './hold-lease.js';
+import type { RunCounts, StateStore } from '../state/state-store.js';
+import type { DeliveryTally } from './deliver-plan.js';
+import { deliverRun } from './deliver-run.js';
+import { finishRun } from './finish-run.js';
+import type { HoldLeaseOptions } from './hold-lease.js';
 import { keyRow } from './plan/key-row.js';
 import { openRun } from './open-run.js';
-import { openSyncEndpoints, findSync } from './open-sync-endpoints.js';
-import { planSnapshotDir } from './plan/plan-snapshot.js';
-import { planSync, type PlanCounts } from './plan/plan-sync.js';
+import { findSync } from './open-sync-endpoints.js';
+import { planAgainstLedger } from './plan-against-ledger.js';
+import type { PlanCounts } from './plan/plan-sync.js';
 import { readAhead } from './read-ahead.js';
 import { streamedPlan } from './plan/streamed-plan.js';
 
@@ -35,60 +34,59 @@ export interface RunSyncOptions {
   lease?: Omit<HoldLeaseOptions, 'signal'>;
 }
 
-/** Runs a sync once: plan against the ledger, deliver, record; never throws for row failures, only for setup errors. */
+/**
+ * Runs a sync once: open-run -> plan against the ledger (or stream it) -> deliver -> finish-run. Never throws for row
+ * failures, nor once the run is recorded (a refused lease is a failed run), only for setup errors before that.
+ */
 export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   const { loaded, store, sync: name } = options;
   const sync = findSync(loaded, name);
   // Refused values stop here, before a run is recorded or its lease taken.
   checkRunVariables(loaded, { kind: 'sync', name }, options.vars);
-  const { run, resumed } = await openRun(store, { kind: 'sync', name, trigger: options.trigger ?? 'cli', id: options.runId });
   // A run resumed after its worker stopped keeps what earlier attempts delivered: the ledger has it, so it plans as unchanged.
-  const carried = resumed ? run.counts.delivered : 0;
-  const started = Date.now();
-  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: carried, failed: 0 };
+  let carried = 0;
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
   let plan: PlanCounts | null = null;
   let tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
   let sendStarted = Date.now();
   // An append run counts its rows as it reads them: it has no ETA until the read ends.
   let reading = false;
-  const progress = (phase: RunProgress['phase']) => {
+  const progress = (runId: string, phase: RunProgress['phase']) => {
     const elapsed = Math.max(1, Date.now() - sendStarted) / 1000;
     const rate = tally.sent / elapsed;
     const left = counts.planned - carried - tally.delivered - tally.failed;
     options.onProgress?.({
-      runId: run.id, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: carried + tally.delivered,
+      runId, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: carried + tally.delivered,
       failed: tally.failed, rate, etaSeconds: rate > 0 && !reading ? left / rate : null,
     });
   };
-  let error: string | null = null;
-  let endpoints: Awaited<ReturnType<typeof openSyncEndpoints>> | null = null;
-  let lease: HeldLease | undefined;
+  const opened = await openRun({
+    loaded, store, kind: 'sync', name, trigger: options.trigger ?? 'cli', runId: options.runId,
+    lease: { ...options.lease, signal: options.signal },
+    endpoints: { vars: options.vars, full: options.full },
+    onLeaseHeld: (run) => progress(run.id, 'planning'),
+  });
+  if (!opened.started) {
+    progress(opened.summary.run.id, 'done');
+    return opened.summary;
+  }
+  const { run, resumed, lease, endpoints } = opened;
+  carried = resumed ? run.counts.delivered : 0;
+  counts.delivered = carried;
+  let error: unknown = null;
   try {
-    // Before anything is planned or sent: a second run of this sync (any process) stops here.
-    lease = await holdLease(store, run, { ...options.lease, signal: options.signal });
-    progress('planning');
     const runInfo = { id: run.id, started_at: run.startedAt };
-    endpoints = await openSyncEndpoints(loaded, name, { store, run: runInfo, vars: options.vars, full: options.full });
     // Append, and insert into an empty ledger (a first run), compare nothing with the ledger: their rows go out as the
     // source yields them, with no plan read first.
     const mode = sync.mode;
     const planned = mode === 'append' || (mode === 'insert' && !resumed && (await store.listLedger(name, { limit: 1 })).length === 0)
       ? streamedPlan({ source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
-      : await planSync({
-      source: endpoints.source,
-      store,
-      sync: name,
-      mode: sync.mode,
-      key: endpoints.key,
-      mapRow: endpoints.mapRow,
-      spillDir: spillDir(loaded),
-      snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
-      sqlFastPath: await duckdbFastPath(loaded, name, runInfo, options.vars),
-      // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
-      forget: options.full && !resumed,
-      complete: endpoints.source.complete ?? true,
-      signal: lease.signal,
-    });
+      : await planAgainstLedger({
+        loaded, store, sync: name, endpoints, run: runInfo, vars: options.vars,
+        // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
+        forget: options.full && !resumed,
+        signal: lease.signal,
+      });
     let countsWritten: Promise<unknown> = Promise.resolve();
     try {
       plan = planned.counts;
@@ -110,9 +108,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         );
       }
       sendStarted = Date.now();
-      progress('sending');
+      progress(run.id, 'sending');
       const key = endpoints.key;
-      const limit = sync.on_error.max_failed_rows;
       // A streamed plan's counts grow as it reads: a percentage limit is of the rows read so far.
       const follow = () => {
         reading = planned.reading === true;
@@ -122,22 +119,15 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       // ...and reach the run's record about every second, so a run killed mid-way shows what it had read.
       let lastCountsWrite = 0;
       let lastReport = 0;
-      tally = await deliverPlan({
+      tally = await deliverRun(opened, {
         // Batches of 200 planned items: each is parsed in one go on the event loop, and a smaller one holds up the
         // replies of the requests and ledger writes in flight for less time (two A/B pairs of bench/sync-e2e runs
         // leaned that way by about 10%, within this machine's run-to-run noise).
         items: readAhead(withRemovedRows(planned.items({ batchSize: 200 }), key)),
-        destination: endpoints.destination,
-        store,
-        sync: name,
-        runId: run.id,
-        mode: sync.mode,
-        signal: lease.signal,
         ledger: planned.ledger,
-        // Checked as results arrive: past the limit, nothing more is sent.
-        stopWhen: (t) => {
+        limitBase: () => {
           follow();
-          return exceedsFailureLimit(t.failed + plan!.invalid, counts.planned, limit);
+          return { planned: counts.planned, failed: plan!.invalid };
         },
         onBatch: (t) => {
           tally = t;
@@ -150,7 +140,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
           }
           if (now - lastReport >= 200) {
             lastReport = now;
-            progress('sending');
+            progress(run.id, 'sending');
           }
         },
       });
@@ -159,37 +149,19 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
       await countsWritten;
       await planned.close();
     }
+    // A run that lost its lease must not commit what its successor reads next.
     if (lease.lost) throw lease.lost;
     await (endpoints.source as { commit?: () => Promise<void> }).commit?.();
   } catch (e) {
-    error = loaded.redactor.mask(e instanceof Error ? e.message : String(e));
-  } finally {
-    await endpoints?.close();
-    await lease?.release();
+    error = e;
   }
   counts.delivered = carried + tally.delivered;
   counts.failed = tally.failed + (plan?.invalid ?? 0);
-  const sampleErrors = tally.sampleErrors.map((s) => ({ key: s.key, error: loaded.redactor.mask(s.error) }));
-  const limitHit = !error && exceedsFailureLimit(counts.failed, counts.planned, sync.on_error.max_failed_rows);
-  if (limitHit) error = `${counts.failed} of ${counts.planned} rows failed (on_error.max_failed_rows: ${sync.on_error.max_failed_rows})`;
-  const status = error ? 'failed' : options.signal?.aborted ? 'cancelled' : 'succeeded';
-  const finishedAt = new Date().toISOString();
-  await store.updateRun(run.id, { status, counts, error, finishedAt });
-  progress('done');
-  return {
-    run: { ...run, status, counts, error, finishedAt },
-    plan,
-    delivered: counts.delivered,
-    failed: counts.failed,
-    durationMs: Date.now() - started,
-    sampleErrors,
-  };
-}
-
-/** The folder where plan workspaces spill: inside the embedded state folder, else the system temp dir. */
-function spillDir(loaded: LoadedProject): string | undefined {
-  const state = loaded.project.state;
-  return /^postgres(ql)?:\/\//.test(state) ? undefined : resolve(loaded.dir, state, 'tmp');
+  const summary = await finishRun(opened, {
+    error, counts, plan, sampleErrors: tally.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows, signal: options.signal,
+  });
+  progress(run.id, 'done');
+  return summary;
 }
 
 /** Removed records have no source row left: give them their key columns so delete templates and SQL can address them. */

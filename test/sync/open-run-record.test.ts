@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/state/state-store.js';
 import { holdLease } from '../../src/sync/hold-lease.js';
-import { AttemptStillRunningError, openRun } from '../../src/sync/open-run.js';
+import { AttemptStillRunningError, openRunRecord } from '../../src/sync/open-run-record.js';
 import { postgresFixture, sqliteFixture, type StateFixture } from '../state/state-fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,17 +23,17 @@ describe.each([
   const job = { kind: 'sync' as const, name: 'customers', trigger: 'api', id: 'run_job' };
 
   it('records a new id, and opens a queued one as its first attempt', async () => {
-    expect(await openRun(store, { ...job, id: 'run_new' })).toMatchObject({ resumed: false, run: { id: 'run_new', status: 'running', attempt: 1 } });
+    expect(await openRunRecord(store, { ...job, id: 'run_new' })).toMatchObject({ resumed: false, run: { id: 'run_new', status: 'running', attempt: 1 } });
     await store.createRun({ ...job, status: 'queued' });
-    expect(await openRun(store, job)).toMatchObject({ resumed: true, run: { id: 'run_job', status: 'running', attempt: 1 } });
+    expect(await openRunRecord(store, job)).toMatchObject({ resumed: true, run: { id: 'run_job', status: 'running', attempt: 1 } });
   });
 
   it("resumes a run whose worker stopped renewing its lease as attempt 2, takes the lease back, and keeps the run's history clean", async () => {
-    const first = await openRun(store, job);
+    const first = await openRunRecord(store, job);
     // Never renewed: the worker was killed.
     await holdLease(store, first.run, { ttlMs: 100, renewEveryMs: 60_000 });
     await sleep(200);
-    const second = await openRun(store, job);
+    const second = await openRunRecord(store, job);
     expect(second).toMatchObject({ resumed: true, run: { id: 'run_job', status: 'running', attempt: 2 } });
     const lease = await holdLease(store, second.run, { ttlMs: 60_000 });
     // The lease it took back was its own run's: not recorded as a run that stopped.
@@ -42,14 +42,14 @@ describe.each([
   });
 
   it('waits while an earlier attempt still holds the lease, and never reopens a run that ended', async () => {
-    await openRun(store, job);
+    await openRunRecord(store, job);
     await store.acquireLease('sync:customers', { owner: 'run_job', ttlMs: 60_000, process: elsewhere });
-    const refused = await openRun(store, job).catch((e: unknown) => e);
+    const refused = await openRunRecord(store, job).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AttemptStillRunningError);
     expect((refused as Error).message).toMatch(/^run run_job is still running in an earlier attempt \(process 4242 on other-host, lease until \S+\); this attempt waits/);
     expect(await store.getRun('run_job')).toMatchObject({ attempt: 1 });
 
     await store.updateRun('run_job', { status: 'succeeded', finishedAt: new Date().toISOString() });
-    await expect(openRun(store, job)).rejects.toThrow('run run_job already ended (succeeded); it is not run again');
+    await expect(openRunRecord(store, job)).rejects.toThrow('run run_job already ended (succeeded); it is not run again');
   });
 });

@@ -1,0 +1,62 @@
+import type { PlanCounts, RowError, RunSummary } from '../api/runs.js';
+import type { Redactor } from '../log/redactor.js';
+import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
+import { exceedsFailureLimit } from './failure-limit.js';
+import type { HeldLease } from './hold-lease.js';
+
+/** What finishRun needs of a run: openRun's handle, or the record of a run that never started. */
+export interface RunToFinish {
+  run: RunRecord;
+  store: StateStore;
+  redactor: Redactor;
+  /** When the run was opened (Date.now()), for its summary's duration. */
+  openedAt: number;
+  /** The lease, when held: a run that lost it failed, whatever else it says. */
+  lease?: HeldLease;
+  /** Closes the run's endpoints and releases its lease. */
+  close(): Promise<void>;
+}
+
+/** How a run's work ended, as finishRun judges it. */
+export interface RunEnd {
+  /** What stopped the run early (a setup error, a fatal delivery error, "the API is unavailable"); null when it ran to its end. */
+  error?: unknown;
+  /** The final counts; without them the record keeps the counts it has. */
+  counts?: RunCounts;
+  plan?: PlanCounts | null;
+  /** The first few rows that failed. */
+  sampleErrors?: RowError[];
+  /** The sync's `on_error.max_failed_rows`: past it, a run that otherwise ran to its end failed. */
+  maxFailedRows?: number | string;
+  /** The run's cancel signal: a run it stopped, without another error, was cancelled. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The one place a run ends: closes what it held (endpoints, then lease), judges its status (an error, a lost lease,
+ * the failure limit, cancellation), records it with its counts, and returns its summary with errors masked. The lease
+ * is released before the end is recorded, so whoever sees the run ended may start the next one at once.
+ */
+export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSummary> {
+  const { run, store, redactor } = opened;
+  await opened.close();
+  const counts = end.counts ?? run.counts;
+  const stopped = end.error ?? opened.lease?.lost ?? null;
+  let error = stopped === null ? null : redactor.mask(stopped instanceof Error ? stopped.message : String(stopped));
+  if (!error && end.maxFailedRows !== undefined && exceedsFailureLimit(counts.failed, counts.planned, end.maxFailedRows)) {
+    error = run.kind === 'retry'
+      ? `${counts.failed} of ${counts.planned} rows failed again`
+      : `${counts.failed} of ${counts.planned} rows failed (on_error.max_failed_rows: ${end.maxFailedRows})`;
+  }
+  const status = error ? 'failed' : end.signal?.aborted ? 'cancelled' : 'succeeded';
+  const finishedAt = new Date().toISOString();
+  await store.updateRun(run.id, end.counts ? { status, counts, error, finishedAt } : { status, error, finishedAt });
+  return {
+    run: { ...run, status, counts, error, finishedAt },
+    plan: end.plan ?? null,
+    delivered: counts.delivered,
+    failed: counts.failed,
+    durationMs: Date.now() - opened.openedAt,
+    sampleErrors: (end.sampleErrors ?? []).map((s) => ({ key: s.key, error: redactor.mask(s.error) })),
+  };
+}
