@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { ConnectionSummary, ConnectionTestResult } from '../api/connections.js';
 import type { ConnectorSpec } from '../config/connector-schema.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Connection } from '../config/project-schema.js';
@@ -15,16 +16,6 @@ import { saveProjectText } from './save-project-text.js';
 import type { ServerContext } from './server-context.js';
 import { testConnection } from '../connectors/test-connection.js';
 import { updateYamlEntry } from './update-yaml-entry.js';
-
-/** A connection as `GET /api/connections` lists it (no credential ever). */
-export interface ConnectionSummary {
-  name: string;
-  type: Connection['type'];
-  connector?: string;
-  authType?: string;
-  /** OAuth connections: whether tokens are stored (`sluice connect` or the UI's Connect button ran). */
-  authorized?: boolean;
-}
 
 const nameParams = z.object({ name: z.string() });
 const entryBody = z.record(z.string(), z.unknown());
@@ -58,7 +49,7 @@ async function connectorSpecOf(ctx: ServerContext, name: string): Promise<Connec
 
 /** Connections: list, read (credentials masked), write back to sluice.yaml, test. */
 export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
-  app.get('/api/connections', async () => {
+  app.get('/api/connections', async (): Promise<ConnectionSummary[]> => {
     const loaded = await ctx.load();
     return Promise.all(Object.entries(loaded.project.connections).map(([name, c]) => summarize(name, c, ctx.store)));
   });
@@ -90,7 +81,7 @@ export const connectionsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asy
     return detail(ctx, await ctx.load(), name);
   });
 
-  app.post('/api/connections/:name/test', async (request) => {
+  app.post('/api/connections/:name/test', async (request): Promise<ConnectionTestResult> => {
     const { name } = parseInput(nameParams, request.params, 'params');
     const loaded = await ctx.load();
     findEntry(loaded.project.connections, name, 'connection');

@@ -3,6 +3,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { BuilderRender, BuilderResponse } from '../api/builder.js';
+import type { ConnectorDetail, ConnectorSummary } from '../api/connectors.js';
 import { didYouMean } from '../config/closest-match.js';
 import { ConfigError } from '../config/config-error.js';
 import type { ConnectorSpec, Endpoint } from '../config/connector-schema.js';
@@ -21,7 +23,7 @@ const putBody = z.strictObject({ yaml: z.string() });
 const connectorName = /^[a-z][a-z0-9_-]*$/;
 
 /** A catalog entry as `GET /api/connectors` lists it. */
-function listed(e: CatalogEntry) {
+function listed(e: CatalogEntry): ConnectorSummary {
   return {
     name: e.name,
     title: e.title ?? e.name,
@@ -41,7 +43,7 @@ async function findConnector(ctx: ServerContext, name: string): Promise<CatalogE
   throw new HttpError(404, `no connector named "${name}"${didYouMean(name, catalog.map((e) => e.name))}`);
 }
 
-async function detail(entry: CatalogEntry) {
+async function detail(entry: CatalogEntry): Promise<ConnectorDetail> {
   return { name: entry.name, file: entry.displayFile, builtin: entry.builtin, yaml: await readFile(entry.file, 'utf8'), spec: entry.spec ?? null, ...(entry.issues ? { issues: entry.issues } : {}) };
 }
 
@@ -90,7 +92,7 @@ export const connectorsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
     return detail(await findConnector(ctx, name));
   });
 
-  app.post('/api/connectors/render', async (request) => {
+  app.post('/api/connectors/render', async (request): Promise<BuilderRender> => {
     const input = parseInput(builderInputSchema, request.body);
     const { spec, endpoint } = builderEndpoint(input);
     const { http } = await openBuilderConnection(ctx, input, spec);
@@ -101,7 +103,7 @@ export const connectorsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
     }
   });
 
-  app.post('/api/connectors/send', async (request) => {
+  app.post('/api/connectors/send', async (request): Promise<BuilderResponse> => {
     const input = parseInput(builderInputSchema, request.body);
     const { spec, endpoint } = builderEndpoint(input);
     const { http, credentials } = await openBuilderConnection(ctx, input, spec);

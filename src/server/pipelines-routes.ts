@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { PipelineSummary } from '../api/pipelines.js';
+import type { RunRecord, RunStarted } from '../api/runs.js';
 import { stepName } from '../sync/run-pipeline.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { checkRequestVariables } from './check-request-variables.js';
@@ -16,7 +18,7 @@ const runBody = z.strictObject({ vars: z.record(z.string(), z.union([z.string(),
 export const pipelinesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const lastRun = async (name: string) => (await ctx.store.listRuns(name, { limit: 5 })).find((r) => r.kind === 'pipeline') ?? null;
 
-  app.get('/api/pipelines', async () => {
+  app.get('/api/pipelines', async (): Promise<PipelineSummary[]> => {
     const loaded = await ctx.load();
     return Promise.all(
       Object.entries(loaded.project.pipelines).map(async ([name, p]) => ({
@@ -38,10 +40,10 @@ export const pipelinesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
     findEntry(loaded.project.pipelines, name, 'pipeline');
     checkRequestVariables(loaded, { kind: 'pipeline', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'pipeline', name, vars: body?.vars, trigger: 'api' });
-    return reply.code(202).send({ runId: run.job.runId });
+    return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 
-  app.get('/api/pipelines/:name/runs', async (request) => {
+  app.get('/api/pipelines/:name/runs', async (request): Promise<RunRecord[]> => {
     const { name } = parseInput(nameParams, request.params, 'params');
     const { limit } = parseInput(limitQuery, request.query, 'query');
     const loaded = await ctx.load();

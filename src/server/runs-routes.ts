@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { RunRecord } from '../state/state-store.js';
+import type { RejectedRow, RunDetail, RunRecord } from '../api/runs.js';
 import { HttpError } from './http-error.js';
 import { parseInput } from './parse-input.js';
 import type { ManagedRun } from './run-manager.js';
@@ -11,7 +11,7 @@ const pollMs = 1000;
 const heartbeatMs = 15_000;
 
 /** The record of a run this server started but whose record the engine has not written yet (queued on a worker). */
-function pendingRecord(run: ManagedRun): Omit<RunRecord, 'status'> & { status: RunRecord['status'] | 'queued' } {
+function pendingRecord(run: ManagedRun): RunRecord {
   return {
     id: run.job.runId,
     kind: run.job.kind,
@@ -36,7 +36,7 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     return { id, record, managed };
   };
 
-  app.get('/api/runs/:id', async (request) => {
+  app.get('/api/runs/:id', async (request): Promise<RunDetail> => {
     const { record, managed } = await find(request.params);
     return {
       ...(record ?? pendingRecord(managed!)),
@@ -95,7 +95,7 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     cleanups.push(() => clearInterval(poll));
   });
 
-  app.get('/api/runs/:id/rejected', async (request) => {
+  app.get('/api/runs/:id/rejected', async (request): Promise<RejectedRow[]> => {
     const { id, record, managed } = await find(request.params);
     const name = record?.name ?? managed!.job.name;
     const rows = await ctx.store.listRejected(name, { limit: 1_000_000 });

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { RejectedRow, RunRecord, RunStarted } from '../api/runs.js';
+import type { SyncPreview, SyncSummary } from '../api/syncs.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Sync } from '../config/project-schema.js';
 import { listSyncRecords } from '../sync/list-sync-records.js';
@@ -30,7 +32,7 @@ const recordsQuery = z.object({
 });
 
 /** A sync as `GET /api/syncs` lists it: its settings, next scheduled run, last run, and the run going on now. */
-async function summarize(ctx: ServerContext, name: string, sync: Sync) {
+async function summarize(ctx: ServerContext, name: string, sync: Sync): Promise<SyncSummary> {
   const [lastRun] = (await ctx.store.listRuns(name, { limit: 5 })).filter((r) => r.kind !== 'pipeline');
   return {
     name,
@@ -61,7 +63,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     return { name, loaded };
   };
 
-  app.get('/api/syncs', async () => {
+  app.get('/api/syncs', async (): Promise<SyncSummary[]> => {
     const loaded = await ctx.load();
     return Promise.all(Object.entries(loaded.project.syncs).map(([name, sync]) => summarize(ctx, name, sync)));
   });
@@ -88,14 +90,14 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     return sampleSync({ loaded, store: ctx.store, sync: name, limit });
   });
 
-  app.post('/api/syncs/:name/preview', async (request) => {
+  app.post('/api/syncs/:name/preview', async (request): Promise<SyncPreview> => {
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(previewBody, request.body);
     checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
     return previewSync({ loaded, store: ctx.store, sync: name, limit: body?.limit, vars: body?.vars });
   });
 
-  app.get('/api/syncs/:name/runs', async (request) => {
+  app.get('/api/syncs/:name/runs', async (request): Promise<RunRecord[]> => {
     const { name } = await loadSync(request.params);
     const { limit } = parseInput(limitQuery(20, 500), request.query, 'query');
     await sweepStaleRuns(ctx.store, name, { env: ctx.env });
@@ -107,10 +109,10 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const body = parseInput(runBody, request.body);
     checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, trigger: 'api' });
-    return reply.code(202).send({ runId: run.job.runId });
+    return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 
-  app.get('/api/syncs/:name/rejected', async (request) => {
+  app.get('/api/syncs/:name/rejected', async (request): Promise<RejectedRow[]> => {
     const { name, loaded } = await loadSync(request.params);
     const { limit } = parseInput(limitQuery(100, 10_000), request.query, 'query');
     return loaded.redactor.maskValue(await ctx.store.listRejected(name, { limit }));
@@ -126,6 +128,6 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(retryBody, request.body);
     const run = ctx.startRun(loaded, { kind: 'retry', name, asRejected: body?.asRejected, trigger: 'api' });
-    return reply.code(202).send({ runId: run.job.runId });
+    return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 };
