@@ -10,6 +10,13 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** Where and how a command runs; `onStdout` sees all it has printed so far, each time it prints more. */
+export interface CommandOptions {
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  onStdout?: (printed: string) => void;
+}
+
 /** Splits a shell line as a README writes it: words, and '...' quoted words. */
 export function shellWords(line: string): string[] {
   return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
@@ -19,14 +26,25 @@ export function shellWords(line: string): string[] {
  * Runs one README line (`sluice ...` runs the built CLI, anything else the program itself) in `cwd`, asynchronously:
  * sandboxes running in the test process keep answering meanwhile.
  */
-export function runCommand(line: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
+export function runCommand(line: string, options: CommandOptions & { cwd: string }): Promise<CommandResult> {
   const [program, ...args] = shellWords(line);
-  const [command, argv] = program === 'sluice' ? [process.execPath, [cli, ...args]] : [program!, args];
+  return program === 'sluice' ? runSluice(args, options) : runProgram(program!, args, options);
+}
+
+/** Runs the built CLI with these arguments, as they are (no shell splitting). */
+export function runSluice(args: string[], options: CommandOptions): Promise<CommandResult> {
+  return runProgram(process.execPath, [cli, ...args], options);
+}
+
+function runProgram(command: string, argv: string[], options: CommandOptions): Promise<CommandResult> {
   return new Promise((done, fail) => {
     const child = spawn(command, argv, { cwd: options.cwd, env: options.env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout);
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));

@@ -7,48 +7,32 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import type { RunRecord } from '../../src/state/state-store.js';
+import { runSluice } from '../examples/run-command.js';
+import { crmConnector, crmProject, CUSTOMERS_SYNC } from './crm-project.js';
 
 const cli = resolve(__dirname, '../../bin/sluice.js');
 
-const CONNECTOR = `name: crm
-base_url: http://127.0.0.1:1
-auth: [{ type: bearer }]
-rate_limit: { concurrency: 4 }
-retry: { max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 20 }
-error_message: "{{ response.body.error }}"
-endpoints:
-  create_customer:
-    operation: create
-    method: POST
-    path: "/hooks/customers/{{ row.id }}"
-    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}", "score": {{ row.score | json }} }'
-    response: { record_id: "{{ response.body.id }}" }
-  update_customer:
+const SCORED_BODY = `'{ "id": {{ row.id | json }}, "name": "{{ row.name }}", "score": {{ row.score | json }} }'`;
+const CONNECTOR = crmConnector({
+  concurrency: 4,
+  retry: '{ max_attempts: 2, initial_delay_ms: 10, max_delay_ms: 20 }',
+  body: SCORED_BODY,
+  endpoints: `  update_customer:
     operation: update
     method: PUT
     path: "/hooks/records/{{ record.id }}"
-    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}", "score": {{ row.score | json }} }'
+    body: ${SCORED_BODY}
   delete_customer:
     operation: delete
     method: DELETE
     path: "/hooks/records/{{ record.id }}"
-`;
+`,
+});
 
-const project = (mode: string) => `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  crm:
-    type: http
-    connector: ./crm.yaml
-    base_url: "\${env:CRM_URL}"
-    auth: { type: bearer, token: "\${env:CRM_TOKEN}" }
-syncs:
-  customers:
-    from: { connection: model, table: customers }
-    to: { connection: crm, endpoints: { create: create_customer, update: update_customer, delete: delete_customer } }
-    mode: ${mode}
-    key: id
-`;
+const project = (mode: string) =>
+  crmProject({
+    customers: { ...CUSTOMERS_SYNC, to: '{ connection: crm, endpoints: { create: create_customer, update: update_customer, delete: delete_customer } }', mode },
+  });
 
 const TOKEN = 'crm-secret-token-8f3a2c';
 
@@ -75,15 +59,7 @@ describe('sluice sync through the CLI', () => {
   let extraEnv: NodeJS.ProcessEnv = {};
   const env = () => ({ ...process.env, CRM_URL: sink.url, CRM_TOKEN: TOKEN, SLUICE_SECRET_KEY: '', ...extraEnv });
   // Asynchronous, so the sandbox (in this process) keeps answering while the CLI runs.
-  const sluice = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [cli, '--project', dir, ...args], { env: env() });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+  const sluice = (...args: string[]) => runSluice(['--project', dir, ...args], { env: env() });
   const insert = (rows: [number, string, number][]) => {
     const stmt = db.prepare('INSERT INTO customers VALUES (?, ?, ?)');
     for (const r of rows) stmt.run(...r);

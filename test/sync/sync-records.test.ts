@@ -1,6 +1,5 @@
 // End to end: after a run against the webhook sandbox with one row rejected, `sluice sync records` (the built CLI)
 // and `GET /api/syncs/:name/records` show what Sluice keeps per key: the remote ids the API gave back, the failure.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,40 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import { createServer, type SluiceServer } from '../../src/server/create-server.js';
 import { runCommand } from '../examples/run-command.js';
+import { seedSqlite } from '../support/sqlite-file.js';
+import { crmConnector, crmProject, CUSTOMERS_SYNC } from './crm-project.js';
 
-const CONNECTOR = `name: crm
-base_url: http://127.0.0.1:1
-auth: [{ type: bearer }]
-retry: { max_attempts: 1 }
-error_message: "{{ response.body.error }}"
-endpoints:
-  create_customer:
-    operation: create
-    method: POST
-    path: "/hooks/customers/{{ row.id }}"
-    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}" }'
-    response: { record_id: "{{ response.body.id }}" }
-`;
-
-const PROJECT = `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  crm:
-    type: http
-    connector: ./crm.yaml
-    base_url: "\${env:CRM_URL}"
-    auth: { type: bearer, token: "\${env:CRM_TOKEN}" }
-syncs:
-  customers:
-    from: { connection: model, table: customers }
-    to: { connection: crm, endpoint: create_customer }
-    mode: insert
-    key: id
-  customers_log:
-    from: { connection: model, table: customers }
-    to: { connection: crm, endpoint: create_customer }
-    mode: append
-`;
+const CONNECTOR = crmConnector({ retry: '{ max_attempts: 1 }' });
+const PROJECT = crmProject({ customers: CUSTOMERS_SYNC, customers_log: { from: CUSTOMERS_SYNC.from, to: CUSTOMERS_SYNC.to, mode: 'append' } });
 
 const TOKEN = 'crm-secret-token-5d1e0b';
 const API_TOKEN = 'records-api-token-77e2a9';
@@ -61,9 +31,7 @@ describe('sluice sync records', () => {
     sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
     await writeFile(join(dir, 'crm.yaml'), CONNECTOR);
     await writeFile(join(dir, 'sluice.yaml'), PROJECT);
-    const db = new Database(join(dir, 'model.db'));
-    db.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Linus')");
-    db.close();
+    seedSqlite(join(dir, 'model.db'), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Linus')");
     sink.faults({ status: 422, count: 100, path: '/hooks/customers/2', body: { error: LONG_ERROR } });
     run = await sluice('sync run customers');
     idOf = (customer) => sink.state.hooks.find((h) => h.path === `/hooks/customers/${customer}`)!.id;
