@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
+// The UI also bundles the API shapes the server shares with it.
+const apiDir = fileURLToPath(new URL('../../src/api/', import.meta.url));
 // Beside the OS temp files, named after this checkout: parallel test files of one checkout build once.
 const lockDir = join(tmpdir(), `sluice-web-build-${createHash('sha256').update(webDir).digest('hex').slice(0, 12)}.lock`);
 
@@ -26,6 +28,7 @@ async function isStale(): Promise<boolean> {
   if (!built) return true;
   const sources = Math.max(
     await newestSource(join(webDir, 'src')),
+    await newestSource(apiDir),
     (await stat(join(webDir, 'index.html'))).mtimeMs,
     (await stat(join(webDir, 'vite.config.ts'))).mtimeMs,
   );

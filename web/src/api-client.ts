@@ -1,5 +1,5 @@
 import { ApiError } from './api-error.js';
-import type { ConfigIssue } from './api-types.js';
+import type { ConfigIssue } from '../../src/api/config-issue.js';
 
 let token: string | null = null;
 let onUnauthorized: () => void = () => {};

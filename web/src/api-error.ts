@@ -1,4 +1,4 @@
-import type { ConfigIssue } from './api-types.js';
+import type { ConfigIssue } from '../../src/api/config-issue.js';
 
 /** An API call that did not succeed: the HTTP status, the server's message and any config issues. */
 export class ApiError extends Error {

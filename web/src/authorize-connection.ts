@@ -1,5 +1,5 @@
 import { api } from './api-client.js';
-import type { ConnectionSummary } from './api-types.js';
+import type { ConnectionSummary } from '../../src/api/connections.js';
 
 /** How an authorization ended: connected, or the plain-language reason it did not. */
 export type AuthorizeOutcome = { ok: true } | { ok: false; reason: 'closed' | 'timeout' | 'error'; message?: string };

@@ -1,4 +1,4 @@
-import type { ConnectionTestResult } from './api-types.js';
+import type { ConnectionTestResult } from '../../src/api/connections.js';
 
 /** How a connection test ended: credentials verified, reachable with credentials not verified, or failed. */
 export type ConnectionTestState = 'ok' | 'unverified' | 'failed';

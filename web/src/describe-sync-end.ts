@@ -1,4 +1,4 @@
-import type { SyncEnd } from './api-types.js';
+import type { SyncEnd } from '../../src/api/syncs.js';
 
 /** One side of a sync in a few words: `warehouse · sql`, `crm · table leads`, `backlog · add_issue`. */
 export function describeSyncEnd(end: SyncEnd | string | undefined): string {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiFetch } from './api-client.js';
-import type { RunOutcome, RunProgress, RunRecord } from './api-types.js';
+import type { RunOutcome, RunProgress, RunRecord } from '../../src/api/runs.js';
 import { readEventStream } from './read-event-stream.js';
 
 /** What the UI knows of a run it follows: the latest progress, then the summary. */

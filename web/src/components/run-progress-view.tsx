@@ -1,4 +1,4 @@
-import type { RunOutcome, RunProgress } from '../api-types.js';
+import type { RunOutcome, RunProgress } from '../../../src/api/runs.js';
 import { formatDuration } from '../format-duration.js';
 import { useI18n } from '../i18n.js';
 import { StatusBadge } from './status-badge.js';

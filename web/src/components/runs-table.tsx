@@ -1,4 +1,4 @@
-import type { RunRecord } from '../api-types.js';
+import type { RunRecord } from '../../../src/api/runs.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
 import { useI18n } from '../i18n.js';

@@ -1,6 +1,7 @@
+import { runStatuses } from '../../../src/api/runs.js';
 import { useI18n } from '../i18n.js';
 
-const known = new Set(['running', 'succeeded', 'failed', 'cancelled', 'queued']);
+const known = new Set<string>(runStatuses);
 
 /** A run status as a coloured label. */
 export function StatusBadge(props: { status: string | null | undefined }) {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import type { ConnectionObject, ConnectionTestResult, ConnectorSummary } from '../api-types.js';
+import { connectionTypes, type ConnectionObject, type ConnectionTestResult } from '../../../src/api/connections.js';
+import { authTypes, type ConnectorSummary } from '../../../src/api/connectors.js';
 import { connectionTestState } from '../connection-test-state.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -10,9 +11,6 @@ import { navigate, useFlash } from '../router.js';
 import { useApi } from '../use-api.js';
 
 type Obj = Record<string, unknown>;
-
-const TYPES = ['duckdb', 'sqlite', 'postgres', 'mysql', 'bigquery', 'http'] as const;
-const AUTH_TYPES = ['none', 'api_key', 'basic', 'bearer', 'oauth2', 'oauth2_client_credentials'] as const;
 
 /** The fields of each connection type: [key, label, secret?]. */
 const TYPE_FIELDS: Record<string, [string, MessageKey, boolean?][]> = {
@@ -175,7 +173,7 @@ export function ConnectionPage(props: { name: string | null }) {
           <label className="field">
             <span>{t('connections.type')}</span>
             <select name="connection_type" value={conn.type} onChange={(e) => setConn({ type: e.target.value })}>
-              {TYPES.map((ty) => (
+              {connectionTypes.map((ty) => (
                 <option key={ty} value={ty}>
                   {ty}
                 </option>
@@ -218,7 +216,7 @@ export function ConnectionPage(props: { name: string | null }) {
               <label className="field">
                 <span>{t('connector.auth.type')}</span>
                 <select name="auth_type" value={authType} onChange={(e) => set('auth', { type: e.target.value })}>
-                  {AUTH_TYPES.map((ty) => (
+                  {authTypes.map((ty) => (
                     <option key={ty} value={ty}>
                       {ty}
                     </option>

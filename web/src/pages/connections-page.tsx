@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api-client.js';
-import type { ConnectionSummary, ConnectionTestResult } from '../api-types.js';
+import type { ConnectionSummary, ConnectionTestResult } from '../../../src/api/connections.js';
 import { connectionTestState } from '../connection-test-state.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api-client.js';
-import type { ConnectorDetail } from '../api-types.js';
+import type { ConnectorDetail } from '../../../src/api/connectors.js';
 import { AppLink } from '../components/app-link.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { ErrorBox } from '../components/error-box.js';

@@ -1,4 +1,4 @@
-import type { ConnectorSummary } from '../api-types.js';
+import type { ConnectorSummary } from '../../../src/api/connectors.js';
 import { AppLink } from '../components/app-link.js';
 import { ListPage } from '../components/list-page.js';
 import { useI18n } from '../i18n.js';

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api-client.js';
-import type { ConnectionSummary, RenderedRequest, SentRequest } from '../api-types.js';
+import type { BuilderRequest, BuilderResponse } from '../../../src/api/builder.js';
+import type { ConnectionSummary } from '../../../src/api/connections.js';
 import { ErrorBox } from '../components/error-box.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../use-api.js';
@@ -36,10 +37,10 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
   const [rowsText, setRowsText] = useState(DEFAULT_ROWS);
   const [configText, setConfigText] = useState('{}');
   const [connection, setConnection] = useState('');
-  const [rendered, setRendered] = useState<RenderedRequest[] | null>(null);
+  const [rendered, setRendered] = useState<BuilderRequest[] | null>(null);
   const [renderError, setRenderError] = useState<unknown>(null);
   const [rendering, setRendering] = useState(false);
-  const [sent, setSent] = useState<SentRequest | null>(null);
+  const [sent, setSent] = useState<BuilderResponse | null>(null);
   const [sendError, setSendError] = useState<unknown>(null);
   const [sending, setSending] = useState(false);
 
@@ -59,7 +60,7 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
     const controller = new AbortController();
     const timer = setTimeout(() => {
       setRendering(true);
-      api<{ requests: RenderedRequest[] }>('/api/connectors/render', { method: 'POST', body: input, signal: controller.signal })
+      api<{ requests: BuilderRequest[] }>('/api/connectors/render', { method: 'POST', body: input, signal: controller.signal })
         .then((result) => {
           setRendered(result.requests);
           setRenderError(null);
@@ -85,7 +86,7 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
     setSent(null);
     setSendError(null);
     try {
-      setSent(await api<SentRequest>('/api/connectors/send', { method: 'POST', body: input }));
+      setSent(await api<BuilderResponse>('/api/connectors/send', { method: 'POST', body: input }));
     } catch (e) {
       setSendError(e);
     } finally {

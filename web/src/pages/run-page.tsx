@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import type { RejectedRow, RunDetail } from '../api-types.js';
+import type { RejectedRow, RunDetail } from '../../../src/api/runs.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
 import { RunProgressView } from '../components/run-progress-view.js';

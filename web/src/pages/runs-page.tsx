@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import type { PipelineSummary, RunRecord, SyncSummary } from '../api-types.js';
+import type { PipelineSummary } from '../../../src/api/pipelines.js';
+import type { RunRecord } from '../../../src/api/runs.js';
+import type { SyncSummary } from '../../../src/api/syncs.js';
 import { ErrorBox } from '../components/error-box.js';
 import { RunsTable } from '../components/runs-table.js';
 import { useI18n } from '../i18n.js';

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import type { RunRecord, SyncDetail, SyncObject, SyncPreview, SyncSample } from '../api-types.js';
+import type { RunRecord } from '../../../src/api/runs.js';
+import { syncModes, type SyncDetail, type SyncObject, type SyncPreview, type SyncSample } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
@@ -11,9 +12,6 @@ import { useApi } from '../use-api.js';
 import { useRunEvents } from '../use-run-events.js';
 
 type Obj = Record<string, unknown>;
-
-const MODES = ['insert', 'update', 'upsert', 'mirror', 'append'] as const;
-
 
 const columnName = (c: SyncSample['columns'][number]) => (typeof c === 'string' ? c : c.name);
 const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -293,7 +291,7 @@ export function SyncPage(props: { name: string }) {
           <label className="field">
             <span>{t('syncs.mode')}</span>
             <select name="mode" value={sync.mode} onChange={(e) => edit('mode', e.target.value)}>
-              {MODES.map((m) => (
+              {syncModes.map((m) => (
                 <option key={m} value={m}>
                   {m}
                 </option>

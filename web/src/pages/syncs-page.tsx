@@ -1,4 +1,4 @@
-import type { SyncSummary } from '../api-types.js';
+import type { SyncSummary } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
 import { ListPage } from '../components/list-page.js';
 import { StatusBadge } from '../components/status-badge.js';
