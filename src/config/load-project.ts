@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { createTemplateEngine } from '../connectors/template-engine.js';
 import type { NetworkPolicy } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { openStateStore } from '../state/open-state-store.js';
@@ -17,7 +16,6 @@ import { stateSetting } from './project-state-setting.js';
 import { resolveEnv } from './resolve-env.js';
 import { SECRET_NAME, secretReferences, secretStoreName, type SecretReader } from './secret-reference.js';
 import { sqlFilePath } from './sql-file-path.js';
-import { urlSecrets } from './url-secrets.js';
 import { validateSchema } from './validate-schema.js';
 
 export { loadConnectorSpec, type LoadedConnector } from './load-connector-spec.js';
@@ -95,9 +93,8 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     }
     const checked = checkHttpConnection(name, connection, connector.spec, yaml, options.env ?? process.env);
     issues.push(...checked.issues);
-    redactor.add(...checked.secrets);
-    connection.config = checked.config;
-    redactor.add(...urlSecrets(effectiveBaseUrl(connector.spec, connection.config, connection.base_url), { whole: connector.spec.base_url_secret }));
+    redactor.add(...checked.resolved.secrets);
+    connection.config = checked.resolved.config;
     connectors[name] = connector;
     specs[name] = connector.spec;
   }
@@ -167,23 +164,6 @@ async function readSqlFiles(project: Project, dir: string): Promise<Map<string, 
   const files = new Map<string, string | null>();
   for (const path of paths) files.set(path, await readFile(resolve(dir, path), 'utf8').catch(() => null));
   return files;
-}
-
-/**
- * The connector's base URL as a connection uses it, so its secret parts are known before any request (the
- * connection's override, else the spec's, rendered with the connection's config when the spec marks it secret).
- */
-function effectiveBaseUrl(spec: ConnectorSpec, config: Record<string, string | number | boolean>, override: string | undefined): string | undefined {
-  if (override !== undefined) return override;
-  if (!spec.base_url.includes('{{') && !spec.base_url.includes('{%')) return spec.base_url;
-  if (!spec.base_url_secret) return undefined;
-  try {
-    const run = { id: 'load', started_at: new Date().toISOString() };
-    return createTemplateEngine().render(spec.base_url, { config, vars: {}, run }, 'text', { role: 'base_url', strict: false }).trim();
-  } catch {
-    // A template that fails here fails again when the connection opens, which registers the URL it renders.
-    return undefined;
-  }
 }
 
 /** A ConfigError with the issues in reading order (sluice.yaml first, then each connector) and secrets masked. */

@@ -1,8 +1,6 @@
 import type { ConnectorSpec, ResponseRule } from '../config/connector-schema.js';
-import { ConfigError } from '../config/config-error.js';
-import { credentialUrlProblem } from '../config/credential-url.js';
-import type { Connection } from '../config/project-schema.js';
-import { urlSecrets } from '../config/url-secrets.js';
+import { ConfigError, type ConfigIssue } from '../config/config-error.js';
+import { resolveHttpConnection, type HttpConnectionConfig, type HttpConnectionProblem } from '../config/resolve-http-connection.js';
 import { classifyResponse } from '../http/classify-response.js';
 import type { Auth } from '../http/auth.js';
 import type { Classification } from '../http/classification.js';
@@ -15,11 +13,9 @@ import type { StateStore } from '../state/state-store.js';
 import { createAuth } from './auth/create-auth.js';
 import type { RenderRequestOptions } from './render-request.js';
 import { requestAsCurl } from './request-as-curl.js';
-import { resolveConnectorConfig } from './resolve-connector-config.js';
 import { createTemplateEngine, type TemplateEngine, type TemplatePlacer } from './template-engine.js';
 
-/** An `http` connection of sluice.yaml. */
-export type HttpConnectionConfig = Extract<Connection, { type: 'http' }>;
+export type { HttpConnectionConfig } from '../config/resolve-http-connection.js';
 
 /** The variables every template of a connection sees (DESIGN §3); request and response templates add theirs. */
 export interface TemplateBase {
@@ -87,31 +83,24 @@ export function responseVariable(response: HttpResponse): { status: number; head
   return { status: response.status, headers: response.headers, body: response.body };
 }
 
+/** A problem found when a connection opens, as the ConfigError issue a user reads (a base URL's named as such). */
+function placeProblem(problem: HttpConnectionProblem, name: string, spec: ConnectorSpec, file: string, redactor: Redactor): ConfigIssue {
+  if (problem.kind !== 'base_url') return { file, path: ['connections', name, ...problem.path].join('.'), message: problem.message };
+  const path = problem.fromConnector ? `connections.${name} (base_url of connector ${spec.name})` : `connections.${name}.base_url`;
+  return { file, path, message: redactor.mask(`base_url: ${problem.message}`) };
+}
+
 /** Opens an HTTP connection: resolves config, builds the auth and one rate-limited, retrying client. */
 export async function openHttpConnection(options: OpenHttpConnectionOptions): Promise<HttpConnection> {
   const { name, connection, spec, redactor } = options;
   const file = options.file ?? 'sluice.yaml';
-  const config = resolveConnectorConfig(spec, connection.config, { file, path: `connections.${name}.config` });
-  for (const [key, field] of Object.entries(spec.config)) {
-    if (field.secret && config[key] !== undefined) redactor.add(String(config[key]));
-  }
   const engine = createTemplateEngine({ place: options.placeTemplates });
-  const base: TemplateBase = {
-    config,
-    vars: options.vars ?? {},
-    run: options.run ?? { id: 'preview', started_at: new Date().toISOString() },
-  };
-  const renderConfig = (template: string): string =>
-    engine.render(template, base, 'text', { role: 'base_url', strict: false }).trim();
-  const specBaseUrl = renderConfig(spec.base_url) || undefined;
-  // The URL's user info, and all of it past the host when the connector says the URL is the secret (a webhook).
-  redactor.add(...urlSecrets(connection.base_url ?? specBaseUrl, { whole: spec.base_url_secret }));
-  const effectiveBaseUrl = connection.base_url ?? specBaseUrl;
-  const urlProblem = effectiveBaseUrl === undefined ? null : credentialUrlProblem(effectiveBaseUrl, options.env);
-  if (urlProblem) {
-    const where = connection.base_url !== undefined ? `connections.${name}.base_url` : `connections.${name} (base_url of connector ${spec.name})`;
-    throw new ConfigError([{ file, path: where, message: redactor.mask(`base_url: ${urlProblem}`) }]);
-  }
+  const run = options.run ?? { id: 'preview', started_at: new Date().toISOString() };
+  const resolved = resolveHttpConnection(name, connection, spec, { env: options.env, run: { templates: engine, vars: options.vars ?? {}, run } });
+  redactor.add(...resolved.secrets);
+  if (resolved.problems.length) throw new ConfigError(resolved.problems.map((problem) => placeProblem(problem, name, spec, file, redactor)));
+  const { config } = resolved;
+  const base: TemplateBase = { config, vars: options.vars ?? {}, run };
   const auth = await createAuth({
     kinds: spec.auth,
     credentials: connection.auth,
@@ -125,7 +114,7 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     tokenTimeoutMs: Math.min(30_000, spec.timeouts.total_ms),
   });
   const baseUrl = (): string => {
-    const url = connection.base_url ?? auth.baseUrl() ?? specBaseUrl;
+    const url = connection.base_url ?? auth.baseUrl() ?? resolved.connectorBaseUrl;
     if (!url) throw new Error(`connector ${spec.name} gives no base_url for connection "${name}" (set base_url on the connection)`);
     return url;
   };
@@ -134,12 +123,12 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     retry: spec.retry,
     timeouts: spec.timeouts,
     // The client also allows the origin of auth.baseUrl() (a token's instance_url) as it changes.
-    allowedOrigin: connection.base_url ?? specBaseUrl,
+    allowedOrigin: resolved.baseUrl,
     networkPolicy: options.networkPolicy,
     redactor,
   });
 
-  const kind = spec.auth.find((k) => k.type === connection.auth.type);
+  const kind = resolved.authKind;
   const secretParams = kind?.type === 'api_key' && kind.in === 'query' ? [kind.name] : [];
 
   const errorMessage = (response: HttpResponse): string => {

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { credentialUrlProblem } from '../config/credential-url.js';
-import type { OAuth2Kind } from '../connectors/auth/oauth2-auth.js';
-import { completeAuthorization, startAuthorization, type AuthorizationOptions } from '../connectors/auth/oauth2-authorization.js';
-import { createTemplateEngine } from '../connectors/template-engine.js';
+import { connectionAuthorization, type AuthorizationRefusal } from '../connectors/auth/connection-authorization.js';
+import { completeAuthorization, startAuthorization } from '../connectors/auth/oauth2-authorization.js';
 import { findEntry } from './find-entry.js';
 import { HttpError } from './http-error.js';
 import { parseInput } from './parse-input.js';
@@ -29,36 +28,37 @@ function resultPage(title: string, message: string, connection?: string): string
   ].join('');
 }
 
+/** Why the connection cannot be authorized, as the 400 a browser user reads. */
+function refusal(name: string, why: AuthorizationRefusal): string {
+  switch (why.refused) {
+    case 'unknown_connection': // the route answers 404 before asking
+      return `no connection named "${name}"`;
+    case 'not_http':
+      return `connection "${name}" is a ${why.type} connection: only HTTP connections use OAuth`;
+    case 'no_oauth2':
+      return `connection "${name}": its connector ${why.connector} has no oauth2 auth, there is nothing to authorize`;
+    case 'not_oauth2_auth':
+      return `connection "${name}" needs auth: { type: oauth2, client_id, client_secret } to authorize (it has type ${why.authType})`;
+  }
+}
+
 /** The OAuth authorization-code flow from the browser: start it (`POST .../authorize`) and catch the callback. */
 export const oauthRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.post('/api/connections/:name/authorize', async (request, reply) => {
     const { name } = parseInput(nameParams, request.params, 'params');
     const loaded = await ctx.load();
-    const connection = findEntry(loaded.project.connections, name, 'connection');
-    if (connection.type !== 'http') throw new HttpError(400, `connection "${name}" is a ${connection.type} connection: only HTTP connections use OAuth`);
-    const spec = loaded.connectors[name]!.spec;
-    const kind = spec.auth.find((a): a is OAuth2Kind => a.type === 'oauth2');
-    if (!kind) throw new HttpError(400, `connection "${name}": its connector ${spec.name} has no oauth2 auth, there is nothing to authorize`);
-    if (connection.auth.type !== 'oauth2') {
-      throw new HttpError(400, `connection "${name}" needs auth: { type: oauth2, client_id, client_secret } to authorize (it has type ${connection.auth.type})`);
-    }
-    const engine = createTemplateEngine();
-    const config = connection.config;
-    const flow: AuthorizationOptions = {
-      kind,
-      credentials: connection.auth,
-      connectionName: name,
-      networkPolicy: loaded.networkPolicy,
-      render: (template) => engine.render(template, { config }, 'text', { role: 'auth' }),
-    };
+    findEntry(loaded.project.connections, name, 'connection');
+    const authorization = connectionAuthorization(loaded, name);
+    if ('refused' in authorization) throw new HttpError(400, refusal(name, authorization));
+    const { flow, connector } = authorization;
     // The redirect URI registered at the provider: the connection's, else this server's own callback (the Host
     // header was checked against the names this server answers to).
     const origin = ctx.publicUrl ? new URL(ctx.publicUrl).origin : `${request.protocol}://${request.host}`;
-    const redirectUri = connection.auth.redirect_uri ?? `${origin}/oauth/callback`;
+    const redirectUri = authorization.redirectUri ?? `${origin}/oauth/callback`;
     const pending = await startAuthorization({ ...flow, redirectUri });
     // The browser will navigate there: only an https address (http for loopback and listed hosts) is handed out.
     const urlProblem = credentialUrlProblem(pending.url, ctx.env);
-    if (urlProblem) throw new HttpError(400, `connection "${name}": the authorization URL of connector ${spec.name} is refused: ${urlProblem}`);
+    if (urlProblem) throw new HttpError(400, `connection "${name}": the authorization URL of connector ${connector} is refused: ${urlProblem}`);
     const now = Date.now();
     for (const [state, p] of ctx.pendingOAuth) if (p.expiresAt < now) ctx.pendingOAuth.delete(state);
     ctx.pendingOAuth.set(pending.state, { connection: name, flow, pending, expiresAt: now + pendingMs });

@@ -3,15 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { loadProject } from '../../config/load-project.js';
-import type { OAuth2Kind } from '../../connectors/auth/oauth2-auth.js';
-import {
-  completeAuthorization,
-  startAuthorization,
-  type AuthorizationOptions,
-  type PendingAuthorization,
-} from '../../connectors/auth/oauth2-authorization.js';
+import { connectionAuthorization } from '../../connectors/auth/connection-authorization.js';
+import { completeAuthorization, startAuthorization, type PendingAuthorization } from '../../connectors/auth/oauth2-authorization.js';
 import type { OAuth2Token } from '../../connectors/auth/oauth2-token-store.js';
-import { createTemplateEngine } from '../../connectors/template-engine.js';
 import { openStateStore } from '../../state/open-state-store.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 import { reportError } from '../report-error.js';
@@ -34,38 +28,31 @@ const callbackTimeoutMs = 5 * 60_000;
 export async function runConnect(args: ConnectArgs, ctx: CommandContext): Promise<number> {
   const loaded = await loadProject({ project: ctx.project });
   const mask = (s: string) => loaded.redactor.mask(s);
-  const connection = loaded.project.connections[args.name];
   const usage = (message: string) => {
     ctx.stderr.write(`error: ${message}\n`);
     return ExitCode.usage;
   };
-  if (!connection) return usage(`no connection named "${args.name}" in ${loaded.file}`);
-  if (connection.type !== 'http') return usage(`connection "${args.name}" is a ${connection.type} connection: only HTTP connections use OAuth`);
-  const spec = loaded.connectors[args.name]?.spec;
-  const kind = spec?.auth.find((a): a is OAuth2Kind => a.type === 'oauth2');
-  if (!spec || !kind) return usage(`connection "${args.name}": its connector has no oauth2 auth, there is nothing to connect`);
-  if (connection.auth.type !== 'oauth2') {
-    return usage(`connection "${args.name}" needs auth: { type: oauth2, client_id, client_secret } to connect (got type ${connection.auth.type})`);
+  const authorization = connectionAuthorization(loaded, args.name);
+  if ('refused' in authorization) {
+    switch (authorization.refused) {
+      case 'unknown_connection':
+        return usage(`no connection named "${args.name}" in ${loaded.file}`);
+      case 'not_http':
+        return usage(`connection "${args.name}" is a ${authorization.type} connection: only HTTP connections use OAuth`);
+      case 'no_oauth2':
+        return usage(`connection "${args.name}": its connector has no oauth2 auth, there is nothing to connect`);
+      case 'not_oauth2_auth':
+        return usage(`connection "${args.name}" needs auth: { type: oauth2, client_id, client_secret } to connect (got type ${authorization.authType})`);
+    }
   }
-
-  const engine = createTemplateEngine();
-  const defaults = Object.fromEntries(
-    Object.entries(spec.config).flatMap(([k, f]) => (f.default === undefined ? [] : [[k, f.default]])),
-  );
-  const config = { ...defaults, ...connection.config };
-  const flow: AuthorizationOptions = {
-    kind,
-    credentials: connection.auth,
-    connectionName: args.name,
-    render: (template) => engine.render(template, { config }, 'text', { role: 'auth' }),
-  };
+  const { flow } = authorization;
   // With --json, stdout carries only the result; the instructions go to stderr.
   const say = (text: string) => (ctx.json ? ctx.stderr : ctx.stdout).write(text);
 
   const store = await openStateStore({ state: loaded.project.state, projectDir: loaded.dir });
   let server: Server | undefined;
   try {
-    const fixed = args.redirectUri ?? connection.auth.redirect_uri;
+    const fixed = args.redirectUri ?? authorization.redirectUri;
     const loopback = fixed === undefined ? new URL(`http://127.0.0.1:${args.port ?? defaultPort}/oauth/callback`) : loopbackUrl(fixed);
     const complete = (callbackUrl: string, pending: PendingAuthorization) =>
       completeAuthorization({ ...flow, callbackUrl, pending, store, redactor: loaded.redactor });
