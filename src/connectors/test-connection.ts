@@ -6,6 +6,7 @@ import { statusLine } from '../http/status-line.js';
 import type { Classification } from '../http/classification.js';
 import type { HttpResponse } from '../http/http-response.js';
 import { openHttpConnection, responseVariable, type HttpConnection, type HttpConnectionConfig } from './open-http-connection.js';
+import { sendRequest } from './endpoint/send-request.js';
 import { renderRequest } from './render-request.js';
 import { openSqlDatabase } from '../databases/open-sql-database.js';
 import type { StateStore } from '../state/state-store.js';
@@ -78,13 +79,10 @@ async function sendTest(http: HttpConnection, test: ConnectorTest, connection: H
   const url = new URL(request.url);
   const what = `${request.method} ${url.pathname}`;
   const classify = http.classifier();
-  const outcome = await http.client.send(request, {
-    auth: http.auth,
-    // A test answers at once: a rate limit or a 5xx is reported, not waited out. A 401 still renews an OAuth token.
-    classify: (response): Classification => {
-      const c = classify(response);
-      return c.action === 'retry' || c.action === 'rate_limited' ? { ...c, action: 'reject' } : c;
-    },
+  // A test answers at once: a rate limit or a 5xx is reported, not waited out. A 401 still renews an OAuth token.
+  const outcome = await sendRequest(http, request, (response): Classification => {
+    const c = classify(response);
+    return c.action === 'retry' || c.action === 'rate_limited' ? { ...c, action: 'reject' } : c;
   });
   if (!outcome.ok) {
     const refusal = outcome.response && (outcome.response.status === 401 || outcome.response.status === 403) ? outcome.response : undefined;
@@ -110,7 +108,7 @@ async function sendTest(http: HttpConnection, test: ConnectorTest, connection: H
 /** A GET on the base URL: it answers, so it is reachable; what it says of the credentials proves nothing but a refusal. */
 async function reach(http: HttpConnection, connection: HttpConnectionConfig, why: string): Promise<Verdict> {
   const url = http.baseUrl();
-  const outcome = await http.client.send({ method: 'GET', url, headers: {} }, { classify: () => ({ action: 'success' }), auth: http.auth });
+  const outcome = await sendRequest(http, { method: 'GET', url, headers: {} }, () => ({ action: 'success' }));
   if (!outcome.ok) return { ok: false, verified: false, message: outcome.error };
   const response: HttpResponse = outcome.response;
   const { status } = response;

@@ -27,6 +27,12 @@ export interface DeliveryResult {
    * decides whether the row stays pending (the outage went on) or is rejected like any other failure.
    */
   unavailable?: boolean;
+  /**
+   * The record was one of several that the destination refused together, as a whole (an all-or-nothing API's 400, a
+   * statement failing on one row): nothing is said of this record itself. The engine writes the refused records again
+   * in halves until the bad ones stand alone; `error` is the batch's. A record written alone never carries it.
+   */
+  batchRefused?: boolean;
 }
 
 /** A request a run would send, rendered but not sent (for previews). */
@@ -38,17 +44,21 @@ export class FatalDeliveryError extends Error {
   override name = 'FatalDeliveryError';
 }
 
-/** Where a sync writes: an HTTP API's endpoints or a database table. The engine owns batching, concurrency and the ledger. */
+/** Where a sync writes: an HTTP API's endpoints or a database table. The engine owns batching, concurrency, the splitting of refused batches and the ledger. */
 export interface Destination {
   /** Whether the destination can perform this operation (an endpoint exists, a table has a key). */
   supports(operation: DeliveryOperation | 'lookup'): boolean;
   /** How many items one `write` takes at most for this operation. */
   batchSize(operation: DeliveryOperation): number;
-  /** How many `write` calls may run at once. */
+  /** How many `write` (and `lookup`) calls may run at once. */
   readonly concurrency: number;
-  /** Finds the remote ids of records by key, for upsert without a native upsert (`operation: lookup`). */
+  /** Finds the remote ids of records by key, one after the other, for upsert without a native upsert (`operation: lookup`). */
   lookup?(items: DeliveryItem[], options?: { signal?: AbortSignal }): Promise<Map<string, string | null>>;
-  /** Delivers one batch; returns exactly one result per item. Throws FatalDeliveryError to stop the run. */
+  /**
+   * Delivers one batch (items of one operation, at most `batchSize`); returns exactly one result per item, marking
+   * `batchRefused` the records of a batch refused as a whole, for the engine to split. Throws FatalDeliveryError to
+   * stop the run.
+   */
   write(items: DeliveryItem[], options?: { signal?: AbortSignal }): Promise<DeliveryResult[]>;
   /** Renders what `write` would send for these items (with `lookup`, what `lookup` would send), sending nothing. */
   preview(items: DeliveryItem[], options?: { lookup?: boolean }): Promise<PreviewRequest[]>;

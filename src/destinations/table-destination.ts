@@ -50,7 +50,7 @@ export function writeKind(operation: DeliveryOperation, loadMode: LoadMode, hasK
   return 'upsert';
 }
 
-/** A Destination writing rows into one database table through an engine: schema first, then batches split until bad rows are isolated. */
+/** A Destination writing rows into one database table through an engine: schema first, then one statement a batch. */
 export function createTableDestination(options: TableDestinationOptions): Destination {
   return new TableDestination(options);
 }
@@ -228,8 +228,9 @@ class TableDestination implements Destination {
   }
 
   /**
-   * Writes the items at `part` (indexes into `items`), halving on a row error until each bad row stands alone: one bad
-   * row never fails its neighbours.
+   * Writes the items at `part` (indexes into `items`) in one statement. A row error fails a lone row; for several it
+   * refuses them as a whole (`batchRefused`), and the engine writes them again in halves until each bad row stands
+   * alone: one bad row never fails its neighbours.
    */
   private async deliver(
     target: TableTarget,
@@ -254,9 +255,8 @@ class TableDestination implements Destination {
         results[part[0]!] = this.failed(items[part[0]!]!, this.engine.messageOf(e), target, kind, merge);
         return;
       }
-      const half = Math.ceil(part.length / 2);
-      await this.deliver(target, kind, merge, items, part.slice(0, half), results, signal);
-      await this.deliver(target, kind, merge, items, part.slice(half), results, signal);
+      const error = this.mask(this.engine.messageOf(e));
+      for (const i of part) results[i] = { key: items[i]!.key, ok: false, error, batchRefused: true };
       return;
     }
     if (truncate) this.truncated = true;

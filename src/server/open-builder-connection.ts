@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorSpec } from '../config/connector-schema.js';
 import { connectionSchema } from '../config/project-schema.js';
+import { endpointSample, type EndpointSample } from '../connectors/endpoint/endpoint-sample.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../connectors/open-http-connection.js';
 import { Redactor } from '../log/redactor.js';
 import { HttpError } from './http-error.js';
@@ -21,23 +22,11 @@ export const builderInputSchema = z.strictObject({
 export type BuilderInput = z.infer<typeof builderInputSchema>;
 
 /** One sample as the destination sees it. */
-export interface BuilderSample {
-  key: string;
-  row: Record<string, unknown>;
-  remoteId: string | null;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type BuilderSample = EndpointSample;
 
 /** The samples of the input: rows, or `{ row, record: { id }, key }` wrappers (as `sluice connector test --sample` reads them). */
 export function builderSamples(rows: BuilderInput['rows']): BuilderSample[] {
-  return rows.map((entry, i) => {
-    const wrapped = isObject(entry.row) && Object.keys(entry).every((k) => k === 'row' || k === 'record' || k === 'key');
-    if (!wrapped) return { key: String(i + 1), row: entry, remoteId: null };
-    const record = isObject(entry.record) ? entry.record : {};
-    const id = record.id === undefined || record.id === null ? null : String(record.id);
-    return { key: entry.key === undefined ? String(i + 1) : String(entry.key), row: entry.row as Record<string, unknown>, remoteId: id };
-  });
+  return rows.map(endpointSample);
 }
 
 /**

@@ -2,7 +2,9 @@ import type { BuilderRequest } from '../api/builder.js';
 import type { Endpoint } from '../config/connector-schema.js';
 import type { HttpRequest } from '../http/http-request.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
-import { renderBatchRequest, renderRequest } from '../connectors/render-request.js';
+import { compileEndpoint } from '../connectors/endpoint/compile-endpoint.js';
+import { sampleItem } from '../connectors/endpoint/endpoint-sample.js';
+import { renderRequests } from '../connectors/endpoint/render-requests.js';
 import { bodyText } from '../connectors/request-body.js';
 import type { BuilderSample } from './open-builder-connection.js';
 
@@ -25,28 +27,9 @@ function failed(http: HttpConnection, keys: string[], error: unknown): BuilderRe
 
 /** Renders the requests an endpoint would send for the samples, with the code a run uses; sends nothing. */
 export async function renderBuilderRequests(http: HttpConnection, endpoint: Endpoint, samples: BuilderSample[]): Promise<BuilderRequest[]> {
+  const compiled = compileEndpoint(http, 'builder', endpoint);
+  const items = samples.map((s) => sampleItem(endpoint, s));
   const out: BuilderRequest[] = [];
-  if (endpoint.request === 'batch' && endpoint.operation !== 'lookup') {
-    const size = endpoint.batch?.size ?? 100;
-    for (let i = 0; i < samples.length; i += size) {
-      const chunk = samples.slice(i, i + size);
-      try {
-        const rendered = renderBatchRequest(endpoint, chunk.map((s) => ({ row: s.row, record: { id: s.remoteId } })), http.context(), http.renderOptions());
-        if (rendered.request) out.push(await describe(http, rendered.included.map((j) => chunk[j]!.key), rendered.request));
-        for (const [j, error] of rendered.errors) out.push(failed(http, [chunk[j]!.key], error));
-      } catch (e) {
-        out.push(failed(http, chunk.map((s) => s.key), e));
-      }
-    }
-    return out;
-  }
-  for (const s of samples) {
-    try {
-      const request = renderRequest(endpoint, http.context({ row: s.row, record: { id: s.remoteId } }), http.renderOptions());
-      out.push(await describe(http, [s.key], request));
-    } catch (e) {
-      out.push(failed(http, [s.key], e));
-    }
-  }
+  for (const r of renderRequests(compiled, items)) out.push(r.request ? await describe(http, r.keys, r.request) : failed(http, r.keys, r.error));
   return out;
 }

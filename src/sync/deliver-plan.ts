@@ -8,9 +8,11 @@ import {
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { lookUpRemoteIds } from './look-up-remote-ids.js';
 import type { LedgerWatcher } from './ledger-watcher.js';
 import { staleSnapshotMark } from './plan/plan-snapshot.js';
 import type { PlannedItem } from './plan/plan-sync.js';
+import { writeBatch } from './write-batch.js';
 
 /** Running totals of a delivery, reported after every confirmed batch. */
 export interface DeliveryTally {
@@ -37,7 +39,8 @@ export interface DeliverPlanOptions {
 }
 
 /**
- * Sends planned items through a destination — batched per operation, `concurrency` writes in flight — and records
+ * Sends planned items through a destination — batched per operation (`batchSize`), `concurrency` writes in flight, a
+ * batch refused as a whole split until its bad records stand alone (writeBatch) — and records
  * each confirmed batch in the ledger in its own small transaction, with the run's counts, so a crash loses at most
  * what was in flight and the run's history stays true. Each item's `operation` is set to the one it is delivered as
  * (the planned one, as the destination can do it), and the item itself goes to the destination: a million-row run
@@ -63,7 +66,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   const launch = async (batch: PlannedItem[]) => {
     while (inFlight.size >= Math.max(1, destination.concurrency) || breaker.holdsNewWrites(inFlight.size)) await Promise.race(inFlight);
     if (stopped) return;
-    const p: Promise<void> = writeBatch(batch)
+    const p: Promise<void> = writeAndRecord(batch)
       .catch((e) => {
         fatal ??= e;
         stopped = true;
@@ -72,9 +75,9 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     inFlight.add(p);
   };
 
-  const writeBatch = async (batch: PlannedItem[]) => {
+  const writeAndRecord = async (batch: PlannedItem[]) => {
     tally.sent += batch.length;
-    const results = await destination.write(batch, { signal });
+    const results = await writeBatch(destination, batch, signal);
     const settled = breaker.observe({ items: batch, results });
     if (breaker.tripped) stopped = true;
     await record(settled.items, settled.results);
@@ -145,9 +148,10 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
       return;
     }
     // Lookup finds records created before Sluice knew them, so upsert updates them instead of duplicating.
-    const found = await destination.lookup!(
+    const found = await lookUpRemoteIds(
+      destination,
       q.map((p) => ({ key: p.key, operation: 'update', row: p.row, remoteId: null })),
-      { signal },
+      signal,
     );
     for (const p of q) {
       const id = found.get(p.key) ?? null;

@@ -3,6 +3,7 @@ import type { HttpConnection } from '../../src/connectors/open-http-connection.j
 import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation } from '../../src/destinations/destination.js';
 import { createHttpDestination } from '../../src/destinations/http-destination.js';
 import { Redactor } from '../../src/log/redactor.js';
+import { deliverItems } from '../../src/sync/deliver-items.js';
 import { openTestConnection } from './open-test-connection.js';
 import { startTestApi, type ReceivedRequest, type TestReply } from './start-test-api.js';
 
@@ -420,7 +421,7 @@ describe('HTTP destination, batch requests', () => {
       const email = i === 63 ? 'not-an-email' : `user${i}@example.com`;
       return item(email, { email }, 'upsert');
     });
-    const results = await createHttpDestination({ connection: http, endpoints: { upsert: 'upsert_contacts' } }).write(items);
+    const results = await deliverItems(createHttpDestination({ connection: http, endpoints: { upsert: 'upsert_contacts' } }), items);
     expect(results.map((r) => r.key)).toEqual(items.map((i) => i.key));
     expect(results.filter((r) => r.ok)).toHaveLength(99);
     const failed = results.filter((r) => !r.ok);

@@ -6,6 +6,7 @@ import { mysqlDateTime } from '../../src/databases/mysql/mysql-table-destination
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { Column, Row } from '../../src/rows/row.js';
 import { MYSQL_URL } from './table-harness.js';
+import { writeBatch } from '../../src/sync/write-batch.js';
 
 const upserts = (rows: Row[]): DeliveryItem[] => rows.map((row) => ({ key: String(row.code), operation: 'upsert', row, remoteId: null }));
 
@@ -28,7 +29,8 @@ describe('MySQL/MariaDB table destination', () => {
   });
 
   it('keeps keys that differ only in case apart, stores timestamps in UTC with microseconds, and refuses a key too long instead of truncating it', async () => {
-    const results = await d.write(
+    const results = await writeBatch(
+      d,
       upserts([
         { code: 'abc', seen_at: '2026-11-22T09:00:00.123456Z' },
         { code: 'ABC', seen_at: '2026-11-22T18:00:00+09:00' },

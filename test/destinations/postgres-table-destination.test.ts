@@ -6,6 +6,7 @@ import { openTableDestination } from '../../src/destinations/open-table-destinat
 import type { LoadMode } from '../../src/destinations/table-destination.js';
 import type { Column, Row } from '../../src/rows/row.js';
 import { PG_URL } from './table-harness.js';
+import { writeBatch } from '../../src/sync/write-batch.js';
 
 const ID_NAME: Column[] = [
   { name: 'id', type: 'integer', nativeType: 'int8' },
@@ -77,7 +78,7 @@ describe('PostgreSQL table destination', () => {
     await client.query(`CREATE TABLE ${schema}.checked (id bigint PRIMARY KEY, name text CONSTRAINT name_not_bad CHECK (name <> 'bad'))`);
     const d = await open(`${schema}.checked`, ID_NAME);
     const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, name: i === 2500 ? 'bad' : `row ${i + 1} ${'x'.repeat(40)}` }));
-    const results = await d.write(upserts(rows));
+    const results = await writeBatch(d, upserts(rows));
     const failed = results.filter((r) => !r.ok);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.key).toBe('2501');

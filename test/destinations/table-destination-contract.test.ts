@@ -4,6 +4,7 @@ import { openTableDestination } from '../../src/destinations/open-table-destinat
 import type { LoadMode } from '../../src/destinations/table-destination.js';
 import type { Column, ColumnType, Row } from '../../src/rows/row.js';
 import { harnesses, type TableHarness } from './table-harness.js';
+import { writeBatch } from '../../src/sync/write-batch.js';
 
 const col = (name: string, type: ColumnType, nativeType: string = type): Column => ({ name, type, nativeType });
 
@@ -203,7 +204,7 @@ describe.each(Object.keys(harnesses) as TableHarness['engine'][])('table destina
     const d = await destination('insert', ID_NAME, 'insert');
     await d.write(items('create', [{ id: 2, name: 'first' }]));
     const batch = [1, 2, 3, 4, 5, 6, 7].map((id) => ({ id, name: `n${id}` }));
-    const results = await d.write(items('create', batch));
+    const results = await writeBatch(d, items('create', batch));
     expect(results.filter((r) => r.ok).map((r) => r.key)).toEqual(['1', '3', '4', '5', '6', '7']);
     const bad = results[1]!;
     expect(bad.ok).toBe(false);

@@ -7,12 +7,14 @@ import { displayPath } from '../../config/display-path.js';
 import { loadConnectorSpec, loadProject } from '../../config/load-project.js';
 import { connectionSchema } from '../../config/project-schema.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../../connectors/open-http-connection.js';
-import { renderRequest } from '../../connectors/render-request.js';
-import type { DeliveryItem, DeliveryResult, PreviewRequest } from '../../destinations/destination.js';
+import { endpointSample, sampleItem, type EndpointSample } from '../../connectors/endpoint/endpoint-sample.js';
+import type { DeliveryResult } from '../../destinations/destination.js';
 import { createHttpDestination } from '../../destinations/http-destination.js';
 import type { HttpResponse } from '../../http/http-response.js';
 import { Redactor } from '../../log/redactor.js';
 import type { StateStore } from '../../state/state-store.js';
+import { deliverItems } from '../../sync/deliver-items.js';
+import { lookUpRemoteIds } from '../../sync/look-up-remote-ids.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
 /** Arguments of `sluice connector test SPEC ENDPOINT --sample FILE [--connection NAME] [--send]`. */
@@ -22,13 +24,6 @@ export interface ConnectorTestArgs {
   sample: string;
   connection?: string;
   send: boolean;
-}
-
-/** A sample entry: a row, or `{ row, record: { id }, key }` to test endpoints that address a kept remote id. */
-interface Sample {
-  key: string;
-  row: Record<string, unknown>;
-  remoteId: string | null;
 }
 
 /** What the command prints with `--json`. */
@@ -48,7 +43,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The sample file: one row, an array of rows, or wrappers `{ row, record: { id }, key }`. */
-async function readSamples(file: string): Promise<Sample[]> {
+async function readSamples(file: string): Promise<EndpointSample[]> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -60,12 +55,7 @@ async function readSamples(file: string): Promise<Sample[]> {
   if (list.length === 0) throw new ConfigError([{ file: displayPath(file), path: '', message: 'the sample holds no row' }]);
   return list.map((entry, i) => {
     if (!isObject(entry)) throw new ConfigError([{ file: displayPath(file), path: `[${i}]`, message: 'a sample row is a JSON object' }]);
-    const keys = Object.keys(entry);
-    const wrapped = isObject(entry.row) && keys.every((k) => k === 'row' || k === 'record' || k === 'key');
-    if (!wrapped) return { key: String(i + 1), row: entry, remoteId: null };
-    const record = isObject(entry.record) ? entry.record : {};
-    const id = record.id === undefined || record.id === null ? null : String(record.id);
-    return { key: entry.key === undefined ? String(i + 1) : String(entry.key), row: entry.row as Record<string, unknown>, remoteId: id };
+    return endpointSample(entry, i);
   });
 }
 
@@ -139,12 +129,7 @@ export async function runConnectorTest(args: ConnectorTestArgs, ctx: CommandCont
   const mask = (text: string): string => http.redactor.mask(text);
   try {
     const operation = endpoint.operation;
-    const items: DeliveryItem[] = samples.map((s) => ({
-      key: s.key,
-      operation: operation === 'lookup' ? 'upsert' : operation,
-      row: s.row,
-      remoteId: s.remoteId,
-    }));
+    const items = samples.map((s) => sampleItem(endpoint, s));
     const responses: NonNullable<TestReport['responses']> = [];
     const destination = createHttpDestination({
       connection: http,
@@ -154,20 +139,7 @@ export async function runConnectorTest(args: ConnectorTestArgs, ctx: CommandCont
     });
 
     // The requests, rendered by the same code a run uses.
-    let previews: PreviewRequest[];
-    if (operation === 'lookup') {
-      previews = [];
-      for (const item of items) {
-        try {
-          const request = renderRequest(endpoint, http.context({ row: item.row, record: { id: item.remoteId } }), http.renderOptions());
-          previews.push({ operation: 'upsert', keys: [item.key], text: await http.curl(request) });
-        } catch (e) {
-          previews.push({ operation: 'upsert', keys: [item.key], text: '', error: mask((e as Error).message) });
-        }
-      }
-    } else {
-      previews = await destination.preview(items);
-    }
+    const previews = await destination.preview(items, { lookup: operation === 'lookup' });
     const report: TestReport = {
       ok: previews.every((p) => !p.error),
       endpoint: args.endpoint,
@@ -178,10 +150,10 @@ export async function runConnectorTest(args: ConnectorTestArgs, ctx: CommandCont
     if (args.send) {
       let results: DeliveryResult[];
       if (operation === 'lookup') {
-        const found = await destination.lookup!(items);
+        const found = await lookUpRemoteIds(destination, items);
         results = items.map((i) => ({ key: i.key, ok: true, remoteId: found.get(i.key) ?? null }));
       } else {
-        results = await destination.write(items);
+        results = await deliverItems(destination, items);
       }
       report.responses = responses;
       report.results = results.map((r) => ({
