@@ -27,11 +27,10 @@ interface PhaseReport {
 async function openPhase(n: number, dir: string) {
   const file = join(dir, 'model.duckdb');
   const store = await openStateStore({ state: join(dir, 'state'), projectDir: dir });
-  const db = await openDuckdbDatabase(file);
+  const db = await openDuckdbDatabase(file, { fileSearchPath: dir });
   const options = {
     source: db.query('SELECT * FROM model'), store, sync: 'bench', mode: 'upsert' as const, key: ['id'], mapRow: (r: Row) => r,
     spillDir: join(dir, 'tmp'), snapshotDir: join(dir, 'state', 'plans'),
-    sqlFastPath: { duckdbPath: file, projectDir: dir, sql: 'SELECT * FROM model' },
   };
   return { store, db, options, close: async () => { await db.close(); await store.close(); } };
 }
@@ -46,7 +45,9 @@ async function firstRun(n: number, dir: string): Promise<PhaseReport> {
   let jsMs: number | undefined;
   if (n <= 1_000_000) {
     const t = performance.now();
-    const js = await planSync({ ...options, sync: 'bench-js', sqlFastPath: undefined, snapshotDir: undefined });
+    // The same source without its capability of running in the plan workspace: every row through read().
+    const source = options.source;
+    const js = await planSync({ ...options, source: { describe: () => source.describe(), read: (o) => source.read(o) }, sync: 'bench-js', snapshotDir: undefined });
     let count = 0;
     for await (const batch of js.items({ batchSize: 100_000 })) count += batch.length;
     await js.close();

@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { LoadedProject } from '../config/load-project.js';
 import type { StateStore } from '../state/state-store.js';
 import type { RunInfo, SyncEndpoints } from './open-sync-endpoints.js';
-import { duckdbFastPath } from './plan/duckdb-fast-path.js';
 import { planSnapshotDir } from './plan/plan-snapshot.js';
 import { planSync, type SyncPlan } from './plan/plan-sync.js';
 
@@ -32,7 +31,6 @@ export async function planAgainstLedger(options: {
     mapRow: endpoints.mapRow,
     spillDir: spillDir(loaded),
     snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
-    sqlFastPath: await duckdbFastPath(loaded, name, options.run, options.vars),
     forget: options.forget,
     complete: endpoints.source.complete ?? true,
     signal: options.signal,

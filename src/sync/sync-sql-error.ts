@@ -38,5 +38,6 @@ export function withSyncSqlErrors(source: Source, sync: string, from: Sync['from
       }
     },
     ...(source.complete !== undefined ? { complete: source.complete } : {}),
+    ...(source.planInWorkspace ? { planInWorkspace: source.planInWorkspace.bind(source) } : {}),
   };
 }

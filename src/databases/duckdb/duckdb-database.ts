@@ -25,6 +25,7 @@ import type { Column, Row } from '../../rows/row.js';
 import type { ReadOptions, Source } from '../../sources/source.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { sqlQueryError } from '../sql-query-error.js';
+import { duckdbWorkspacePlan } from './duckdb-workspace-plan.js';
 
 type Convert = (v: DuckDBValue) => unknown;
 
@@ -35,7 +36,7 @@ type Convert = (v: DuckDBValue) => unknown;
 export async function openDuckdbDatabase(path: string, options: { fileSearchPath?: string } = {}): Promise<SqlDatabase> {
   if (path !== ':memory:' && !path.startsWith('md:')) await mkdir(dirname(path), { recursive: true });
   const instance = await DuckDBInstance.create(path, options.fileSearchPath ? { file_search_path: options.fileSearchPath } : {});
-  return new DuckdbDatabase(instance, path);
+  return new DuckdbDatabase(instance, path, options.fileSearchPath);
 }
 
 /** A DuckDB database: one connection per read, so that reads and steps never share a result. */
@@ -44,10 +45,14 @@ class DuckdbDatabase implements SqlDatabase {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly path: string,
+    private readonly fileSearchPath?: string,
   ) {}
 
   query(sql: string): Source {
+    const place = { path: this.path, fileSearchPath: this.fileSearchPath, sql };
     return {
+      // (A MotherDuck database is not a file the planner's workspace can attach.)
+      ...(this.path.startsWith('md:') ? {} : { planInWorkspace: (workspace: DuckDBConnection) => duckdbWorkspacePlan(workspace, place) }),
       describe: () =>
         this.withConnection(async (conn) => describeDuckdb(conn, sql)).catch((e: unknown) => {
           throw sqlQueryError(e, 'duckdb', sql);

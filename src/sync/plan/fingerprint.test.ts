@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckdbDatabase } from '../../databases/duckdb/duckdb-database.js';
 import type { ColumnType, Row } from '../../rows/row.js';
-import { duckdbRowJsonSql, ROW_JSON_MACROS, sqlString } from './duckdb-row-json-sql.js';
+import { duckdbRowJsonSql, ROW_JSON_MACROS } from './duckdb-row-json-sql.js';
 import { fingerprint, fingerprintSql } from './fingerprint.js';
 import { stringifyRow } from './stringify-row.js';
 
@@ -58,23 +58,23 @@ describe('fingerprint', () => {
     const columns = await db.query(sql).describe();
     const js: string[] = [];
     for await (const batch of db.query(sql).read()) for (const row of batch) js.push(fingerprint(row));
-    await db.close();
     expect(columns.map((c) => c.type)).toEqual(EVERY_TYPE);
 
-    await ws.run(`ATTACH ${sqlString(file)} AS model_file (READ_ONLY)`);
+    // The same query, read in the workspace as the planner reads it.
+    const inWorkspace = await db.query(sql).planInWorkspace!(ws);
+    await db.close();
+    expect(inWorkspace).not.toBeNull();
+    const { columns: types, release } = inWorkspace!;
     try {
-      const prepared = await ws.prepare('SELECT * FROM model_file.model');
-      const types = Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i) }));
-      prepared.destroySync();
       const expr = duckdbRowJsonSql(types, ['id'], (r) => r);
       expect(expr).not.toBeNull();
       const out = await sqlRows<{ fp: string; ok: boolean }>(
-        `SELECT ${fingerprintSql(expr!.row)} AS fp, ${expr!.ok} AS ok FROM (SELECT * FROM model_file.model ORDER BY id) q(${types.map((_, i) => `c${i}`).join(', ')})`,
+        `SELECT ${fingerprintSql(expr!.row)} AS fp, ${expr!.ok} AS ok FROM (${inWorkspace!.sql}) q(${types.map((_, i) => `c${i}`).join(', ')})`,
       );
       expect(out.map((r) => r.ok)).toEqual(js.map(() => true));
       expect(out.map((r) => r.fp)).toEqual(js);
     } finally {
-      await ws.run('DETACH model_file');
+      await release();
     }
   });
 

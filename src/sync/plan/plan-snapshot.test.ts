@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryResult, Destination } from '../../destinations/destination.js';
 import { openDuckdbDatabase } from '../../databases/duckdb/duckdb-database.js';
 import type { Row } from '../../rows/row.js';
+import type { Source } from '../../sources/source.js';
 import type { SqlDatabase } from '../../databases/sql-database.js';
 import { openStateStore } from '../../state/open-state-store.js';
 import type { StateStore } from '../../state/state-store.js';
@@ -13,6 +14,9 @@ import { createRowMapper } from '../apply-mapping.js';
 import { deliverPlan } from '../deliver-plan.js';
 import { invalidatePlanSnapshot, planSnapshotDir, snapshotValueName } from './plan-snapshot.js';
 import { planSync, PlanError, type PlannedItem, type PlanSyncOptions } from './plan-sync.js';
+
+/** The source without its capability of running in the plan workspace: planned row by row through read(). */
+const throughSource = (source: Source): Source => ({ describe: () => source.describe(), read: (o) => source.read(o) });
 
 /** A destination that accepts everything, giving remote ids r1, r2... */
 function acceptingDestination(): Destination & { received: string[] } {
@@ -53,7 +57,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
 
   const sql = 'SELECT * FROM customers';
   const options = (over: Partial<PlanSyncOptions> = {}): PlanSyncOptions => ({
-    source: model.query(over.sqlFastPath?.sql ?? sql),
+    source: model.query(sql),
     store,
     sync: 's',
     mode: 'mirror',
@@ -61,7 +65,6 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     mapRow: (r: Row) => r,
     spillDir: join(dir, 'state', 'tmp'),
     snapshotDir: join(dir, 'state', 'plans'),
-    sqlFastPath: { duckdbPath: file, projectDir: dir, sql },
     ...over,
   });
 
@@ -97,7 +100,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     const ledgerAfterSql = await ledger();
     // The same first run through the JS path, on a fresh state, gives the same ledger.
     const other = await openStateStore({ state: join(dir, 'state2'), projectDir: dir });
-    const jsPlan = await planSync({ ...options(), store: other, sqlFastPath: undefined, snapshotDir: undefined });
+    const jsPlan = await planSync({ ...options(), source: throughSource(model.query(sql)), store: other, snapshotDir: undefined });
     expect([jsPlan.readVia, jsPlan.ledgerVia]).toEqual(['source', 'ledger']);
     const jsItems: PlannedItem[] = [];
     for await (const b of jsPlan.items()) jsItems.push(...b);
@@ -212,7 +215,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     const odd = ['a,b', 'say "hi"', 'line\nbreak', 'cr\r\nlf', '', ' ', 'ünï😀', '"', ',', 'null', 'NULL'];
     await model.execute(`CREATE TABLE odd AS SELECT unnest(${'[' + odd.map((k) => `'${k.replaceAll("'", "''")}'`).join(', ') + ']'}) AS code, 1 AS v`);
     const oddSql = 'SELECT * FROM odd';
-    const over = { key: ['code'], source: model.query(oddSql), sqlFastPath: { duckdbPath: file, projectDir: dir, sql: oddSql } };
+    const over = { key: ['code'], source: model.query(oddSql) };
     const first = await run(over);
     expect(first.items.map((i) => i.key).sort()).toEqual([...odd].sort());
     expect(first.ledgerVia).toBe('rebuilt');
@@ -231,7 +234,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     await model.execute(`INSERT INTO customers VALUES (NULL, 'no key', 0, NULL, NULL), (NULL, 'no key either', 0, NULL, NULL)`);
     const mapRow = createRowMapper({ customer_id: 'id', label: 'name' });
     const viaSql = await planSync(options({ mapRow, key: ['customer_id', 'label'] }));
-    const viaJs = await planSync(options({ mapRow, key: ['customer_id', 'label'], sqlFastPath: undefined, snapshotDir: undefined }));
+    const viaJs = await planSync(options({ mapRow, key: ['customer_id', 'label'], source: throughSource(model.query(sql)), snapshotDir: undefined }));
     expect(viaSql.counts).toEqual(viaJs.counts);
     expect([viaSql.readVia, viaJs.readVia]).toEqual(['sql', 'source']);
     expect(viaSql.counts).toMatchObject({ read: 502, invalid: 2 });
@@ -252,7 +255,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
 
   it('falls back to the Source for types it cannot render, and reads files of a :memory: connection from the project folder', async () => {
     const withJson = `SELECT id, '{"a": 1.0}'::JSON AS doc FROM customers`;
-    const plan = await planSync(options({ sqlFastPath: { duckdbPath: file, projectDir: dir, sql: withJson } }));
+    const plan = await planSync(options({ source: model.query(withJson) }));
     expect(plan.readVia).toBe('source');
     for await (const b of plan.items()) expect(b[0]!.row.doc).toEqual({ a: 1 });
     await plan.close();
@@ -260,7 +263,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     await writeFile(join(dir, 'people.csv'), 'id,name\n1,Ada\n2,Grace\n');
     const mem = await openDuckdbDatabase(':memory:', { fileSearchPath: dir });
     const csv = `SELECT * FROM read_csv('people.csv')`;
-    const viaSql = await planSync(options({ source: mem.query(csv), sync: 'csv', sqlFastPath: { duckdbPath: ':memory:', projectDir: dir, sql: csv } }));
+    const viaSql = await planSync(options({ source: mem.query(csv), sync: 'csv' }));
     expect(viaSql.readVia).toBe('sql');
     const items: PlannedItem[] = [];
     for await (const b of viaSql.items()) items.push(...b);

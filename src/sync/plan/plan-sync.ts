@@ -68,15 +68,6 @@ export interface SyncPlan {
   close(): Promise<void>;
 }
 
-/** A DuckDB source's query, planned inside the workspace instead of row by row in JS. */
-export interface DuckdbFastPath {
-  /** The DuckDB connection's database file (absolute), or `:memory:`. */
-  duckdbPath: string;
-  /** Relative file paths in the query resolve against it, as the DuckDB Source resolves them. */
-  projectDir: string;
-  sql: string;
-}
-
 export interface PlanSyncOptions {
   source: Source;
   store: StateStore;
@@ -90,8 +81,6 @@ export interface PlanSyncOptions {
   spillDir?: string;
   /** The folder of the sync's plan snapshot (a DuckDB mirror of its ledger); without it the ledger is read in full. */
   snapshotDir?: string;
-  /** Set when the source is a DuckDB query: it is then keyed and fingerprinted in SQL when its column types allow. */
-  sqlFastPath?: DuckdbFastPath;
   /**
    * Whether this read returned every record (the source's `complete`; default true). Only a complete read plans
    * removals: a key an incremental read did not return has not changed, it is not gone.
@@ -150,7 +139,8 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
   try {
     const counts: PlanCounts = { read: 0, added: 0, changed: 0, removed: 0, unchanged: 0, planned: 0, invalid: 0 };
     const invalid: InvalidRow[] = [];
-    const fast = options.sqlFastPath && mode !== 'append' ? await readInSql(db, options.sqlFastPath, options, counts, invalid) : null;
+    // A source the workspace can read itself is keyed and fingerprinted there in SQL, when its column types allow.
+    const fast = options.source.planInWorkspace && mode !== 'append' ? await readInSql(db, options, counts, invalid) : null;
     options.signal?.throwIfAborted();
     const rowsOf = fast ?? (await readInJs(db, options, counts, invalid));
 
@@ -307,38 +297,25 @@ const nullKeyError = (key: string[]) => `the key ${key.map((c) => `"${c}"`).join
  * planned items' rows come back to JS. Null when the query's column types (or the mapping) cannot be rendered exactly
  * as the JS path renders them, or when the query cannot run here: the caller then reads through the Source.
  */
-async function readInSql(db: DuckDBConnection, fast: DuckdbFastPath, options: PlanSyncOptions, counts: PlanCounts, invalid: InvalidRow[]): Promise<SourceRows | null> {
-  const sql = fast.sql.replace(/[\s;]+$/, '');
-  let attached: string | null = null;
+async function readInSql(db: DuckDBConnection, options: PlanSyncOptions, counts: PlanCounts, invalid: InvalidRow[]): Promise<SourceRows | null> {
+  for (const m of ROW_JSON_MACROS) await db.run(m);
+  const source = await options.source.planInWorkspace!(db);
+  if (!source) return null;
+  const { sql, columns } = source;
   const undo = async () => {
-    await db.run('USE memory');
-    if (attached) await db.run(`DETACH ${quoteIdent(attached)}`).catch(() => undefined);
     await db.run('DROP TABLE IF EXISTS memory.main.sluice_src');
+    await source.release();
   };
   try {
-    await db.run(`SET file_search_path = ${sqlString(fast.projectDir)}`);
-    for (const m of ROW_JSON_MACROS) await db.run(m);
-    if (fast.duckdbPath !== ':memory:') {
-      // Attached under the name DuckDB gives the file, so queries naming its catalog read the same.
-      await db.run(`ATTACH ${sqlString(fast.duckdbPath)} (READ_ONLY)`);
-      const found = await rows(db, `SELECT database_name AS name FROM duckdb_databases() WHERE path = ${sqlString(fast.duckdbPath)}`);
-      attached = (found[0]?.name as string | undefined) ?? null;
-      if (!attached) throw new Error('attached database not found');
-      await db.run(`USE ${quoteIdent(attached)}`);
-    }
-    const prepared = await db.prepare(`SELECT * FROM (\n${sql}\n) AS sluice_q`);
-    const columns = Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i) }));
-    prepared.destroySync();
     const expr = duckdbRowJsonSql(columns, options.key, options.mapRow);
     if (!expr || columns.length === 0) {
       await undo();
       return null;
     }
     const from = `(\n${sql}\n) AS sluice_q(${columns.map((_, i) => `"c${i}"`).join(', ')})`;
-    // A file database attached read-only reads the same on every scan: rows are only hashed here (cheap), and
-    // fingerprinted (JSON text and its hash) in a second scan only where the hash differs from the delivered version's.
-    // Files read by a `:memory:` connection could change between scans, so they are fingerprinted at once.
-    const hashed = fast.duckdbPath !== ':memory:';
+    // A source that reads the same on every scan is only hashed here (cheap), and fingerprinted (JSON text and its
+    // hash) in a second scan only where the hash differs from the delivered version's; others are fingerprinted at once.
+    const hashed = source.stable;
     const values = columns.map((_, i) => `"c${i}"`).join(', ');
     await db.run(`CREATE TABLE memory.main.sluice_src AS SELECT ${expr.key} AS k, ${hashed ? `hash(${values})` : 'NULL::UBIGINT'} AS h,
       ${hashed ? 'NULL::VARCHAR' : fingerprintSql(expr.row)} AS fp, ${expr.ok} AS ok FROM ${from}`);
@@ -374,8 +351,6 @@ async function readInSql(db: DuckDBConnection, fast: DuckdbFastPath, options: Pl
     return null;
   }
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const reader = await db.runAndReadAll(sql);
