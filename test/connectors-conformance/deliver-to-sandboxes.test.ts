@@ -6,6 +6,7 @@ import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } fr
 import type { DeliveryItem, DeliveryResult } from '../../src/destinations/destination.js';
 import { createHttpDestination, type HttpEndpointNames } from '../../src/destinations/http-destination.js';
 import { Redactor } from '../../src/log/redactor.js';
+import { writeBatch } from '../../src/sync/write-batch.js';
 import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
 import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
@@ -45,7 +46,7 @@ async function deliver(http: HttpConnection, endpoints: HttpEndpointNames, items
   const destination = createHttpDestination({ connection: http, endpoints });
   const results: DeliveryResult[] = [];
   for (let i = 0; i < items.length; i += destination.batchSize(items[0]!.operation)) {
-    results.push(...(await destination.write(items.slice(i, i + destination.batchSize(items[0]!.operation)))));
+    results.push(...(await writeBatch(destination, items.slice(i, i + destination.batchSize(items[0]!.operation)))));
   }
   return results;
 }
