@@ -1,7 +1,6 @@
 // End to end through the built CLI: a run stops fast when the API is down and leaves the rows it could not send
 // pending (not rejected), stops at on_error.max_failed_rows as results arrive, rejects answers it cannot read, and a
 // run killed with SIGKILL shows in its history what its ledger holds.
-import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,40 +13,22 @@ import type { RunRecord } from '../../src/state/state-store.js';
 import { startTestApi } from '../connectors/start-test-api.js';
 import { runCommand } from '../examples/run-command.js';
 import { POSTGRES_URL } from '../state/state-fixtures.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { querySqlite } from '../support/sqlite-file.js';
+import { crmConnector, crmProject, CUSTOMERS_SYNC, writeCustomers } from './crm-project.js';
 
 const cli = resolve(__dirname, '../../bin/sluice.js');
+
+/** How many rows the project's SQLite ledger holds as delivered. */
+const deliveredInLedger = (dir: string) =>
+  querySqlite<{ n: number }>(join(dir, '.sluice', 'state.db'), "SELECT count(*) AS n FROM ledger WHERE status = 'delivered'")[0]!.n;
 const TOKEN = 'crm-secret-token-51c0de';
 
 /** A create endpoint that keeps the id the API gives back; `retry` is the connector's (default: Sluice's own). */
-const connector = (options: { retry?: string; concurrency?: number } = {}) => `name: crm
-base_url: http://127.0.0.1:1
-auth: [{ type: bearer }]
-rate_limit: { concurrency: ${options.concurrency ?? 4} }
-${options.retry ? `retry: ${options.retry}\n` : ''}error_message: "{{ response.body.error }}"
-endpoints:
-  create_customer:
-    operation: create
-    method: POST
-    path: "/hooks/customers/{{ row.id }}"
-    body: '{ "id": {{ row.id | json }}, "name": "{{ row.name }}" }'
-    response: { record_id: "{{ response.body.id }}" }
-`;
+const connector = (options: { retry?: string; concurrency?: number } = {}) => crmConnector({ concurrency: options.concurrency ?? 4, retry: options.retry });
 
-const project = (options: { state?: string; onError?: string } = {}) => `version: 1
-${options.state ? `state: ${options.state}\n` : ''}connections:
-  model: { type: sqlite, path: model.db }
-  crm:
-    type: http
-    connector: ./crm.yaml
-    base_url: "\${env:CRM_URL}"
-    auth: { type: bearer, token: "\${env:CRM_TOKEN}" }
-syncs:
-  customers:
-    from: { connection: model, table: customers }
-    to: { connection: crm, endpoint: create_customer }
-    mode: insert
-    key: id
-${options.onError ? `    on_error: ${options.onError}\n` : ''}`;
+const project = (options: { state?: string; onError?: string } = {}) =>
+  crmProject({ customers: { ...CUSTOMERS_SYNC, more: options.onError ? [`on_error: ${options.onError}`] : [] } }, options.state);
 
 describe('delivery when the API fails', () => {
   let dir: string;
@@ -72,24 +53,9 @@ describe('delivery when the API fails', () => {
     crmUrl = sink.url;
     return sink;
   };
-  const customers = (n: number) => {
-    const db = new Database(join(dir, 'model.db'));
-    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
-    const insert = db.prepare('INSERT INTO customers VALUES (?, ?)');
-    db.transaction(() => {
-      for (let i = 1; i <= n; i++) insert.run(i, `customer ${i}`);
-    })();
-    db.close();
-  };
+  const customers = (n: number) => writeCustomers(dir, n);
   const runsOf = async () => (JSON.parse((await sluice('sync runs customers --json')).stdout) as { runs: RunRecord[] }).runs;
-  const ledgerCount = () => {
-    const state = new Database(join(dir, '.sluice', 'state.db'), { readonly: true });
-    try {
-      return (state.prepare("SELECT count(*) AS n FROM ledger WHERE status = 'delivered'").get() as { n: number }).n;
-    } finally {
-      state.close();
-    }
-  };
+  const ledgerCount = () => deliveredInLedger(dir);
   /** Every row reached the sink exactly once. */
   const expectEachOnce = (sink: WebhookSandbox, n: number) => {
     const paths = sink.state.hooks.map((h) => h.path);
@@ -265,11 +231,7 @@ describe('a run killed with SIGKILL', () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-killed-'));
     sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
     await writeFile(join(dir, 'crm.yaml'), connector());
-    const db = new Database(join(dir, 'model.db'));
-    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
-    const insert = db.prepare('INSERT INTO customers VALUES (?, ?)');
-    for (let i = 1; i <= 400; i++) insert.run(i, `customer ${i}`);
-    db.close();
+    writeCustomers(dir, 400);
   });
   afterEach(async () => {
     await sink.close();
@@ -299,9 +261,7 @@ describe('a run killed with SIGKILL', () => {
   it('shows in its history the rows its ledger recorded (SQLite state)', async () => {
     await writeFile(join(dir, 'sluice.yaml'), project());
     const run = await killAfter(150);
-    const state = new Database(join(dir, '.sluice', 'state.db'), { readonly: true });
-    const { n } = state.prepare("SELECT count(*) AS n FROM ledger WHERE status = 'delivered'").get() as { n: number };
-    state.close();
+    const n = deliveredInLedger(dir);
     expect(n).toBeGreaterThan(0);
     expect(run.counts).toMatchObject({ planned: 400, delivered: n, failed: 0 });
   }, 60_000);
@@ -338,25 +298,12 @@ describe('a table destination whose database goes away mid-run', () => {
       CREATE TRIGGER slow BEFORE INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_slow();`);
     await writeFile(
       join(dir, 'sluice.yaml'),
-      `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  warehouse: { type: postgres, url: "${POSTGRES_URL}" }
-syncs:
-  customers:
-    from: { connection: model, table: customers }
-    to: { connection: warehouse, table: ${table} }
-    mode: upsert
-    key: id
-`,
+      sluiceYaml({
+        connections: { model: '{ type: sqlite, path: model.db }', warehouse: `{ type: postgres, url: "${POSTGRES_URL}" }` },
+        syncs: { customers: { from: '{ connection: model, table: customers }', to: `{ connection: warehouse, table: ${table} }`, mode: 'upsert', key: 'id' } },
+      }),
     );
-    const db = new Database(join(dir, 'model.db'));
-    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
-    const insert = db.prepare('INSERT INTO customers VALUES (?, ?)');
-    db.transaction(() => {
-      for (let i = 1; i <= 100_000; i++) insert.run(i, `customer ${i}`);
-    })();
-    db.close();
+    writeCustomers(dir, 100_000);
   });
   afterEach(async () => {
     await admin.query(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${table}_slow()`);
@@ -366,14 +313,10 @@ syncs:
 
   it('stops at the batch that failed, rejects nothing, and the next run writes the rest', async () => {
     const env = { ...process.env, SLUICE_SECRET_KEY: '' };
+    // The state file is made by the run: until it is, nothing is delivered.
     const ledgerCount = () => {
       try {
-        const state = new Database(join(dir, '.sluice', 'state.db'), { readonly: true });
-        try {
-          return (state.prepare("SELECT count(*) AS n FROM ledger WHERE status = 'delivered'").get() as { n: number }).n;
-        } finally {
-          state.close();
-        }
+        return deliveredInLedger(dir);
       } catch {
         return 0;
       }
