@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const cli = resolve(__dirname, '../../bin/sluice.js');
@@ -10,11 +10,11 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Where and how a command runs; `onStdout` sees all it has printed so far, each time it prints more. */
+/** Where and how a command runs; `onStdout` sees all it has printed so far each time it prints more (and may stop it). */
 export interface CommandOptions {
   cwd?: string;
   env: NodeJS.ProcessEnv;
-  onStdout?: (printed: string) => void;
+  onStdout?: (printed: string, child: ChildProcess) => void;
 }
 
 /** Splits a shell line as a README writes it: words, and '...' quoted words. */
@@ -43,7 +43,7 @@ function runProgram(command: string, argv: string[], options: CommandOptions): P
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      options.onStdout?.(stdout);
+      options.onStdout?.(stdout, child);
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', fail);

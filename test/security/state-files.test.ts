@@ -1,33 +1,25 @@
 // The state folder holds the ledger, stored secrets and the key: only its owner may read it (folders 0700, files 0600).
-import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import { runCommand } from '../examples/run-command.js';
-
-const cli = resolve(__dirname, '../../bin/sluice.js');
+import { serveUntilListening } from '../server/serve-until-listening.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { writeSqlite } from '../support/sqlite-file.js';
 const TOKEN = 'sink-token-3e8c91d2a7';
 
-const project = (state: string) => `version: 1
-state: ${state}
-connections:
-  model: { type: sqlite, path: model.db }
-  sink:
-    type: http
-    connector: webhook
-    base_url: "\${env:SINK_URL}/hooks/customers"
-    auth: { type: bearer, token: "\${env:SINK_TOKEN}" }
-syncs:
-  customers:
-    from: { connection: model, table: customers }
-    to: { connection: sink, endpoint: post }
-    mode: insert
-    key: id
-`;
+const project = (state: string) =>
+  sluiceYaml({
+    state,
+    connections: {
+      model: '{ type: sqlite, path: model.db }',
+      sink: ['type: http', 'connector: webhook', 'base_url: "${env:SINK_URL}/hooks/customers"', 'auth: { type: bearer, token: "${env:SINK_TOKEN}" }'],
+    },
+    syncs: { customers: { from: '{ connection: model, table: customers }', to: '{ connection: sink, endpoint: post }', mode: 'insert', key: 'id' } },
+  });
 
 /** Every folder and file under `dir` with its mode, as `path mode` lines (relative to dir). */
 async function modes(dir: string): Promise<string[]> {
@@ -56,9 +48,7 @@ describe('state files', () => {
   beforeEach(async () => {
     sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
     dir = await mkdtemp(join(tmpdir(), 'sluice-state-files-'));
-    const db = new Database(join(dir, 'model.db'));
-    db.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace')");
-    db.close();
+    writeSqlite(join(dir, 'model.db'), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace')");
   });
   afterEach(async () => {
     await sink.close();
@@ -69,16 +59,7 @@ describe('state files', () => {
   const sluice = (line: string) => runCommand(`sluice ${line}`, { cwd: dir, env: env() });
 
   /** `sluice serve --json` until it listens (it stores its generated API tokens, so a key file is made), then stopped. */
-  const serveOnce = () =>
-    new Promise<string>((done) => {
-      const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--json'], { cwd: dir, env: env() });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.includes('"url"')) child.kill('SIGTERM');
-      });
-      child.on('close', () => done(stdout));
-    });
+  const serveOnce = async () => (await serveUntilListening({ cwd: dir, env: env() })).stdout;
 
   it('after sync runs and a serve on a fresh project, every folder under .sluice is 0700 and every file 0600', async () => {
     await writeFile(join(dir, 'sluice.yaml'), project('.sluice'));

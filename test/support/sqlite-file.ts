@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 
-/** Creates (or extends) the SQLite file `file`: runs `sql`, then inserts `rows` with the `insert` statement, in one transaction. */
-export function seedSqlite(file: string, sql: string, rows?: { insert: string; values: Iterable<unknown[]> }): void {
+/** Writes into the SQLite file `file` (made if missing): runs `sql`, then inserts `rows` with the `insert` statement, in one transaction. */
+export function writeSqlite(file: string, sql: string, rows?: { insert: string; values: Iterable<unknown[]> }): void {
   const db = new Database(file);
   try {
     db.exec(sql);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { seedSqlite } from '../support/sqlite-file.js';
+import { writeSqlite } from '../support/sqlite-file.js';
 import { sluiceYaml, type SyncYaml } from '../support/sluice-yaml.js';
 
 /** The body of a created customer: its id and name. */
@@ -47,7 +47,7 @@ export const CUSTOMERS_SYNC: SyncYaml = {
 
 /** Writes model.db in `dir` with a customers table of `n` rows: ids 1 to n, named `customer <id>`. */
 export function writeCustomers(dir: string, n: number): void {
-  seedSqlite(join(dir, 'model.db'), 'CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)', {
+  writeSqlite(join(dir, 'model.db'), 'CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)', {
     insert: 'INSERT INTO customers VALUES (?, ?)',
     values: (function* () {
       for (let i = 1; i <= n; i++) yield [i, `customer ${i}`];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import { createServer, type SluiceServer } from '../../src/server/create-server.js';
 import { runCommand } from '../examples/run-command.js';
-import { seedSqlite } from '../support/sqlite-file.js';
+import { writeSqlite } from '../support/sqlite-file.js';
 import { crmConnector, crmProject, CUSTOMERS_SYNC } from './crm-project.js';
 
 const CONNECTOR = crmConnector({ retry: '{ max_attempts: 1 }' });
@@ -31,7 +31,7 @@ describe('sluice sync records', () => {
     sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
     await writeFile(join(dir, 'crm.yaml'), CONNECTOR);
     await writeFile(join(dir, 'sluice.yaml'), PROJECT);
-    seedSqlite(join(dir, 'model.db'), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Linus')");
+    writeSqlite(join(dir, 'model.db'), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Linus')");
     sink.faults({ status: 422, count: 100, path: '/hooks/customers/2', body: { error: LONG_ERROR } });
     run = await sluice('sync run customers');
     idOf = (customer) => sink.state.hooks.find((h) => h.path === `/hooks/customers/${customer}`)!.id;
