@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api-client.js';
 import type { ConnectorDetail } from '../../../src/api/connectors.js';
+import type { Schemas } from '../../../src/api/schemas.js';
 import { AppLink } from '../components/app-link.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { ErrorBox } from '../components/error-box.js';
 import { useI18n } from '../i18n.js';
 import { readYamlObject } from '../read-yaml-object.js';
 import { navigate, useFlash } from '../router.js';
+import { useApi } from '../use-api.js';
 import { ConnectorForm } from './connector-form.js';
 import { RequestPreviewPanel } from './request-preview-panel.js';
 
@@ -40,6 +42,7 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(useFlash());
+  const schemas = useApi<Schemas>('/api/schemas');
 
   useEffect(() => {
     if (props.name === null) return;
@@ -75,14 +78,14 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
     }
   };
 
-  if (loadError) {
+  if (loadError || schemas.error) {
     return (
       <div className="page">
-        <ErrorBox error={loadError} />
+        <ErrorBox error={loadError ?? schemas.error} />
       </div>
     );
   }
-  if (text === null) return <div className="page muted">{t('common.loading')}</div>;
+  if (text === null || !schemas.data) return <div className="page muted">{t('common.loading')}</div>;
 
   return (
     <div className="page">
@@ -123,7 +126,7 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
               {parsed?.error && <div className="error-box">{t('connector.yamlInvalid', { error: parsed.error })}</div>}
             </div>
           ) : spec ? (
-            <ConnectorForm text={text} spec={spec} onChange={setText} endpoint={endpoint} onSelectEndpoint={setEndpoint} />
+            <ConnectorForm text={text} spec={spec} schema={schemas.data.connector} onChange={setText} endpoint={endpoint} onSelectEndpoint={setEndpoint} />
           ) : (
             <div className="error-box">{t('connector.yamlInvalid', { error: parsed?.error ?? '' })}</div>
           )}
