@@ -1,0 +1,122 @@
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonSchema, Schemas } from '../../src/api/schemas.js';
+import { ensureWebBuild } from './ensure-web-build.js';
+import { eventually } from './eventually.js';
+import { launchBrowser, type TestBrowser } from './launch-browser.js';
+import { startUiServer, type UiServer } from './start-ui-server.js';
+
+let server: UiServer;
+let browser: TestBrowser;
+
+// A spec with one endpoint and one incremental stream, so that their forms are on the page.
+const SPEC = [
+  'name: shop',
+  'base_url: https://shop.example.com',
+  'endpoints:',
+  '  create_order:',
+  '    operation: create',
+  '    path: /orders',
+  'streams:',
+  '  orders:',
+  '    path: /orders',
+  '    incremental:',
+  '      cursor_field: updated_at',
+  '      param: since',
+  '',
+].join('\n');
+
+beforeAll(async () => {
+  await ensureWebBuild();
+  server = await startUiServer({ 'sluice.yaml': 'version: 1\nconnections: {}\n', 'connectors/shop.yaml': SPEC });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function connectorSchema(): Promise<JsonSchema> {
+  const response = await fetch(`${server.url}/api/schemas`, { headers: { authorization: `Bearer ${server.token}` } });
+  return ((await response.json()) as Schemas).connector;
+}
+
+/** The schema of one entry of a map of objects (an endpoint, a stream). */
+const entrySchema = (schema: JsonSchema, key: string): JsonSchema => schema.properties![key]!.additionalProperties as JsonSchema;
+
+/** The help text a field points at with aria-describedby. */
+async function helpOf(page: Page, field: Locator): Promise<string | null> {
+  const id = await field.getAttribute('aria-describedby');
+  return id ? page.locator(`[id="${id}"]`).textContent() : null;
+}
+
+async function openShop(page: Page) {
+  await page.goto(`${server.url}/connectors/shop?token=${server.token}`);
+  await eventually(() => page.getByTestId('stream-form').isVisible()).toBe(true);
+}
+
+describe('the connector form, drawn from the connector JSON Schema', () => {
+  it('shows a key added to the schema, with its description as help, and writes what is typed into the YAML', async () => {
+    const { page } = browser;
+    // The server's schema plus keys no web file names: at the top, in an endpoint, and in a stream's incremental box.
+    await page.route('**/api/schemas', async (route) => {
+      const response = await route.fetch();
+      const schemas = (await response.json()) as Schemas;
+      const root = schemas.connector;
+      root.properties!.support_email = { type: 'string', description: 'Where to write when the API misbehaves.' };
+      entrySchema(root, 'endpoints').properties!.priority = { type: 'integer', minimum: 0, description: 'Endpoints with a higher priority go first.' };
+      entrySchema(root, 'endpoints').properties!.idempotency = { type: 'string', enum: ['none', 'header'], default: 'none', description: 'How retries stay safe.' };
+      entrySchema(root, 'streams').properties!.incremental!.properties!.overlap_pages = { type: 'integer', description: 'Pages read again before the cursor.' };
+      await route.fulfill({ response, json: schemas });
+    });
+    try {
+      await openShop(page);
+
+      const email = page.getByLabel('support_email', { exact: true });
+      expect(await helpOf(page, email)).toBe('Where to write when the API misbehaves.');
+      const endpoint = page.getByTestId('endpoint-form');
+      const priority = endpoint.getByLabel('priority', { exact: true });
+      expect(await priority.getAttribute('type')).toBe('number');
+      expect(await helpOf(page, priority)).toBe('Endpoints with a higher priority go first.');
+      const idempotency = endpoint.getByLabel('idempotency', { exact: true });
+      expect(await idempotency.inputValue()).toBe('none');
+      expect(await helpOf(page, idempotency)).toBe('How retries stay safe.');
+      const overlap = page.getByTestId('stream-form').getByLabel('overlap_pages', { exact: true });
+      expect(await helpOf(page, overlap)).toBe('Pages read again before the cursor.');
+
+      await email.fill('ops@example.com');
+      await priority.fill('7');
+      await idempotency.selectOption('header');
+      await overlap.fill('2');
+      await page.getByRole('tab', { name: 'YAML' }).click();
+      const yamlText = () => page.getByTestId('yaml-editor').locator('.cm-content').innerText();
+      await eventually(yamlText).toContain('support_email: ops@example.com');
+      const yaml = await yamlText();
+      expect(yaml).toMatch(/create_order:\n(?: {4}.*\n)*? {4}priority: 7\n/);
+      expect(yaml).toMatch(/create_order:\n(?: {4}.*\n)*? {4}idempotency: header/);
+      expect(yaml).toMatch(/incremental:\n(?: {6}.*\n)*? {6}overlap_pages: 2/);
+    } finally {
+      await page.unroute('**/api/schemas');
+    }
+  });
+
+  it("shows every key of the server's schema for an endpoint and a stream's incremental reads, each with its description", async () => {
+    const { page } = browser;
+    const schema = await connectorSchema();
+    await openShop(page);
+    const boxes: [Locator, JsonSchema][] = [
+      [page.getByTestId('endpoint-form'), entrySchema(schema, 'endpoints')],
+      [page.getByTestId('stream-form').locator('details', { has: page.locator('summary', { hasText: /^incremental$/ }) }), entrySchema(schema, 'streams').properties!.incremental!],
+    ];
+    for (const [box, boxSchema] of boxes) {
+      const text = (await box.textContent()) ?? '';
+      const keys = Object.entries(boxSchema.properties ?? {});
+      expect(keys.length).toBeGreaterThan(2);
+      for (const [key, property] of keys) {
+        expect(await box.getByText(key, { exact: true }).count(), `a field named ${key}`).toBeGreaterThan(0);
+        if (property.description) expect(text, `the help of ${key}`).toContain(property.description);
+      }
+    }
+  });
+});
