@@ -1,32 +1,15 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOAuthProvider, type OAuthProvider, type OAuthProviderOptions } from '../../sandbox/oauth-provider/oauth-provider.js';
 import { runConnect } from '../../src/cli/commands/connect.js';
 import { main } from '../../src/cli/main.js';
 import { oauth2TokenSchema } from '../../src/connectors/auth/oauth2-token-store.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
-
-/** A stream that keeps what was written and lets a test wait for a pattern to appear. */
-class Capture extends Writable {
-  text = '';
-  private waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.text += chunk.toString();
-    this.waiters = this.waiters.filter((w) => {
-      const m = this.text.match(w.pattern);
-      if (m) w.resolve(m);
-      return !m;
-    });
-    done();
-  }
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    const m = this.text.match(pattern);
-    return m ? Promise.resolve(m) : new Promise((resolve) => this.waiters.push({ pattern, resolve }));
-  }
-}
+import { Capture } from '../support/capture.js';
+import { oauthProviderConnector } from './oauth-provider-connector.js';
 
 let provider: OAuthProvider | undefined;
 let dir: string | undefined;
@@ -37,6 +20,18 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** `runConnect` with a redirect URI that is not on loopback: the user pastes the callback's address on stdin. */
+function connectByPasting(dir: string) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const stdin = new PassThrough();
+  const exit = runConnect(
+    { name: 'sandbox', redirectUri: 'https://app.example.com/oauth/callback', browser: false },
+    { project: dir, json: false, stdout, stderr, stdin },
+  );
+  return { stdout, stderr, stdin, exit };
+}
+
 /** A project whose `sandbox` connection uses a connector pointing at the sandbox OAuth provider. */
 async function project(options: OAuthProviderOptions = {}, auth = 'auth: { type: oauth2, client_id: sandbox-client, client_secret: sandbox-secret }') {
   provider = await startOAuthProvider(options);
@@ -44,18 +39,7 @@ async function project(options: OAuthProviderOptions = {}, auth = 'auth: { type:
   await mkdir(path.join(dir, 'connectors'));
   await writeFile(
     path.join(dir, 'connectors', 'sandbox.yaml'),
-    [
-      'name: sandbox',
-      'config:',
-      '  provider: { type: string, required: true }',
-      'base_url: "{{ config.provider }}"',
-      'auth:',
-      '  - type: oauth2',
-      '    authorization_url: "{{ config.provider }}/authorize"',
-      '    token_url: "{{ config.provider }}/token"',
-      '    scopes: [records.read, records.write]',
-      '',
-    ].join('\n'),
+    oauthProviderConnector({ name: 'sandbox', scopes: 'records.read, records.write' }),
   );
   await writeFile(
     path.join(dir, 'sluice.yaml'),
@@ -164,13 +148,7 @@ describe('sluice connect', () => {
 
   it('with a registered redirect URI elsewhere, reads the pasted redirected URL', async () => {
     const { provider, dir } = await project();
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const stdin = new PassThrough();
-    const exit = runConnect(
-      { name: 'sandbox', redirectUri: 'https://app.example.com/oauth/callback', browser: false },
-      { project: dir, json: false, stdout, stderr, stdin },
-    );
+    const { stdout, stdin, exit } = connectByPasting(dir);
     const [, url] = await stdout.waitFor(urlPattern);
     const redirect = await fetch(url!, { redirect: 'manual' });
     const location = redirect.headers.get('location')!;
@@ -184,13 +162,7 @@ describe('sluice connect', () => {
 
   it('refuses a pasted callback whose state does not match', async () => {
     const { dir } = await project();
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const stdin = new PassThrough();
-    const exit = runConnect(
-      { name: 'sandbox', redirectUri: 'https://app.example.com/oauth/callback', browser: false },
-      { project: dir, json: false, stdout, stderr, stdin },
-    );
+    const { stdout, stderr, stdin, exit } = connectByPasting(dir);
     const [, url] = await stdout.waitFor(urlPattern);
     const location = new URL((await fetch(url!, { redirect: 'manual' })).headers.get('location')!);
     location.searchParams.set('state', 'from-another-tab');

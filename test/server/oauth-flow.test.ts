@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthProvider, type OAuthProvider } from '../../sandbox/oauth-provider/oauth-provider.js';
 import { oauth2TokenSchema } from '../../src/connectors/auth/oauth2-token-store.js';
 import { createServer, type SluiceServer } from '../../src/server/create-server.js';
+import { oauthProviderConnector } from '../oauth/oauth-provider-connector.js';
 
 const TOKEN = 'oauth-test-api-token-3b9d';
 const CLIENT_SECRET = 'client-secret-c0ffee42';
@@ -24,18 +25,7 @@ beforeAll(async () => {
   await mkdir(join(dir, 'connectors'));
   await writeFile(
     join(dir, 'connectors', 'sandbox.yaml'),
-    [
-      'name: sandbox',
-      'config:',
-      '  provider: { type: string, required: true }',
-      'base_url: "{{ config.provider }}"',
-      'auth:',
-      '  - type: oauth2',
-      '    authorization_url: "{{ config.provider }}/authorize"',
-      '    token_url: "{{ config.provider }}/token"',
-      '    scopes: [records.read]',
-      '',
-    ].join('\n'),
+    oauthProviderConnector({ name: 'sandbox', scopes: 'records.read' }),
   );
   const connection = (name: string, url: string) =>
     `  ${name}:\n    type: http\n    connector: ./connectors/sandbox.yaml\n    config: { provider: "${url}" }\n    auth: { type: oauth2, client_id: sandbox-client, client_secret: ${CLIENT_SECRET} }\n`;
