@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lookbackSchema } from './lookback-schema.js';
 
 /** A Liquid template string (rendered with the context its field documents). */
 const template = z.string();
@@ -6,102 +7,130 @@ const template = z.string();
 /** A Liquid condition without braces, as in `{% if %}`. */
 const condition = z.string();
 
-export const configFieldSchema = z.strictObject({
-  type: z.enum(['string', 'number', 'integer', 'boolean']).default('string'),
-  required: z.boolean().default(false),
-  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
-  secret: z.boolean().default(false),
-  description: z.string().optional(),
-});
+/** A field's description, read by editors (JSON Schema), the UI's forms and DESIGN's key tables. */
+const about = (description: string) => ({ description });
+
+/** How many rows a batch request carries unless `batch.size` says otherwise. */
+export const DEFAULT_BATCH_SIZE = 100;
+
+export const configFieldSchema = z
+  .strictObject({
+    type: z.enum(['string', 'number', 'integer', 'boolean']).default('string').meta(about('The type a connection\'s value must have (strings from ${env:} are converted). Default: string.')),
+    required: z.boolean().default(false).meta(about('A connection must give this field. Default: false.')),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional().meta(about('The value used when a connection gives none.')),
+    secret: z.boolean().default(false).meta(about('The value is a secret: it is masked in every output. Default: false.')),
+    description: z.string().optional().meta(about('What the field is, in the user\'s words; shown in forms and in the "missing required config" error.')),
+  })
+  .meta(about('One setting a connection gives (templates see it as config.NAME).'));
 
 const tokenHeader = {
-  /** Header carrying the credential. */
-  header: z.string().default('Authorization'),
-  /** Scheme written before the token; empty for none. */
-  scheme: z.string().default('Bearer'),
+  header: z.string().default('Authorization').meta(about('The header carrying the credential. Default: Authorization.')),
+  scheme: z.string().default('Bearer').meta(about('Written before the token in the header; empty for none. Default: Bearer.')),
 };
 
-const clientAuth = z.enum(['client_secret_post', 'client_secret_basic']).default('client_secret_post');
+const clientAuth = z
+  .enum(['client_secret_post', 'client_secret_basic'])
+  .default('client_secret_post')
+  .meta(about('How token calls present the client secret: in the form body (client_secret_post, the default) or as HTTP Basic (client_secret_basic).'));
+
+const tokenParams = z.record(z.string(), z.string()).default({}).meta(about('Extra form fields sent with every token call (templates seeing config), e.g. { audience: "api" }.'));
+const scopes = z.array(z.string()).default([]).meta(about('Scopes asked for, joined with spaces. Default: none.'));
+const baseUrlFrom = z.string().optional().meta(about('A token-response field whose value becomes the base URL (Salesforce: instance_url).'));
+const kind = <T extends string>(type: T, description: string) => z.literal(type).meta(about(description));
 
 export const connectorAuthSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({ type: kind('none', 'none: requests carry no credential.') }),
   z.strictObject({
-    type: z.literal('api_key'),
-    in: z.enum(['header', 'query']).default('header'),
-    name: z.string().default('Authorization'),
-    scheme: z.string().optional(),
+    type: kind('api_key', 'api_key: a key from the connection, in a header or a query parameter.'),
+    in: z.enum(['header', 'query']).default('header').meta(about('Where the key goes: header (default) or query.')),
+    name: z.string().default('Authorization').meta(about('The header or query parameter carrying the key. Default: Authorization.')),
+    scheme: z.string().optional().meta(about('Written before the key in a header (e.g. Token); none by default.')),
   }),
-  z.strictObject({ type: z.literal('basic'), header: z.string().default('Authorization') }),
-  z.strictObject({ type: z.literal('bearer'), ...tokenHeader }),
   z.strictObject({
-    type: z.literal('oauth2'),
-    authorization_url: template,
-    token_url: template,
-    refresh_url: template.nullable().optional(),
-    scopes: z.array(z.string()).default([]),
-    authorization_params: z.record(z.string(), z.string()).default({}),
-    token_params: z.record(z.string(), z.string()).default({}),
+    type: kind('basic', 'basic: HTTP Basic with the connection\'s username and password.'),
+    header: z.string().default('Authorization').meta(about('The header carrying the credentials. Default: Authorization.')),
+  }),
+  z.strictObject({ type: kind('bearer', 'bearer: a fixed token from the connection.'), ...tokenHeader }),
+  z.strictObject({
+    type: kind('oauth2', 'oauth2: the authorization-code grant (sluice connect, or Connect in the UI), with refresh.'),
+    authorization_url: template.meta(about('Where the browser is sent to approve access (a template seeing config).')),
+    token_url: template.meta(about('Where codes and refresh tokens are exchanged for access tokens (a template seeing config).')),
+    refresh_url: template.nullable().optional().meta(about('Where refresh tokens are exchanged, when it differs from token_url.')),
+    scopes,
+    authorization_params: z.record(z.string(), z.string()).default({}).meta(about('Extra parameters added to the authorization URL (templates seeing config), e.g. { access_type: offline }.')),
+    token_params: tokenParams,
     client_auth: clientAuth,
-    pkce: z.boolean().default(false),
-    /** Token-response field whose value becomes the base URL (Salesforce: instance_url). */
-    base_url_from: z.string().optional(),
+    pkce: z.boolean().default(false).meta(about('Send a PKCE challenge (S256) with the authorization request. Default: false.')),
+    base_url_from: baseUrlFrom,
     ...tokenHeader,
   }),
   z.strictObject({
-    type: z.literal('oauth2_client_credentials'),
-    token_url: template,
-    scopes: z.array(z.string()).default([]),
-    token_params: z.record(z.string(), z.string()).default({}),
+    type: kind('oauth2_client_credentials', 'oauth2_client_credentials: a token for the client itself (no user), fetched and renewed as needed.'),
+    token_url: template.meta(about('Where the client credentials are exchanged for an access token (a template seeing config).')),
+    scopes,
+    token_params: tokenParams,
     client_auth: clientAuth,
-    base_url_from: z.string().optional(),
+    base_url_from: baseUrlFrom,
     ...tokenHeader,
   }),
 ]);
 
 export const rateLimitSchema = z.strictObject({
-  requests_per_second: z.number().positive().optional(),
-  concurrency: z.number().int().positive().default(4),
+  requests_per_second: z.number().positive().optional().meta(about('The most requests a second this connection sends (token calls excluded). Default: no limit.')),
+  concurrency: z.number().int().positive().default(4).meta(about('The most requests in flight at once. Default: 4.')),
 });
 
 export const retrySchema = z.strictObject({
-  max_attempts: z.number().int().min(1).default(5),
-  on_status: z.array(z.number().int()).default([408, 429, 500, 502, 503, 504]),
-  initial_delay_ms: z.number().int().min(0).default(500),
-  max_delay_ms: z.number().int().min(0).default(30_000),
+  max_attempts: z.number().int().min(1).default(5).meta(about('Attempts of one request before it counts as failed, the first included. Default: 5.')),
+  on_status: z.array(z.number().int()).default([408, 429, 500, 502, 503, 504]).meta(about('Statuses retried with backoff. Default: 408, 429, 500, 502, 503, 504.')),
+  initial_delay_ms: z.number().int().min(0).default(500).meta(about('The first backoff, doubled (with jitter) for each retry. Default: 500.')),
+  max_delay_ms: z.number().int().min(0).default(30_000).meta(about('The longest backoff between two attempts (Retry-After may ask for more). Default: 30000.')),
 });
 
 export const timeoutsSchema = z.strictObject({
-  connect_ms: z.number().int().positive().default(10_000),
-  read_ms: z.number().int().positive().default(60_000),
+  connect_ms: z.number().int().positive().default(10_000).meta(about('The longest a TCP/TLS connection may take to open. Default: 10000.')),
+  read_ms: z.number().int().positive().default(60_000).meta(about('The longest silence while waiting for response bytes. Default: 60000.')),
   total_ms: z.number().int().positive().default(300_000).meta({
     description:
       'The longest one attempt of a request may take, connecting and reading the whole response included (read_ms only bounds a silence): past it the attempt fails as a timeout and is retried like one.',
   }),
 });
 
-export const responseActionSchema = z.enum(['success', 'retry', 'rate_limited', 'refresh_auth', 'reject', 'fail']);
+export const responseActionSchema = z
+  .enum(['success', 'retry', 'rate_limited', 'refresh_auth', 'reject', 'fail'])
+  .meta(about('What the response means: success, retry (with backoff), rate_limited (wait, then retry), refresh_auth (renew the token, then retry once), reject (the row fails, the run goes on) or fail (the run stops).'));
 
-export const responseRuleSchema = z.strictObject({
-  when: condition,
-  action: responseActionSchema,
-  /** Message for reject/fail (a template seeing `response`). */
-  message: template.optional(),
-});
+export const responseRuleSchema = z
+  .strictObject({
+    when: condition.meta(about('A condition on response (status, headers, body), e.g. "response.status == 403 and response.body.code == \'LIMIT\'".')),
+    action: responseActionSchema,
+    message: template.optional().meta(about('The message for reject or fail (a template seeing response).')),
+  })
+  .meta(about('A rule classifying a response; the first that matches wins, before the defaults (2xx success, 401 refresh_auth, 429 rate_limited, 408 and 5xx retry, other 4xx reject).'));
 
-export const operationSchema = z.enum(['create', 'update', 'upsert', 'delete', 'lookup']);
+const responseRules = z.array(responseRuleSchema).default([]).meta(about('Rules classifying responses, checked in order before the connector\'s and the defaults.'));
+
+export const operationSchema = z
+  .enum(['create', 'update', 'upsert', 'delete', 'lookup'])
+  .meta(about('What the endpoint does to a record: create, update, upsert, delete, or lookup (find a record\'s remote id by its key).'));
+
+const methods = <const M extends readonly [string, ...string[]]>(list: M, fallback: M[number]) =>
+  z.enum(list).default(fallback).meta(about(`The HTTP method. Default: ${fallback}.`));
 
 export const endpointSchema = z.strictObject({
   operation: operationSchema,
-  request: z.enum(['single', 'batch']).default('single'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  path: template,
-  query: z.record(z.string(), template).default({}),
-  headers: z.record(z.string(), template).default({}),
-  /** Body template; JSON mode when Content-Type is JSON, form-encoding when it is a map and Content-Type is form. */
-  body: z.union([template, z.record(z.string(), z.unknown())]).optional(),
+  request: z.enum(['single', 'batch']).default('single').meta(about('single: one record a request (default); batch: many records a request (see batch).')),
+  method: methods(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], 'POST'),
+  path: template.meta(about('Appended to the base URL; a template seeing row and record (rows and records in a batch), e.g. "/issues/{{ record.id }}".')),
+  query: z.record(z.string(), template).default({}).meta(about('Query parameters (templates seeing what path sees).')),
+  headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
+  body: z.union([template, z.record(z.string(), z.unknown())]).optional().meta(about(
+    'The request body: a template (JSON mode when Content-Type is JSON: every {{ }} output is escaped for a JSON string, | json writes a whole literal), ' +
+      'or a mapping form-encoded when Content-Type is a form.',
+  )),
   batch: z
     .strictObject({
-      size: z.number().int().min(1).default(100),
+      size: z.number().int().min(1).default(DEFAULT_BATCH_SIZE).meta(about(`The most records in one request. Default: ${DEFAULT_BATCH_SIZE}.`)),
       item: template.optional().meta({
         description:
           'One row as a JSON item (a template seeing row and record); the items make `items`, a JSON array, for batch.body. ' +
@@ -113,7 +142,8 @@ export const endpointSchema = z.strictObject({
           'without both, no body is sent (a DELETE whose ids go in the query, from records).',
       }),
     })
-    .optional(),
+    .optional()
+    .meta(about('How a batch endpoint (request: batch) groups records: size, one item per row, the body around the items.')),
   default: z.boolean().optional().meta({
     description:
       'On a lookup endpoint: used by every upsert or mirror sync of this connector that names no lookup of its own ' +
@@ -122,60 +152,75 @@ export const endpointSchema = z.strictObject({
   }),
   response: z
     .strictObject({
-      record_id: template.optional(),
-      results: z.string().optional(),
-      match: template.optional(),
-      success: condition.optional(),
-      error: template.optional(),
+      record_id: template.optional().meta(about('The remote id of the record (a template seeing response, or result in a batch), kept so later runs update it, e.g. "{{ response.body.id }}".')),
+      results: z.string().optional().meta(about('A batch: the JSONPath to the per-record results in the body, e.g. "$.results".')),
+      match: template.optional().meta(about('A batch: matches a result to its row by key (a template seeing result); default: by position.')),
+      success: condition.optional().meta(about('A condition that the record succeeded (seeing response, or result in a batch); false marks it failed.')),
+      error: template.optional().meta(about('The message of a failed record (a template seeing response or result).')),
     })
-    .default({}),
-  responses: z.array(responseRuleSchema).default([]),
+    .default({})
+    .meta(about('How to read what the API answered: the remote id, per-record results of a batch, success and error.')),
+  responses: responseRules,
 });
 
-export const paginateSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('offset'),
-    offset_param: z.string().default('offset'),
-    limit_param: z.string().default('limit'),
-    limit: z.number().int().positive().default(100),
-    total: z.string().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('page'),
-    page_param: z.string().default('page'),
-    size_param: z.string().optional(),
-    size: z.number().int().positive().optional(),
-    start: z.number().int().default(1),
-    total_pages: z.string().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('cursor'),
-    cursor: z.string(),
-    cursor_param: z.string(),
-    in: z.enum(['query', 'body']).default('query'),
-  }),
-  z.strictObject({ type: z.literal('next_url'), next_url: z.string() }),
-  z.strictObject({ type: z.literal('link_header'), rel: z.string().default('next') }),
-]);
+export const paginateSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: kind('offset', 'offset: an offset and a limit in the query.'),
+      offset_param: z.string().default('offset').meta(about('The query parameter of the offset. Default: offset.')),
+      limit_param: z.string().default('limit').meta(about('The query parameter of the page size. Default: limit.')),
+      limit: z.number().int().positive().default(100).meta(about('Records a page. Default: 100.')),
+      total: z.string().optional().meta(about('A JSONPath to the total count of records, when the API gives it (reading stops there).')),
+    }),
+    z.strictObject({
+      type: kind('page', 'page: a page number in the query.'),
+      page_param: z.string().default('page').meta(about('The query parameter of the page number. Default: page.')),
+      size_param: z.string().optional().meta(about('The query parameter of the page size, when the API takes one.')),
+      size: z.number().int().positive().optional().meta(about('Records a page, sent in size_param.')),
+      start: z.number().int().default(1).meta(about('The number of the first page. Default: 1.')),
+      total_pages: z.string().optional().meta(about('A JSONPath to the number of pages, when the API gives it (reading stops there).')),
+    }),
+    z.strictObject({
+      type: kind('cursor', 'cursor: a token from each response asks for the next page.'),
+      cursor: z.string().meta(about('A JSONPath to the next page\'s token in the body, e.g. "$.paging.next.after"; absent or empty ends the read.')),
+      cursor_param: z.string().meta(about('The parameter the token is sent in.')),
+      in: z.enum(['query', 'body']).default('query').meta(about('Where the token is sent: query (default) or body.')),
+    }),
+    z.strictObject({
+      type: kind('next_url', 'next_url: each response gives the URL of the next page.'),
+      next_url: z.string().meta(about('A JSONPath to the next page\'s URL in the body, e.g. "$.nextRecordsUrl".')),
+    }),
+    z.strictObject({
+      type: kind('link_header', 'link_header: the next page is in the Link header (RFC 8288).'),
+      rel: z.string().default('next').meta(about('The link relation of the next page. Default: next.')),
+    }),
+  ])
+  .meta(about('How the stream pages: offset, page, cursor, next_url or link_header. Default: one request.'));
 
 export const streamSchema = z.strictObject({
-  method: z.enum(['GET', 'POST']).default('GET'),
-  path: template,
-  query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}),
-  headers: z.record(z.string(), template).default({}),
-  body: template.optional(),
-  records: z.string().default('$'),
+  method: methods(['GET', 'POST'], 'GET'),
+  path: template.meta(about('Appended to the base URL; a template seeing config and vars.')),
+  query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about('Query parameters of every page (templates seeing config and vars); one rendering empty is left out.')),
+  headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
+  body: template.optional().meta(about('A JSON body template, for a POST search.')),
+  records: z.string().default('$').meta(about('A JSONPath to the array of records in each response, e.g. "$.data". Default: $ (the body is the array).')),
   paginate: paginateSchema.optional(),
-  primary_key: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+  primary_key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The field (or fields) identifying a record, used as the key of syncs reading the stream.')),
   incremental: z
     .strictObject({
-      cursor_field: z.string(),
-      param: z.string(),
-      format: z.string().optional(),
+      cursor_field: z.string().meta(about('The record field that grows when a record changes (updated_at): the highest value read is kept as the cursor.')),
+      param: z.string().meta(about('The query parameter the kept cursor is sent in, so the API returns only newer records, e.g. updatedSince.')),
+      format: z.string().optional().meta(about('An strftime format the cursor is sent in when the API wants a date, e.g. "%Y-%m-%d". Default: as kept.')),
+      lookback: lookbackSchema.optional().meta(about(
+        'How far before the kept cursor the next incremental read starts, so records that arrive late (written with an older ' +
+          'cursor value after a read) are read again: an ISO-8601 duration such as PT1H or P2D, or seconds (at most 366 days). ' +
+          'Rows read again are unchanged for the ledger, so nothing is sent twice. Needs a date-time cursor. Default: none.',
+      )),
     })
-    .optional(),
-  max_requests: z.number().int().positive().default(10_000),
-  responses: z.array(responseRuleSchema).default([]),
+    .optional()
+    .meta(about('Read only what changed since the last run: the highest cursor_field value read is kept, and sent in param.')),
+  max_requests: z.number().int().positive().default(10_000).meta(about('The most requests one read may make before it fails (a paging setting that never ends). Default: 10000.')),
+  responses: responseRules,
   stop_when: condition.optional().meta({
     description:
       "A condition on `response` (as in responses[].when), evaluated on each page: when true, that page's records are kept " +
@@ -183,14 +228,32 @@ export const streamSchema = z.strictObject({
   }),
 });
 
+export const connectorTestSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST']).default('GET').meta({ description: 'GET, or POST for APIs whose check is a POST (Slack auth.test).' }),
+    path: template.meta({ description: 'Appended to the base URL; a template seeing config.' }),
+    query: z.record(z.string(), template).default({}).meta({ description: 'Query parameters (templates seeing config).' }),
+    headers: z.record(z.string(), template).default({}).meta({ description: 'Headers besides the connector headers and the credential.' }),
+    body: template.optional().meta({ description: 'A request body template, for a POST.' }),
+    success: condition.optional().meta({
+      description:
+        'A condition on `response` (as in responses[].when) that the credentials work, e.g. "response.status == 200 and response.body.ok == true". Default: a 2xx status.',
+    }),
+  })
+  .meta({
+    description:
+      'The request `sluice connections test` sends to check the credentials: a cheap endpoint that needs them (the current user, the account). ' +
+      'A 401 or 403, another error status, or a false `success` fails the test with the API\'s message; without `test:` a connection that answers is only "reachable; credentials not verified".',
+  });
+
 /** A connector spec (`connectors/<name>.yaml`): one HTTP API. */
 export const connectorSpecSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a connector name is lower-case letters, digits, - and _'),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  config: z.record(z.string(), configFieldSchema).default({}),
-  base_url: template,
+  $schema: z.string().optional().meta(about('The JSON Schema editors check this file against (connector.schema.json, written by sluice schema).')),
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a connector name is lower-case letters, digits, - and _').meta(about('The connector\'s name: lower-case letters, digits, - and _.')),
+  title: z.string().optional().meta(about('The name people read, e.g. "Backlog".')),
+  description: z.string().optional().meta(about('What the API is and what the connector does with it.')),
+  config: z.record(z.string(), configFieldSchema).default({}).meta(about('What a connection must or may give (config: on the connection), by field name.')),
+  base_url: template.meta(about('The URL every path is appended to; a template seeing config, e.g. "https://{{ config.space_key }}.backlog.com". A connection may override it.')),
   base_url_secret: z.boolean().default(false).meta({
     description:
       'The base URL is itself a secret (a Slack incoming webhook, a webhook URL carrying a token): the effective URL, after templating or the connection\'s base_url, is masked in every output, keeping its scheme and host (https://hooks.slack.com/****).',
@@ -198,38 +261,17 @@ export const connectorSpecSchema = z.strictObject({
   auth: z
     .union([connectorAuthSchema, z.array(connectorAuthSchema).min(1)])
     .default([{ type: 'none' }])
-    .transform((a) => (Array.isArray(a) ? a : [a])),
-  rate_limit: rateLimitSchema.default({ concurrency: 4 }),
-  retry: retrySchema.default({
-    max_attempts: 5,
-    on_status: [408, 429, 500, 502, 503, 504],
-    initial_delay_ms: 500,
-    max_delay_ms: 30_000,
-  }),
-  timeouts: timeoutsSchema.default({ connect_ms: 10_000, read_ms: 60_000, total_ms: 300_000 }),
-  headers: z.record(z.string(), template).default({}),
-  error_message: template.optional(),
-  responses: z.array(responseRuleSchema).default([]),
-  endpoints: z.record(z.string(), endpointSchema).default({}),
-  streams: z.record(z.string(), streamSchema).default({}),
-  test: z
-    .strictObject({
-      method: z.enum(['GET', 'POST']).default('GET').meta({ description: 'GET, or POST for APIs whose check is a POST (Slack auth.test).' }),
-      path: template.meta({ description: 'Appended to the base URL; a template seeing config.' }),
-      query: z.record(z.string(), template).default({}).meta({ description: 'Query parameters (templates seeing config).' }),
-      headers: z.record(z.string(), template).default({}).meta({ description: 'Headers besides the connector headers and the credential.' }),
-      body: template.optional().meta({ description: 'A request body template, for a POST.' }),
-      success: condition.optional().meta({
-        description:
-          'A condition on `response` (as in responses[].when) that the credentials work, e.g. "response.status == 200 and response.body.ok == true". Default: a 2xx status.',
-      }),
-    })
-    .optional()
-    .meta({
-      description:
-        'The request `sluice connections test` sends to check the credentials: a cheap endpoint that needs them (the current user, the account). ' +
-        'A 401 or 403, another error status, or a false `success` fails the test with the API\'s message; without `test:` a connection that answers is only "reachable; credentials not verified".',
-    }),
+    .transform((a) => (Array.isArray(a) ? a : [a]))
+    .meta(about('The auth kind the API takes, or a list of the kinds it accepts (a connection picks one by auth.type). Default: none.')),
+  rate_limit: rateLimitSchema.default(rateLimitSchema.parse({})).meta(about('How fast requests may go: a rate and a concurrency.')),
+  retry: retrySchema.default(retrySchema.parse({})).meta(about('How requests are retried: attempts, statuses, backoff.')),
+  timeouts: timeoutsSchema.default(timeoutsSchema.parse({})).meta(about('Time limits of one request attempt.')),
+  headers: z.record(z.string(), template).default({}).meta(about('Headers of every request (templates seeing config), e.g. { Accept: application/json }.')),
+  error_message: template.optional().meta(about('The API\'s message in an error response (a template seeing response), shown with the failed row, e.g. "{{ response.body.errors[0].message }}".')),
+  responses: z.array(responseRuleSchema).default([]).meta(about('Rules classifying responses of every endpoint and stream, checked in order before the defaults.')),
+  endpoints: z.record(z.string(), endpointSchema).default({}).meta(about('What a sync can write, by endpoint name: one operation each.')),
+  streams: z.record(z.string(), streamSchema).default({}).meta(about('What a sync can read, by stream name: records from a paged GET (or POST).')),
+  test: connectorTestSchema.optional(),
 });
 
 export type ConnectorSpec = z.infer<typeof connectorSpecSchema>;

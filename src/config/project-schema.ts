@@ -1,53 +1,73 @@
 import { z } from 'zod';
 
-const ssh = z.strictObject({
-  host: z.string(),
-  port: z.number().int().default(22),
-  username: z.string(),
-  password: z.string().optional(),
-  private_key: z.string().optional(),
-  passphrase: z.string().optional(),
-});
+/** A field's description, read by editors (JSON Schema), the UI's forms and DESIGN's key tables. */
+const about = (description: string) => ({ description });
+const kind = <T extends string>(type: T, description: string) => z.literal(type).meta(about(description));
+
+/** The default `state:`: an embedded store beside sluice.yaml. */
+export const DEFAULT_STATE = '.sluice';
+
+const ssh = z
+  .strictObject({
+    host: z.string().meta(about('The SSH server (bastion) the database is reached through.')),
+    port: z.number().int().default(22).meta(about('The SSH port. Default: 22.')),
+    username: z.string().meta(about('The SSH user.')),
+    password: z.string().optional().meta(about('The SSH password, when no private key is given (use ${env:} or ${secret:}).')),
+    private_key: z.string().optional().meta(about('The private key (PEM text, e.g. "${env:SSH_KEY}").')),
+    passphrase: z.string().optional().meta(about('The passphrase of an encrypted private key.')),
+  })
+  .meta(about('Reach the database through an SSH tunnel.'));
 
 /** Credentials a connection gives for its connector's auth kind. */
-export const connectionAuthSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('none') }),
-  z.strictObject({ type: z.literal('api_key'), key: z.string() }),
-  z.strictObject({ type: z.literal('basic'), username: z.string(), password: z.string() }),
-  z.strictObject({ type: z.literal('bearer'), token: z.string() }),
-  z.strictObject({
-    type: z.literal('oauth2'),
-    client_id: z.string(),
-    client_secret: z.string().optional(),
-    redirect_uri: z.string().optional(),
-  }),
-  z.strictObject({ type: z.literal('oauth2_client_credentials'), client_id: z.string(), client_secret: z.string() }),
-]);
+export const connectionAuthSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: kind('none', 'none: no credential.') }),
+    z.strictObject({ type: kind('api_key', 'api_key: a key, placed as the connector says.'), key: z.string().meta(about('The API key (use ${env:} or ${secret:}).')) }),
+    z.strictObject({
+      type: kind('basic', 'basic: HTTP Basic.'),
+      username: z.string().meta(about('The user name.')),
+      password: z.string().meta(about('The password (use ${env:} or ${secret:}).')),
+    }),
+    z.strictObject({ type: kind('bearer', 'bearer: a fixed token.'), token: z.string().meta(about('The token (use ${env:} or ${secret:}).')) }),
+    z.strictObject({
+      type: kind('oauth2', 'oauth2: authorized once with sluice connect (or Connect in the UI); tokens are kept encrypted in the state store.'),
+      client_id: z.string().meta(about('The OAuth client (app) id registered at the provider.')),
+      client_secret: z.string().optional().meta(about('The client secret (use ${env:} or ${secret:}); absent for a public client using PKCE.')),
+      redirect_uri: z.string().optional().meta(about('The redirect URI registered at the provider. Default: http://127.0.0.1:8765/oauth/callback for sluice connect, the server\'s /oauth/callback in the UI.')),
+    }),
+    z.strictObject({
+      type: kind('oauth2_client_credentials', 'oauth2_client_credentials: the client\'s own token, fetched as needed.'),
+      client_id: z.string().meta(about('The OAuth client id.')),
+      client_secret: z.string().meta(about('The client secret (use ${env:} or ${secret:}).')),
+    }),
+  ])
+  .meta(about('The credentials for one of the auth kinds the connector accepts. Default: { type: none }.'));
+
+const databaseUrl = (example: string) => z.string().meta(about(`The connection URL, e.g. "${example}" (use \${env:} or \${secret:} for the password).`));
 
 export const connectionSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('duckdb'), path: z.string().default(':memory:') }),
-  z.strictObject({ type: z.literal('sqlite'), path: z.string() }),
-  z.strictObject({ type: z.literal('postgres'), url: z.string(), ssh: ssh.optional() }),
-  z.strictObject({ type: z.literal('mysql'), url: z.string(), ssh: ssh.optional() }),
   z.strictObject({
-    type: z.literal('bigquery'),
-    project_id: z.string(),
-    location: z.string().optional(),
-    /** Path to a service-account JSON key file. */
-    credentials: z.string().optional(),
-    access_token: z.string().optional(),
-    /** Base URL of the BigQuery REST API (a simulator in tests). */
-    api_endpoint: z.string().default('https://bigquery.googleapis.com'),
-    token_url: z.string().optional(),
+    type: kind('duckdb', 'duckdb: an embedded DuckDB database.'),
+    path: z.string().default(':memory:').meta(about('The database file, relative to sluice.yaml. Default: :memory: (a database for this run only).')),
+  }),
+  z.strictObject({ type: kind('sqlite', 'sqlite: a SQLite file.'), path: z.string().meta(about('The database file, relative to sluice.yaml.')) }),
+  z.strictObject({ type: kind('postgres', 'postgres: a PostgreSQL database.'), url: databaseUrl('postgres://user:${env:PGPASSWORD}@host:5432/db'), ssh: ssh.optional() }),
+  z.strictObject({ type: kind('mysql', 'mysql: a MySQL or MariaDB database.'), url: databaseUrl('mysql://user:${env:MYSQL_PASSWORD}@host:3306/db'), ssh: ssh.optional() }),
+  z.strictObject({
+    type: kind('bigquery', 'bigquery: a Google BigQuery project.'),
+    project_id: z.string().meta(about('The Google Cloud project whose jobs run the queries.')),
+    location: z.string().optional().meta(about('Where the datasets are (US, EU, asia-northeast1...). Default: BigQuery\'s default.')),
+    credentials: z.string().optional().meta(about('The path of a service-account JSON key file.')),
+    access_token: z.string().optional().meta(about('An OAuth access token, instead of a key file (use ${env:}).')),
+    api_endpoint: z.string().default('https://bigquery.googleapis.com').meta(about('The base URL of the BigQuery REST API (a simulator in tests). Default: https://bigquery.googleapis.com.')),
+    token_url: z.string().optional().meta(about('Where a service-account key is exchanged for a token. Default: Google\'s, from the key file.')),
   }),
   z.strictObject({
-    type: z.literal('http'),
-    /** A built-in connector name, or a path relative to sluice.yaml. */
-    connector: z.string(),
-    config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    type: kind('http', 'http: an HTTP API through a connector spec.'),
+    connector: z.string().meta(about('A built-in connector name (backlog, hubspot...), or a path to a connector spec relative to sluice.yaml (./connectors/x.yaml).')),
+    config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).meta(about('Values for the connector\'s config fields, by name.')),
     auth: connectionAuthSchema.default({ type: 'none' }),
-    /** Overrides the connector's base_url (a sandbox, a staging host). */
-    base_url: z.string().optional(),
+    base_url: z.string().optional().meta(about('Overrides the connector\'s base_url (a sandbox, a staging host).')),
   }),
 ]);
 
@@ -56,93 +76,100 @@ export const variableSchema = z.union([
   z.number(),
   z.boolean(),
   z.strictObject({
-    type: z.enum(['date', 'string', 'number', 'identifier']).default('string'),
-    default: z.union([z.string(), z.number()]).optional(),
-    /** For dates: a signed offset such as -1d, +2h, -30m. */
-    offset: z.string().regex(/^[+-]?\d+[smhdwMy]$/, 'an offset looks like -1d, +2h or 30m').optional(),
-    format: z.string().optional(),
-    timezone: z.string().optional(),
+    type: z.enum(['date', 'string', 'number', 'identifier']).default('string').meta(about('How the value is checked and quoted in SQL: date, string (default), number, or identifier (a table or column name).')),
+    default: z.union([z.string(), z.number()]).optional().meta(about('The value when --var gives none; for a date, YYYY-MM-DD or ISO-8601 (it replaces now + offset).')),
+    offset: z.string().regex(/^[+-]?\d+[smhdwMy]$/, 'an offset looks like -1d, +2h or 30m').optional().meta(about('For dates: a signed offset added to the value, such as -1d, +2h, -30m.')),
+    format: z.string().optional().meta(about('For dates: the strftime format written into the SQL. Default: %Y-%m-%d.')),
+    timezone: z.string().optional().meta(about('For dates: the IANA zone whose clock the date is read on, e.g. Asia/Tokyo. Default: UTC.')),
   }),
 ]);
 
 export const syncSourceSchema = z
   .strictObject({
-    connection: z.string(),
-    sql: z.string().optional(),
-    table: z.string().optional(),
-    stream: z.string().optional(),
-    variables: z.record(z.string(), variableSchema).default({}),
+    connection: z.string().meta(about('The connection read from.')),
+    sql: z.string().optional().meta(about('A query, or the path of a .sql file, run on the connection; $name$ variables are replaced.')),
+    table: z.string().optional().meta(about('A table read whole.')),
+    stream: z.string().optional().meta(about('A stream of the connection\'s connector (an HTTP connection).')),
+    variables: z.record(z.string(), variableSchema).default({}).meta(about('The $name$ variables of the query: a value, or { type, default, offset, format, timezone }.')),
   })
   .refine((s) => [s.sql, s.table, s.stream].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of sql, table or stream',
-  });
+  })
+  .meta(about('What the sync reads: one of sql, table or stream of a connection.'));
+
+const endpointName = (operation: string) => z.string().optional().meta(about(`The endpoint used for records to ${operation}.`));
 
 export const syncDestinationSchema = z
   .strictObject({
-    connection: z.string(),
-    endpoint: z.string().optional(),
+    connection: z.string().meta(about('The connection written to.')),
+    endpoint: z.string().optional().meta(about('The one endpoint of the connection\'s connector that every record goes to.')),
     endpoints: z
       .strictObject({
-        create: z.string().optional(),
-        update: z.string().optional(),
-        upsert: z.string().optional(),
-        delete: z.string().optional(),
+        create: endpointName('create'),
+        update: endpointName('update'),
+        upsert: endpointName('upsert'),
+        delete: endpointName('delete'),
         lookup: z.string().optional().meta({
           description:
             "A lookup endpoint that finds a record's remote id by its key, for upsert and mirror: a record without a kept id " +
             'is looked up, then updated when found, created when not. Without it only a lookup the connector marks default: true runs.',
         }),
       })
-      .optional(),
-    table: z.string().optional(),
+      .optional()
+      .meta(about('One endpoint per operation: a record with a kept remote id is updated, one without is created.')),
+    table: z.string().optional().meta(about('A table of a database connection, created when missing.')),
   })
   .refine((d) => [d.endpoint, d.endpoints, d.table].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of endpoint, endpoints or table',
-  });
+  })
+  .meta(about('Where the sync writes: an endpoint (or endpoints) of an HTTP connection, or a table.'));
 
-export const syncModeSchema = z.enum(['insert', 'update', 'upsert', 'mirror', 'append']);
+export const syncModeSchema = z
+  .enum(['insert', 'update', 'upsert', 'mirror', 'append'])
+  .meta(about('insert: new keys only; update: known keys only; upsert: both; mirror: upsert and delete what is gone from the source; append: every row read, no change detection.'));
 
-export const maxFailedRowsSchema = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage looks like 5%'),
-]);
+export const maxFailedRowsSchema = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage looks like 5%')])
+  .meta(about('How many rows may fail before the run fails: a count, or a percentage such as "5%" of the planned rows. Default: 0.'));
+
+const onErrorSchema = z.strictObject({ max_failed_rows: maxFailedRowsSchema.default(0) });
 
 export const syncSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
   to: syncDestinationSchema,
   mode: syncModeSchema,
-  key: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-  mapping: z.record(z.string(), z.string()).optional(),
-  schedule: z.string().optional(),
+  key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The column (or columns) identifying a record across runs: the ledger, diffs and remote ids are kept by it.')),
+  mapping: z.record(z.string(), z.string()).optional().meta(about('Renames columns: destination field -> source column; unmapped columns pass through.')),
+  schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler, e.g. "0 9 * * *" (read in SLUICE_TIMEZONE, else UTC).')),
   full_refresh: z.string().optional().meta({
     description:
       'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +
       'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally).',
   }),
-  on_error: z.strictObject({ max_failed_rows: maxFailedRowsSchema.default(0) }).default({ max_failed_rows: 0 }),
+  on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rejected rows.')),
 });
 
 export const pipelineStepSchema = z.union([
   z.string(),
-  z.strictObject({ sql: z.string(), connection: z.string() }),
-  z.strictObject({ sync: z.string() }),
+  z.strictObject({ sql: z.string().meta(about('A statement, or the path of a .sql file, run before the next step.')), connection: z.string().meta(about('The connection the SQL runs on.')) }),
+  z.strictObject({ sync: z.string().meta(about('A sync to run.')) }),
 ]);
 
 export const pipelineSchema = z.strictObject({
-  description: z.string().optional(),
-  schedule: z.string().optional(),
-  steps: z.array(pipelineStepSchema).min(1),
+  description: z.string().optional().meta(about('What the pipeline is for, in a sentence.')),
+  schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler.')),
+  steps: z.array(pipelineStepSchema).min(1).meta(about('Run in order, stopping at the first failure: a sync name, { sync }, or { sql, connection }.')),
 });
 
 /** The project file, `sluice.yaml`. */
 export const projectSchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1),
-  state: z.string().default('.sluice'),
-  connections: z.record(z.string(), connectionSchema).default({}),
-  syncs: z.record(z.string(), syncSchema).default({}),
-  pipelines: z.record(z.string(), pipelineSchema).default({}),
+  $schema: z.string().optional().meta(about('The JSON Schema editors check this file against (sluice.schema.json, written by sluice schema).')),
+  version: z.literal(1).meta(about('The file format version: 1.')),
+  state: z.string().default(DEFAULT_STATE).meta(about(`Where runs, the ledger and secrets are kept: a directory (SQLite) relative to sluice.yaml, or a postgres:// URL. Default: ${DEFAULT_STATE}.`)),
+  connections: z.record(z.string(), connectionSchema).default({}).meta(about('Databases and HTTP APIs, by name.')),
+  syncs: z.record(z.string(), syncSchema).default({}).meta(about('What to read, where to write it and how, by name.')),
+  pipelines: z.record(z.string(), pipelineSchema).default({}).meta(about('Steps (syncs and SQL) run in order, by name.')),
 });
 
 export type Project = z.infer<typeof projectSchema>;

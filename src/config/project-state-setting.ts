@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseYaml, type YamlFile } from './load-yaml.js';
+import { DEFAULT_STATE } from './project-schema.js';
 import { resolveEnv } from './resolve-env.js';
-
-/** The default `state:`: an embedded store beside sluice.yaml. */
-export const DEFAULT_STATE = '.sluice';
 
 /** The `state:` of parsed sluice.yaml data, `${env:}` resolved; the default when absent or not a string. */
 export function stateSetting(data: unknown, yaml: YamlFile, env: NodeJS.ProcessEnv = process.env): string {

@@ -97,7 +97,13 @@ export function createHttpStreamSource(options: {
       const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
       if (value !== '') baseQuery[k] = value;
     }
-    if (stream.incremental && kept !== null) baseQuery[stream.incremental.param] = formatCursor(kept, stream.incremental.format);
+    if (stream.incremental && kept !== null) {
+      const { lookback } = stream.incremental;
+      // The kept cursor stays the floor of the next one: records read again from the lookback window never move it back.
+      if (lookback) track(kept);
+      const from = lookback ? cursorBefore(kept, lookback, name, stream.incremental.cursor_field) : kept;
+      baseQuery[stream.incremental.param] = formatCursor(from, stream.incremental.format);
+    }
     const path = http.templates.render(stream.path, context, 'url', { role: `streams.${options.streamName}.path` });
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...http.spec.headers, ...stream.headers })) headers[k] = http.templates.render(v, context, 'text');
@@ -210,6 +216,19 @@ function repeats(previous: Row[], records: Row[]): boolean {
   // The first records tell most pages apart without writing the whole page out.
   if (JSON.stringify(records[0]) !== JSON.stringify(previous[0])) return false;
   return JSON.stringify(records) === JSON.stringify(previous);
+}
+
+/**
+ * The kept cursor moved `seconds` back (`incremental.lookback`), in the form it was kept (UTC, no milliseconds unless
+ * it had some). Only a date-time cursor has a meaningful "before"; any other is a configuration mistake.
+ */
+function cursorBefore(kept: string, seconds: number, stream: string, field: string): string {
+  const at = Date.parse(kept);
+  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}/.test(kept)) {
+    throw new Error(`stream ${stream}: incremental.lookback needs a date-time cursor, but the kept ${field} is ${JSON.stringify(kept)} (remove lookback, or use a timestamp cursor_field)`);
+  }
+  const iso = new Date(at - seconds * 1000).toISOString();
+  return /\.\d+/.test(kept) ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The kept cursor as the API wants it: as kept, or a timestamp reformatted with strftime (Backlog's updatedSince takes a date). */

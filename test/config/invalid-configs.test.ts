@@ -219,6 +219,21 @@ ${CONNECTIONS}syncs:
     },
     issues: ['connectors/tracker.yaml:26:45: endpoints.find_issue.default: only one lookup endpoint can be the default; "find_by_email" already is'],
   },
+  ...[
+    ['a negative lookback', '-3600', 'lookback -3600 is negative: it goes back from the kept cursor, so give an ISO-8601 duration such as PT6H or P2D, or a number of seconds'],
+    ['an absurd lookback', 'P9999D', 'lookback "P9999D" is more than 366 days (P366D): for a read from the start, use sync run --full or full_refresh'],
+    ['a lookback in months', 'P1M', 'invalid lookback "P1M": give an ISO-8601 duration such as PT6H or P2D, or a number of seconds'],
+  ].map(([name, lookback, message]) => ({
+    name: `${name} on an incremental stream`,
+    project: `version: 1\n${CONNECTIONS}`,
+    files: {
+      'connectors/tracker.yaml': TRACKER_CONNECTOR.replace(
+        '  issues: { path: /issues, paginate: { type: offset } }',
+        `  issues:\n    path: /issues\n    incremental: { cursor_field: updated, param: since, lookback: ${lookback} }`,
+      ),
+    },
+    issues: [`connectors/tracker.yaml:29:57: streams.issues.incremental.lookback: ${message}`],
+  })),
   {
     name: 'update mode without a key',
     project: `version: 1
