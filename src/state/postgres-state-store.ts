@@ -1,5 +1,6 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import { LedgerFollowers, planMarkName } from './ledger-followers.js';
 import { assertKnownSchema, migrations } from './migrations.js';
 import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
@@ -19,6 +20,7 @@ import type {
   LeaseResult,
   LedgerChanges,
   LedgerEntry,
+  LedgerFollower,
   LedgerQuery,
   RejectedRow,
   RunPatch,
@@ -69,6 +71,7 @@ export class PostgresStateStore implements StateStore {
   readonly #pool: pg.Pool;
   readonly #secretBox: () => Promise<SecretBox>;
   readonly #t: (table: string) => string;
+  readonly #followers = new LedgerFollowers();
 
   constructor(options: PostgresStateStoreOptions) {
     const { connectionString, schema } = parsePostgresStateUrl(options.url);
@@ -306,11 +309,6 @@ export class PostgresStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await this.#transaction((client) => this.#putLedger(client, sync, entries));
-  }
-
   async #putLedger(client: pg.PoolClient, sync: string, entries: LedgerEntry[]): Promise<void> {
     // ON CONFLICT cannot touch one row twice in a statement: keep the last entry of each key.
     const unique = lastPerKey(entries);
@@ -335,18 +333,14 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.#deleteLedger(this.#pool, sync, keys);
-  }
-
   async #deleteLedger(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
     await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
   }
 
   async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
-    const { mark, put, deleted, rejected, cleared, counts } = changes;
-    return this.#transaction(async (client) => {
+    const { put, deleted, rejected, cleared, counts } = changes;
+    const { mark, follower } = this.#followers.markOf(sync, changes);
+    const result = await this.#transaction(async (client) => {
       let previousMark: string | null = null;
       if (mark) {
         // Locked first: a concurrent writer of the same mark waits, so "previous" is exact.
@@ -367,13 +361,20 @@ export class PostgresStateStore implements StateStore {
       }
       return { previousMark };
     });
+    await follower?.written(put, deleted, result.previousMark);
+    return result;
   }
 
-  async resetSync(sync: string): Promise<void> {
-    await this.#transaction(async (client) => {
-      await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1`, [sync]);
-      await client.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1`, [sync]);
-    });
+  async getPlanMark(sync: string): Promise<string | null> {
+    return this.getValue(planMarkName(sync));
+  }
+
+  async setPlanMark(sync: string, value: string): Promise<void> {
+    await this.setValue(planMarkName(sync), value);
+  }
+
+  followLedger(sync: string, follower: LedgerFollower): () => void {
+    return this.#followers.follow(sync, follower);
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {

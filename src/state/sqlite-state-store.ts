@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { assertKnownSchema, migrations } from './migrations.js';
+import { LedgerFollowers, planMarkName } from './ledger-followers.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import { newRunId } from './new-run-id.js';
 import type { SecretBox } from './secret-box.js';
@@ -13,6 +14,7 @@ import type {
   LeaseResult,
   LedgerChanges,
   LedgerEntry,
+  LedgerFollower,
   LedgerQuery,
   RejectedRow,
   RunPatch,
@@ -81,6 +83,7 @@ export class SqliteStateStore implements StateStore {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #busyTimeoutMs: number;
   #writeThread: SqliteWriteThread | null = null;
+  readonly #followers = new LedgerFollowers();
 
   constructor(options: SqliteStateStoreOptions) {
     mkdirSync(options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -294,19 +297,9 @@ export class SqliteStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async putLedgerEntries(sync: string, entries: LedgerEntry[]): Promise<void> {
-    const put = this.#sql(PUT_LEDGER);
-    this.#db.transaction(() => {
-      for (const params of ledgerParams(sync, entries)) put.run(...params);
-    })();
-  }
-
-  async deleteLedgerEntries(sync: string, keys: string[]): Promise<void> {
-    this.#sql(DELETE_LEDGER).run(sync, JSON.stringify(keys));
-  }
-
   async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
-    const { mark, put, deleted, rejected, cleared, counts } = changes;
+    const { put, deleted, rejected, cleared, counts } = changes;
+    const { mark, follower } = this.#followers.markOf(sync, changes);
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
     if (put.length) steps.push({ sql: PUT_LEDGER, rows: ledgerParams(sync, put) });
@@ -320,14 +313,21 @@ export class SqliteStateStore implements StateStore {
     // A write thread of its own, started on first use (most commands never write a ledger).
     this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
     const [previous] = await this.#writeThread.transaction(steps);
-    return { previousMark: mark ? ((previous as { value: string } | null)?.value ?? null) : null };
+    const previousMark = mark ? ((previous as { value: string } | null)?.value ?? null) : null;
+    await follower?.written(put, deleted, previousMark);
+    return { previousMark };
   }
 
-  async resetSync(sync: string): Promise<void> {
-    this.#db.transaction(() => {
-      this.#sql('DELETE FROM ledger WHERE sync = ?').run(sync);
-      this.#sql('DELETE FROM rejected_rows WHERE sync = ?').run(sync);
-    })();
+  async getPlanMark(sync: string): Promise<string | null> {
+    return this.getValue(planMarkName(sync));
+  }
+
+  async setPlanMark(sync: string, value: string): Promise<void> {
+    await this.setValue(planMarkName(sync), value);
+  }
+
+  followLedger(sync: string, follower: LedgerFollower): () => void {
+    return this.#followers.follow(sync, follower);
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {

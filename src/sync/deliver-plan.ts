@@ -9,8 +9,6 @@ import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.
 import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { lookUpRemoteIds } from './look-up-remote-ids.js';
-import type { LedgerWatcher } from './ledger-watcher.js';
-import { staleSnapshotMark } from './plan/plan-snapshot.js';
 import type { PlannedItem } from './plan/plan-sync.js';
 import { writeBatch } from './write-batch.js';
 
@@ -34,8 +32,6 @@ export interface DeliverPlanOptions {
   /** Checked after every recorded batch: true stops sending (`on_error.max_failed_rows` passed); in-flight writes finish. */
   stopWhen?: (tally: DeliveryTally) => boolean;
   signal?: AbortSignal;
-  /** The plan's `ledger`, when it has a snapshot to keep current. */
-  ledger?: LedgerWatcher;
 }
 
 /**
@@ -52,8 +48,6 @@ export interface DeliverPlanOptions {
  */
 export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
   const { destination, store, sync, runId, signal } = options;
-  // Without the plan's snapshot at hand, a write still marks the sync's snapshot stale.
-  const watcher: LedgerWatcher = options.ledger ?? { mark: staleSnapshotMark(sync), written: async () => undefined };
   const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
   const queues = new Map<DeliveryOperation | 'lookup', PlannedItem[]>();
   // A batch holds its slot until its ledger write is committed: what a crash can send twice is what is in flight.
@@ -120,11 +114,9 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     const changes = put.length > 0 || deleted.length > 0;
     const counted = { runId, delivered: tally.delivered - before.delivered, failed: tally.failed - before.failed };
     if (changes || rejected.length > 0 || cleared.length > 0 || counted.delivered > 0 || counted.failed > 0) {
-      // One transaction per confirmed batch: the ledger, the rejected rows, the run's counts and the snapshot's stale
-      // mark move together (a run killed mid-way shows in its history what the ledger holds).
-      const mark = changes ? watcher.mark : undefined;
-      const { previousMark } = await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, mark, counts: counted });
-      if (changes) await watcher.written(put, deleted, previousMark);
+      // One transaction per confirmed batch: the ledger, the rejected rows and the run's counts move together (a run
+      // killed mid-way shows in its history what the ledger holds); the store keeps the plan snapshot's mark with them.
+      await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, counts: counted });
     }
     if (options.stopWhen?.(tally)) stopped = true;
     options.onBatch?.(tally);

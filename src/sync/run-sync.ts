@@ -124,7 +124,6 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         // replies of the requests and ledger writes in flight for less time (two A/B pairs of bench/sync-e2e runs
         // leaned that way by about 10%, within this machine's run-to-run noise).
         items: readAhead(withRemovedRows(planned.items({ batchSize: 200 }), key)),
-        ledger: planned.ledger,
         limitBase: () => {
           follow();
           return { planned: counts.planned, failed: plan!.invalid };

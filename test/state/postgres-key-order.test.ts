@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open-state-store.js';
 import type { LedgerEntry } from '../../src/state/state-store.js';
-import { POSTGRES_URL, randomKey } from './state-fixtures.js';
+import { POSTGRES_URL, putLedgerEntries, randomKey } from './state-fixtures.js';
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -50,7 +50,7 @@ describe('PostgreSQL ledger order in a database with a linguistic default collat
         runId: null,
         updatedAt: '2026-11-23T09:30:00.000Z',
       }));
-      await store.putLedgerEntries('s', entries);
+      await putLedgerEntries(store, 's', entries);
       const read: string[] = [];
       for await (const batch of store.readLedger('s', { batchSize: 2 })) read.push(...batch.map((e) => e.key));
       expect(read).toEqual(['10', '9', 'B', '_x', 'a', 'b']);

@@ -9,7 +9,7 @@ import { openStateStore } from '../../src/state/open-state-store.js';
 import { PostgresStateStore } from '../../src/state/postgres-state-store.js';
 import { SecretBox } from '../../src/state/secret-box.js';
 import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
-import type { StateStore } from '../../src/state/state-store.js';
+import type { LedgerEntry, StateStore } from '../../src/state/state-store.js';
 
 /** The PostgreSQL server the tests use (trust auth, database `test`). */
 export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -137,4 +137,21 @@ export async function postgresFixture(): Promise<StateFixture> {
       await rm(projectDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Writes ledger entries as a delivery does (one confirmed batch, which also marks the plan snapshot stale). */
+export async function putLedgerEntries(store: StateStore, sync: string, entries: LedgerEntry[]): Promise<void> {
+  await store.applyLedgerChanges(sync, { put: entries, deleted: [], rejected: [], cleared: [] });
+}
+
+/** Forgets ledger keys as a confirmed mirror delete does. */
+export async function deleteLedgerEntries(store: StateStore, sync: string, keys: string[]): Promise<void> {
+  await store.applyLedgerChanges(sync, { put: [], deleted: keys, rejected: [], cleared: [] });
+}
+
+/** Forgets a whole sync's ledger and rejected rows through the store's public members. */
+export async function resetSync(store: StateStore, sync: string): Promise<void> {
+  const keys = (await store.listLedger(sync)).map((e) => e.key);
+  if (keys.length) await deleteLedgerEntries(store, sync, keys);
+  await store.deleteRejected(sync, (await store.listRejected(sync)).map((r) => r.key));
 }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,11 @@ import type { Row } from '../../rows/row.js';
 import type { Source } from '../../sources/source.js';
 import type { SqlDatabase } from '../../databases/sql-database.js';
 import { openStateStore } from '../../state/open-state-store.js';
+import type { SqliteStateStore } from '../../state/sqlite-state-store.js';
 import type { StateStore } from '../../state/state-store.js';
 import { createRowMapper } from '../apply-mapping.js';
 import { deliverPlan } from '../deliver-plan.js';
-import { invalidatePlanSnapshot, planSnapshotDir, snapshotValueName } from './plan-snapshot.js';
+import { planSnapshotDir } from './plan-snapshot.js';
 import { planSync, PlanError, type PlannedItem, type PlanSyncOptions } from './plan-sync.js';
 
 /** The source without its capability of running in the plan workspace: planned row by row through read(). */
@@ -69,7 +71,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
   });
 
   /** Plans and delivers one run, returning the counts and the items as sent. */
-  async function run(over: Partial<PlanSyncOptions> = {}, withWatcher = true) {
+  async function run(over: Partial<PlanSyncOptions> = {}) {
     const plan = await planSync(options(over));
     const items: PlannedItem[] = [];
     try {
@@ -79,7 +81,7 @@ describe('plan snapshot and the DuckDB SQL path', () => {
           yield batch;
         }
       };
-      await deliverPlan({ items: collect(), destination: acceptingDestination(), store, sync: 's', runId: 'r', mode: 'mirror', ledger: withWatcher ? plan.ledger : undefined });
+      await deliverPlan({ items: collect(), destination: acceptingDestination(), store, sync: 's', runId: 'r', mode: 'mirror' });
     } finally {
       await plan.close();
     }
@@ -140,12 +142,14 @@ describe('plan snapshot and the DuckDB SQL path', () => {
 
   it('trusts the snapshot only while the stored token matches it; any other ledger change makes the next plan rebuild', async () => {
     await run();
-    const token = await store.getValue(snapshotValueName('s'));
+    const token = await store.getPlanMark('s');
     expect(token).toMatch(/^t:/);
     expect(existsSync(join(dir, 'state', 'plans', 's.duckdb'))).toBe(true);
 
-    // A write that bypasses the protocol is not seen: this proves the plan read the snapshot, not the ledger.
-    await store.deleteLedgerEntries('s', ['1']);
+    // A write that bypasses the store is not seen: this proves the plan read the snapshot, not the ledger.
+    const stateDb = new Database((store as SqliteStateStore).file);
+    stateDb.prepare("DELETE FROM ledger WHERE sync = 's' AND key = '1'").run();
+    stateDb.close();
     const blind = await run();
     expect(blind.counts).toMatchObject({ added: 0, unchanged: 500 });
     expect(blind.ledgerVia).toBe('snapshot');
@@ -157,16 +161,15 @@ describe('plan snapshot and the DuckDB SQL path', () => {
       })(),
       destination: acceptingDestination(), store, sync: 's', runId: 'retry', mode: 'mirror',
     });
-    expect(await store.getValue(snapshotValueName('s'))).toMatch(/^dirty:/);
+    expect(await store.getPlanMark('s')).toMatch(/^dirty:/);
     const rebuilt = await run();
     expect(rebuilt.ledgerVia).toBe('rebuilt');
     expect(rebuilt.items.map((i) => [i.key, i.change])).toEqual([['1', 'added'], ['2', 'changed']]);
-    expect(await store.getValue(snapshotValueName('s'))).toMatch(/^t:/);
+    expect(await store.getPlanMark('s')).toMatch(/^t:/);
     expect((await run()).counts).toMatchObject({ planned: 0, unchanged: 500 });
 
-    // A reset (--full) marks it stale too: everything is added again.
-    await invalidatePlanSnapshot(store, 's');
-    await store.resetSync('s');
+    // Forgetting the ledger marks it stale too: everything is added again.
+    await store.applyLedgerChanges('s', { put: [], deleted: (await store.listLedger('s')).map((e) => e.key), rejected: [], cleared: [] });
     expect((await run()).counts).toMatchObject({ added: 500, unchanged: 0 });
   });
 
@@ -174,6 +177,8 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     await run();
     await model.execute('UPDATE customers SET score = -1 WHERE id <= 10');
     const plan = await planSync(options());
+    // Another process: its own store on the same state.
+    const elsewhere = await openStateStore({ state: join(dir, 'state'), projectDir: dir });
     let seen = 0;
     await deliverPlan({
       items: (async function* () {
@@ -185,15 +190,16 @@ describe('plan snapshot and the DuckDB SQL path', () => {
             items: (async function* () {
               yield [{ key: '400', change: 'changed', operation: 'upsert', row: {}, remoteId: 'x', fingerprint: 'elsewhere', wasFailed: false } satisfies PlannedItem];
             })(),
-            destination: acceptingDestination(), store, sync: 's', runId: 'other', mode: 'mirror',
+            destination: acceptingDestination(), store: elsewhere, sync: 's', runId: 'other', mode: 'mirror',
           });
         }
       })(),
-      destination: acceptingDestination(), store, sync: 's', runId: 'r', mode: 'mirror', ledger: plan.ledger,
+      destination: acceptingDestination(), store, sync: 's', runId: 'r', mode: 'mirror',
     });
     await plan.close();
+    await elsewhere.close();
     expect(seen).toBe(10);
-    expect(await store.getValue(snapshotValueName('s'))).toMatch(/^dirty:/);
+    expect(await store.getPlanMark('s')).toMatch(/^dirty:/);
     const next = await run();
     expect(next.items.map((i) => [i.key, i.change])).toEqual([['400', 'changed']]);
 
@@ -202,11 +208,11 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     const stopped = await planSync(options());
     await store.applyLedgerChanges('s', {
       put: [{ key: '1', fingerprint: 'half-done', remoteId: 'r1', status: 'delivered', lastError: null, runId: 'x', updatedAt: '' }],
-      deleted: [], rejected: [], cleared: [], mark: stopped.ledger!.mark,
+      deleted: [], rejected: [], cleared: [],
     });
-    expect(await store.getValue(snapshotValueName('s'))).toMatch(/^dirty:/);
+    expect(await store.getPlanMark('s')).toMatch(/^dirty:/);
     // (closing without its write confirmed: what a crash leaves behind)
-    await store.setValue(snapshotValueName('s'), 'dirty:crashed');
+    await store.setPlanMark('s', 'dirty:crashed');
     await stopped.close();
     expect((await run()).items.map((i) => [i.key, i.change])).toEqual([['1', 'changed']]);
   });

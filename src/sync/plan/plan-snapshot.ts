@@ -6,11 +6,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { makePrivateDir, PRIVATE_FILE_MODE, tightenTree } from '../../state/private-state-dir.js';
-import type { LedgerEntry, StateStore } from '../../state/state-store.js';
+import type { LedgerEntry, LedgerFollower, StateStore } from '../../state/state-store.js';
 import { sqlString } from './duckdb-row-json-sql.js';
-
-/** The StateStore value naming the snapshot generation that matches a sync's ledger. */
-export const snapshotValueName = (sync: string) => `plan-snapshot:${sync}`;
 
 /** Where a sync's plan snapshot lives: `<state dir>/plans`, or for a PostgreSQL state a temp folder keyed by URL and sync. */
 export function planSnapshotDir(projectDir: string, state: string, sync: string): string {
@@ -22,17 +19,6 @@ export function planSnapshotDir(projectDir: string, state: string, sync: string)
   return resolve(projectDir, state, 'plans');
 }
 
-/** Marks a sync's snapshot stale before a ledger change made outside a plan (a reset). */
-export async function invalidatePlanSnapshot(store: StateStore, sync: string): Promise<void> {
-  const { name, value } = staleSnapshotMark(sync);
-  await store.setValue(name, value);
-}
-
-/** A mark that, written with a ledger change, leaves the sync's snapshot stale (no published token equals it). */
-export function staleSnapshotMark(sync: string): { name: string; value: string } {
-  return { name: snapshotValueName(sync), value: `dirty:${randomUUID()}` };
-}
-
 // Snapshot files held by this process: a second run of the same sync here plans from the ledger instead.
 const held = new Set<string>();
 
@@ -40,18 +26,19 @@ const held = new Set<string>();
 const STAGE_CHUNK = 256 * 1024;
 
 /**
- * A per-sync DuckDB file mirroring the ledger's (key, fingerprint, remote id, failed), attached to a plan workspace.
- * It is trusted only while the StateStore value holds the token written into it; every ledger change replaces that
- * value with this run's own dirty marker in the same transaction, and the confirmed changes are applied (with a fresh
- * token) at the end only if no one else marked it since — so a crash or another process makes the next plan rebuild
- * it from the ledger.
+ * A per-sync DuckDB file mirroring the ledger's (key, fingerprint, remote id, failed), attached to a plan workspace:
+ * a cache of the ledger the state store keeps marked. It is trusted only while the store's plan mark holds the token
+ * written into it. While open it follows the sync's ledger through the store: every change replaces the mark with
+ * this snapshot's own dirty marker in the same transaction and is told to it once committed; the changes are applied
+ * (with a fresh token) at the end only if no one else marked it since, so a crash or another process makes the next
+ * plan rebuild it from the ledger.
  */
-export class PlanSnapshot {
+export class PlanSnapshot implements LedgerFollower {
   /** The table the planner diffs against (qualified). */
   readonly table = 'sluice_snap.main.ledger';
-  /** Set with every ledger write of the run (see LedgerWatcher): this run's own dirty marker. */
-  readonly mark: { name: string; value: string };
-  private readonly marker: string;
+  /** The plan mark the store sets with every ledger change while this snapshot follows it: its own dirty marker. */
+  readonly marker = `dirty:${randomUUID()}`;
+  private unfollow: (() => void) | null = null;
   private expected: string | null = null;
   /** The snapshot was stale and has been rebuilt from the ledger for this plan. */
   rebuilt = false;
@@ -74,8 +61,6 @@ export class PlanSnapshot {
     private readonly file: string,
     private readonly signature: string | null,
   ) {
-    this.mark = staleSnapshotMark(sync);
-    this.marker = this.mark.value;
     this.stageFile = join(dirname(file), `.${basename(file)}.${randomUUID()}.stage.csv`);
   }
 
@@ -104,6 +89,7 @@ export class PlanSnapshot {
     const snap = new PlanSnapshot(db, store, sync, file, options.hashSignature);
     try {
       await snap.load();
+      snap.unfollow = store.followLedger(sync, snap);
     } catch (e) {
       await snap.release();
       throw e;
@@ -116,7 +102,7 @@ export class PlanSnapshot {
   private async load(): Promise<void> {
     await this.db.run('CREATE TABLE IF NOT EXISTS sluice_snap.main.meta (token VARCHAR, sig VARCHAR)');
     await this.db.run(`CREATE TABLE IF NOT EXISTS sluice_snap.main.ledger (${LEDGER_COLUMNS})`);
-    const value = await this.store.getValue(snapshotValueName(this.sync));
+    const value = await this.store.getPlanMark(this.sync);
     // A file of another layout is simply stale: it is rebuilt.
     const meta = await this.db
       .runAndReadAll('SELECT token, sig, (SELECT count(*) FROM duckdb_columns() WHERE database_name = \'sluice_snap\' AND table_name = \'ledger\') AS n FROM sluice_snap.main.meta')
@@ -140,7 +126,7 @@ export class PlanSnapshot {
       return;
     }
     // Stale or missing: mark it ours before reading, so a change made meanwhile by anyone else is noticed at publish.
-    await this.store.setValue(snapshotValueName(this.sync), this.marker);
+    await this.store.setPlanMark(this.sync, this.marker);
     this.expected = this.marker;
     this.pending = true;
     this.rebuilt = true;
@@ -181,10 +167,9 @@ export class PlanSnapshot {
   }
 
   private async claim(): Promise<void> {
-    const name = snapshotValueName(this.sync);
-    const value = await this.store.getValue(name);
+    const value = await this.store.getPlanMark(this.sync);
     if (value !== this.marker && value !== this.expected) this.abandoned = true;
-    if (value !== this.marker) await this.store.setValue(name, this.marker);
+    if (value !== this.marker) await this.store.setPlanMark(this.sync, this.marker);
     this.pending = true;
   }
 
@@ -194,7 +179,7 @@ export class PlanSnapshot {
       // Hashes learnt for unchanged rows are worth a publish of their own.
       if (!this.pending && this.refresh && !this.abandoned) await this.claim();
       if (!this.pending || this.abandoned) return;
-      if ((await this.store.getValue(snapshotValueName(this.sync))) !== this.marker) return;
+      if ((await this.store.getPlanMark(this.sync)) !== this.marker) return;
       await this.endStage();
       const token = `t:${randomUUID()}`;
       await this.db.run('BEGIN');
@@ -220,7 +205,7 @@ export class PlanSnapshot {
         throw e;
       }
       // The file holds the token first: a crash before this line leaves the value dirty, so the next plan rebuilds.
-      await this.store.setValue(snapshotValueName(this.sync), token);
+      await this.store.setPlanMark(this.sync, token);
     } finally {
       await this.release();
     }
@@ -234,6 +219,7 @@ export class PlanSnapshot {
   }
 
   private async release(): Promise<void> {
+    this.unfollow?.();
     try {
       await this.endStage().catch(() => undefined);
       await rm(this.stageFile, { force: true });

@@ -9,7 +9,6 @@ import type { Source } from '../../sources/source.js';
 import { makePrivateDir } from '../../state/private-state-dir.js';
 import type { StateStore } from '../../state/state-store.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
-import type { LedgerWatcher } from '../ledger-watcher.js';
 import { duckdbRowJsonSql, ROW_JSON_MACROS, sqlString } from './duckdb-row-json-sql.js';
 import { fingerprintSql } from './fingerprint.js';
 import { appendEntries, PlanSnapshot } from './plan-snapshot.js';
@@ -60,8 +59,6 @@ export interface SyncPlan {
   fingerprinted: number;
   /** Where the ledger came from: the current plan snapshot, the ledger (rebuilding the snapshot), or the ledger alone. */
   ledgerVia: 'snapshot' | 'rebuilt' | 'ledger';
-  /** Pass to deliverPlan so the plan snapshot follows the ledger writes (absent without a snapshot). */
-  ledger?: LedgerWatcher;
   /** True while the items are still being read from the source (an append plan streams them): the counts grow until then. */
   readonly reading?: boolean;
   /** Drops the plan workspace (bringing the plan snapshot up to date first). */
@@ -234,7 +231,6 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
         count: counts.removed,
       });
     }
-    const ledger = snapshot ?? undefined;
     const fingerprinted = rowsOf.fingerprintSql
       ? Number((await rows(db, 'SELECT count(*) AS n FROM memory.main.sluice_cand'))[0]!.n)
       : counts.read - counts.invalid;
@@ -249,7 +245,6 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
       readVia: fast ? 'sql' : 'source',
       fingerprinted,
       ledgerVia: snapshot ? (snapshot.rebuilt ? 'rebuilt' : 'snapshot') : 'ledger',
-      ledger,
       close,
     };
   } catch (e) {
