@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../config/connector-schema.js';
+import { DEFAULT_BATCH_SIZE, type Endpoint } from '../../config/connector-schema.js';
 import { FatalDeliveryError, type DeliveryItem, type DeliveryResult } from '../../destinations/destination.js';
 import type { Classification } from '../../http/classification.js';
 import type { SendOutcome } from '../../http/http-client.js';
@@ -51,7 +51,7 @@ export interface CompiledEndpoint {
   curl(request: HttpRequest): Promise<string>;
 }
 
-const defaultBatch = { size: 100, item: '{{ row | json }}', body: '{{ items }}' };
+const defaultBatch = { size: DEFAULT_BATCH_SIZE, item: '{{ row | json }}', body: '{{ items }}' };
 
 /** Compiles a connector's endpoint for a connection (its classifier and reader made once, used for every request). */
 export function compileEndpoint(connection: HttpConnection, name: string, endpoint: Endpoint): CompiledEndpoint {
