@@ -1,6 +1,7 @@
 import type { RunOutcome, RunProgress } from '../../../src/api/runs.js';
 import { formatDuration } from '../format-duration.js';
 import { useI18n } from '../i18n.js';
+import { SampleErrors } from './sample-errors.js';
 import { StatusBadge } from './status-badge.js';
 
 /** A live progress bar (planning, sending n of m, rate, ETA), and the summary once the run is done. */
@@ -31,15 +32,7 @@ export function RunProgressView(props: { progress: RunProgress | null; summary: 
           </div>
         )}
         {error && <div className="error-box">{error}</div>}
-        {summary.sampleErrors && summary.sampleErrors.length > 0 && (
-          <ul className="sample-errors">
-            {summary.sampleErrors.map((e, i) => (
-              <li key={i}>
-                <code>{e.key}</code> {e.error}
-              </li>
-            ))}
-          </ul>
-        )}
+        <SampleErrors errors={summary.sampleErrors} />
       </div>
     );
   }

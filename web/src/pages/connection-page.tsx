@@ -3,7 +3,7 @@ import { api } from '../api-client.js';
 import { connectionTypes, type ConnectionObject, type ConnectionTestResult } from '../../../src/api/connections.js';
 import { authTypes, type ConnectorSummary } from '../../../src/api/connectors.js';
 import { connectionTestState } from '../connection-test-state.js';
-import { AppLink } from '../components/app-link.js';
+import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { useI18n, type MessageKey } from '../i18n.js';
@@ -138,24 +138,22 @@ export function ConnectionPage(props: { name: string | null }) {
   const tested = test ? connectionTestState(test) : null;
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
-            <AppLink to="/connections">{t('nav.connections')}</AppLink> /
-          </div>
-          <h1>{props.name ?? t('connection.newTitle')}</h1>
-        </div>
-        <div className="actions">
-          {props.name !== null && (
-            <button type="button" onClick={() => void runTest()}>
-              {t('connections.test')}
+      <DetailHead
+        back={{ to: '/connections', label: t('nav.connections') }}
+        title={props.name ?? t('connection.newTitle')}
+        actions={
+          <>
+            {props.name !== null && (
+              <button type="button" onClick={() => void runTest()}>
+                {t('connections.test')}
+              </button>
+            )}
+            <button type="button" className="primary" disabled={saving || !/^[A-Za-z_][\w-]*$/.test(name)} onClick={() => void save()}>
+              {saving ? t('common.saving') : t('common.save')}
             </button>
-          )}
-          <button type="button" className="primary" disabled={saving || !/^[A-Za-z_][\w-]*$/.test(name)} onClick={() => void save()}>
-            {saving ? t('common.saving') : t('common.save')}
-          </button>
-        </div>
-      </div>
+          </>
+        }
+      />
       <ErrorBox error={saveError} testId="save-error" />
       {saved && <div className="notice" role="status" data-testid="saved">{t('connection.saved')}</div>}
       {test && tested && (

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api-client.js';
 import type { ConnectorDetail } from '../../../src/api/connectors.js';
 import type { Schemas } from '../../../src/api/schemas.js';
-import { AppLink } from '../components/app-link.js';
+import { DetailHead } from '../components/detail-head.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { ErrorBox } from '../components/error-box.js';
 import { useI18n } from '../i18n.js';
@@ -89,28 +89,27 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
-            <AppLink to="/connectors">{t('nav.connectors')}</AppLink> /
-          </div>
-          <h1>{props.name ?? t('connector.newTitle')}</h1>
-          {file && <div className="muted small">{file}</div>}
-        </div>
-        <div className="actions">
-          <div className="segmented" role="tablist">
-            <button type="button" role="tab" aria-selected={view === 'form'} className={view === 'form' ? 'active' : ''} onClick={() => setView('form')}>
-              {t('connector.formView')}
+      <DetailHead
+        back={{ to: '/connectors', label: t('nav.connectors') }}
+        title={props.name ?? t('connector.newTitle')}
+        actions={
+          <>
+            <div className="segmented" role="tablist">
+              <button type="button" role="tab" aria-selected={view === 'form'} className={view === 'form' ? 'active' : ''} onClick={() => setView('form')}>
+                {t('connector.formView')}
+              </button>
+              <button type="button" role="tab" aria-selected={view === 'yaml'} className={view === 'yaml' ? 'active' : ''} onClick={() => setView('yaml')}>
+                {t('connector.yamlView')}
+              </button>
+            </div>
+            <button type="button" className="primary" onClick={() => void save()} disabled={saving || !spec}>
+              {saving ? t('common.saving') : t('common.save')}
             </button>
-            <button type="button" role="tab" aria-selected={view === 'yaml'} className={view === 'yaml' ? 'active' : ''} onClick={() => setView('yaml')}>
-              {t('connector.yamlView')}
-            </button>
-          </div>
-          <button type="button" className="primary" onClick={() => void save()} disabled={saving || !spec}>
-            {saving ? t('common.saving') : t('common.save')}
-          </button>
-        </div>
-      </div>
+          </>
+        }
+      >
+        {file && <div className="muted small">{file}</div>}
+      </DetailHead>
       {builtin && <div className="notice notice-info">{t('connector.builtinNotice')}</div>}
       <ErrorBox error={saveError} testId="save-error" />
       {saved && (

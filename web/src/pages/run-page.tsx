@@ -2,8 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api-client.js';
 import type { RejectedRow, RunDetail } from '../../../src/api/runs.js';
 import { AppLink } from '../components/app-link.js';
+import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
 import { RunProgressView } from '../components/run-progress-view.js';
+import { SampleErrors } from '../components/sample-errors.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
@@ -67,26 +69,25 @@ export function RunPage(props: { id: string }) {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
-            <AppLink to="/runs">{t('nav.runs')}</AppLink> /
-          </div>
-          <h1>
+      <DetailHead
+        back={{ to: '/runs', label: t('nav.runs') }}
+        title={
+          <>
             <code>{run.id}</code> <StatusBadge status={run.status} />
-          </h1>
-          <div className="muted">
-            {t(`runs.kind.${run.kind}`)}: {syncLink ? <AppLink to={syncLink}>{run.name}</AppLink> : run.name} · {t('runs.trigger')} {run.trigger}
-          </div>
-        </div>
-        <div className="actions">
-          {run.kind !== 'pipeline' && (
+          </>
+        }
+        actions={
+          run.kind !== 'pipeline' && (
             <button type="button" className="primary" onClick={() => void retry()} disabled={retrying || !rejected || rejected.length === 0 || active}>
               {retrying ? t('run.retrying') : t('run.retry')}
             </button>
-          )}
+          )
+        }
+      >
+        <div className="muted">
+          {t(`runs.kind.${run.kind}`)}: {syncLink ? <AppLink to={syncLink}>{run.name}</AppLink> : run.name} · {t('runs.trigger')} {run.trigger}
         </div>
-      </div>
+      </DetailHead>
       <ErrorBox error={retryError} testId="retry-error" />
 
       <section className="card">
@@ -109,15 +110,7 @@ export function RunPage(props: { id: string }) {
         {run.error && <div className="error-box">{run.error}</div>}
         {active && <RunProgressView progress={live.progress ?? run.progress ?? null} summary={live.summary} />}
         {summary?.error && !run.error && <div className="error-box">{summary.error}</div>}
-        {summary?.sampleErrors && summary.sampleErrors.length > 0 && !active && (
-          <ul className="sample-errors">
-            {summary.sampleErrors.map((e, i) => (
-              <li key={i}>
-                <code>{e.key}</code> {e.error}
-              </li>
-            ))}
-          </ul>
-        )}
+        {!active && <SampleErrors errors={summary?.sampleErrors} />}
       </section>
 
       <section className="card" data-testid="rejected">

@@ -3,6 +3,7 @@ import { api } from '../api-client.js';
 import type { RunRecord } from '../../../src/api/runs.js';
 import { syncModes, type SyncDetail, type SyncObject, type SyncPreview, type SyncSample } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
+import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { RunProgressView } from '../components/run-progress-view.js';
@@ -98,23 +99,22 @@ export function SyncPage(props: { name: string }) {
 
   return (
     <div className="page">
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
-            <AppLink to="/syncs">{t('nav.syncs')}</AppLink> /
-          </div>
-          <h1>{props.name}</h1>
-          {sync.description && <div className="muted">{sync.description}</div>}
-        </div>
-        <div className="actions">
-          <button type="button" onClick={() => void runPreview()} disabled={preview.loading}>
-            {preview.loading ? t('sync.previewing') : t('sync.preview')}
-          </button>
-          <button type="button" className="primary" onClick={() => void runNow()} disabled={running}>
-            {running ? t('sync.running') : t('sync.runNow')}
-          </button>
-        </div>
-      </div>
+      <DetailHead
+        back={{ to: '/syncs', label: t('nav.syncs') }}
+        title={props.name}
+        actions={
+          <>
+            <button type="button" onClick={() => void runPreview()} disabled={preview.loading}>
+              {preview.loading ? t('sync.previewing') : t('sync.preview')}
+            </button>
+            <button type="button" className="primary" onClick={() => void runNow()} disabled={running}>
+              {running ? t('sync.running') : t('sync.runNow')}
+            </button>
+          </>
+        }
+      >
+        {sync.description && <div className="muted">{sync.description}</div>}
+      </DetailHead>
 
       <ErrorBox error={runError} testId="run-error" />
       {runId && (
@@ -194,22 +194,8 @@ export function SyncPage(props: { name: string }) {
             <dd>
               <AppLink to={`/connections/${encodeURIComponent(from.connection)}`}>{from.connection}</AppLink>
             </dd>
-            {from.table !== undefined && (
-              <>
-                <dt>{t('sync.table')}</dt>
-                <dd>
-                  <code>{from.table}</code>
-                </dd>
-              </>
-            )}
-            {from.stream !== undefined && (
-              <>
-                <dt>{t('sync.stream')}</dt>
-                <dd>
-                  <code>{from.stream}</code>
-                </dd>
-              </>
-            )}
+            <CodeFact label={t('sync.table')} value={from.table} />
+            <CodeFact label={t('sync.stream')} value={from.stream} />
           </dl>
           {from.sql !== undefined && <pre className="code" data-testid="source-sql">{from.sql}</pre>}
         </section>
@@ -220,31 +206,14 @@ export function SyncPage(props: { name: string }) {
             <dd>
               <AppLink to={`/connections/${encodeURIComponent(to.connection)}`}>{to.connection}</AppLink>
             </dd>
-            {to.endpoint !== undefined && (
-              <>
-                <dt>{t('sync.endpoint')}</dt>
-                <dd>
-                  <code>{to.endpoint}</code>
-                </dd>
-              </>
-            )}
+            <CodeFact label={t('sync.endpoint')} value={to.endpoint} />
             {to.endpoints !== undefined &&
               Object.entries(to.endpoints).map(([op, ep]) => (
                 <div key={op} className="fact-pair">
-                  <dt>{op}</dt>
-                  <dd>
-                    <code>{ep}</code>
-                  </dd>
+                  <CodeFact label={op} value={ep} />
                 </div>
               ))}
-            {to.table !== undefined && (
-              <>
-                <dt>{t('sync.table')}</dt>
-                <dd>
-                  <code>{to.table}</code>
-                </dd>
-              </>
-            )}
+            <CodeFact label={t('sync.table')} value={to.table} />
           </dl>
         </section>
       </div>
@@ -325,5 +294,18 @@ export function SyncPage(props: { name: string }) {
         {runs.data && <RunsTable runs={runs.data} />}
       </section>
     </div>
+  );
+}
+
+/** One line of a sync's facts whose value is code (a table, a stream, an endpoint); nothing when it is unset. */
+function CodeFact(props: { label: string; value: string | undefined }) {
+  if (props.value === undefined) return null;
+  return (
+    <>
+      <dt>{props.label}</dt>
+      <dd>
+        <code>{props.value}</code>
+      </dd>
+    </>
   );
 }
