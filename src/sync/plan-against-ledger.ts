@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { LoadedProject } from '../config/load-project.js';
 import type { StateStore } from '../state/state-store.js';
-import type { RunInfo, SyncEndpoints } from './open-sync-endpoints.js';
+import type { SyncEndpoints } from './open-sync-endpoints.js';
 import { planSnapshotDir } from './plan/plan-snapshot.js';
 import { planSync, type SyncPlan } from './plan/plan-sync.js';
 
 /**
  * The plan stage of a sync's run and of its preview: the source's rows diffed against the ledger in a plan workspace
- * (a DuckDB source keyed and fingerprinted there in SQL, the ledger read from the plan snapshot when it is current).
+ * (a source that can plan inside it is keyed and fingerprinted there in SQL; the ledger comes from the plan snapshot).
  */
 export async function planAgainstLedger(options: {
   loaded: LoadedProject;
@@ -15,8 +15,6 @@ export async function planAgainstLedger(options: {
   /** The sync's name. */
   sync: string;
   endpoints: SyncEndpoints;
-  run: RunInfo;
-  vars?: Record<string, string>;
   /** Plan as if nothing had been delivered (`--full`); the ledger still says which delivered keys a complete read no longer has. */
   forget?: boolean;
   signal?: AbortSignal;

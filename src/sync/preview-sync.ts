@@ -36,7 +36,7 @@ export async function previewSync(options: {
   const run = { id: 'preview', started_at: new Date().toISOString() };
   const endpoints = await openSyncEndpoints(loaded, name, { store, run, vars: options.vars });
   try {
-    const plan = await planAgainstLedger({ loaded, store, sync: name, endpoints, run, vars: options.vars });
+    const plan = await planAgainstLedger({ loaded, store, sync: name, endpoints });
     try {
       const rendered = await renderPreview(plan, endpoints.destination, endpoints.key, limit);
       return {

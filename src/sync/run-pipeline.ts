@@ -7,11 +7,10 @@ import { displayPath } from '../config/display-path.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { PipelineStep } from '../config/project-schema.js';
 import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
-import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
+import type { RunCounts, RunRecord } from '../state/state-store.js';
 import { finishRun } from './finish-run.js';
-import type { HoldLeaseOptions } from './hold-lease.js';
 import { openRun } from './open-run.js';
-import { runSync, type RunProgress, type RunSummary } from './run-sync.js';
+import { runSync, type RunSummary, type StartRunOptions } from './run-sync.js';
 
 /** The outcome of one pipeline step. */
 export interface PipelineStepResult {
@@ -39,19 +38,9 @@ export function stepName(step: PipelineStep): string {
 }
 
 /** Runs a pipeline's steps in order; a failed step stops it, and the pipeline run names that step. */
-export async function runPipeline(options: {
-  loaded: LoadedProject;
-  store: StateStore;
+export async function runPipeline(options: StartRunOptions & {
   pipeline: string;
-  vars?: Record<string, string>;
-  trigger?: string;
-  /** Use this run id (the server hands it out before the run starts). */
-  runId?: string;
   onStep?: (result: PipelineStepResult) => void;
-  onProgress?: (progress: RunProgress) => void;
-  signal?: AbortSignal;
-  /** The timing of the pipeline's lease and its syncs' (default SLUICE_LEASE_TTL_MS). */
-  lease?: Omit<HoldLeaseOptions, 'signal'>;
 }): Promise<PipelineSummary> {
   const { loaded, store, pipeline: name } = options;
   const pipeline = loaded.project.pipelines[name];

@@ -17,21 +17,25 @@ import { streamedPlan } from './plan/streamed-plan.js';
 // What a run reports as it goes and how it ended are API shapes too (SSE, GET /api/runs/:id): src/api declares them.
 export type { RunProgress, RunSummary };
 
-export interface RunSyncOptions {
+/** What starting a run of a sync or a pipeline takes (from the CLI, a server, a pipeline step). */
+export interface StartRunOptions {
   loaded: LoadedProject;
   store: StateStore;
-  sync: string;
   /** Run-time variable values (`--var k=v`). */
   vars?: Record<string, string>;
   trigger?: string;
-  /** Forget what was delivered and send every row again, reading incremental streams in full. */
-  full?: boolean;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
-  /** Use this run id (the server creates it before starting). */
+  /** Use this run id (a server hands it out before the run starts). */
   runId?: string;
-  /** The timing of the lease that keeps other processes from running this sync meanwhile (default SLUICE_LEASE_TTL_MS). */
+  /** The timing of the lease that keeps other processes from running it meanwhile (default SLUICE_LEASE_TTL_MS). */
   lease?: Omit<HoldLeaseOptions, 'signal'>;
+}
+
+export interface RunSyncOptions extends StartRunOptions {
+  sync: string;
+  /** Forget what was delivered and send every row again, reading incremental streams in full. */
+  full?: boolean;
 }
 
 /**
@@ -75,14 +79,13 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   counts.delivered = carried;
   let error: unknown = null;
   try {
-    const runInfo = { id: run.id, started_at: run.startedAt };
     // Append, and insert into an empty ledger (a first run), compare nothing with the ledger: their rows go out as the
     // source yields them, with no plan read first.
     const mode = sync.mode;
     const planned = mode === 'append' || (mode === 'insert' && !resumed && (await store.listLedger(name, { limit: 1 })).length === 0)
       ? streamedPlan({ source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
       : await planAgainstLedger({
-        loaded, store, sync: name, endpoints, run: runInfo, vars: options.vars,
+        loaded, store, sync: name, endpoints,
         // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
         forget: options.full && !resumed,
         signal: lease.signal,
