@@ -5,6 +5,7 @@ import { authTypes, type ConnectorSummary } from '../../../src/api/connectors.js
 import { connectionTestState } from '../connection-test-state.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
+import { SelectField } from '../components/select-field.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { useI18n, type MessageKey } from '../i18n.js';
 import { navigate, useFlash } from '../router.js';
@@ -168,16 +169,7 @@ export function ConnectionPage(props: { name: string | null }) {
             <span>{t('common.name')}</span>
             <input name="connection_name" value={name} disabled={props.name !== null} onChange={(e) => setName(e.target.value)} />
           </label>
-          <label className="field">
-            <span>{t('connections.type')}</span>
-            <select name="connection_type" value={conn.type} onChange={(e) => setConn({ type: e.target.value })}>
-              {connectionTypes.map((ty) => (
-                <option key={ty} value={ty}>
-                  {ty}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField label={t('connections.type')} name="connection_type" value={conn.type} options={connectionTypes} onChange={(v) => setConn({ type: v })} />
           {conn.type === 'http' && (
             <label className="field">
               <span>{t('connections.connector')}</span>
@@ -211,16 +203,7 @@ export function ConnectionPage(props: { name: string | null }) {
           <section className="card">
             <h2>{t('connection.auth')}</h2>
             <div className="grid">
-              <label className="field">
-                <span>{t('connector.auth.type')}</span>
-                <select name="auth_type" value={authType} onChange={(e) => set('auth', { type: e.target.value })}>
-                  {authTypes.map((ty) => (
-                    <option key={ty} value={ty}>
-                      {ty}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SelectField label={t('connector.auth.type')} name="auth_type" value={authType} options={authTypes} onChange={(v) => set('auth', { type: v })} />
               {(AUTH_FIELDS[authType] ?? []).map(([key, label, secret]) => (
                 <label className="field" key={key}>
                   <span>{t(label)}</span>

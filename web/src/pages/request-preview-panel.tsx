@@ -3,6 +3,7 @@ import { api } from '../api-client.js';
 import type { BuilderRequest, BuilderResponse } from '../../../src/api/builder.js';
 import type { ConnectionSummary } from '../../../src/api/connections.js';
 import { ErrorBox } from '../components/error-box.js';
+import { SelectField } from '../components/select-field.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../use-api.js';
 
@@ -102,27 +103,15 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
         {t('preview.title')} {rendering && <span className="spinner" aria-label={t('common.loading')} />}
       </h2>
       <div className="grid">
-        <label className="field">
-          <span>{t('preview.endpoint')}</span>
-          <select name="preview_endpoint" value={endpoint ?? ''} onChange={(e) => props.onSelectEndpoint(e.target.value)}>
-            {props.endpoints.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('preview.connection')}</span>
-          <select name="preview_connection" value={connection} onChange={(e) => setConnection(e.target.value)}>
-            <option value="">{t('preview.noConnection')}</option>
-            {httpConnections.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label={t('preview.endpoint')} name="preview_endpoint" value={endpoint ?? ''} options={props.endpoints} onChange={props.onSelectEndpoint} />
+        <SelectField
+          label={t('preview.connection')}
+          name="preview_connection"
+          value={connection}
+          options={httpConnections.map((c) => c.name)}
+          blank={t('preview.noConnection')}
+          onChange={setConnection}
+        />
       </div>
       <label className="field wide">
         <span>{t('preview.rows')}</span>

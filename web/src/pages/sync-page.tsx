@@ -5,6 +5,7 @@ import { syncModes, type SyncDetail, type SyncObject, type SyncPreview, type Syn
 import { AppLink } from '../components/app-link.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
+import { SelectField } from '../components/select-field.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { RunProgressView } from '../components/run-progress-view.js';
 import { RunsTable } from '../components/runs-table.js';
@@ -257,16 +258,7 @@ export function SyncPage(props: { name: string }) {
         <ErrorBox error={saveState.error} testId="save-error" />
         {saveState.saved && <div className="notice" role="status" data-testid="saved">{t('sync.saved')}</div>}
         <div className="grid">
-          <label className="field">
-            <span>{t('syncs.mode')}</span>
-            <select name="mode" value={sync.mode} onChange={(e) => edit('mode', e.target.value)}>
-              {syncModes.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField label={t('syncs.mode')} name="mode" value={sync.mode} options={syncModes} onChange={(v) => edit('mode', v)} />
           <label className="field">
             <span>{t('sync.key')}</span>
             <input name="key" value={keyText} onChange={(e) => setKey(e.target.value)} placeholder="id" />
