@@ -1,6 +1,5 @@
 // End to end through the CLI: a stream whose paging or records settings do not fit the API fails the run, naming the
 // stream, the path and what the response held, instead of reading page 1 only and deleting the rest.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkJsonPath } from '../../src/config/check-json-path.js';
 import { startTestApi, type TestReply } from '../connectors/start-test-api.js';
 import { runCommand } from '../examples/run-command.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { querySqlite } from '../support/sqlite-file.js';
 
 const ROWS = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, name: `row ${i + 1}` }));
 
@@ -44,17 +45,10 @@ records: "$.results"
 paginate: { type: cursor, cursor: "$.paging.next.after", cursor_param: after }
 stop_when: "response.body.paging == nil"`;
 
-const PROJECT = `version: 1
-connections:
-  api: { type: http, connector: ./rows-api.yaml, base_url: "\${env:API_URL}" }
-  db: { type: sqlite, path: dest.db }
-syncs:
-  rows_to_db:
-    from: { connection: api, stream: rows }
-    to: { connection: db, table: rows }
-    mode: mirror
-    key: id
-`;
+const PROJECT = sluiceYaml({
+  connections: { api: '{ type: http, connector: ./rows-api.yaml, base_url: "${env:API_URL}" }', db: '{ type: sqlite, path: dest.db }' },
+  syncs: { rows_to_db: { from: '{ connection: api, stream: rows }', to: '{ connection: db, table: rows }', mode: 'mirror', key: 'id' } },
+});
 
 describe('stream read guards', () => {
   let dir: string;
@@ -74,14 +68,7 @@ describe('stream read guards', () => {
 
   const sluice = (line: string) => runCommand(`sluice --project ${dir} ${line}`, { cwd: dir, env: { ...process.env, API_URL: api.url, SLUICE_SECRET_KEY: '' } });
   const spec = (stream: string) => writeFile(join(dir, 'rows-api.yaml'), connector(stream));
-  const tableIds = () => {
-    const db = new Database(join(dir, 'dest.db'), { readonly: true });
-    try {
-      return (db.prepare('SELECT id FROM rows ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-    } finally {
-      db.close();
-    }
-  };
+  const tableIds = () => querySqlite<{ id: number }>(join(dir, 'dest.db'), 'SELECT id FROM rows ORDER BY id').map((r) => r.id);
   /** A first, correct run: every row is in the table, so a later bad read would show as deletes. */
   const loadAll = async () => {
     await spec(CURSOR);

@@ -1,74 +1,39 @@
 // End to end through the CLI: a read that returns no records into a table succeeds, sends nothing and deletes
 // nothing. An incremental stream with nothing new since its cursor is the everyday case; an empty query too.
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApi } from '../connectors/start-test-api.js';
 import { runCommand } from '../examples/run-command.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { querySqlite, writeSqlite } from '../support/sqlite-file.js';
+import { ITEMS_API_CONNECTION, ITEMS_CONNECTOR, makeItems, startItemsApi, type Item } from './start-items-api.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-interface Item {
-  id: number;
-  name: string;
-  updated: string;
-}
-
-const CONNECTOR = `name: items_api
-base_url: http://127.0.0.1:1
-streams:
-  items:
-    path: /items
-    records: "$.data"
-    paginate: { type: offset, limit: 10 }
-    primary_key: id
-    incremental: { cursor_field: updated, param: since }
-`;
-
 /** A project syncing the items stream (and an SQLite query) into `table` of connection `db`. */
-const project = (db: string, table: string) => `version: 1
-connections:
-  api: { type: http, connector: ./items-api.yaml, base_url: "\${env:API_URL}" }
-  db: ${db}
-  model: { type: sqlite, path: model.db }
-syncs:
-  items_to_db:
-    from: { connection: api, stream: items }
-    to: { connection: db, table: ${table} }
-    mode: mirror
-    key: id
-    full_refresh: "0 0 1 1 *"
-  query_to_db:
-    from: { connection: model, sql: "SELECT id, name FROM people WHERE active = 1" }
-    to: { connection: db, table: people_copy }
-    mode: mirror
-    key: id
-`;
+const project = (db: string, table: string) =>
+  sluiceYaml({
+    connections: { api: ITEMS_API_CONNECTION, db, model: '{ type: sqlite, path: model.db }' },
+    syncs: {
+      items_to_db: { from: '{ connection: api, stream: items }', to: `{ connection: db, table: ${table} }`, mode: 'mirror', key: 'id', more: ['full_refresh: "0 0 1 1 *"'] },
+      query_to_db: { from: '{ connection: model, sql: "SELECT id, name FROM people WHERE active = 1" }', to: '{ connection: db, table: people_copy }', mode: 'mirror', key: 'id' },
+    },
+  });
 
 describe('an empty read into a table', () => {
   let dir: string;
   let items: Item[];
-  let api: Awaited<ReturnType<typeof startTestApi>>;
+  let api: Awaited<ReturnType<typeof startItemsApi>>;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-empty-read-'));
-    items = Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `item ${i + 1}`, updated: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` }));
-    api = await startTestApi((request) => {
-      const url = new URL(request.url, 'http://x');
-      const since = url.searchParams.get('since');
-      const offset = Number(url.searchParams.get('offset') ?? 0);
-      const limit = Number(url.searchParams.get('limit') ?? 10);
-      const matching = items.filter((i) => since === null || i.updated > since);
-      return { body: { data: matching.slice(offset, offset + limit), total: matching.length } };
-    });
-    await writeFile(join(dir, 'items-api.yaml'), CONNECTOR);
-    const model = new Database(join(dir, 'model.db'));
-    model.exec('CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, active INTEGER)');
-    model.close();
+    items = makeItems(12);
+    api = await startItemsApi(() => items);
+    await writeFile(join(dir, 'items-api.yaml'), ITEMS_CONNECTOR);
+    writeSqlite(join(dir, 'model.db'), 'CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, active INTEGER)');
   });
   afterEach(async () => {
     await api.close();
@@ -76,16 +41,9 @@ describe('an empty read into a table', () => {
   });
 
   const sluice = (line: string) => runCommand(`sluice --project ${dir} ${line}`, { cwd: dir, env: { ...process.env, API_URL: api.url, SLUICE_SECRET_KEY: '' } });
-  const sqlite = <T>(sql: string): T[] => {
-    const db = new Database(join(dir, 'dest.db'), { readonly: true });
-    try {
-      return db.prepare(sql).all() as T[];
-    } finally {
-      db.close();
-    }
-  };
+  const sqlite = <T>(sql: string): T[] => querySqlite<T>(join(dir, 'dest.db'), sql);
   const sqliteTables = () => sqlite<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name);
-  const sinceOf = (i: number) => new URL(api.requests[i]!.url, 'http://x').searchParams.get('since');
+  const sinceOf = (i: number) => api.sinceOf(i);
 
   describe('into SQLite', () => {
     beforeEach(async () => {
@@ -145,13 +103,11 @@ describe('an empty read into a table', () => {
       expect(first.stdout).toContain('planned 0: 0 added, 0 changed, 0 removed, 0 unchanged');
       expect(sqliteTables()).not.toContain('people_copy');
 
-      const model = new Database(join(dir, 'model.db'));
-      model.exec("INSERT INTO people VALUES (1, 'Ada', 1), (2, 'Grace', 0)");
+      writeSqlite(join(dir, 'model.db'), "INSERT INTO people VALUES (1, 'Ada', 1), (2, 'Grace', 0)");
       expect((await sluice('sync run query_to_db')).code).toBe(0);
       expect(sqlite('SELECT id, name FROM people_copy')).toEqual([{ id: 1, name: 'Ada' }]);
       // Ada leaves: the query returns no rows, and mirror deletes the one row it had delivered.
-      model.exec('UPDATE people SET active = 0');
-      model.close();
+      writeSqlite(join(dir, 'model.db'), 'UPDATE people SET active = 0');
       const emptied = await sluice('sync run query_to_db');
       expect(emptied.code, emptied.stdout + emptied.stderr).toBe(0);
       expect(emptied.stdout).toContain('planned 1: 0 added, 0 changed, 1 removed, 0 unchanged');

@@ -1,61 +1,32 @@
 // End to end through the CLI: an incremental HTTP stream (a paging test API on loopback) mirrored into a SQLite table.
 // Only a full read may delete: an incremental read returns what changed, not what exists.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullReadDue } from '../../src/sources/full-read-due.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
-import { startTestApi } from '../connectors/start-test-api.js';
 import { runCommand } from '../examples/run-command.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { querySqlite } from '../support/sqlite-file.js';
+import { ITEMS_API_CONNECTION, ITEMS_CONNECTOR, makeItems, startItemsApi, type Item } from './start-items-api.js';
 
-interface Item {
-  id: number;
-  name: string;
-  updated: string;
-}
-
-const CONNECTOR = `name: items_api
-base_url: http://127.0.0.1:1
-streams:
-  items:
-    path: /items
-    records: "$.data"
-    paginate: { type: offset, limit: 10 }
-    primary_key: id
-    incremental: { cursor_field: updated, param: since }
-`;
-
-const project = (extra: string) => `version: 1
-connections:
-  api: { type: http, connector: ./items-api.yaml, base_url: "\${env:API_URL}" }
-  db: { type: sqlite, path: dest.db }
-syncs:
-  items_to_db:
-    from: { connection: api, stream: items }
-    to: { connection: db, table: items }
-    mode: mirror
-    key: id
-${extra}`;
+const project = (extra: string) =>
+  sluiceYaml({
+    connections: { api: ITEMS_API_CONNECTION, db: '{ type: sqlite, path: dest.db }' },
+    syncs: { items_to_db: { from: '{ connection: api, stream: items }', to: '{ connection: db, table: items }', mode: 'mirror', key: 'id', more: extra ? [extra.trim()] : [] } },
+  });
 
 describe('mirror from an incremental stream', () => {
   let dir: string;
   let items: Item[];
-  let api: Awaited<ReturnType<typeof startTestApi>>;
+  let api: Awaited<ReturnType<typeof startItemsApi>>;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-mirror-inc-'));
-    items = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, name: `item ${i + 1}`, updated: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z` }));
-    api = await startTestApi((request) => {
-      const url = new URL(request.url, 'http://x');
-      const since = url.searchParams.get('since');
-      const offset = Number(url.searchParams.get('offset') ?? 0);
-      const limit = Number(url.searchParams.get('limit') ?? 10);
-      const matching = items.filter((i) => since === null || i.updated > since);
-      return { body: { data: matching.slice(offset, offset + limit), total: matching.length } };
-    });
-    await writeFile(join(dir, 'items-api.yaml'), CONNECTOR);
+    items = makeItems(25);
+    api = await startItemsApi(() => items);
+    await writeFile(join(dir, 'items-api.yaml'), ITEMS_CONNECTOR);
   });
   afterEach(async () => {
     await api.close();
@@ -63,15 +34,8 @@ describe('mirror from an incremental stream', () => {
   });
 
   const sluice = (line: string) => runCommand(`sluice --project ${dir} ${line}`, { cwd: dir, env: { ...process.env, API_URL: api.url, SLUICE_SECRET_KEY: '' } });
-  const tableRows = () => {
-    const db = new Database(join(dir, 'dest.db'), { readonly: true });
-    try {
-      return db.prepare('SELECT id, name FROM items ORDER BY id').all() as { id: number; name: string }[];
-    } finally {
-      db.close();
-    }
-  };
-  const sinceOf = (i: number) => new URL(api.requests[i]!.url, 'http://x').searchParams.get('since');
+  const tableRows = () => querySqlite<{ id: number; name: string }>(join(dir, 'dest.db'), 'SELECT id, name FROM items ORDER BY id');
+  const sinceOf = (i: number) => api.sinceOf(i);
 
   it('validate refuses mirror without full_refresh, naming sluice.yaml:line and the sync', async () => {
     await writeFile(join(dir, 'sluice.yaml'), project(''));
