@@ -23,25 +23,48 @@ const CONNECTIONS = `connections:
     auth: { type: api_key, key: "\${env:TRACKER_KEY}" }
 `;
 
+/** The parts of the one sync of a case that differ from a query sent to add_issue, insert by id. */
+interface SyncParts {
+  from?: string;
+  to?: string;
+  mode?: string;
+  key?: string | null;
+  more?: string[];
+}
+
+/**
+ * A sluice.yaml of CONNECTIONS (lines 2 to 9) and one sync, `s` unless named, on line 10: from on line 11, to on 12,
+ * mode on 13, key on 14 (none when null), then the `more` lines. Unless given: from a query, to add_issue, insert by id.
+ */
+function withSync(sync: SyncParts, name = 's'): string {
+  const lines = [
+    `  ${name}:`,
+    `    from: ${sync.from ?? '{ connection: warehouse, sql: "SELECT 1 AS id" }'}`,
+    `    to: ${sync.to ?? '{ connection: tracker, endpoint: add_issue }'}`,
+    `    mode: ${sync.mode ?? 'insert'}`,
+    ...(sync.key === null ? [] : [`    key: ${sync.key ?? 'id'}`]),
+    ...(sync.more ?? []).map((line) => `    ${line}`),
+  ];
+  return `version: 1\n${CONNECTIONS}syncs:\n${lines.join('\n')}\n`;
+}
+
+/** A case whose sluice.yaml is `withSync(sync)`. */
+function syncCase(name: string, sync: SyncParts, ...issues: string[]): Case {
+  return { name, project: withSync(sync), issues };
+}
+
+/** A case whose sluice.yaml is CONNECTIONS alone and whose connectors/tracker.yaml is the valid one with `edit` made. */
+function connectorCase(name: string, edit: [string, string], issue: string): Case {
+  return { name, project: `version: 1\n${CONNECTIONS}`, files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace(...edit) }, issues: [issue] };
+}
+
 const cases: Case[] = [
   {
     name: 'an unknown top-level key, with the closest valid key',
     project: `version: 1\nconections: {}\n`,
     issues: ['sluice.yaml:2:1: conections: unknown key "conections" (did you mean "connections"?)'],
   },
-  {
-    name: 'an unknown key in a sync',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-    shedule: "0 9 * * *"
-`,
-    issues: ['sluice.yaml:15:5: syncs.s.shedule: unknown key "shedule" (did you mean "schedule"?)'],
-  },
+  syncCase('an unknown key in a sync', { more: ['shedule: "0 9 * * *"'] }, 'sluice.yaml:15:5: syncs.s.shedule: unknown key "shedule" (did you mean "schedule"?)'),
   {
     name: 'an unknown key in a sync destination',
     project: `version: 1
@@ -82,12 +105,7 @@ connections:
     project: `version: 1\nstate: 5\n`,
     issues: ['sluice.yaml:2:8: state: expected a string, got a number'],
   },
-  {
-    name: 'a wrong type in a connector',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('title: Issue tracker', 'title: Issue tracker\nrate_limit: { concurrency: four }') },
-    issues: ['connectors/tracker.yaml:3:28: rate_limit.concurrency: expected a number, got a string'],
-  },
+  connectorCase('a wrong type in a connector', ['title: Issue tracker', 'title: Issue tracker\nrate_limit: { concurrency: four }'], 'connectors/tracker.yaml:3:28: rate_limit.concurrency: expected a number, got a string'),
   {
     name: 'a missing required key',
     project: `version: 1
@@ -105,92 +123,21 @@ ${CONNECTIONS}syncs:
     env: {},
     issues: ['sluice.yaml:8:33: connections.tracker.auth.key: environment variable TRACKER_KEY is not set (set it, or give a default: ${env:TRACKER_KEY:-value})'],
   },
-  {
-    name: 'an unknown connection',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehose, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:11:25: syncs.s.from.connection: unknown connection "warehose" (did you mean "warehouse"?)'],
-  },
+  syncCase('an unknown connection', { from: '{ connection: warehose, sql: "SELECT 1 AS id" }' }, 'sluice.yaml:11:25: syncs.s.from.connection: unknown connection "warehose" (did you mean "warehouse"?)'),
   {
     name: 'an unknown endpoint',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  top_scan:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_isue }
-    mode: insert
-    key: id
-`,
+    project: withSync({ to: '{ connection: tracker, endpoint: add_isue }' }, 'top_scan'),
     issues: ['sluice.yaml:12:42: syncs.top_scan.to.endpoint: unknown endpoint "add_isue" in connector tracker (did you mean "add_issue"?)'],
   },
-  {
-    name: 'an endpoint whose operation does not fit the mode',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: update
-    key: id
-`,
-    issues: ['sluice.yaml:12:42: syncs.s.to.endpoint: mode update needs an update or upsert endpoint; endpoint "add_issue" of connector tracker is a create endpoint'],
-  },
-  {
-    name: 'mirror with a single endpoint',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: upsert_issue }
-    mode: mirror
-    key: id
-`,
-    issues: [
-      'sluice.yaml:12:42: syncs.s.to.endpoint: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }; endpoint "upsert_issue" of connector tracker is an upsert endpoint',
-    ],
-  },
-  {
-    name: 'an endpoints entry naming an endpoint of another operation',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoints: { create: add_issue, update: upsert_issue } }
-    mode: upsert
-    key: id
-`,
-    issues: ['sluice.yaml:12:72: syncs.s.to.endpoints.update: endpoints.update must name an update endpoint; "upsert_issue" of connector tracker is an upsert endpoint'],
-  },
-  {
-    name: 'endpoints that do not cover the mode',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoints: { create: add_issue, update: update_issue } }
-    mode: mirror
-    key: id
-`,
-    issues: ['sluice.yaml:12:32: syncs.s.to.endpoints: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }'],
-  },
-  {
-    name: 'a lookup named by a sync whose mode never looks up',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoints: { create: add_issue, lookup: find_issue } }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:12:72: syncs.s.to.endpoints.lookup: a lookup is used by modes upsert and mirror only (it decides between update and create); mode insert never runs it'],
-  },
+  syncCase('an endpoint whose operation does not fit the mode', { mode: 'update' }, 'sluice.yaml:12:42: syncs.s.to.endpoint: mode update needs an update or upsert endpoint; endpoint "add_issue" of connector tracker is a create endpoint'),
+  syncCase(
+    'mirror with a single endpoint',
+    { to: '{ connection: tracker, endpoint: upsert_issue }', mode: 'mirror' },
+    'sluice.yaml:12:42: syncs.s.to.endpoint: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }; endpoint "upsert_issue" of connector tracker is an upsert endpoint',
+  ),
+  syncCase('an endpoints entry naming an endpoint of another operation', { to: '{ connection: tracker, endpoints: { create: add_issue, update: upsert_issue } }', mode: 'upsert' }, 'sluice.yaml:12:72: syncs.s.to.endpoints.update: endpoints.update must name an update endpoint; "upsert_issue" of connector tracker is an upsert endpoint'),
+  syncCase('endpoints that do not cover the mode', { to: '{ connection: tracker, endpoints: { create: add_issue, update: update_issue } }', mode: 'mirror' }, 'sluice.yaml:12:32: syncs.s.to.endpoints: mode mirror needs endpoints that create, update and delete: { upsert: ..., delete: ... } or { create: ..., update: ..., delete: ... }'),
+  syncCase('a lookup named by a sync whose mode never looks up', { to: '{ connection: tracker, endpoints: { create: add_issue, lookup: find_issue } }' }, 'sluice.yaml:12:72: syncs.s.to.endpoints.lookup: a lookup is used by modes upsert and mirror only (it decides between update and create); mode insert never runs it'),
   {
     name: 'a batch body that uses items, without batch.item',
     project: `version: 1\n${CONNECTIONS}`,
@@ -202,12 +149,7 @@ ${CONNECTIONS}syncs:
     },
     issues: ["connectors/tracker.yaml:24:105: endpoints.delete_issue.batch.body: batch.body uses items, so batch.item must say how one row renders (item: '{{ row | json }}' sends the row as it is)"],
   },
-  {
-    name: 'default: true on an endpoint that is not a lookup',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('upsert_issue: { operation: upsert,', 'upsert_issue: { operation: upsert, default: true,') },
-    issues: ['connectors/tracker.yaml:23:47: endpoints.upsert_issue.default: default applies to lookup endpoints only; "upsert_issue" is an upsert endpoint'],
-  },
+  connectorCase('default: true on an endpoint that is not a lookup', ['upsert_issue: { operation: upsert,', 'upsert_issue: { operation: upsert, default: true,'], 'connectors/tracker.yaml:23:47: endpoints.upsert_issue.default: default applies to lookup endpoints only; "upsert_issue" is an upsert endpoint'),
   {
     name: 'two lookup endpoints marked default',
     project: `version: 1\n${CONNECTIONS}`,
@@ -234,47 +176,12 @@ ${CONNECTIONS}syncs:
     },
     issues: [`connectors/tracker.yaml:29:57: streams.issues.incremental.lookback: ${message}`],
   })),
-  {
-    name: 'update mode without a key',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: update_issue }
-    mode: update
-`,
-    issues: ['sluice.yaml:10:3: syncs.s.key: mode update needs a key: the column (or list of columns) that identifies a record'],
-  },
-  {
-    name: 'bad Liquid syntax, at its line and column in the connector file',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('{% if row.urgent %}', '{% iff row.urgent %}') },
-    issues: ['connectors/tracker.yaml:20:22: endpoints.add_issue.body: invalid liquid template: tag "iff" not found'],
-  },
-  {
-    name: 'an unclosed Liquid output in a quoted path',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('path: "/issues/{{ record.id }}" }\n  upsert', 'path: "/issues/{{ record.id" }\n  upsert') },
-    issues: ['connectors/tracker.yaml:22:68: endpoints.update_issue.path: invalid liquid template: output "{{ record.id" not closed'],
-  },
-  {
-    name: 'a bad condition',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('success: "response.body.ok != false"', 'success: "response.body.ok !="') },
-    issues: ['connectors/tracker.yaml:21:64: endpoints.add_issue.response.success: invalid condition "response.body.ok !=": operator "!=" is missing an operand'],
-  },
-  {
-    name: 'a bad condition in the connection test',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('endpoints:\n', 'test: { path: /me, success: "response.status ==" }\nendpoints:\n') },
-    issues: ['connectors/tracker.yaml:13:30: test.success: invalid condition "response.status ==": operator "==" is missing an operand'],
-  },
-  {
-    name: 'an unclosed Liquid output in the connection test path',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('endpoints:\n', 'test: { path: "/users/{{ config.space" }\nendpoints:\n') },
-    issues: ['connectors/tracker.yaml:13:23: test.path: invalid liquid template: output "{{ config.space" not closed'],
-  },
+  syncCase('update mode without a key', { to: '{ connection: tracker, endpoint: update_issue }', mode: 'update', key: null }, 'sluice.yaml:10:3: syncs.s.key: mode update needs a key: the column (or list of columns) that identifies a record'),
+  connectorCase('bad Liquid syntax, at its line and column in the connector file', ['{% if row.urgent %}', '{% iff row.urgent %}'], 'connectors/tracker.yaml:20:22: endpoints.add_issue.body: invalid liquid template: tag "iff" not found'),
+  connectorCase('an unclosed Liquid output in a quoted path', ['path: "/issues/{{ record.id }}" }\n  upsert', 'path: "/issues/{{ record.id" }\n  upsert'], 'connectors/tracker.yaml:22:68: endpoints.update_issue.path: invalid liquid template: output "{{ record.id" not closed'),
+  connectorCase('a bad condition', ['success: "response.body.ok != false"', 'success: "response.body.ok !="'], 'connectors/tracker.yaml:21:64: endpoints.add_issue.response.success: invalid condition "response.body.ok !=": operator "!=" is missing an operand'),
+  connectorCase('a bad condition in the connection test', ['endpoints:\n', 'test: { path: /me, success: "response.status ==" }\nendpoints:\n'], 'connectors/tracker.yaml:13:30: test.success: invalid condition "response.status ==": operator "==" is missing an operand'),
+  connectorCase('an unclosed Liquid output in the connection test path', ['endpoints:\n', 'test: { path: "/users/{{ config.space" }\nendpoints:\n'], 'connectors/tracker.yaml:13:23: test.path: invalid liquid template: output "{{ config.space" not closed'),
   {
     name: 'duplicate sync names, naming both lines',
     project: `version: 1
@@ -297,65 +204,16 @@ ${CONNECTIONS}syncs:
     project: `version: 1\nconnections:\n  crm: { type: postgress, url: "postgres://localhost/crm" }\n`,
     issues: ['sluice.yaml:3:16: connections.crm.type: unknown connection type "postgress" (expected one of duckdb, sqlite, postgres, mysql, bigquery, http)'],
   },
-  {
-    name: 'an unknown auth type in a connector',
-    project: `version: 1\n${CONNECTIONS}`,
-    files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace('- { type: api_key, in: query, name: apiKey }', '- { type: apikey, in: query, name: apiKey }') },
-    issues: ['connectors/tracker.yaml:9:13: auth.0.type: unknown auth type "apikey" (expected one of none, api_key, basic, bearer, oauth2, oauth2_client_credentials)'],
-  },
-  {
-    name: 'an unknown mode',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insrt
-    key: id
-`,
-    issues: ['sluice.yaml:13:11: syncs.s.mode: unknown mode "insrt" (did you mean "insert"?)'],
-  },
-  {
-    name: 'both sql and table given',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id", table: issues }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:11:5: syncs.s.from: give exactly one of sql, table or stream'],
-  },
-  {
-    name: 'a bad cron expression',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-    schedule: "0 25 * * *"
-`,
-    issues: ['sluice.yaml:15:15: syncs.s.schedule: invalid cron expression "0 25 * * *": invalid value for hour: 25 (five fields: minute hour day month weekday, e.g. "0 9 * * *")'],
-  },
-  {
-    name: 'full_refresh on a sync that reads a query, and not a cron expression',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-    full_refresh: "every sunday"
-`,
-    issues: [
-      'sluice.yaml:15:5: syncs.s.full_refresh: full_refresh schedules full reads of an incremental stream; sync s reads its query in full every run (remove full_refresh)',
-      'sluice.yaml:15:19: syncs.s.full_refresh: invalid cron expression "every sunday": invalid configuration format (\'every sunday\'), exactly five, six, or seven space separated parts are required. (five fields: minute hour day month weekday, e.g. "0 9 * * *")',
-    ],
-  },
+  connectorCase('an unknown auth type in a connector', ['- { type: api_key, in: query, name: apiKey }', '- { type: apikey, in: query, name: apiKey }'], 'connectors/tracker.yaml:9:13: auth.0.type: unknown auth type "apikey" (expected one of none, api_key, basic, bearer, oauth2, oauth2_client_credentials)'),
+  syncCase('an unknown mode', { mode: 'insrt' }, 'sluice.yaml:13:11: syncs.s.mode: unknown mode "insrt" (did you mean "insert"?)'),
+  syncCase('both sql and table given', { from: '{ connection: warehouse, sql: "SELECT 1 AS id", table: issues }' }, 'sluice.yaml:11:5: syncs.s.from: give exactly one of sql, table or stream'),
+  syncCase('a bad cron expression', { more: ['schedule: "0 25 * * *"'] }, 'sluice.yaml:15:15: syncs.s.schedule: invalid cron expression "0 25 * * *": invalid value for hour: 25 (five fields: minute hour day month weekday, e.g. "0 9 * * *")'),
+  syncCase(
+    'full_refresh on a sync that reads a query, and not a cron expression',
+    { more: ['full_refresh: "every sunday"'] },
+    'sluice.yaml:15:5: syncs.s.full_refresh: full_refresh schedules full reads of an incremental stream; sync s reads its query in full every run (remove full_refresh)',
+    'sluice.yaml:15:19: syncs.s.full_refresh: invalid cron expression "every sunday": invalid configuration format (\'every sunday\'), exactly five, six, or seven space separated parts are required. (five fields: minute hour day month weekday, e.g. "0 9 * * *")',
+  ),
   {
     name: 'a bad variable offset',
     project: `version: 1
@@ -390,14 +248,7 @@ ${CONNECTIONS}syncs:
   },
   {
     name: 'an undeclared variable in the SQL',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT * FROM scans WHERE project = '$project_id$'" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
+    project: withSync({ from: `{ connection: warehouse, sql: "SELECT * FROM scans WHERE project = '$project_id$'" }` }),
     issues: ["sluice.yaml:11:41: syncs.s.from.sql: unknown variable $project_id$ (known: today, yesterday, now, run_id; declare it under from.variables)"],
   },
   {
@@ -455,66 +306,11 @@ connections:
     project: `version: 1\nsyncs:\n  s: { from: [1, 2 }\n`,
     issues: ['sluice.yaml:3:20: yaml syntax error: flow sequence in block collection must be sufficiently indented and end with a ]'],
   },
-  {
-    name: 'a missing sql file',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: queries/top_scan.sql }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:11:41: syncs.s.from.sql: sql file "queries/top_scan.sql" not found (a path ending in .sql is read relative to the project directory)'],
-  },
-  {
-    name: 'a table destination on an http connection',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, table: issues }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:12:32: syncs.s.to.table: connection "tracker" is http: write to it with endpoint: or endpoints: (table needs a database connection)'],
-  },
-  {
-    name: 'an endpoint on a database connection',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: tracker, stream: issues }
-    to: { connection: warehouse, endpoint: add_issue }
-    mode: upsert
-    key: id
-`,
-    issues: ['sluice.yaml:12:34: syncs.s.to.endpoint: connection "warehouse" is duckdb: write to it with table: (endpoint needs an http connection)'],
-  },
-  {
-    name: 'an unknown stream',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: tracker, stream: isues }
-    to: { connection: warehouse, table: issues }
-    mode: upsert
-    key: id
-`,
-    issues: ['sluice.yaml:11:42: syncs.s.from.stream: unknown stream "isues" in connector tracker (did you mean "issues"?)'],
-  },
-  {
-    name: 'a stream from a database connection',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, stream: issues }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
-    issues: ['sluice.yaml:11:36: syncs.s.from.stream: a stream is read from an http connection; "warehouse" is duckdb (use sql: or table:)'],
-  },
+  syncCase('a missing sql file', { from: '{ connection: warehouse, sql: queries/top_scan.sql }' }, 'sluice.yaml:11:41: syncs.s.from.sql: sql file "queries/top_scan.sql" not found (a path ending in .sql is read relative to the project directory)'),
+  syncCase('a table destination on an http connection', { to: '{ connection: tracker, table: issues }' }, 'sluice.yaml:12:32: syncs.s.to.table: connection "tracker" is http: write to it with endpoint: or endpoints: (table needs a database connection)'),
+  syncCase('an endpoint on a database connection', { from: '{ connection: tracker, stream: issues }', to: '{ connection: warehouse, endpoint: add_issue }', mode: 'upsert' }, 'sluice.yaml:12:34: syncs.s.to.endpoint: connection "warehouse" is duckdb: write to it with table: (endpoint needs an http connection)'),
+  syncCase('an unknown stream', { from: '{ connection: tracker, stream: isues }', to: '{ connection: warehouse, table: issues }', mode: 'upsert' }, 'sluice.yaml:11:42: syncs.s.from.stream: unknown stream "isues" in connector tracker (did you mean "issues"?)'),
+  syncCase('a stream from a database connection', { from: '{ connection: warehouse, stream: issues }' }, 'sluice.yaml:11:36: syncs.s.from.stream: a stream is read from an http connection; "warehouse" is duckdb (use sql: or table:)'),
   {
     name: 'an unknown built-in connector',
     project: `version: 1\nconnections:\n  t: { type: http, connector: trackr }\n`,
