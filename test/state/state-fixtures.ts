@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import { migrations } from '../../src/state/migrations.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
 import { PostgresStateStore } from '../../src/state/postgres-state-store.js';
@@ -30,6 +31,24 @@ export interface StateFixture {
   migrationVersions(): Promise<number[]>;
   /** Closes every store opened and removes the state. */
   destroy(): Promise<void>;
+}
+
+/** Each kind of state, by the name test titles give it: for `describe.each`. */
+export const STATE_KINDS: [string, () => Promise<StateFixture>][] = [
+  ['SQLite', sqliteFixture],
+  ['PostgreSQL', postgresFixture],
+];
+
+/** In the enclosing describe: before each test, a fresh state and a store opened on it, handed to `use`; after it, the state destroyed. */
+export function openStoreForEachTest(createFixture: () => Promise<StateFixture>, use: (store: StateStore, fixture: StateFixture) => void): void {
+  let fixture: StateFixture | undefined;
+  beforeEach(async () => {
+    fixture = await createFixture();
+    use(await fixture.open(), fixture);
+  });
+  afterEach(async () => {
+    await fixture?.destroy();
+  });
 }
 
 /** A fresh random key as 64 hex characters. */

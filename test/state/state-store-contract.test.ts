@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
 import { secretKeyId } from '../../src/state/secret-box.js';
 import { migrations } from '../../src/state/migrations.js';
 import type { LeaseProcess, LedgerEntry, RejectedRow, StateStore } from '../../src/state/state-store.js';
-import { deleteLedgerEntries, postgresFixture, putLedgerEntries, randomKey, resetSync, sqliteFixture, type StateFixture } from './state-fixtures.js';
+import { deleteLedgerEntries, openStoreForEachTest, postgresFixture, putLedgerEntries, randomKey, resetSync, sqliteFixture, type StateFixture } from './state-fixtures.js';
 
 const T0 = '2026-11-23T09:30:00.000Z';
 
@@ -48,13 +48,9 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
   describe(`${name} state store`, () => {
     let fixture: StateFixture;
     let store: StateStore;
-
-    beforeEach(async () => {
-      fixture = await createFixture();
-      store = await fixture.open();
-    });
-    afterEach(async () => {
-      await fixture.destroy();
+    openStoreForEachTest(createFixture, (opened, itsFixture) => {
+      store = opened;
+      fixture = itsFixture;
     });
 
     describe('runs', () => {

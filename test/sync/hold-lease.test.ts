@@ -1,26 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/state/state-store.js';
 import { AlreadyRunningError } from '../../src/sync/already-running-error.js';
 import { holdLease } from '../../src/sync/hold-lease.js';
 import { leaseTiming } from '../../src/sync/lease-timing.js';
 import { sweepStaleRuns } from '../../src/sync/sweep-stale-runs.js';
-import { postgresFixture, sqliteFixture, type StateFixture } from '../state/state-fixtures.js';
+import { openStoreForEachTest, STATE_KINDS, type StateFixture } from '../state/state-fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const elsewhere = { host: 'other-host', pid: 4242, scope: null };
 
-describe.each([
-  ['SQLite', sqliteFixture],
-  ['PostgreSQL', postgresFixture],
-])('a run lease on %s', (_name, createFixture: () => Promise<StateFixture>) => {
+describe.each(STATE_KINDS)('a run lease on %s', (_name, createFixture) => {
   let fixture: StateFixture;
   let store: StateStore;
-  beforeEach(async () => {
-    fixture = await createFixture();
-    store = await fixture.open();
-  });
-  afterEach(async () => {
-    await fixture.destroy();
+  openStoreForEachTest(createFixture, (opened, itsFixture) => {
+    store = opened;
+    fixture = itsFixture;
   });
   const syncRun = () => store.createRun({ kind: 'sync', name: 'customers', trigger: 'cli' });
 

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/state/state-store.js';
 import { holdLease } from '../../src/sync/hold-lease.js';
 import { AttemptStillRunningError, openRunRecord } from '../../src/sync/open-run-record.js';
-import { postgresFixture, sqliteFixture, type StateFixture } from '../state/state-fixtures.js';
+import { openStoreForEachTest, STATE_KINDS } from '../state/state-fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const elsewhere = { host: 'other-host', pid: 4242, scope: null };
 
-describe.each([
-  ['SQLite', sqliteFixture],
-  ['PostgreSQL', postgresFixture],
-])('opening the run a queue job names, on %s', (_name, createFixture: () => Promise<StateFixture>) => {
-  let fixture: StateFixture;
+describe.each(STATE_KINDS)('opening the run a queue job names, on %s', (_name, createFixture) => {
   let store: StateStore;
-  beforeEach(async () => {
-    fixture = await createFixture();
-    store = await fixture.open();
-  });
-  afterEach(async () => {
-    await fixture.destroy();
-  });
+  openStoreForEachTest(createFixture, (opened) => (store = opened));
   const job = { kind: 'sync' as const, name: 'customers', trigger: 'api', id: 'run_job' };
 
   it('records a new id, and opens a queued one as its first attempt', async () => {
