@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api } from '../api-client.js';
 import type { RunRecord } from '../../../src/api/runs.js';
-import { syncModes, type SyncDetail, type SyncObject, type SyncPreview, type SyncSample } from '../../../src/api/syncs.js';
+import { syncModes, type SyncDetail, type SyncEnd, type SyncObject, type SyncPreview, type SyncSample } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -188,35 +188,20 @@ export function SyncPage(props: { name: string }) {
       )}
 
       <div className="two-columns">
-        <section className="card">
-          <h2>{t('sync.source')}</h2>
-          <dl className="facts">
-            <dt>{t('sync.connection')}</dt>
-            <dd>
-              <AppLink to={`/connections/${encodeURIComponent(from.connection)}`}>{from.connection}</AppLink>
-            </dd>
-            <CodeFact label={t('sync.table')} value={from.table} />
-            <CodeFact label={t('sync.stream')} value={from.stream} />
-          </dl>
-          {from.sql !== undefined && <pre className="code" data-testid="source-sql">{from.sql}</pre>}
-        </section>
-        <section className="card">
-          <h2>{t('sync.destination')}</h2>
-          <dl className="facts">
-            <dt>{t('sync.connection')}</dt>
-            <dd>
-              <AppLink to={`/connections/${encodeURIComponent(to.connection)}`}>{to.connection}</AppLink>
-            </dd>
-            <CodeFact label={t('sync.endpoint')} value={to.endpoint} />
-            {to.endpoints !== undefined &&
-              Object.entries(to.endpoints).map(([op, ep]) => (
-                <div key={op} className="fact-pair">
-                  <CodeFact label={op} value={ep} />
-                </div>
-              ))}
-            <CodeFact label={t('sync.table')} value={to.table} />
-          </dl>
-        </section>
+        <SyncEndCard title={t('sync.source')} end={from} after={from.sql !== undefined && <pre className="code" data-testid="source-sql">{from.sql}</pre>}>
+          <CodeFact label={t('sync.table')} value={from.table} />
+          <CodeFact label={t('sync.stream')} value={from.stream} />
+        </SyncEndCard>
+        <SyncEndCard title={t('sync.destination')} end={to}>
+          <CodeFact label={t('sync.endpoint')} value={to.endpoint} />
+          {to.endpoints !== undefined &&
+            Object.entries(to.endpoints).map(([op, ep]) => (
+              <div key={op} className="fact-pair">
+                <CodeFact label={op} value={ep} />
+              </div>
+            ))}
+          <CodeFact label={t('sync.table')} value={to.table} />
+        </SyncEndCard>
       </div>
 
       <section className="card">
@@ -299,5 +284,23 @@ function CodeFact(props: { label: string; value: string | undefined }) {
         <code>{props.value}</code>
       </dd>
     </>
+  );
+}
+
+/** A sync's source or destination: its connection (a link), its other facts, and what follows them (the SQL). */
+function SyncEndCard(props: { title: string; end: SyncEnd; children: ReactNode; after?: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <section className="card">
+      <h2>{props.title}</h2>
+      <dl className="facts">
+        <dt>{t('sync.connection')}</dt>
+        <dd>
+          <AppLink to={`/connections/${encodeURIComponent(props.end.connection)}`}>{props.end.connection}</AppLink>
+        </dd>
+        {props.children}
+      </dl>
+      {props.after}
+    </section>
   );
 }
