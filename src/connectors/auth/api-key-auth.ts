@@ -2,6 +2,7 @@ import type { ConnectorAuth } from '../../config/connector-schema.js';
 import type { Auth } from '../../http/auth.js';
 import type { HttpRequest } from '../../http/http-request.js';
 import { percentEncode } from '../percent-encode.js';
+import { staticAuth } from './static-auth.js';
 import { withHeader } from './with-header.js';
 
 export type ApiKeyKind = Extract<ConnectorAuth, { type: 'api_key' }>;
@@ -11,13 +12,7 @@ export function createApiKeyAuth(options: { kind: ApiKeyKind; credentials: { key
   const { kind } = options;
   const { key } = options.credentials;
   const header = kind.scheme ? `${kind.scheme} ${key}` : key;
-  return {
-    kind: 'api_key',
-    apply: async (request) => (kind.in === 'query' ? withQueryKey(request, kind.name, key) : withHeader(request, kind.name, header)),
-    refresh: async () => false,
-    secrets: () => [key],
-    baseUrl: () => undefined,
-  };
+  return staticAuth('api_key', [key], (request) => (kind.in === 'query' ? withQueryKey(request, kind.name, key) : withHeader(request, kind.name, header)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ConnectorAuth } from '../../config/connector-schema.js';
 import type { Auth } from '../../http/auth.js';
+import { staticAuth } from './static-auth.js';
 import { withHeader } from './with-header.js';
 
 export type BearerKind = Extract<ConnectorAuth, { type: 'bearer' }>;
@@ -9,11 +10,5 @@ export function createBearerAuth(options: { kind: BearerKind; credentials: { tok
   const { kind } = options;
   const { token } = options.credentials;
   const value = kind.scheme ? `${kind.scheme} ${token}` : token;
-  return {
-    kind: 'bearer',
-    apply: async (request) => withHeader(request, kind.header, value),
-    refresh: async () => false,
-    secrets: () => [token],
-    baseUrl: () => undefined,
-  };
+  return staticAuth('bearer', [token], (request) => withHeader(request, kind.header, value));
 }

@@ -1,12 +1,7 @@
 import type { Auth } from '../../http/auth.js';
+import { staticAuth } from './static-auth.js';
 
 /** No credential: requests go out as they are. */
 export function createNoneAuth(): Auth {
-  return {
-    kind: 'none',
-    apply: async (request) => request,
-    refresh: async () => false,
-    secrets: () => [],
-    baseUrl: () => undefined,
-  };
+  return staticAuth('none', [], (request) => request);
 }
