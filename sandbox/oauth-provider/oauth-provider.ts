@@ -18,6 +18,8 @@ export interface OAuthProviderOptions {
   clientSecret?: string;
   /** Approve every authorization request (default true); false answers `error=access_denied`. */
   autoApprove?: boolean;
+  /** Milliseconds the protected API takes to answer each call (default 0), as a real API does. */
+  apiLatencyMs?: number;
 }
 
 /** One authorization or token request the provider received, for assertions. */
@@ -70,6 +72,7 @@ export async function startOAuthProvider(options: OAuthProviderOptions = {}): Pr
   const clientId = options.clientId ?? 'sandbox-client';
   const clientSecret = options.clientSecret ?? 'sandbox-secret';
   const lifetimeMs = (options.tokenLifetimeSeconds ?? 3600) * 1000;
+  const apiLatencyMs = options.apiLatencyMs ?? 0;
   const codes = new Map<string, Code>();
   const refreshTokens = new Map<string, Grant>();
   const accessTokens = new Map<string, { expiresAt: number }>();
@@ -220,12 +223,16 @@ export async function startOAuthProvider(options: OAuthProviderOptions = {}): Pr
       });
     }
     apiCalls.ok++;
-    if (req.method === 'POST') {
-      const record: unknown = JSON.parse(body || 'null');
-      records.push(record);
-      return json(res, 201, { id: String(records.length) });
-    }
-    return json(res, 200, { records });
+    const answer = () => {
+      if (req.method === 'POST') {
+        const record: unknown = JSON.parse(body || 'null');
+        records.push(record);
+        return json(res, 201, { id: String(records.length) });
+      }
+      return json(res, 200, { records });
+    };
+    if (apiLatencyMs > 0) setTimeout(answer, apiLatencyMs);
+    else answer();
   };
 
   const server = createServer((req, res) => {

@@ -12,7 +12,8 @@ describe('OAuth connection through the CLI', () => {
   let provider: OAuthProvider;
   let dir: string;
   beforeAll(async () => {
-    provider = await startOAuthProvider({ tokenLifetimeSeconds: 1, rotateRefreshTokens: true });
+    // 20 ms per call at concurrency 8 keeps 500 records above 1.2 s, so the run outlives at least one token however fast we get.
+    provider = await startOAuthProvider({ tokenLifetimeSeconds: 1, rotateRefreshTokens: true, apiLatencyMs: 20 });
     dir = await mkdtemp(join(tmpdir(), 'sluice-oauth-cli-'));
     const items = Array.from({ length: 500 }, (_, i): [number, string] => [i + 1, `item ${i + 1}`]);
     await writeTrackerProject(dir, provider.url, { items, concurrency: 8 });
