@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectorAuthSchema } from '../../src/config/connector-schema.js';
 import type { ConnectionAuth } from '../../src/config/project-schema.js';
 import { createAuth } from '../../src/connectors/auth/create-auth.js';
@@ -7,27 +7,27 @@ import { classifyResponse } from '../../src/http/classify-response.js';
 import { HttpClient } from '../../src/http/http-client.js';
 import type { HttpResponse } from '../../src/http/http-response.js';
 import { Redactor } from '../../src/log/redactor.js';
-import { json, startTestServer } from './start-test-server.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
+import { json, startServerAndClient, type TestHandler } from './start-test-server.js';
 
 const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const closeLater = closeAfterEachTest();
 
 async function setup() {
-  const server = await startTestServer((req, res) => json(res, 200, { seen: req.url }));
   const redactor = new Redactor();
-  const client = new HttpClient({
-    rateLimit: { concurrency: 2 },
-    retry: { max_attempts: 2, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 },
-    timeouts: { connect_ms: 1000, read_ms: 2000 },
-    allowedOrigin: server.url,
-    redactor,
-  });
-  cleanup.push(() => server.close(), () => client.close());
-  return { server, client, redactor };
+  const retry = { max_attempts: 2, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 };
+  const started = await startServerAndClient((req, res) => json(res, 200, { seen: req.url }), closeLater, { rateLimit: { concurrency: 2 }, retry, allowServer: true, redactor });
+  return { ...started, redactor };
 }
+
+/** A test server answering with `handler`, and a client that sends each request once, allowed to reach it when `allowServer`. */
+const startOnce = (handler: TestHandler, allowServer: boolean) =>
+  startServerAndClient(handler, closeLater, {
+    rateLimit: { concurrency: 1 },
+    retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
+    timeouts: { connect_ms: 1000, read_ms: 1000 },
+    allowServer,
+  });
 
 const authFor = (kind: unknown, credentials: ConnectionAuth) =>
   createAuth({ kinds: [connectorAuthSchema.parse(kind)], credentials, connectionName: 'api', render: (t) => t });
@@ -96,7 +96,7 @@ describe('credentials stay on the connection origin', () => {
       timeouts: { connect_ms: 200, read_ms: 200 },
       allowedOrigin: 'https://API.example.test/v2',
     });
-    cleanup.push(() => client.close());
+    closeLater(() => client.close());
     const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-origin-1' });
     const refusedFor = async (url: string) => {
       const outcome = await client.send({ method: 'GET', url, headers: {} }, { classify, auth });
@@ -109,13 +109,7 @@ describe('credentials stay on the connection origin', () => {
   });
 
   it('sends no credential at all when the connection has no known origin', async () => {
-    const server = await startTestServer((_req, res) => json(res, 200, {}));
-    const client = new HttpClient({
-      rateLimit: { concurrency: 1 },
-      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
-      timeouts: { connect_ms: 1000, read_ms: 1000 },
-    });
-    cleanup.push(() => server.close(), () => client.close());
+    const { server, client } = await startOnce((_req, res) => json(res, 200, {}), false);
     const auth = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-nowhere-1' });
     const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
     expect(outcome).toMatchObject({
@@ -145,16 +139,10 @@ describe('credentials stay on the connection origin', () => {
 
 describe('no secret in any error string', () => {
   it('masks a token the API echoes back in a rejection', async () => {
-    const server = await startTestServer((req, res) =>
-      json(res, 400, { message: `bad request with ${req.headers.authorization} and ${new URL(req.url, 'http://x').searchParams.get('apiKey')}` }),
+    const { server, client } = await startOnce(
+      (req, res) => json(res, 400, { message: `bad request with ${req.headers.authorization} and ${new URL(req.url, 'http://x').searchParams.get('apiKey')}` }),
+      true,
     );
-    const client = new HttpClient({
-      rateLimit: { concurrency: 1 },
-      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
-      timeouts: { connect_ms: 1000, read_ms: 1000 },
-      allowedOrigin: server.url,
-    });
-    cleanup.push(() => server.close(), () => client.close());
     const bearer = await authFor({ type: 'bearer' }, { type: 'bearer', token: 'tok-leaky-123' });
     const withKey = { ...bearer, apply: async (r: Parameters<typeof bearer.apply>[0]) => {
       const applied = await bearer.apply(r);
@@ -165,14 +153,7 @@ describe('no secret in any error string', () => {
   });
 
   it('masks the basic credential pair and the password in errors', async () => {
-    const server = await startTestServer((req, res) => json(res, 422, { message: `rejected ${req.headers.authorization}` }));
-    const client = new HttpClient({
-      rateLimit: { concurrency: 1 },
-      retry: { max_attempts: 1, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 },
-      timeouts: { connect_ms: 1000, read_ms: 1000 },
-      allowedOrigin: server.url,
-    });
-    cleanup.push(() => server.close(), () => client.close());
+    const { server, client } = await startOnce((req, res) => json(res, 422, { message: `rejected ${req.headers.authorization}` }), true);
     const auth = await authFor({ type: 'basic' }, { type: 'basic', username: 'ann', password: 'hunter22' });
     const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
     expect(outcome.ok).toBe(false);

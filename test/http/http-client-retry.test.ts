@@ -1,11 +1,12 @@
 import { Liquid } from 'liquidjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResponseRule } from '../../src/config/connector-schema.js';
 import type { Auth } from '../../src/http/auth.js';
 import { classifyResponse } from '../../src/http/classify-response.js';
-import { HttpClient, type HttpClientOptions } from '../../src/http/http-client.js';
+import type { HttpClientOptions } from '../../src/http/http-client.js';
 import type { HttpResponse } from '../../src/http/http-response.js';
-import { json, startTestServer } from './start-test-server.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
+import { json, startServerAndClient, type TestHandler } from './start-test-server.js';
 
 const liquid = new Liquid();
 const evaluate = (condition: string, context: object) => {
@@ -16,23 +17,10 @@ const render = (template: string, context: object) => liquid.parseAndRenderSync(
 const classifyWith = (rules: ResponseRule[] = []) => (r: HttpResponse) =>
   classifyResponse(r, rules, evaluate, { onStatus: [408, 429, 500, 502, 503, 504], render });
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const closeLater = closeAfterEachTest();
 
-async function setup(handler: Parameters<typeof startTestServer>[0], overrides: Partial<HttpClientOptions> = {}) {
-  const server = await startTestServer(handler);
-  const client = new HttpClient({
-    rateLimit: { concurrency: 4 },
-    retry: { max_attempts: 5, on_status: [], initial_delay_ms: 10, max_delay_ms: 40 },
-    timeouts: { connect_ms: 1000, read_ms: 2000 },
-    allowedOrigin: server.url,
-    ...overrides,
-  });
-  cleanup.push(() => server.close(), () => client.close());
-  return { server, client };
-}
+const setup = (handler: TestHandler, overrides: Partial<HttpClientOptions> = {}) =>
+  startServerAndClient(handler, closeLater, { retry: { max_attempts: 5, on_status: [], initial_delay_ms: 10, max_delay_ms: 40 }, allowServer: true, ...overrides });
 
 const post = (url: string) => ({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
 

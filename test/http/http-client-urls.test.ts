@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../src/http/classify-response.js';
-import { HttpClient } from '../../src/http/http-client.js';
 import type { HttpResponse } from '../../src/http/http-response.js';
-import { json, startTestServer } from './start-test-server.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
+import { json, startServerAndClient, type TestHandler } from './start-test-server.js';
 
 const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const closeLater = closeAfterEachTest();
 
-async function setup(handler: Parameters<typeof startTestServer>[0], maxBodyBytes?: number) {
-  const server = await startTestServer(handler);
-  const client = new HttpClient({
-    rateLimit: { concurrency: 2 },
-    retry: { max_attempts: 1, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 },
-    timeouts: { connect_ms: 1000, read_ms: 2000 },
-    maxBodyBytes,
-  });
-  cleanup.push(() => server.close(), () => client.close());
-  return { server, client };
-}
+const setup = (handler: TestHandler, maxBodyBytes?: number) =>
+  startServerAndClient(handler, closeLater, { rateLimit: { concurrency: 2 }, retry: { max_attempts: 1, on_status: [], initial_delay_ms: 5, max_delay_ms: 10 }, maxBodyBytes });
 
 describe('request URLs', () => {
   it('sends each URL as the URL parser reads it: dot segments resolved, unsafe characters encoded', async () => {

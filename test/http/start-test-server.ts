@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpClient, type HttpClientOptions } from '../../src/http/http-client.js';
+import type { CloseLater } from '../support/close-after-each-test.js';
 
 /** A request as the test server received it. */
 export interface ReceivedRequest {
@@ -59,4 +61,24 @@ export async function startTestServer(handler: TestHandler) {
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** An HttpClient's options for a test: 4 requests at a time and timeouts of 1 s to connect and 2 s to read unless given. */
+export type TestClientOptions = Omit<HttpClientOptions, 'rateLimit' | 'timeouts'> & Partial<Pick<HttpClientOptions, 'rateLimit' | 'timeouts'>> & {
+  /** Lets credentials go to the test server (its URL is the client's allowedOrigin). */
+  allowServer?: boolean;
+};
+
+/** A test server answering with `handler` and an HttpClient of `options`, both closed through `closeLater`. */
+export async function startServerAndClient(handler: TestHandler, closeLater: CloseLater, options: TestClientOptions) {
+  const server = await startTestServer(handler);
+  const { allowServer, ...clientOptions } = options;
+  const client = new HttpClient({
+    rateLimit: { concurrency: 4 },
+    timeouts: { connect_ms: 1000, read_ms: 2000 },
+    ...(allowServer ? { allowedOrigin: server.url } : {}),
+    ...clientOptions,
+  });
+  closeLater(() => server.close(), () => client.close());
+  return { server, client };
 }

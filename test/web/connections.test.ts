@@ -3,29 +3,19 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthProvider, type OAuthProvider } from '../../sandbox/oauth-provider/oauth-provider.js';
+import { oauthProviderConnector } from '../oauth/oauth-provider-connector.js';
 import { ensureWebBuild } from './ensure-web-build.js';
 import { eventually } from './eventually.js';
 import { launchBrowser, type TestBrowser } from './launch-browser.js';
 import { startUiServer, type UiServer } from './start-ui-server.js';
 
-const TRACKER = `name: tracker
-title: Tracker
-config:
-  provider: { type: string, required: true }
-base_url: "{{ config.provider }}"
-auth:
-  - type: oauth2
-    authorization_url: "{{ config.provider }}/authorize"
-    token_url: "{{ config.provider }}/token"
-    scopes: [records.read, records.write]
-  - { type: bearer }
-endpoints:
-  add_record:
-    operation: create
-    path: /api/records
-    headers: { Content-Type: application/json }
-    body: '{{ row | json }}'
-`;
+const TRACKER = oauthProviderConnector({
+  name: 'tracker',
+  title: 'Tracker',
+  scopes: 'records.read, records.write',
+  otherAuth: ['{ type: bearer }'],
+  rest: ['endpoints:', '  add_record:', '    operation: create', '    path: /api/records', '    headers: { Content-Type: application/json }', "    body: '{{ row | json }}'"],
+});
 
 const SECRET_TOKEN = 'bearer-9d81f0c2a7';
 
