@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DeliveryItem } from '../src/destinations/destination.js';
-import { openPostgresTableDestination } from '../src/databases/postgres/postgres-table-destination.js';
+import { openPostgresTableEngine } from '../src/databases/postgres/postgres-table-engine.js';
+import { createTableDestination } from '../src/destinations/table-destination.js';
 import type { Column, Row } from '../src/rows/row.js';
 import { printBench } from './bench-line.js';
 
@@ -73,7 +74,7 @@ async function timeDestination(client: pg.Client, schema: string, rep: number, i
   const name = `loaded_${rep}`;
   await client.query('CHECKPOINT');
   const t = performance.now();
-  const destination = await openPostgresTableDestination({ url: URL, table: { schema, name }, key: ['id'], columns });
+  const destination = createTableDestination({ engine: await openPostgresTableEngine(URL), table: { schema, name }, key: ['id'], columns });
   const size = destination.batchSize('upsert');
   let failed = 0;
   for (let i = 0; i < items.length; i += size) {

@@ -34,10 +34,10 @@ export interface TableDialect {
   columnType(column: Column, isKey: boolean): string;
   /** Reads a type as the engine reports it. */
   nativeType(type: string): NativeType;
-  /** CREATE TABLE from quoted column definitions (`"id" bigint`) and quoted key columns (empty: no primary key). */
-  createTable(table: string, definitions: string[], key: string[]): string;
-  /** The statement creating a missing schema, or null when the engine does not create schemas this way. */
-  createSchema(schema: string): string | null;
+  /** What CREATE TABLE adds after the column list (MySQL: the charset and collation), or ''. */
+  readonly tableOptions: string;
+  /** Whether a missing schema of a schema-qualified table is created (`CREATE SCHEMA IF NOT EXISTS`). */
+  readonly createsSchemas: boolean;
 }
 
 /** Where one source column lands. */
@@ -130,15 +130,10 @@ export function planTableSchema(options: {
   if (shape === null) {
     const targets = columns.map(planned);
     const statements: string[] = [];
-    const schemaSql = table.schema === null ? null : dialect.createSchema(table.schema);
-    if (schemaSql) statements.push(schemaSql);
-    statements.push(
-      dialect.createTable(
-        qualified,
-        targets.map((t) => `${dialect.quote(t.name)} ${t.nativeType}`),
-        key.map((k) => dialect.quote(k)),
-      ),
-    );
+    if (table.schema !== null && dialect.createsSchemas) statements.push(`CREATE SCHEMA IF NOT EXISTS ${dialect.quote(table.schema)}`);
+    const definitions = targets.map((t) => `${dialect.quote(t.name)} ${t.nativeType}`);
+    if (key.length > 0) definitions.push(`PRIMARY KEY (${key.map((k) => dialect.quote(k)).join(', ')})`);
+    statements.push(`CREATE TABLE ${qualified} (${definitions.join(', ')})${dialect.tableOptions}`);
     return {
       statements,
       bindings: columns.map((source, i) => ({ source, target: targets[i]!, isKey: key.includes(source.name) })),

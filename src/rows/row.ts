@@ -1,4 +1,4 @@
-/** One row as read from a source: column name to a JS value of the shared type mapping (see column-type.ts). */
+/** One row as read from a source: column name to a JS value of the shared type mapping (see ColumnType). */
 export type Row = Record<string, unknown>;
 
 /**

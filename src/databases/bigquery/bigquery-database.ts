@@ -1,5 +1,5 @@
 import { bigqueryRowConverter, type BigQueryRow, type BigQuerySchemaField } from './bigquery-row-converter.js';
-import { bigqueryColumnType } from '../column-type.js';
+import { bigqueryColumnType } from './bigquery-column-type.js';
 import type { TokenSource } from './service-account-token-source.js';
 import type { Column, Row } from '../../rows/row.js';
 import type { ReadOptions, Source } from '../../sources/source.js';

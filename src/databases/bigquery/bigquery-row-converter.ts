@@ -1,4 +1,4 @@
-import { bigqueryColumnType } from '../column-type.js';
+import { bigqueryColumnType } from './bigquery-column-type.js';
 import { integerValue, timestampValue } from '../../rows/column-value.js';
 import type { Row } from '../../rows/row.js';
 

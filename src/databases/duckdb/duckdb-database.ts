@@ -18,7 +18,7 @@ import {
   type DuckDBTimestampMillisecondsValue,
   type DuckDBTimestampNanosecondsValue,
 } from '@duckdb/node-api';
-import { duckdbColumnType } from '../column-type.js';
+import { duckdbColumnType } from './duckdb-column-type.js';
 import { binaryValue, decimalText, integerValue, timestampFromMillis } from '../../rows/column-value.js';
 import { compileRowBuilder } from '../../rows/compile-row-builder.js';
 import type { Column, Row } from '../../rows/row.js';

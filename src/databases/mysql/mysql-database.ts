@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection, TypeCast } from 'mysql2';
-import { mysqlColumnType } from '../column-type.js';
+import { mysqlColumnType } from './mysql-column-type.js';
+import { MYSQL_UTC, mysqlConnectionOptions } from './mysql-driver.js';
 import { binaryValue, integerValue, timestampValue } from '../../rows/column-value.js';
 import { limitZeroSql } from '../limit-zero-sql.js';
 import type { Column, Row } from '../../rows/row.js';
@@ -48,19 +49,10 @@ function nullOr<T>(s: string | null, f: (s: string) => T): T | null {
 
 /** Opens a pool on a MySQL or MariaDB URL (`mysql://user:pass@host:port/db`); the session time zone is UTC. */
 export async function openMysqlDatabase(url: string, options: { onClose?: () => Promise<void> } = {}): Promise<SqlDatabase> {
-  const pool = mysql.createPool({
-    uri: url,
-    connectionLimit: 4,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    dateStrings: true,
-    timezone: 'Z',
-    typeCast,
-    multipleStatements: true,
-  });
+  const pool = mysql.createPool({ ...mysqlConnectionOptions(url), connectionLimit: 4, typeCast, multipleStatements: true });
   pool.on('connection', (conn) => {
     // Queued before any other command of this connection, so every read sees UTC timestamps.
-    conn.query("SET time_zone = '+00:00'", () => undefined);
+    conn.query(`SET ${MYSQL_UTC}`, () => undefined);
   });
   return new MysqlDatabase(pool, options.onClose);
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { postgresColumnType } from '../column-type.js';
+import { postgresColumnType } from './postgres-column-type.js';
+import { postgresConnectionConfig } from './postgres-driver.js';
 import { integerValue, timestampValue } from '../../rows/column-value.js';
 import { limitZeroSql } from '../limit-zero-sql.js';
 import type { Column, Row } from '../../rows/row.js';
@@ -57,20 +58,12 @@ const types = {
 
 /** Opens a pool on a PostgreSQL URL (`postgres://user:pass@host:port/db`); type parsers are this pool's own. */
 export async function openPostgresDatabase(url: string, options: { onClose?: () => Promise<void> } = {}): Promise<SqlDatabase> {
-  // Timestamps with zone then print in UTC, which keeps their conversion a string rewrite
-  // (an `options` in the URL wins; other zones still convert, only more slowly).
-  const pool = new pg.Pool({ connectionString: url, types, max: 4, application_name: applicationName(url), options: '-c TimeZone=UTC' });
+  // In UTC, timestamps with zone print as UTC, which keeps their conversion a string rewrite (other zones still
+  // convert, only more slowly).
+  const pool = new pg.Pool({ ...postgresConnectionConfig(url), types, max: 4 });
   // An idle client losing its server must not crash the process; the next checkout reconnects.
   pool.on('error', () => undefined);
   return new PostgresDatabase(pool, options.onClose);
-}
-
-function applicationName(url: string): string | undefined {
-  try {
-    return new URL(url).searchParams.get('application_name') ?? 'sluice';
-  } catch {
-    return 'sluice';
-  }
 }
 
 class PostgresDatabase implements SqlDatabase {

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { sqliteColumnType } from '../column-type.js';
+import type Database from 'better-sqlite3';
+import { sqliteColumnType } from './sqlite-column-type.js';
+import { openSqliteFile } from './sqlite-driver.js';
 import { binaryValue, integerValue, timestampFromMillis, timestampValue } from '../../rows/column-value.js';
 import type { Column, ColumnType, Row } from '../../rows/row.js';
 import type { ReadOptions, Source } from '../../sources/source.js';
@@ -12,8 +11,7 @@ type Convert = (v: unknown) => unknown;
 
 /** Opens a SQLite database file read-write, created (with its folder) when missing. */
 export async function openSqliteDatabase(path: string): Promise<SqlDatabase> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return new SqliteDatabase(new Database(path), path);
+  return new SqliteDatabase(openSqliteFile(path), path);
 }
 
 class SqliteDatabase implements SqlDatabase {

@@ -1,43 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Column, Row } from '../../rows/row.js';
-import type { Destination } from '../../destinations/destination.js';
-import { createTableDestination, type TableDestinationOptions } from '../../destinations/table-destination.js';
+import type Database from 'better-sqlite3';
+import { quoteIdentifier } from '../../config/quote-identifier.js';
+import type { Row } from '../../rows/row.js';
+import { perTarget } from '../per-target.js';
+import { sqlScript } from '../sql-script.js';
 import type { BatchWrite, TableEngine, TableTarget } from '../table-engine.js';
 import type { TableName } from '../table-name.js';
-import type { ColumnBinding, NativeType, TableShape } from '../table-schema.js';
+import type { ColumnBinding, TableShape } from '../table-schema.js';
+import { targetColumns } from '../target-columns.js';
+import { sqliteNativeType, sqliteTableColumnType } from './sqlite-column-type.js';
+import { openSqliteFile } from './sqlite-driver.js';
 
-/** Options of a SQLite table destination: the database file (absolute, or `:memory:`) plus the table's. */
-export type SqliteTableOptions = Omit<TableDestinationOptions, 'engine'> & { path: string };
-
-/** Opens a table destination on a SQLite file (created when missing): prepared statements, one transaction per batch. */
-export async function openSqliteTableDestination(options: SqliteTableOptions): Promise<Destination> {
-  const engine = SqliteTableEngine.open(options.path);
-  try {
-    return createTableDestination({ ...options, engine });
-  } catch (e) {
-    await engine.close();
-    throw e;
-  }
+/** Opens the table engine of a SQLite file (absolute, or `:memory:`; created when missing): prepared statements, one transaction per batch. */
+export async function openSqliteTableEngine(path: string): Promise<TableEngine> {
+  return new SqliteTableEngine(openSqliteFile(path));
 }
-
-/**
- * Source type → column type: string → TEXT, integer → INTEGER, decimal → TEXT (SQLite's NUMERIC affinity would
- * turn "12.50" into the float 12.5; text keeps the exact digits), number → REAL, boolean → BOOLEAN (0/1),
- * date → DATE and timestamp → TIMESTAMP (ISO-8601 text), json → TEXT (JSON text), binary → BLOB.
- */
-const COLUMN_TYPES: Record<Column['type'], string> = {
-  string: 'TEXT',
-  integer: 'INTEGER',
-  decimal: 'TEXT',
-  number: 'REAL',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-  json: 'TEXT',
-  binary: 'BLOB',
-};
 
 type Bindable = string | number | bigint | Buffer | null;
 type Binder = (value: unknown) => Bindable;
@@ -46,54 +22,22 @@ type Binder = (value: unknown) => Bindable;
 const ROW_ERROR = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
 
 /** The SQLite engine of a table destination (better-sqlite3: synchronous, so one batch at a time by nature). */
-export class SqliteTableEngine implements TableEngine {
+class SqliteTableEngine implements TableEngine {
   readonly label = 'SQLite';
   readonly batchSize = 5000;
   readonly supportsMerge = false;
   readonly storesNonFinite = false;
-  private readonly prepared = new WeakMap<TableTarget, Map<string, Database.Statement>>();
-  private readonly binders = new WeakMap<TableTarget, Binder[]>();
+  readonly tableOptions = '';
+  readonly createsSchemas = false;
+  readonly columnType = sqliteTableColumnType;
+  readonly nativeType = sqliteNativeType;
+  private readonly prepared = perTarget(() => new Map<string, Database.Statement>());
+  private readonly bindersOf = perTarget((target): Binder[] => target.bindings.map(sqliteBinder));
 
-  private constructor(private readonly db: Database.Database) {}
-
-  static open(path: string): SqliteTableEngine {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('busy_timeout = 5000');
-    return new SqliteTableEngine(db);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   quote(identifier: string): string {
-    return `"${identifier.replace(/"/g, '""')}"`;
-  }
-
-  columnType(column: Column): string {
-    return COLUMN_TYPES[column.type];
-  }
-
-  /** Reads a declared type the way SQLite's affinity rules do, with the names people use for dates, booleans and JSON first. */
-  nativeType(type: string): NativeType {
-    const t = type.toUpperCase();
-    if (t === '') return { family: 'text' }; // no declared type: holds anything as given
-    if (t.includes('BOOL')) return { family: 'boolean' };
-    if (t.includes('INT')) return { family: 'integer' };
-    if (t.includes('TIMESTAMP') || t.includes('DATETIME')) return { family: 'timestamp' };
-    if (t.includes('DATE')) return { family: 'date' };
-    if (t.includes('JSON')) return { family: 'json' };
-    if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return { family: 'text' };
-    if (t.includes('BLOB')) return { family: 'binary' };
-    if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return { family: 'float' };
-    if (t.includes('DEC') || t.includes('NUM')) return { family: 'decimal' };
-    return { family: 'other' };
-  }
-
-  createTable(table: string, definitions: string[], key: string[]): string {
-    const pk = key.length > 0 ? `, PRIMARY KEY (${key.join(', ')})` : '';
-    return `CREATE TABLE ${table} (${definitions.join(', ')}${pk})`;
-  }
-
-  createSchema(): null {
-    return null;
+    return quoteIdentifier(identifier, 'sqlite');
   }
 
   async describe(table: TableName): Promise<TableShape | null> {
@@ -149,10 +93,7 @@ export class SqliteTableEngine implements TableEngine {
 
   describeWrite(target: TableTarget, batch: Omit<BatchWrite, 'rows'>): string {
     const sql = this.statements(target, batch);
-    return [sql.truncate, `${sql.apply} -- once per row`]
-      .filter((s): s is string => Boolean(s))
-      .map((s) => `${s};`)
-      .join('\n');
+    return sqlScript([sql.truncate, `${sql.apply} -- once per row`]);
   }
 
   isRowError(error: unknown): boolean {
@@ -171,9 +112,7 @@ export class SqliteTableEngine implements TableEngine {
 
   private statements(target: TableTarget, batch: Omit<BatchWrite, 'rows'>) {
     const q = target.qualified;
-    const cols = target.bindings.map((b) => this.quote(b.target.name));
-    const keys = target.key.map((b) => this.quote(b.target.name));
-    const rest = target.bindings.filter((b) => !b.isKey).map((b) => this.quote(b.target.name));
+    const { all: cols, keys, rest } = targetColumns(this, target);
     const where = keys.map((k) => `${k} = ?`).join(' AND ');
     const insert = `INSERT INTO ${q} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
     const truncate = batch.truncate ? `DELETE FROM ${q}` : null;
@@ -197,17 +136,10 @@ export class SqliteTableEngine implements TableEngine {
   }
 
   private statement(target: TableTarget, sql: string): Database.Statement {
-    let cache = this.prepared.get(target);
-    if (!cache) this.prepared.set(target, (cache = new Map()));
+    const cache = this.prepared(target);
     let s = cache.get(sql);
     if (!s) cache.set(sql, (s = this.db.prepare(sql)));
     return s;
-  }
-
-  private bindersOf(target: TableTarget): Binder[] {
-    let b = this.binders.get(target);
-    if (!b) this.binders.set(target, (b = target.bindings.map(sqliteBinder)));
-    return b;
   }
 }
 
