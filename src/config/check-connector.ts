@@ -1,4 +1,5 @@
-import type { ConnectorSpec, ResponseRule } from './connector-schema.js';
+import type { ResponseRule } from '../http/request-policy.js';
+import type { ConnectorSpec } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';

@@ -1,4 +1,5 @@
-import type { ConnectorSpec, ResponseRule } from '../config/connector-schema.js';
+import type { ConnectorSpec } from '../config/connector-schema.js';
+import type { ResponseRule } from '../http/request-policy.js';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { resolveHttpConnection, type HttpConnectionConfig, type HttpConnectionProblem } from '../config/resolve-http-connection.js';
 import { classifyResponse } from '../http/classify-response.js';

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../config/connector-schema.js';
+import type { RetryPolicy } from './request-policy.js';
 
 /**
  * The wait before retry number `attempt` (1 = the first retry): exponential with full jitter, between

@@ -1,4 +1,4 @@
-import type { ResponseAction } from '../config/connector-schema.js';
+import type { ResponseAction } from './request-policy.js';
 
 /** What a response means, and the API's message (without the status line; the client prefixes it). */
 export interface Classification {

@@ -1,6 +1,6 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import type { ResponseRule } from '../config/connector-schema.js';
+import type { ResponseRule } from './request-policy.js';
 import { apiMessage, errorMessage } from './api-message.js';
 import { classifyResponse } from './classify-response.js';
 import type { HttpResponse } from './http-response.js';

@@ -1,4 +1,4 @@
-import type { ResponseRule } from '../config/connector-schema.js';
+import type { ResponseRule } from './request-policy.js';
 import type { Classification } from './classification.js';
 import type { HttpResponse } from './http-response.js';
 

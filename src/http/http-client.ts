@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { RateLimit, RetryPolicy } from '../config/connector-schema.js';
+import type { RateLimit, RetryPolicy } from './request-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { apiMessage } from './api-message.js';
 import type { Auth } from './auth.js';

@@ -1,6 +1,6 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import type { ResponseRule } from '../../src/config/connector-schema.js';
+import type { ResponseRule } from '../../src/http/request-policy.js';
 import type { Auth } from '../../src/http/auth.js';
 import { classifyResponse } from '../../src/http/classify-response.js';
 import type { HttpClientOptions } from '../../src/http/http-client.js';
