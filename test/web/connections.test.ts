@@ -1,13 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOAuthProvider, type OAuthProvider } from '../../sandbox/oauth-provider/oauth-provider.js';
+import { describe, expect, it } from 'vitest';
+import { startOAuthProvider } from '../../sandbox/oauth-provider/oauth-provider.js';
 import { oauthProviderConnector } from '../oauth/oauth-provider-connector.js';
-import { ensureWebBuild } from './ensure-web-build.js';
 import { eventually } from './eventually.js';
-import { launchBrowser, type TestBrowser } from './launch-browser.js';
-import { startUiServer, type UiServer } from './start-ui-server.js';
+import { openUiInBrowser } from './open-ui-in-browser.js';
 
 const TRACKER = oauthProviderConnector({
   name: 'tracker',
@@ -19,14 +16,9 @@ const TRACKER = oauthProviderConnector({
 
 const SECRET_TOKEN = 'bearer-9d81f0c2a7';
 
-let provider: OAuthProvider;
-let server: UiServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  await ensureWebBuild();
-  provider = await startOAuthProvider();
-  server = await startUiServer({
+const ui = openUiInBrowser({
+  sandbox: startOAuthProvider,
+  project: (provider) => ({
     'connectors/tracker.yaml': TRACKER,
     'sluice.yaml': [
       'version: 1',
@@ -45,26 +37,17 @@ beforeAll(async () => {
       '    auth: { type: bearer, token: tracker-token-51c0 }',
       '',
     ].join('\n'),
-  });
-  const db = new Database(join(server.dir, 'warehouse.db'));
-  db.exec('create table t (id integer primary key)');
-  db.close();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await provider?.close();
+  }),
+  warehouse: 'create table t (id integer primary key)',
 });
 
 describe('connections', () => {
   it('authorizes an OAuth connection in a new window and shows it authorized', async () => {
-    const { page, context } = browser;
-    await page.goto(`${server.url}/connections?token=${server.token}`);
+    const { page, context } = ui.browser;
+    await page.goto(`${ui.server.url}/connections?token=${ui.server.token}`);
     const row = page.getByTestId('connection-tracker');
     await eventually(() => row.getByTestId('auth-state').textContent()).toBe('Not authorized');
-    await browser.screenshot('connections');
+    await ui.browser.screenshot('connections');
 
     const popupOpened = context.waitForEvent('page');
     await row.getByRole('button', { name: 'Authorize' }).click();
@@ -72,27 +55,27 @@ describe('connections', () => {
     // The sandbox provider approves at once and redirects to the server's /oauth/callback.
     await popup.waitForURL(/\/oauth\/callback/);
     await eventually(() => popup.locator('h1').textContent()).toBe('Connected tracker');
-    await browser.screenshot('oauth-callback', popup);
+    await ui.browser.screenshot('oauth-callback', popup);
 
     await eventually(() => row.getByTestId('outcome').textContent()).toContain('Authorized: tokens stored.');
     expect(await row.getByTestId('auth-state').textContent()).toBe('Authorized');
-    expect(provider.requests.map((r) => r.endpoint)).toEqual(['authorize', 'token']);
-    expect(provider.requests[0]?.params.redirect_uri).toBe(`${server.url}/oauth/callback`);
+    expect(ui.sandbox.requests.map((r) => r.endpoint)).toEqual(['authorize', 'token']);
+    expect(ui.sandbox.requests[0]?.params.redirect_uri).toBe(`${ui.server.url}/oauth/callback`);
     await popup.close();
-    await browser.screenshot('connections-authorized');
+    await ui.browser.screenshot('connections-authorized');
   });
 
   it('tests a database connection and shows the outcome', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/connections`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/connections`);
     const row = page.getByTestId('connection-warehouse');
     await row.getByRole('button', { name: 'Test' }).click();
     await eventually(() => row.getByTestId('outcome').textContent()).toMatch(/^✓/);
   });
 
   it('shows an HTTP connection whose connector declares no test: in amber, saying its credentials were not verified', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/connections?token=${server.token}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/connections?token=${ui.server.token}`);
     const row = page.getByTestId('connection-tracker_token');
     await row.getByRole('button', { name: 'Test' }).click();
     const outcome = row.getByTestId('outcome');
@@ -103,12 +86,12 @@ describe('connections', () => {
     // (The root typecheck has no DOM names: the page's getComputedStyle is reached through globalThis.)
     const colour = await shown.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
     expect(colour).toBe('rgb(146, 64, 14)');
-    await browser.screenshot('connection-unverified');
+    await ui.browser.screenshot('connection-unverified');
   });
 
   it('creates a connection with the form; its secret goes to the encrypted state, never into sluice.yaml, and is never shown again', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/connections`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/connections`);
     await page.getByRole('button', { name: '+ New connection' }).click();
     await eventually(() => new URL(page.url()).pathname).toBe('/connections/new');
     await page.locator('input[name=connection_name]').fill('tracker_bot');
@@ -116,14 +99,14 @@ describe('connections', () => {
     await page.locator('input[name=connector]').fill('./connectors/tracker.yaml');
     await page.getByRole('button', { name: '+ Add' }).click();
     await page.getByRole('textbox', { name: 'Key' }).fill('provider');
-    await page.getByRole('textbox', { name: 'Value' }).fill(provider.url);
+    await page.getByRole('textbox', { name: 'Value' }).fill(ui.sandbox.url);
     await page.locator('select[name=auth_type]').selectOption('bearer');
     await page.locator('input[name=token]').fill(SECRET_TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
     await eventually(() => page.getByTestId('saved').textContent()).toBe('Saved to sluice.yaml.');
-    expect(page.url()).toBe(`${server.url}/connections/tracker_bot`);
+    expect(page.url()).toBe(`${ui.server.url}/connections/tracker_bot`);
 
-    const yaml = await readFile(join(server.dir, 'sluice.yaml'), 'utf8');
+    const yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
     expect(yaml).toContain('# the team tracker, signed in with OAuth');
     expect(yaml).toContain('tracker_bot:');
     expect(yaml).toMatch(/token: "?\$\{secret:tracker_bot_auth_token\}"?/);
@@ -135,9 +118,9 @@ describe('connections', () => {
     expect(await page.content()).not.toContain(SECRET_TOKEN);
     await page.getByRole('button', { name: 'Save' }).click();
     await eventually(() => page.getByTestId('saved').isVisible()).toBe(true);
-    expect(await readFile(join(server.dir, 'sluice.yaml'), 'utf8')).toMatch(/token: "?\$\{secret:tracker_bot_auth_token\}"?/);
+    expect(await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8')).toMatch(/token: "?\$\{secret:tracker_bot_auth_token\}"?/);
 
-    await browser.screenshot('connection-form');
+    await ui.browser.screenshot('connection-form');
 
     await page.getByTestId('nav-connections').click();
     await eventually(() => page.getByTestId('connection-tracker_bot').textContent()).toContain('bearer');

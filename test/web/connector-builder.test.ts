@@ -1,29 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
-import { ensureWebBuild } from './ensure-web-build.js';
+import { describe, expect, it } from 'vitest';
+import { startWebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import { eventually } from './eventually.js';
-import { launchBrowser, type TestBrowser } from './launch-browser.js';
-import { startUiServer, type UiServer } from './start-ui-server.js';
+import { openUiInBrowser } from './open-ui-in-browser.js';
 
-let sandbox: WebhookSandbox;
-let server: UiServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  await ensureWebBuild();
-  sandbox = await startWebhookSandbox();
-  server = await startUiServer({ 'sluice.yaml': 'version: 1\nconnections: {}\n' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await sandbox?.close();
-});
+const ui = openUiInBrowser({ sandbox: startWebhookSandbox, project: () => ({ 'sluice.yaml': 'version: 1\nconnections: {}\n' }) });
 
 /** Replaces the whole text of a CodeMirror editor the way typing would (select all, insert). */
 async function fillEditor(page: Page, testId: string, text: string) {
@@ -36,20 +19,20 @@ async function fillEditor(page: Page, testId: string, text: string) {
 
 describe('the connector builder', () => {
   it('builds a connector from scratch against the webhook sandbox: live preview, YAML round trip, test request, save', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/connectors/new?token=${server.token}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/connectors/new?token=${ui.server.token}`);
 
     // The form: name, title, base URL, an endpoint with its path and a Liquid body.
     await page.locator('input[name=name]').fill('crm_hooks');
     await page.locator('input[name=title]').fill('CRM hooks');
-    await page.locator('input[name=base_url]').fill(sandbox.url);
+    await page.locator('input[name=base_url]').fill(ui.sandbox.url);
     await page.getByTestId('endpoint-form').locator('input[name=path]').fill('/hooks/contacts');
     await fillEditor(page, 'body-editor', '{ "name": {{ row.name | json }}, "email": "{{ row.email }}" }');
     await page.locator('textarea[name=sample_rows]').fill('[{ "id": 1, "name": "Ada \\"the countess\\"", "email": "ada@example.com" }]');
 
     // The live preview renders the request as curl, the body escaped in JSON mode.
     const curl = page.getByTestId('curl').first();
-    await eventually(() => curl.textContent()).toContain(`curl -X POST '${sandbox.url}/hooks/contacts'`);
+    await eventually(() => curl.textContent()).toContain(`curl -X POST '${ui.sandbox.url}/hooks/contacts'`);
     await eventually(() => curl.textContent()).toContain('"name": "Ada \\"the countess\\""');
     expect(await curl.textContent()).toContain('"email": "ada@example.com"');
 
@@ -73,7 +56,7 @@ describe('the connector builder', () => {
       [
         'name: crm_hooks',
         'title: CRM webhooks',
-        `base_url: ${sandbox.url}`,
+        `base_url: ${ui.sandbox.url}`,
         'auth:',
         '  - type: none',
         'endpoints:',
@@ -99,31 +82,31 @@ describe('the connector builder', () => {
     expect(await page.getByTestId('endpoint-form').locator('input[name=path]').inputValue()).toBe('/hooks/contacts/{{ record.id }}');
     expect(await page.getByTestId('endpoint-form').locator('select[name=method]').inputValue()).toBe('PATCH');
     await page.getByRole('tab', { name: 'create_record' }).click();
-    await browser.screenshot('connector-builder');
+    await ui.browser.screenshot('connector-builder');
 
     // Send test request: the sandbox receives the rendered body; the panel shows status and response.
     await page.getByRole('button', { name: 'Send test request' }).click();
     const sent = page.getByTestId('sent-response');
     await eventually(() => sent.textContent()).toContain('HTTP 200');
     expect(await page.getByTestId('sent-body').textContent()).toContain('"id": "1"');
-    expect(sandbox.state.hooks).toHaveLength(1);
-    expect(sandbox.state.hooks[0]).toMatchObject({ method: 'POST', path: '/hooks/contacts', body: { name: 'Ada Lovelace', email: 'ada@example.com' } });
-    await browser.screenshot('connector-builder-sent');
+    expect(ui.sandbox.state.hooks).toHaveLength(1);
+    expect(ui.sandbox.state.hooks[0]).toMatchObject({ method: 'POST', path: '/hooks/contacts', body: { name: 'Ada Lovelace', email: 'ada@example.com' } });
+    await ui.browser.screenshot('connector-builder-sent');
 
     // Save writes the spec into the project; the connectors list shows it.
     await page.getByRole('button', { name: 'Save' }).click();
     const saved = page.getByTestId('saved');
     await eventually(() => saved.textContent()).toContain('crm_hooks');
-    expect(page.url()).toBe(`${server.url}/connectors/crm_hooks`);
+    expect(page.url()).toBe(`${ui.server.url}/connectors/crm_hooks`);
     const savedText = (await saved.textContent()) ?? '';
     const file = /Saved to (.+)\.$/.exec(savedText)?.[1] ?? '';
-    const written = await readFile(file.startsWith('/') ? file : join(server.dir, file), 'utf8');
+    const written = await readFile(file.startsWith('/') ? file : join(ui.server.dir, file), 'utf8');
     expect(written).toContain('title: CRM webhooks');
     expect(written).toContain('update_record:');
 
     await page.getByTestId('nav-connectors').click();
     await eventually(() => page.locator('table').textContent()).toContain('crm_hooks');
     expect(await page.locator('tr', { hasText: 'crm_hooks' }).textContent()).toContain('create_record, update_record');
-    await browser.screenshot('connectors');
+    await ui.browser.screenshot('connectors');
   });
 });

@@ -1,13 +1,8 @@
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonSchema, Schemas } from '../../src/api/schemas.js';
-import { ensureWebBuild } from './ensure-web-build.js';
 import { eventually } from './eventually.js';
-import { launchBrowser, type TestBrowser } from './launch-browser.js';
-import { startUiServer, type UiServer } from './start-ui-server.js';
-
-let server: UiServer;
-let browser: TestBrowser;
+import { openUiInBrowser } from './open-ui-in-browser.js';
 
 // A spec with one endpoint and one incremental stream, so that their forms are on the page.
 const SPEC = [
@@ -26,19 +21,10 @@ const SPEC = [
   '',
 ].join('\n');
 
-beforeAll(async () => {
-  await ensureWebBuild();
-  server = await startUiServer({ 'sluice.yaml': 'version: 1\nconnections: {}\n', 'connectors/shop.yaml': SPEC });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ui = openUiInBrowser({ project: () => ({ 'sluice.yaml': 'version: 1\nconnections: {}\n', 'connectors/shop.yaml': SPEC }) });
 
 async function connectorSchema(): Promise<JsonSchema> {
-  const response = await fetch(`${server.url}/api/schemas`, { headers: { authorization: `Bearer ${server.token}` } });
+  const response = await fetch(`${ui.server.url}/api/schemas`, { headers: { authorization: `Bearer ${ui.server.token}` } });
   return ((await response.json()) as Schemas).connector;
 }
 
@@ -52,13 +38,13 @@ async function helpOf(page: Page, field: Locator): Promise<string | null> {
 }
 
 async function openShop(page: Page) {
-  await page.goto(`${server.url}/connectors/shop?token=${server.token}`);
+  await page.goto(`${ui.server.url}/connectors/shop?token=${ui.server.token}`);
   await eventually(() => page.getByTestId('stream-form').isVisible()).toBe(true);
 }
 
 describe('the connector form, drawn from the connector JSON Schema', () => {
   it('shows a key added to the schema, with its description as help, and writes what is typed into the YAML', async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     // The server's schema plus keys no web file names: at the top, in an endpoint, and in a stream's incremental box.
     await page.route('**/api/schemas', async (route) => {
       const response = await route.fetch();
@@ -102,7 +88,7 @@ describe('the connector form, drawn from the connector JSON Schema', () => {
   });
 
   it("shows every key of the server's schema for an endpoint and a stream's incremental reads, each with its description", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     const schema = await connectorSchema();
     await openShop(page);
     const boxes: [Locator, JsonSchema][] = [

@@ -1,12 +1,8 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
-import { ensureWebBuild } from './ensure-web-build.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contactsToHooks } from './contacts-to-hooks.js';
 import { eventually } from './eventually.js';
-import { launchBrowser, type TestBrowser } from './launch-browser.js';
-import { startUiServer, type UiServer } from './start-ui-server.js';
+import { openUiInBrowser } from './open-ui-in-browser.js';
 
 // The functions given to page.evaluate run in the browser. The root typecheck has no DOM library (the engine must not
 // see browser globals), so this module names the few it uses, for itself only.
@@ -28,54 +24,20 @@ declare function getComputedStyle(element: PageElement): { color: string; backgr
 declare const HTMLElement: abstract new () => PageElement;
 type Element = PageElement;
 
-const HOOKS = `name: hooks
-title: Contact hooks
-base_url: http://127.0.0.1:9
-endpoints:
-  add_contact:
-    operation: create
-    method: POST
-    path: "/hooks/contacts/{{ row.id }}"
-    headers: { Content-Type: application/json }
-    body: '{ "name": {{ row.name | json }}, "email": "{{ row.email }}" }'
-    response:
-      record_id: "{{ response.body.id }}"
-  update_contact:
-    operation: update
-    method: PATCH
-    path: "/hooks/contacts/{{ record.id }}"
-    body: '{ "name": {{ row.name | json }} }'
-`;
-
-let sandbox: WebhookSandbox;
-let server: UiServer;
-let browser: TestBrowser;
+const ui = openUiInBrowser(
+  contactsToHooks({
+    sync: 'contacts_to_hooks_with_a_long_name_that_does_not_fit_a_phone',
+    sql: 'select id, name, email, email as backup_email, name as display_name_for_the_crm from contacts order by id',
+    contacts: [
+      [1, 'Ada Lovelace', 'ada.lovelace.countess.of.lovelace@example.com'],
+      [2, 'Grace Hopper', 'grace.brewster.murray.hopper@example.com'],
+    ],
+  }),
+);
 let runId: string;
 
 beforeAll(async () => {
-  await ensureWebBuild();
-  sandbox = await startWebhookSandbox();
-  server = await startUiServer({
-    'connectors/hooks.yaml': HOOKS,
-    'sluice.yaml': [
-      'version: 1',
-      'connections:',
-      '  warehouse: { type: sqlite, path: warehouse.db }',
-      `  hooks: { type: http, connector: ./connectors/hooks.yaml, base_url: "${sandbox.url}" }`,
-      'syncs:',
-      '  contacts_to_hooks_with_a_long_name_that_does_not_fit_a_phone:',
-      '    from: { connection: warehouse, sql: "select id, name, email, email as backup_email, name as display_name_for_the_crm from contacts order by id" }',
-      '    to: { connection: hooks, endpoint: add_contact }',
-      '    mode: insert',
-      '    key: id',
-      '    on_error: { max_failed_rows: 5 }',
-      '',
-    ].join('\n'),
-  });
-  const db = new Database(join(server.dir, 'warehouse.db'));
-  db.exec(`create table contacts (id integer primary key, name text, email text);
-    insert into contacts values (1, 'Ada Lovelace', 'ada.lovelace.countess.of.lovelace@example.com'), (2, 'Grace Hopper', 'grace.brewster.murray.hopper@example.com');`);
-  db.close();
+  const { sandbox, server } = ui;
   // One finished run, so the sync page lists it and the run page has something to show.
   sandbox.faults({ status: 422, count: 1, path: '/hooks/contacts/2', body: { error: 'email domain is blocked' } });
   const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
@@ -88,13 +50,6 @@ beforeAll(async () => {
     status = ((await (await fetch(`${server.url}/api/runs/${runId}`, { headers: auth })).json()) as { status: string }).status;
   }
   expect({ status, run: await (await fetch(`${server.url}/api/runs/${runId}`, { headers: auth })).text() }).toMatchObject({ status: 'succeeded' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await sandbox?.close();
 });
 
 const pages = () => [
@@ -139,13 +94,13 @@ async function lowestContrast(page: Page, selector: string): Promise<{ ratio: nu
 }
 
 async function open(page: Page, path: string, ready: string) {
-  await page.goto(`${server.url}${path}?token=${server.token}`);
+  await page.goto(`${ui.server.url}${path}?token=${ui.server.token}`);
   await eventually(() => page.locator('main').textContent()).toContain(ready);
 }
 
 describe('the web UI on a phone', () => {
   it('fits every page into 390 px: no sideways scrolling of the page; wide tables scroll in their own box', async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.setViewportSize({ width: 390, height: 844 });
     for (const p of pages()) {
       await open(page, p.path, p.ready);
@@ -162,12 +117,12 @@ describe('the web UI on a phone', () => {
           .slice(0, 5),
       }));
       expect({ page: p.name, ...width }).toEqual({ page: p.name, scrollWidth: 390, outside: [] });
-      await browser.screenshot(`phone-${p.name}`);
+      await ui.browser.screenshot(`phone-${p.name}`);
     }
   });
 
   it('collapses the sidebar into a top bar whose menu button opens the navigation', async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.setViewportSize({ width: 390, height: 844 });
     await open(page, '/syncs', 'warehouse');
     const menu = page.getByRole('button', { name: 'Menu' });
@@ -180,7 +135,7 @@ describe('the web UI on a phone', () => {
     await menu.click();
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     expect(await connectors.isVisible()).toBe(true);
-    await browser.screenshot('phone-menu-open');
+    await ui.browser.screenshot('phone-menu-open');
     await connectors.click();
     await eventually(() => page.locator('main').textContent()).toContain('hooks');
     expect(new URL(page.url()).pathname).toBe('/connectors');
@@ -197,7 +152,7 @@ describe('the web UI on a phone', () => {
 
 describe('dark mode and contrast', () => {
   it('follows prefers-color-scheme: a dark page in dark mode, a light one otherwise', async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.setViewportSize({ width: 1440, height: 900 });
     const bodyLuminance = () =>
       page.evaluate(() => {
@@ -207,20 +162,20 @@ describe('dark mode and contrast', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await open(page, '/syncs', 'warehouse');
     expect(await bodyLuminance()).toBeLessThan(0.15);
-    await browser.screenshot('dark-syncs');
+    await ui.browser.screenshot('dark-syncs');
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await bodyLuminance()).toBeGreaterThan(0.85);
   });
 
   for (const scheme of ['light', 'dark'] as const) {
     it(`keeps badges, table headers, muted text, links and buttons at 4.5:1 or more (${scheme})`, async () => {
-      const { page } = browser;
+      const { page } = ui.browser;
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.emulateMedia({ colorScheme: scheme });
       const seen = new Set<string>();
       for (const p of pages()) {
         await open(page, p.path, p.ready);
-        if (p.name === 'run') await browser.screenshot(`${scheme}-run`);
+        if (p.name === 'run') await ui.browser.screenshot(`${scheme}-run`);
         for (const selector of ['.badge', '.table th', '.muted', 'main a', 'button', '.tab', '.error-box', '.notice']) {
           const lowest = await lowestContrast(page, selector);
           if (lowest.count > 0) seen.add(selector);
@@ -235,7 +190,7 @@ describe('dark mode and contrast', () => {
 
 describe('the endpoint tabs of the connector builder', () => {
   it('are a tablist: the selected tab controls the endpoint form, arrow keys move between endpoints', async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.setViewportSize({ width: 1440, height: 900 });
     await open(page, '/connectors/hooks', 'update_contact');
     const tablist = page.getByRole('tablist', { name: 'Endpoints' });

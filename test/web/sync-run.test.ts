@@ -1,78 +1,38 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
-import { ensureWebBuild } from './ensure-web-build.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contactsToHooks } from './contacts-to-hooks.js';
 import { eventually } from './eventually.js';
-import { launchBrowser, type TestBrowser } from './launch-browser.js';
-import { startUiServer, type UiServer } from './start-ui-server.js';
+import { openUiInBrowser } from './open-ui-in-browser.js';
 
-const HOOKS = `name: hooks
-title: Contact hooks
-base_url: http://127.0.0.1:9
-rate_limit: { concurrency: 1 }
-endpoints:
-  add_contact:
-    operation: create
-    method: POST
-    path: "/hooks/contacts/{{ row.id }}"
-    headers: { Content-Type: application/json }
-    body: '{ "name": {{ row.name | json }}, "email": "{{ row.email }}" }'
-    response:
-      record_id: "{{ response.body.id }}"
-`;
+const ui = openUiInBrowser(
+  contactsToHooks({
+    comment: 'every contact, once',
+    sync: 'contacts_to_hooks',
+    sql: 'select id, name, email from contacts order by id',
+    contacts: [
+      [1, 'Ada Lovelace', 'ada@example.com'],
+      [2, 'Grace Hopper', 'grace@example.com'],
+      [3, 'Mallory', 'mallory@blocked.test'],
+    ],
+  }),
+);
 
-let sandbox: WebhookSandbox;
-let server: UiServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  await ensureWebBuild();
-  sandbox = await startWebhookSandbox();
-  server = await startUiServer({
-    'connectors/hooks.yaml': HOOKS,
-    'sluice.yaml': [
-      'version: 1',
-      'connections:',
-      '  warehouse: { type: sqlite, path: warehouse.db }',
-      `  hooks: { type: http, connector: ./connectors/hooks.yaml, base_url: "${sandbox.url}" }`,
-      'syncs:',
-      '  # every contact, once',
-      '  contacts_to_hooks:',
-      '    from: { connection: warehouse, sql: "select id, name, email from contacts order by id" }',
-      '    to: { connection: hooks, endpoint: add_contact }',
-      '    mode: insert',
-      '    key: id',
-      '    on_error: { max_failed_rows: 5 }',
-      '',
-    ].join('\n'),
-  });
-  const db = new Database(join(server.dir, 'warehouse.db'));
-  db.exec(`create table contacts (id integer primary key, name text, email text);
-    insert into contacts values (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Grace Hopper', 'grace@example.com'), (3, 'Mallory', 'mallory@blocked.test');`);
-  db.close();
+beforeAll(() => {
   // Row 3 is refused once by the API: the run rejects it, the retry delivers it.
-  sandbox.faults({ status: 422, count: 1, path: '/hooks/contacts/3', body: { error: 'email domain is blocked' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await sandbox?.close();
+  ui.sandbox.faults({ status: 422, count: 1, path: '/hooks/contacts/3', body: { error: 'email domain is blocked' } });
 });
 
 describe('syncs and runs', () => {
   it('previews a sync, runs it with live progress, shows the rejected row and retries it', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/?token=${server.token}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/?token=${ui.server.token}`);
     // `/` opens the syncs list.
     const row = page.getByTestId('sync-contacts_to_hooks');
     await eventually(() => row.textContent()).toContain('warehouse');
     expect(await row.textContent()).toContain('hooks · add_contact');
     expect(await row.textContent()).toContain('never run');
-    await browser.screenshot('syncs');
+    await ui.browser.screenshot('syncs');
 
     await row.getByRole('link', { name: 'contacts_to_hooks' }).click();
     await eventually(() => page.getByTestId('source-sql').textContent()).toContain('select id, name, email from contacts');
@@ -83,22 +43,22 @@ describe('syncs and runs', () => {
     await page.getByRole('button', { name: 'Preview' }).click();
     await eventually(() => page.getByTestId('count-added').textContent()).toBe('3Added');
     expect(await page.getByTestId('operation-create').textContent()).toBe('create3');
-    expect(await page.getByTestId('preview-request').first().textContent()).toContain(`${sandbox.url}/hooks/contacts/1`);
-    expect(sandbox.state.hooks).toHaveLength(0);
-    await browser.screenshot('sync-preview');
+    expect(await page.getByTestId('preview-request').first().textContent()).toContain(`${ui.sandbox.url}/hooks/contacts/1`);
+    expect(ui.sandbox.state.hooks).toHaveLength(0);
+    await ui.browser.screenshot('sync-preview');
 
     // Run now: progress streams in over SSE until the summary (a slow API, one request at a time, to watch it).
-    sandbox.faults({ latency_ms: 300 });
+    ui.sandbox.faults({ latency_ms: 300 });
     await page.getByRole('button', { name: 'Run now' }).click();
     const progress = page.locator('[data-testid=run-progress][data-phase=sending]');
     await eventually(() => progress.textContent()).toMatch(/Sent \d of 3/);
-    await browser.screenshot('sync-run-progress');
+    await ui.browser.screenshot('sync-run-progress');
     await eventually(() => page.getByTestId('run-summary').textContent()).toContain('2 delivered, 1 failed');
     expect(await page.getByTestId('run-summary').textContent()).toContain('Succeeded');
-    expect(sandbox.state.hooks.map((h) => h.path).sort()).toEqual(['/hooks/contacts/1', '/hooks/contacts/2']);
-    sandbox.faults({ latency_ms: 0 });
+    expect(ui.sandbox.state.hooks.map((h) => h.path).sort()).toEqual(['/hooks/contacts/1', '/hooks/contacts/2']);
+    ui.sandbox.faults({ latency_ms: 0 });
     await eventually(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(1);
-    await browser.screenshot('sync-run');
+    await ui.browser.screenshot('sync-run');
 
     // The run page lists the rejected row: the API's error and the request that was refused.
     await page.getByTestId('run-card').getByRole('link').click();
@@ -106,9 +66,9 @@ describe('syncs and runs', () => {
     await eventually(() => rejected.count()).toBe(1);
     expect(await rejected.getByTestId('rejected-error').textContent()).toContain('422');
     expect(await rejected.textContent()).toContain('email domain is blocked');
-    expect(await rejected.textContent()).toContain(`${sandbox.url}/hooks/contacts/3`);
+    expect(await rejected.textContent()).toContain(`${ui.sandbox.url}/hooks/contacts/3`);
     expect(await page.getByTestId('count-failed').textContent()).toBe('1Failed');
-    await browser.screenshot('run-rejected');
+    await ui.browser.screenshot('run-rejected');
 
     // Retry rejected: a new run delivers row 3.
     const firstRun = page.url();
@@ -117,22 +77,22 @@ describe('syncs and runs', () => {
     await eventually(() => page.getByTestId('count-delivered').textContent()).toBe('1Delivered');
     await eventually(() => page.locator('h1 .badge').textContent()).toBe('Succeeded');
     expect(await page.getByTestId('rejected').textContent()).toContain('No rejected rows.');
-    expect(sandbox.state.hooks.map((h) => h.path).sort()).toEqual(['/hooks/contacts/1', '/hooks/contacts/2', '/hooks/contacts/3']);
+    expect(ui.sandbox.state.hooks.map((h) => h.path).sort()).toEqual(['/hooks/contacts/1', '/hooks/contacts/2', '/hooks/contacts/3']);
 
     // The runs page has both runs.
     await page.getByTestId('nav-runs').click();
     await eventually(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('runs-table').textContent()).toContain('Retry');
-    await browser.screenshot('runs');
+    await ui.browser.screenshot('runs');
   });
 
   it('edits the schedule and mapping of a sync and writes them to sluice.yaml, keeping comments', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/syncs/contacts_to_hooks?token=${server.token}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/syncs/contacts_to_hooks?token=${ui.server.token}`);
     await page.locator('input[name=schedule]').fill('0 9 * * *');
     await page.getByRole('button', { name: 'Save' }).click();
     await eventually(() => page.getByTestId('saved').textContent()).toBe('Saved to sluice.yaml.');
-    const yaml = await readFile(join(server.dir, 'sluice.yaml'), 'utf8');
+    const yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
     expect(yaml).toContain('# every contact, once');
     expect(yaml).toMatch(/schedule: ["']?0 9 \* \* \*/);
     await page.getByTestId('nav-syncs').click();
@@ -140,8 +100,8 @@ describe('syncs and runs', () => {
   });
 
   it('switches to Japanese and keeps the choice', async () => {
-    const { page } = browser;
-    await page.goto(`${server.url}/syncs/contacts_to_hooks?token=${server.token}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/syncs/contacts_to_hooks?token=${ui.server.token}`);
     await page.getByRole('button', { name: '日本語' }).click();
     await eventually(() => page.getByRole('button', { name: '今すぐ実行' }).isVisible()).toBe(true);
     expect(await page.locator('nav').textContent()).toContain('同期');
@@ -149,7 +109,7 @@ describe('syncs and runs', () => {
     await eventually(() => page.getByRole('heading', { name: '転送元の行のサンプル' }).isVisible()).toBe(true);
     await page.getByTestId('nav-runs').click();
     await eventually(() => page.getByTestId('runs-table').textContent()).toContain('再送');
-    await browser.screenshot('runs-ja');
+    await ui.browser.screenshot('runs-ja');
     await page.getByRole('button', { name: 'EN' }).click();
   });
 });
