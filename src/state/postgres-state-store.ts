@@ -1,33 +1,23 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { LedgerFollowers, planMarkName } from './ledger-followers.js';
 import { assertKnownSchema, migrations } from './migrations.js';
-import { newRunId } from './new-run-id.js';
-import type { SecretBox } from './secret-box.js';
+import type { SealedSecret, SecretBox } from './secret-box.js';
+import { SqlStateStore } from './sql-state-store.js';
 import {
   lastPerKey,
+  newRunColumns,
   toLease,
   toLedgerEntry,
   toRejectedRow,
   toRunColumns,
   toRunRecord,
-  zeroCounts,
+  toSealedSecret,
   type StateRow,
 } from './state-records.js';
-import type {
-  Lease,
-  LeaseRequest,
-  LeaseResult,
-  LedgerChanges,
-  LedgerEntry,
-  LedgerFollower,
-  LedgerQuery,
-  RejectedRow,
-  RunPatch,
-  RunRecord,
-  RunStatus,
-  StateStore,
-} from './state-store.js';
+import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
+import type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
+import type { RunPatch } from './run-store.js';
+import type { RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
 
 /** Options of a PostgreSQL state store. */
 export interface PostgresStateStoreOptions {
@@ -43,6 +33,25 @@ export interface PostgresStateStoreOptions {
 
 /** Rows per multi-row statement in batch writes (one transaction covers them all). */
 const WRITE_CHUNK = 5000;
+
+/**
+ * Upserts a sync's rows with one unnest statement per WRITE_CHUNK rows: `sql` takes the sync as $1, then one array
+ * per column, each filled by its accessor. ON CONFLICT cannot touch one row twice in a statement: the last row of
+ * each key is kept.
+ */
+async function upsertPerKey<T extends { key: string }>(
+  client: pg.PoolClient,
+  sql: string,
+  sync: string,
+  rows: T[],
+  columns: ((row: T) => unknown)[],
+): Promise<void> {
+  const unique = lastPerKey(rows);
+  for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
+    const chunk = unique.slice(i, i + WRITE_CHUNK);
+    await client.query(sql, [sync, ...columns.map((column) => chunk.map(column))]);
+  }
+}
 
 /** Timestamps come back as the same ISO-8601 text SQLite stores, so both stores return equal records. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
@@ -66,21 +75,19 @@ export function parsePostgresStateUrl(url: string): { connectionString: string; 
 }
 
 /** The state store for servers: tables in one PostgreSQL schema, shared by every process of a deployment. */
-export class PostgresStateStore implements StateStore {
+export class PostgresStateStore extends SqlStateStore implements StateStore {
   readonly schema: string;
   readonly #pool: pg.Pool;
-  readonly #secretBox: () => Promise<SecretBox>;
   readonly #t: (table: string) => string;
-  readonly #followers = new LedgerFollowers();
 
   constructor(options: PostgresStateStoreOptions) {
+    super(options.secretBox);
     const { connectionString, schema } = parsePostgresStateUrl(options.url);
     this.schema = options.schema ?? schema ?? 'sluice';
     if (!STATE_SCHEMA_PATTERN.test(this.schema)) {
       throw new Error(`state schema "${this.schema}" is not a plain identifier (letters, digits and _)`);
     }
     this.#t = (table) => `"${this.schema}".${table}`;
-    this.#secretBox = options.secretBox;
     this.#pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 5, application_name: 'sluice' });
     // An idle client dropped by the server emits 'error' on the pool; the next query reconnects,
     // so this must not crash the process.
@@ -133,27 +140,12 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
-  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord> {
-    const status = run.status ?? 'running';
-    const record: RunRecord = {
-      id: run.id ?? newRunId(),
-      kind: run.kind,
-      name: run.name,
-      status,
-      trigger: run.trigger,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      counts: zeroCounts(),
-      error: null,
-      attempt: status === 'queued' ? 0 : 1,
-    };
-    // The attempts column's default (1) is a running run's; only a queued one sets it.
-    const attempts = status === 'queued' ? ', attempts' : '';
+  protected async insertRun(record: RunRecord): Promise<void> {
+    const columns = newRunColumns(record);
     await this.#pool.query(
-      `INSERT INTO ${this.#t('runs')} (id, kind, name, status, triggered_by, started_at${attempts}) VALUES ($1, $2, $3, $4, $5, $6${attempts && ', 0'})`,
-      [record.id, record.kind, record.name, record.status, record.trigger, record.startedAt],
+      `INSERT INTO ${this.#t('runs')} (${columns.map(([c]) => c).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      columns.map(([, v]) => v),
     );
-    return record;
   }
 
   async resumeRun(id: string): Promise<RunRecord | null> {
@@ -310,37 +302,33 @@ export class PostgresStateStore implements StateStore {
   }
 
   async #putLedger(client: pg.PoolClient, sync: string, entries: LedgerEntry[]): Promise<void> {
-    // ON CONFLICT cannot touch one row twice in a statement: keep the last entry of each key.
-    const unique = lastPerKey(entries);
-    for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
-      const chunk = unique.slice(i, i + WRITE_CHUNK);
-      await client.query(
-        `INSERT INTO ${this.#t('ledger')} (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-         ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
-           status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-        [
-          sync,
-          chunk.map((e) => e.key),
-          chunk.map((e) => e.fingerprint ?? null),
-          chunk.map((e) => e.remoteId ?? null),
-          chunk.map((e) => e.status),
-          chunk.map((e) => e.lastError ?? null),
-          chunk.map((e) => e.runId ?? null),
-          chunk.map((e) => e.updatedAt),
-        ],
-      );
-    }
+    await upsertPerKey(
+      client,
+      `INSERT INTO ${this.#t('ledger')} (sync, key, fingerprint, remote_id, status, last_error, run_id, updated_at)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+       ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
+         status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+      sync,
+      entries,
+      [
+        (e) => e.key,
+        (e) => e.fingerprint ?? null,
+        (e) => e.remoteId ?? null,
+        (e) => e.status,
+        (e) => e.lastError ?? null,
+        (e) => e.runId ?? null,
+        (e) => e.updatedAt,
+      ],
+    );
   }
 
   async #deleteLedger(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
     await client.query(`DELETE FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
   }
 
-  async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
+  protected async writeLedgerChanges(sync: string, changes: LedgerChanges, mark: LedgerChanges['mark']): Promise<string | null> {
     const { put, deleted, rejected, cleared, counts } = changes;
-    const { mark, follower } = this.#followers.markOf(sync, changes);
-    const result = await this.#transaction(async (client) => {
+    return this.#transaction(async (client) => {
       let previousMark: string | null = null;
       if (mark) {
         // Locked first: a concurrent writer of the same mark waits, so "previous" is exact.
@@ -359,22 +347,8 @@ export class PostgresStateStore implements StateStore {
           counts.runId,
         ]);
       }
-      return { previousMark };
+      return previousMark;
     });
-    await follower?.written(put, deleted, result.previousMark);
-    return result;
-  }
-
-  async getPlanMark(sync: string): Promise<string | null> {
-    return this.getValue(planMarkName(sync));
-  }
-
-  async setPlanMark(sync: string, value: string): Promise<void> {
-    await this.setValue(planMarkName(sync), value);
-  }
-
-  followLedger(sync: string, follower: LedgerFollower): () => void {
-    return this.#followers.follow(sync, follower);
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
@@ -383,28 +357,26 @@ export class PostgresStateStore implements StateStore {
   }
 
   async #putRejected(client: pg.PoolClient, sync: string, rows: RejectedRow[]): Promise<void> {
-    const unique = lastPerKey(rows);
-    for (let i = 0; i < unique.length; i += WRITE_CHUNK) {
-      const chunk = unique.slice(i, i + WRITE_CHUNK);
-      await client.query(
-        `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
-         SELECT $1, k, r, o, j::json, e, q, t
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-           AS u(k, r, o, j, e, q, t)
-         ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
-           row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
-        [
-          sync,
-          chunk.map((r) => r.key),
-          chunk.map((r) => r.runId),
-          chunk.map((r) => r.operation),
-          chunk.map((r) => JSON.stringify(r.row)),
-          chunk.map((r) => r.error),
-          chunk.map((r) => r.request ?? null),
-          chunk.map((r) => r.rejectedAt),
-        ],
-      );
-    }
+    await upsertPerKey(
+      client,
+      `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
+       SELECT $1, k, r, o, j::json, e, q, t
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+         AS u(k, r, o, j, e, q, t)
+       ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+         row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
+      sync,
+      rows,
+      [
+        (r) => r.key,
+        (r) => r.runId,
+        (r) => r.operation,
+        (r) => JSON.stringify(r.row),
+        (r) => r.error,
+        (r) => r.request ?? null,
+        (r) => r.rejectedAt,
+      ],
+    );
   }
 
   async listRejected(sync: string, options: { limit?: number } = {}): Promise<RejectedRow[]> {
@@ -444,19 +416,14 @@ export class PostgresStateStore implements StateStore {
     );
   }
 
-  async getSecret(name: string): Promise<string | null> {
-    const { rows } = await this.#pool.query<{ nonce: Buffer; ciphertext: Buffer; tag: Buffer; key_id: string }>(
-      `SELECT nonce, ciphertext, tag, key_id FROM ${this.#t('secrets')} WHERE name = $1`,
-      [name],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const box = await this.#secretBox();
-    return box.open(name, { nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag, keyId: row.key_id });
+  protected async readSecret(name: string): Promise<SealedSecret | null> {
+    const { rows } = await this.#pool.query<StateRow>(`SELECT nonce, ciphertext, tag, key_id FROM ${this.#t('secrets')} WHERE name = $1`, [
+      name,
+    ]);
+    return rows[0] ? toSealedSecret(rows[0]) : null;
   }
 
-  async putSecret(name: string, value: string): Promise<void> {
-    const sealed = (await this.#secretBox()).seal(name, value);
+  protected async writeSecret(name: string, sealed: SealedSecret): Promise<void> {
     await this.#pool.query(
       `INSERT INTO ${this.#t('secrets')} (name, nonce, ciphertext, tag, key_id, updated_at) VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag,

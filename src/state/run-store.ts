@@ -8,10 +8,19 @@ export function isFinalStatus(status: RunStatus): boolean {
 /** What `updateRun` changes; counts left out stay as they are (a run streaming its plan writes planned and added alone). */
 export type RunPatch = Partial<Pick<RunRecord, 'status' | 'error' | 'finishedAt'>> & { counts?: Partial<RunCounts> };
 
+/** What `createRun` is given: the run's kind, name and trigger; its id and first status when the caller chose them. */
+export interface NewRun {
+  kind: RunKind;
+  name: string;
+  trigger: string;
+  id?: string;
+  status?: 'running' | 'queued';
+}
+
 /** The runs of syncs and pipelines: their records, counts and status. */
 export interface RunStore {
   /** Starts a run record with zero counts and status running (attempt 1), or `queued` (attempt 0) for a queue worker. */
-  createRun(run: { kind: RunKind; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord>;
+  createRun(run: NewRun): Promise<RunRecord>;
   /**
    * Opens a queued run, or one a stopped attempt left running, for another attempt, atomically: status running,
    * attempt + 1 (a queued run's start time becomes now). A final run is returned unchanged; null when there is none.

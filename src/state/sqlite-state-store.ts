@@ -2,26 +2,15 @@ import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { assertKnownSchema, migrations } from './migrations.js';
-import { LedgerFollowers, planMarkName } from './ledger-followers.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
-import { newRunId } from './new-run-id.js';
-import type { SecretBox } from './secret-box.js';
-import { toLease, toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, zeroCounts, type StateRow } from './state-records.js';
+import type { SealedSecret, SecretBox } from './secret-box.js';
+import { SqlStateStore } from './sql-state-store.js';
+import { newRunColumns, toLease, toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, toSealedSecret, type StateRow } from './state-records.js';
 import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
-import type {
-  Lease,
-  LeaseRequest,
-  LeaseResult,
-  LedgerChanges,
-  LedgerEntry,
-  LedgerFollower,
-  LedgerQuery,
-  RejectedRow,
-  RunPatch,
-  RunRecord,
-  RunStatus,
-  StateStore,
-} from './state-store.js';
+import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
+import type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
+import type { RunPatch } from './run-store.js';
+import type { RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
 
 // A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row. What
 // a batch's entries share (status, error, run, time) is bound once, not read out of the JSON for every row: each
@@ -76,21 +65,19 @@ export interface SqliteStateStoreOptions {
  * The embedded state store: one SQLite file in WAL mode, for a project whose `state:` is a folder.
  * Call migrate() before anything else (openStateStore does): it also switches the file to WAL.
  */
-export class SqliteStateStore implements StateStore {
+export class SqliteStateStore extends SqlStateStore implements StateStore {
   readonly file: string;
   readonly #db: Database.Database;
-  readonly #secretBox: () => Promise<SecretBox>;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #busyTimeoutMs: number;
   #writeThread: SqliteWriteThread | null = null;
-  readonly #followers = new LedgerFollowers();
 
   constructor(options: SqliteStateStoreOptions) {
+    super(options.secretBox);
     mkdirSync(options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.file = path.join(options.dir, 'state.db');
     // Made 0600 before SQLite opens it: its -wal and -shm files take the database file's mode.
     closeSync(openSync(this.file, 'a', PRIVATE_FILE_MODE));
-    this.#secretBox = options.secretBox;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#db = new Database(this.file, { timeout: this.#busyTimeoutMs });
     this.#db.pragma('synchronous = NORMAL');
@@ -142,26 +129,11 @@ export class SqliteStateStore implements StateStore {
       .immediate();
   }
 
-  async createRun(run: { kind: RunRecord['kind']; name: string; trigger: string; id?: string; status?: 'running' | 'queued' }): Promise<RunRecord> {
-    const status = run.status ?? 'running';
-    const record: RunRecord = {
-      id: run.id ?? newRunId(),
-      kind: run.kind,
-      name: run.name,
-      status,
-      trigger: run.trigger,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      counts: zeroCounts(),
-      error: null,
-      attempt: status === 'queued' ? 0 : 1,
-    };
-    // The attempts column's default (1) is a running run's; only a queued one sets it.
-    const attempts = status === 'queued' ? ', attempts' : '';
-    this.#sql(
-      `INSERT INTO runs (id, kind, name, status, triggered_by, started_at${attempts}) VALUES (?, ?, ?, ?, ?, ?${attempts && ', 0'})`,
-    ).run(record.id, record.kind, record.name, record.status, record.trigger, record.startedAt);
-    return record;
+  protected async insertRun(record: RunRecord): Promise<void> {
+    const columns = newRunColumns(record);
+    this.#sql(`INSERT INTO runs (${columns.map(([c]) => c).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(
+      ...columns.map(([, v]) => v),
+    );
   }
 
   async resumeRun(id: string): Promise<RunRecord | null> {
@@ -297,9 +269,8 @@ export class SqliteStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async applyLedgerChanges(sync: string, changes: LedgerChanges): Promise<{ previousMark: string | null }> {
+  protected async writeLedgerChanges(sync: string, changes: LedgerChanges, mark: LedgerChanges['mark']): Promise<string | null> {
     const { put, deleted, rejected, cleared, counts } = changes;
-    const { mark, follower } = this.#followers.markOf(sync, changes);
     const steps: WriteStep[] = [];
     if (mark) steps.push({ sql: GET_VALUE, get: [mark.name] }, { sql: SET_VALUE, rows: [[mark.name, mark.value, new Date().toISOString()]] });
     if (put.length) steps.push({ sql: PUT_LEDGER, rows: ledgerParams(sync, put) });
@@ -309,25 +280,11 @@ export class SqliteStateStore implements StateStore {
     if (counts && (counts.delivered !== 0 || counts.failed !== 0)) {
       steps.push({ sql: ADD_RUN_COUNTS, rows: [[counts.delivered, counts.failed, counts.runId]] });
     }
-    if (steps.length === 0) return { previousMark: null };
+    if (steps.length === 0) return null;
     // A write thread of its own, started on first use (most commands never write a ledger).
     this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
     const [previous] = await this.#writeThread.transaction(steps);
-    const previousMark = mark ? ((previous as { value: string } | null)?.value ?? null) : null;
-    await follower?.written(put, deleted, previousMark);
-    return { previousMark };
-  }
-
-  async getPlanMark(sync: string): Promise<string | null> {
-    return this.getValue(planMarkName(sync));
-  }
-
-  async setPlanMark(sync: string, value: string): Promise<void> {
-    await this.setValue(planMarkName(sync), value);
-  }
-
-  followLedger(sync: string, follower: LedgerFollower): () => void {
-    return this.#followers.follow(sync, follower);
+    return mark ? ((previous as { value: string } | null)?.value ?? null) : null;
   }
 
   async putRejected(sync: string, rows: RejectedRow[]): Promise<void> {
@@ -358,17 +315,12 @@ export class SqliteStateStore implements StateStore {
     this.#sql(SET_VALUE).run(name, value, new Date().toISOString());
   }
 
-  async getSecret(name: string): Promise<string | null> {
-    const row = this.#sql('SELECT nonce, ciphertext, tag, key_id FROM secrets WHERE name = ?').get(name) as
-      | { nonce: Buffer; ciphertext: Buffer; tag: Buffer; key_id: string }
-      | undefined;
-    if (!row) return null;
-    const box = await this.#secretBox();
-    return box.open(name, { nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag, keyId: row.key_id });
+  protected async readSecret(name: string): Promise<SealedSecret | null> {
+    const row = this.#sql('SELECT nonce, ciphertext, tag, key_id FROM secrets WHERE name = ?').get(name) as StateRow | undefined;
+    return row ? toSealedSecret(row) : null;
   }
 
-  async putSecret(name: string, value: string): Promise<void> {
-    const sealed = (await this.#secretBox()).seal(name, value);
+  protected async writeSecret(name: string, sealed: SealedSecret): Promise<void> {
     this.#sql(
       `INSERT INTO secrets (name, nonce, ciphertext, tag, key_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag,

@@ -1,3 +1,4 @@
+import type { SealedSecret } from './secret-box.js';
 import type { Lease, LedgerEntry, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
 /** A row of a state table as a driver returns it (timestamps already ISO strings). */
@@ -8,6 +9,23 @@ const COUNT_COLUMNS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'd
 /** Zero counts, as a new run starts with. */
 export function zeroCounts(): RunCounts {
   return { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+}
+
+/**
+ * The `runs` columns a new run's row sets, as [column, value] pairs. The attempts column's default (1) is a running
+ * run's: only a queued one sets it, so a running run is still written the same way into a state that predates it.
+ */
+export function newRunColumns(record: RunRecord): [string, unknown][] {
+  const columns: [string, unknown][] = [
+    ['id', record.id],
+    ['kind', record.kind],
+    ['name', record.name],
+    ['status', record.status],
+    ['triggered_by', record.trigger],
+    ['started_at', record.startedAt],
+  ];
+  if (record.status === 'queued') columns.push(['attempts', record.attempt]);
+  return columns;
 }
 
 /** The `runs` columns a patch sets, as [column, value] pairs (counts are one column each). */
@@ -84,4 +102,9 @@ export function toLease(r: StateRow, expired: boolean): Lease {
     expiresAt: r.expires_at as string,
     expired,
   };
+}
+
+/** A `secrets` row as the sealed secret it stores. */
+export function toSealedSecret(r: StateRow): SealedSecret {
+  return { nonce: r.nonce as Buffer, ciphertext: r.ciphertext as Buffer, tag: r.tag as Buffer, keyId: r.key_id as string };
 }

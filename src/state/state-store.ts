@@ -8,7 +8,7 @@ import type { SecretStore } from './secret-store.js';
 // A run's record and a rejected row are what the API returns as JSON: src/api declares them for the server and the web UI.
 export type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus };
 // Each concern's types live with its store; callers keep importing them from here.
-export { isFinalStatus, type RunPatch } from './run-store.js';
+export { isFinalStatus, type NewRun, type RunPatch } from './run-store.js';
 export type { Lease, LeaseProcess, LeaseRequest, LeaseResult } from './lease-store.js';
 export type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
 export type { LedgerFollower } from './plan-cache-store.js';
