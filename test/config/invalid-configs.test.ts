@@ -23,29 +23,37 @@ const CONNECTIONS = `connections:
     auth: { type: api_key, key: "\${env:TRACKER_KEY}" }
 `;
 
-/** The parts of the one sync of a case that differ from a query sent to add_issue, insert by id. */
+/** The parts of a sync that differ from a query sent to add_issue, insert by id. */
 interface SyncParts {
   from?: string;
   to?: string;
-  mode?: string;
+  mode?: string | null;
   key?: string | null;
   more?: string[];
 }
 
 /**
- * A sluice.yaml of CONNECTIONS (lines 2 to 9) and one sync, `s` unless named, on line 10: from on line 11, to on 12,
- * mode on 13, key on 14 (none when null), then the `more` lines. Unless given: from a query, to add_issue, insert by id.
+ * The lines of one sync, `s` unless named: the name, then from, to, mode (none when null), key (none when null) and
+ * the `more` lines. Unless given: from a query, to add_issue, insert by id.
  */
-function withSync(sync: SyncParts, name = 's'): string {
+function syncLines(sync: SyncParts, name = 's'): string {
   const lines = [
     `  ${name}:`,
     `    from: ${sync.from ?? '{ connection: warehouse, sql: "SELECT 1 AS id" }'}`,
     `    to: ${sync.to ?? '{ connection: tracker, endpoint: add_issue }'}`,
-    `    mode: ${sync.mode ?? 'insert'}`,
+    ...(sync.mode === null ? [] : [`    mode: ${sync.mode ?? 'insert'}`]),
     ...(sync.key === null ? [] : [`    key: ${sync.key ?? 'id'}`]),
     ...(sync.more ?? []).map((line) => `    ${line}`),
   ];
-  return `version: 1\n${CONNECTIONS}syncs:\n${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A sluice.yaml of CONNECTIONS (lines 2 to 9) and one sync (syncLines) on line 10: from on line 11, to on 12, mode
+ * on 13, key on 14 (a line left out moves the next ones up).
+ */
+function withSync(sync: SyncParts, name = 's'): string {
+  return `version: 1\n${CONNECTIONS}syncs:\n${syncLines(sync, name)}`;
 }
 
 /** A case whose sluice.yaml is `withSync(sync)`. */
@@ -106,17 +114,7 @@ connections:
     issues: ['sluice.yaml:2:8: state: expected a string, got a number'],
   },
   connectorCase('a wrong type in a connector', ['title: Issue tracker', 'title: Issue tracker\nrate_limit: { concurrency: four }'], 'connectors/tracker.yaml:3:28: rate_limit.concurrency: expected a number, got a string'),
-  {
-    name: 'a missing required key',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    key: id
-`,
-    issues: ['sluice.yaml:10:3: syncs.s.mode: missing required key "mode"'],
-  },
+  syncCase('a missing required key', { mode: null }, 'sluice.yaml:10:3: syncs.s.mode: missing required key "mode"'),
   {
     name: 'a missing environment variable',
     project: `version: 1\n${CONNECTIONS}`,
@@ -184,19 +182,7 @@ ${CONNECTIONS}syncs:
   connectorCase('an unclosed Liquid output in the connection test path', ['endpoints:\n', 'test: { path: "/users/{{ config.space" }\nendpoints:\n'], 'connectors/tracker.yaml:13:23: test.path: invalid liquid template: output "{{ config.space" not closed'),
   {
     name: 'duplicate sync names, naming both lines',
-    project: `version: 1
-${CONNECTIONS}syncs:
-  s:
-    from: { connection: warehouse, sql: "SELECT 1 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-  s:
-    from: { connection: warehouse, sql: "SELECT 2 AS id" }
-    to: { connection: tracker, endpoint: add_issue }
-    mode: insert
-    key: id
-`,
+    project: withSync({}) + syncLines({ from: '{ connection: warehouse, sql: "SELECT 2 AS id" }' }),
     issues: ['sluice.yaml:15:3: syncs.s: duplicate key "s" (first defined at line 10; names must be unique)'],
   },
   {

@@ -1,9 +1,10 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, formatConfigIssue } from '../../src/config/config-error.js';
 import { loadConnectorSpec, loadProject } from '../../src/config/load-project.js';
 import { readSyncQuery } from '../../src/config/read-sync-query.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
 import { TRACKER_CONNECTOR, writeProject } from './write-project.js';
 
 const PROJECT = `version: 1
@@ -47,26 +48,23 @@ pipelines:
 
 const env = { SPACE: 'acme', TRACKER_KEY: 'tk-live-0123456789', CLIENT_SECRET: 'cs-very-secret' };
 
-describe('loadProject', () => {
-  let cleanup: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await cleanup?.();
-    cleanup = undefined;
+const closeLater = closeAfterEachTest();
+
+/** PROJECT with its connector files and queries, `files` added or replaced; its dir is the real path (the temp dir may be behind a link). */
+async function project(files: Record<string, string> = {}) {
+  const p = await writeProject({
+    'sluice.yaml': PROJECT,
+    'connectors/tracker.yaml': TRACKER_CONNECTOR,
+    'builtin/tracker.yaml': TRACKER_CONNECTOR,
+    'queries/scans.sql': "SELECT * FROM scans WHERE day = '$yesterday$'\n",
+    'queries/score.sql': 'UPDATE leads SET score = 1\n',
+    ...files,
   });
+  closeLater(p.cleanup);
+  return { ...p, dir: await realpath(p.dir) };
+}
 
-  async function project(files: Record<string, string> = {}) {
-    const p = await writeProject({
-      'sluice.yaml': PROJECT,
-      'connectors/tracker.yaml': TRACKER_CONNECTOR,
-      'builtin/tracker.yaml': TRACKER_CONNECTOR,
-      'queries/scans.sql': "SELECT * FROM scans WHERE day = '$yesterday$'\n",
-      'queries/score.sql': 'UPDATE leads SET score = 1\n',
-      ...files,
-    });
-    cleanup = p.cleanup;
-    return { ...p, dir: await realpath(p.dir) };
-  }
-
+describe('loadProject', () => {
   it('loads a valid project: env resolved, defaults filled, connectors by connection', async () => {
     const { dir } = await project();
     const loaded = await loadProject({ project: dir, env, connectorsDir: join(dir, 'builtin') });
@@ -117,7 +115,9 @@ describe('loadProject', () => {
   });
 
   it('says clearly when there is no project', async () => {
-    const { dir } = await writeProject({ 'empty/.keep': '' }).then(async (p) => ((cleanup = p.cleanup), { dir: await realpath(p.dir) }));
+    const p = await writeProject({ 'empty/.keep': '' });
+    closeLater(p.cleanup);
+    const dir = await realpath(p.dir);
     const error = await loadProject({ cwd: join(dir, 'empty') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
@@ -161,40 +161,27 @@ describe('loadProject', () => {
 describe('loadConnectorSpec', () => {
   it('loads a built-in by name and a spec by path; a ConfigError names what is wrong', async () => {
     const p = await writeProject({ 'builtin/tracker.yaml': TRACKER_CONNECTOR, 'specs/mine.yaml': TRACKER_CONNECTOR.replace('name: tracker', 'name: Mine') });
-    try {
-      const dir = await realpath(p.dir);
-      const builtin = await loadConnectorSpec('tracker', dir, { connectorsDir: join(dir, 'builtin') });
-      expect(builtin.file).toBe(join(dir, 'builtin/tracker.yaml'));
-      expect(builtin.spec.auth.map((a) => a.type)).toEqual(['api_key', 'oauth2']);
-      const error = await loadConnectorSpec('./specs/mine.yaml', dir, { cwd: dir }).catch((e: unknown) => e);
-      expect((error as ConfigError).message).toBe('specs/mine.yaml:1:7: name: invalid name "Mine": a connector name is lower-case letters, digits, - and _');
-      const missing = await loadConnectorSpec('./specs/none.yaml', dir, { cwd: dir }).catch((e: unknown) => e);
-      expect((missing as ConfigError).message).toBe('./specs/none.yaml: connector file "./specs/none.yaml" not found (looked for specs/none.yaml)');
-    } finally {
-      await p.cleanup();
-    }
+    closeLater(p.cleanup);
+    const dir = await realpath(p.dir);
+    const builtin = await loadConnectorSpec('tracker', dir, { connectorsDir: join(dir, 'builtin') });
+    expect(builtin.file).toBe(join(dir, 'builtin/tracker.yaml'));
+    expect(builtin.spec.auth.map((a) => a.type)).toEqual(['api_key', 'oauth2']);
+    const error = await loadConnectorSpec('./specs/mine.yaml', dir, { cwd: dir }).catch((e: unknown) => e);
+    expect((error as ConfigError).message).toBe('specs/mine.yaml:1:7: name: invalid name "Mine": a connector name is lower-case letters, digits, - and _');
+    const missing = await loadConnectorSpec('./specs/none.yaml', dir, { cwd: dir }).catch((e: unknown) => e);
+    expect((missing as ConfigError).message).toBe('./specs/none.yaml: connector file "./specs/none.yaml" not found (looked for specs/none.yaml)');
   });
 });
 
 describe('readSyncQuery', () => {
   it('reads a .sql file, inline SQL, or selects a whole table quoted for the engine', async () => {
-    const p = await writeProject({
-      'sluice.yaml': PROJECT,
-      'connectors/tracker.yaml': TRACKER_CONNECTOR,
-      'builtin/tracker.yaml': TRACKER_CONNECTOR,
-      'queries/scans.sql': "SELECT * FROM scans WHERE day = '$yesterday$'\n",
-      'queries/score.sql': 'UPDATE leads SET score = 1\n',
-    });
-    try {
-      const loaded = await loadProject({ cwd: p.dir, env, connectorsDir: join(p.dir, 'builtin') });
-      expect(await readSyncQuery(loaded, 'scans_to_tracker')).toBe("SELECT * FROM scans WHERE day = '$yesterday$'\n");
-      expect(await readSyncQuery(loaded, 'inline')).toBe('SELECT 1 AS id');
-      expect(await readSyncQuery(loaded, 'leads_to_tracker')).toBe('SELECT * FROM "analytics"."lead_scores"');
-      expect(await readSyncQuery(loaded, 'mysql_rows')).toBe('SELECT * FROM `odd``name`');
-      const error = await readSyncQuery(loaded, 'scans_to_trackr').catch((e: unknown) => e);
-      expect((error as ConfigError).issues[0]!.message).toBe('unknown sync "scans_to_trackr" (did you mean "scans_to_tracker"?)');
-    } finally {
-      await p.cleanup();
-    }
+    const { dir } = await project();
+    const loaded = await loadProject({ cwd: dir, env, connectorsDir: join(dir, 'builtin') });
+    expect(await readSyncQuery(loaded, 'scans_to_tracker')).toBe("SELECT * FROM scans WHERE day = '$yesterday$'\n");
+    expect(await readSyncQuery(loaded, 'inline')).toBe('SELECT 1 AS id');
+    expect(await readSyncQuery(loaded, 'leads_to_tracker')).toBe('SELECT * FROM "analytics"."lead_scores"');
+    expect(await readSyncQuery(loaded, 'mysql_rows')).toBe('SELECT * FROM `odd``name`');
+    const error = await readSyncQuery(loaded, 'scans_to_trackr').catch((e: unknown) => e);
+    expect((error as ConfigError).issues[0]!.message).toBe('unknown sync "scans_to_trackr" (did you mean "scans_to_tracker"?)');
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi } from '../connectors/start-test-api.js';
 import { runCommand } from '../examples/run-command.js';
 import { MYSQL_URL, POSTGRES_URL } from '../sources/sql-engines.js';
+import { sluiceYaml, type SyncYaml } from '../support/sluice-yaml.js';
 
 // Line 12 of this file is `"mail": "{{ row.emial }}"`; `row` starts in column 21 (6 of indent, 15 inside the template).
 const CONNECTOR = `name: people
@@ -36,32 +37,24 @@ endpoints:
 const BAD_SQL = 'SELECT id,\n  email\nFORM people\n';
 const ENGINES = ['sqlite', 'duckdb', 'postgres', 'mysql'] as const;
 
-const project = (apiUrl: string) => `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  src_sqlite: { type: sqlite, path: other.db }
-  src_duckdb: { type: duckdb, path: model.duckdb }
-  src_postgres: { type: postgres, url: "${POSTGRES_URL}" }
-  src_mysql: { type: mysql, url: "${MYSQL_URL}" }
-  api:
-    type: http
-    connector: ./connectors/people.yaml
-    base_url: "${apiUrl}"
-    auth: { type: none }
-syncs:
-  typo:
-    from: { connection: model, sql: queries/people.sql }
-    to: { connection: api, endpoint: add_person }
-    mode: insert
-    key: id
-${ENGINES.map(
-  (e) => `  bad_${e}:
-    from: { connection: src_${e}, sql: queries/bad.sql }
-    to: { connection: api, endpoint: add_contact }
-    mode: insert
-    key: id`,
-).join('\n')}
-`;
+/** A sync that inserts the rows of `from`, keyed by id, through an endpoint of the `api` connection. */
+const insertSync = (from: string, endpoint: string, more?: string[]): SyncYaml => ({ from, to: `{ connection: api, endpoint: ${endpoint} }`, mode: 'insert', key: 'id', more });
+
+const project = (apiUrl: string) =>
+  sluiceYaml({
+    connections: {
+      model: '{ type: sqlite, path: model.db }',
+      src_sqlite: '{ type: sqlite, path: other.db }',
+      src_duckdb: '{ type: duckdb, path: model.duckdb }',
+      src_postgres: `{ type: postgres, url: "${POSTGRES_URL}" }`,
+      src_mysql: `{ type: mysql, url: "${MYSQL_URL}" }`,
+      api: ['type: http', 'connector: ./connectors/people.yaml', `base_url: "${apiUrl}"`, 'auth: { type: none }'],
+    },
+    syncs: {
+      typo: insertSync('{ connection: model, sql: queries/people.sql }', 'add_person'),
+      ...Object.fromEntries(ENGINES.map((e) => [`bad_${e}`, insertSync(`{ connection: src_${e}, sql: queries/bad.sql }`, 'add_contact')])),
+    },
+  });
 
 let dir: string;
 let api: Awaited<ReturnType<typeof startTestApi>>;
@@ -135,18 +128,18 @@ describe('validate --deep', () => {
       await writeFile(join(dir, 'sluice.yaml'), project(api.url));
     }
   };
-  const contacts = (mapping: string) => `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  api: { type: http, connector: ./connectors/people.yaml, base_url: "${api.url}", auth: { type: none } }
-syncs:
-  contacts:
-    from: { connection: model, sql: queries/people.sql }
-    to: { connection: api, endpoint: add_contact }
-    mode: insert
-    key: id
-    mapping: { full_name: ${mapping} }
-`;
+  const contacts = (mapping: string, more: { connections?: Record<string, string>; syncs?: Record<string, SyncYaml> } = {}) =>
+    sluiceYaml({
+      connections: {
+        model: '{ type: sqlite, path: model.db }',
+        ...more.connections,
+        api: `{ type: http, connector: ./connectors/people.yaml, base_url: "${api.url}", auth: { type: none } }`,
+      },
+      syncs: {
+        contacts: insertSync('{ connection: model, sql: queries/people.sql }', 'add_contact', [`mapping: { full_name: ${mapping} }`]),
+        ...more.syncs,
+      },
+    });
 
   it('passes (exit 0) when every column a sync reads exists', async () => {
     await withProject(contacts('name'), async () => {
@@ -177,16 +170,11 @@ syncs:
   });
 
   it('reports a connection that does not answer by name, exits 2, and still checks the others', async () => {
-    const text = contacts('name').replace(
-      '  model: { type: sqlite, path: model.db }',
-      '  model: { type: sqlite, path: model.db }\n  gone: { type: postgres, url: "postgres://postgres:pw-7c1d@127.0.0.1:1/test" }',
-    ) + `  from_gone:
-    from: { connection: gone, sql: "SELECT 1 AS id" }
-    to: { connection: api, endpoint: add_contact }
-    mode: insert
-    key: id
-`;
-    await withProject(text.replace('mapping: { full_name: name }', 'mapping: { full_name: nmae }'), async () => {
+    const text = contacts('nmae', {
+      connections: { gone: '{ type: postgres, url: "postgres://postgres:pw-7c1d@127.0.0.1:1/test" }' },
+      syncs: { from_gone: insertSync('{ connection: gone, sql: "SELECT 1 AS id" }', 'add_contact') },
+    });
+    await withProject(text, async () => {
       const out = await sluice('validate --deep');
       expect(out.code).toBe(2);
       expect(out.stdout).toMatch(/^sluice\.yaml:4:3: connections\.gone: connection "gone" cannot be reached: .*ECONNREFUSED/m);
