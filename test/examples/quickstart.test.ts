@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exampleProjectFiles } from '../../src/config/example-project.js';
+import { main } from '../../src/cli/main.js';
 
 const root = resolve(__dirname, '../..');
 
@@ -18,9 +19,26 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 describe('examples/quickstart and the README demo', () => {
-  it('is exactly the project `sluice init` writes', async () => {
-    for (const [file, text] of Object.entries(exampleProjectFiles())) {
-      expect(await readFile(join(root, 'examples/quickstart', file), 'utf8'), file).toBe(text);
+  it('is exactly the project `sluice init` writes, file for file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-init-'));
+    try {
+      const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+      expect(await main(['node', 'sluice', 'init', dir], { stdout: quiet, stderr: quiet })).toBe(0);
+      const quickstart = join(root, 'examples/quickstart');
+      // A local run's state (.sluice/, ignored by git) is no part of the example.
+      const files = async (folder: string) =>
+        (await readdir(folder, { recursive: true, withFileTypes: true }))
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
+          .filter((file) => !file.split(/[\\/]/).includes('.sluice'))
+          .sort();
+      const written = await files(dir);
+      expect(written).toEqual(await files(quickstart));
+      for (const file of written) {
+        expect(await readFile(join(dir, file), 'utf8'), file).toBe(await readFile(join(quickstart, file), 'utf8'));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
