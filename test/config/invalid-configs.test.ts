@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, formatConfigIssue } from '../../src/config/config-error.js';
 import { loadProject } from '../../src/config/load-project.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
 import { TRACKER_CONNECTOR, writeProject } from './write-project.js';
 
 interface Case {
@@ -64,6 +65,12 @@ function syncCase(name: string, sync: SyncParts, ...issues: string[]): Case {
 /** A case whose sluice.yaml is CONNECTIONS alone and whose connectors/tracker.yaml is the valid one with `edit` made. */
 function connectorCase(name: string, edit: [string, string], issue: string): Case {
   return { name, project: `version: 1\n${CONNECTIONS}`, files: { 'connectors/tracker.yaml': TRACKER_CONNECTOR.replace(...edit) }, issues: [issue] };
+}
+
+/** A case whose sluice.yaml has the one connection `tracker` (connectors/tracker.yaml), its config on line 6 and its auth, if any, on line 7. */
+function trackerCase(name: string, tracker: { config: string; auth?: string }, ...issues: string[]): Case {
+  const auth = tracker.auth === undefined ? [] : [`auth: ${tracker.auth}`];
+  return { name, project: sluiceYaml({ connections: { tracker: ['type: http', 'connector: ./connectors/tracker.yaml', `config: ${tracker.config}`, ...auth] } }), issues };
 }
 
 const cases: Case[] = [
@@ -237,56 +244,15 @@ ${CONNECTIONS}syncs:
     project: withSync({ from: `{ connection: warehouse, sql: "SELECT * FROM scans WHERE project = '$project_id$'" }` }),
     issues: ["sluice.yaml:11:41: syncs.s.from.sql: unknown variable $project_id$ (known: today, yesterday, now, run_id; declare it under from.variables)"],
   },
-  {
-    name: 'a required connector config missing',
-    project: `version: 1
-connections:
-  tracker:
-    type: http
-    connector: ./connectors/tracker.yaml
-    config: { page_size: 20 }
-    auth: { type: api_key, key: k-123456 }
-`,
-    issues: ['sluice.yaml:6:5: connections.tracker.config.space: missing required config "space" for connector tracker (the subdomain of your space)'],
-  },
-  {
-    name: 'an unknown connector config key and a config of the wrong type',
-    project: `version: 1
-connections:
-  tracker:
-    type: http
-    connector: ./connectors/tracker.yaml
-    config: { space: acme, page_sise: 20, page_size: twenty }
-    auth: { type: api_key, key: k-123456 }
-`,
-    issues: [
-      'sluice.yaml:6:28: connections.tracker.config.page_sise: unknown config key "page_sise" for connector tracker (did you mean "page_size"?)',
-      'sluice.yaml:6:54: connections.tracker.config.page_size: expected a whole number for config "page_size" of connector tracker, got "twenty"',
-    ],
-  },
-  {
-    name: 'an auth type the connector does not accept',
-    project: `version: 1
-connections:
-  tracker:
-    type: http
-    connector: ./connectors/tracker.yaml
-    config: { space: acme }
-    auth: { type: bearer, token: t-123456 }
-`,
-    issues: ['sluice.yaml:7:19: connections.tracker.auth.type: auth type "bearer" is not accepted by connector tracker (accepted: api_key, oauth2)'],
-  },
-  {
-    name: 'no auth where the connector needs one',
-    project: `version: 1
-connections:
-  tracker:
-    type: http
-    connector: ./connectors/tracker.yaml
-    config: { space: acme }
-`,
-    issues: ['sluice.yaml:3:3: connections.tracker.auth: connector tracker needs auth (give auth: { type: ... } with one of: api_key, oauth2)'],
-  },
+  trackerCase('a required connector config missing', { config: '{ page_size: 20 }', auth: '{ type: api_key, key: k-123456 }' }, 'sluice.yaml:6:5: connections.tracker.config.space: missing required config "space" for connector tracker (the subdomain of your space)'),
+  trackerCase(
+    'an unknown connector config key and a config of the wrong type',
+    { config: '{ space: acme, page_sise: 20, page_size: twenty }', auth: '{ type: api_key, key: k-123456 }' },
+    'sluice.yaml:6:28: connections.tracker.config.page_sise: unknown config key "page_sise" for connector tracker (did you mean "page_size"?)',
+    'sluice.yaml:6:54: connections.tracker.config.page_size: expected a whole number for config "page_size" of connector tracker, got "twenty"',
+  ),
+  trackerCase('an auth type the connector does not accept', { config: '{ space: acme }', auth: '{ type: bearer, token: t-123456 }' }, 'sluice.yaml:7:19: connections.tracker.auth.type: auth type "bearer" is not accepted by connector tracker (accepted: api_key, oauth2)'),
+  trackerCase('no auth where the connector needs one', { config: '{ space: acme }' }, 'sluice.yaml:3:3: connections.tracker.auth: connector tracker needs auth (give auth: { type: ... } with one of: api_key, oauth2)'),
   {
     name: 'a YAML syntax error',
     project: `version: 1\nsyncs:\n  s: { from: [1, 2 }\n`,
