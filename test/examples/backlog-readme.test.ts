@@ -53,13 +53,9 @@ describe('connectors/backlog.md', () => {
   /** The README's port replaced by the test's. */
   const onPort = (text: string) => text.replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`);
   /** Runs the README's next command, which must be `line`. */
-  async function next(line: string): Promise<CommandResult> {
+  function next(line: string): Promise<CommandResult> {
     expect(commands[0], 'the README runs this command next').toBe(line);
     commands.shift();
-    if (line.startsWith('export ')) {
-      for (const pair of line.slice('export '.length).split(/\s+/)) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-      return { code: 0, stdout: '', stderr: '' };
-    }
     return runCommand(onPort(line), { cwd: dir, env });
   }
   const requests = async () => (await (await fetch(`${sandbox.urls.backlog}/_sandbox/requests?path=/api/v2/issues`)).json()) as { method: string; path: string; status: number }[];
@@ -80,37 +76,36 @@ describe('connectors/backlog.md', () => {
     return counts;
   };
 
+  /**
+   * The README's preview of the sync, then its run: the preview plans `plan`, would send `send` and shows `shows`; the
+   * run delivers `delivered` rows and fails none; what reached the API since request `from` is what the preview said.
+   */
+  async function previewThenRun(from: number, expected: { plan: string; send: string; shows: string; delivered: number }): Promise<[CommandResult, CommandResult]> {
+    const preview = await next('sluice sync preview top_scan_to_backlog --var yesterday=2025-03-10');
+    expect(preview.stderr).toBe('');
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain(expected.plan);
+    expect(preview.stdout).toContain(`would send: ${expected.send}`);
+    expect(preview.stdout).toContain(expected.shows);
+    const run = await next('sluice sync run top_scan_to_backlog --var yesterday=2025-03-10');
+    expect(run.stdout + run.stderr).toContain(`delivered ${expected.delivered}, failed 0`);
+    expect(run.code).toBe(0);
+    // What the preview said is what was sent.
+    expect(await sent(from)).toEqual(wouldSend(preview.stdout));
+    return [preview, run];
+  }
+
   it('creates an issue per job on the first run, updates the changed one on the next, never duplicates and never looks up', async () => {
     await next('export BACKLOG_API_KEY=sandbox-api-key');
     const seed = await next('sluice pipeline run seed');
     expect(seed.stdout + seed.stderr).toContain('pipeline seed succeeded');
 
-    const preview = await next('sluice sync preview top_scan_to_backlog --var yesterday=2025-03-10');
-    expect(preview.stderr).toBe('');
-    expect(preview.code).toBe(0);
-    expect(preview.stdout).toContain('2 added, 0 changed, 0 removed, 0 unchanged');
-    expect(preview.stdout).toContain('would send: create 2');
-    expect(preview.stdout).toContain('apiKey=****');
-
-    const first = await next('sluice sync run top_scan_to_backlog --var yesterday=2025-03-10');
-    expect(first.stdout + first.stderr).toContain('delivered 2, failed 0');
-    expect(first.code).toBe(0);
-    // What the preview said is what was sent.
-    expect(await sent(0)).toEqual(wouldSend(preview.stdout));
+    const [preview, first] = await previewThenRun(0, { plan: '2 added, 0 changed, 0 removed, 0 unchanged', send: 'create 2', shows: 'apiKey=****', delivered: 2 });
     const afterFirst = (await requests()).length;
 
     const edit = await next('sluice pipeline run edit');
     expect(edit.stdout + edit.stderr).toContain('pipeline edit succeeded');
-    const again = await next('sluice sync preview top_scan_to_backlog --var yesterday=2025-03-10');
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('0 added, 1 changed, 0 removed, 1 unchanged');
-    expect(again.stdout).toContain('would send: update 1');
-    expect(again.stdout).toContain('-X PATCH');
-
-    const second = await next('sluice sync run top_scan_to_backlog --var yesterday=2025-03-10');
-    expect(second.stdout + second.stderr).toContain('delivered 1, failed 0');
-    expect(second.code).toBe(0);
-    expect(await sent(afterFirst)).toEqual(wouldSend(again.stdout));
+    const [again, second] = await previewThenRun(afterFirst, { plan: '0 added, 1 changed, 0 removed, 1 unchanged', send: 'update 1', shows: '-X PATCH', delivered: 1 });
     expect((await requests()).slice(afterFirst).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['PATCH /api/v2/issues/1 200']);
 
     const records = await next(`curl -s http://127.0.0.1:${README_PORT}/_sandbox/records`);

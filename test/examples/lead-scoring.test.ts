@@ -64,16 +64,8 @@ describe('examples/lead-scoring', () => {
       .replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`)
       .replace(`DATABASE_URL=${PG}`, `DATABASE_URL=${PG}?options=-csearch_path%3D${schema}`);
   }
-  async function run(line: string): Promise<CommandResult> {
-    const words = localized(line);
-    if (words.startsWith('export ')) {
-      for (const pair of words.slice('export '.length).split(/\s+/)) {
-        const eq = pair.indexOf('=');
-        env[pair.slice(0, eq)] = pair.slice(eq + 1);
-      }
-      return { code: 0, stdout: '', stderr: '' };
-    }
-    return runCommand(words, { cwd: dir, env });
+  function run(line: string): Promise<CommandResult> {
+    return runCommand(localized(line), { cwd: dir, env });
   }
   /** `sluice connect ... --no-browser`: opens the printed URL as a browser would, and waits for the command to end. */
   function connect(line: string): Promise<CommandResult> {

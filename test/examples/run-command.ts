@@ -23,10 +23,18 @@ export function shellWords(line: string): string[] {
 }
 
 /**
- * Runs one README line (`sluice ...` runs the built CLI, anything else the program itself) in `cwd`, asynchronously:
- * sandboxes running in the test process keep answering meanwhile.
+ * Runs one README line in `cwd` as a shell would: `export NAME=value ...` sets the variables in `env` for the lines that
+ * follow; `sluice ...` runs the built CLI, anything else the program itself, asynchronously: sandboxes running in the
+ * test process keep answering meanwhile.
  */
 export function runCommand(line: string, options: CommandOptions & { cwd: string }): Promise<CommandResult> {
+  if (line.startsWith('export ')) {
+    for (const pair of line.slice('export '.length).split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      options.env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+  }
   const [program, ...args] = shellWords(line);
   return program === 'sluice' ? runSluice(args, options) : runProgram(program!, args, options);
 }

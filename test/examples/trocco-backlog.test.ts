@@ -66,15 +66,8 @@ describe('examples/trocco-backlog', () => {
     return line;
   }
   /** Runs a README line in the project, on the test's ports. */
-  async function run(line: string): Promise<CommandResult> {
+  function run(line: string): Promise<CommandResult> {
     const words = readmeLine(line).replaceAll(`127.0.0.1:${README_PORT + 1}`, `127.0.0.1:${port + 1}`).replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`);
-    if (words.startsWith('export ')) {
-      for (const pair of words.slice('export '.length).split(/\s+/)) {
-        const eq = pair.indexOf('=');
-        env[pair.slice(0, eq)] = pair.slice(eq + 1);
-      }
-      return { code: 0, stdout: '', stderr: '' };
-    }
     return runCommand(words, { cwd: dir, env });
   }
   const issues = async (): Promise<Issue[]> =>
