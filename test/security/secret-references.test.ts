@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
 import { writeProject } from '../config/write-project.js';
 import { runCommand } from '../examples/run-command.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { writeSqlite } from '../support/sqlite-file.js';
 
 const TOKEN = 'sink token with spaces + "quotes" 7f3e';
 const cli = resolve(__dirname, '../../bin/sluice.js');
@@ -18,25 +19,15 @@ const env = { ...process.env, SLUICE_SECRET_KEY: '' };
 beforeAll(async () => {
   sink = await startWebhookSandbox({ auth: { bearer: TOKEN } });
   ({ dir, cleanup } = await writeProject({
-    'sluice.yaml': `version: 1
-connections:
-  shop: { type: sqlite, path: shop.db }
-  sink:
-    type: http
-    connector: webhook
-    base_url: "${sink.url}/hooks/orders"
-    auth: { type: bearer, token: "\${secret:sink_token}" }
-syncs:
-  orders:
-    from: { connection: shop, sql: "SELECT id FROM orders" }
-    to: { connection: sink, endpoint: post }
-    mode: insert
-    key: id
-`,
+    'sluice.yaml': sluiceYaml({
+      connections: {
+        shop: '{ type: sqlite, path: shop.db }',
+        sink: ['type: http', 'connector: webhook', `base_url: "${sink.url}/hooks/orders"`, `auth: { type: bearer, token: "\${secret:sink_token}" }`],
+      },
+      syncs: { orders: { from: '{ connection: shop, sql: "SELECT id FROM orders" }', to: '{ connection: sink, endpoint: post }', mode: 'insert', key: 'id' } },
+    }),
   }));
-  const db = new Database(join(dir, 'shop.db'));
-  db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (1), (2)');
-  db.close();
+  writeSqlite(join(dir, 'shop.db'), 'CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (1), (2)');
 });
 
 afterAll(async () => {

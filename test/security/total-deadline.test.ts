@@ -1,6 +1,5 @@
 // read_ms is an idle timeout: a response that trickles one byte a second never trips it. timeouts.total_ms bounds an
 // attempt as a whole, so such a response fails as a timeout (retried like one) and the run ends in bounded time.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,8 @@ import { openHttpConnection } from '../../src/connectors/open-http-connection.js
 import { Redactor } from '../../src/log/redactor.js';
 import { createHttpStreamSource } from '../../src/sources/http-stream-source.js';
 import { openStateStore } from '../../src/state/open-state-store.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
+import { writeSqlite } from '../support/sqlite-file.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -119,21 +120,12 @@ endpoints:
     );
     await writeFile(
       join(dir, 'sluice.yaml'),
-      `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  slow: { type: http, connector: ./slow.yaml, base_url: "\${env:SLOW_URL}" }
-syncs:
-  items:
-    from: { connection: model, table: items }
-    to: { connection: slow, endpoint: add }
-    mode: insert
-    key: id
-`,
+      sluiceYaml({
+        connections: { model: '{ type: sqlite, path: model.db }', slow: `{ type: http, connector: ./slow.yaml, base_url: "\${env:SLOW_URL}" }` },
+        syncs: { items: { from: '{ connection: model, table: items }', to: '{ connection: slow, endpoint: add }', mode: 'insert', key: 'id' } },
+      }),
     );
-    const db = new Database(join(dir, 'model.db'));
-    db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY); INSERT INTO items VALUES (1)');
-    db.close();
+    writeSqlite(join(dir, 'model.db'), 'CREATE TABLE items (id INTEGER PRIMARY KEY); INSERT INTO items VALUES (1)');
     const started = performance.now();
     const run = await runCommand(`sluice --project ${dir} sync run items`, { cwd: dir, env: { ...process.env, SLOW_URL: api.url, SLUICE_SECRET_KEY: '' } });
     const took = performance.now() - started;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../examples/run-command.js';
 import { startServerFixture, type ServerFixture } from '../server/server-project.js';
+import { sluiceYaml } from '../support/sluice-yaml.js';
 
 /** Nine levels of nine aliases each: 9^9 (387 million) strings once expanded. Its first alias is on line `first + 1`. */
 const bomb = (key: string) => {
@@ -17,17 +18,10 @@ const bomb = (key: string) => {
   return lines.join('\n') + '\n';
 };
 
-const PROJECT = `version: 1
-connections:
-  model: { type: sqlite, path: model.db }
-  crm: { type: http, connector: ./crm.yaml, base_url: "http://127.0.0.1:1" }
-syncs:
-  customers:
-    from: { connection: model, sql: "SELECT 1 AS id" }
-    to: { connection: crm, endpoint: create }
-    mode: insert
-    key: id
-`;
+const PROJECT = sluiceYaml({
+  connections: { model: '{ type: sqlite, path: model.db }', crm: '{ type: http, connector: ./crm.yaml, base_url: "http://127.0.0.1:1" }' },
+  syncs: { customers: { from: '{ connection: model, sql: "SELECT 1 AS id" }', to: '{ connection: crm, endpoint: create }', mode: 'insert', key: 'id' } },
+});
 // The bomb's first alias: line 3 of the bomb block (its key, the anchor line, then the first line of aliases).
 const BOMB_LINE_IN_PROJECT = PROJECT.split('\n').length - 1 + 3;
 
