@@ -31,7 +31,9 @@ describe('concurrency and rate', () => {
     await Promise.all(Array.from({ length: 21 }, (_, i) => client.send(get(`${server.url}/r/${i}`), { classify })));
     const times = server.requests.map((r) => r.at).sort((a, b) => a - b);
     const span = times.at(-1)! - times[0]!;
-    expect(span).toBeGreaterThanOrEqual(950); // 20 intervals of 50 ms
+    // 20 intervals of 50 ms; the first arrival may come late (a new socket on a busy machine), which shortens the span
+    // it opens. Twice the rate would span 500 ms.
+    expect(span).toBeGreaterThanOrEqual(880);
     expect(span).toBeLessThan(1400);
     // Smooth, not bursty: any 200 ms holds about 4 requests (slack for a busy event loop), never a pile.
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 200).length).toBeLessThanOrEqual(7);
