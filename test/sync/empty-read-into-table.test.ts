@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand } from '../examples/run-command.js';
+import { runCommand, type CommandResult } from '../examples/run-command.js';
 import { sluiceYaml } from '../support/sluice-yaml.js';
 import { querySqlite, writeSqlite } from '../support/sqlite-file.js';
 import { ITEMS_API_CONNECTION, ITEMS_CONNECTOR, makeItems, startItemsApi, type Item } from './start-items-api.js';
@@ -45,25 +45,33 @@ describe('an empty read into a table', () => {
   const sqliteTables = () => sqlite<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name);
   const sinceOf = (i: number) => api.sinceOf(i);
 
+  /**
+   * Runs items_to_db twice over the same 12 items: the second run asks for what changed since the kept cursor, gets
+   * nothing, plans nothing and leaves the table's `rows` as they were. Returns the second run.
+   */
+  async function runTwiceWithNothingNew(rows: () => unknown[] | Promise<unknown[]>): Promise<CommandResult> {
+    const first = await sluice('sync run items_to_db');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const before = await rows();
+    expect(before).toHaveLength(12);
+
+    api.requests.length = 0;
+    const second = await sluice('sync run items_to_db');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(sinceOf(0)).toBe('2026-01-01T00:00:11Z');
+    expect(second.stdout).toContain('planned 0: 0 added, 0 changed, 0 removed, 0 unchanged');
+    expect(await rows()).toEqual(before);
+    return second;
+  }
+
   describe('into SQLite', () => {
     beforeEach(async () => {
       await writeFile(join(dir, 'sluice.yaml'), project('{ type: sqlite, path: dest.db }', 'items'));
     });
 
     it('an incremental run with nothing new exits 0, sends nothing and leaves the table as it was', async () => {
-      const first = await sluice('sync run items_to_db');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
-      const before = sqlite('SELECT * FROM items ORDER BY id');
-      expect(before).toHaveLength(12);
-
-      api.requests.length = 0;
-      const second = await sluice('sync run items_to_db');
-      expect(second.code, second.stdout + second.stderr).toBe(0);
-      // The read asked for what changed since the kept cursor, and got nothing.
-      expect(sinceOf(0)).toBe('2026-01-01T00:00:11Z');
-      expect(second.stdout).toContain('planned 0: 0 added, 0 changed, 0 removed, 0 unchanged');
+      const second = await runTwiceWithNothingNew(() => sqlite('SELECT * FROM items ORDER BY id'));
       expect(second.stderr).not.toContain('error');
-      expect(sqlite('SELECT * FROM items ORDER BY id')).toEqual(before);
 
       // The cursor is unchanged: the next change is still found.
       items[4] = { ...items[4]!, name: 'item 5, renamed', updated: '2026-01-02T00:00:00Z' };
@@ -129,18 +137,7 @@ describe('an empty read into a table', () => {
 
     it('an incremental run with nothing new exits 0 and leaves the table as it was', async () => {
       await writeFile(join(dir, 'sluice.yaml'), project(`{ type: postgres, url: "${PG_URL}" }`, `${schema}.items`));
-      const first = await sluice('sync run items_to_db');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
-      const rows = async () => (await client.query(`SELECT id::int, name, updated FROM ${schema}.items ORDER BY id`)).rows;
-      const before = await rows();
-      expect(before).toHaveLength(12);
-
-      api.requests.length = 0;
-      const second = await sluice('sync run items_to_db');
-      expect(second.code, second.stdout + second.stderr).toBe(0);
-      expect(sinceOf(0)).toBe('2026-01-01T00:00:11Z');
-      expect(second.stdout).toContain('planned 0: 0 added, 0 changed, 0 removed, 0 unchanged');
-      expect(await rows()).toEqual(before);
+      await runTwiceWithNothingNew(async () => (await client.query(`SELECT id::int, name, updated FROM ${schema}.items ORDER BY id`)).rows);
     });
 
     it('a first run that reads no records exits 0 and creates no table', async () => {

@@ -214,42 +214,56 @@ describe('sluice sync through the CLI', () => {
     for (const out of [json, csv]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
   });
 
-  it('loses nothing when killed with SIGKILL mid-run, and duplicates at most what was in flight', async () => {
-    const n = 300;
-    insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
-    sink.faults({ latency_ms: 15 });
-    const child = spawn(process.execPath, [cli, '--project', dir, 'sync', 'run', 'customers'], { env: env(), stdio: 'ignore' });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const deadline = Date.now() + 20_000;
-    while (hooks('POST').length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    child.kill('SIGKILL');
-    await exited;
-    const beforeRerun = hooks('POST').length;
-    expect(beforeRerun).toBeGreaterThanOrEqual(60);
-    expect(beforeRerun).toBeLessThan(n);
-
-    // Its process is gone on this machine: the run is recorded as failed at once, and its lease is free.
-    const killed = (JSON.parse((await sluice('sync', 'runs', 'customers', '--json')).stdout) as { runs: RunRecord[] }).runs;
-    expect(killed).toHaveLength(1);
-    expect(killed[0]).toMatchObject({ status: 'failed', error: `the run stopped without finishing (its process ${child.pid} on ${hostname()} ended)` });
-    expect(killed[0]!.finishedAt).not.toBeNull();
-
-    sink.faults({ latency_ms: 0 });
-    const rerun = await sluice('sync', 'run', 'customers');
-    expect(rerun.code).toBe(0);
-    const paths = hooks('POST').map((h) => h.path);
-    expect(new Set(paths).size).toBe(n);
-    // Only requests in flight when the process died (concurrency 4) can have been sent twice.
-    expect(paths.length - n).toBeLessThanOrEqual(4);
-    expect((await sluice('sync', 'run', 'customers')).stdout).toContain(`planned 0: 0 added, 0 changed, 0 removed, ${n} unchanged`);
-  });
-
   const runsOf = async () => (JSON.parse((await sluice('sync', 'runs', 'customers', '--json')).stdout) as { runs: RunRecord[] }).runs;
   const waitForPosts = async (count: number) => {
     const deadline = Date.now() + 20_000;
     while (hooks('POST').length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(hooks('POST').length).toBeGreaterThanOrEqual(count);
   };
+
+  /** Starts `sync run customers` in a process of its own and kills it (SIGKILL) once `posts` records have arrived. */
+  const killMidRun = async (posts: number) => {
+    const child = spawn(process.execPath, [cli, '--project', dir, 'sync', 'run', 'customers'], { env: env(), stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    try {
+      await waitForPosts(posts);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return child;
+  };
+  /**
+   * Reruns the sync at full speed: every one of the `n` records has arrived, and only those in flight when the process
+   * died (concurrency 4) can have been sent twice.
+   */
+  const rerunDeliversAll = async (n: number) => {
+    sink.faults({ latency_ms: 0 });
+    const rerun = await sluice('sync', 'run', 'customers');
+    expect(rerun.code).toBe(0);
+    const paths = hooks('POST').map((h) => h.path);
+    expect(new Set(paths).size).toBe(n);
+    expect(paths.length - n).toBeLessThanOrEqual(4);
+  };
+
+  it('loses nothing when killed with SIGKILL mid-run, and duplicates at most what was in flight', async () => {
+    const n = 300;
+    insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
+    sink.faults({ latency_ms: 15 });
+    const child = await killMidRun(60);
+    const beforeRerun = hooks('POST').length;
+    expect(beforeRerun).toBeGreaterThanOrEqual(60);
+    expect(beforeRerun).toBeLessThan(n);
+
+    // Its process is gone on this machine: the run is recorded as failed at once, and its lease is free.
+    const killed = await runsOf();
+    expect(killed).toHaveLength(1);
+    expect(killed[0]).toMatchObject({ status: 'failed', error: `the run stopped without finishing (its process ${child.pid} on ${hostname()} ended)` });
+    expect(killed[0]!.finishedAt).not.toBeNull();
+
+    await rerunDeliversAll(n);
+    expect((await sluice('sync', 'run', 'customers')).stdout).toContain(`planned 0: 0 added, 0 changed, 0 removed, ${n} unchanged`);
+  });
 
   it('runs a sync once when two runs start together, refuses a retry meanwhile, and sends each record once', async () => {
     const n = 150;
@@ -285,11 +299,7 @@ describe('sluice sync through the CLI', () => {
     const n = 200;
     insert(Array.from({ length: n }, (_, i) => [i + 1, `customer ${i + 1}`, i] as [number, string, number]));
     sink.faults({ latency_ms: 15 });
-    const child = spawn(process.execPath, [cli, '--project', dir, 'sync', 'run', 'customers'], { env: env(), stdio: 'ignore' });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    await waitForPosts(40);
-    child.kill('SIGKILL');
-    await exited;
+    const child = await killMidRun(40);
     // As if that process had run on another machine sharing the state: nothing here can tell that it has ended.
     // The lease is pushed well ahead, so a slow machine cannot see it expire before the early run; later it is set to
     // have expired, as time passing would.
@@ -308,12 +318,7 @@ describe('sluice sync through the CLI', () => {
     const expiresAt = new Date(Date.now() - 1000).toISOString();
     expiring.prepare('UPDATE leases SET expires_at = ?').run(expiresAt);
     expiring.close();
-    sink.faults({ latency_ms: 0 });
-    const rerun = await sluice('sync', 'run', 'customers');
-    expect(rerun.code).toBe(0);
-    const paths = hooks('POST').map((h) => h.path);
-    expect(new Set(paths).size).toBe(n);
-    expect(paths.length - n).toBeLessThanOrEqual(4);
+    await rerunDeliversAll(n);
     const after = await runsOf();
     expect(after.find((r) => r.id === killed!.id)).toMatchObject({
       status: 'failed',
