@@ -38,6 +38,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     else if (Array.isArray(value)) value.forEach((v, i) => nested([...path, i], v));
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) nested([...path, k], v);
   };
+  // Endpoints, streams and the connection test each send one request built from these templates.
+  const request = (base: KeyPath, parts: RequestTemplates) => {
+    template([...base, 'path'], parts.path);
+    map([...base, 'query'], parts.query);
+    map([...base, 'headers'], parts.headers);
+    nested([...base, 'body'], parts.body);
+  };
 
   // URLs that credentials travel to: https, or plain http to loopback and operator-listed hosts only.
   const credentialUrl = (path: KeyPath, text: string | null | undefined) => {
@@ -69,10 +76,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
 
   for (const [name, endpoint] of Object.entries(spec.endpoints)) {
     const base: KeyPath = ['endpoints', name];
-    template([...base, 'path'], endpoint.path);
-    map([...base, 'query'], endpoint.query);
-    map([...base, 'headers'], endpoint.headers);
-    nested([...base, 'body'], endpoint.body);
+    request(base, endpoint);
     if (endpoint.batch) {
       template([...base, 'batch', 'item'], endpoint.batch.item);
       template([...base, 'batch', 'body'], endpoint.batch.body);
@@ -100,10 +104,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
 
   for (const [name, stream] of Object.entries(spec.streams)) {
     const base: KeyPath = ['streams', name];
-    template([...base, 'path'], stream.path);
-    map([...base, 'query'], stream.query);
-    map([...base, 'headers'], stream.headers);
-    template([...base, 'body'], stream.body);
+    request(base, stream);
     rules([...base, 'responses'], stream.responses);
     condition([...base, 'stop_when'], stream.stop_when);
     jsonPath([...base, 'records'], stream.records);
@@ -114,13 +115,18 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     if (paginate?.type === 'page') jsonPath([...base, 'paginate', 'total_pages'], paginate.total_pages);
   }
   if (spec.test) {
-    template(['test', 'path'], spec.test.path);
-    map(['test', 'query'], spec.test.query);
-    map(['test', 'headers'], spec.test.headers);
-    template(['test', 'body'], spec.test.body);
+    request(['test'], spec.test);
     condition(['test', 'success'], spec.test.success);
   }
   return issues;
+}
+
+/** The templates of one request: a path, query and header values, and a body (a template, or JSON holding templates). */
+interface RequestTemplates {
+  path?: string;
+  query?: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+  body?: unknown;
 }
 
 /** An issue placed at the template's own line and column inside the file. */
