@@ -42,14 +42,8 @@ const QUOTED = /^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")$/;
 /** The index of the `]` closing the `[` at `open` (quotes and parentheses skipped), or -1. */
 function closingBracket(path: string, open: number): number {
   let depth = 0;
-  let quote: string | null = null;
-  for (let i = open + 1; i < path.length; i++) {
-    const c = path[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === '(') depth++;
+  for (const [i, c] of outsideQuotes(path, open + 1).characters) {
+    if (c === '(') depth++;
     else if (c === ')') depth--;
     else if (c === ']' && depth <= 0) return i;
   }
@@ -69,17 +63,31 @@ function bracketProblem(inner: string): string | null {
   return null;
 }
 
+/** Whether every ( is closed, in order, and every quote too. */
 function balanced(text: string): boolean {
+  const { characters, quoteLeftOpen } = outsideQuotes(text, 0);
   let depth = 0;
+  for (const [, c] of characters) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0 && !quoteLeftOpen;
+}
+
+/**
+ * The characters of `text` from `start` on that stand outside quoted names ('…' or "…", where a backslash escapes the next
+ * character), with their index: a bracket or parenthesis inside quotes is part of a name. The quotes are left out.
+ */
+function outsideQuotes(text: string, start: number): { characters: [number, string][]; quoteLeftOpen: boolean } {
+  const characters: [number, string][] = [];
   let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = null;
     } else if (c === "'" || c === '"') quote = c;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return false;
+    else characters.push([i, c]);
   }
-  return depth === 0 && quote === null;
+  return { characters, quoteLeftOpen: quote !== null };
 }
