@@ -82,14 +82,15 @@ describe('renderRequest', () => {
 });
 
 describe('renderBatchRequest', () => {
-  const batchEndpoint = endpoint({
+  const batchDeleteFields = {
     operation: 'delete',
     request: 'batch',
     method: 'POST',
     path: '/batch/{{ records.size }}',
     query: { ids: '{{ records | map: "id" | join: "," }}' },
     batch: { size: 10, item: '{ "id": {{ record.id | json }}, "email": "{{ row.email }}" }', body: '{ "inputs": {{ items }}, "count": {{ rows.size }} }' },
-  });
+  };
+  const batchEndpoint = endpoint(batchDeleteFields);
 
   it('renders each row with batch.item and wraps the items; path and query see rows and records', () => {
     const rendered = renderBatchRequest(
@@ -122,14 +123,8 @@ describe('renderBatchRequest', () => {
     expect(JSON.parse(rendered.request!.body!).inputs.map((i: { id: string }) => i.id)).toEqual(['1', '3']);
   });
 
-  const batchDelete = endpoint({
-    operation: 'delete',
-    request: 'batch',
-    method: 'DELETE',
-    path: '/contacts',
-    query: { ids: "{{ records | map: 'id' | join: ',' }}" },
-    batch: { size: 50 },
-  });
+  // The same delete with neither batch.item nor batch.body: the kept ids go in the query alone.
+  const batchDelete = endpoint({ ...batchDeleteFields, method: 'DELETE', path: '/contacts', batch: { size: 50 } });
 
   it('without batch.item and batch.body, sends no body: the ids go in the query', () => {
     const rendered = renderBatchRequest(batchDelete, [{ row: { email: 'a@x' }, record: { id: '7' } }, { row: { email: 'b@x' }, record: { id: '9' } }], base, options);
