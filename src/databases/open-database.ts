@@ -3,6 +3,7 @@ import type { Connection } from '../config/project-schema.js';
 import type { Redactor } from '../log/redactor.js';
 import { openBigqueryDatabase } from './bigquery/bigquery-database.js';
 import { bigqueryTokens } from './bigquery/bigquery-tokens.js';
+import { DATABASE_LABELS } from './database-labels.js';
 import { openDuckdbDatabase } from './duckdb/duckdb-database.js';
 import { openDuckdbTableEngine } from './duckdb/duckdb-table-engine.js';
 import { openMysqlDatabase } from './mysql/mysql-database.js';
@@ -50,8 +51,6 @@ interface OpenContext {
 
 /** How to open one engine's parts. */
 interface DatabaseEngine<C extends DatabaseConnection> {
-  /** The engine's name in messages. */
-  label: string;
   /** The fields naming files, resolved against the project directory before an opener sees them. */
   files: readonly (keyof C & string)[];
   /** A server's port when its URL names none: the engine is reached by `url`, through `ssh` when the connection has it. */
@@ -67,33 +66,28 @@ type DatabaseEngines = { [T in DatabaseType]: DatabaseEngine<Extract<DatabaseCon
 /** Every engine, by connection type; the order is the one messages list them in. */
 const ENGINES: DatabaseEngines = {
   duckdb: {
-    label: 'DuckDB',
     files: ['path'],
     reader: (c, { projectDir }) => openDuckdbDatabase(c.path, { fileSearchPath: projectDir }),
     tableEngine: (c) => openDuckdbTableEngine(c.path),
   },
   sqlite: {
-    label: 'SQLite',
     files: ['path'],
     reader: (c) => openSqliteDatabase(c.path),
     tableEngine: (c) => openSqliteTableEngine(c.path),
   },
   postgres: {
-    label: 'PostgreSQL',
     files: [],
     defaultPort: 5432,
     reader: (c, { onClose }) => openPostgresDatabase(c.url, { onClose }),
     tableEngine: (c, { onClose }) => openPostgresTableEngine(c.url, { onClose }),
   },
   mysql: {
-    label: 'MySQL',
     files: [],
     defaultPort: 3306,
     reader: (c, { onClose }) => openMysqlDatabase(c.url, { onClose }),
     tableEngine: (c, { onClose }) => openMysqlTableEngine(c.url, { onClose }),
   },
   bigquery: {
-    label: 'BigQuery',
     files: ['credentials'],
     reader: async (c, { redactor }) =>
       openBigqueryDatabase({ projectId: c.project_id, location: c.location, apiEndpoint: c.api_endpoint, tokens: await bigqueryTokens(c, redactor) }),
@@ -120,7 +114,8 @@ export async function openDatabase<P extends keyof DatabaseParts>(
   const fail = (what: string, e: unknown): never => {
     throw options.failure ? options.failure(what, e) : e;
   };
-  const what = 'path' in connection ? `${engine.label} ${connection.path}` : engine.label;
+  const label = DATABASE_LABELS[connection.type];
+  const what = 'path' in connection ? `${label} ${connection.path}` : label;
   let reached: DatabaseConnection = connection;
   for (const field of engine.files) {
     const value = connection[field];

@@ -1,9 +1,9 @@
-import { quoteIdentifier } from '../../config/quote-identifier.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Row } from '../../rows/row.js';
 import { inTransaction } from '../in-transaction.js';
 import { perTarget } from '../per-target.js';
 import { sqlScript } from '../sql-script.js';
+import { SqlTableEngine, type TableEngineTraits } from '../sql-table-engine.js';
 import { STAGED_ROW, stagedStatements } from '../staged-statements.js';
 import { StagingTables } from '../staging-tables.js';
 import type { BatchWrite, TableEngine, TableTarget } from '../table-engine.js';
@@ -28,24 +28,24 @@ type TextOf = (value: unknown) => string | null;
 
 const ROW_ERROR = /^(Constraint|Conversion|Invalid Input|Out of Range) Error/;
 
+const DUCKDB: TableEngineTraits = {
+  engine: 'duckdb',
+  batchSize: 5000,
+  supportsMerge: true,
+  storesNonFinite: true,
+  createsSchemas: true,
+  columnType: duckdbTableColumnType,
+  nativeType: duckdbNativeType,
+};
+
 /** The DuckDB engine of a table destination. */
-class DuckdbTableEngine implements TableEngine {
-  readonly label = 'DuckDB';
-  readonly batchSize = 5000;
-  readonly supportsMerge = true;
-  readonly storesNonFinite = true;
-  readonly tableOptions = '';
-  readonly createsSchemas = true;
-  readonly columnType = duckdbTableColumnType;
-  readonly nativeType = duckdbNativeType;
+class DuckdbTableEngine extends SqlTableEngine implements TableEngine {
   private readonly stages = new StagingTables();
   private readonly textsOf = perTarget((target): TextOf[] => target.bindings.map(duckdbText));
   private readonly run = (sql: string) => this.connection.run(sql);
 
-  constructor(private readonly connection: DuckDBConnection) {}
-
-  quote(identifier: string): string {
-    return quoteIdentifier(identifier, 'duckdb');
+  constructor(private readonly connection: DuckDBConnection) {
+    super(DUCKDB);
   }
 
   async describe(table: TableName): Promise<TableShape | null> {
@@ -109,12 +109,12 @@ class DuckdbTableEngine implements TableEngine {
     return error instanceof Error && ROW_ERROR.test(error.message);
   }
 
-  messageOf(error: unknown): string {
+  override messageOf(error: unknown): string {
     // DuckDB appends the statement with a caret; the first line is the message.
     return error instanceof Error ? error.message.split('\n')[0]!.trim() : String(error);
   }
 
-  async close(): Promise<void> {
+  protected override async closeConnection(): Promise<void> {
     // Flush the write-ahead log into the file, so another process opening it sees every row.
     await this.connection.run('CHECKPOINT').catch(() => undefined);
     this.connection.closeSync();

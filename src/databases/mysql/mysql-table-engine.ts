@@ -1,9 +1,9 @@
 import mysql from 'mysql2/promise';
-import { quoteIdentifier } from '../../config/quote-identifier.js';
 import type { Row } from '../../rows/row.js';
 import { inTransaction } from '../in-transaction.js';
 import { perTarget } from '../per-target.js';
 import { sqlScript } from '../sql-script.js';
+import { SqlTableEngine, type TableEngineTraits } from '../sql-table-engine.js';
 import { STAGED_ROW } from '../staged-statements.js';
 import { StagingTables } from '../staging-tables.js';
 import type { BatchWrite, TableEngine, TableTarget } from '../table-engine.js';
@@ -44,28 +44,26 @@ const STATEMENT_CHARS = 4 * 1024 * 1024;
 /** Errors MySQL reports with SQLSTATE HY000 that are still about a value: bad integer/JSON, truncation, CHECK. */
 const ROW_ERRNOS = new Set([1265, 1292, 1366, 1367, 1406, 1411, 3140, 3819, 4025]);
 
-/** The MySQL/MariaDB engine of a table destination (one connection). */
-class MysqlTableEngine implements TableEngine {
-  readonly label = 'MySQL';
-  readonly batchSize = 1000;
-  readonly supportsMerge = false;
-  readonly storesNonFinite = false;
+const MYSQL: TableEngineTraits = {
+  engine: 'mysql',
+  batchSize: 1000,
   // Binary collation: keys and text compare byte for byte, as in the source ("a" and "A" are two keys).
-  readonly tableOptions = ' DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
-  readonly createsSchemas = false;
-  readonly columnType = mysqlTableColumnType;
-  readonly nativeType = mysqlNativeType;
+  tableOptions: ' DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+  columnType: mysqlTableColumnType,
+  nativeType: mysqlNativeType,
+};
+
+/** The MySQL/MariaDB engine of a table destination (one connection). */
+class MysqlTableEngine extends SqlTableEngine implements TableEngine {
   private readonly stages = new StagingTables();
   private readonly literalsOf = perTarget((target) => target.bindings.map(mysqlLiteral));
   private readonly run = (sql: string) => this.connection.query(sql);
 
   constructor(
     private readonly connection: mysql.Connection,
-    private readonly onClose: (() => Promise<void>) | undefined,
-  ) {}
-
-  quote(identifier: string): string {
-    return quoteIdentifier(identifier, 'mysql');
+    onClose: (() => Promise<void>) | undefined,
+  ) {
+    super(MYSQL, onClose);
   }
 
   async describe(table: TableName): Promise<TableShape | null> {
@@ -132,16 +130,8 @@ class MysqlTableEngine implements TableEngine {
     return (typeof sqlState === 'string' && /^2[23]/.test(sqlState)) || (typeof errno === 'number' && ROW_ERRNOS.has(errno));
   }
 
-  messageOf(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.connection.end();
-    } finally {
-      await this.onClose?.();
-    }
+  protected override async closeConnection(): Promise<void> {
+    await this.connection.end();
   }
 
   /** `head` + value tuples + `tail` make the batch statement; update also checks `missing` and runs `apply`. */

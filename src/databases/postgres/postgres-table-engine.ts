@@ -2,11 +2,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { quoteIdentifier } from '../../config/quote-identifier.js';
 import type { Row } from '../../rows/row.js';
 import { inTransaction } from '../in-transaction.js';
 import { perTarget } from '../per-target.js';
 import { sqlScript } from '../sql-script.js';
+import { SqlTableEngine, type TableEngineTraits } from '../sql-table-engine.js';
 import { STAGED_ROW, stagedStatements } from '../staged-statements.js';
 import { StagingTables } from '../staging-tables.js';
 import type { BatchWrite, TableEngine, TableTarget } from '../table-engine.js';
@@ -42,29 +42,30 @@ interface CopyLines {
   keys: CopyLine;
 }
 
-/** The PostgreSQL engine of a table destination (one client: writes are serial, temp staging tables live in its session). */
-class PostgresTableEngine implements TableEngine {
-  readonly label = 'PostgreSQL';
+/** PostgreSQL's traits but MERGE, which depends on the server's version (15 and later). */
+const POSTGRES: TableEngineTraits = {
+  engine: 'postgres',
   // Each batch is one COPY and one commit (a WAL flush) while the server waits for the next: at 5,000 rows the
   // boundaries cost about a fifth of a 1M-row load here; at 20,000, a few percent.
-  readonly batchSize = 20_000;
-  readonly storesNonFinite = true;
-  readonly tableOptions = '';
-  readonly createsSchemas = true;
-  readonly columnType = postgresTableColumnType;
-  readonly nativeType = postgresNativeType;
+  batchSize: 20_000,
+  storesNonFinite: true,
+  createsSchemas: true,
+  columnType: postgresTableColumnType,
+  nativeType: postgresNativeType,
+};
+
+/** The PostgreSQL engine of a table destination (one client: writes are serial, temp staging tables live in its session). */
+class PostgresTableEngine extends SqlTableEngine implements TableEngine {
   private readonly stages = new StagingTables();
   private readonly optimistic = new WeakMap<TableTarget, boolean>();
   private readonly run = (sql: string) => this.client.query(sql);
 
   constructor(
     private readonly client: pg.Client,
-    readonly supportsMerge: boolean,
-    private readonly onClose: (() => Promise<void>) | undefined,
-  ) {}
-
-  quote(identifier: string): string {
-    return quoteIdentifier(identifier, 'postgres');
+    supportsMerge: boolean,
+    onClose: (() => Promise<void>) | undefined,
+  ) {
+    super({ ...POSTGRES, supportsMerge }, onClose);
   }
 
   async describe(table: TableName): Promise<TableShape | null> {
@@ -155,18 +156,14 @@ class PostgresTableEngine implements TableEngine {
     return typeof code === 'string' && (/^2[123]/.test(code) || code === 'P0001');
   }
 
-  messageOf(error: unknown): string {
+  override messageOf(error: unknown): string {
     if (!(error instanceof Error)) return String(error);
     const detail = (error as { detail?: unknown }).detail;
     return typeof detail === 'string' && detail ? `${error.message}: ${detail}` : error.message;
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.client.end();
-    } finally {
-      await this.onClose?.();
-    }
+  protected override async closeConnection(): Promise<void> {
+    await this.client.end();
   }
 
   /** The statements of a batch; `stage` is the staging table (unused by a direct COPY). */

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { quoteIdentifier } from '../../config/quote-identifier.js';
 import type { Row } from '../../rows/row.js';
 import { perTarget } from '../per-target.js';
 import { sqlScript } from '../sql-script.js';
+import { SqlTableEngine, type TableEngineTraits } from '../sql-table-engine.js';
 import type { BatchWrite, TableEngine, TableTarget } from '../table-engine.js';
 import type { TableName } from '../table-name.js';
 import type { ColumnBinding, TableShape } from '../table-schema.js';
@@ -21,23 +21,15 @@ type Binder = (value: unknown) => Bindable;
 /** Codes of errors about a row's values rather than the database. */
 const ROW_ERROR = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
 
+const SQLITE: TableEngineTraits = { engine: 'sqlite', batchSize: 5000, columnType: sqliteTableColumnType, nativeType: sqliteNativeType };
+
 /** The SQLite engine of a table destination (better-sqlite3: synchronous, so one batch at a time by nature). */
-class SqliteTableEngine implements TableEngine {
-  readonly label = 'SQLite';
-  readonly batchSize = 5000;
-  readonly supportsMerge = false;
-  readonly storesNonFinite = false;
-  readonly tableOptions = '';
-  readonly createsSchemas = false;
-  readonly columnType = sqliteTableColumnType;
-  readonly nativeType = sqliteNativeType;
+class SqliteTableEngine extends SqlTableEngine implements TableEngine {
   private readonly prepared = perTarget(() => new Map<string, Database.Statement>());
   private readonly bindersOf = perTarget((target): Binder[] => target.bindings.map(sqliteBinder));
 
-  constructor(private readonly db: Database.Database) {}
-
-  quote(identifier: string): string {
-    return quoteIdentifier(identifier, 'sqlite');
+  constructor(private readonly db: Database.Database) {
+    super(SQLITE);
   }
 
   async describe(table: TableName): Promise<TableShape | null> {
@@ -102,11 +94,7 @@ class SqliteTableEngine implements TableEngine {
     return (typeof code === 'string' && ROW_ERROR.test(code)) || error instanceof RangeError || error instanceof TypeError;
   }
 
-  messageOf(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-  }
-
-  async close(): Promise<void> {
+  protected override async closeConnection(): Promise<void> {
     this.db.close();
   }
 
