@@ -139,17 +139,25 @@ async function describeDuckdb(conn: DuckDBConnection, sql: string): Promise<Colu
   }
 }
 
+/**
+ * Booleans and integers of up to 32 bits: read as the JavaScript booleans and numbers they are, whose text is the
+ * text DuckDB gives them.
+ */
+export const DUCKDB_BOOLEANS_AND_SMALL_INTEGERS: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+]);
+
 /** How to turn one non-null value of a DuckDB type into the shared mapping; null when it already is. */
 export function duckdbConverter(type: DuckDBType): Convert | null {
   if (type.alias?.toUpperCase() === 'JSON') return (v) => JSON.parse(v as string);
+  if (DUCKDB_BOOLEANS_AND_SMALL_INTEGERS.has(type.typeId)) return null;
   switch (type.typeId) {
-    case DuckDBTypeId.BOOLEAN:
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.VARCHAR:

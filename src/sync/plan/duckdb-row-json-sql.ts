@@ -1,4 +1,5 @@
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DUCKDB_BOOLEANS_AND_SMALL_INTEGERS } from '../../databases/duckdb/duckdb-database.js';
 import type { Row } from '../../rows/row.js';
 
 /** SQL expressions over a query's columns (renamed c0, c1...) that yield what the JS planner computes per row. */
@@ -56,20 +57,13 @@ const quoted = (text: (v: string) => string): Encoding => ({ json: (v) => `sluic
 /** The encoding of a DuckDB type as the DuckDB Source converts it (duckdbConverter), or null when not supported. */
 function encoding(type: DuckDBType, nested: boolean, depth: number): Encoding | null {
   if (type.alias) return null;
+  if (DUCKDB_BOOLEANS_AND_SMALL_INTEGERS.has(type.typeId)) return { json: (v) => `${v}::VARCHAR`, text: (v) => `${v}::VARCHAR` };
   switch (type.typeId) {
     case DuckDBTypeId.VARCHAR:
       return quoted((v) => v);
     case DuckDBTypeId.ENUM:
     case DuckDBTypeId.UUID:
       return quoted((v) => `${v}::VARCHAR`);
-    case DuckDBTypeId.BOOLEAN:
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
-      return { json: (v) => `${v}::VARCHAR`, text: (v) => `${v}::VARCHAR` };
     case DuckDBTypeId.BIGINT:
     case DuckDBTypeId.UBIGINT:
     case DuckDBTypeId.HUGEINT:
