@@ -23,6 +23,7 @@ import { binaryValue, decimalText, integerValue, timestampFromMillis } from '../
 import { compileRowBuilder } from '../../rows/compile-row-builder.js';
 import type { Column, Row } from '../../rows/row.js';
 import type { ReadOptions, Source } from '../../sources/source.js';
+import { QueryReader } from '../query-reader.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { sqlQueryError } from '../sql-query-error.js';
 import { duckdbWorkspacePlan } from './duckdb-workspace-plan.js';
@@ -40,24 +41,22 @@ export async function openDuckdbDatabase(path: string, options: { fileSearchPath
 }
 
 /** A DuckDB database: one connection per read, so that reads and steps never share a result. */
-class DuckdbDatabase implements SqlDatabase {
+class DuckdbDatabase extends QueryReader implements SqlDatabase {
   readonly kind = 'duckdb' as const;
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly path: string,
     private readonly fileSearchPath?: string,
-  ) {}
+  ) {
+    super();
+  }
 
-  query(sql: string): Source {
+  override query(sql: string): Source {
     const place = { path: this.path, fileSearchPath: this.fileSearchPath, sql };
     return {
       // (A MotherDuck database is not a file the planner's workspace can attach.)
       ...(this.path.startsWith('md:') ? {} : { planInWorkspace: (workspace: DuckDBConnection) => duckdbWorkspacePlan(workspace, place) }),
-      describe: () =>
-        this.withConnection(async (conn) => describeDuckdb(conn, sql)).catch((e: unknown) => {
-          throw sqlQueryError(e, 'duckdb', sql);
-        }),
-      read: (options) => this.read(sql, options),
+      ...super.query(sql),
     };
   }
 
@@ -83,7 +82,13 @@ class DuckdbDatabase implements SqlDatabase {
     }
   }
 
-  private async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
+  protected override describe(sql: string): Promise<Column[]> {
+    return this.withConnection(async (conn) => describeDuckdb(conn, sql)).catch((e: unknown) => {
+      throw sqlQueryError(e, 'duckdb', sql);
+    });
+  }
+
+  protected override async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
     signal?.throwIfAborted();
     const conn = await this.instance.connect();
     // Interrupting stops a long-running fetch too, not only the gap between batches.

@@ -6,7 +6,8 @@ import { MYSQL_UTC, mysqlConnectionOptions } from './mysql-driver.js';
 import { binaryValue, integerValue, timestampValue } from '../../rows/column-value.js';
 import { limitZeroSql } from '../limit-zero-sql.js';
 import type { Column, Row } from '../../rows/row.js';
-import type { ReadOptions, Source } from '../../sources/source.js';
+import type { ReadOptions } from '../../sources/source.js';
+import { QueryReader } from '../query-reader.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { sqlQueryError } from '../sql-query-error.js';
 
@@ -57,18 +58,13 @@ export async function openMysqlDatabase(url: string, options: { onClose?: () => 
   return new MysqlDatabase(pool, options.onClose);
 }
 
-class MysqlDatabase implements SqlDatabase {
+class MysqlDatabase extends QueryReader implements SqlDatabase {
   readonly kind = 'mysql' as const;
   constructor(
     private readonly pool: Pool,
     private readonly onClose?: () => Promise<void>,
-  ) {}
-
-  query(sql: string): Source {
-    return {
-      describe: () => this.describe(sql),
-      read: (options) => this.read(sql, options),
-    };
+  ) {
+    super();
   }
 
   async execute(sql: string): Promise<void> {
@@ -92,7 +88,7 @@ class MysqlDatabase implements SqlDatabase {
     );
   }
 
-  private async describe(sql: string): Promise<Column[]> {
+  protected override async describe(sql: string): Promise<Column[]> {
     const wrapped = limitZeroSql(sql);
     const [, fields] = await this.run(wrapped).catch((e: unknown) => {
       throw sqlQueryError(e, 'mysql', wrapped, sql);
@@ -109,7 +105,7 @@ class MysqlDatabase implements SqlDatabase {
     });
   }
 
-  private async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
+  protected override async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
     signal?.throwIfAborted();
     const conn = await new Promise<PoolConnection>((resolve, reject) =>
       this.pool.getConnection((e, c) => (e ? reject(e) : resolve(c))),

@@ -5,7 +5,8 @@ import { postgresConnectionConfig } from './postgres-driver.js';
 import { integerValue, timestampValue } from '../../rows/column-value.js';
 import { limitZeroSql } from '../limit-zero-sql.js';
 import type { Column, Row } from '../../rows/row.js';
-import type { ReadOptions, Source } from '../../sources/source.js';
+import type { ReadOptions } from '../../sources/source.js';
+import { QueryReader } from '../query-reader.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { sqlQueryError } from '../sql-query-error.js';
 
@@ -66,18 +67,13 @@ export async function openPostgresDatabase(url: string, options: { onClose?: () 
   return new PostgresDatabase(pool, options.onClose);
 }
 
-class PostgresDatabase implements SqlDatabase {
+class PostgresDatabase extends QueryReader implements SqlDatabase {
   readonly kind = 'postgres' as const;
   constructor(
     private readonly pool: pg.Pool,
     private readonly onClose?: () => Promise<void>,
-  ) {}
-
-  query(sql: string): Source {
-    return {
-      describe: () => this.describe(sql),
-      read: (options) => this.read(sql, options),
-    };
+  ) {
+    super();
   }
 
   async execute(sql: string): Promise<void> {
@@ -94,7 +90,7 @@ class PostgresDatabase implements SqlDatabase {
     await this.onClose?.();
   }
 
-  private async describe(sql: string): Promise<Column[]> {
+  protected override async describe(sql: string): Promise<Column[]> {
     const wrapped = limitZeroSql(sql);
     const result = await this.pool.query(wrapped).catch((e: unknown) => {
       throw sqlQueryError(e, 'postgres', wrapped, sql);
@@ -111,7 +107,7 @@ class PostgresDatabase implements SqlDatabase {
     });
   }
 
-  private async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
+  protected override async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
     signal?.throwIfAborted();
     const client = await this.pool.connect();
     const cursor = client.query(new Cursor<Row>(sql));

@@ -3,7 +3,8 @@ import { sqliteColumnType } from './sqlite-column-type.js';
 import { openSqliteFile } from './sqlite-driver.js';
 import { binaryValue, integerValue, timestampFromMillis, timestampValue } from '../../rows/column-value.js';
 import type { Column, ColumnType, Row } from '../../rows/row.js';
-import type { ReadOptions, Source } from '../../sources/source.js';
+import type { ReadOptions } from '../../sources/source.js';
+import { QueryReader } from '../query-reader.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { sqlQueryError } from '../sql-query-error.js';
 
@@ -14,18 +15,13 @@ export async function openSqliteDatabase(path: string): Promise<SqlDatabase> {
   return new SqliteDatabase(openSqliteFile(path), path);
 }
 
-class SqliteDatabase implements SqlDatabase {
+class SqliteDatabase extends QueryReader implements SqlDatabase {
   readonly kind = 'sqlite' as const;
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
-  ) {}
-
-  query(sql: string): Source {
-    return {
-      describe: async () => describeSqlite(this.prepare(sql)),
-      read: (options) => this.read(sql, options),
-    };
+  ) {
+    super();
   }
 
   async execute(sql: string): Promise<void> {
@@ -50,7 +46,11 @@ class SqliteDatabase implements SqlDatabase {
     }
   }
 
-  private async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
+  protected override async describe(sql: string): Promise<Column[]> {
+    return this.prepare(sql).columns().map((c) => ({ name: c.name, type: sqliteColumnType(c.type), nativeType: c.type ?? '' }));
+  }
+
+  protected override async *read(sql: string, { batchSize = 1000, signal }: ReadOptions = {}): AsyncGenerator<Row[]> {
     signal?.throwIfAborted();
     const statement = this.prepare(sql);
     // Integers arrive as bigint so that values beyond 2^53 stay exact.
@@ -84,10 +84,6 @@ class SqliteDatabase implements SqlDatabase {
       rows.return?.();
     }
   }
-}
-
-function describeSqlite(statement: Database.Statement): Column[] {
-  return statement.columns().map((c) => ({ name: c.name, type: sqliteColumnType(c.type), nativeType: c.type ?? '' }));
 }
 
 /** SQLite values carry their own storage class; the declared type says how to read them. */
