@@ -144,6 +144,7 @@ export async function duckdbHarness(): Promise<TableHarness> {
     base64: (c) => `base64(${c})`,
     close: async () => {
       conn.closeSync();
+      instance.closeSync();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Row } from '../../rows/row.js';
 import { inTransaction } from '../in-transaction.js';
 import { perTarget } from '../per-target.js';
@@ -20,7 +20,7 @@ import { openDuckdbInstance } from './duckdb-driver.js';
  */
 export async function openDuckdbTableEngine(path: string): Promise<TableEngine> {
   const instance = await openDuckdbInstance(path, { cached: true });
-  return new DuckdbTableEngine(await instance.connect());
+  return new DuckdbTableEngine(instance, await instance.connect());
 }
 
 /** The text a value is appended as (the staging table is all VARCHAR; the batch statement casts). */
@@ -44,7 +44,12 @@ class DuckdbTableEngine extends SqlTableEngine implements TableEngine {
   private readonly textsOf = perTarget((target): TextOf[] => target.bindings.map(duckdbText));
   private readonly run = (sql: string) => this.connection.run(sql);
 
-  constructor(private readonly connection: DuckDBConnection) {
+  // The engine holds its instance as long as its connection: were the instance collected while the connection is open,
+  // DuckDB's cache would wait for that database to shut down before handing the file to the next opener, forever.
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {
     super(DUCKDB);
   }
 
@@ -118,6 +123,7 @@ class DuckdbTableEngine extends SqlTableEngine implements TableEngine {
     // Flush the write-ahead log into the file, so another process opening it sees every row.
     await this.connection.run('CHECKPOINT').catch(() => undefined);
     this.connection.closeSync();
+    this.instance.closeSync();
   }
 
   private statements(target: TableTarget, batch: Omit<BatchWrite, 'rows'>, stage: string) {
