@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { DeliveryItem } from '../src/destinations/destination.js';
+import type { DeliveryItem } from '../src/rows/delivery-item.js';
 import { openPostgresTableEngine } from '../src/databases/postgres/postgres-table-engine.js';
 import { createTableDestination } from '../src/destinations/table-destination.js';
 import type { Column, Row } from '../src/rows/row.js';

@@ -2,7 +2,8 @@ import { compileEndpoint, type CompiledEndpoint } from '../connectors/endpoint/c
 import { renderRequests } from '../connectors/endpoint/render-requests.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import type { HttpResponse } from '../http/http-response.js';
-import type { DeliveryItem, DeliveryOperation, DeliveryResult, Destination, PreviewRequest } from './destination.js';
+import type { Destination, PreviewRequest } from './destination.js';
+import type { DeliveryItem, DeliveryOperation, DeliveryResult } from '../rows/delivery-item.js';
 
 /** Endpoint names per operation (a sync's `endpoint` or `endpoints`). */
 export interface HttpEndpointNames {

@@ -3,7 +3,8 @@ import { openDatabase, TABLE_DATABASE_TYPES } from '../databases/open-database.j
 import { parseTableName } from '../databases/table-name.js';
 import type { Redactor } from '../log/redactor.js';
 import type { Column } from '../rows/row.js';
-import { FatalDeliveryError, type Destination } from './destination.js';
+import { type Destination } from './destination.js';
+import { FatalDeliveryError } from '../rows/delivery-item.js';
 import { createTableDestination, type LoadMode } from './table-destination.js';
 
 /** Options of openTableDestination. */

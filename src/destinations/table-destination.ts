@@ -1,14 +1,8 @@
 import type { Column, Row } from '../rows/row.js';
 import type { Redactor } from '../log/redactor.js';
 import { decimalFits } from './decimal-fits.js';
-import {
-  FatalDeliveryError,
-  type DeliveryItem,
-  type DeliveryOperation,
-  type DeliveryResult,
-  type Destination,
-  type PreviewRequest,
-} from './destination.js';
+import { type Destination, type PreviewRequest } from './destination.js';
+import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation, type DeliveryResult } from '../rows/delivery-item.js';
 import type { BatchWrite, TableEngine, TableTarget, WriteKind } from '../databases/table-engine.js';
 import { formatTableName, type TableName } from '../databases/table-name.js';
 import { columnsOfTable, planTableSchema, qualifiedName, type ColumnBinding, type TableSchemaPlan } from '../databases/table-schema.js';

@@ -2,7 +2,7 @@ import type { BuilderResponse } from '../api/builder.js';
 import type { Endpoint } from '../config/connector-schema.js';
 import { sampleItem } from '../connectors/endpoint/endpoint-sample.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
-import type { DeliveryResult } from '../destinations/destination.js';
+import type { DeliveryResult } from '../rows/delivery-item.js';
 import { createHttpDestination } from '../destinations/http-destination.js';
 import { writeBatch } from '../sync/write-batch.js';
 import type { BuilderSample } from './open-builder-connection.js';

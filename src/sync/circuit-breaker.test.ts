@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryItem, DeliveryResult } from '../destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 const item = (key: string): DeliveryItem => ({ key, operation: 'create', row: { id: key }, remoteId: null });

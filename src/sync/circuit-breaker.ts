@@ -1,4 +1,4 @@
-import type { DeliveryItem, DeliveryResult } from '../destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 
 /**
  * How many writes in a row must come back unavailable (retries ran out on network errors, timeouts, 408, 429, 5xx)

@@ -1,4 +1,5 @@
-import type { DeliveryItem, DeliveryResult, Destination } from '../destinations/destination.js';
+import type { Destination } from '../destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 import { mapConcurrent } from './map-concurrent.js';
 import { writeBatch } from './write-batch.js';
 

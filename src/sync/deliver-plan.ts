@@ -1,10 +1,6 @@
 import type { SyncMode } from '../config/project-schema.js';
-import {
-  FatalDeliveryError,
-  type DeliveryOperation,
-  type DeliveryResult,
-  type Destination,
-} from '../destinations/destination.js';
+import { type Destination } from '../destinations/destination.js';
+import { FatalDeliveryError, type DeliveryOperation, type DeliveryResult } from '../rows/delivery-item.js';
 import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';

@@ -1,4 +1,5 @@
-import type { DeliveryItem, Destination } from '../destinations/destination.js';
+import type { Destination } from '../destinations/destination.js';
+import type { DeliveryItem } from '../rows/delivery-item.js';
 import { mapConcurrent } from './map-concurrent.js';
 
 /**

@@ -1,6 +1,7 @@
 import { checkRunVariables } from '../config/check-run-variables.js';
 import type { LoadedProject } from '../config/load-project.js';
-import type { DeliveryOperation, PreviewRequest } from '../destinations/destination.js';
+import type { PreviewRequest } from '../destinations/destination.js';
+import type { DeliveryOperation } from '../rows/delivery-item.js';
 import type { StateStore } from '../state/state-store.js';
 import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
 import { planAgainstLedger } from './plan-against-ledger.js';

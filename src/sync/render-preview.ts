@@ -1,4 +1,5 @@
-import type { DeliveryItem, DeliveryOperation, Destination, PreviewRequest } from '../destinations/destination.js';
+import type { Destination, PreviewRequest } from '../destinations/destination.js';
+import type { DeliveryItem, DeliveryOperation } from '../rows/delivery-item.js';
 import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { keyRow } from './plan/key-row.js';
 import type { SyncPlan } from './plan/plan-sync.js';

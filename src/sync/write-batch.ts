@@ -1,4 +1,5 @@
-import type { DeliveryItem, DeliveryResult, Destination } from '../destinations/destination.js';
+import type { Destination } from '../destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 
 /**
  * Writes one batch, and isolates the bad records of a batch the destination refused as a whole (`batchRefused`):

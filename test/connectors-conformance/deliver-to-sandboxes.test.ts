@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectorSpec } from '../../src/config/connector-schema.js';
 import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-connector-spec.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../../src/connectors/open-http-connection.js';
-import type { DeliveryItem, DeliveryResult } from '../../src/destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../../src/rows/delivery-item.js';
 import { createHttpDestination, type HttpEndpointNames } from '../../src/destinations/http-destination.js';
 import { Redactor } from '../../src/log/redactor.js';
 import { writeBatch } from '../../src/sync/write-batch.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpConnection } from '../../src/connectors/open-http-connection.js';
-import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation } from '../../src/destinations/destination.js';
+import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation } from '../../src/rows/delivery-item.js';
 import { createHttpDestination } from '../../src/destinations/http-destination.js';
 import { Redactor } from '../../src/log/redactor.js';
 import { deliverItems } from '../../src/sync/deliver-items.js';

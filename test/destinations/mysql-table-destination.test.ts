@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryItem, Destination } from '../../src/destinations/destination.js';
+import type { Destination } from '../../src/destinations/destination.js';
+import type { DeliveryItem } from '../../src/rows/delivery-item.js';
 import { mysqlDateTime } from '../../src/databases/mysql/mysql-date-time.js';
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { Column, Row } from '../../src/rows/row.js';

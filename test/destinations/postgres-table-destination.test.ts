@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FatalDeliveryError, type DeliveryItem, type Destination } from '../../src/destinations/destination.js';
+import { type Destination } from '../../src/destinations/destination.js';
+import { FatalDeliveryError, type DeliveryItem } from '../../src/rows/delivery-item.js';
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { LoadMode } from '../../src/destinations/table-destination.js';
 import type { Column, Row } from '../../src/rows/row.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation, type Destination } from '../../src/destinations/destination.js';
+import { type Destination } from '../../src/destinations/destination.js';
+import { FatalDeliveryError, type DeliveryItem, type DeliveryOperation } from '../../src/rows/delivery-item.js';
 import { openTableDestination } from '../../src/destinations/open-table-destination.js';
 import type { LoadMode } from '../../src/destinations/table-destination.js';
 import type { Column, ColumnType, Row } from '../../src/rows/row.js';

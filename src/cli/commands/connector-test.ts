@@ -8,7 +8,7 @@ import { loadConnectorSpec, loadProject } from '../../config/load-project.js';
 import { connectionSchema } from '../../config/project-schema.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../../connectors/open-http-connection.js';
 import { endpointSample, sampleItem, type EndpointSample } from '../../connectors/endpoint/endpoint-sample.js';
-import type { DeliveryResult } from '../../destinations/destination.js';
+import type { DeliveryResult } from '../../rows/delivery-item.js';
 import { createHttpDestination } from '../../destinations/http-destination.js';
 import type { HttpResponse } from '../../http/http-response.js';
 import { Redactor } from '../../log/redactor.js';

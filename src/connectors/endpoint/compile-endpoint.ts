@@ -1,5 +1,5 @@
 import { DEFAULT_BATCH_SIZE, type Endpoint } from '../../config/connector-schema.js';
-import { FatalDeliveryError, type DeliveryItem, type DeliveryResult } from '../../destinations/destination.js';
+import { FatalDeliveryError, type DeliveryItem, type DeliveryResult } from '../../rows/delivery-item.js';
 import type { Classification } from '../../http/classification.js';
 import type { SendOutcome } from '../../http/http-client.js';
 import type { HttpRequest } from '../../http/http-request.js';

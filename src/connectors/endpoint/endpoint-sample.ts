@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../config/connector-schema.js';
-import type { DeliveryItem } from '../../destinations/destination.js';
+import type { DeliveryItem } from '../../rows/delivery-item.js';
 
 /** A sample row to try an endpoint with (`sluice connector test --sample`, the connector builder). */
 export interface EndpointSample {

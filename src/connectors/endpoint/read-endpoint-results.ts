@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../config/connector-schema.js';
-import type { DeliveryItem, DeliveryResult } from '../../destinations/destination.js';
+import type { DeliveryItem, DeliveryResult } from '../../rows/delivery-item.js';
 import type { HttpResponse } from '../../http/http-response.js';
 import { responseVariable, type HttpConnection } from '../open-http-connection.js';
 import { resultsAt } from './results-at.js';

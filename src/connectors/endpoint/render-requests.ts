@@ -1,4 +1,4 @@
-import type { DeliveryItem } from '../../destinations/destination.js';
+import type { DeliveryItem } from '../../rows/delivery-item.js';
 import type { HttpRequest } from '../../http/http-request.js';
 import type { CompiledEndpoint } from './compile-endpoint.js';
 

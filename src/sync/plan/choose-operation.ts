@@ -1,4 +1,5 @@
-import type { DeliveryOperation, Destination } from '../../destinations/destination.js';
+import type { Destination } from '../../destinations/destination.js';
+import type { DeliveryOperation } from '../../rows/delivery-item.js';
 import type { SyncMode } from '../../config/project-schema.js';
 
 /** What the plan says happened to a key since the last delivery. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { PlanCounts } from '../../api/runs.js';
 import type { SyncMode } from '../../config/project-schema.js';
-import type { DeliveryOperation } from '../../destinations/destination.js';
+import type { DeliveryOperation } from '../../rows/delivery-item.js';
 import type { Row } from '../../rows/row.js';
 import type { Source } from '../../sources/source.js';
 import { makePrivateDir } from '../../state/private-state-dir.js';

@@ -1,0 +1,43 @@
+import type { Row } from './row.js';
+
+// What a writer is given and what it answers, row by row: shared by the destinations and the compiled endpoints they
+// write through, so neither imports the other's layer.
+
+/** What the engine asks a destination to do with one record. */
+export type DeliveryOperation = 'create' | 'update' | 'upsert' | 'delete';
+
+/** One record to deliver: its key, the (mapped) row and the remote id kept from an earlier create. */
+export interface DeliveryItem {
+  key: string;
+  operation: DeliveryOperation;
+  row: Row;
+  remoteId: string | null;
+}
+
+/** The destination's word on one record. */
+export interface DeliveryResult {
+  key: string;
+  ok: boolean;
+  /** The remote id the destination gave back (kept for later updates and deletes). */
+  remoteId?: string | null;
+  /** Why the record failed, in the API's or database's own words. */
+  error?: string;
+  /** The request as sent, secrets masked (curl text or SQL), for rejected-row listings. */
+  request?: string | null;
+  /**
+   * Not refused: the destination could not be reached (retries ran out on an outage). The engine's circuit breaker
+   * decides whether the row stays pending (the outage went on) or is rejected like any other failure.
+   */
+  unavailable?: boolean;
+  /**
+   * The record was one of several that the destination refused together, as a whole (an all-or-nothing API's 400, a
+   * statement failing on one row): nothing is said of this record itself. The engine writes the refused records again
+   * in halves until the bad ones stand alone; `error` is the batch's. A record written alone never carries it.
+   */
+  batchRefused?: boolean;
+}
+
+/** Thrown by a destination (or an endpoint it writes through) when the whole run must stop (revoked credentials, a table that cannot be written). */
+export class FatalDeliveryError extends Error {
+  override name = 'FatalDeliveryError';
+}
