@@ -8,6 +8,7 @@ import { parsePostgresStateUrl, PostgresStateStore, STATE_SCHEMA_PATTERN } from 
 import { parseSecretKey, resolveSecretKey, type SecretKeyOptions } from './resolve-secret-key.js';
 import { SecretBox } from './secret-box.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
+import { secretKeyFile, stateLocation } from './state-location.js';
 import type { StateStore } from './state-store.js';
 
 /** Where a project keeps its state: a folder (SQLite) or a PostgreSQL URL. */
@@ -29,7 +30,8 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
   // A malformed key fails now, not at the first secret halfway through a run.
   if (keyText !== undefined && keyText !== '') parseSecretKey(keyText);
 
-  const postgres = /^postgres(ql)?:\/\//i.test(options.state);
+  const location = stateLocation(options.projectDir, options.state);
+  const postgres = location.kind === 'postgres';
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.state)?.[1];
   // Messages name the scheme or the schema, never the URL: it may hold a password.
   const stateError = (message: string) =>
@@ -55,9 +57,8 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     }
   }
 
-  const stateDir = postgres ? undefined : path.resolve(options.projectDir, options.state);
-  // A PostgreSQL state with no key in the environment keeps its key file in the project's .sluice/.
-  const keyFile = path.join(stateDir ?? path.resolve(options.projectDir, '.sluice'), 'secret.key');
+  const stateDir = location.kind === 'folder' ? location.dir : undefined;
+  const keyFile = secretKeyFile(location);
   const stateName = stateDir !== undefined ? displayPath(stateDir) : `PostgreSQL, schema ${schema ?? 'sluice'}`;
   // The store is made just below; the key is resolved only later, on the first use of a secret.
   const secretBox = lazySecretBox({ key: keyText, keyFile, stateName, sealedKeyIds: () => store.secretKeyIds() });

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
 import type { LoadedProject } from '../config/load-project.js';
+import { planSnapshotFolder, planSpillFolder, stateLocation } from '../state/state-location.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SyncEndpoints } from './open-sync-endpoints.js';
-import { planSnapshotDir } from './plan/plan-snapshot.js';
 import { planSync, type SyncPlan } from './plan/plan-sync.js';
 
 /**
@@ -20,6 +19,7 @@ export async function planAgainstLedger(options: {
   signal?: AbortSignal;
 }): Promise<SyncPlan> {
   const { loaded, store, sync: name, endpoints } = options;
+  const location = stateLocation(loaded.dir, loaded.project.state);
   return planSync({
     source: endpoints.source,
     store,
@@ -27,16 +27,10 @@ export async function planAgainstLedger(options: {
     mode: endpoints.sync.mode,
     key: endpoints.key,
     mapRow: endpoints.mapRow,
-    spillDir: spillDir(loaded),
-    snapshotDir: planSnapshotDir(loaded.dir, loaded.project.state, name),
+    spillDir: planSpillFolder(location),
+    snapshotDir: planSnapshotFolder(location, name),
     forget: options.forget,
     complete: endpoints.source.complete ?? true,
     signal: options.signal,
   });
-}
-
-/** The folder where plan workspaces spill: inside the embedded state folder, else the system temp dir. */
-function spillDir(loaded: LoadedProject): string | undefined {
-  const state = loaded.project.state;
-  return /^postgres(ql)?:\/\//.test(state) ? undefined : resolve(loaded.dir, state, 'tmp');
 }

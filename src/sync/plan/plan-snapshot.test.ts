@@ -15,7 +15,6 @@ import type { SqliteStateStore } from '../../state/sqlite-state-store.js';
 import type { StateStore } from '../../state/state-store.js';
 import { createRowMapper } from '../apply-mapping.js';
 import { deliverPlan } from '../deliver-plan.js';
-import { planSnapshotDir } from './plan-snapshot.js';
 import { planSync, PlanError, type PlannedItem, type PlanSyncOptions } from './plan-sync.js';
 
 /** The source without its capability of running in the plan workspace: planned row by row through read(). */
@@ -283,14 +282,6 @@ describe('plan snapshot and the DuckDB SQL path', () => {
     const abort = new AbortController();
     abort.abort(new Error('cancelled by the user'));
     await expect(planSync(options({ signal: abort.signal }))).rejects.toThrow('cancelled by the user');
-  });
-
-  it('keeps the snapshot of a folder state in the state folder and of a PostgreSQL state under the temp dir', () => {
-    expect(planSnapshotDir('/p', '.sluice', 's')).toBe('/p/.sluice/plans');
-    const a = planSnapshotDir('/p', 'postgres://u:secret@h/db', 's');
-    expect(a.startsWith(join(tmpdir(), 'sluice-plans'))).toBe(true);
-    expect(a).not.toContain('secret');
-    expect(planSnapshotDir('/p', 'postgres://u:secret@h/db', 't')).not.toBe(a);
   });
 });
 

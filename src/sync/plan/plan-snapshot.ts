@@ -1,23 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { makePrivateDir, PRIVATE_FILE_MODE, tightenTree } from '../../state/private-state-dir.js';
 import type { LedgerEntry, LedgerFollower, StateStore } from '../../state/state-store.js';
 import { sqlString } from './duckdb-row-json-sql.js';
-
-/** Where a sync's plan snapshot lives: `<state dir>/plans`, or for a PostgreSQL state a temp folder keyed by URL and sync. */
-export function planSnapshotDir(projectDir: string, state: string, sync: string): string {
-  if (/^postgres(ql)?:\/\//i.test(state)) {
-    const hash = createHash('sha256').update(`${state}\n${sync}`).digest('hex').slice(0, 24);
-    return join(tmpdir(), 'sluice-plans', hash);
-  }
-  // resolve, not join: an absolute `state:` path is where the state lives, not a folder inside the project.
-  return resolve(projectDir, state, 'plans');
-}
 
 // Snapshot files held by this process: a second run of the same sync here plans from the ledger instead.
 const held = new Set<string>();
