@@ -43,7 +43,7 @@ describe('the connector builder', () => {
     await eventually(() => curl.textContent()).toContain('"name": "Ada Lovelace"');
 
     // Form → YAML: the YAML view shows what the form wrote.
-    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
     const yamlText = () => page.getByTestId('yaml-editor').locator('.cm-content').innerText();
     await eventually(yamlText).toContain('name: crm_hooks');
     expect(await yamlText()).toContain('path: /hooks/contacts');
@@ -76,7 +76,7 @@ describe('the connector builder', () => {
         '',
       ].join('\n'),
     );
-    await page.getByRole('tab', { name: 'Form' }).click();
+    await page.getByRole('button', { name: 'Form', exact: true }).click();
     await eventually(() => page.locator('input[name=title]').inputValue()).toBe('CRM webhooks');
     await page.getByRole('tab', { name: 'update_record' }).click();
     expect(await page.getByTestId('endpoint-form').locator('input[name=path]').inputValue()).toBe('/hooks/contacts/{{ record.id }}');

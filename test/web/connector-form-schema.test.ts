@@ -75,7 +75,7 @@ describe('the connector form, drawn from the connector JSON Schema', () => {
       await priority.fill('7');
       await idempotency.selectOption('header');
       await overlap.fill('2');
-      await page.getByRole('tab', { name: 'YAML' }).click();
+      await page.getByRole('button', { name: 'YAML', exact: true }).click();
       const yamlText = () => page.getByTestId('yaml-editor').locator('.cm-content').innerText();
       await eventually(yamlText).toContain('support_email: ops@example.com');
       const yaml = await yamlText();

@@ -218,3 +218,23 @@ describe('the endpoint tabs of the connector builder', () => {
     await eventually(() => add.getAttribute('aria-selected')).toBe('true');
   });
 });
+
+describe('the Form/YAML switch of the connector builder', () => {
+  it('is a pair of toggle buttons, not a tablist: the pressed one says which view shows', async () => {
+    const { page } = ui.browser;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await open(page, '/connectors/hooks', 'update_contact');
+    const view = page.getByRole('group', { name: 'View' });
+    const form = view.getByRole('button', { name: 'Form', exact: true });
+    const yaml = view.getByRole('button', { name: 'YAML', exact: true });
+    expect([await form.getAttribute('aria-pressed'), await yaml.getAttribute('aria-pressed')]).toEqual(['true', 'false']);
+    // The only tablist on the page is the endpoint strip, whose tabs control a panel.
+    expect(await page.getByRole('tablist').count()).toBe(1);
+    expect(await page.getByRole('tablist', { name: 'Endpoints' }).count()).toBe(1);
+
+    await yaml.click();
+    await eventually(() => yaml.getAttribute('aria-pressed')).toBe('true');
+    expect(await form.getAttribute('aria-pressed')).toBe('false');
+    expect(await page.getByTestId('yaml-editor').count()).toBe(1);
+  });
+});

@@ -42,6 +42,7 @@ const en = {
   'connectors.invalid': 'invalid',
 
   'connector.newTitle': 'New connector',
+  'connector.view': 'View',
   'connector.formView': 'Form',
   'connector.yamlView': 'YAML',
   'connector.general': 'General',
@@ -239,6 +240,7 @@ const ja: Record<MessageKey, string> = {
   'connectors.invalid': '不正',
 
   'connector.newTitle': '新規コネクタ',
+  'connector.view': '表示',
   'connector.formView': 'フォーム',
   'connector.yamlView': 'YAML',
   'connector.general': '基本設定',

@@ -94,11 +94,12 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
         title={props.name ?? t('connector.newTitle')}
         actions={
           <>
-            <div className="segmented" role="tablist">
-              <button type="button" role="tab" aria-selected={view === 'form'} className={view === 'form' ? 'active' : ''} onClick={() => setView('form')}>
+            {/* Two views of one text, not tabs with panels: a pair of toggle buttons, the pressed one showing. */}
+            <div className="segmented" role="group" aria-label={t('connector.view')}>
+              <button type="button" aria-pressed={view === 'form'} className={view === 'form' ? 'active' : ''} onClick={() => setView('form')}>
                 {t('connector.formView')}
               </button>
-              <button type="button" role="tab" aria-selected={view === 'yaml'} className={view === 'yaml' ? 'active' : ''} onClick={() => setView('yaml')}>
+              <button type="button" aria-pressed={view === 'yaml'} className={view === 'yaml' ? 'active' : ''} onClick={() => setView('yaml')}>
                 {t('connector.yamlView')}
               </button>
             </div>
