@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { RequestQuotas } from '../http/request-quotas.js';
 import type { NetworkPolicy } from '../http/network-policy.js';
 import { Redactor } from '../log/redactor.js';
 import { openStateStore } from '../state/open-state-store.js';
@@ -33,11 +34,15 @@ export interface LoadedProject {
   redactor: Redactor;
   /** Where the project's HTTP connections may connect (the server refuses private addresses); unset: anywhere. */
   networkPolicy?: NetworkPolicy;
+  /** Where its HTTP connections' rate limits are shared with other processes (set by queue workers); unset: per client. */
+  requestQuotas?: RequestQuotas;
 }
 
 export interface LoadProjectOptions {
   /** Where HTTP connections may connect, kept on the loaded project for every connection opened from it. */
   networkPolicy?: NetworkPolicy;
+  /** Where HTTP connections share their rate limits with other processes, kept on the loaded project likewise. */
+  requestQuotas?: RequestQuotas;
   /** Where `${secret:NAME}` values are read (the project's state store); default: the store `state:` names, opened for the read. */
   secrets?: SecretReader;
   /** A directory holding sluice.yaml, or the file; default: the nearest sluice.yaml from `cwd` upwards. */
@@ -102,7 +107,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   const sqlFiles = await readSqlFiles(project, dir);
   issues.push(...checkProject(project, yaml, { connectors: specs, brokenConnections, sqlFiles }));
   if (issues.length) throw failure(issues, redactor, yaml.file);
-  return { file, dir, project, connectors, redactor, ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}) };
+  return { file, dir, project, connectors, redactor, ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}), ...(options.requestQuotas ? { requestQuotas: options.requestQuotas } : {}) };
 }
 
 /**

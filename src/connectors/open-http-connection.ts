@@ -1,5 +1,6 @@
 import type { ConnectorSpec } from '../config/connector-schema.js';
 import type { ResponseRule } from '../http/request-policy.js';
+import type { RequestQuotas } from '../http/request-quotas.js';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { resolveHttpConnection, type HttpConnectionConfig, type HttpConnectionProblem } from '../config/resolve-http-connection.js';
 import { classifyResponse } from '../http/classify-response.js';
@@ -46,6 +47,8 @@ export interface OpenHttpConnectionOptions {
    * { serverMode: true })` for what it sends on an API user's behalf. Default: anywhere (the CLI).
    */
   networkPolicy?: NetworkPolicy;
+  /** Where `rate_limit.requests_per_second` is shared with other processes (queue workers); default: this client alone. */
+  quotas?: RequestQuotas;
   /** Names the connector file, line and column (and the sync) of a template that fails, in its error. */
   placeTemplates?: TemplatePlacer;
 }
@@ -119,8 +122,11 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     if (!url) throw new Error(`connector ${spec.name} gives no base_url for connection "${name}" (set base_url on the connection)`);
     return url;
   };
+  const rps = spec.rate_limit.requests_per_second;
   const client = new HttpClient({
     rateLimit: spec.rate_limit,
+    // Shared with every process sending to this connection, when the run has shared quotas (queue workers).
+    rateGate: rps && options.quotas ? options.quotas.rateGate(`${name}\n${resolved.baseUrl ?? ''}`, rps) : undefined,
     retry: spec.retry,
     timeouts: spec.timeouts,
     // The client also allows the origin of auth.baseUrl() (a token's instance_url) as it changes.

@@ -19,6 +19,7 @@ import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
 import { statusLine } from './status-line.js';
+import type { RateGate } from './request-quotas.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
@@ -57,6 +58,11 @@ export interface HttpClientOptions {
    * origin of the auth's own `baseUrl()` (a token's instance_url). Without either no credential is sent at all.
    */
   allowedOrigin?: string;
+  /**
+   * Spaces the requests instead of this client's own bucket, when `requests_per_second` is shared with other
+   * processes (RequestQuotas); default: a TokenBucket of `rateLimit.requests_per_second`.
+   */
+  rateGate?: RateGate;
   /** Where connections may go (server mode refuses private addresses); default: anywhere. */
   networkPolicy?: NetworkPolicy;
   /** Masks secrets in every error; the auth's secrets are added to it as they are seen. */
@@ -102,7 +108,7 @@ const dotSegment = /\/\.|%2e/i;
 export class HttpClient {
   private readonly agent: Agent;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly bucket: TokenBucket | undefined;
+  private readonly bucket: RateGate | undefined;
   private readonly gate: PauseGate;
   private readonly redactor: Redactor;
   private readonly now: () => number;
@@ -122,7 +128,7 @@ export class HttpClient {
     this.limiter = new ConcurrencyLimiter(options.rateLimit.concurrency);
     this.gate = new PauseGate(this.now, this.sleep);
     const rps = options.rateLimit.requests_per_second;
-    this.bucket = rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined;
+    this.bucket = options.rateGate ?? (rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined);
     this.deadlines = new DeadlineSweep(options.timeouts.total_ms ?? DEFAULT_TOTAL_MS);
     this.allowedOrigin = options.allowedOrigin === undefined ? undefined : originOf(options.allowedOrigin);
     const connect = { timeout: options.timeouts.connect_ms };

@@ -10,6 +10,8 @@ import { failQueuedRun } from './fail-queued-run.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
 import type { QueuedRunReport } from './redis-run-executor.js';
 import { redisConnection } from './redis-connection.js';
+import { Redis } from 'ioredis';
+import { RedisRequestQuotas } from '../http/redis-request-quotas.js';
 import { RUN_QUEUE, runJobSchema, type RunJob } from './run-job.js';
 
 /** Options of a queue worker. */
@@ -43,6 +45,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   // Queued runs come from API users: the worker refuses private addresses as the server does.
   const networkPolicy = networkPolicyFromEnv(options.env ?? process.env, { serverMode: true });
   const timing = options.timing ?? queueTiming(options.env ?? process.env);
+  const quotaRedis = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+  const quotas = new RedisRequestQuotas(quotaRedis, { prefix: options.prefix ?? 'bull' });
   const worker = new Worker<RunJob, RunOutcome>(
     RUN_QUEUE,
     async (bullJob) => {
@@ -55,7 +59,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       let redact = (text: string) => text;
       try {
         // The project as it is on disk now: edits made through the server reach the workers.
-        const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy });
+        // Every worker sending to a connection shares its requests_per_second through Redis, as it shares the queue.
+        const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy, requestQuotas: quotas });
         redact = (text) => loaded.redactor.mask(text);
         const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
         const outcome = await executeRun(job, { loaded, store, onProgress: (progress) => report({ progress }), onStep: (step) => report({ step }) });
@@ -89,6 +94,7 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   return {
     async close() {
       await worker.close();
+      quotaRedis.disconnect();
       if (!options.store) await store.close();
     },
   };

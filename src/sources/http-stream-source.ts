@@ -65,6 +65,7 @@ export async function openHttpStreamSource(options: OpenHttpStreamOptions): Prom
   }
   const http = await openHttpConnection({
     name: connectionName, connection, spec, store, redactor: loaded.redactor, vars: options.vars, run: options.run, networkPolicy: loaded.networkPolicy,
+    quotas: loaded.requestQuotas,
   });
   return createHttpStreamSource({
     http, stream, streamName: options.stream, store, cursorName, full, fullRead: { name: fullReadName, at: options.run.started_at },

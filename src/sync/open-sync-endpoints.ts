@@ -131,6 +131,7 @@ async function openDestination(
       vars: options.vars,
       run: options.run,
       networkPolicy: loaded.networkPolicy,
+      quotas: loaded.requestQuotas,
       placeTemplates: syncTemplatePlacer(connector, { sync: options.name, endpoints: Object.values(endpoints).filter((e) => e !== undefined) }),
     });
     closers.push(() => http.close());
