@@ -108,7 +108,7 @@ const dotSegment = /\/\.|%2e/i;
 export class HttpClient {
   private readonly agent: Agent;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly bucket: RateGate | undefined;
+  private readonly rateGate: RateGate | undefined;
   private readonly gate: PauseGate;
   private readonly redactor: Redactor;
   private readonly now: () => number;
@@ -128,7 +128,7 @@ export class HttpClient {
     this.limiter = new ConcurrencyLimiter(options.rateLimit.concurrency);
     this.gate = new PauseGate(this.now, this.sleep);
     const rps = options.rateLimit.requests_per_second;
-    this.bucket = options.rateGate ?? (rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined);
+    this.rateGate = options.rateGate ?? (rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined);
     this.deadlines = new DeadlineSweep(options.timeouts.total_ms ?? DEFAULT_TOTAL_MS);
     this.allowedOrigin = options.allowedOrigin === undefined ? undefined : originOf(options.allowedOrigin);
     const connect = { timeout: options.timeouts.connect_ms };
@@ -235,7 +235,7 @@ export class HttpClient {
       if (this.gate.remaining() > 0) await this.gate.wait(signal);
     }
     try {
-      if (this.bucket) await this.bucket.take(signal);
+      if (this.rateGate) await this.rateGate.take(signal);
       let prepared = request;
       if (auth && auth.kind !== 'none') {
         prepared = await auth.apply(request);

@@ -3,17 +3,15 @@ import type { Redis } from 'ioredis';
 import type { RateGate, RequestQuotas } from './request-quotas.js';
 import { sleep as defaultSleep } from './sleep.js';
 
-// The TokenBucket's reservation (GCRA) done atomically in Redis, on Redis's clock, so processes on machines whose
+// The TokenBucket's reservation (GCRA, without a burst, as HttpClient uses it) done atomically in Redis, on Redis's clock, so processes on machines whose
 // clocks disagree still share one timeline: each call reserves the next slot and answers how long to wait for it.
 // Times are microseconds (2^53 holds them for centuries); the key expires once its slots are in the past.
 const RESERVE_SLOT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local due = tonumber(redis.call('GET', KEYS[1]) or '0')
-local start = math.max(now, due - tolerance)
-local next_due = math.max(start, due) + interval
+local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local next_due = start + interval
 redis.call('SET', KEYS[1], string.format('%.0f', next_due), 'PX', math.ceil((next_due - now) / 1000) + 1000)
 return math.floor((start - now) / 1000)
 `;
@@ -33,7 +31,7 @@ export class RedisRequestQuotas implements RequestQuotas {
     const sleep = this.options.sleep ?? defaultSleep;
     return {
       take: async (signal) => {
-        const waitMs = Number(await this.redis.eval(RESERVE_SLOT, 1, key, intervalUs, 0));
+        const waitMs = Number(await this.redis.eval(RESERVE_SLOT, 1, key, intervalUs));
         if (waitMs > 0) await sleep(waitMs, signal);
       },
     };

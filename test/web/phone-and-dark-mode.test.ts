@@ -188,11 +188,17 @@ describe('dark mode and contrast', () => {
   }
 });
 
-describe('the endpoint tabs of the connector builder', () => {
-  it('are a tablist: the selected tab controls the endpoint form, arrow keys move between endpoints', async () => {
+describe('the connector builder on a desktop', () => {
+  /** The hooks connector in the builder, at a desktop's width. */
+  async function openBuilder(): Promise<Page> {
     const { page } = ui.browser;
     await page.setViewportSize({ width: 1440, height: 900 });
     await open(page, '/connectors/hooks', 'update_contact');
+    return page;
+  }
+
+  it('shows the endpoints as a tablist: the selected tab controls the endpoint form, arrow keys move between endpoints', async () => {
+    const page = await openBuilder();
     const tablist = page.getByRole('tablist', { name: 'Endpoints' });
     const add = tablist.getByRole('tab', { name: 'add_contact' });
     const update = tablist.getByRole('tab', { name: 'update_contact' });
@@ -217,13 +223,9 @@ describe('the endpoint tabs of the connector builder', () => {
     await page.keyboard.press('Home');
     await eventually(() => add.getAttribute('aria-selected')).toBe('true');
   });
-});
 
-describe('the Form/YAML switch of the connector builder', () => {
-  it('is a pair of toggle buttons, not a tablist: the pressed one says which view shows', async () => {
-    const { page } = ui.browser;
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await open(page, '/connectors/hooks', 'update_contact');
+  it('switches Form and YAML with a pair of toggle buttons, not a tablist: the pressed one says which view shows', async () => {
+    const page = await openBuilder();
     const view = page.getByRole('group', { name: 'View' });
     const form = view.getByRole('button', { name: 'Form', exact: true });
     const yaml = view.getByRole('button', { name: 'YAML', exact: true });
