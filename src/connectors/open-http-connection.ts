@@ -47,7 +47,7 @@ export interface OpenHttpConnectionOptions {
    * { serverMode: true })` for what it sends on an API user's behalf. Default: anywhere (the CLI).
    */
   networkPolicy?: NetworkPolicy;
-  /** Where `rate_limit.requests_per_second` is shared with other processes (queue workers); default: this client alone. */
+  /** Where `rate_limit` and rate-limit pauses are shared with other processes (queue workers); default: this client alone. */
   quotas?: RequestQuotas;
   /** Names the connector file, line and column (and the sync) of a template that fails, in its error. */
   placeTemplates?: TemplatePlacer;
@@ -123,10 +123,14 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     return url;
   };
   const rps = spec.rate_limit.requests_per_second;
+  const { quotas } = options;
+  const quotaKey = `${name}\n${resolved.baseUrl ?? ''}`;
   const client = new HttpClient({
     rateLimit: spec.rate_limit,
     // Shared with every process sending to this connection, when the run has shared quotas (queue workers).
-    rateGate: rps && options.quotas ? options.quotas.rateGate(`${name}\n${resolved.baseUrl ?? ''}`, rps) : undefined,
+    rateGate: rps && quotas ? quotas.rateGate(quotaKey, rps) : undefined,
+    concurrencySlots: quotas?.concurrencySlots(quotaKey, spec.rate_limit.concurrency),
+    sharedPause: quotas?.pause(quotaKey),
     retry: spec.retry,
     timeouts: spec.timeouts,
     // The client also allows the origin of auth.baseUrl() (a token's instance_url) as it changes.

@@ -19,7 +19,7 @@ import { PauseGate } from './pause-gate.js';
 import { retryAfterMs } from './retry-after.js';
 import { sleep as defaultSleep } from './sleep.js';
 import { statusLine } from './status-line.js';
-import type { RateGate } from './request-quotas.js';
+import type { ConcurrencySlots, RateGate, SharedPause } from './request-quotas.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** The result of `send`: delivered, or the row is rejected, or the run must fail. `send` never throws. */
@@ -63,6 +63,13 @@ export interface HttpClientOptions {
    * processes (RequestQuotas); default: a TokenBucket of `rateLimit.requests_per_second`.
    */
   rateGate?: RateGate;
+  /**
+   * The connection's `concurrency` shared with other processes (RequestQuotas): a request holds one of these slots
+   * as well as one of this client's own, so no process exceeds its limit and all of them together stay within it.
+   */
+  concurrencySlots?: ConcurrencySlots;
+  /** A rate-limit pause shared with other processes (RequestQuotas): a 429 here pauses them, theirs pause this client. */
+  sharedPause?: SharedPause;
   /** Where connections may go (server mode refuses private addresses); default: anywhere. */
   networkPolicy?: NetworkPolicy;
   /** Masks secrets in every error; the auth's secrets are added to it as they are seen. */
@@ -78,7 +85,8 @@ export interface HttpClientOptions {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
-const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+/** The longest rate-limit wait obeyed unless the client is told otherwise; a shared pause is capped by it too. */
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
 const DEFAULT_TOTAL_MS = 300_000;
 const MAX_CACHED_ORIGINS = 256;
 
@@ -199,7 +207,10 @@ export class HttpClient {
             }
             const wait = hinted ?? this.backoff(attempts);
             // A rate limit is the API's, not this row's: everyone waits, or the others would only burn their attempts.
-            if (classification.action === 'rate_limited') this.gate.pause(wait);
+            if (classification.action === 'rate_limited') {
+              this.gate.pause(wait);
+              this.options.sharedPause?.pause(wait);
+            }
             await this.sleep(wait, signal);
             continue;
           }
@@ -234,7 +245,15 @@ export class HttpClient {
       // A rate limit may have been announced while this request queued for a slot.
       if (this.gate.remaining() > 0) await this.gate.wait(signal);
     }
+    const { concurrencySlots, sharedPause } = this.options;
+    let sharedSlot = false;
     try {
+      if (concurrencySlots) {
+        await concurrencySlots.take(signal);
+        sharedSlot = true;
+      }
+      // Checked once the slots are held (however long that took), and before the rate gate spends a slot in time.
+      if (sharedPause) await sharedPause.wait(signal);
       if (this.rateGate) await this.rateGate.take(signal);
       let prepared = request;
       if (auth && auth.kind !== 'none') {
@@ -275,6 +294,7 @@ export class HttpClient {
         },
       };
     } finally {
+      if (sharedSlot) concurrencySlots!.release();
       this.limiter.release();
     }
   }

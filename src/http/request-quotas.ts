@@ -4,11 +4,32 @@ export interface RateGate {
   take(signal?: AbortSignal): Promise<void>;
 }
 
+/** The connection's `concurrency` shared by several processes: a request holds one slot while it is in flight. */
+export interface ConcurrencySlots {
+  /** Waits for a free slot and takes it; rejects with the signal's reason when aborted first. */
+  take(signal?: AbortSignal): Promise<void>;
+  /** Gives back one slot taken by `take` (once per take). */
+  release(): void;
+}
+
+/** A rate-limit pause shared by several processes: a 429 seen by one holds back the requests of all. */
+export interface SharedPause {
+  /** Pauses every request to the connection for `ms` from now (a later pause already announced is kept). */
+  pause(ms: number): void;
+  /** Waits while the connection is paused; rejects with the signal's reason when aborted first. */
+  wait(signal?: AbortSignal): Promise<void>;
+}
+
 /**
- * Where a connection's `rate_limit` is kept when several processes send to it (workers on other machines): each
- * connection's gate is shared by every process holding the same quotas. Without it, each HttpClient keeps its own.
+ * Where a connection's `rate_limit` and rate-limit pauses are kept when several processes send to it (workers on
+ * other machines): each connection's gates are shared by every process holding the same quotas. Without it, each
+ * HttpClient keeps its own.
  */
 export interface RequestQuotas {
   /** The shared gate of one connection, named by `connection` (its name and origin), at `ratePerSecond`. */
   rateGate(connection: string, ratePerSecond: number): RateGate;
+  /** The shared `concurrency` of one connection: at most `limit` requests in flight across every process. */
+  concurrencySlots(connection: string, limit: number): ConcurrencySlots;
+  /** The shared pause of one connection, announced on a 429 (its Retry-After) and checked before each request. */
+  pause(connection: string): SharedPause;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../src/http/classify-response.js';
@@ -6,7 +7,7 @@ import { HttpClient } from '../../src/http/http-client.js';
 import type { HttpResponse } from '../../src/http/http-response.js';
 import { RedisRequestQuotas } from '../../src/http/redis-request-quotas.js';
 import { closeAfterEachTest } from '../support/close-after-each-test.js';
-import { json, startTestServer } from './start-test-server.js';
+import { json, startTestServer, type TestHandler } from './start-test-server.js';
 
 const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);
 const closeLater = closeAfterEachTest();
@@ -63,5 +64,234 @@ describe('requests_per_second shared through Redis', () => {
     await sendFromTwoWorkers(clients, server.url, 20);
     const times = server.requests.map((r) => r.at).sort((a, b) => a - b);
     expect(times.at(-1)! - times[0]!).toBeLessThan(1400);
+  });
+});
+
+/** A key prefix of the test's own. */
+const uniquePrefix = () => `sluice-test-${randomBytes(4).toString('hex')}`;
+const connection = `crm\nhttps://user:pa55word@api.example.test`;
+
+/** A loopback server answering 200 after `ms`, so requests overlap; it counts the peak of requests in flight. */
+async function slowServer(ms: number) {
+  const server = await startTestServer(async (_req, res) => {
+    await delay(ms);
+    json(res, 200, {});
+  });
+  closeLater(() => server.close());
+  return server;
+}
+
+/** An HttpClient as one worker has it: its own limits, and the connection's shared slots and pause when given quotas. */
+function workerClient(quotas: RedisRequestQuotas | undefined, options: { concurrency: number; retry?: typeof retry }) {
+  const client = new HttpClient({
+    rateLimit: { concurrency: options.concurrency },
+    retry: options.retry ?? retry,
+    timeouts,
+    ...(quotas ? { concurrencySlots: quotas.concurrencySlots(connection, options.concurrency), sharedPause: quotas.pause(connection) } : {}),
+  });
+  closeLater(() => client.close());
+  return client;
+}
+
+/** Rejects with how long after `since` the promise settled, or resolves with it. */
+async function elapsed(promise: Promise<unknown>, since = performance.now()): Promise<{ ms: number; error?: unknown }> {
+  try {
+    await promise;
+    return { ms: performance.now() - since };
+  } catch (error) {
+    return { ms: performance.now() - since, error };
+  }
+}
+
+describe('concurrency shared through Redis', () => {
+  it('holds two workers with concurrency 2 to 2 requests in flight together, and both get their turns', async () => {
+    const server = await slowServer(60);
+    const prefix = uniquePrefix();
+    const clients = [0, 1].map(() => workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2 }));
+    await sendFromTwoWorkers(clients, server.url, 6);
+    expect(server.requests).toHaveLength(12);
+    expect(server.stats.peakInFlight).toBe(2);
+    // Processes take turns in Redis's line: the first half of the requests holds some of each worker's.
+    const firstHalf = server.requests.slice(0, 6).map((r) => r.url.split('/')[1]);
+    expect(new Set(firstHalf)).toEqual(new Set(['w0', 'w1']));
+  });
+
+  it('gives a worker that starts later its turn while another keeps every slot busy', async () => {
+    const server = await slowServer(30);
+    const prefix = uniquePrefix();
+    const [busy, late] = [0, 1].map(() => workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2 }));
+    const send = (client: HttpClient, path: string) => client.send({ method: 'GET', url: `${server.url}${path}`, headers: {} }, { classify });
+    // 30 requests of 30 ms, two at a time: the busy worker alone needs some 450 ms.
+    const flood = Promise.all(Array.from({ length: 30 }, (_, i) => send(busy!, `/busy/${i}`)));
+    await delay(60);
+    const started = performance.now();
+    await Promise.all([send(late!, '/late/0'), send(late!, '/late/1')]);
+    // Waiting in line, not for the flood to end.
+    expect(performance.now() - started).toBeLessThan(250);
+    await flood;
+    expect(server.stats.peakInFlight).toBe(2);
+  });
+
+  it('is what caps them: with their own limiters only, two workers have 4 in flight', async () => {
+    const server = await slowServer(60);
+    const clients = [0, 1].map(() => workerClient(undefined, { concurrency: 2 }));
+    await sendFromTwoWorkers(clients, server.url, 6);
+    expect(server.stats.peakInFlight).toBe(4);
+  });
+
+  it('holds concurrency 1 to one request at a time across workers', async () => {
+    const server = await slowServer(30);
+    const prefix = uniquePrefix();
+    const clients = [0, 1].map(() => workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 1 }));
+    await sendFromTwoWorkers(clients, server.url, 4);
+    expect(server.requests).toHaveLength(8);
+    expect(server.stats.peakInFlight).toBe(1);
+  });
+
+  it('frees the slot of a worker that vanished without releasing it once the slot expires', async () => {
+    const prefix = uniquePrefix();
+    const gone = redisClient();
+    await new RedisRequestQuotas(gone, { prefix, slotTtlMs: 400 }).concurrencySlots(connection, 1).take();
+    // The worker dies: it neither releases nor renews.
+    gone.disconnect();
+    const slots = new RedisRequestQuotas(redisClient(), { prefix, slotTtlMs: 400 }).concurrencySlots(connection, 1);
+    const waited = await elapsed(slots.take());
+    expect(waited.error).toBeUndefined();
+    expect(waited.ms).toBeGreaterThanOrEqual(250);
+    expect(waited.ms).toBeLessThan(1500);
+    slots.release();
+  });
+
+  it('keeps a live holder\'s slot past its expiry; a waiter that is aborted gives up at once and leaves the line', async () => {
+    const prefix = uniquePrefix();
+    const holder = new RedisRequestQuotas(redisClient(), { prefix, slotTtlMs: 300 }).concurrencySlots(connection, 1);
+    await holder.take();
+    const waiter = new RedisRequestQuotas(redisClient(), { prefix, slotTtlMs: 300 }).concurrencySlots(connection, 1);
+    const abort = new AbortController();
+    let settled = false;
+    const waiting = waiter.take(abort.signal).finally(() => (settled = true));
+    // Three times the slot's life: the holder renews it, so the waiter still waits.
+    await delay(900);
+    expect(settled).toBe(false);
+    // The holders, the line and its expiries, under keys that name neither the connection nor its origin.
+    const keys = await redisClient().keys(`${prefix}:*`);
+    expect(keys.map((key) => key.replace(/:quota:[0-9a-f]{32}:/, ':quota:<hash>:')).sort()).toEqual(
+      ['line', 'slots', 'waiters'].map((kind) => `${prefix}:quota:<hash>:${kind}`),
+    );
+    const aborted = performance.now();
+    abort.abort();
+    const { ms, error } = await elapsed(waiting, aborted);
+    expect((error as Error | undefined)?.name).toBe('AbortError');
+    expect(ms).toBeLessThan(100);
+
+    // A request waiting in HttpClient for the shared slot is cancelled as promptly.
+    const server = await slowServer(0);
+    const client = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 1 });
+    const started = performance.now();
+    const outcome = await client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, signal: AbortSignal.timeout(100) });
+    expect(outcome).toMatchObject({ ok: false, action: 'fail', error: 'the request was cancelled' });
+    expect(performance.now() - started).toBeLessThan(400);
+    expect(server.requests).toHaveLength(0);
+
+    // Neither aborted waiter is still in line: a newcomer takes the released slot at once, not after their place expires.
+    holder.release();
+    const newcomer = new RedisRequestQuotas(redisClient(), { prefix }).concurrencySlots(connection, 1);
+    const taken = await elapsed(newcomer.take());
+    expect(taken.ms).toBeLessThan(300);
+    newcomer.release();
+  });
+
+  it('refuses a concurrency below 1 or not a whole number', () => {
+    const quotas = new RedisRequestQuotas(redisClient(), { prefix: uniquePrefix() });
+    for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => quotas.concurrencySlots(connection, limit)).toThrow(`concurrency must be at least 1, got ${limit}`);
+    }
+  });
+});
+
+describe('a 429 pause shared through Redis', () => {
+  /** 429 with `retryAfter` to the first request of worker A, 200 to everything else. */
+  const limitedOnce = (retryAfter: string): TestHandler => {
+    let answered = 0;
+    return (req, res) =>
+      req.url === '/a/first' && !answered++ ? json(res, 429, { error: 'slow down' }, { 'Retry-After': retryAfter }) : json(res, 200, {});
+  };
+
+  it('delays the next request of worker B by the Retry-After that worker A was given', async () => {
+    const server = await startTestServer(limitedOnce('1'));
+    closeLater(() => server.close());
+    const prefix = uniquePrefix();
+    const a = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2, retry: { ...retry, max_attempts: 2 } });
+    const b = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2 });
+    const alone = workerClient(undefined, { concurrency: 2 });
+    const sentA = a.send({ method: 'GET', url: `${server.url}/a/first`, headers: {} }, { classify });
+    await expect.poll(() => server.requests.length, { interval: 5 }).toBe(1);
+    await delay(50);
+    // The pause's key names neither the connection nor its origin.
+    expect(await redisClient().keys(`${prefix}:*pause`)).toEqual([expect.stringMatching(new RegExp(`^${prefix}:quota:[0-9a-f]{32}:pause$`))]);
+    const [outcomeB, outcomeAlone] = await Promise.all([
+      b.send({ method: 'GET', url: `${server.url}/b`, headers: {} }, { classify }),
+      alone.send({ method: 'GET', url: `${server.url}/alone`, headers: {} }, { classify }),
+    ]);
+    expect(outcomeB.ok && outcomeAlone.ok).toBe(true);
+    expect(await sentA).toMatchObject({ ok: true, attempts: 2 });
+    const at = (url: string) => server.requests.find((r) => r.url === url)!.at;
+    const limitedAt = at('/a/first');
+    expect(at('/b') - limitedAt).toBeGreaterThanOrEqual(900);
+    expect(at('/b') - limitedAt).toBeLessThan(1600);
+    // A worker without the shared pause sent at once: the wait is the pause's, not the server's.
+    expect(at('/alone') - limitedAt).toBeLessThan(400);
+
+  });
+
+  it('does not pause anyone for a Retry-After longer than a client obeys, and caps a pause announced directly at the same 15 minutes', async () => {
+    const server = await startTestServer(limitedOnce('100000'));
+    closeLater(() => server.close());
+    const prefix = uniquePrefix();
+    const a = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2, retry: { ...retry, max_attempts: 2 } });
+    const b = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2 });
+    const outcomeA = await a.send({ method: 'GET', url: `${server.url}/a/first`, headers: {} }, { classify });
+    expect(outcomeA).toMatchObject({ ok: false, action: 'fail' });
+    expect(outcomeA.ok ? '' : outcomeA.error).toBe(
+      '429 Too Many Requests: the API asks to wait 100000 s before the next request, longer than the 900 s Sluice waits: slow down',
+    );
+    const started = performance.now();
+    expect(await b.send({ method: 'GET', url: `${server.url}/b`, headers: {} }, { classify })).toMatchObject({ ok: true });
+    expect(performance.now() - started).toBeLessThan(400);
+
+    const redis = redisClient();
+    const quotas = new RedisRequestQuotas(redis, { prefix });
+    expect(await redis.keys(`${prefix}:*pause`)).toEqual([]);
+    quotas.pause('huge').pause(1e15);
+    quotas.pause('infinite').pause(Number.POSITIVE_INFINITY);
+    for (const ms of [Number.NaN, -5, 0]) quotas.pause('nothing').pause(ms);
+    const pauses = await redis.keys(`${prefix}:*pause`);
+    expect(pauses).toHaveLength(2);
+    for (const key of pauses) {
+      const left = await redis.pttl(key);
+      expect(left).toBeGreaterThan(899_000);
+      expect(left).toBeLessThanOrEqual(900_000);
+      await redis.del(key);
+    }
+  });
+
+  it('only ever extends a pause, never shortens it, and an abort while paused rejects at once', async () => {
+    const redis = redisClient();
+    const prefix = uniquePrefix();
+    const first = new RedisRequestQuotas(redisClient(), { prefix }).pause(connection);
+    const second = new RedisRequestQuotas(redisClient(), { prefix }).pause(connection);
+    first.pause(5_000);
+    await delay(20);
+    second.pause(100);
+    await delay(20);
+    const [key] = await redis.keys(`${prefix}:*pause`);
+    expect(await redis.pttl(key!)).toBeGreaterThan(4_000);
+
+    const aborted = AbortSignal.timeout(100);
+    const { ms, error } = await elapsed(second.wait(aborted));
+    expect((error as Error | undefined)?.name).toBe('AbortError');
+    expect(ms).toBeGreaterThanOrEqual(90);
+    expect(ms).toBeLessThan(300);
+    await redis.del(key!);
   });
 });
