@@ -3,7 +3,7 @@ import { didYouMean } from './closest-match.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { ConnectorSpec, Operation } from './connector-schema.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
-import type { Connection, Project, Sync, SyncMode } from './project-schema.js';
+import type { Connection, OnDelete, Project, Sync, SyncMode } from './project-schema.js';
 import { resolveSqlVariables } from './resolve-sql-variables.js';
 import { sqlFilePath } from './sql-file-path.js';
 
@@ -84,7 +84,50 @@ function checkSync(name: string, sync: Sync, project: Project, yaml: YamlFile, f
   }
   if (sync.schedule !== undefined) issues.push(...cronIssues(sync.schedule, [...base, 'schedule'], yaml));
   issues.push(...fullReadIssues(name, sync, project, yaml, facts));
+  issues.push(...fieldRuleIssues(name, sync, project, yaml));
+  if (sync.on_delete !== 'delete' && sync.mode !== 'mirror') {
+    issues.push(yaml.issue([...base, 'on_delete'], `sync ${name}: on_delete says what mode mirror does with a record gone from the source; mode ${sync.mode} never removes records (remove on_delete, or use mode: mirror)`));
+  }
   return issues;
+}
+
+/**
+ * What `fields:` can check without the source's columns (`sluice validate --deep` checks the names against them): the
+ * key is never left out, sent on create only or made a constant; a table write sets every column, so a rule leaving a
+ * field out of the row has nothing to act on there; and `__proto__`, which a YAML mapping holds but an object cannot.
+ */
+function fieldRuleIssues(name: string, sync: Sync, project: Project, yaml: YamlFile): ConfigIssue[] {
+  const base = ['syncs', name, 'fields'];
+  const issues: ConfigIssue[] = [];
+  const written = valueAt(yaml.data, base);
+  if (written && typeof written === 'object' && Object.hasOwn(written, '__proto__')) {
+    issues.push(yaml.issue([...base, '__proto__'], `sync ${name}: "__proto__" cannot be a field name`, 'key'));
+  }
+  const keys = keyNames(sync);
+  const table = sync.to.table !== undefined && project.connections[sync.to.connection]?.type !== 'http';
+  for (const [field, rule] of Object.entries(sync.fields ?? {})) {
+    const what = [rule.skip_null !== undefined && 'skip_null', rule.on === 'create' && 'on: create', rule.value !== undefined && 'value'].filter((w) => w !== false);
+    if (keys.has(field) && what.length > 0) {
+      issues.push(yaml.issue([...base, field], `sync ${name}: "${field}" is the sync's key, which every write carries as it is: it cannot have ${what.join(' or ')}`, 'key'));
+    } else if (table && (rule.skip_null !== undefined || rule.on === 'create')) {
+      issues.push(yaml.issue([...base, field], `sync ${name}: skip_null and on: create leave a field out of what an endpoint is sent; a table write sets every column (use them with an endpoint, or value)`, 'key'));
+    }
+  }
+  return issues;
+}
+
+/** The sync's key columns, by the names it gives them and by their destination names under `mapping`. */
+function keyNames(sync: Sync): Set<string> {
+  const keys = sync.key === undefined ? [] : Array.isArray(sync.key) ? sync.key : [sync.key];
+  const names = new Set(keys);
+  for (const [dest, source] of Object.entries(sync.mapping ?? {})) if (keys.includes(source)) names.add(dest);
+  return names;
+}
+
+function valueAt(data: unknown, path: string[]): unknown {
+  let v = data;
+  for (const segment of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[segment] : undefined;
+  return v;
 }
 
 /**
@@ -111,7 +154,7 @@ function fullReadIssues(name: string, sync: Sync, project: Project, yaml: YamlFi
   return issues;
 }
 
-/** What each mode needs from a single endpoint's operation. */
+/** What each mode needs from a single endpoint's operation (a mirror that ignores removals is an upsert that forgets them). */
 const SINGLE_ENDPOINT: Record<SyncMode, Operation[]> = {
   insert: ['create', 'upsert'],
   update: ['update', 'upsert'],
@@ -128,8 +171,15 @@ const NEEDS: Record<SyncMode, string> = {
   append: 'a create or upsert endpoint',
 };
 
+/** What mode mirror needs under each on_delete: a removal is sent as a delete, as an update (clear), or not at all. */
+const MIRROR_NEEDS: Record<OnDelete, string> = {
+  delete: NEEDS.mirror,
+  clear: 'endpoints that create and update (on_delete: clear sends the update endpoint): { create: ..., update: ... } or { upsert: ..., update: ... }',
+  ignore: 'an upsert endpoint, or endpoints: { create: ..., update: ... }',
+};
+
 /** Whether the operations named in `to.endpoints` cover what the mode sends. */
-function coversMode(mode: SyncMode, slots: Set<string>): boolean {
+function coversMode(mode: SyncMode, onDelete: OnDelete, slots: Set<string>): boolean {
   const writes = slots.has('upsert') || (slots.has('create') && slots.has('update'));
   switch (mode) {
     case 'insert':
@@ -140,7 +190,7 @@ function coversMode(mode: SyncMode, slots: Set<string>): boolean {
     case 'upsert':
       return writes;
     case 'mirror':
-      return writes && slots.has('delete');
+      return writes && (onDelete === 'ignore' || slots.has(onDelete === 'clear' ? 'update' : 'delete'));
   }
 }
 
@@ -163,11 +213,13 @@ function destinationIssues(sync: Sync, destination: Connection, base: string[], 
   const unknownEndpoint = (endpoint: string) =>
     `unknown endpoint "${endpoint}" in connector ${spec.name}${hintFor(endpoint, Object.keys(spec.endpoints), 'endpoints')}`;
 
+  const needs = mode === 'mirror' ? `${MIRROR_NEEDS[sync.on_delete]}${sync.on_delete === 'delete' ? '' : ` (sync ${base[1]}, on_delete: ${sync.on_delete})`}` : NEEDS[mode];
   if (to.endpoint !== undefined) {
     const endpoint = spec.endpoints[to.endpoint];
+    const single = mode === 'mirror' && sync.on_delete === 'ignore' ? ['upsert'] : SINGLE_ENDPOINT[mode];
     if (!endpoint) issues.push(yaml.issue([...base, 'to', 'endpoint'], unknownEndpoint(to.endpoint)));
-    else if (!SINGLE_ENDPOINT[mode].includes(endpoint.operation)) {
-      issues.push(yaml.issue([...base, 'to', 'endpoint'], `mode ${mode} needs ${NEEDS[mode]}; endpoint "${to.endpoint}" of connector ${spec.name} is ${article(endpoint.operation)} ${endpoint.operation} endpoint`));
+    else if (!single.includes(endpoint.operation)) {
+      issues.push(yaml.issue([...base, 'to', 'endpoint'], `mode ${mode} needs ${needs}; endpoint "${to.endpoint}" of connector ${spec.name} is ${article(endpoint.operation)} ${endpoint.operation} endpoint`));
     }
     return issues;
   }
@@ -181,8 +233,8 @@ function destinationIssues(sync: Sync, destination: Connection, base: string[], 
       issues.push(yaml.issue(at, `endpoints.${slot} must name ${article(slot)} ${slot} endpoint; "${endpointName}" of connector ${spec.name} is ${article(endpoint.operation)} ${endpoint.operation} endpoint`));
     } else slots.add(slot);
   }
-  if (issues.length === 0 && !coversMode(mode, slots)) {
-    issues.push(yaml.issue([...base, 'to', 'endpoints'], `mode ${mode} needs ${NEEDS[mode]}`, 'key'));
+  if (issues.length === 0 && !coversMode(mode, sync.on_delete, slots)) {
+    issues.push(yaml.issue([...base, 'to', 'endpoints'], `mode ${mode} needs ${needs}`, 'key'));
   }
   // Only upsert and mirror decide between create and update; elsewhere a named lookup would silently never run.
   if (slots.has('lookup') && mode !== 'upsert' && mode !== 'mirror') {

@@ -46,21 +46,43 @@ export function checkSyncColumns(facts: SyncColumnsFacts): ConfigIssue[] {
     issues.push(projectYaml.issue(path, `key column "${key}" is not a column of its rows${didYouMean(key, visible)} (${given})`));
   });
 
+  // Field rules name destination fields: a column of the mapped rows, or one a `value` rule sets.
+  const rules = Object.entries(sync.fields ?? {});
+  const constants = rules.filter(([, r]) => r.value !== undefined).map(([f]) => f);
+  for (const [field] of rules) {
+    if (visible.includes(field) || constants.includes(field)) continue;
+    issues.push(projectYaml.issue(
+      ['syncs', name, 'fields', field],
+      `sync ${name}: a rule for "${field}", which is not a field of its rows${didYouMean(field, visible)} (the rows have ${visible.join(', ') || 'no columns'}; a rule names a field after mapping, or sets one with value)`,
+      'key',
+    ));
+  }
+  visible.push(...constants.filter((f) => !visible.includes(f)));
+  const skipNull = new Set(rules.filter(([, r]) => r.skip_null === true).map(([f]) => f));
+  const createOnly = new Set(rules.filter(([, r]) => r.on === 'create').map(([f]) => f));
+
   const { connector } = facts;
   if (!connector?.yaml) return issues;
   const yaml = connector.yaml;
   const seen = new Set<string>();
   for (const endpoint of facts.endpoints ?? []) {
     for (const site of endpointTemplates(connector.spec, endpoint)) {
+      // A row that a rule left a field out of fails a template naming it (templates run strict).
+      const operation = connector.spec.endpoints[endpoint]?.operation;
+      const leftOut = (column: string) =>
+        skipNull.has(column) ? 'skip_null' : createOnly.has(column) && operation !== 'create' ? 'on: create' : undefined;
       for (const ref of findRowReferences(site.template, { condition: site.condition })) {
-        if (visible.includes(ref.column)) continue;
+        const rule = leftOut(ref.column);
+        if (visible.includes(ref.column) && !rule) continue;
         const { line, column } = templatePosition(yaml, site.path, ref.at);
         const issue: ConfigIssue = {
           file: yaml.file,
           line,
           column,
           path: formatKeyPath(site.path),
-          message: `sync ${name}: unknown column "${ref.column}" in ${ref.text}${didYouMean(ref.column, visible)} (the rows of sync ${name} have ${visible.join(', ') || 'no columns'})`,
+          message: rule
+            ? `sync ${name}: ${ref.text} names "${ref.column}", which fields.${ref.column}.${rule === 'skip_null' ? 'skip_null' : 'on'} (${rule}) leaves out of some rows, and the template fails on those (send the whole row, {{ row | json }}, or drop the rule)`
+            : `sync ${name}: unknown column "${ref.column}" in ${ref.text}${didYouMean(ref.column, visible)} (the rows of sync ${name} have ${visible.join(', ') || 'no columns'})`,
         };
         // A connector header is shared by every endpoint: reported once.
         const id = `${issue.line}:${issue.column}`;

@@ -134,6 +134,48 @@ export const maxFailedRowsSchema = z
 
 const onErrorSchema = z.strictObject({ max_failed_rows: maxFailedRowsSchema.default(0) });
 
+/** Bounds of a sync's `fields:` rules: a name as long as any API's field names, as many rules as a wide model has columns. */
+export const MAX_FIELD_NAME_CHARS = 255;
+export const MAX_FIELD_RULES = 1000;
+export const MAX_FIELD_VALUE_CHARS = 65_536;
+
+export const fieldRuleSchema = z
+  .strictObject({
+    skip_null: z.boolean().optional().meta(about(
+      'true: when the row\'s value is null (or the column is missing), the field is left out of the row, so a template sending ' +
+        'the whole row ({{ row | json }}) omits it and the API keeps the value it has. Not with value.',
+    )),
+    on: z.enum(['always', 'create']).optional().meta(about(
+      'create: the field is sent only when the record is created; updates leave it out, and it is not part of the ' +
+        'fingerprint (a change in it alone sends nothing). Through a native upsert endpoint, which cannot tell a create from ' +
+        'an update, it is sent only for a key the ledger has no delivery of yet (an added row): a record made outside Sluice ' +
+        'gets it on its first upsert. always: sent with every write. Default: always.',
+    )),
+    value: z
+      .union([z.string().max(MAX_FIELD_VALUE_CHARS), z.number(), z.boolean(), z.null()])
+      .optional()
+      .meta(about('A constant (a string, number, boolean or null) set on every row; the field is added when the source has no such column.')),
+  })
+  .refine((r) => !(r.value !== undefined && r.skip_null !== undefined), { message: 'give value or skip_null, not both (a constant is never null)' })
+  .meta(about('What is written to one field: skip_null, on, value.'));
+
+export const fieldRulesSchema = z
+  .record(z.string().min(1).max(MAX_FIELD_NAME_CHARS), fieldRuleSchema)
+  .refine((rules) => Object.keys(rules).length <= MAX_FIELD_RULES, { message: `at most ${MAX_FIELD_RULES} field rules` })
+  .meta(about(
+    'Per-field write rules, by destination field name (after mapping): { phone: { skip_null: true }, lead_source: { on: create }, ' +
+      'owner: { value: "sluice" } }. Applied to each row before it is rendered and fingerprinted.',
+  ));
+
+export const onDeleteSchema = z
+  .enum(['delete', 'clear', 'ignore'])
+  .meta(about(
+    'What mode mirror does with a record gone from the source. delete: the delete endpoint (or row) removes it. clear: the ' +
+      'update endpoint is sent with the key and every other field of the sync\'s rows set to null (create-only fields ' +
+      'aside), and the record stays. ignore: nothing is sent and the record stays as it is. After each, the key leaves the ' +
+      'ledger, so a later run does not send it again. Default: delete.',
+  ));
+
 export const syncSchema = z.strictObject({
   description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
@@ -148,6 +190,8 @@ export const syncSchema = z.strictObject({
       'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally).',
   }),
   on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rejected rows.')),
+  fields: fieldRulesSchema.optional(),
+  on_delete: onDeleteSchema.default('delete'),
 });
 
 export const pipelineStepSchema = z.union([
@@ -177,6 +221,8 @@ export type Connection = z.infer<typeof connectionSchema>;
 export type ConnectionAuth = z.infer<typeof connectionAuthSchema>;
 export type Sync = z.infer<typeof syncSchema>;
 export type SyncMode = z.infer<typeof syncModeSchema>;
+export type FieldRule = z.infer<typeof fieldRuleSchema>;
+export type OnDelete = z.infer<typeof onDeleteSchema>;
 export type SyncSource = z.infer<typeof syncSourceSchema>;
 export type SyncDestination = z.infer<typeof syncDestinationSchema>;
 export type Variable = z.infer<typeof variableSchema>;

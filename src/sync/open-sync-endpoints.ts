@@ -6,12 +6,14 @@ import type { Sync } from '../config/project-schema.js';
 import { readSyncQuery } from '../config/read-sync-query.js';
 import { resolveSqlVariables, resolveVariableValues } from '../config/resolve-sql-variables.js';
 import type { Destination } from '../destinations/destination.js';
-import type { Column, Row } from '../rows/row.js';
+import { compileFieldRules, type FieldRules } from '../rows/field-rules.js';
+import type { Column, ColumnType, Row } from '../rows/row.js';
 import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
 import { createRowMapper, mappedName } from './apply-mapping.js';
 import { keyColumns } from './plan/record-key.js';
 import { withSyncSqlErrors } from './sync-sql-error.js';
+import { withSyncRules } from './sync-rules-destination.js';
 import { syncTemplatePlacer } from './sync-template-placer.js';
 
 /** The run a template sees as `run`. */
@@ -27,7 +29,10 @@ export interface SyncEndpoints {
   destination: Destination;
   /** Key columns after mapping. */
   key: string[];
+  /** A source row as the sync sends it: `mapping`, then the `fields:` rules. */
   mapRow: (row: Row) => Row;
+  /** The sync's `fields:` rules (mapRow applies them; the destination leaves create-only fields out of updates). */
+  fieldRules: FieldRules;
   /** Template variables (`vars`): the sync's declared variables and run-time values. */
   vars: Record<string, string>;
   close(): Promise<void>;
@@ -60,15 +65,49 @@ export async function openSyncEndpoints(
     // Templates see the same values as `$name$` in SQL (runs refuse a --var the sync does not declare before they start).
     const declared = resolveVariableValues(sync.from.variables, { overrides: options.vars, runId: options.run.id, now: new Date(options.run.started_at) });
     const vars = { ...options.vars, ...declared };
-    const source = await openSource(loaded, name, sync, options, closers);
-    const mapRow = createRowMapper(sync.mapping);
+    const fieldRules = compileFieldRules(sync.fields);
+    const opened = await openSource(loaded, name, sync, options, closers);
+    // The planner's SQL path renders rows as mapping alone leaves them: rows with field rules are planned in JS.
+    const source = fieldRules.empty ? opened : readThroughSource(opened);
+    const mapRow = composeRowMapper(createRowMapper(sync.mapping), fieldRules);
     const key = keyColumns(sync.key).map((c) => mappedName(sync.mapping, c));
-    const destination = await openDestination(loaded, sync, { ...options, name, vars, key, source }, closers);
-    return { sync, source, destination, key, mapRow, vars, close };
+    const written = await openDestination(loaded, sync, { ...options, name, vars, key, source }, closers);
+    const clearedFields = sync.on_delete === 'clear' ? await destinationFields(source, mapRow, key) : [];
+    const destination = withSyncRules(written, { fields: fieldRules, onDelete: sync.on_delete, clearedFields });
+    return { sync, source, destination, key, mapRow, fieldRules, vars, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+function composeRowMapper(mapRow: (row: Row) => Row, rules: FieldRules): (row: Row) => Row {
+  return rules.empty ? mapRow : (row) => rules.apply(mapRow(row));
+}
+
+/** The source without its capability to be planned inside the DuckDB workspace (see Source.planInWorkspace). */
+function readThroughSource(source: Source): Source {
+  const commit = (source as { commit?: () => Promise<void> }).commit;
+  return {
+    describe: () => source.describe(),
+    read: (options) => source.read(options),
+    get complete() {
+      return source.complete;
+    },
+    // An HTTP stream keeps its incremental cursor once the run has delivered what it read.
+    ...(commit ? { commit: () => commit.call(source) } : {}),
+  };
+}
+
+/**
+ * The fields of the sync's rows but the key, as the source describes its columns and mapRow (mapping and `value`
+ * rules) turns them into destination fields: what `on_delete: clear` sets to null. The ledger keeps fingerprints, not
+ * the fields a record was sent with, so the sync's current fields stand in.
+ */
+async function destinationFields(source: Source, mapRow: (row: Row) => Row, key: string[]): Promise<string[]> {
+  const sample: Row = {};
+  for (const c of await source.describe()) sample[c.name] = '';
+  return Object.keys(mapRow(sample)).filter((f) => !key.includes(f));
 }
 
 async function openSource(
@@ -141,6 +180,14 @@ async function openDestination(
   }
   const { openTableDestination } = await import('../destinations/open-table-destination.js');
   const columns: Column[] = (await options.source.describe()).map((c) => ({ ...c, name: mappedName(sync.mapping, c.name) }));
+  // A `value` rule sets a column of its own when the source has none by that name.
+  for (const [field, rule] of Object.entries(sync.fields ?? {})) {
+    if (rule.value === undefined) continue;
+    const column = { name: field, type: constantType(rule.value), nativeType: '' };
+    const at = columns.findIndex((c) => c.name === field);
+    if (at < 0) columns.push(column);
+    else columns[at] = column;
+  }
   const destination = await openTableDestination({
     connection,
     table: sync.to.table!,
@@ -151,6 +198,12 @@ async function openDestination(
   });
   closers.push(() => destination.close());
   return destination;
+}
+
+function constantType(value: string | number | boolean | null): ColumnType {
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return 'string';
 }
 
 type EndpointNames = { create?: string; update?: string; upsert?: string; delete?: string; lookup?: string };

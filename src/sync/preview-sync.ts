@@ -39,7 +39,7 @@ export async function previewSync(options: {
   try {
     const plan = await planAgainstLedger({ loaded, store, sync: name, endpoints });
     try {
-      const rendered = await renderPreview(plan, endpoints.destination, endpoints.key, limit);
+      const rendered = await renderPreview(plan, endpoints.destination, endpoints.key, limit, sync.on_delete);
       return {
         sync: name,
         mode: sync.mode,

@@ -1,6 +1,6 @@
 import type { Destination } from '../../destinations/destination.js';
 import type { DeliveryOperation } from '../../rows/delivery-item.js';
-import type { SyncMode } from '../../config/project-schema.js';
+import type { OnDelete, SyncMode } from '../../config/project-schema.js';
 
 /** What the plan says happened to a key since the last delivery. */
 export type PlanChange = 'added' | 'changed' | 'removed';
@@ -18,6 +18,23 @@ export function plannedOperation(mode: SyncMode, change: PlanChange): DeliveryOp
       return change === 'removed' ? null : 'upsert';
     case 'mirror':
       return change === 'removed' ? 'delete' : 'upsert';
+  }
+}
+
+/**
+ * What the destination is sent for a mirror removal under the sync's `on_delete`: a delete, an update with the fields
+ * null (clear), or nothing (ignore). The plan's operation for a removed key stays `delete` whatever the rule: it means
+ * the key leaves the ledger once the destination confirms, which every rule wants (a cleared or ignored record is not
+ * sent again); withSyncRules (src/sync/sync-rules-destination.ts) turns it into what this says.
+ */
+export function removalOperation(onDelete: OnDelete): DeliveryOperation | null {
+  switch (onDelete) {
+    case 'delete':
+      return 'delete';
+    case 'clear':
+      return 'update';
+    case 'ignore':
+      return null;
   }
 }
 
