@@ -171,12 +171,12 @@ const NEEDS: Record<SyncMode, string> = {
   append: 'a create or upsert endpoint',
 };
 
-/** What mode mirror needs under each on_delete: a removal is sent as a delete, as an update (clear), or not at all. */
-const MIRROR_NEEDS: Record<OnDelete, string> = {
-  delete: NEEDS.mirror,
-  clear: 'endpoints that create and update (on_delete: clear sends the update endpoint): { create: ..., update: ... } or { upsert: ..., update: ... }',
-  ignore: 'an upsert endpoint, or endpoints: { create: ..., update: ... }',
-};
+/** What a mode needs of its endpoints; a mirror's removals are sent as deletes, as updates (clear), or not at all. */
+function needsOf(name: string, sync: Sync): string {
+  if (sync.mode !== 'mirror' || sync.on_delete === 'delete') return `mode ${sync.mode} needs ${NEEDS[sync.mode]}`;
+  if (sync.on_delete === 'ignore') return `mode mirror with on_delete: ignore needs ${NEEDS.upsert}`;
+  return `sync ${name}: on_delete: clear sends the update endpoint with the fields null; mode mirror with it needs endpoints that create and update: { create: ..., update: ... } or { upsert: ..., update: ... }`;
+}
 
 /** Whether the operations named in `to.endpoints` cover what the mode sends. */
 function coversMode(mode: SyncMode, onDelete: OnDelete, slots: Set<string>): boolean {
@@ -213,13 +213,13 @@ function destinationIssues(sync: Sync, destination: Connection, base: string[], 
   const unknownEndpoint = (endpoint: string) =>
     `unknown endpoint "${endpoint}" in connector ${spec.name}${hintFor(endpoint, Object.keys(spec.endpoints), 'endpoints')}`;
 
-  const needs = mode === 'mirror' ? `${MIRROR_NEEDS[sync.on_delete]}${sync.on_delete === 'delete' ? '' : ` (sync ${base[1]}, on_delete: ${sync.on_delete})`}` : NEEDS[mode];
+  const needs = needsOf(base[1]!, sync);
   if (to.endpoint !== undefined) {
     const endpoint = spec.endpoints[to.endpoint];
     const single = mode === 'mirror' && sync.on_delete === 'ignore' ? ['upsert'] : SINGLE_ENDPOINT[mode];
     if (!endpoint) issues.push(yaml.issue([...base, 'to', 'endpoint'], unknownEndpoint(to.endpoint)));
     else if (!single.includes(endpoint.operation)) {
-      issues.push(yaml.issue([...base, 'to', 'endpoint'], `mode ${mode} needs ${needs}; endpoint "${to.endpoint}" of connector ${spec.name} is ${article(endpoint.operation)} ${endpoint.operation} endpoint`));
+      issues.push(yaml.issue([...base, 'to', 'endpoint'], `${needs}; endpoint "${to.endpoint}" of connector ${spec.name} is ${article(endpoint.operation)} ${endpoint.operation} endpoint`));
     }
     return issues;
   }
@@ -234,7 +234,7 @@ function destinationIssues(sync: Sync, destination: Connection, base: string[], 
     } else slots.add(slot);
   }
   if (issues.length === 0 && !coversMode(mode, sync.on_delete, slots)) {
-    issues.push(yaml.issue([...base, 'to', 'endpoints'], `mode ${mode} needs ${needs}`, 'key'));
+    issues.push(yaml.issue([...base, 'to', 'endpoints'], needs, 'key'));
   }
   // Only upsert and mirror decide between create and update; elsewhere a named lookup would silently never run.
   if (slots.has('lookup') && mode !== 'upsert' && mode !== 'mirror') {
