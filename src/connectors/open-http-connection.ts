@@ -127,9 +127,9 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
   const quotaKey = `${name}\n${resolved.baseUrl ?? ''}`;
   const client = new HttpClient({
     rateLimit: spec.rate_limit,
-    // Shared with every process sending to this connection, when the run has shared quotas (queue workers).
-    rateGate: rps && quotas ? quotas.rateGate(quotaKey, rps) : undefined,
-    concurrencySlots: quotas?.concurrencySlots(quotaKey, spec.rate_limit.concurrency),
+    // Shared with every process sending to this connection, when the run has shared quotas (queue workers): the
+    // slots pace the rate too.
+    concurrencySlots: quotas?.concurrencySlots(quotaKey, spec.rate_limit.concurrency, rps),
     sharedPause: quotas?.pause(quotaKey),
     retry: spec.retry,
     timeouts: spec.timeouts,

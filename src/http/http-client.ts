@@ -66,6 +66,7 @@ export interface HttpClientOptions {
   /**
    * The connection's `concurrency` shared with other processes (RequestQuotas): a request holds one of these slots
    * as well as one of this client's own, so no process exceeds its limit and all of them together stay within it.
+   * When they pace the rate too, the client keeps no bucket of its own.
    */
   concurrencySlots?: ConcurrencySlots;
   /** A rate-limit pause shared with other processes (RequestQuotas): a 429 here pauses them, theirs pause this client. */
@@ -136,7 +137,8 @@ export class HttpClient {
     this.limiter = new ConcurrencyLimiter(options.rateLimit.concurrency);
     this.gate = new PauseGate(this.now, this.sleep);
     const rps = options.rateLimit.requests_per_second;
-    this.rateGate = options.rateGate ?? (rps ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined);
+    const paced = rps && !options.concurrencySlots?.pacesRate;
+    this.rateGate = options.rateGate ?? (paced ? new TokenBucket({ ratePerSecond: rps, now: this.now, sleep: this.sleep }) : undefined);
     this.deadlines = new DeadlineSweep(options.timeouts.total_ms ?? DEFAULT_TOTAL_MS);
     this.allowedOrigin = options.allowedOrigin === undefined ? undefined : originOf(options.allowedOrigin);
     const connect = { timeout: options.timeouts.connect_ms };

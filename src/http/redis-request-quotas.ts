@@ -21,34 +21,61 @@ return math.floor((start - now) / 1000)
 // its slots without anyone releasing them, and a line of waiters (KEYS[2]: waiter id -> arrival, µs; KEYS[3]:
 // waiter id -> expiry), so a process that keeps releasing and re-taking cannot starve one that polls: a slot goes to
 // the first in line. A waiter that stops asking (its process died, or it gave up) leaves the line when it expires.
-// ARGV: limit, id, slot ttl ms, waiter ttl ms. Answers 1 when `id` now holds a slot, 0 when it waits in line.
-const TAKE_SLOT = `
+// A process asks for the slots of all its waiting requests at once (ids in ARGV[6..], in their order; only the first
+// can be in line): it gets as many as are free for its place, and its first request left without one takes (or keeps)
+// a place in line, unless ARGV[5] is 0 (a request asking on its own joins its process's local line if refused).
+// In the same round trip it reads the pause (KEYS[5]) and, unless paused, reserves each granted request's turn at the
+// rate (KEYS[4], as RESERVE_SLOT does; ARGV[4] is the interval in µs, 0 for none).
+// ARGV: limit, slot ttl ms, waiter ttl ms, interval µs, 1 or 0, ids.
+// Answers { slots granted, pause ms left, then -1 when no turn was reserved, else each granted request's wait in ms }.
+const TAKE_SLOTS = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = math.floor(now_us / 1000)
 local limit = tonumber(ARGV[1])
-local id = ARGV[2]
-local slot_ttl = tonumber(ARGV[3])
-local waiter_ttl = tonumber(ARGV[4])
+local slot_ttl = tonumber(ARGV[2])
+local waiter_ttl = tonumber(ARGV[3])
+local interval = tonumber(ARGV[4])
+local queue = ARGV[5] == '1'
+local first = ARGV[6]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
-  redis.call('ZREM', KEYS[2], gone)
-  redis.call('ZREM', KEYS[3], gone)
+local ahead = redis.call('ZCARD', KEYS[2])
+local in_line = false
+if ahead > 0 then
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+    redis.call('ZREM', KEYS[2], gone)
+    redis.call('ZREM', KEYS[3], gone)
+  end
+  local rank = redis.call('ZRANK', KEYS[2], first)
+  in_line = rank ~= false
+  ahead = rank or redis.call('ZCARD', KEYS[2])
 end
-local free = limit - redis.call('ZCARD', KEYS[1])
-local ahead = redis.call('ZRANK', KEYS[2], id)
-if not ahead then ahead = redis.call('ZCARD', KEYS[2]) end
-if ahead < free then
-  redis.call('ZADD', KEYS[1], now + slot_ttl, id)
-  redis.call('PEXPIRE', KEYS[1], slot_ttl)
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('ZREM', KEYS[3], id)
-  return 1
+local granted = math.min(#ARGV - 5, limit - redis.call('ZCARD', KEYS[1]) - ahead)
+if granted < 0 then granted = 0 end
+for i = 1, granted do redis.call('ZADD', KEYS[1], now + slot_ttl, ARGV[5 + i]) end
+if granted > 0 then redis.call('PEXPIRE', KEYS[1], slot_ttl) end
+if granted > 0 and in_line then
+  redis.call('ZREM', KEYS[2], first)
+  redis.call('ZREM', KEYS[3], first)
 end
-redis.call('ZADD', KEYS[2], 'NX', tonumber(t[1]) * 1000000 + tonumber(t[2]), id)
-redis.call('ZADD', KEYS[3], now + waiter_ttl, id)
-redis.call('PEXPIRE', KEYS[2], waiter_ttl)
-redis.call('PEXPIRE', KEYS[3], waiter_ttl)
-return 0
+local next_in_line = ARGV[6 + granted]
+if queue and next_in_line then
+  redis.call('ZADD', KEYS[2], 'NX', now_us, next_in_line)
+  redis.call('ZADD', KEYS[3], now + waiter_ttl, next_in_line)
+  redis.call('PEXPIRE', KEYS[2], waiter_ttl)
+  redis.call('PEXPIRE', KEYS[3], waiter_ttl)
+end
+local paused = redis.call('PTTL', KEYS[5])
+local answer = { granted, paused }
+if granted == 0 or interval == 0 or paused > 0 then
+  answer[3] = -1
+  return answer
+end
+local start = math.max(now_us, tonumber(redis.call('GET', KEYS[4]) or '0'))
+local next_due = start + granted * interval
+redis.call('SET', KEYS[4], string.format('%.0f', next_due), 'PX', math.ceil((next_due - now_us) / 1000) + 1000)
+for i = 1, granted do answer[2 + i] = math.floor((start + (i - 1) * interval - now_us) / 1000) end
+return answer
 `;
 
 // Pushes the expiry of the slots this process still holds (ARGV[2..]) out by ARGV[1] ms. XX: a slot that already
@@ -75,11 +102,33 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1
 return 0
 `;
 
+/** A script run by its SHA1 once Redis has it, so a request does not send its text every time. */
+class LuaScript {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // Redis has not seen it yet (or was restarted, or flushed its scripts): EVAL loads it.
+      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+const reserveSlot = new LuaScript(RESERVE_SLOT);
+const takeSlots = new LuaScript(TAKE_SLOTS);
+
 /** How long a slot outlives its holder's last renewal: what a dead worker's slot costs the others. */
 const DEFAULT_SLOT_TTL_MS = 15_000;
 /** How long a waiter keeps its place in line without asking again (it asks every few ms). */
 const WAITER_TTL_MS = 2_000;
-/** A waiter asks again after 2, 4, 8... ms, at most this often: Redis is not spun on, and a freed slot idles little. */
+/** A refused process asks again after 2, 4, 8... ms, then every 25: Redis is not spun on, and a freed slot idles little. */
 const FIRST_POLL_MS = 2;
 const MAX_POLL_MS = 25;
 /** How long a process trusts the pause it last read before reading it again. */
@@ -109,27 +158,39 @@ export class RedisRequestQuotas implements RequestQuotas {
   rateGate(connection: string, ratePerSecond: number): RateGate {
     if (!(ratePerSecond > 0)) throw new Error(`requests_per_second must be positive, got ${ratePerSecond}`);
     const key = this.key(connection, 'rate');
-    const intervalUs = Math.round(1_000_000 / ratePerSecond);
+    const interval = intervalUs(ratePerSecond);
     const sleep = this.options.sleep ?? defaultSleep;
     return {
       take: async (signal) => {
-        const waitMs = Number(await this.redis.eval(RESERVE_SLOT, 1, key, intervalUs));
+        const waitMs = Number(await reserveSlot.run(this.redis, [key], [interval]));
         if (waitMs > 0) await sleep(waitMs, signal);
       },
     };
   }
 
-  concurrencySlots(connection: string, limit: number): ConcurrencySlots {
+  concurrencySlots(connection: string, limit: number, ratePerSecond?: number): ConcurrencySlots {
     if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new Error(`concurrency must be at least 1, got ${limit}`);
+    const rate = ratePerSecond === undefined ? undefined : this.rateGate(connection, ratePerSecond);
     const key = this.key(connection, 'slots');
-    // One per connection and limit in a process: its requests wait in one local line and take one place in Redis's.
-    return kept(this.slots, `${key}\n${limit}`, () => {
-      const slotTtlMs = this.options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS;
-      return new RedisConcurrencySlots(this.redis, [key, this.key(connection, 'line'), this.key(connection, 'waiters')], limit, slotTtlMs);
-    });
+    // One per connection, limit and rate in a process: its requests wait in one local line and take one place in Redis's.
+    return kept(this.slots, `${key}\n${limit}\n${ratePerSecond ?? ''}`, () =>
+      new RedisConcurrencySlots({
+        redis: this.redis,
+        keys: [key, this.key(connection, 'line'), this.key(connection, 'waiters'), this.key(connection, 'rate'), this.key(connection, 'pause')],
+        limit,
+        slotTtlMs: this.options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS,
+        rate: rate && ratePerSecond ? { gate: rate, intervalUs: intervalUs(ratePerSecond) } : undefined,
+        pause: this.redisPause(connection),
+        sleep: this.options.sleep ?? defaultSleep,
+      }),
+    );
   }
 
   pause(connection: string): SharedPause {
+    return this.redisPause(connection);
+  }
+
+  private redisPause(connection: string): RedisPause {
     const key = this.key(connection, 'pause');
     return kept(this.pauses, key, () => new RedisPause(this.redis, key, this.options.sleep ?? defaultSleep));
   }
@@ -138,6 +199,11 @@ export class RedisRequestQuotas implements RequestQuotas {
   private key(connection: string, kind: string): string {
     return `${this.options.prefix}:quota:${createHash('sha256').update(connection).digest('hex').slice(0, 32)}:${kind}`;
   }
+}
+
+/** The spacing of a rate, in µs (at least 1: a rate beyond a million a second spaces nothing measurable). */
+function intervalUs(ratePerSecond: number): number {
+  return Math.max(1, Math.round(1_000_000 / ratePerSecond));
 }
 
 function kept<T>(map: Map<string, T>, key: string, create: () => T): T {
@@ -150,16 +216,39 @@ function kept<T>(map: Map<string, T>, key: string, create: () => T): T {
   return value;
 }
 
+/** What a granted request still waits for once it holds its slot: a pause, or its turn at the rate. */
+interface Turn {
+  /** Its turn's wait in ms, or undefined when none was reserved (no rate, or the connection was paused). */
+  waitMs: number | undefined;
+}
+
 interface Waiter {
-  grant(id: string): void;
+  grant(id: string, turn: Turn): void;
   fail(error: unknown): void;
 }
 
+/** What RedisConcurrencySlots is built from. */
+interface SlotsOptions {
+  redis: Redis;
+  /** The holders, the line, the line's expiries, the rate's timeline and the pause. */
+  keys: [string, string, string, string, string];
+  limit: number;
+  slotTtlMs: number;
+  /** The connection's rate, paced with the slots; its gate reserves a turn the slot's own script could not (after a pause). */
+  rate: { gate: RateGate; intervalUs: number } | undefined;
+  pause: RedisPause;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /**
- * One process's side of a connection's shared slots: its waiting requests form a local line, whose head alone asks
- * Redis (one place in Redis's line per process, so processes take turns); the slots it holds are renewed while held.
+ * One process's side of a connection's shared slots: its waiting requests form a local line, asked for together, one
+ * script at a time (one place in Redis's line per process, so processes take turns); held slots are renewed.
  */
 class RedisConcurrencySlots implements ConcurrencySlots {
+  readonly pacesRate: boolean;
+  private readonly redis: Redis;
+  private readonly keys: SlotsOptions['keys'];
+  private readonly limit: number;
   private readonly held: string[] = [];
   private readonly waiting: Waiter[] = [];
   private readonly holder = randomBytes(8).toString('hex');
@@ -168,17 +257,42 @@ class RedisConcurrencySlots implements ConcurrencySlots {
   private wake: (() => void) | undefined;
   private renewal: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly redis: Redis,
-    /** The holders, the line, and the line's expiries. */
-    private readonly keys: [string, string, string],
-    private readonly limit: number,
-    private readonly slotTtlMs: number,
-  ) {}
+  constructor(private readonly options: SlotsOptions) {
+    this.redis = options.redis;
+    this.keys = options.keys;
+    this.limit = options.limit;
+    this.pacesRate = options.rate !== undefined;
+  }
 
-  take(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal): Promise<void> {
+    const turn = await this.slot(signal);
+    try {
+      // The pause was read with the slot (a cached read, unless it was paused then).
+      await this.options.pause.wait(signal);
+      if (turn.waitMs === undefined) await this.options.rate?.gate.take(signal);
+      else if (turn.waitMs > 0) await this.options.sleep(turn.waitMs, signal);
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+  }
+
+  /** Takes a slot: at once when one is free and no one here waits, else in the local line. */
+  private async slot(signal: AbortSignal | undefined): Promise<Turn> {
     signal?.throwIfAborted();
-    return new Promise<void>((resolve, reject) => {
+    // Nobody here waits: this request asks on its own, alongside others doing the same, rather than one at a time.
+    if (this.waiting.length === 0 && !this.polling) {
+      const id = this.newId();
+      const { granted, turns } = await this.ask([id], false);
+      if (granted) {
+        this.hold(id);
+        if (!signal?.aborted) return turns[0]!;
+        this.release();
+        signal.throwIfAborted();
+      }
+    }
+    signal?.throwIfAborted();
+    return new Promise<Turn>((resolve, reject) => {
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
@@ -187,10 +301,10 @@ class RedisConcurrencySlots implements ConcurrencySlots {
         this.wake?.();
       };
       const waiter: Waiter = {
-        grant: (id) => {
+        grant: (id, turn) => {
           signal?.removeEventListener('abort', onAbort);
           this.hold(id);
-          resolve();
+          resolve(turn);
         },
         fail: (error) => {
           signal?.removeEventListener('abort', onAbort);
@@ -215,39 +329,53 @@ class RedisConcurrencySlots implements ConcurrencySlots {
     this.wake?.();
   }
 
-  /** Asks Redis for a slot for the head of the local line until the line is empty. */
+  /** Asks Redis for slots for the local line until the line is empty. */
   private async poll(): Promise<void> {
     this.polling = true;
-    let candidate = this.newId();
+    // The id of the line's head: it keeps its place in Redis's line from one ask to the next.
+    let first = this.newId();
     let inLine = false;
     let delay = FIRST_POLL_MS;
     try {
       while (this.waiting.length > 0) {
-        let got: boolean;
+        const ids = [first, ...Array.from({ length: Math.min(this.waiting.length, this.limit) - 1 }, () => this.newId())];
+        let granted: number;
+        let turns: Turn[];
         try {
-          got = Number(await this.redis.eval(TAKE_SLOT, 3, ...this.keys, this.limit, candidate, this.slotTtlMs, WAITER_TTL_MS)) === 1;
+          ({ granted, turns } = await this.ask(ids, true));
         } catch (error) {
           for (const waiter of this.waiting.splice(0)) waiter.fail(error);
           return;
         }
-        if (got) {
-          inLine = false;
+        for (const [i, id] of ids.slice(0, granted).entries()) {
           const waiter = this.waiting.shift();
-          // Its request was aborted while Redis answered: the slot goes straight back.
-          if (waiter) waiter.grant(candidate);
-          else this.releaseId(candidate);
-          candidate = this.newId();
+          // Its request was aborted while Redis answered: the slot goes straight back (its turn at the rate is lost).
+          if (waiter) waiter.grant(id, turns[i]!);
+          else this.releaseId(id);
+        }
+        inLine = granted < ids.length;
+        first = inLine ? ids[granted]! : this.newId();
+        if (granted > 0) {
           delay = FIRST_POLL_MS;
           continue;
         }
-        inLine = true;
         await this.nap(delay * (0.75 + Math.random() / 2));
         delay = Math.min(delay * 2, MAX_POLL_MS);
       }
     } finally {
       this.polling = false;
-      if (inLine) void this.redis.eval(LEAVE_LINE, 2, this.keys[1], this.keys[2], candidate).catch(() => undefined);
+      if (inLine) void this.redis.eval(LEAVE_LINE, 2, this.keys[1], this.keys[2], first).catch(() => undefined);
     }
+  }
+
+  /** Asks Redis for a slot for each id (the first may be in line, and is put there when refused if `queue`). */
+  private async ask(ids: string[], queue: boolean): Promise<{ granted: number; turns: Turn[] }> {
+    const args = [this.limit, this.options.slotTtlMs, WAITER_TTL_MS, this.options.rate?.intervalUs ?? 0, queue ? 1 : 0, ...ids];
+    const answer = ((await takeSlots.run(this.redis, this.keys, args)) as unknown[]).map(Number);
+    const [granted = 0, paused = 0, ...waits] = answer;
+    this.options.pause.heard(paused);
+    const turns = Array.from({ length: granted }, (_, i) => ({ waitMs: waits[0] === -1 ? undefined : waits[i] }));
+    return { granted, turns };
   }
 
   /** Sleeps `ms`, or less when a local release or abort wakes the poller. */
@@ -266,7 +394,7 @@ class RedisConcurrencySlots implements ConcurrencySlots {
   private hold(id: string): void {
     this.held.push(id);
     if (!this.renewal) {
-      this.renewal = setInterval(() => this.renew(), Math.max(1, Math.floor(this.slotTtlMs / 3)));
+      this.renewal = setInterval(() => this.renew(), Math.max(1, Math.floor(this.options.slotTtlMs / 3)));
       this.renewal.unref();
     }
   }
@@ -274,7 +402,7 @@ class RedisConcurrencySlots implements ConcurrencySlots {
   /** A live request keeps its slot however long it takes; a lost renewal only lets the slot expire as a dead holder's would. */
   private renew(): void {
     if (this.held.length === 0) return;
-    void this.redis.eval(RENEW_SLOTS, 1, this.keys[0], this.slotTtlMs, ...this.held).catch(() => undefined);
+    void this.redis.eval(RENEW_SLOTS, 1, this.keys[0], this.options.slotTtlMs, ...this.held).catch(() => undefined);
   }
 
   /** Gives a slot back; when Redis cannot be told, the slot frees itself when it expires. */
@@ -323,14 +451,17 @@ class RedisPause implements SharedPause {
     }
   }
 
+  /** Takes the pause's ms left as just read from Redis (with a slot). */
+  heard(left: number): void {
+    this.readAt = Date.now();
+    if (left > 0) this.until = Math.max(this.until, this.readAt + left);
+  }
+
   /** One read at a time however many requests ask. */
   private read(): Promise<void> {
     this.reading ??= this.redis
       .pttl(this.key)
-      .then((left) => {
-        this.readAt = Date.now();
-        if (left > 0) this.until = Math.max(this.until, this.readAt + left);
-      })
+      .then((left) => this.heard(left))
       .finally(() => {
         this.reading = undefined;
       });

@@ -6,7 +6,9 @@ export interface RateGate {
 
 /** The connection's `concurrency` shared by several processes: a request holds one slot while it is in flight. */
 export interface ConcurrencySlots {
-  /** Waits for a free slot and takes it; rejects with the signal's reason when aborted first. */
+  /** The slots also space the requests at the connection's rate: a slot is handed over at its request's turn. */
+  readonly pacesRate: boolean;
+  /** Waits for a free slot (and, when they pace the rate, its turn) and takes it; rejects with the signal's reason when aborted first. */
   take(signal?: AbortSignal): Promise<void>;
   /** Gives back one slot taken by `take` (once per take). */
   release(): void;
@@ -28,8 +30,11 @@ export interface SharedPause {
 export interface RequestQuotas {
   /** The shared gate of one connection, named by `connection` (its name and origin), at `ratePerSecond`. */
   rateGate(connection: string, ratePerSecond: number): RateGate;
-  /** The shared `concurrency` of one connection: at most `limit` requests in flight across every process. */
-  concurrencySlots(connection: string, limit: number): ConcurrencySlots;
+  /**
+   * The shared `concurrency` of one connection: at most `limit` requests in flight across every process; with
+   * `ratePerSecond`, the slots pace that rate too (in place of a separate rate gate, so one round trip does both).
+   */
+  concurrencySlots(connection: string, limit: number, ratePerSecond?: number): ConcurrencySlots;
   /** The shared pause of one connection, announced on a 429 (its Retry-After) and checked before each request. */
   pause(connection: string): SharedPause;
 }

@@ -22,6 +22,11 @@ function redisClient(): Redis {
   return redis;
 }
 
+/** A key prefix of the test's own. */
+const uniquePrefix = () => `sluice-test-${randomBytes(4).toString('hex')}`;
+/** A connection's name and origin, with a credential a key listing must not show. */
+const connection = `crm\nhttps://user:pa55word@api.example.test`;
+
 /** Two clients, as two workers would have for one connection, sending `each` requests apiece at once. */
 async function sendFromTwoWorkers(clients: HttpClient[], url: string, each: number) {
   await Promise.all(clients.flatMap((client, w) => Array.from({ length: each }, (_, i) => client.send({ method: 'GET', url: `${url}/w${w}/${i}`, headers: {} }, { classify }))));
@@ -31,14 +36,9 @@ describe('requests_per_second shared through Redis', () => {
   it('holds two workers sending to one connection to the connection\'s rate together, not each', async () => {
     const server = await startTestServer((_req, res) => json(res, 200, {}));
     closeLater(() => server.close());
-    const prefix = `sluice-test-${randomBytes(4).toString('hex')}`;
-    const connection = `crm\nhttps://user:pa55word@api.example.test`;
-    const clients = [0, 1].map(() => {
-      const quotas = new RedisRequestQuotas(redisClient(), { prefix });
-      const client = new HttpClient({ rateLimit, retry, timeouts, rateGate: quotas.rateGate(connection, 20) });
-      closeLater(() => client.close());
-      return client;
-    });
+    const prefix = uniquePrefix();
+    // As workers have it: the shared concurrency slots pace the rate too, in the same round trip.
+    const clients = [0, 1].map(() => workerClient(new RedisRequestQuotas(redisClient(), { prefix }), rateLimit));
     await sendFromTwoWorkers(clients, server.url, 20);
     const times = server.requests.map((r) => r.at).sort((a, b) => a - b);
     expect(times).toHaveLength(40);
@@ -47,10 +47,8 @@ describe('requests_per_second shared through Redis', () => {
     // Evenly spaced across both: no second holds more than the rate allows, with slack for a busy event loop.
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(23);
 
-    // The key names neither the connection nor its origin.
-    const keys = await redisClient().keys(`${prefix}:*`);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(new RegExp(`^${prefix}:quota:[0-9a-f]{32}:rate$`));
+    // The rate's key names neither the connection nor its origin.
+    expect(await redisClient().keys(`${prefix}:*rate`)).toEqual([expect.stringMatching(new RegExp(`^${prefix}:quota:[0-9a-f]{32}:rate$`))]);
   });
 
   it('is what two workers with a bucket each do not do: they send at twice the rate', async () => {
@@ -67,9 +65,6 @@ describe('requests_per_second shared through Redis', () => {
   });
 });
 
-/** A key prefix of the test's own. */
-const uniquePrefix = () => `sluice-test-${randomBytes(4).toString('hex')}`;
-const connection = `crm\nhttps://user:pa55word@api.example.test`;
 
 /** A loopback server answering 200 after `ms`, so requests overlap; it counts the peak of requests in flight. */
 async function slowServer(ms: number) {
@@ -82,12 +77,15 @@ async function slowServer(ms: number) {
 }
 
 /** An HttpClient as one worker has it: its own limits, and the connection's shared slots and pause when given quotas. */
-function workerClient(quotas: RedisRequestQuotas | undefined, options: { concurrency: number; retry?: typeof retry }) {
+function workerClient(quotas: RedisRequestQuotas | undefined, options: { concurrency: number; requests_per_second?: number; retry?: typeof retry }) {
+  const { retry: retries = retry, ...rateLimit } = options;
   const client = new HttpClient({
-    rateLimit: { concurrency: options.concurrency },
-    retry: options.retry ?? retry,
+    rateLimit,
+    retry: retries,
     timeouts,
-    ...(quotas ? { concurrencySlots: quotas.concurrencySlots(connection, options.concurrency), sharedPause: quotas.pause(connection) } : {}),
+    ...(quotas
+      ? { concurrencySlots: quotas.concurrencySlots(connection, rateLimit.concurrency, rateLimit.requests_per_second), sharedPause: quotas.pause(connection) }
+      : {}),
   });
   closeLater(() => client.close());
   return client;
@@ -221,9 +219,11 @@ describe('a 429 pause shared through Redis', () => {
     const server = await startTestServer(limitedOnce('1'));
     closeLater(() => server.close());
     const prefix = uniquePrefix();
-    const a = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2, retry: { ...retry, max_attempts: 2 } });
-    const b = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { concurrency: 2 });
-    const alone = workerClient(undefined, { concurrency: 2 });
+    // With a rate: a turn at it is reserved only once the pause is over.
+    const limits = { concurrency: 2, requests_per_second: 50 };
+    const a = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), { ...limits, retry: { ...retry, max_attempts: 2 } });
+    const b = workerClient(new RedisRequestQuotas(redisClient(), { prefix }), limits);
+    const alone = workerClient(undefined, limits);
     const sentA = a.send({ method: 'GET', url: `${server.url}/a/first`, headers: {} }, { classify });
     await expect.poll(() => server.requests.length, { interval: 5 }).toBe(1);
     await delay(50);
