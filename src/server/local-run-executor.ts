@@ -7,6 +7,8 @@ import type { RunExecutor } from './run-manager.js';
 export function localRunExecutor(options: { store: StateStore; load: () => Promise<LoadedProject> }): RunExecutor {
   return {
     async execute(job, hooks) {
+      // This process holds the run from now on: this server answers for it.
+      hooks.onQueued();
       const loaded = await options.load();
       try {
         return await executeRun(job, { loaded, store: options.store, ...hooks });

@@ -40,6 +40,7 @@ export const pipelinesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
     findEntry(loaded.project.pipelines, name, 'pipeline');
     checkRequestVariables(loaded, { kind: 'pipeline', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'pipeline', name, vars: body?.vars, trigger: 'api' });
+    await run.queued;
     return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 

@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import type { PipelineStepResult } from '../sync/run-pipeline.js';
 import type { RunProgress } from '../sync/run-sync.js';
@@ -22,6 +23,32 @@ interface Waiter {
 
 /** A message a worker reports through job progress: a sync's progress or a finished pipeline step. */
 export type QueuedRunReport = { progress: RunProgress } | { step: PipelineStepResult };
+
+type FollowEvent = Exclude<RunEvent, { type: 'done' }>;
+
+/** The event a worker's report stands for (null for anything else a job's progress may hold). */
+function reportEvent(data: unknown): FollowEvent | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const report = data as QueuedRunReport;
+  return 'progress' in report ? { type: 'progress', data: report.progress } : 'step' in report ? { type: 'step', data: report.step } : null;
+}
+
+/**
+ * The id of the last entry of the queue's event stream ('0-0' when it has none). QueueEvents reads on from there:
+ * from '$' it would skip whatever is added while its first read is on its way, and again each time a read times out
+ * before any event came (it asks for '$' anew), so a server could miss a progress report sent after it began to follow.
+ */
+async function eventStreamEnd(url: string, key: string): Promise<string> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const [last] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+    return last?.[0] ?? '0-0';
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Options of the Redis executor. */
 export interface RedisRunExecutorOptions {
@@ -47,16 +74,18 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
   const log = options.log ?? (() => undefined);
   const connection = redisConnection(options.url);
   const queue = new Queue<RunJob>(RUN_QUEUE, { connection, prefix: options.prefix });
-  const events = new QueueEvents(RUN_QUEUE, { connection, prefix: options.prefix });
-  const waiters = new Map<string, Waiter>();
-  // Servers other than the one that queued a run hear its progress too: the queue's events reach every listener.
-  const followers = new Map<string, Set<(event: Exclude<RunEvent, { type: 'done' }>) => void>>();
+  let events: QueueEvents | undefined;
   try {
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    await queue.waitUntilReady();
+    events = new QueueEvents(RUN_QUEUE, { connection, prefix: options.prefix, lastEventId: await eventStreamEnd(options.url, queue.toKey('events')) });
+    await events.waitUntilReady();
   } catch (e) {
-    await Promise.allSettled([queue.close(), events.close()]);
+    await Promise.allSettled([queue.close(), events?.close()]);
     throw new Error(`cannot reach Redis at ${safeUrl(options.url)} (SLUICE_REDIS_URL): ${e instanceof Error ? e.message : String(e)}`);
   }
+  const waiters = new Map<string, Waiter>();
+  // Servers other than the one that queued a run hear its progress too: the queue's events reach every listener.
+  const followers = new Map<string, Set<(event: FollowEvent) => void>>();
   // Redis errors are retried by the client; the poll and the reconciler carry on meanwhile.
   queue.on('error', () => undefined);
   events.on('error', () => undefined);
@@ -66,10 +95,7 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
     waiter?.resolve(outcome);
   };
   events.on('progress', ({ jobId, data }) => {
-    if (typeof data !== 'object' || data === null) return;
-    const report = data as QueuedRunReport;
-    const event: Exclude<RunEvent, { type: 'done' }> | null =
-      'progress' in report ? { type: 'progress', data: report.progress } : 'step' in report ? { type: 'step', data: report.step } : null;
+    const event = reportEvent(data);
     if (!event) return;
     const waiter = waiters.get(jobId);
     if (waiter) {
@@ -135,6 +161,7 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
           await store.createRun({ kind: job.kind, name: job.name, trigger: job.trigger, id: job.runId, status: 'queued' });
           await saveQueuedJob(store, job);
           await queue.add('run', job, queueJobOptions(job.runId, timing));
+          hooks.onQueued();
         };
         enqueue().catch(async (e: unknown) => {
           waiters.delete(job.runId);
@@ -146,11 +173,25 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
       });
     },
     follow(runId, listener) {
+      let heard = false;
+      const hear = (event: FollowEvent) => {
+        heard = true;
+        listener(event);
+      };
       let listeners = followers.get(runId);
       if (!listeners) followers.set(runId, (listeners = new Set()));
-      listeners.add(listener);
+      listeners.add(hear);
+      // Every report from now on comes through the events; the job keeps the latest one, so a server that begins to
+      // follow mid-run (or between two reports) shows where the run is at once, unless a newer report came first.
+      queue.getJob(runId).then(
+        (job) => {
+          const event = reportEvent(job?.progress);
+          if (event && !heard && listeners.has(hear)) hear(event);
+        },
+        () => undefined,
+      );
       return () => {
-        listeners.delete(listener);
+        listeners.delete(hear);
         if (listeners.size === 0) followers.delete(runId);
       };
     },

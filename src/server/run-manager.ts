@@ -14,7 +14,13 @@ export type RunEvent =
 export interface RunExecutor {
   execute(
     job: RunJob,
-    hooks: { onProgress: (p: RunProgress) => void; onStep: (s: PipelineStepResult) => void; signal: AbortSignal },
+    hooks: {
+      onProgress: (p: RunProgress) => void;
+      onStep: (s: PipelineStepResult) => void;
+      signal: AbortSignal;
+      /** Tells that the run is recorded where every server sharing the state finds it, or is in this process's hands. */
+      onQueued: () => void;
+    },
   ): Promise<RunOutcome>;
   /**
    * Listens to the progress of a run another process queued (another server's, or one this server restarted
@@ -34,6 +40,11 @@ export interface ManagedRun {
   progress: RunProgress | null;
   /** Set once it finished. */
   outcome: RunOutcome | null;
+  /**
+   * Settles once any server sharing the state can find the run (its executor called onQueued), or once it ended: the
+   * API answers with the run's id only then, so a client sent to another server next does not hear "no run".
+   */
+  queued: Promise<void>;
   done: Promise<RunOutcome>;
 }
 
@@ -73,8 +84,10 @@ export class RunManager {
     }
     for (const lock of locks) this.held.set(lock, job.runId);
     const abort = new AbortController();
+    let markQueued!: () => void;
     const entry: Entry = {
       job, locks, startedAt: new Date().toISOString(), progress: null, outcome: null, listeners: new Set(), abort,
+      queued: new Promise<void>((resolve) => (markQueued = resolve)),
       done: Promise.resolve(null as unknown as RunOutcome),
     };
     const emit = (event: RunEvent) => {
@@ -89,12 +102,14 @@ export class RunManager {
         },
         onStep: (s) => emit({ type: 'step', data: s }),
         signal: abort.signal,
+        onQueued: markQueued,
       })
       .catch((e: unknown): RunOutcome => {
         this.options.onError?.(job, e);
         return { run: null, error: e instanceof Error ? e.message : String(e) };
       })
       .then((outcome) => {
+        markQueued();
         entry.outcome = outcome;
         for (const lock of locks) if (this.held.get(lock) === job.runId) this.held.delete(lock);
         emit({ type: 'done', data: outcome });

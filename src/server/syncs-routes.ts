@@ -109,6 +109,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const body = parseInput(runBody, request.body);
     checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
     const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, trigger: 'api' });
+    await run.queued;
     return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 
@@ -128,6 +129,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(retryBody, request.body);
     const run = ctx.startRun(loaded, { kind: 'retry', name, asRejected: body?.asRejected, trigger: 'api' });
+    await run.queued;
     return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
 };
