@@ -71,6 +71,7 @@ export class SqliteWriteThread {
   readonly #inFlight = new Set<Promise<unknown>>();
   #failed: Error | null = null;
   #closed: Promise<void> | null = null;
+  #scheduled = false;
 
   constructor(file: string, busyTimeoutMs: number) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -82,7 +83,7 @@ export class SqliteWriteThread {
       this.#running = null;
       const error = reply.error && Object.assign(new Error(reply.error.message), { code: reply.error.code });
       group.forEach((w, i) => (error ? w.reject(error) : w.resolve(reply.results![i]!)));
-      this.#next();
+      this.#schedule();
     });
     const fail = (error: Error) => {
       this.#failed ??= error;
@@ -100,7 +101,7 @@ export class SqliteWriteThread {
     if (this.#failed) return Promise.reject(this.#failed);
     const done = new Promise<unknown[]>((resolve, reject) => {
       this.#queue.push({ steps, resolve, reject });
-      this.#next();
+      this.#schedule();
     });
     this.#inFlight.add(done);
     const forget = () => void this.#inFlight.delete(done);
@@ -108,11 +109,25 @@ export class SqliteWriteThread {
     return done;
   }
 
+  /**
+   * Sends the next group once this turn of the event loop has queued what it will: the confirmations that arrive
+   * together then commit as one group, with one message to the thread, not one each.
+   */
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#next();
+    });
+  }
+
   /** Sends what waits as the next group, unless a group is on the thread. */
   #next(): void {
     if (this.#running) return;
     if (this.#queue.length === 0) {
-      this.#worker.unref();
+      // (Closing, the thread must keep the process alive until it has exited.)
+      if (!this.#closed) this.#worker.unref();
       return;
     }
     this.#running = this.#queue;

@@ -27,6 +27,7 @@ export async function planAgainstLedger(options: {
     mode: endpoints.sync.mode,
     key: endpoints.key,
     mapRow: endpoints.mapRow,
+    fingerprintRow: endpoints.fieldRules.createOnly.length ? endpoints.fieldRules.withoutCreateOnly : undefined,
     spillDir: planSpillFolder(location),
     snapshotDir: planSnapshotFolder(location, name),
     forget: options.forget,

@@ -43,7 +43,7 @@ export async function rejectedItems(opened: OpenRun, options: { asRejected: bool
       operation: plannedOperation(endpoints.sync.mode, change) ?? (r.operation as PlannedItem['operation']),
       row: row ?? r.row,
       remoteId: entry?.remoteId ?? null,
-      fingerprint: change === 'removed' ? null : fingerprint(row!),
+      fingerprint: change === 'removed' ? null : fingerprint(endpoints.fieldRules.withoutCreateOnly(row!)),
       wasFailed: true,
     });
   }

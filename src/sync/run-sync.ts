@@ -12,7 +12,7 @@ import { findSync } from './open-sync-endpoints.js';
 import { planAgainstLedger } from './plan-against-ledger.js';
 import type { PlanCounts } from './plan/plan-sync.js';
 import { readAhead } from './read-ahead.js';
-import { streamedPlan } from './plan/streamed-plan.js';
+import { duplicateKeyMark, streamedPlan } from './plan/streamed-plan.js';
 
 // What a run reports as it goes and how it ended are API shapes too (SSE, GET /api/runs/:id): src/api declares them.
 export type { RunProgress, RunSummary };
@@ -79,17 +79,29 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   counts.delivered = carried;
   let error: unknown = null;
   try {
-    // Append, and insert into an empty ledger (a first run), compare nothing with the ledger: their rows go out as the
-    // source yields them, with no plan read first.
+    // A plan is made as the source is read, each batch compared with the ledger entries of its keys, and sent at once,
+    // except where the whole read is planned in one go first: a DuckDB source (planned in SQL inside the workspace,
+    // against the ledger's mirror) and --full (every row sent again).
+    // After a run that found a key read twice, the whole read is planned first again, until it finds none.
     const mode = sync.mode;
-    const planned = mode === 'append' || (mode === 'insert' && !resumed && (await store.listLedger(name, { limit: 1 })).length === 0)
-      ? streamedPlan({ source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow, signal: lease.signal })
+    const full = options.full && !resumed;
+    const duplicateSeen = mode !== 'append' && Boolean(await store.getValue(duplicateKeyMark(name)));
+    const stream = mode === 'append' || (!full && !duplicateSeen && !endpoints.source.planInWorkspace);
+    const planned = stream
+      ? streamedPlan({
+        source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow,
+        fingerprintRow: endpoints.fieldRules.withoutCreateOnly, ledgerEmpty: (await store.listLedger(name, { limit: 1 })).length === 0,
+        complete: endpoints.source.complete ?? true,
+        signal: lease.signal,
+      })
       : await planAgainstLedger({
         loaded, store, sync: name, endpoints,
         // --full sends every row again; the ledger still says which delivered keys a complete read no longer has.
-        forget: options.full && !resumed,
+        forget: full,
         signal: lease.signal,
       });
+    // (A whole-read plan throws on a key read twice: this one found none.)
+    if (duplicateSeen && !stream) await store.setValue(duplicateKeyMark(name), '');
     let countsWritten: Promise<unknown> = Promise.resolve();
     try {
       plan = planned.counts;
@@ -118,6 +130,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         reading = planned.reading === true;
         counts.planned = plan!.planned + plan!.invalid + carried;
         counts.added = plan!.added;
+        counts.changed = plan!.changed;
+        counts.removed = plan!.removed;
+        counts.unchanged = Math.max(0, plan!.unchanged - carried);
       };
       // ...and reach the run's record about every second, so a run killed mid-way shows what it had read.
       let lastCountsWrite = 0;
@@ -137,8 +152,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
           const now = Date.now();
           if (planned.reading !== undefined && now - lastCountsWrite >= 1000) {
             lastCountsWrite = now;
-            const { planned: n, added } = counts;
-            countsWritten = countsWritten.then(() => store.updateRun(run.id, { counts: { planned: n, added } })).catch(() => undefined);
+            const { planned: n, added, changed, removed, unchanged } = counts;
+            countsWritten = countsWritten.then(() => store.updateRun(run.id, { counts: { planned: n, added, changed, removed, unchanged } })).catch(() => undefined);
           }
           if (now - lastReport >= 200) {
             lastReport = now;

@@ -112,5 +112,13 @@ describe('field rules in a sync to HubSpot', () => {
     expect(contact('ann@example.com').lead_source).toBe('trade show');
   }, 60_000);
 
-  it.todo('a change in a create-only field alone sends nothing (planSync must fingerprint rows without create-only fields)');
+  it('a change in a create-only field alone sends nothing: it is not part of the fingerprint', async () => {
+    await writeFile(join(dir, 'sluice.yaml'), project('{ connection: hubspot, endpoint: upsert_contacts }'));
+    await run();
+    const sent = hubspot.requests().length;
+    setSource("UPDATE contacts SET lead_source = 'ads'");
+    expect(await run()).toMatchObject({ stdout: expect.stringContaining('0 changed') });
+    expect(hubspot.requests()).toHaveLength(sent);
+    expect(contact('bob@example.com').lead_source).toBe('webinar');
+  }, 60_000);
 });

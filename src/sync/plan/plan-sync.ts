@@ -74,6 +74,8 @@ export interface PlanSyncOptions {
   key: string[];
   /** Applied to each source row before keying and fingerprinting. */
   mapRow: (row: Row) => Row;
+  /** The part of a mapped row its fingerprint is taken of (without the sync's create-only fields); default: all of it. */
+  fingerprintRow?: (row: Row) => Row;
   /** Where the plan workspace may spill to disk (a folder in the state directory). */
   spillDir?: string;
   /** The folder of the sync's plan snapshot (a DuckDB mirror of its ledger); without it the ledger is read in full. */
@@ -137,7 +139,7 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
     const counts: PlanCounts = { read: 0, added: 0, changed: 0, removed: 0, unchanged: 0, planned: 0, invalid: 0 };
     const invalid: InvalidRow[] = [];
     // A source the workspace can read itself is keyed and fingerprinted there in SQL, when its column types allow.
-    const fast = options.source.planInWorkspace && mode !== 'append' ? await readInSql(db, options, counts, invalid) : null;
+    const fast = options.source.planInWorkspace && mode !== 'append' && !options.fingerprintRow ? await readInSql(db, options, counts, invalid) : null;
     options.signal?.throwIfAborted();
     const rowsOf = fast ?? (await readInJs(db, options, counts, invalid));
 
@@ -257,8 +259,9 @@ export async function planSync(options: PlanSyncOptions): Promise<SyncPlan> {
 
 /** The JS path: every source row read, mapped, keyed and turned into JSON text here, then appended to the workspace. */
 async function readInJs(db: DuckDBConnection, options: PlanSyncOptions, counts: PlanCounts, invalid: InvalidRow[]): Promise<SourceRows> {
-  const { source, mode, key, mapRow, signal } = options;
-  await db.run('CREATE TABLE memory.main.sluice_rows (k VARCHAR, row VARCHAR)');
+  const { source, mode, key, mapRow, fingerprintRow, signal } = options;
+  // fpr: the text fingerprinted when it is not the row's own (create-only fields left out).
+  await db.run('CREATE TABLE memory.main.sluice_rows (k VARCHAR, row VARCHAR, fpr VARCHAR)');
   const appender = await db.createAppender('sluice_rows', 'main', 'memory');
   for await (const batch of source.read({ batchSize: 2000, signal })) {
     for (const raw of batch) {
@@ -273,12 +276,15 @@ async function readInJs(db: DuckDBConnection, options: PlanSyncOptions, counts: 
       // Append rows need no key: a row number tells their results apart.
       appender.appendVarchar(k ?? `#${counts.read}`);
       appender.appendVarchar(stringifyRow(row));
+      const fpr = fingerprintRow?.(row);
+      if (fpr === undefined || fpr === row) appender.appendNull();
+      else appender.appendVarchar(stringifyRow(fpr));
       appender.endRow();
     }
     appender.flushSync();
   }
   appender.closeSync();
-  await db.run(`CREATE VIEW memory.main.sluice_src AS SELECT k, NULL::UBIGINT AS h, ${fingerprintSql('row')} AS fp, row FROM memory.main.sluice_rows`);
+  await db.run(`CREATE VIEW memory.main.sluice_src AS SELECT k, NULL::UBIGINT AS h, ${fingerprintSql('coalesce(fpr, row)')} AS fp, row FROM memory.main.sluice_rows`);
   return {
     itemsSql: (changes) => `SELECT p.k, s.row, p.fp, p.rid, p.change, p.failed
       FROM memory.main.sluice_plan p JOIN memory.main.sluice_rows s ON s.k = p.k WHERE p.change IN (${changes})`,
