@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (npm run build, or npx tsc -p tsconfig.build.json, before the tests that start it). */
+const cli = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
+
+/** A `sluice worker` process, started as a user starts it. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** What it printed so far, stdout and stderr together. */
+  output(): string;
+  /** SIGTERM (it finishes the runs in hand first), then SIGKILL after `graceMs`; resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `sluice worker --project <project>` with `env` (which names the queue: SLUICE_REDIS_URL, SLUICE_REDIS_PREFIX)
+ * and resolves once it says it is ready; rejects with its output when it exits or stays silent for `readyMs`.
+ */
+export async function startWorkerProcess(options: { project: string; env: NodeJS.ProcessEnv; args?: string[]; readyMs?: number }): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [cli, 'worker', '--project', options.project, ...(options.args ?? [])], { cwd: options.project, env: options.env });
+  let output = '';
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const worker: WorkerProcess = {
+    child,
+    output: () => output,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      // A worker stops after the run in hand: a test that failed mid-run does not wait for it.
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+  await new Promise<void>((resolve, reject) => {
+    const readyMs = options.readyMs ?? 15_000;
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      child.off('close', exited);
+      if (!error) return resolve();
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => settle(new Error(`sluice worker exited (${signal ?? code}) before it was ready: ${output}`));
+    const timer = setTimeout(() => settle(new Error(`sluice worker not ready after ${readyMs} ms: ${output}`)), readyMs);
+    const hear = (d: Buffer) => {
+      const wasReady = output.includes('worker ready');
+      output += d.toString();
+      if (!wasReady && output.includes('worker ready')) settle();
+    };
+    child.stdout!.on('data', hear);
+    child.stderr!.on('data', hear);
+    child.once('close', exited);
+  });
+  return worker;
+}
