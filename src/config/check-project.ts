@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { checkNotify } from './check-notify.js';
 import { didYouMean } from './closest-match.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { ConnectorSpec, Operation } from './connector-schema.js';
@@ -40,6 +41,7 @@ export function checkProject(project: Project, yaml: YamlFile, facts: ProjectFac
       issues.push(...sqlFileIssues(step.sql, [...at, 'sql'], yaml, facts));
     });
     if (pipeline.schedule !== undefined) issues.push(...cronIssues(pipeline.schedule, [...base, 'schedule'], yaml));
+    issues.push(...checkNotify(base, pipeline.notify, yaml, { ...facts, project }));
   }
   return issues;
 }
@@ -85,6 +87,7 @@ function checkSync(name: string, sync: Sync, project: Project, yaml: YamlFile, f
   if (sync.schedule !== undefined) issues.push(...cronIssues(sync.schedule, [...base, 'schedule'], yaml));
   issues.push(...fullReadIssues(name, sync, project, yaml, facts));
   issues.push(...fieldRuleIssues(name, sync, project, yaml));
+  issues.push(...checkNotify(base, sync.notify, yaml, { ...facts, project }));
   if (sync.on_delete !== 'delete' && sync.mode !== 'mirror') {
     issues.push(yaml.issue([...base, 'on_delete'], `sync ${name}: on_delete says what mode mirror does with a record gone from the source; mode ${sync.mode} never removes records (remove on_delete, or use mode: mirror)`));
   }

@@ -176,6 +176,73 @@ export const onDeleteSchema = z
       'ledger, so a later run does not send it again. Default: delete.',
   ));
 
+/** Bounds of `notify:`: enough targets and conditions for any team, URLs and templates as long as real ones get. */
+export const MAX_NOTIFY_TARGETS = 20;
+export const MAX_NOTIFY_CONDITIONS = 10;
+export const MAX_WEBHOOK_URL_CHARS = 2048;
+export const MIN_WEBHOOK_SECRET_CHARS = 16;
+
+/** A condition as written in a flow list or alone: `failed`, `rejected_over: 5%`, `longer_than: 30m`. */
+export const NOTIFY_CONDITION_PATTERN = /^(failed|succeeded|cancelled|rejected_over:\s*\d+(\.\d+)?%?|longer_than:\s*\d+(ms|s|m|h|d))$/;
+const conditionHint = 'a condition is failed, succeeded, cancelled, "rejected_over: 5%" (a share of the planned rows, or a row count) or "longer_than: 30m" (ms, s, m, h, d)';
+
+export const notifyConditionSchema = z
+  .union([
+    z.enum(['failed', 'succeeded', 'cancelled']).meta(about('The run ended with this status.')),
+    z.string().regex(NOTIFY_CONDITION_PATTERN, conditionHint).meta(about('"rejected_over: 5%" or "longer_than: 30m", written as one string.')),
+    z.strictObject({
+      rejected_over: z
+        .union([z.number().int().min(0), z.string().regex(/^\d+(\.\d+)?%?$/, 'a share looks like 5% (or a row count, such as 10)')])
+        .meta(about('More rows failed than this: a share of the planned rows ("5%") or a count (10).')),
+    }),
+    z.strictObject({
+      longer_than: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration looks like 30m, 90s, 2h').meta(about('The run took longer than this: 30s, 30m, 2h...')),
+    }),
+  ])
+  .meta(about(conditionHint.replace(/^a condition is/, 'When to notify:') + '. Evaluated once the run has ended.'));
+
+export const webhookSchema = z
+  .strictObject({
+    url: z.string().max(MAX_WEBHOOK_URL_CHARS).meta(about(
+      'Where the run is POSTed as JSON: https://, or http:// only for loopback and the hosts SLUICE_ALLOWED_HOSTS lists.',
+    )),
+    secret: z.string().min(MIN_WEBHOOK_SECRET_CHARS, `a signing secret has at least ${MIN_WEBHOOK_SECRET_CHARS} characters`).max(1024).meta(about(
+      'The key of the X-Sluice-Signature HMAC-SHA256 (the receiver checks it): a reference, "${secret:NAME}" or "${env:NAME}", never the value itself.',
+    )),
+  })
+  .meta(about('A signed webhook: POST of the run as JSON, retried with backoff on 5xx, 408, 429 and network errors.'));
+
+export const notifyTargetSchema = z
+  .strictObject({
+    on: z.array(notifyConditionSchema).min(1).max(MAX_NOTIFY_CONDITIONS).default(['failed']).meta(about(
+      'The conditions, any of which sends the notification: failed, succeeded, cancelled, rejected_over: 5%, longer_than: 30m. Default: [failed].',
+    )),
+    webhook: webhookSchema.optional(),
+    connection: z.string().optional().meta(about('An HTTP connection whose endpoint is sent the run (with endpoint), such as a Slack connection.')),
+    endpoint: z.string().optional().meta(about(
+      'The endpoint of that connection\'s connector (post_message for Slack). It renders the run as its row: row.name, row.status, row.text... and run.* the same.',
+    )),
+    row: z
+      .record(z.string().min(1).max(MAX_FIELD_NAME_CHARS), z.string().max(MAX_FIELD_VALUE_CHARS))
+      .refine((r) => Object.keys(r).length <= 50, { message: 'at most 50 row fields' })
+      .optional()
+      .meta(about(
+        'Fields added to the row the endpoint renders, each a template seeing run: { channel: "#data-alerts", text: "{{ run.name }} {{ run.status }}" }.',
+      )),
+  })
+  .refine((t) => (t.webhook !== undefined) !== (t.connection !== undefined), { message: 'give webhook, or connection with endpoint (one of them)' })
+  .refine((t) => (t.connection === undefined) === (t.endpoint === undefined), { message: 'connection and endpoint go together' })
+  .refine((t) => t.row === undefined || t.connection !== undefined, { message: 'row is for a connection\'s endpoint (a webhook is sent the run as it is)' })
+  .meta(about('One notification: when (on) and where (webhook, or connection and endpoint).'));
+
+export const notifySchema = z
+  .array(notifyTargetSchema)
+  .max(MAX_NOTIFY_TARGETS)
+  .meta(about(
+    'Who is told when a run ends: [{ on: [failed, "rejected_over: 5%"], webhook: { url, secret } }, { on: [failed], connection: slack, endpoint: post_message }]. ' +
+      'A notification that fails never fails the run; each attempt is recorded with the run.',
+  ));
+
 export const syncSchema = z.strictObject({
   description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
@@ -192,6 +259,7 @@ export const syncSchema = z.strictObject({
   on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rejected rows.')),
   fields: fieldRulesSchema.optional(),
   on_delete: onDeleteSchema.default('delete'),
+  notify: notifySchema.optional(),
 });
 
 export const pipelineStepSchema = z.union([
@@ -204,6 +272,7 @@ export const pipelineSchema = z.strictObject({
   description: z.string().optional().meta(about('What the pipeline is for, in a sentence.')),
   schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler.')),
   steps: z.array(pipelineStepSchema).min(1).meta(about('Run in order, stopping at the first failure: a sync name, { sync }, or { sql, connection }.')),
+  notify: notifySchema.optional(),
 });
 
 /** The project file, `sluice.yaml`. */
@@ -223,6 +292,8 @@ export type Sync = z.infer<typeof syncSchema>;
 export type SyncMode = z.infer<typeof syncModeSchema>;
 export type FieldRule = z.infer<typeof fieldRuleSchema>;
 export type OnDelete = z.infer<typeof onDeleteSchema>;
+export type NotifyTarget = z.infer<typeof notifyTargetSchema>;
+export type NotifyCondition = z.infer<typeof notifyConditionSchema>;
 export type SyncSource = z.infer<typeof syncSourceSchema>;
 export type SyncDestination = z.infer<typeof syncDestinationSchema>;
 export type Variable = z.infer<typeof variableSchema>;

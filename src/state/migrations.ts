@@ -188,6 +188,39 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'notifications',
+    // One row per attempt at a `notify:` target, kept with its run (the target never holds a secret).
+    sqlite: `
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        conditions TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('delivered', 'retrying', 'failed')),
+        http_status INTEGER,
+        error TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX notifications_by_run ON notifications (run_id, id);
+    `,
+    postgres: `
+      CREATE TABLE notifications (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text NOT NULL,
+        target text NOT NULL,
+        conditions text NOT NULL,
+        attempt integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('delivered', 'retrying', 'failed')),
+        http_status integer,
+        error text,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX notifications_by_run ON notifications (run_id, id);
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

@@ -8,6 +8,7 @@ import {
   newRunColumns,
   toLease,
   toLedgerEntry,
+  toNotificationAttempt,
   toRejectedRow,
   toRunColumns,
   toRunRecord,
@@ -17,7 +18,8 @@ import {
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
 import type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
 import type { RunPatch } from './run-store.js';
-import type { RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
+import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
+import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
 
 /** Options of a PostgreSQL state store. */
 export interface PostgresStateStoreOptions {
@@ -60,6 +62,7 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, row_json, error, request, ${iso('rejected_at')}`;
+const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
 
@@ -187,6 +190,13 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       [name, options.limit ?? null, options.status ?? null],
     );
     return rows.map(toRunRecord);
+  }
+
+  async runTotals(options: { bucketsSeconds: readonly number[]; limit: number }): Promise<RunTotals[]> {
+    const { bucketsSeconds: bounds, limit } = options;
+    const sql = runTotalsSql(this.#t('runs'), 'EXTRACT(EPOCH FROM finished_at - started_at)', bounds.length, (i) => `$${i}`);
+    const { rows } = await this.#pool.query<StateRow>(sql, [...bounds, limit]);
+    return toRunTotals(rows, bounds.length);
   }
 
   async acquireLease(name: string, request: LeaseRequest): Promise<LeaseResult> {
@@ -394,6 +404,22 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
 
   async #deleteRejected(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
     await client.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
+  }
+
+  async recordNotification(n: NotificationAttempt): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#t('notifications')} (run_id, target, conditions, attempt, status, http_status, error, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [n.runId, n.target, n.conditions, n.attempt, n.status, n.httpStatus, n.error, n.at],
+    );
+  }
+
+  async listNotifications(runIds: readonly string[], options: { limit?: number } = {}): Promise<NotificationAttempt[]> {
+    if (runIds.length === 0) return [];
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM ${this.#t('notifications')} WHERE run_id = ANY($1::text[]) ORDER BY id LIMIT $2`,
+      [runIds, options.limit ?? 1000],
+    );
+    return rows.map(toNotificationAttempt);
   }
 
   async getValue(name: string): Promise<string | null> {

@@ -5,12 +5,23 @@ import { assertKnownSchema, migrations } from './migrations.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
-import { newRunColumns, toLease, toLedgerEntry, toRejectedRow, toRunColumns, toRunRecord, toSealedSecret, type StateRow } from './state-records.js';
+import {
+  newRunColumns,
+  toLease,
+  toLedgerEntry,
+  toNotificationAttempt,
+  toRejectedRow,
+  toRunColumns,
+  toRunRecord,
+  toSealedSecret,
+  type StateRow,
+} from './state-records.js';
+import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
 import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
 import type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
 import type { RunPatch } from './run-store.js';
-import type { RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
+import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
 
 // A batch's entries as one JSON parameter: one statement per batch, not one call and eight bindings per row. What
 // a batch's entries share (status, error, run, time) is bound once, not read out of the JSON for every row: each
@@ -174,6 +185,13 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return rows.map(toRunRecord);
   }
 
+  async runTotals(options: { bucketsSeconds: readonly number[]; limit: number }): Promise<RunTotals[]> {
+    const { bucketsSeconds: bounds, limit } = options;
+    // ISO-8601 texts: julianday reads them, in days.
+    const sql = runTotalsSql('runs', '((julianday(finished_at) - julianday(started_at)) * 86400.0)', bounds.length, () => '?');
+    return toRunTotals(this.#sql(sql).all(...bounds, limit) as StateRow[], bounds.length);
+  }
+
   async acquireLease(name: string, request: LeaseRequest): Promise<LeaseResult> {
     // IMMEDIATE: the write lock is taken before the read, so two processes cannot both see the lease free.
     return this.#db
@@ -304,6 +322,21 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async deleteRejected(sync: string, keys: string[]): Promise<void> {
     this.#sql(DELETE_REJECTED).run(sync, JSON.stringify(keys));
+  }
+
+  async recordNotification(n: NotificationAttempt): Promise<void> {
+    this.#sql(
+      'INSERT INTO notifications (run_id, target, conditions, attempt, status, http_status, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(n.runId, n.target, n.conditions, n.attempt, n.status, n.httpStatus, n.error, n.at);
+  }
+
+  async listNotifications(runIds: readonly string[], options: { limit?: number } = {}): Promise<NotificationAttempt[]> {
+    if (runIds.length === 0) return [];
+    const rows = this.#sql('SELECT * FROM notifications WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?').all(
+      JSON.stringify(runIds),
+      options.limit ?? 1000,
+    ) as StateRow[];
+    return rows.map(toNotificationAttempt);
   }
 
   async getValue(name: string): Promise<string | null> {

@@ -1,5 +1,5 @@
 import type { SealedSecret } from './secret-box.js';
-import type { Lease, LedgerEntry, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
+import type { Lease, LedgerEntry, NotificationAttempt, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
 /** A row of a state table as a driver returns it (timestamps already ISO strings). */
 export type StateRow = Record<string, unknown>;
@@ -107,4 +107,18 @@ export function toLease(r: StateRow, expired: boolean): Lease {
 /** A `secrets` row as the sealed secret it stores. */
 export function toSealedSecret(r: StateRow): SealedSecret {
   return { nonce: r.nonce as Buffer, ciphertext: r.ciphertext as Buffer, tag: r.tag as Buffer, keyId: r.key_id as string };
+}
+
+/** A `notifications` row as the attempt it records. */
+export function toNotificationAttempt(r: StateRow): NotificationAttempt {
+  return {
+    runId: r.run_id as string,
+    target: r.target as string,
+    conditions: r.conditions as string,
+    attempt: Number(r.attempt),
+    status: r.status as NotificationAttempt['status'],
+    httpStatus: r.http_status === null || r.http_status === undefined ? null : Number(r.http_status),
+    error: (r.error as string | null) ?? null,
+    at: r.at as string,
+  };
 }

@@ -1,8 +1,10 @@
 import type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus } from '../api/runs.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LedgerStore } from './ledger-store.js';
+import type { NotificationStore } from './notification-store.js';
 import type { PlanCacheStore } from './plan-cache-store.js';
 import type { RunStore } from './run-store.js';
+import type { RunTotalsStore } from './run-totals-store.js';
 import type { SecretStore } from './secret-store.js';
 
 // A run's record and a rejected row are what the API returns as JSON: src/api declares them for the server and the web UI.
@@ -12,12 +14,14 @@ export { isFinalStatus, type NewRun, type RunPatch } from './run-store.js';
 export type { Lease, LeaseProcess, LeaseRequest, LeaseResult } from './lease-store.js';
 export type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
 export type { LedgerFollower } from './plan-cache-store.js';
+export type { NotificationAttempt, NotificationStatus } from './notification-store.js';
+export type { RunTotals } from './run-totals-store.js';
 
 /**
- * Durable state, by concern: runs, leases, the per-record ledger with rejected rows, the plan cache's marks and
- * encrypted secrets; and named values such as stream cursors.
+ * Durable state, by concern: runs (and their totals), leases, the per-record ledger with rejected rows, the plan
+ * cache's marks, encrypted secrets and the runs' notifications; and named values such as stream cursors.
  */
-export interface StateStore extends RunStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore {
+export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore, NotificationStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
 

@@ -1,5 +1,7 @@
 import type { PlanCounts, RowError, RunSummary } from '../api/runs.js';
+import type { LoadedProject } from '../config/load-project.js';
 import type { Redactor } from '../log/redactor.js';
+import { notifyRun } from '../notify/notify-run.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import type { HeldLease } from './hold-lease.js';
@@ -9,6 +11,8 @@ export interface RunToFinish {
   run: RunRecord;
   store: StateStore;
   redactor: Redactor;
+  /** The project the run is of: its `notify:` targets are told how the run ended. */
+  loaded?: LoadedProject;
   /** When the run was opened (Date.now()), for its summary's duration. */
   openedAt: number;
   /** The lease, when held: a run that lost it failed, whatever else it says. */
@@ -34,8 +38,9 @@ export interface RunEnd {
 
 /**
  * The one place a run ends: closes what it held (endpoints, then lease), judges its status (an error, a lost lease,
- * the failure limit, cancellation), records it with its counts, and returns its summary with errors masked. The lease
- * is released before the end is recorded, so whoever sees the run ended may start the next one at once.
+ * the failure limit, cancellation), records it with its counts, tells its `notify:` targets, and returns its summary
+ * with errors masked. The lease is released before the end is recorded, so whoever sees the run ended may start the
+ * next one at once; notifications go out after both, and never change how the run ended.
  */
 export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSummary> {
   const { run, store, redactor } = opened;
@@ -51,7 +56,7 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
   const status = error ? 'failed' : end.signal?.aborted ? 'cancelled' : 'succeeded';
   const finishedAt = new Date().toISOString();
   await store.updateRun(run.id, end.counts ? { status, counts, error, finishedAt } : { status, error, finishedAt });
-  return {
+  const summary: RunSummary = {
     run: { ...run, status, counts, error, finishedAt },
     plan: end.plan ?? null,
     delivered: counts.delivered,
@@ -59,4 +64,6 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
     durationMs: Date.now() - opened.openedAt,
     sampleErrors: (end.sampleErrors ?? []).map((s) => ({ key: s.key, error: redactor.mask(s.error) })),
   };
+  if (opened.loaded) await notifyRun({ loaded: opened.loaded, store, summary });
+  return summary;
 }

@@ -60,7 +60,7 @@ export async function openRun(
   const { loaded, store, name } = options;
   const openedAt = Date.now();
   const { run, resumed } = await openRunRecord(store, { kind: options.kind, name, trigger: options.trigger, id: options.runId });
-  const handle = { run, store, redactor: loaded.redactor, openedAt };
+  const handle = { run, store, redactor: loaded.redactor, loaded, openedAt };
   let lease: HeldLease | undefined;
   try {
     // Before anything is planned or sent: a second run of this sync or pipeline (any process) stops here.

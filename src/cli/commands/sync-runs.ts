@@ -12,8 +12,9 @@ export async function runSyncRuns(args: { name: string; limit: number }, ctx: Co
     // A run whose process was killed would otherwise show as running forever.
     await sweepStaleRuns(store, args.name);
     const runs = await store.listRuns(args.name, { limit: args.limit });
+    const notifications = await store.listNotifications(runs.map((r) => r.id));
     if (ctx.json) {
-      ctx.stdout.write(JSON.stringify({ runs }) + '\n');
+      ctx.stdout.write(JSON.stringify({ runs, notifications }) + '\n');
       return ExitCode.ok;
     }
     if (!runs.length) {
@@ -30,6 +31,12 @@ export async function runSyncRuns(args: { name: string; limit: number }, ctx: Co
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
     ctx.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
+    // The last attempt at each notification target of the runs listed.
+    const last = new Map(notifications.map((n) => [`${n.runId} ${n.target}`, n]));
+    for (const n of last.values()) {
+      const answer = n.httpStatus === null ? '' : `, HTTP ${n.httpStatus}`;
+      ctx.stdout.write(`run ${n.runId} ${n.target} (${n.conditions}): ${n.status} after ${n.attempt} attempt${n.attempt === 1 ? '' : 's'}${answer}${n.error ? `: ${n.error}` : ''}\n`);
+    }
     return ExitCode.ok;
   } finally {
     await close();
