@@ -47,3 +47,15 @@ export async function resolveApiTokens(options: {
   if (operator.token === admin.token) throw new Error('SLUICE_OPERATOR_TOKEN equals the admin token (SLUICE_API_TOKEN): give the operators their own');
   return { admin, operator };
 }
+
+/**
+ * The metrics token (SLUICE_METRICS_TOKEN, or given): it may read /metrics and nothing else, so a Prometheus server
+ * holds no token that runs syncs. None when unset: /metrics then takes the operator (or admin) token.
+ */
+export function resolveMetricsToken(options: { token?: string; env?: NodeJS.ProcessEnv; others: string[] }): string | undefined {
+  const token = options.token || (options.env ?? process.env).SLUICE_METRICS_TOKEN || undefined;
+  if (token === undefined) return undefined;
+  if (token.length < MIN_TOKEN_LENGTH) throw new Error(`SLUICE_METRICS_TOKEN is too short: use at least ${MIN_TOKEN_LENGTH} characters (a random one: openssl rand -base64 24)`);
+  if (options.others.includes(token)) throw new Error('SLUICE_METRICS_TOKEN equals the admin or operator token: give the metrics scraper its own');
+  return token;
+}

@@ -13,13 +13,14 @@ import type { StateStore } from '../state/state-store.js';
 import { processEnded, thisProcess } from '../sync/lease-process.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
-import { resolveApiTokens, type ApiToken } from './api-token.js';
+import { resolveApiTokens, resolveMetricsToken, type ApiToken } from './api-token.js';
 import { connectionsRoutes } from './connections-routes.js';
 import { connectorsRoutes } from './connectors-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpError } from './http-error.js';
 import { jobLocks } from './job-locks.js';
 import { localRunExecutor } from './local-run-executor.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { oauthRoutes } from './oauth-routes.js';
 import { pipelinesRoutes } from './pipelines-routes.js';
 import { redisRunExecutor } from './redis-run-executor.js';
@@ -43,6 +44,8 @@ export interface CreateServerOptions {
   token?: string;
   /** The operator token (read, preview, run, retry); default SLUICE_OPERATOR_TOKEN, else stored, else generated. */
   operatorToken?: string;
+  /** The token that may read /metrics and nothing else; default SLUICE_METRICS_TOKEN, else none (/metrics takes the operator token). */
+  metricsToken?: string;
   /** The address the server will listen on: `Host` headers naming it are answered (with localhost and loopback). */
   host?: string;
   /** The URL users reach the server at (behind a proxy, a DNS name): its host is answered, OAuth redirects use it. */
@@ -93,12 +96,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   // Requests the server sends for API users (runs, tests, builder sends, OAuth) never reach its own network.
   const networkPolicy = networkPolicyFromEnv(env, { serverMode: true });
   const tokens = await resolveApiTokens({ store, token: options.token, operatorToken: options.operatorToken, env });
+  const metricsToken = resolveMetricsToken({ token: options.metricsToken, env, others: [tokens.admin.token, tokens.operator.token] });
+  const serverTokens = [tokens.admin.token, tokens.operator.token, ...(metricsToken ? [metricsToken] : [])];
 
-  let lastRedactor = new Redactor().add(tokens.admin.token, tokens.operator.token);
+  let lastRedactor = new Redactor().add(...serverTokens);
   const load = async (): Promise<LoadedProject> => {
     try {
       const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir, secrets: store, networkPolicy });
-      loaded.redactor.add(tokens.admin.token, tokens.operator.token);
+      loaded.redactor.add(...serverTokens);
       lastRedactor = loaded.redactor;
       return loaded;
     } catch (e) {
@@ -235,6 +240,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   guardRequests(app, {
     adminToken: tokens.admin.token,
     operatorToken: tokens.operator.token,
+    metricsToken,
     bindHost: options.host,
     publicUrl: options.publicUrl,
     allowedHosts: env.SLUICE_ALLOWED_HOSTS,
@@ -266,6 +272,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   await app.register(pipelinesRoutes, { ctx });
   await app.register(runsRoutes, { ctx });
   await app.register(oauthRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   await app.register(webRoutes, { webDir: options.webDir ?? join(packageRoot(), 'web', 'dist') });
   await app.ready();
 

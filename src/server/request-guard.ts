@@ -7,6 +7,8 @@ import { presentedTokenMatches, tokenMatches } from './token-matches.js';
 export interface RequestGuardOptions extends HostHeaderOptions {
   adminToken: string;
   operatorToken: string;
+  /** The token that may read /metrics alone (SLUICE_METRICS_TOKEN); none when unset. */
+  metricsToken?: string;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -44,6 +46,10 @@ export function guardRequests(app: FastifyInstance, options: RequestGuardOptions
     const matches = (token: string) => tokenMatches(header, token) || presentedTokenMatches(presented, token);
     if (!matches(options.adminToken)) {
       if (!matches(options.operatorToken)) {
+        if (options.metricsToken !== undefined && matches(options.metricsToken)) {
+          if (access === 'metrics') return;
+          return reply.code(403).send({ error: 'the metrics token may read /metrics only' });
+        }
         return reply.code(401).header('WWW-Authenticate', 'Bearer realm="sluice"').send({ error: 'missing or invalid API token' });
       }
       if (access === 'admin') {

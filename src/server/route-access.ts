@@ -1,9 +1,10 @@
 /**
- * Who may call a route. `public`: anyone (health, the OAuth provider's redirect, the web UI's files); `operator`:
- * read, preview, run and retry; `admin`: change what the server holds (connectors, connections, syncs, SQL) and
- * send builder requests. An admin token is also an operator token.
+ * Who may call a route. `public`: anyone (health, the OAuth provider's redirect, the web UI's files); `metrics`: the
+ * metrics token (SLUICE_METRICS_TOKEN), which may read /metrics and nothing else, and any operator; `operator`: read,
+ * preview, run and retry; `admin`: change what the server holds (connectors, connections, syncs, SQL) and send builder
+ * requests. An admin token is also an operator token.
  */
-export type RouteAccess = 'public' | 'operator' | 'admin';
+export type RouteAccess = 'public' | 'metrics' | 'operator' | 'admin';
 
 /**
  * The access of each API route, by method and the route's pattern as registered. A route under /api/ that is not
@@ -45,6 +46,11 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'PUT /api/syncs/:name': 'admin',
 };
 
+/** Routes outside /api/ that need a token: Prometheus scrapes /metrics by convention. */
+const OTHER_ROUTES: Record<string, RouteAccess> = {
+  'GET /metrics': 'metrics',
+};
+
 /** Whether a route pattern belongs to the API (anything else is the web UI's static files). */
 export function isApiRoute(url: string): boolean {
   return url === '/api' || url.startsWith('/api/') || url.startsWith('/oauth/');
@@ -52,7 +58,8 @@ export function isApiRoute(url: string): boolean {
 
 /** The access a matched route needs; `undefined` url (no route matched) is decided by the caller. */
 export function routeAccess(method: string, url: string): RouteAccess {
-  const listed = API_ROUTES[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+  const route = `${method === 'HEAD' ? 'GET' : method} ${url}`;
+  const listed = API_ROUTES[route] ?? OTHER_ROUTES[route];
   if (listed) return listed;
   return isApiRoute(url) ? 'admin' : 'public';
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { RejectedRow, RunDetail, RunRecord } from '../api/runs.js';
+import type { NotificationAttempt } from '../state/state-store.js';
 import { HttpError } from './http-error.js';
 import { parseInput } from './parse-input.js';
 import type { ManagedRun } from './run-manager.js';
@@ -36,12 +37,14 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     return { id, record, managed };
   };
 
-  app.get('/api/runs/:id', async (request): Promise<RunDetail> => {
-    const { record, managed } = await find(request.params);
+  app.get('/api/runs/:id', async (request): Promise<RunDetail & { notifications: NotificationAttempt[] }> => {
+    const { id, record, managed } = await find(request.params);
     return {
       ...(record ?? pendingRecord(managed!)),
       progress: managed && !managed.outcome ? managed.progress : null,
       summary: managed?.outcome ?? null,
+      // Each attempt at the run's `notify:` targets, once it has ended.
+      notifications: record?.finishedAt ? await ctx.store.listNotifications([id]) : [],
     };
   });
 

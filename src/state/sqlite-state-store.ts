@@ -187,8 +187,8 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async runTotals(options: { bucketsSeconds: readonly number[]; limit: number }): Promise<RunTotals[]> {
     const { bucketsSeconds: bounds, limit } = options;
-    // ISO-8601 texts: julianday reads them, in days.
-    const sql = runTotalsSql('runs', '((julianday(finished_at) - julianday(started_at)) * 86400.0)', bounds.length, () => '?');
+    // ISO-8601 texts: julianday reads them in days, a double good to a few microseconds; rounded to whole milliseconds.
+    const sql = runTotalsSql('runs', '(ROUND((julianday(finished_at) - julianday(started_at)) * 86400000.0) / 1000.0)', bounds.length, () => '?');
     return toRunTotals(this.#sql(sql).all(...bounds, limit) as StateRow[], bounds.length);
   }
 
