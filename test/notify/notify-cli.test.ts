@@ -5,6 +5,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { notifySchema } from '../../src/config/project-schema.js';
 import { startTestApi, type ReceivedRequest } from '../connectors/start-test-api.js';
 import { runSluice } from '../examples/run-command.js';
 import { crmConnector, crmProject, CUSTOMERS_SYNC, writeCustomers } from '../sync/crm-project.js';
@@ -79,6 +81,15 @@ describe('notify: through the CLI', () => {
     expect(Date.parse(payload.run.finished_at)).toBeGreaterThanOrEqual(Date.parse(payload.run.started_at));
     expect(payload.run.text).toMatch(/^sync customers succeeded in [\d.]+m?s, 6 of 100 rows failed \(run r/);
     expect(hook.text).not.toContain(SECRET);
+
+    // The README's way of checking it says the same.
+    const readme = await readFile(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**Notifications (`notify:`).**'), readme.indexOf('**Metrics (`GET /metrics`).**'));
+    const check = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+    const verify = new Function('createHmac', 'timingSafeEqual', 'req', 'rawBody', 'secret', `${check}\nreturn ok;`);
+    expect(verify(createHmac, timingSafeEqual, hook, hook.raw, SECRET)).toBe(true);
+    expect(verify(createHmac, timingSafeEqual, hook, Buffer.concat([hook.raw, Buffer.from(' ')]), SECRET)).toBe(false);
+    expect(notifySchema.safeParse(parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!).notify).success).toBe(true);
 
     // Recorded with the run, the URL's path left out.
     const [attempt] = await notifications();
