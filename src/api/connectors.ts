@@ -3,7 +3,7 @@
 import type { ConfigIssue } from './config-issue.js';
 
 /** The auth kinds a connector may take and a connection may give credentials for. */
-export const authTypes = ['none', 'api_key', 'basic', 'bearer', 'oauth2', 'oauth2_client_credentials'] as const;
+export const authTypes = ['none', 'api_key', 'basic', 'bearer', 'oauth2', 'session', 'jwt', 'oauth2_client_credentials'] as const;
 export type AuthType = (typeof authTypes)[number];
 
 /** What an endpoint does to a record. */

@@ -1,5 +1,5 @@
 import type { ResponseRule } from '../http/request-policy.js';
-import type { ConnectorSpec } from './connector-schema.js';
+import { JWT_CLAIM_VARIABLES, type ConnectorSpec } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';
@@ -71,6 +71,29 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     } else if (auth.type === 'oauth2_client_credentials') {
       template([...base, 'token_url'], auth.token_url);
       credentialUrl([...base, 'token_url'], auth.token_url);
+    } else if (auth.type === 'session') {
+      const login: KeyPath = [...base, 'login'];
+      request(login, auth.login);
+      jsonPath([...login, 'token_path'], auth.login.token_path);
+      jsonPath([...login, 'expires_in_path'], auth.login.expires_in_path);
+      // The username and password go to the login: only ever a path on the connection's own base URL.
+      if (/^\s*(?:[a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(auth.login.path)) {
+        issues.push(yaml.issue([...login, 'path'], `the login path ${JSON.stringify(auth.login.path)} is a URL: a login is sent only to the connection's base URL, so give a path (e.g. /api/login)`));
+      }
+    } else if (auth.type === 'jwt') {
+      for (const [claim, value] of Object.entries(auth.claims)) {
+        if (typeof value !== 'string') continue;
+        template([...base, 'claims', claim], value);
+        // A token is signed once for many requests: what varies per row or response cannot be in it.
+        const other = requestVariables.find((name) => templateUses(value, name));
+        if (other) {
+          issues.push(yaml.issue([...base, 'claims', claim], `claims see only ${JWT_CLAIM_VARIABLES.join(', ')}: ${other} is not available (a token is signed once for many requests)`));
+        }
+      }
+      template([...base, 'private_key'], auth.private_key);
+      template([...base, 'key_id'], auth.key_id);
+      template([...base, 'token_url'], auth.token_url);
+      credentialUrl([...base, 'token_url'], auth.token_url);
     }
   });
 
@@ -120,6 +143,9 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
   }
   return issues;
 }
+
+/** What request and response templates see, and an auth's templates do not. */
+const requestVariables = ['row', 'rows', 'record', 'records', 'items', 'item', 'response', 'result', 'partition', 'vars', 'run'];
 
 /** The templates of one request: a path, query and header values, and a body (a template, or JSON holding templates). */
 interface RequestTemplates {

@@ -29,10 +29,30 @@ const tokenHeader = {
   scheme: z.string().default('Bearer').meta(about('Written before the token in the header; empty for none. Default: Bearer.')),
 };
 
+/** What the claims of a jwt auth see: config, the signing time and the expiry (seconds since 1970). */
+export const JWT_CLAIM_VARIABLES = ['config', 'now', 'exp'];
+
 const clientAuth = z
-  .enum(['client_secret_post', 'client_secret_basic'])
-  .default('client_secret_post')
-  .meta(about('How token calls present the client secret: in the form body (client_secret_post, the default) or as HTTP Basic (client_secret_basic).'));
+  .enum(['body', 'basic', 'client_secret_post', 'client_secret_basic'])
+  .default('body')
+  .meta(about(
+    'How token calls present the client id and secret: body (form fields, the default) or basic (an HTTP Basic header, RFC 6749 §2.3.1). ' +
+      'client_secret_post and client_secret_basic are the same two by their registered names.',
+  ));
+const sessionLogin = z
+  .strictObject({
+    method: z.enum(['POST', 'GET', 'PUT']).default('POST').meta(about('The HTTP method of the login request. Default: POST.')),
+    path: template.meta(about('Appended to the base URL (a template seeing config); the login goes to the connection\'s own origin only, e.g. /api/login.')),
+    headers: z.record(z.string(), template).default({}).meta(about('Headers of the login request (templates seeing config); the connector\'s headers are not sent with it.')),
+    body: z.union([template, z.record(z.string(), template)]).optional().meta(about(
+      'The login body: a template seeing config (JSON-escaped when Content-Type is JSON, the default with a body), ' +
+        'or a mapping of templates sent as JSON (form-encoded when Content-Type is a form), e.g. { username: "{{ config.username }}", password: "{{ config.password }}" }.',
+    )),
+    token_path: z.string().meta(about('A JSONPath to the token in the login response body, e.g. "$.session.token".')),
+    expires_in_path: z.string().optional().meta(about('A JSONPath to the token\'s lifetime in seconds in the login response, e.g. "$.expires_in".')),
+    expires_in: z.number().int().positive().max(31_536_000).optional().meta(about('The token\'s lifetime in seconds, when the response does not say. Without either the token is used until the API refuses it.')),
+  })
+  .meta(about('The login request that yields the session token. It is sent on first use, again before the token expires, and once when the API answers 401.'));
 
 const tokenParams = z.record(z.string(), z.string()).default({}).meta(about('Extra form fields sent with every token call (templates seeing config), e.g. { audience: "api" }.'));
 const scopes = z.array(z.string()).default([]).meta(about('Scopes asked for, joined with spaces. Default: none.'));
@@ -42,10 +62,14 @@ const kind = <T extends string>(type: T, description: string) => z.literal(type)
 export const connectorAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: kind('none', 'none: requests carry no credential.') }),
   z.strictObject({
-    type: kind('api_key', 'api_key: a key from the connection, in a header or a query parameter.'),
+    type: kind('api_key', 'api_key: a key from the connection (or several, used in turn), in a header or a query parameter.'),
     in: z.enum(['header', 'query']).default('header').meta(about('Where the key goes: header (default) or query.')),
     name: z.string().default('Authorization').meta(about('The header or query parameter carrying the key. Default: Authorization.')),
     scheme: z.string().optional().meta(about('Written before the key in a header (e.g. Token); none by default.')),
+    per_key_requests_per_second: z.number().positive().max(10_000).optional().meta(about(
+      'With several keys (the connection\'s auth.keys): the most requests a second each key sends, so a quota per key spreads over the keys. ' +
+        'Requests take the keys in turn and wait for the next key with room. Default: no limit of its own (rate_limit still applies).',
+    )),
   }),
   z.strictObject({
     type: kind('basic', 'basic: HTTP Basic with the connection\'s username and password.'),
@@ -61,8 +85,35 @@ export const connectorAuthSchema = z.discriminatedUnion('type', [
     authorization_params: z.record(z.string(), z.string()).default({}).meta(about('Extra parameters added to the authorization URL (templates seeing config), e.g. { access_type: offline }.')),
     token_params: tokenParams,
     client_auth: clientAuth,
-    pkce: z.boolean().default(false).meta(about('Send a PKCE challenge (S256) with the authorization request. Default: false.')),
+    pkce: z.boolean().default(false).meta(about('PKCE (RFC 7636): send an S256 challenge with the authorization request and its verifier with the code exchange, as providers requiring it and public clients (no secret) need. Default: false.')),
     base_url_from: baseUrlFrom,
+    ...tokenHeader,
+  }),
+  z.strictObject({
+    type: kind('session', 'session: a token from a login request (username and password from config), sent with every request and renewed by logging in again.'),
+    login: sessionLogin,
+    query_param: z.string().min(1).max(100).optional().meta(about('Send the token in this query parameter instead of a header (e.g. session_id).')),
+    ...tokenHeader,
+  }),
+  z.strictObject({
+    type: kind('jwt', 'jwt: a JSON Web Token signed with a private key, sent as a bearer token or exchanged at token_url for an access token (RFC 7523, as Google service accounts do).'),
+    claims: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about(
+      'The token\'s claims (templates seeing config, now and exp: now is the signing time and exp now + lifetime_seconds, in seconds since 1970), ' +
+        'e.g. { iss: "{{ config.client_email }}", aud: "https://oauth2.googleapis.com/token" }. A claim reading now or exp that renders a whole number is sent as a number. ' +
+        'iat and exp are added unless given.',
+    )),
+    algorithm: z.enum(['RS256', 'ES256']).default('RS256').meta(about('The signature: RS256 (an RSA key, the default) or ES256 (an EC P-256 key).')),
+    private_key: template.optional().meta(about(
+      'The PEM private key, when a config field holds it (a template seeing config, e.g. "{{ config.private_key }}"). ' +
+        'Else the connection gives it: auth: { type: jwt, private_key: "${secret:NAME}" }.',
+    )),
+    key_id: template.optional().meta(about('The kid header naming the key to the provider (a template seeing config), e.g. a service account\'s private_key_id.')),
+    token_url: template.optional().meta(about(
+      'Where the signed token is exchanged for an access token (grant_type urn:ietf:params:oauth:grant-type:jwt-bearer, a template seeing config). ' +
+        'Without it the signed token itself is sent.',
+    )),
+    token_params: tokenParams,
+    lifetime_seconds: z.number().int().min(30).max(86_400).default(3600).meta(about('How long a signed token is valid (its exp); it is signed again, or exchanged again, before then. Default: 3600.')),
     ...tokenHeader,
   }),
   z.strictObject({

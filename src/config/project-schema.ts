@@ -22,7 +22,13 @@ const ssh = z
 export const connectionAuthSchema = z
   .discriminatedUnion('type', [
     z.strictObject({ type: kind('none', 'none: no credential.') }),
-    z.strictObject({ type: kind('api_key', 'api_key: a key, placed as the connector says.'), key: z.string().meta(about('The API key (use ${env:} or ${secret:}).')) }),
+    z
+      .strictObject({
+        type: kind('api_key', 'api_key: a key, or several used in turn, placed as the connector says.'),
+        key: z.string().optional().meta(about('The API key (use ${env:} or ${secret:}).')),
+        keys: z.array(z.string()).min(1).max(100).optional().meta(about('Several API keys, used in turn (spreading a quota per key); a key the API refuses is skipped for the rest of the run.')),
+      })
+      .refine((a) => (a.key === undefined) !== (a.keys === undefined), { message: 'give either key (one API key) or keys (a list)', path: ['key'] }),
     z.strictObject({
       type: kind('basic', 'basic: HTTP Basic.'),
       username: z.string().meta(about('The user name.')),
@@ -34,6 +40,11 @@ export const connectionAuthSchema = z
       client_id: z.string().meta(about('The OAuth client (app) id registered at the provider.')),
       client_secret: z.string().optional().meta(about('The client secret (use ${env:} or ${secret:}); absent for a public client using PKCE.')),
       redirect_uri: z.string().optional().meta(about('The redirect URI registered at the provider. Default: http://127.0.0.1:8765/oauth/callback for sluice connect, the server\'s /oauth/callback in the UI.')),
+    }),
+    z.strictObject({ type: kind('session', 'session: a token from the connector\'s login request; the login reads its credentials from config.') }),
+    z.strictObject({
+      type: kind('jwt', 'jwt: a JSON Web Token signed with a private key.'),
+      private_key: z.string().optional().meta(about('The PEM private key (use ${secret:} or ${env:}), unless the connector reads it from a config field.')),
     }),
     z.strictObject({
       type: kind('oauth2_client_credentials', 'oauth2_client_credentials: the client\'s own token, fetched as needed.'),

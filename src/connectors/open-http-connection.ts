@@ -116,6 +116,8 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     networkPolicy: options.networkPolicy,
     // A token call is bounded like any request, and never waits longer than it always has.
     tokenTimeoutMs: Math.min(30_000, spec.timeouts.total_ms),
+    baseUrl: resolved.baseUrl,
+    config,
   });
   const baseUrl = (): string => {
     const url = connection.base_url ?? auth.baseUrl() ?? resolved.connectorBaseUrl;

@@ -30,7 +30,7 @@ function credentialDestination(raw: unknown, spec: ConnectorSpec | undefined): s
     case 'http': {
       // The config fields the base URL and the OAuth URLs are built from (`https://{{ config.space }}.backlog.com`).
       // A connection's own base_url replaces the connector's, and the fields that built it.
-      const templates = [raw.base_url === undefined ? spec?.base_url ?? '' : '', ...(spec?.auth ?? []).flatMap((a) => ('token_url' in a ? [a.token_url, a.type === 'oauth2' ? a.refresh_url ?? '' : ''] : []))];
+      const templates = [raw.base_url === undefined ? spec?.base_url ?? '' : '', ...(spec?.auth ?? []).flatMap((a) => ('token_url' in a ? [a.token_url ?? '', a.type === 'oauth2' ? a.refresh_url ?? '' : ''] : a.type === 'session' ? [a.login.path] : []))];
       const fields = [...new Set(templates.flatMap((t) => [...t.matchAll(/config\.(\w+)/g)].map((m) => m[1]!)))].sort();
       const config = isObject(raw.config) ? raw.config : {};
       return JSON.stringify([raw.type, raw.connector, raw.base_url, raw.auth && isObject(raw.auth) ? raw.auth.type : undefined, fields.map((f) => config[f])]);

@@ -197,7 +197,7 @@ connections:
     project: `version: 1\nconnections:\n  crm: { type: postgress, url: "postgres://localhost/crm" }\n`,
     issues: ['sluice.yaml:3:16: connections.crm.type: unknown connection type "postgress" (expected one of duckdb, sqlite, postgres, mysql, bigquery, http)'],
   },
-  connectorCase('an unknown auth type in a connector', ['- { type: api_key, in: query, name: apiKey }', '- { type: apikey, in: query, name: apiKey }'], 'connectors/tracker.yaml:9:13: auth.0.type: unknown auth type "apikey" (expected one of none, api_key, basic, bearer, oauth2, oauth2_client_credentials)'),
+  connectorCase('an unknown auth type in a connector', ['- { type: api_key, in: query, name: apiKey }', '- { type: apikey, in: query, name: apiKey }'], 'connectors/tracker.yaml:9:13: auth.0.type: unknown auth type "apikey" (expected one of none, api_key, basic, bearer, oauth2, session, jwt, oauth2_client_credentials)'),
   syncCase('an unknown mode', { mode: 'insrt' }, 'sluice.yaml:13:11: syncs.s.mode: unknown mode "insrt" (did you mean "insert"?)'),
   syncCase('both sql and table given', { from: '{ connection: warehouse, sql: "SELECT 1 AS id", table: issues }' }, 'sluice.yaml:11:5: syncs.s.from: give exactly one of sql, table or stream'),
   syncCase('a bad cron expression', { more: ['schedule: "0 25 * * *"'] }, 'sluice.yaml:15:15: syncs.s.schedule: invalid cron expression "0 25 * * *": invalid value for hour: 25 (five fields: minute hour day month weekday, e.g. "0 9 * * *")'),

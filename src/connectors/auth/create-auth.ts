@@ -29,6 +29,12 @@ export interface CreateAuthOptions {
   networkPolicy?: NetworkPolicy;
   /** Time limit of one OAuth token request (default 30 s). */
   tokenTimeoutMs?: number;
+  /** The connection's base URL: a session's login goes there, and only to its origin. */
+  baseUrl?: string;
+  /** The config templates see (`config.*`), for templates that also see their own variables (a JWT's claims). */
+  config?: Record<string, string | number | boolean>;
+  /** Told what a user should know but that does not stop the run (an API key skipped); default: stderr. */
+  warn?: (message: string) => void;
 }
 
 export type AuthType = ConnectorAuth['type'];
@@ -51,6 +57,8 @@ const authFactories: AuthFactories = {
   oauth2: async (options) => (await import('./oauth2-auth.js')).createOAuth2Auth(options),
   oauth2_client_credentials: async (options) =>
     (await import('./oauth2-client-credentials-auth.js')).createClientCredentialsAuth(options),
+  session: async (options) => (await import('./session-auth.js')).createSessionAuth(options),
+  jwt: async (options) => (await import('./jwt-auth.js')).createJwtAuth(options),
 };
 
 /** The Auth for a connection: the connector's kind matching the connection's `auth.type`, built by its factory. */

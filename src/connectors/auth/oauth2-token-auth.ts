@@ -3,6 +3,7 @@ import type { Auth } from '../../http/auth.js';
 import type { HttpRequest } from '../../http/http-request.js';
 import { tokenExpiresSoon } from './oauth2-token-expiry.js';
 import type { OAuth2Token } from './oauth2-token-store.js';
+import { queryParam, withQueryParam } from './with-query-param.js';
 
 /** What an OAuth token-bearing auth needs: where the header goes and how a new token is obtained. */
 export interface OAuth2TokenAuthOptions {
@@ -10,6 +11,8 @@ export interface OAuth2TokenAuthOptions {
   header: string;
   /** Scheme before the token (Bearer); empty for none. */
   scheme: string;
+  /** Send the token in this query parameter instead of the header (a session id in the URL). */
+  queryParam?: string;
   /** Token field whose value is the base URL (Salesforce: instance_url). */
   baseUrlFrom?: string;
   /** The token to start with (from the store), or null. */
@@ -23,8 +26,8 @@ export interface OAuth2TokenAuthOptions {
 }
 
 /**
- * An Auth that sends an OAuth access token and renews it ahead of expiry or on demand. One renewal
- * runs at a time: every caller that needs a new token awaits the same promise.
+ * An Auth that sends an access token (OAuth, a session's, a signed JWT) and renews it ahead of expiry or on demand.
+ * One renewal runs at a time: every caller that needs a new token awaits the same promise.
  */
 export function createOAuth2TokenAuth(options: OAuth2TokenAuthOptions): Auth {
   const now = options.now ?? Date.now;
@@ -62,6 +65,7 @@ export function createOAuth2TokenAuth(options: OAuth2TokenAuthOptions): Auth {
   return {
     async apply(request: HttpRequest): Promise<HttpRequest> {
       const token = inflight ? await inflight : current && !tokenExpiresSoon(current, now()) ? current : await renewOnce();
+      if (options.queryParam) return withQueryParam(request, options.queryParam, token.access_token);
       const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== options.header.toLowerCase()));
       return { ...request, headers: { ...headers, [options.header]: credential(token) } };
     },
@@ -71,9 +75,12 @@ export function createOAuth2TokenAuth(options: OAuth2TokenAuthOptions): Auth {
         return true;
       }
       if (failed && current) {
-        const sent = Object.entries(failed.headers).find(([k]) => k.toLowerCase() === options.header.toLowerCase())?.[1];
+        const sent = options.queryParam
+          ? queryParam(failed.url, options.queryParam)
+          : Object.entries(failed.headers).find(([k]) => k.toLowerCase() === options.header.toLowerCase())?.[1];
+        const expected = options.queryParam ? current.access_token : credential(current);
         // The request was sent with a token that has since been replaced: retrying is enough.
-        if (sent !== undefined && sent !== credential(current)) return true;
+        if (sent !== undefined && sent !== expected) return true;
       } else if (!failed && now() - renewedAt < graceMs()) {
         return true;
       }

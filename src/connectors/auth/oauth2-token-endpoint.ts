@@ -10,9 +10,11 @@ export interface OAuth2TokenEndpointOptions {
   tokenUrl: string;
   /** Where refresh requests go when it differs from tokenUrl. */
   refreshUrl?: string | null;
-  clientId: string;
+  /** The OAuth client; absent for a grant that authenticates no client (a JWT bearer assertion, RFC 7523 §3.1). */
+  clientId?: string;
   clientSecret?: string;
-  clientAuth: 'client_secret_post' | 'client_secret_basic';
+  /** body (client_secret_post) or basic (client_secret_basic), as the connector's client_auth says. */
+  clientAuth: 'body' | 'basic' | 'client_secret_post' | 'client_secret_basic';
   /** Extra form fields sent with every token request. */
   tokenParams?: Record<string, string>;
   /** Token-response field kept as the base URL (Salesforce: instance_url). */
@@ -33,19 +35,27 @@ export interface OAuth2TokenEndpoint {
   refresh(previous: OAuth2Token): Promise<OAuth2Token>;
   /** The client-credentials grant. */
   clientCredentials(scopes: string[]): Promise<OAuth2Token>;
+  /** The JWT bearer grant (RFC 7523 §2.1): a signed assertion exchanged for an access token. */
+  jwtBearer(assertion: string): Promise<OAuth2Token>;
 }
+
+const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 const transientAttempts = 3;
 
 /** Binds oauth4webapi to one provider and client. */
 export function createOAuth2TokenEndpoint(options: OAuth2TokenEndpointOptions): OAuth2TokenEndpoint {
-  const client: oauth.Client = { client_id: options.clientId };
-  const clientAuth =
-    options.clientSecret === undefined || options.clientSecret === ''
-      ? oauth.None()
-      : options.clientAuth === 'client_secret_basic'
-        ? oauth.ClientSecretBasic(options.clientSecret)
-        : oauth.ClientSecretPost(options.clientSecret);
+  // oauth4webapi wants a client id even where none is sent: the placeholder never leaves this process.
+  const client: oauth.Client = { client_id: options.clientId ?? 'sluice' };
+  const basic = options.clientAuth === 'basic' || options.clientAuth === 'client_secret_basic';
+  const clientAuth: oauth.ClientAuth =
+    options.clientId === undefined
+      ? () => {}
+      : options.clientSecret === undefined || options.clientSecret === ''
+        ? oauth.None()
+        : basic
+          ? oauth.ClientSecretBasic(options.clientSecret)
+          : oauth.ClientSecretPost(options.clientSecret);
   const server = (tokenUrl: string): oauth.AuthorizationServer => {
     const url = checkedUrl(tokenUrl);
     // No discovery document: the token URL's origin stands in for the issuer, which we never check.
@@ -121,6 +131,14 @@ export function createOAuth2TokenEndpoint(options: OAuth2TokenEndpointOptions): 
           requestOptions(tokenServer.token_endpoint!),
         );
         return oauth.processClientCredentialsResponse(tokenServer, client, await normalized(response));
+      });
+      return toToken(body, options.baseUrlFrom);
+    },
+    async jwtBearer(assertion) {
+      const body = await withRetry(async () => {
+        const { additionalParameters, ...rest } = requestOptions(tokenServer.token_endpoint!);
+        const response = await oauth.genericTokenEndpointRequest(tokenServer, client, clientAuth, jwtBearerGrant, { ...additionalParameters, assertion }, rest);
+        return oauth.processGenericTokenEndpointResponse(tokenServer, client, await normalized(response));
       });
       return toToken(body, options.baseUrlFrom);
     },

@@ -1,5 +1,5 @@
-import { sign } from 'node:crypto';
 import { z } from 'zod';
+import { signJwt } from '../../connectors/auth/sign-jwt.js';
 
 /** The fields of a Google service-account JSON key that the JWT-bearer grant needs. */
 export const serviceAccountKeySchema = z.looseObject({
@@ -21,11 +21,8 @@ const SCOPE = 'https://www.googleapis.com/auth/bigquery';
 
 /** A JWT (RS256) asserting the service account, for the OAuth 2.0 JWT-bearer grant (RFC 7523). */
 export function signServiceAccountJwt(key: ServiceAccountKey, audience: string, now = Math.floor(Date.now() / 1000)): string {
-  const header = { alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) };
   const claims = { iss: key.client_email, scope: SCOPE, aud: audience, iat: now, exp: now + 3600 };
-  const encode = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const unsigned = `${encode(header)}.${encode(claims)}`;
-  return `${unsigned}.${sign('sha256', Buffer.from(unsigned), key.private_key).toString('base64url')}`;
+  return signJwt({ algorithm: 'RS256', key: key.private_key, claims, keyId: key.private_key_id });
 }
 
 /** Access tokens for a service account, exchanged at `tokenUrl` (default: the key's token_uri) and cached until shortly before they expire. */
