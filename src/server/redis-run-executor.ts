@@ -160,8 +160,9 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
         const enqueue = async () => {
           await store.createRun({ kind: job.kind, name: job.name, trigger: job.trigger, id: job.runId, status: 'queued' });
           await saveQueuedJob(store, job);
-          await queue.add('run', job, queueJobOptions(job.runId, timing));
+          // Every server finds the run from here on; a Redis that is down holds the answer no longer than this.
           hooks.onQueued();
+          await queue.add('run', job, queueJobOptions(job.runId, timing));
         };
         enqueue().catch(async (e: unknown) => {
           waiters.delete(job.runId);

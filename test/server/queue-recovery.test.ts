@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,12 +13,12 @@ import { startRunWorker, type RunWorker } from '../../src/server/run-worker.js';
 import type { RunRecord } from '../../src/state/state-store.js';
 import { runCommand } from '../examples/run-command.js';
 import { POSTGRES_URL } from '../state/state-fixtures.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { readSse, SECRETS, startServerFixture, type ServerFixture } from './server-project.js';
 
 // Real Redis, real PostgreSQL state, real `sluice worker` processes (built: npx tsc -p tsconfig.build.json).
 // Each test has its own BullMQ prefix and its own state schema.
 const url = redisUrl();
-const cli = resolve(__dirname, '../../bin/sluice.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let prefix = '';
@@ -55,24 +54,11 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what
 /** The queue settings every process of a test shares. */
 const queueEnv = () => ({ ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1', SLUICE_REDIS_URL: url, SLUICE_REDIS_PREFIX: prefix, SLUICE_QUEUE_LOCK_MS: '2000' });
 
-/** `sluice worker` in the project, as a user starts it; resolves once it says it is ready. */
-async function spawnWorker(dir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'worker', '--project', dir], { cwd: dir, env: queueEnv() });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const closed = new Promise((r) => child.once('close', r));
-      child.kill('SIGTERM');
-      // A worker stops after the run in hand: a test that failed mid-run does not wait for it.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await closed;
-      clearTimeout(timer);
-    }
-  });
-  await waitFor(() => output.includes('worker ready'), 15_000, `the worker to start (${output})`);
-  return { child, output: () => output };
+/** `sluice worker` in the project, as a user starts it; stopped after the test. */
+async function spawnWorker(dir: string): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess({ project: dir, env: queueEnv() });
+  cleanups.push(() => worker.stop());
+  return worker;
 }
 
 async function serverOn(f: ServerFixture): Promise<string> {
@@ -141,6 +127,7 @@ describe('runs on the Redis queue survive crashes and lost jobs', () => {
     // What a Redis restart without persistence does to a waiting job.
     const queue = new Queue(RUN_QUEUE, { connection: redisConnection(url), prefix });
     cleanups.push(() => queue.close());
+    await waitFor(async () => (await queue.getJob(runId)) !== undefined, 10_000, 'the run to be queued');
     await queue.remove(runId);
     expect(await queue.getJob(runId)).toBeUndefined();
     await waitFor(async () => (await queue.getJob(runId)) !== undefined, 10_000, 'the reconciler to queue the run again');
@@ -162,6 +149,8 @@ describe('runs on the Redis queue survive crashes and lost jobs', () => {
     // the job is moved there by hand, and only the state store tells the server how the run ended.
     const queue = new Queue(RUN_QUEUE, { connection: redisConnection(url), prefix });
     cleanups.push(() => queue.close());
+    // The answer came once the run was recorded; its job follows.
+    await waitFor(async () => (await queue.getJob(runId)) !== undefined, 10_000, 'the run to be queued');
     const job = (await queue.getJob(runId))!;
     await queue.remove(runId);
     const elsewhere = `${prefix}-elsewhere`;
