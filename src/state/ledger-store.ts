@@ -14,6 +14,9 @@ export interface LedgerEntry {
   updatedAt: string;
 }
 
+/** What a plan compares a source row with: its key's delivered version, remote id and status. */
+export type LedgerVersion = Pick<LedgerEntry, 'fingerprint' | 'remoteId' | 'status'>;
+
 /** Which ledger entries `listLedger` returns: a page in key order, optionally one key or one status. */
 export interface LedgerQuery {
   /** Only this record key. */
@@ -50,6 +53,11 @@ export interface LedgerStore {
   listLedger(sync: string, query?: LedgerQuery): Promise<LedgerEntry[]>;
   /** Ledger entries of the given keys (absent keys are missing from the map). */
   getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
+  /**
+   * What a plan needs of the given keys' entries (absent keys are missing from the map): a streamed plan asks once a
+   * batch, so it reads only these columns.
+   */
+  getLedgerVersions(sync: string, keys: string[]): Promise<Map<string, LedgerVersion>>;
 
   /**
    * Applies one confirmed batch's ledger and rejected-row changes, the mark and the counts, in one transaction: all or

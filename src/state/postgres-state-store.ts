@@ -16,7 +16,7 @@ import {
   type StateRow,
 } from './state-records.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
-import type { LedgerChanges, LedgerEntry, LedgerQuery } from './ledger-store.js';
+import type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
 import type { RunPatch } from './run-store.js';
 import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
 import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
@@ -309,6 +309,18 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       [sync, keys],
     );
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
+  }
+
+  async getLedgerVersions(sync: string, keys: string[]): Promise<Map<string, LedgerVersion>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.#pool.query<[string, string | null, string | null, LedgerVersion['status']]>({
+      text: `SELECT key, fingerprint, remote_id, status FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`,
+      values: [sync, keys],
+      rowMode: 'array',
+    });
+    const versions = new Map<string, LedgerVersion>();
+    for (const [key, fingerprint, remoteId, status] of rows) versions.set(key, { fingerprint, remoteId, status });
+    return versions;
   }
 
   async #putLedger(client: pg.PoolClient, sync: string, entries: LedgerEntry[]): Promise<void> {

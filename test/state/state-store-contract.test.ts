@@ -237,6 +237,15 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(found.get('a')).toEqual(entry('a'));
         expect(await store.getLedgerEntries('s', [])).toEqual(new Map());
         expect((await store.getLedgerEntries('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
+
+        // What a streamed plan reads per batch: the version, remote id and status of the keys found, of this sync only.
+        const versions = await store.getLedgerVersions('s', ['b', 'a', 'missing', "it's \"quoted\""]);
+        expect(versions).toEqual(new Map([
+          ['a', { fingerprint: entry('a').fingerprint, remoteId: entry('a').remoteId, status: 'delivered' }],
+          ['b', { fingerprint: null, remoteId: null, status: 'failed' }],
+        ]));
+        expect(await store.getLedgerVersions('s', [])).toEqual(new Map());
+        expect((await store.getLedgerVersions('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
       });
 
       it('replaces an entry of the same key (the last one of a batch wins)', async () => {

@@ -100,7 +100,7 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
         invalid.map((r) => ({ key: r.key, runId: options.runId, operation: 'plan', row: r.row, error: r.error, request: null, rejectedAt: now })),
       );
     }
-    const ledger = lookUp && keyed.length ? await store.getLedgerEntries(sync, keyed.map((r) => r.key)) : null;
+    const ledger = lookUp && keyed.length ? await store.getLedgerVersions(sync, keyed.map((r) => r.key)) : null;
     for (const { key: k, row } of keyed) {
       const entry = ledger?.get(k);
       // The fingerprint the planner would give it, so later runs see it unchanged.
