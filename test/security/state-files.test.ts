@@ -68,6 +68,8 @@ describe('state files', () => {
     expect(first.stdout).toContain('delivered 2, failed 0');
     const second = await sluice('sync run customers');
     expect(second.stdout).toContain('2 unchanged');
+    // A run streams its plan; a preview plans the whole read and keeps the plan snapshot.
+    expect((await sluice('sync preview customers')).code).toBe(0);
     expect(await serveOnce()).toContain('"url"');
 
     const state = join(dir, '.sluice');
@@ -87,8 +89,9 @@ describe('state files', () => {
       const run = await sluice('sync run customers');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('delivered 2, failed 0');
-      // A first insert run streams; the second plans against the ledger and keeps a plan snapshot.
       expect((await sluice('sync run customers')).stdout).toContain('2 unchanged');
+      // A run streams its plan; a preview plans the whole read and keeps the plan snapshot.
+      expect((await sluice('sync preview customers')).code).toBe(0);
       const found = await modes(state);
       for (const name of ['state.db ', 'plans/customers.duckdb ', 'tmp ']) expect(found.some((l) => l.startsWith(name)), name).toBe(true);
       expect(await notPrivate(state)).toEqual([]);
@@ -103,6 +106,7 @@ describe('state files', () => {
     await writeFile(join(dir, 'sluice.yaml'), project('.sluice'));
     expect((await sluice('sync run customers')).code).toBe(0);
     expect((await sluice('sync run customers')).stdout).toContain('2 unchanged');
+    expect((await sluice('sync preview customers')).code).toBe(0);
     const state = join(dir, '.sluice');
     // As an older version left it: everything readable by all.
     for (const line of await modes(state)) {
