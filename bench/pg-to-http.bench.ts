@@ -1,5 +1,5 @@
-// A PostgreSQL table sent to an HTTP endpoint on loopback, `sluice sync run` as a user runs it (a child process of
-// bin/sluice.js) next to the bare Node script a user would write for the same job, measured side by side in one run:
+// A PostgreSQL table sent to an HTTP endpoint on loopback, `sluice sync run` as a user runs it (bin/sluice.js run as
+// the installed command is, in a child process) next to the bare Node script a user would write for the same job, measured side by side in one run:
 // the same query read through a pg cursor, each row's JSON made with JSON.stringify, the same batches (or single
 // records) posted with an undici Pool at the same concurrency. Both are child processes timed from spawn to exit, so
 // startup counts on both sides; peak RSS is each child's own (from /usr/bin/time -v). A sink in its own process counts
@@ -123,10 +123,10 @@ async function main(): Promise<void> {
   const cli = resolve(dirname(self), '../../bin/sluice.js');
 
   /** Runs a child under /usr/bin/time -v; the sink must count `n` records. */
-  const timed = async (args: string[], n: number, cwd: string): Promise<Timed> => {
+  const timed = async (args: string[], n: number, cwd: string, viaNode = true): Promise<Timed> => {
     await ask('reset');
     const t0 = Date.now();
-    const child = spawn(TIME, ['-v', process.execPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TIME, ['-v', ...(viaNode ? [process.execPath] : []), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -190,7 +190,8 @@ endpoints:
           const runOurs = async (mode: 'insert' | 'append') => {
             // An empty ledger every time: insert is a first run.
             await rm(join(dir, '.sluice'), { recursive: true, force: true });
-            ours[mode].push(await timed([cli, 'sync', 'run', `${shape}_${mode}`], n, dir));
+            // Run as the installed `sluice` command is: the file itself, with the Node options of its first line.
+            ours[mode].push(await timed([cli, 'sync', 'run', `${shape}_${mode}`], n, dir, false));
           };
           const runBareOnce = async () => bare.push(await timed([self, 'bare', table, shape, sinkUrl], n, dir));
           // Alternating order: bare first in even trials, last in odd ones.
