@@ -92,18 +92,32 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
 
   const connector = program.command('connector').description('connector specs');
   connector
-    .command('test <spec> <endpoint>')
-    .description('render a request from a sample row and show it as curl; --send sends it')
-    .requiredOption('--sample <file>', 'a JSON file with one row (or an array of rows for batch endpoints)')
+    .command('test <spec> [endpoint]')
+    .description('render a request from a sample row and show it as curl; --send sends it; --cases runs the spec\'s test cases offline; --record saves a live exchange as a case')
+    .option('--sample <file>', 'a JSON file with one row (or an array of rows for batch endpoints)')
+    .option('--row <json>', 'the sample row (or an array of rows) as JSON, instead of --sample')
     .option('--connection <name>', 'use this connection of the project (config and credentials)')
     .option('--send', 'send the request and show the response')
-    .action((spec: string, endpoint: string, o: { sample: string; connection?: string; send?: boolean }) =>
-      act(async () =>
-        (await import('./commands/connector-test.js')).runConnectorTest(
-          { spec, endpoint, sample: o.sample, connection: o.connection, send: Boolean(o.send) },
+    .option('--cases', 'run the cases of <spec>\'s .test.yaml offline; exit 1 when one fails')
+    .option('--record', 'send one request and append the exchange to <spec>\'s .test.yaml as a case, secrets redacted')
+    .option('--name <case>', 'with --record: the name of the case')
+    .action((spec: string, endpoint: string | undefined, o: { sample?: string; row?: string; connection?: string; send?: boolean; cases?: boolean; record?: boolean; name?: string }) =>
+      act(async () => {
+        const usage = (message: string) => new CommanderError(ExitCode.usage, 'sluice.usage', message);
+        if (o.cases) {
+          if (endpoint !== undefined || o.sample || o.row || o.send || o.record || o.connection) throw usage('--cases runs the spec\'s cases alone: give no endpoint, --sample, --row, --connection, --send or --record');
+          return (await import('./commands/connector-test-cases.js')).runConnectorTestCases({ spec }, ctx());
+        }
+        if (endpoint === undefined) throw usage('give an endpoint (or --cases to run the spec\'s test cases)');
+        if ((o.sample === undefined) === (o.row === undefined)) throw usage('give the sample rows with --sample FILE or --row JSON (one of them)');
+        if (o.record && o.send) throw usage('--record sends the request itself: give --record or --send');
+        if (o.name !== undefined && !o.record) throw usage('--name names a recorded case: give it with --record');
+        if (o.name !== undefined && (o.name.trim() === '' || o.name.length > 200)) throw usage('--name takes 1 to 200 characters');
+        return (await import('./commands/connector-test.js')).runConnectorTest(
+          { spec, endpoint, sample: o.sample, row: o.row, connection: o.connection, send: Boolean(o.send), record: Boolean(o.record), name: o.name },
           ctx(),
-        ),
-      )(),
+        );
+      })(),
     );
 
   const sync = program.command('sync').description('syncs of the project');

@@ -23,7 +23,8 @@ export interface CatalogEntry {
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => join(dir, n));
+  // `<name>.test.yaml` beside a spec holds its test cases, not a connector.
+  return names.filter((n) => (n.endsWith('.yaml') || n.endsWith('.yml')) && !/\.test\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
 }
 
 /** Connector files referenced by path from sluice.yaml's connections (read as written: a broken project still lists them). */

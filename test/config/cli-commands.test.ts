@@ -43,6 +43,7 @@ describe('sluice init, validate and schema', () => {
       'models',
       'models/customers.sql',
       'schemas',
+      'schemas/connector-tests.schema.json',
       'schemas/connector.schema.json',
       'schemas/sluice.schema.json',
       'sluice.yaml',
@@ -138,7 +139,7 @@ describe('sluice init, validate and schema', () => {
     const result = await sluice('schema', out);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      `wrote ${displayed(out)}/sluice.schema.json\nwrote ${displayed(out)}/connector.schema.json\nadd to a YAML file: # yaml-language-server: $schema=<path to the schema>\n`,
+      `wrote ${displayed(out)}/sluice.schema.json\nwrote ${displayed(out)}/connector.schema.json\nwrote ${displayed(out)}/connector-tests.schema.json\nadd to a YAML file: # yaml-language-server: $schema=<path to the schema>\n`,
     );
     const project = JSON.parse(await readFile(join(out, 'sluice.schema.json'), 'utf8'));
     expect(project.$schema).toBe('http://json-schema.org/draft-07/schema#');

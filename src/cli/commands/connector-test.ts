@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { didYouMean } from '../../config/closest-match.js';
 import { ConfigError } from '../../config/config-error.js';
@@ -7,7 +7,10 @@ import { displayPath } from '../../config/display-path.js';
 import { loadConnectorSpec, loadProject } from '../../config/load-project.js';
 import { connectionSchema } from '../../config/project-schema.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../../connectors/open-http-connection.js';
+import { compileEndpoint } from '../../connectors/endpoint/compile-endpoint.js';
 import { endpointSample, sampleItem, type EndpointSample } from '../../connectors/endpoint/endpoint-sample.js';
+import { loadTestCases, testCasesFile } from '../../connectors/test-cases/load-test-cases.js';
+import { appendTestCase, recordedCase } from '../../connectors/test-cases/record-test-case.js';
 import type { DeliveryResult } from '../../rows/delivery-item.js';
 import { createHttpDestination } from '../../destinations/http-destination.js';
 import type { HttpResponse } from '../../http/http-response.js';
@@ -17,14 +20,27 @@ import { deliverItems } from '../../sync/deliver-items.js';
 import { lookUpRemoteIds } from '../../sync/look-up-remote-ids.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 
-/** Arguments of `sluice connector test SPEC ENDPOINT --sample FILE [--connection NAME] [--send]`. */
+/**
+ * Arguments of `sluice connector test SPEC ENDPOINT (--sample FILE | --row JSON) [--connection NAME] [--send | --record
+ * [--name CASE]]`.
+ */
 export interface ConnectorTestArgs {
   spec: string;
   endpoint: string;
-  sample: string;
+  /** A JSON file with the sample row(s). */
+  sample?: string;
+  /** The sample row(s) as JSON text, instead of a file. */
+  row?: string;
   connection?: string;
   send: boolean;
+  /** Send one request and append the exchange to the spec's cases file as a case (secrets redacted). */
+  record?: boolean;
+  /** The recorded case's name (default: the endpoint and the time). */
+  name?: string;
 }
+
+/** The most characters `--row` takes: a sample is a few rows. */
+const MAX_ROW_CHARS = 1024 * 1024;
 
 /** What the command prints with `--json`. */
 interface TestReport {
@@ -42,21 +58,33 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** The sample file: one row, an array of rows, or wrappers `{ row, record: { id }, key }`. */
-async function readSamples(file: string): Promise<EndpointSample[]> {
+/** The sample file (or `--row` text): one row, an array of rows, or wrappers `{ row, record: { id }, key }`. */
+async function readSamples(file: string | undefined, row: string | undefined): Promise<{ samples: EndpointSample[]; entries: Record<string, unknown>[] }> {
   let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8')) as unknown;
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
-    throw new ConfigError([{ file: displayPath(file), path: '', message: `cannot read the sample: ${why}` }]);
+  if (row !== undefined) {
+    if (row.length > MAX_ROW_CHARS) throw new ConfigError([{ file: '--row', path: '', message: `the row is ${row.length} characters, more than the ${MAX_ROW_CHARS} it may be` }]);
+    try {
+      data = JSON.parse(row) as unknown;
+    } catch (e) {
+      throw new ConfigError([{ file: '--row', path: '', message: `not JSON: ${(e as Error).message}` }]);
+    }
+    file = '--row';
+  } else {
+    try {
+      data = JSON.parse(await readFile(file!, 'utf8')) as unknown;
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
+      throw new ConfigError([{ file: displayPath(file!), path: '', message: `cannot read the sample: ${why}` }]);
+    }
   }
   const list = Array.isArray(data) ? data : [data];
-  if (list.length === 0) throw new ConfigError([{ file: displayPath(file), path: '', message: 'the sample holds no row' }]);
-  return list.map((entry, i) => {
-    if (!isObject(entry)) throw new ConfigError([{ file: displayPath(file), path: `[${i}]`, message: 'a sample row is a JSON object' }]);
-    return endpointSample(entry, i);
+  const where = file === '--row' ? file : displayPath(file!);
+  if (list.length === 0) throw new ConfigError([{ file: where, path: '', message: 'the sample holds no row' }]);
+  const entries = list.map((entry, i) => {
+    if (!isObject(entry)) throw new ConfigError([{ file: where, path: `[${i}]`, message: 'a sample row is a JSON object' }]);
+    return entry;
   });
+  return { samples: entries.map((entry, i) => endpointSample(entry, i)), entries };
 }
 
 /** The connection to test with: the project's (config and credentials) or one made of the spec's defaults. */
@@ -124,10 +152,11 @@ export async function runConnectorTest(args: ConnectorTestArgs, ctx: CommandCont
       },
     ]);
   }
-  const samples = await readSamples(resolve(args.sample));
-  const { http, store, credentials } = await openConnection(args, ctx, spec, specFile);
+  const { samples, entries } = await readSamples(args.sample === undefined ? undefined : resolve(args.sample), args.row);
+  const { http, store, credentials } = await openConnection({ ...args, send: args.send || Boolean(args.record) }, ctx, spec, specFile);
   const mask = (text: string): string => http.redactor.mask(text);
   try {
+    if (args.record) return await recordCase({ args, ctx, spec, specFile, endpoint, http, samples, entries });
     const operation = endpoint.operation;
     const items = samples.map((s) => sampleItem(endpoint, s));
     const responses: NonNullable<TestReport['responses']> = [];
@@ -196,4 +225,65 @@ export async function runConnectorTest(args: ConnectorTestArgs, ctx: CommandCont
     await http.close();
     await store?.close();
   }
+}
+
+/** `--record`: sends one request live, reads it as a run would, and appends the exchange to the spec's cases file. */
+async function recordCase(options: {
+  args: ConnectorTestArgs;
+  ctx: CommandContext;
+  spec: ConnectorSpec;
+  specFile: string;
+  endpoint: Endpoint;
+  http: HttpConnection;
+  samples: EndpointSample[];
+  entries: Record<string, unknown>[];
+}): Promise<number> {
+  const { args, ctx, spec, specFile, endpoint, http, samples, entries } = options;
+  const file = testCasesFile(specFile);
+  // A cases file that does not load now would not load after the append either: say so before sending anything.
+  if (await stat(file).then(() => true, () => false)) await loadTestCases(file, spec);
+  const compiled = compileEndpoint(http, args.endpoint, endpoint);
+  if (samples.length > compiled.batchSize) {
+    throw new ConfigError([
+      { file: '--record', path: '', message: `a case records one request, and endpoint ${args.endpoint} takes ${compiled.batchSize} row${compiled.batchSize === 1 ? '' : 's'} a request: give at most ${compiled.batchSize}` },
+    ]);
+  }
+  const items = samples.map((s) => sampleItem(endpoint, s));
+  const rendered = compiled.render(items);
+  const fail = (message: string): number => {
+    const text = http.redactor.mask(message);
+    ctx.stdout.write(ctx.json ? JSON.stringify({ ok: false, error: text }) + '\n' : `nothing recorded: ${text}\n`);
+    return ExitCode.runFailed;
+  };
+  if (!rendered.request) return fail([...(rendered.errors ?? [])].map(([i, e]) => `row ${items[i]!.key}: ${e}`).join('; ') || 'no row renders');
+  const outcome = await compiled.send(rendered.request);
+  if (!outcome.response) return fail(outcome.ok ? 'no response' : outcome.error);
+  let results: DeliveryResult[];
+  try {
+    if (endpoint.operation === 'lookup') {
+      const item = rendered.sent[0]!;
+      results = [{ key: item.key, ok: true, remoteId: compiled.found(outcome, item) }];
+    } else {
+      results = await compiled.read(outcome, rendered);
+    }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    results = items.map((i) => ({ key: i.key, ok: false, error: `the run stops: ${message}` }));
+  }
+  // Config a case needs to render (a store hash in the base URL), never a secret one.
+  const config: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(http.config)) {
+    const field = spec.config[name];
+    if (field && !field.secret && value !== field.default) config[name] = value;
+  }
+  const name = args.name ?? `${args.endpoint} recorded ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+  const testCase = recordedCase(name, { endpoint: args.endpoint, rows: entries, config, request: rendered.request, response: outcome.response, results }, spec, http.redactor);
+  const saved = await appendTestCase(file, testCase, http.redactor);
+  const summary = `${outcome.response.status}, ${results.filter((r) => r.ok).length} of ${results.length} row${results.length === 1 ? '' : 's'} ok`;
+  ctx.stdout.write(
+    ctx.json
+      ? JSON.stringify({ ok: true, file: displayPath(file), case: saved, status: outcome.response.status }) + '\n'
+      : `recorded case "${saved}" in ${displayPath(file)} (${summary}); run the cases: sluice connector test ${args.spec} --cases\n`,
+  );
+  return ExitCode.ok;
 }
