@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { checkConnector } from './check-connector.js';
 import { didYouMean } from './closest-match.js';
@@ -7,6 +7,7 @@ import { connectorSpecSchema, type ConnectorSpec } from './connector-schema.js';
 import { displayPath } from './display-path.js';
 import { parseYaml, type YamlFile } from './load-yaml.js';
 import { packageRoot } from './package-root.js';
+import { diskFiles, type ProjectFiles } from './project-files.js';
 import { validateSchema } from './validate-schema.js';
 
 /** A connector spec and the file it came from (absolute path). */
@@ -22,16 +23,22 @@ export function builtinConnectorsDir(): string {
   return join(packageRoot(), 'connectors');
 }
 
+/** Whether a `connector:` value names a built-in spec (`backlog`) rather than a file (`./connectors/x.yaml`). */
+export function isBuiltinConnectorName(ref: string): boolean {
+  return /^[a-z][a-z0-9_-]*$/.test(ref);
+}
+
 /** A built-in name (`backlog`) or a path (`./connectors/x.yaml`) turned into a file, or why it cannot be. */
 export async function resolveConnectorRef(
   ref: string,
   baseDir: string,
   connectorsDir: string = builtinConnectorsDir(),
   cwd?: string,
+  files: ProjectFiles = diskFiles,
 ): Promise<{ file: string } | { error: string }> {
-  const isName = /^[a-z][a-z0-9_-]*$/.test(ref);
+  const isName = isBuiltinConnectorName(ref);
   const file = isName ? join(connectorsDir, `${ref}.yaml`) : isAbsolute(ref) ? ref : resolve(baseDir, ref);
-  if (await stat(file).then((s) => s.isFile(), () => false)) return { file };
+  if (await files.isFile(file)) return { file };
   if (!isName) return { error: `connector file "${ref}" not found (looked for ${displayPath(file, cwd)})` };
   const builtins = (await readdir(connectorsDir).catch(() => [] as string[]))
     .filter((f) => f.endsWith('.yaml'))
@@ -41,8 +48,8 @@ export async function resolveConnectorRef(
 }
 
 /** Reads, validates and checks one connector spec file; the issues are all in that file. */
-export async function readConnectorSpec(file: string, cwd?: string): Promise<{ connector?: LoadedConnector; issues: ConfigIssue[] }> {
-  const yaml = parseYaml(await readFile(file, 'utf8'), displayPath(file, cwd));
+export async function readConnectorSpec(file: string, cwd?: string, files: ProjectFiles = diskFiles): Promise<{ connector?: LoadedConnector; issues: ConfigIssue[] }> {
+  const yaml = parseYaml(await files.read(file), displayPath(file, cwd));
   if (yaml.broken) return { issues: yaml.issues };
   const { value, issues } = validateSchema(connectorSpecSchema, yaml);
   if (!value) return { issues: [...yaml.issues, ...issues] };

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RequestQuotas } from '../http/request-quotas.js';
 import type { NetworkPolicy } from '../http/network-policy.js';
@@ -12,6 +12,7 @@ import { connectionSecrets } from './connection-secrets.js';
 import { displayPath } from './display-path.js';
 import { readConnectorSpec, resolveConnectorRef, type LoadedConnector } from './load-connector-spec.js';
 import { parseYaml, type YamlFile } from './load-yaml.js';
+import { diskFiles, type ProjectFiles } from './project-files.js';
 import { projectSchema, type Project } from './project-schema.js';
 import { stateSetting } from './project-state-setting.js';
 import { resolveEnv } from './resolve-env.js';
@@ -36,6 +37,8 @@ export interface LoadedProject {
   networkPolicy?: NetworkPolicy;
   /** Where its HTTP connections' rate limits are shared with other processes (set by queue workers); unset: per client. */
   requestQuotas?: RequestQuotas;
+  /** Where its SQL files are read at run time (a queue worker's project revision); unset: the disk. */
+  files?: ProjectFiles;
 }
 
 export interface LoadProjectOptions {
@@ -51,6 +54,11 @@ export interface LoadProjectOptions {
   env?: NodeJS.ProcessEnv;
   /** Where built-in connector specs are (default: `connectors/` of the package). */
   connectorsDir?: string;
+  /**
+   * Where the project's files are read (default: the disk); with it, `project` is the sluice.yaml path as is and
+   * relative paths still resolve against its folder (a queue worker reads the revision the server queued).
+   */
+  files?: ProjectFiles;
 }
 
 export const PROJECT_FILE = 'sluice.yaml';
@@ -58,9 +66,10 @@ export const PROJECT_FILE = 'sluice.yaml';
 /** Loads and checks sluice.yaml and every connector it uses; a ConfigError lists every issue found. */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const file = await findProjectFile(options.project, cwd);
+  const files = options.files ?? diskFiles;
+  const file = options.files ? resolve(cwd, options.project ?? PROJECT_FILE) : await findProjectFile(options.project, cwd);
   const dir = dirname(file);
-  const yaml = parseYaml(await readFile(file, 'utf8'), displayPath(file, cwd));
+  const yaml = parseYaml(await files.read(file), displayPath(file, cwd));
   if (yaml.broken) throw new ConfigError(yaml.issues);
 
   const redactor = new Redactor();
@@ -79,7 +88,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   for (const [name, connection] of Object.entries(project.connections)) {
     redactor.add(...connectionSecrets(connection));
     if (connection.type !== 'http') continue;
-    const found = await resolveConnectorRef(connection.connector, dir, options.connectorsDir, cwd);
+    const found = await resolveConnectorRef(connection.connector, dir, options.connectorsDir, cwd, files);
     if ('error' in found) {
       issues.push(yaml.issue(['connections', name, 'connector'], found.error));
       brokenConnections.add(name);
@@ -87,7 +96,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     }
     let read = reads.get(found.file);
     if (!read) {
-      read = readConnectorSpec(found.file, cwd);
+      read = readConnectorSpec(found.file, cwd, files);
       reads.set(found.file, read);
       issues.push(...(await read).issues);
     }
@@ -104,10 +113,15 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     specs[name] = connector.spec;
   }
 
-  const sqlFiles = await readSqlFiles(project, dir);
+  const sqlFiles = await readSqlFiles(project, dir, files);
   issues.push(...checkProject(project, yaml, { connectors: specs, brokenConnections, sqlFiles }));
   if (issues.length) throw failure(issues, redactor, yaml.file);
-  return { file, dir, project, connectors, redactor, ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}), ...(options.requestQuotas ? { requestQuotas: options.requestQuotas } : {}) };
+  return {
+    file, dir, project, connectors, redactor,
+    ...(options.networkPolicy ? { networkPolicy: options.networkPolicy } : {}),
+    ...(options.requestQuotas ? { requestQuotas: options.requestQuotas } : {}),
+    ...(options.files ? { files: options.files } : {}),
+  };
 }
 
 /**
@@ -156,7 +170,7 @@ export async function findProjectFile(project: string | undefined, cwd: string):
 }
 
 /** Reads every SQL file the project names (sync sources and pipeline steps); null for a missing one. */
-async function readSqlFiles(project: Project, dir: string): Promise<Map<string, string | null>> {
+async function readSqlFiles(project: Project, dir: string, read: ProjectFiles): Promise<Map<string, string | null>> {
   const paths = new Set<string>();
   const add = (sql: string | undefined) => {
     const path = sql === undefined ? undefined : sqlFilePath(sql);
@@ -167,7 +181,7 @@ async function readSqlFiles(project: Project, dir: string): Promise<Map<string, 
     for (const step of pipeline.steps) if (typeof step === 'object' && 'sql' in step) add(step.sql);
   }
   const files = new Map<string, string | null>();
-  for (const path of paths) files.set(path, await readFile(resolve(dir, path), 'utf8').catch(() => null));
+  for (const path of paths) files.set(path, await read.read(resolve(dir, path)).catch(() => null));
   return files;
 }
 

@@ -23,7 +23,7 @@ export async function readSyncQuery(loaded: LoadedProject, syncName: string): Pr
     const path = sqlFilePath(from.sql);
     if (path === undefined) return from.sql;
     try {
-      return await readFile(resolve(loaded.dir, path), 'utf8');
+      return await (loaded.files?.read(resolve(loaded.dir, path)) ?? readFile(resolve(loaded.dir, path), 'utf8'));
     } catch {
       throw new ConfigError([{ file, path: `syncs.${syncName}.from.sql`, message: `sql file "${path}" not found (looked for ${displayPath(resolve(loaded.dir, path))})` }]);
     }

@@ -137,6 +137,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
           store,
           timing: queueTiming(env),
           log,
+          projectFile,
           names: async () => {
             const { project } = await load();
             return [...new Set([...Object.keys(project.syncs), ...Object.keys(project.pipelines)])];

@@ -5,9 +5,10 @@ import type { PipelineStepResult } from '../sync/run-pipeline.js';
 import type { RunProgress } from '../sync/run-sync.js';
 import type { RunOutcome } from './execute-run.js';
 import { failQueuedRun } from './fail-queued-run.js';
+import { saveProjectRevision } from './project-revision.js';
 import { queueJobOptions } from './queue-job-options.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
-import { saveQueuedJob } from './queued-job.js';
+import { readQueuedJob, saveQueuedJob } from './queued-job.js';
 import { reconcileQueuedRuns } from './reconcile-queued-runs.js';
 import { redisConnection } from './redis-connection.js';
 import { RUN_QUEUE, type RunJob } from './run-job.js';
@@ -58,6 +59,11 @@ export interface RedisRunExecutorOptions {
   store: StateStore;
   /** Every sync and pipeline name of the project, for the reconciler (it reads the runs of each). */
   names: () => Promise<string[]>;
+  /**
+   * The project's sluice.yaml: each job carries the revision of its files stored from here, which the workers run.
+   * Unset: jobs carry none and workers load the project from their own disk.
+   */
+  projectFile?: string;
   /** Default: queueTiming() of the environment. */
   timing?: QueueTiming;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -131,6 +137,20 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
   }, timing.pollMs);
   poll.unref();
 
+  // The revisions of queued and running runs, which pruning keeps (a run re-queued after Redis lost it needs its own).
+  const revisionsInUse = async (): Promise<string[]> => {
+    const ids = new Set<string>();
+    for (const name of await options.names()) {
+      for (const status of ['queued', 'running'] as const) {
+        for (const run of await store.listRuns(name, { status })) {
+          const revision = (await readQueuedJob(store, run.id))?.revision;
+          if (revision) ids.add(revision);
+        }
+      }
+    }
+    return [...ids];
+  };
+
   let reconciling = false;
   const reconcile = async () => {
     if (reconciling) return;
@@ -159,10 +179,14 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
         // Recorded before it is queued: a job Redis loses is found again from the record, and a worker opens it.
         const enqueue = async () => {
           await store.createRun({ kind: job.kind, name: job.name, trigger: job.trigger, id: job.runId, status: 'queued' });
-          await saveQueuedJob(store, job);
+          // The project travels with the job: workers on other machines run these files, not their own disk's.
+          const queued = options.projectFile
+            ? { ...job, revision: await saveProjectRevision(store, options.projectFile, { inUse: revisionsInUse, log: (m) => log('warn', m) }) }
+            : job;
+          await saveQueuedJob(store, queued);
           // Every server finds the run from here on; a Redis that is down holds the answer no longer than this.
           hooks.onQueued();
-          await queue.add('run', job, queueJobOptions(job.runId, timing));
+          await queue.add('run', queued, queueJobOptions(job.runId, timing));
         };
         enqueue().catch(async (e: unknown) => {
           waiters.delete(job.runId);

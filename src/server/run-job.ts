@@ -13,6 +13,11 @@ export const runJobSchema = z.strictObject({
   asRejected: z.boolean().default(false),
   /** Who started it: `api`, `schedule`... */
   trigger: z.string(),
+  /**
+   * The project revision the run executes (sha256 of its files' bundle in the state store): set by a server that
+   * queues it on Redis, so every worker runs what that server had. Absent (an older server's job): the worker's disk.
+   */
+  revision: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 export type RunJob = z.infer<typeof runJobSchema>;

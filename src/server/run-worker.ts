@@ -7,6 +7,7 @@ import { openProjectStore } from '../state/open-project-store.js';
 import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import { executeRun, type RunOutcome } from './execute-run.js';
 import { failQueuedRun } from './fail-queued-run.js';
+import { revisionFiles } from './project-revision.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
 import type { QueuedRunReport } from './redis-run-executor.js';
 import { redisConnection } from './redis-connection.js';
@@ -58,9 +59,12 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
       let redact = (text: string) => text;
       try {
-        // The project as it is on disk now: edits made through the server reach the workers.
+        // The project revision the server queued (its files from the state store; relative paths such as a SQLite
+        // file still resolve in this worker's project folder); a job without one (an older server's) reads the disk.
+        const dir = dirname(projectFile);
+        const files = job.revision ? await revisionFiles(store, job.revision, dir) : undefined;
         // Every worker sending to a connection shares its requests_per_second through Redis, as it shares the queue.
-        const loaded = await loadProject({ project: projectFile, cwd: dirname(projectFile), secrets: store, networkPolicy, requestQuotas: quotas });
+        const loaded = await loadProject({ project: projectFile, cwd: dir, secrets: store, networkPolicy, requestQuotas: quotas, ...(files ? { files } : {}) });
         redact = (text) => loaded.redactor.mask(text);
         const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
         const outcome = await executeRun(job, { loaded, store, onProgress: (progress) => report({ progress }), onStep: (step) => report({ step }) });

@@ -221,6 +221,29 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX notifications_by_run ON notifications (run_id, id);
     `,
   },
+  {
+    version: 5,
+    name: 'project revisions',
+    // The files a queued run needs, by the sha256 of their bundle (never a secret: those stay references).
+    sqlite: `
+      CREATE TABLE project_revisions (
+        id TEXT PRIMARY KEY,
+        bundle TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at TEXT NOT NULL
+      );
+      CREATE INDEX project_revisions_by_use ON project_revisions (used_at DESC, id);
+    `,
+    postgres: `
+      CREATE TABLE project_revisions (
+        id text PRIMARY KEY,
+        bundle text NOT NULL,
+        created_at timestamptz NOT NULL,
+        used_at timestamptz NOT NULL
+      );
+      CREATE INDEX project_revisions_by_use ON project_revisions (used_at DESC, id);
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

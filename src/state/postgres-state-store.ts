@@ -434,6 +434,30 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     return rows.map(toNotificationAttempt);
   }
 
+  async saveProjectRevision(id: string, bundle: string): Promise<boolean> {
+    // xmax = 0 only on a row this statement inserted: an existing revision is just marked used.
+    const { rows } = await this.#pool.query<{ inserted: boolean }>(
+      `INSERT INTO ${this.#t('project_revisions')} (id, bundle, created_at, used_at) VALUES ($1, $2, now(), now())
+       ON CONFLICT (id) DO UPDATE SET used_at = excluded.used_at RETURNING (xmax = 0) AS inserted`,
+      [id, bundle],
+    );
+    return rows[0]?.inserted === true;
+  }
+
+  async getProjectRevision(id: string): Promise<string | null> {
+    const { rows } = await this.#pool.query<{ bundle: string }>(`SELECT bundle FROM ${this.#t('project_revisions')} WHERE id = $1`, [id]);
+    return rows[0]?.bundle ?? null;
+  }
+
+  async pruneProjectRevisions(options: { keepLatest: number; keep: readonly string[] }): Promise<number> {
+    const table = this.#t('project_revisions');
+    const result = await this.#pool.query(
+      `DELETE FROM ${table} WHERE id <> ALL($1::text[]) AND id NOT IN (SELECT id FROM ${table} ORDER BY used_at DESC, id LIMIT $2)`,
+      [[...options.keep], Math.max(0, options.keepLatest)],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async getValue(name: string): Promise<string | null> {
     const { rows } = await this.#pool.query<{ value: string }>(
       `SELECT value FROM ${this.#t('state_values')} WHERE name = $1`,

@@ -348,6 +348,25 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return rows.map(toNotificationAttempt);
   }
 
+  async saveProjectRevision(id: string, bundle: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const inserted = this.#sql('INSERT INTO project_revisions (id, bundle, created_at, used_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(id, bundle, now, now);
+    if (inserted.changes === 0) this.#sql('UPDATE project_revisions SET used_at = ? WHERE id = ?').run(now, id);
+    return inserted.changes > 0;
+  }
+
+  async getProjectRevision(id: string): Promise<string | null> {
+    const row = this.#sql('SELECT bundle FROM project_revisions WHERE id = ?').get(id) as { bundle: string } | undefined;
+    return row ? row.bundle : null;
+  }
+
+  async pruneProjectRevisions(options: { keepLatest: number; keep: readonly string[] }): Promise<number> {
+    return this.#sql(
+      `DELETE FROM project_revisions WHERE id NOT IN (SELECT value FROM json_each(?))
+         AND id NOT IN (SELECT id FROM project_revisions ORDER BY used_at DESC, id LIMIT ?)`,
+    ).run(JSON.stringify(options.keep), Math.max(0, options.keepLatest)).changes;
+  }
+
   async getValue(name: string): Promise<string | null> {
     const row = this.#sql(GET_VALUE).get(name) as { value: string } | undefined;
     return row ? row.value : null;

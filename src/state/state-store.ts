@@ -3,6 +3,7 @@ import type { LeaseStore } from './lease-store.js';
 import type { LedgerStore } from './ledger-store.js';
 import type { NotificationStore } from './notification-store.js';
 import type { PlanCacheStore } from './plan-cache-store.js';
+import type { ProjectRevisionStore } from './project-revision-store.js';
 import type { RunStore } from './run-store.js';
 import type { RunTotalsStore } from './run-totals-store.js';
 import type { SecretStore } from './secret-store.js';
@@ -19,9 +20,10 @@ export type { RunTotals } from './run-totals-store.js';
 
 /**
  * Durable state, by concern: runs (and their totals), leases, the per-record ledger with rejected rows, the plan
- * cache's marks, encrypted secrets and the runs' notifications; and named values such as stream cursors.
+ * cache's marks, encrypted secrets, the runs' notifications and the project revisions queued runs carry; and named
+ * values such as stream cursors.
  */
-export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore, NotificationStore {
+export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore, NotificationStore, ProjectRevisionStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
 

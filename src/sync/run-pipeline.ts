@@ -110,7 +110,8 @@ async function runSqlStep(loaded: LoadedProject, step: { sql: string; connection
   if (!connection) throw new Error(`unknown connection "${step.connection}"`);
   if (connection.type === 'http') throw new Error(`connection "${step.connection}" is an HTTP connection: a SQL step needs a database`);
   const text = step.sql.trim();
-  const sql = /\.sql$/i.test(text) ? await readFile(isAbsolute(text) ? text : join(loaded.dir, text), 'utf8') : step.sql;
+  const path = isAbsolute(text) ? text : join(loaded.dir, text);
+  const sql = /\.sql$/i.test(text) ? await (loaded.files?.read(path) ?? readFile(path, 'utf8')) : step.sql;
   const { openSqlDatabase } = await import('../databases/open-sql-database.js');
   const db = await openSqlDatabase(connection, { projectDir: loaded.dir, redactor: loaded.redactor });
   try {
