@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { checkNotify } from './check-notify.js';
+import { checkWriteBack } from './check-write-back.js';
 import { didYouMean } from './closest-match.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { ConnectorSpec, Operation } from './connector-schema.js';
@@ -88,6 +89,7 @@ function checkSync(name: string, sync: Sync, project: Project, yaml: YamlFile, f
   issues.push(...fullReadIssues(name, sync, project, yaml, facts));
   issues.push(...fieldRuleIssues(name, sync, project, yaml));
   issues.push(...checkNotify(base, sync.notify, yaml, { ...facts, project }));
+  issues.push(...checkWriteBack(name, sync, project, yaml));
   if (sync.on_delete !== 'delete' && sync.mode !== 'mirror') {
     issues.push(yaml.issue([...base, 'on_delete'], `sync ${name}: on_delete says what mode mirror does with a record gone from the source; mode ${sync.mode} never removes records (remove on_delete, or use mode: mirror)`));
   }

@@ -254,6 +254,32 @@ export const notifySchema = z
       'A notification that fails never fails the run; each attempt is recorded with the run.',
   ));
 
+/** A table Sluice keeps in the user's database: plain identifiers only, as every engine takes them unquoted. */
+export const RESULT_TABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+const resultTableHint = 'a table name is letters, digits and _ (not starting with a digit), at most 63 characters, as table or schema.table';
+
+const resultTableSchema = (what: string) =>
+  z.strictObject({
+    connection: z.string().max(MAX_FIELD_NAME_CHARS).meta(about('A database connection of the project (postgres, mysql, sqlite or duckdb).')),
+    // Length first: a name past any engine's limit is refused without being echoed back.
+    table: z.string().max(127).pipe(z.string().regex(RESULT_TABLE_PATTERN, resultTableHint)).meta(about(`The table ${what}, created when missing: table or schema.table.`)),
+  });
+
+export const writeBackSchema = resultTableSchema('of results')
+  .meta(about(
+    'Where each record\'s result goes, as a table analysts can join on: one row per key, with the sync\'s key columns ' +
+      '(named and typed as in the source), remote_id, status (delivered or failed), last_error, synced_at and run_id; upserted ' +
+      'after every batch, and a record removed by mirror leaves it. Rows the destination refused are there with its error. ' +
+      'When the table cannot be written the deliveries still count (the ledger keeps them), and the run fails at its end naming the table.',
+  ));
+
+export const runLogSchema = resultTableSchema('of runs')
+  .meta(about(
+    'Where each run of the sync (and each retry of its rejected rows) appends one row when it ends: run_id, sync, kind, status, ' +
+      'trigger, started_at, finished_at, duration_ms, the planned, added, changed, removed, unchanged, delivered and failed ' +
+      'counts, and the error (masked, at most 2000 characters). A run log that cannot be written is reported and never changes the run.',
+  ));
+
 export const syncSchema = z.strictObject({
   description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
@@ -271,6 +297,8 @@ export const syncSchema = z.strictObject({
   fields: fieldRulesSchema.optional(),
   on_delete: onDeleteSchema.default('delete'),
   notify: notifySchema.optional(),
+  write_back: writeBackSchema.optional(),
+  run_log: runLogSchema.optional(),
 });
 
 export const pipelineStepSchema = z.union([
@@ -304,6 +332,7 @@ export type SyncMode = z.infer<typeof syncModeSchema>;
 export type FieldRule = z.infer<typeof fieldRuleSchema>;
 export type OnDelete = z.infer<typeof onDeleteSchema>;
 export type NotifyTarget = z.infer<typeof notifyTargetSchema>;
+export type ResultTable = z.infer<typeof writeBackSchema>;
 export type NotifyCondition = z.infer<typeof notifyConditionSchema>;
 export type SyncSource = z.infer<typeof syncSourceSchema>;
 export type SyncDestination = z.infer<typeof syncDestinationSchema>;

@@ -5,6 +5,7 @@ import { notifyRun } from '../notify/notify-run.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import type { HeldLease } from './hold-lease.js';
+import { appendRunLog } from './run-log.js';
 
 /** What finishRun needs of a run: openRun's handle, or the record of a run that never started. */
 export interface RunToFinish {
@@ -19,6 +20,8 @@ export interface RunToFinish {
   lease?: HeldLease;
   /** Closes the run's endpoints and releases its lease. */
   close(): Promise<void>;
+  /** The run's endpoints, when it opened them: results its `write_back:` could not keep fail the run at its end. */
+  endpoints?: { writeBackFailure(): string | null } | null;
 }
 
 /** How a run's work ended, as finishRun judges it. */
@@ -38,15 +41,15 @@ export interface RunEnd {
 
 /**
  * The one place a run ends: closes what it held (endpoints, then lease), judges its status (an error, a lost lease,
- * the failure limit, cancellation), records it with its counts, tells its `notify:` targets, and returns its summary
- * with errors masked. The lease is released before the end is recorded, so whoever sees the run ended may start the
+ * the failure limit, cancellation, results `write_back:` could not keep), records it with its counts, appends it to the
+ * sync's `run_log:`, tells its `notify:` targets, and returns its summary with errors masked. The lease is released before the end is recorded, so whoever sees the run ended may start the
  * next one at once; notifications go out after both, and never change how the run ended.
  */
 export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSummary> {
   const { run, store, redactor } = opened;
   await opened.close();
   const counts = end.counts ?? run.counts;
-  const stopped = end.error ?? opened.lease?.lost ?? null;
+  const stopped = end.error ?? opened.lease?.lost ?? opened.endpoints?.writeBackFailure() ?? null;
   let error = stopped === null ? null : redactor.mask(stopped instanceof Error ? stopped.message : String(stopped));
   if (!error && end.maxFailedRows !== undefined && exceedsFailureLimit(counts.failed, counts.planned, end.maxFailedRows)) {
     error = run.kind === 'retry'
@@ -64,6 +67,7 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
     durationMs: Date.now() - opened.openedAt,
     sampleErrors: (end.sampleErrors ?? []).map((s) => ({ key: s.key, error: redactor.mask(s.error) })),
   };
+  if (opened.loaded) await appendRunLog({ loaded: opened.loaded, summary });
   if (opened.loaded) await notifyRun({ loaded: opened.loaded, store, summary });
   return summary;
 }

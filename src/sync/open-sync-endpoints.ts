@@ -14,6 +14,7 @@ import { createRowMapper, mappedName } from './apply-mapping.js';
 import { keyColumns } from './plan/record-key.js';
 import { withSyncSqlErrors } from './sync-sql-error.js';
 import { withSyncRules } from './sync-rules-destination.js';
+import { withWriteBack, type WriteBackOptions } from './write-back-destination.js';
 import { syncTemplatePlacer } from './sync-template-placer.js';
 
 /** The run a template sees as `run`. */
@@ -35,6 +36,8 @@ export interface SyncEndpoints {
   fieldRules: FieldRules;
   /** Template variables (`vars`): the sync's declared variables and run-time values. */
   vars: Record<string, string>;
+  /** Why results were not written to the sync's `write_back:` table (null when they all were, or it has none). */
+  writeBackFailure(): string | null;
   close(): Promise<void>;
 }
 
@@ -73,12 +76,40 @@ export async function openSyncEndpoints(
     const key = keyColumns(sync.key).map((c) => mappedName(sync.mapping, c));
     const written = await openDestination(loaded, sync, { ...options, name, vars, key, source }, closers);
     const clearedFields = sync.on_delete === 'clear' ? await destinationFields(source, mapRow, key) : [];
-    const destination = withSyncRules(written, { fields: fieldRules, onDelete: sync.on_delete, clearedFields });
-    return { sync, source, destination, key, mapRow, fieldRules, vars, close };
+    const ruled = withSyncRules(written, { fields: fieldRules, onDelete: sync.on_delete, clearedFields });
+    // Outside the rules: the write-back sees the plan's operations (a mirror removal is a delete, whatever on_delete sends).
+    const writeBack = sync.write_back ? withWriteBack(ruled, await writeBackOptions(loaded, name, sync, { source, key, runId: options.run.id })) : null;
+    if (writeBack) closers.push(() => writeBack.close());
+    const destination = writeBack?.destination ?? ruled;
+    const writeBackFailure = () => writeBack?.failure() ?? null;
+    return { sync, source, destination, key, mapRow, fieldRules, vars, writeBackFailure, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * What the write-back of a sync reads: its table's connection, and the key as the sync names it, typed as the source
+ * describes it. Described here, before the read, as a table destination's columns are: a source describes itself
+ * by reading (an HTTP stream's first page), which must not happen in the middle of its read.
+ */
+async function writeBackOptions(loaded: LoadedProject, name: string, sync: Sync, at: { source: Source; key: string[]; runId: string }): Promise<WriteBackOptions> {
+  const target = sync.write_back!;
+  const names = keyColumns(sync.key);
+  const columns = await at.source.describe();
+  const types = names.map((n) => columns.find((c) => c.name === n)?.type ?? 'string');
+  return {
+    sync: name,
+    target,
+    connection: loaded.project.connections[target.connection]!,
+    key: names,
+    keyInRow: at.key,
+    keyTypes: types,
+    runId: at.runId,
+    projectDir: loaded.dir,
+    redactor: loaded.redactor,
+  };
 }
 
 function composeRowMapper(mapRow: (row: Row) => Row, rules: FieldRules): (row: Row) => Row {

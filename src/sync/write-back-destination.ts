@@ -1,0 +1,171 @@
+import { WRITE_BACK_COLUMNS } from '../config/check-write-back.js';
+import type { Connection, ResultTable } from '../config/project-schema.js';
+import type { Destination } from '../destinations/destination.js';
+import { openTableDestination } from '../destinations/open-table-destination.js';
+import type { Redactor } from '../log/redactor.js';
+import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
+import type { Column, ColumnType, Row } from '../rows/row.js';
+import { keyRow } from './plan/key-row.js';
+import { cut } from './run-log.js';
+
+/** Characters of an error kept in `last_error`: the API's message, not a whole response page. */
+export const MAX_WRITE_BACK_ERROR_CHARS = 2000;
+
+/** What withWriteBack needs: where the results go, and how a record's key columns are read. */
+export interface WriteBackOptions {
+  sync: string;
+  target: ResultTable;
+  connection: Connection;
+  /** The sync's key columns as it names them (the source's names): the table's key columns. */
+  key: string[];
+  /** Each key column's name in the rows the destination is sent (after mapping). */
+  keyInRow: string[];
+  /** The key columns' types as the source describes them (string when it does not). */
+  keyTypes: ColumnType[];
+  /** The run the rows are delivered in (`run_id`). */
+  runId: string;
+  projectDir: string;
+  redactor: Redactor;
+}
+
+/** A destination whose results are also written back; `failure` says what could not be, once the run has delivered. */
+export interface WriteBack {
+  destination: Destination;
+  /** Why results were not written back (the first failure, and how many rows it left out), or null. */
+  failure(): string | null;
+  /** Closes the write_back table's connection (the destination closes as its opener says). */
+  close(): Promise<void>;
+}
+
+/**
+ * The sync's destination, with each batch's results upserted into the `write_back:` table once the destination has
+ * answered: a row per key (delivered with its remote id, failed with the API's error); a confirmed delete removes the
+ * key's row, as it leaves the ledger. Rows of a batch refused as a whole are left out: the engine sends them again in
+ * halves, and their own answer is written then. A write-back that fails never fails the delivery (the results still
+ * reach the ledger): it is remembered, later batches still try, and the run fails at its end with `failure()`.
+ * The table is opened at the first write, so a preview never touches it.
+ */
+export function withWriteBack(destination: Destination, options: WriteBackOptions): WriteBack {
+  const { redactor } = options;
+  let table: Promise<Destination> | null = null;
+  let firstError: string | null = null;
+  let missed = 0;
+  // One write at a time: the table destination holds one connection, and the sync's batches may run concurrently.
+  let queue: Promise<void> = Promise.resolve();
+
+  const open = (): Promise<Destination> =>
+    (table ??= openTableDestination({
+      connection: options.connection,
+      table: options.target.table,
+      key: options.key,
+      columns: resultColumns(options.key, options.keyTypes),
+      projectDir: options.projectDir,
+      redactor,
+    }));
+
+  const record = async (items: DeliveryItem[], results: DeliveryResult[]) => {
+    const syncedAt = new Date().toISOString();
+    const upserts: DeliveryItem[] = [];
+    const deletes: DeliveryItem[] = [];
+    results.forEach((result, i) => {
+      const item = items[i]!;
+      if (result.batchRefused) return;
+      const keyValues = keyOf(item, options);
+      if (item.operation === 'delete' && result.ok) {
+        deletes.push({ key: item.key, operation: 'delete', row: keyValues, remoteId: null });
+        return;
+      }
+      const row: Row = {
+        ...keyValues,
+        remote_id: (result.ok ? result.remoteId : undefined) ?? item.remoteId ?? null,
+        status: result.ok ? 'delivered' : 'failed',
+        last_error: result.ok ? null : cut(redactor.mask(result.error ?? 'failed'), MAX_WRITE_BACK_ERROR_CHARS),
+        synced_at: syncedAt,
+        run_id: options.runId,
+      };
+      upserts.push({ key: item.key, operation: 'upsert', row, remoteId: null });
+    });
+    const count = upserts.length + deletes.length;
+    if (count === 0) return;
+    try {
+      const written = await open();
+      const answers = [...(upserts.length ? await written.write(upserts) : []), ...(deletes.length ? await written.write(deletes) : [])];
+      const refused = answers.filter((a) => !a.ok);
+      if (refused.length > 0) {
+        missed += refused.length;
+        firstError ??= `${refused.length} row${refused.length === 1 ? '' : 's'} refused: ${refused[0]!.error ?? 'refused'}`;
+      }
+    } catch (e) {
+      missed += count;
+      firstError ??= e instanceof Error ? e.message : String(e);
+    }
+  };
+
+  const wrapped: Destination = {
+    supports: (op) => destination.supports(op),
+    batchSize: (op) => destination.batchSize(op),
+    get concurrency() {
+      return destination.concurrency;
+    },
+    lookup: destination.lookup && ((items, o) => destination.lookup!(items, o)),
+    async write(items, o) {
+      const results = await destination.write(items, o);
+      const done = queue.then(() => record(items, results));
+      queue = done;
+      await done;
+      return results;
+    },
+    preview: (items, o) => destination.preview(items, o),
+    close: () => destination.close(),
+  };
+  return {
+    destination: wrapped,
+    async close() {
+      if (table) await (await table.catch(() => null))?.close();
+    },
+    failure: () =>
+      firstError === null
+        ? null
+        : redactor.mask(
+            `sync ${options.sync}: write_back to table ${options.target.table} (connection ${options.target.connection}) failed for ${missed} ` +
+              `row${missed === 1 ? '' : 's'}: ${cut(firstError, MAX_WRITE_BACK_ERROR_CHARS)}; every delivery is recorded in the ledger (sluice sync records ${options.sync})`,
+          ),
+  };
+}
+
+/** The write_back table's columns: the key as the source types it, then the result. */
+function resultColumns(key: string[], types: ColumnType[]): Column[] {
+  const result: Record<(typeof WRITE_BACK_COLUMNS)[number], ColumnType> = {
+    remote_id: 'string',
+    status: 'string',
+    last_error: 'string',
+    synced_at: 'timestamp',
+    run_id: 'string',
+  };
+  return [
+    ...key.map((name, i) => ({ name, type: types[i] ?? 'string', nativeType: '' })),
+    ...WRITE_BACK_COLUMNS.map((name) => ({ name, type: result[name], nativeType: '' })),
+  ];
+}
+
+/**
+ * The key columns of a record under the sync's names: from the row sent when it has them, else (a removed record,
+ * whose row is the key alone) from the key string, read back to a number where the column is numeric.
+ */
+function keyOf(item: DeliveryItem, options: WriteBackOptions): Row {
+  const parsed = keyRow(item.key, options.key);
+  const row: Row = {};
+  options.key.forEach((name, i) => {
+    const sent = item.operation === 'delete' ? undefined : item.row[options.keyInRow[i]!];
+    row[name] = sent === undefined || sent === null ? fromKeyText(parsed[name], options.keyTypes[i]) : sent;
+  });
+  return row;
+}
+
+/** A key part as the key string holds it, as the column's type reads it (numbers stay exact past 2^53 as text). */
+function fromKeyText(value: unknown, type: ColumnType | undefined): unknown {
+  if (typeof value !== 'string') return value;
+  if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(value) && Number.isSafeInteger(Math.trunc(Number(value)))) return Number(value);
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
