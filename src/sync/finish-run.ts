@@ -42,8 +42,9 @@ export interface RunEnd {
 /**
  * The one place a run ends: closes what it held (endpoints, then lease), judges its status (an error, a lost lease,
  * the failure limit, cancellation, results `write_back:` could not keep), records it with its counts, appends it to the
- * sync's `run_log:`, tells its `notify:` targets, and returns its summary with errors masked. The lease is released before the end is recorded, so whoever sees the run ended may start the
- * next one at once; notifications go out after both, and never change how the run ended.
+ * sync's `run_log:`, tells its `notify:` targets, and returns its summary with errors masked. The lease is released
+ * before the end is recorded, so whoever sees the run ended may start the next one at once; the run log and
+ * notifications go out after both, and never change how the run ended.
  */
 export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSummary> {
   const { run, store, redactor } = opened;

@@ -13,8 +13,8 @@ import { querySqlite, writeSqlite } from '../support/sqlite-file.js';
 const TOKEN = 'sandbox-private-app-token';
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
 
-/** contacts → HubSpot by email; results into `table` of `warehouse`, runs into model.db's sluice_runs. */
-const project = (table: string, warehouse = `{ type: postgres, url: "${PG}" }`) =>
+/** contacts → HubSpot by email; results into `table` of `warehouse`, runs into sluice_runs of `runLog` (model.db). */
+const project = (table: string, warehouse = `{ type: postgres, url: "${PG}" }`, runLog = 'model') =>
   sluiceYaml({
     connections: {
       model: '{ type: sqlite, path: model.db }',
@@ -27,7 +27,7 @@ const project = (table: string, warehouse = `{ type: postgres, url: "${PG}" }`) 
         to: '{ connection: hubspot, endpoint: upsert_contacts }',
         mode: 'upsert',
         key: 'email',
-        more: ['on_error: { max_failed_rows: 1 }', `write_back: { connection: warehouse, table: ${table} }`, 'run_log: { connection: model, table: sluice_runs }'],
+        more: ['on_error: { max_failed_rows: 1 }', `write_back: { connection: warehouse, table: ${table} }`, `run_log: { connection: ${runLog}, table: sluice_runs }`],
       },
     },
   });
@@ -164,5 +164,15 @@ describe('write_back and run_log of a sync to HubSpot', () => {
     expect(second.stdout).toContain('planned 1: 1 added, 0 changed, 0 removed, 2 unchanged');
     expect(hubspot.requests().slice(writes).filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 60_000);
-});
 
+  it('a run log that cannot be written is reported, masked, and the run stands as it ended', async () => {
+    const secret = 'rl-Secret-58';
+    const yaml = project(table, undefined, 'warehouse').replace(`warehouse: { type: postgres, url: "${PG}" }`, `warehouse: { type: postgres, url: "postgres://postgres:${secret}@127.0.0.1:1/test" }`);
+    await writeFile(join(dir, 'sluice.yaml'), yaml.replace(/^ {4}write_back: .*\n/m, ''));
+    const out = await sluice('sync run contacts');
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/^sluice: run_log of sync contacts \(table sluice_runs, connection warehouse\): run \S+ could not be written: cannot open PostgreSQL: .*ECONNREFUSED/m);
+    expect(out.stdout + out.stderr).not.toContain(secret);
+    expect(out.stdout).toContain('delivered 2, failed 1');
+  }, 60_000);
+});
