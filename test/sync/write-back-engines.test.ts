@@ -68,7 +68,11 @@ describe.each(Object.keys(harnesses) as TableHarness['engine'][])('write_back in
       });
     const rows = async () =>
       (await harness!.query(`SELECT region, id, remote_id, status, last_error, synced_at, run_id FROM ${harness!.sql('contact_results')} ORDER BY id`)).map((r) => ({
-        ...r,
+        region: r.region,
+        remote_id: r.remote_id,
+        status: r.status,
+        last_error: r.last_error,
+        run_id: r.run_id,
         id: String(r.id),
         synced_at: new Date(String(r.synced_at instanceof Date ? r.synced_at.toISOString() : r.synced_at).replace(' ', 'T').replace(/(Z|\+00(:00)?)?$/, 'Z')).getTime(),
       }));
