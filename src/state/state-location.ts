@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * Where a project's state lives, resolved once from its `state:` value: every file Sluice keeps for it (the SQLite
@@ -31,6 +31,15 @@ export function planSnapshotFolder(location: StateLocation, sync: string): strin
   if (location.kind === 'folder') return join(location.dir, 'plans');
   const hash = createHash('sha256').update(`${location.url}\n${sync}`).digest('hex').slice(0, 24);
   return join(tmpdir(), 'sluice-plans', hash);
+}
+
+/**
+ * The folder whose plan snapshots share one size bound (SLUICE_PLAN_CACHE_MB): a state folder's `plans/`, or for
+ * PostgreSQL states the machine's `sluice-plans/` temp folder, which holds a folder per state and sync.
+ */
+export function planCacheFolder(snapshotFolder: string): string {
+  const shared = join(tmpdir(), 'sluice-plans');
+  return dirname(snapshotFolder) === shared ? shared : snapshotFolder;
 }
 
 /** Where plan workspaces spill to disk: `<state folder>/tmp`, or for a PostgreSQL state the system's temp folder (undefined). */

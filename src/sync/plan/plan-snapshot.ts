@@ -1,10 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../../config/config-error.js';
 import { makePrivateDir, PRIVATE_FILE_MODE, tightenTree } from '../../state/private-state-dir.js';
+import { planCacheFolder } from '../../state/state-location.js';
 import type { LedgerEntry, LedgerFollower, StateStore } from '../../state/state-store.js';
 import { sqlString } from './duckdb-row-json-sql.js';
 
@@ -49,6 +51,7 @@ export class PlanSnapshot implements LedgerFollower {
     private readonly sync: string,
     private readonly file: string,
     private readonly signature: string | null,
+    private readonly maxCacheBytes: number,
   ) {
     this.stageFile = join(dirname(file), `.${basename(file)}.${randomUUID()}.stage.csv`);
   }
@@ -61,8 +64,11 @@ export class PlanSnapshot implements LedgerFollower {
     dir: string;
     /** What this plan's value hashes depend on; kept hashes made under another signature are dropped. Null: hashes unused. */
     hashSignature: string | null;
+    /** Where SLUICE_PLAN_CACHE_MB is read (default process.env). */
+    env?: NodeJS.ProcessEnv;
   }): Promise<PlanSnapshot | null> {
     const { db, store, sync, dir } = options;
+    const maxCacheBytes = planCacheBytes(options.env);
     const file = join(dir, `${encodeURIComponent(sync)}.duckdb`);
     if (held.has(file)) return null;
     await makePrivateDir(dir);
@@ -74,8 +80,11 @@ export class PlanSnapshot implements LedgerFollower {
     }
     // DuckDB makes its files with the default mode (an empty file made 0600 beforehand is not a database to it).
     await chmod(file, PRIVATE_FILE_MODE);
+    // Its time is when it was last used: the cache bound drops the least recently used snapshots first.
+    const now = new Date();
+    await utimes(file, now, now);
     held.add(file);
-    const snap = new PlanSnapshot(db, store, sync, file, options.hashSignature);
+    const snap = new PlanSnapshot(db, store, sync, file, options.hashSignature, maxCacheBytes);
     try {
       await snap.load();
       snap.unfollow = store.followLedger(sync, snap);
@@ -164,6 +173,7 @@ export class PlanSnapshot implements LedgerFollower {
 
   /** Applies the confirmed changes in one transaction and publishes a fresh token, unless someone else changed the ledger; then detaches. */
   async close(): Promise<void> {
+    let written = false;
     try {
       // Hashes learnt for unchanged rows are worth a publish of their own.
       if (!this.pending && this.refresh && !this.abandoned) await this.claim();
@@ -195,9 +205,12 @@ export class PlanSnapshot implements LedgerFollower {
       }
       // The file holds the token first: a crash before this line leaves the value dirty, so the next plan rebuilds.
       await this.store.setPlanMark(this.sync, token);
+      written = true;
     } finally {
       await this.release();
     }
+    // A snapshot is only a cache: one dropped here is rebuilt from the ledger by its sync's next plan.
+    if (written) await trimPlanCache(planCacheFolder(dirname(this.file)), this.maxCacheBytes, new Set([this.file])).catch(() => undefined);
   }
 
   private async endStage(): Promise<void> {
@@ -219,6 +232,52 @@ export class PlanSnapshot implements LedgerFollower {
       held.delete(this.file);
     }
   }
+}
+
+/** The default bound of the plan snapshots kept on a machine (per state folder, or for PostgreSQL states together). */
+export const DEFAULT_PLAN_CACHE_MB = 2048;
+const MAX_PLAN_CACHE_MB = 1024 * 1024;
+
+/** The plan snapshots' size bound in bytes: SLUICE_PLAN_CACHE_MB megabytes, default DEFAULT_PLAN_CACHE_MB. */
+export function planCacheBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.SLUICE_PLAN_CACHE_MB;
+  if (text === undefined || text === '') return DEFAULT_PLAN_CACHE_MB * 1024 * 1024;
+  const mb = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(mb >= 1 && mb <= MAX_PLAN_CACHE_MB)) {
+    const shown = text.length > 20 ? `${text.slice(0, 20)}...` : text;
+    throw new ConfigError([{ file: 'environment', path: 'SLUICE_PLAN_CACHE_MB', message: `${JSON.stringify(shown)}: give a whole number of megabytes from 1 to ${MAX_PLAN_CACHE_MB}` }]);
+  }
+  return mb * 1024 * 1024;
+}
+
+/**
+ * Deletes the least recently used plan snapshots under `folder` (its `*.duckdb` files, and those one folder down)
+ * until the rest fit in `maxBytes`; snapshots this process has open and those in `keep` stay. Returns the deleted files.
+ */
+export async function trimPlanCache(folder: string, maxBytes: number, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const found: { file: string; bytes: number; usedAt: number }[] = [];
+  const size = (path: string) => stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  const scan = async (dir: string, depth: number) => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth === 0) await scan(path, 1);
+      if (!entry.isFile() || !entry.name.endsWith('.duckdb')) continue;
+      const info = await stat(path).catch(() => null);
+      if (info) found.push({ file: path, bytes: info.size + (await size(`${path}.wal`)), usedAt: info.mtimeMs });
+    }
+  };
+  await scan(folder, 0);
+  let total = found.reduce((sum, f) => sum + f.bytes, 0);
+  const deleted: string[] = [];
+  for (const f of found.sort((a, b) => a.usedAt - b.usedAt)) {
+    if (total <= maxBytes) break;
+    if (held.has(f.file) || keep.has(f.file)) continue;
+    await rm(`${f.file}.wal`, { force: true });
+    await rm(f.file, { force: true });
+    total -= f.bytes;
+    deleted.push(f.file);
+  }
+  return deleted;
 }
 
 /** A CSV field: null is empty, text is always quoted (so an empty string stays one, and commas and newlines are safe). */
