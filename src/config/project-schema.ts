@@ -262,7 +262,7 @@ const resultTableSchema = (what: string) =>
   z.strictObject({
     connection: z.string().max(MAX_FIELD_NAME_CHARS).meta(about('A database connection of the project (postgres, mysql, sqlite or duckdb).')),
     // Length first: a name past any engine's limit is refused without being echoed back.
-    table: z.string().max(127).pipe(z.string().regex(RESULT_TABLE_PATTERN, resultTableHint)).meta(about(`The table ${what}, created when missing: table or schema.table.`)),
+    table: z.string().max(127, { abort: true }).regex(RESULT_TABLE_PATTERN, resultTableHint).meta(about(`The table ${what}, created when missing: table or schema.table.`)),
   });
 
 export const writeBackSchema = resultTableSchema('of results')
