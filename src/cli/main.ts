@@ -101,7 +101,8 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .option('--cases', 'run the cases of <spec>\'s .test.yaml offline; exit 1 when one fails')
     .option('--record', 'send one request and append the exchange to <spec>\'s .test.yaml as a case, secrets redacted')
     .option('--name <case>', 'with --record: the name of the case')
-    .action((spec: string, endpoint: string | undefined, o: { sample?: string; row?: string; connection?: string; send?: boolean; cases?: boolean; record?: boolean; name?: string }) =>
+    .option('--key <field>', 'with --record: the row field holding each row\'s key, as the sync\'s key (for endpoints that match results to rows)')
+    .action((spec: string, endpoint: string | undefined, o: { sample?: string; row?: string; connection?: string; send?: boolean; cases?: boolean; record?: boolean; name?: string; key?: string }) =>
       act(async () => {
         const usage = (message: string) => new CommanderError(ExitCode.usage, 'sluice.usage', message);
         if (o.cases) {
@@ -111,10 +112,11 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
         if (endpoint === undefined) throw usage('give an endpoint (or --cases to run the spec\'s test cases)');
         if ((o.sample === undefined) === (o.row === undefined)) throw usage('give the sample rows with --sample FILE or --row JSON (one of them)');
         if (o.record && o.send) throw usage('--record sends the request itself: give --record or --send');
-        if (o.name !== undefined && !o.record) throw usage('--name names a recorded case: give it with --record');
+        if ((o.name !== undefined || o.key !== undefined) && !o.record) throw usage('--name and --key are for a recorded case: give them with --record');
+        if (o.key !== undefined && (o.key === '' || o.key.length > 200)) throw usage('--key takes 1 to 200 characters');
         if (o.name !== undefined && (o.name.trim() === '' || o.name.length > 200)) throw usage('--name takes 1 to 200 characters');
         return (await import('./commands/connector-test.js')).runConnectorTest(
-          { spec, endpoint, sample: o.sample, row: o.row, connection: o.connection, send: Boolean(o.send), record: Boolean(o.record), name: o.name },
+          { spec, endpoint, sample: o.sample, row: o.row, connection: o.connection, send: Boolean(o.send), record: Boolean(o.record), name: o.name, key: o.key },
           ctx(),
         );
       })(),

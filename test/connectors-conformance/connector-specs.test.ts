@@ -8,7 +8,8 @@ const expected = ['backlog', 'bigcommerce', 'hubspot', 'salesforce', 'slack', 'w
 describe('built-in connector specs', () => {
   it('ship one YAML spec and one README per connector', async () => {
     const files = await readdir(builtinConnectorsDir());
-    expect(files.filter((f) => f.endsWith('.yaml')).sort()).toEqual(expected.map((n) => `${n}.yaml`));
+    expect(files.filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')).sort()).toEqual(expected.map((n) => `${n}.yaml`));
+    expect(files.filter((f) => f.endsWith('.test.yaml')).sort()).toEqual(expected.map((n) => `${n}.test.yaml`));
     expect(files.filter((f) => f.endsWith('.md')).sort()).toEqual(expected.map((n) => `${n}.md`));
   });
 

@@ -37,6 +37,8 @@ export interface ConnectorTestArgs {
   record?: boolean;
   /** The recorded case's name (default: the endpoint and the time). */
   name?: string;
+  /** With --record: the row field holding each row's key (endpoints that match results to rows by it). */
+  key?: string;
 }
 
 /** The most characters `--row` takes: a sample is a few rows. */
@@ -248,7 +250,11 @@ async function recordCase(options: {
       { file: '--record', path: '', message: `a case records one request, and endpoint ${args.endpoint} takes ${compiled.batchSize} row${compiled.batchSize === 1 ? '' : 's'} a request: give at most ${compiled.batchSize}` },
     ]);
   }
-  const items = samples.map((s) => sampleItem(endpoint, s));
+  const keyOf = (s: EndpointSample): EndpointSample => {
+    const value = args.key === undefined ? undefined : s.row[args.key];
+    return value === undefined || value === null ? s : { ...s, key: String(value) };
+  };
+  const items = samples.map((s) => sampleItem(endpoint, keyOf(s)));
   const rendered = compiled.render(items);
   const fail = (message: string): number => {
     const text = http.redactor.mask(message);
@@ -277,7 +283,7 @@ async function recordCase(options: {
     if (field && !field.secret && value !== field.default) config[name] = value;
   }
   const name = args.name ?? `${args.endpoint} recorded ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-  const testCase = recordedCase(name, { endpoint: args.endpoint, rows: entries, config, request: rendered.request, response: outcome.response, results }, spec, http.redactor);
+  const testCase = recordedCase(name, { endpoint: args.endpoint, key: args.key, rows: entries, config, request: rendered.request, response: outcome.response, results }, spec, http.redactor);
   const saved = await appendTestCase(file, testCase, http.redactor);
   const summary = `${outcome.response.status}, ${results.filter((r) => r.ok).length} of ${results.length} row${results.length === 1 ? '' : 's'} ok`;
   ctx.stdout.write(

@@ -5,7 +5,7 @@ import type { HttpRequest } from '../../http/http-request.js';
 import type { HttpResponse } from '../../http/http-response.js';
 import type { Redactor } from '../../log/redactor.js';
 import type { DeliveryResult } from '../../rows/delivery-item.js';
-import type { EndpointCase } from './test-cases-schema.js';
+import type { EndpointCaseInput } from './test-cases-schema.js';
 
 /** The largest response body kept in a case: a case is read whole on every run of the cases. */
 export const MAX_RECORDED_BODY_CHARS = 256 * 1024;
@@ -19,6 +19,8 @@ const transferHeaders = new Set(['date', 'connection', 'keep-alive', 'transfer-e
 /** What a live exchange gives to record. */
 export interface LiveExchange {
   endpoint: string;
+  /** The row field holding each row's key, when the rows were keyed by one. */
+  key?: string;
   /** The sample entries as given (rows, or { row, record, key }). */
   rows: Record<string, unknown>[];
   /** Config values of the connection that are not secret. */
@@ -71,7 +73,7 @@ const isJsonType = (type: string | undefined): boolean => type !== undefined && 
  * results read from it. Every text goes through the redactor (which knows each secret in every encoding), and the
  * headers that carry credentials are `****`.
  */
-export function recordedCase(name: string, exchange: LiveExchange, spec: ConnectorSpec, redactor: Redactor): EndpointCase {
+export function recordedCase(name: string, exchange: LiveExchange, spec: ConnectorSpec, redactor: Redactor): EndpointCaseInput {
   const secretNames = authHeaderNames(spec);
   const { request, response } = exchange;
   if (response.text.length > MAX_RECORDED_BODY_CHARS) {
@@ -88,7 +90,8 @@ export function recordedCase(name: string, exchange: LiveExchange, spec: Connect
   return {
     name,
     endpoint: exchange.endpoint,
-    config: redactor.maskValue(exchange.config),
+    ...(Object.keys(exchange.config).length ? { config: redactor.maskValue(exchange.config) } : {}),
+    ...(exchange.key !== undefined ? { key: exchange.key } : {}),
     ...(rows.length === 1 ? { row: rows[0]! } : { rows }),
     request: {
       method: request.method.toUpperCase(),
@@ -112,7 +115,7 @@ export function recordedCase(name: string, exchange: LiveExchange, spec: Connect
 }
 
 /** Appends a case to a cases file (created when missing), keeping the file's comments; a taken name gets a number. */
-export async function appendTestCase(file: string, testCase: EndpointCase, redactor: Redactor): Promise<string> {
+export async function appendTestCase(file: string, testCase: EndpointCaseInput, redactor: Redactor): Promise<string> {
   let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');

@@ -98,6 +98,8 @@ export const connectorTestsSchema = z
 export type ConnectorTests = z.infer<typeof connectorTestsSchema>;
 export type TestCase = z.infer<typeof testCaseSchema>;
 export type EndpointCase = z.infer<typeof endpointCaseSchema>;
+/** An endpoint case as written in the file (keys with defaults may be left out). */
+export type EndpointCaseInput = z.input<typeof endpointCaseSchema>;
 export type StreamCase = z.infer<typeof streamCaseSchema>;
 export type ExpectedRequest = z.infer<typeof expectedRequestSchema>;
 export type RecordedResponse = z.infer<typeof recordedResponseSchema>;
