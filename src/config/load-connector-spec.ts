@@ -41,7 +41,7 @@ export async function resolveConnectorRef(
   if (await files.isFile(file)) return { file };
   if (!isName) return { error: `connector file "${ref}" not found (looked for ${displayPath(file, cwd)})` };
   const builtins = (await readdir(connectorsDir).catch(() => [] as string[]))
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length));
   const hint = didYouMean(ref, builtins) || (builtins.length ? ` (built-in: ${builtins.join(', ')})` : '');
   return { error: `unknown built-in connector "${ref}"${hint}; for your own spec give a path such as ./connectors/${ref}.yaml` };

@@ -26,6 +26,12 @@ describe('the test cases of every built-in connector', () => {
     expect(builtins.sort()).toEqual(['backlog', 'bigcommerce', 'hubspot', 'salesforce', 'slack', 'webhook']);
   });
 
+  it('are not listed as connectors themselves', async () => {
+    const { code, err } = await runCases('nosuch');
+    expect(code).toBe(2);
+    expect(err).toContain('unknown built-in connector "nosuch" (built-in: backlog, bigcommerce, hubspot, salesforce, slack, webhook)');
+  });
+
   it.each(builtins)('%s passes its cases offline, with a request case for every endpoint and a case for every stream', async (name) => {
     const { code, out, err } = await runCases(name);
     expect(err).toBe('');
