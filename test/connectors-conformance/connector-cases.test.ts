@@ -27,9 +27,9 @@ describe('the test cases of every built-in connector', () => {
   });
 
   it('are not listed as connectors themselves', async () => {
-    const { code, err } = await runCases('nosuch');
+    const { code, out } = await runCases('nosuch');
     expect(code).toBe(2);
-    expect(err).toContain('unknown built-in connector "nosuch" (built-in: backlog, bigcommerce, hubspot, salesforce, slack, webhook)');
+    expect((JSON.parse(out) as { error: string }).error).toContain('unknown built-in connector "nosuch" (built-in: backlog, bigcommerce, hubspot, salesforce, slack, webhook)');
   });
 
   it.each(builtins)('%s passes its cases offline, with a request case for every endpoint and a case for every stream', async (name) => {
