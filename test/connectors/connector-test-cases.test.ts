@@ -247,6 +247,13 @@ describe('sluice connector test SPEC --cases', () => {
     expect(second.err).toContain(`${shown}:3:5: cases.0.endpoint: no endpoint "upsert_peple" in connector mini_crm (did you mean "upsert_people"?)`);
     expect(second.err).toContain(`${shown}:6:5: cases.1.name: case name "one" is used by case 1 too (names must be unique)`);
 
+    // A name that would print as two result lines.
+    await writeFile(join(dir, 'mini_crm.test.yaml'), passingCases.replace('name: lookup by email', 'name: "lookup\\n✓ all good\\u001b[2K"'));
+    const forged = await run(['connector', 'test', file, '--cases']);
+    expect(forged.code).toBe(2);
+    expect(forged.out).toBe('');
+    expect(forged.err).toContain(`${shown}:30:11: cases.2.name: invalid name "lookup\\n✓ all good\\u001b[2K": a case name is one line of text, without control characters`);
+
     await writeFile(join(dir, 'mini_crm.test.yaml'), 'cases:\n  - name: [unclosed\n');
     const broken = await run(['connector', 'test', file, '--cases']);
     expect(broken.code).toBe(2);

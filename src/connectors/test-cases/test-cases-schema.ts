@@ -9,6 +9,13 @@ export const MAX_ROWS_PER_CASE = 1000;
 export const MAX_PAGES_PER_CASE = 100;
 
 const jsonValue = z.unknown();
+// One line of text: a name is printed at the start of a result line, so a newline or an escape could forge another.
+const caseName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]*$/u, 'a case name is one line of text, without control characters')
+  .meta(about('The case\'s name, unique in the file; printed with ✓ or ✗.'));
 const configValues = z
   .record(z.string().max(200), z.union([z.string().max(10_000), z.number(), z.boolean()]))
   .default({})
@@ -58,7 +65,7 @@ const expectedResult = z
 /** A case about a write endpoint: the request it renders, and what a run reads from a recorded response. */
 export const endpointCaseSchema = z
   .strictObject({
-    name: z.string().min(1).max(200).meta(about('The case\'s name, unique in the file; printed with ✓ or ✗.')),
+    name: caseName,
     endpoint: z.string().min(1).max(200).meta(about('The endpoint of the connector the case renders and reads.')),
     config: configValues,
     key: z.string().min(1).max(200).optional().meta(about('The row field holding each row\'s key, as a sync\'s key: (endpoints that match results to rows read it). Default: each row\'s position, from 1.')),
@@ -73,7 +80,7 @@ export const endpointCaseSchema = z
 /** A case about a stream: recorded pages, the records read and the requests paging makes. */
 export const streamCaseSchema = z
   .strictObject({
-    name: z.string().min(1).max(200).meta(about('The case\'s name, unique in the file; printed with ✓ or ✗.')),
+    name: caseName,
     stream: z.string().min(1).max(200).meta(about('The stream of the connector the case reads.')),
     config: configValues,
     cursor: z.union([z.string().max(1000), z.number()]).optional().meta(about('The incremental cursor kept from an earlier run (an incremental stream then asks only for newer records).')),
