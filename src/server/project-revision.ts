@@ -98,14 +98,15 @@ export async function readProjectRevision(projectFile: string, options: { files?
       {
         file: 'sluice.yaml',
         path: '',
-        message: `the project is too large to queue: sluice.yaml with its connector specs and SQL files (${revision.paths.length} files) comes to ${megabytes(bytes)}, over the ${megabytes(maxBytes)} a project revision may hold`,
+        message: `too large to queue: with its connector specs and SQL files (${revision.paths.length} files) it comes to ${megabytes(bytes)}, over the ${megabytes(maxBytes)} a project revision may hold`,
       },
     ]);
   }
   return revision;
 }
 
-const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+/** Megabytes rounded up to a tenth, so a size just over the bound never reads as the bound. */
+const megabytes = (bytes: number) => `${String(Math.ceil((bytes / (1024 * 1024)) * 10) / 10)} MB`;
 
 /**
  * Stores the project as the revision a run is queued with, and prunes old revisions when it is a new one (keeping

@@ -100,6 +100,21 @@ describe('the project travels with the queued job', () => {
     expect(await store.getRun(job.runId)).toMatchObject({ status: 'succeeded', counts: { delivered: 2 } });
     expect(f.sink.state.hooks.slice(hooksBefore).map((h) => h.body)).toEqual([{ id: 101, note: 'disk order 1' }, { id: 102, note: 'disk order 2' }]);
   });
+
+  it('a project over 5 MB is not queued: its run is recorded as failed, saying why', async () => {
+    await writeFile(join(f.dir, 'orders.sql'), `SELECT id, note FROM orders -- ${'x'.repeat(5 * 1024 * 1024)}`);
+    const { json: sync } = await api('GET', '/api/syncs/orders_to_sink');
+    const config = sync.config as { from: Record<string, unknown> };
+    expect((await api('PUT', '/api/syncs/orders_to_sink', { ...config, from: { ...config.from, sql: 'orders.sql' } })).status).toBe(200);
+    const started = await api('POST', '/api/syncs/orders_to_sink/runs');
+    expect(started.status).toBe(202);
+    const runId = started.json.runId as string;
+    const why = 'sluice.yaml: too large to queue: with its connector specs and SQL files (2 files) it comes to 5.1 MB, over the 5 MB a project revision may hold';
+    const done = (await readSse(await fetch(`${base}/api/runs/${runId}/events`, { headers: f.auth }))).at(-1);
+    expect(done?.data).toEqual({ run: null, error: why });
+    expect((await api('GET', `/api/runs/${runId}`)).json).toMatchObject({ status: 'failed', error: `the run's queue job failed for good: it could not be queued (${why})` });
+    await writeFile(join(f.dir, 'orders.sql'), 'SELECT id, note FROM orders ORDER BY id');
+  });
 });
 
 describe('project revisions', () => {
@@ -150,7 +165,7 @@ pipelines:
     const error = await readProjectRevision(join(dir, 'sluice.yaml')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues[0]!.message).toBe(
-      'the project is too large to queue: sluice.yaml with its connector specs and SQL files (2 files) comes to 6 MB, over the 5 MB a project revision may hold',
+      'too large to queue: with its connector specs and SQL files (2 files) it comes to 6.1 MB, over the 5 MB a project revision may hold',
     );
   });
 
