@@ -318,6 +318,21 @@ describe('sluice connector test SPEC ENDPOINT --record', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('refuses a --row that is not JSON, or too long, before sending anything (exit 2)', async () => {
+    const server = await api(() => ({ status: 200, body: {} }));
+    const file = await writeSpec(server.url, passingCases, '  - type: none');
+    const broken = await run(['connector', 'test', file, 'find_person', '--row', '{"email": ', '--record']);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/^error: --row: not JSON: /);
+    const huge = await run(['connector', 'test', file, 'find_person', '--row', JSON.stringify({ email: 'x'.repeat(1024 * 1024) }), '--record']);
+    expect(huge.code).toBe(2);
+    expect(huge.err).toContain('error: --row: the row is 1048588 characters, more than the 1048576 it may be');
+    const twoRows = await run(['connector', 'test', file, 'find_person', '--row', '[{"email":"a@example.com"},{"email":"b@example.com"}]', '--record']);
+    expect(twoRows.code).toBe(2);
+    expect(twoRows.err).toContain('a case records one request, and endpoint find_person takes 1 row a request: give at most 1');
+    expect(server.requests).toEqual([]);
+  });
+
   it('records nothing when the API cannot be reached, and keeps the file as it was', async () => {
     const server = await startTestApi(() => ({ status: 200, body: {} }));
     await server.close();
