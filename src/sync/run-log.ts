@@ -1,6 +1,5 @@
 import type { RunSummary } from '../api/runs.js';
 import type { LoadedProject } from '../config/load-project.js';
-import { openTableDestination } from '../destinations/open-table-destination.js';
 import type { Column, ColumnType, Row } from '../rows/row.js';
 
 /** Characters of a run's error kept in the run log. */
@@ -59,6 +58,8 @@ export async function appendRunLog(options: AppendRunLogOptions): Promise<boolea
   try {
     if (!connection) throw new Error(`unknown connection "${target.connection}"`);
     const columns: Column[] = COLUMNS.map(([name, type]) => ({ name, type, nativeType: '' }));
+    // Loaded when a run has a log to write: the database drivers stay out of the commands that need none.
+    const { openTableDestination } = await import('../destinations/open-table-destination.js');
     const table = await openTableDestination({ connection, table: target.table, key: ['run_id'], columns, projectDir: loaded.dir, redactor });
     try {
       const [result] = await table.write([{ key: run.id, operation: 'upsert', row, remoteId: null }]);

@@ -1,7 +1,6 @@
 import { WRITE_BACK_COLUMNS } from '../config/check-write-back.js';
 import type { Connection, ResultTable } from '../config/project-schema.js';
 import type { Destination } from '../destinations/destination.js';
-import { openTableDestination } from '../destinations/open-table-destination.js';
 import type { Redactor } from '../log/redactor.js';
 import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 import type { Column, ColumnType, Row } from '../rows/row.js';
@@ -54,14 +53,17 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
   let queue: Promise<void> = Promise.resolve();
 
   const open = (): Promise<Destination> =>
-    (table ??= openTableDestination({
-      connection: options.connection,
-      table: options.target.table,
-      key: options.key,
-      columns: resultColumns(options.key, options.keyTypes),
-      projectDir: options.projectDir,
-      redactor,
-    }));
+    // Loaded at the first write, as the sync's own table destination is: previews and HTTP syncs need no database driver.
+    (table ??= import('../destinations/open-table-destination.js').then(({ openTableDestination }) =>
+      openTableDestination({
+        connection: options.connection,
+        table: options.target.table,
+        key: options.key,
+        columns: resultColumns(options.key, options.keyTypes),
+        projectDir: options.projectDir,
+        redactor,
+      }),
+    ));
 
   const record = async (items: DeliveryItem[], results: DeliveryResult[]) => {
     const syncedAt = new Date().toISOString();
