@@ -186,6 +186,7 @@ endpoints:
         const bare: Timed[] = [];
         const ours: Record<'insert' | 'append', Timed[]> = { insert: [], append: [] };
         const ratios: Record<'insert' | 'append', number[]> = { insert: [], append: [] };
+        const unchanged: Timed[] = [];
         for (let t = 0; t < TRIALS; t++) {
           const runOurs = async (mode: 'insert' | 'append') => {
             // An empty ledger every time: insert is a first run.
@@ -197,6 +198,8 @@ endpoints:
           // Alternating order: bare first in even trials, last in odd ones.
           if (t % 2 === 0) await runBareOnce();
           await runOurs('insert');
+          // The same sync again, against the ledger the first run wrote: every row unchanged, nothing sent.
+          if (shape === 'batch') unchanged.push(await timed([cli, 'sync', 'run', `${shape}_insert`], 0, dir, false));
           await runOurs('append');
           if (t % 2 === 1) await runBareOnce();
           for (const mode of ['insert', 'append'] as const) ratios[mode].push(bare[t]!.seconds / ours[mode][t]!.seconds);
@@ -214,6 +217,16 @@ endpoints:
           const rss = `peak RSS ${Math.round(median(o.map((x) => x.rssMb)))} MB (reference ${Math.round(median(bare.map((x) => x.rssMb)))} MB)`;
           const first = `first record ${median(o.map((x) => x.firstSeconds)).toFixed(2)} s (reference ${median(bare.map((x) => x.firstSeconds)).toFixed(2)} s, goal <= 1 s)`;
           lines.push(`${line}; ${rss}; ${first}`);
+          process.stdout.write(`${lines.at(-1)}\n`);
+        }
+        if (unchanged.length) {
+          const line = formatBenchLine({
+            name: `pg-to-http: ${n / 1000}k rows, no change (a second insert run: every row read, planned against the ledger, none sent)`,
+            value: median(unchanged.map((x) => x.seconds)),
+            unit: 's',
+            goal: `<= ${Math.max(0.3, (3 * n) / 1_000_000)} s (1M in 3 s)`,
+          });
+          lines.push(`${line}; peak RSS ${Math.round(median(unchanged.map((x) => x.rssMb)))} MB`);
           process.stdout.write(`${lines.at(-1)}\n`);
         }
       }

@@ -1,7 +1,7 @@
 import type { SyncMode } from '../config/project-schema.js';
 import { type Destination } from '../destinations/destination.js';
 import { FatalDeliveryError, type DeliveryOperation, type DeliveryResult } from '../rows/delivery-item.js';
-import type { LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
+import type { LedgerChanges, LedgerEntry, RejectedRow, StateStore } from '../state/state-store.js';
 import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { lookUpRemoteIds } from './look-up-remote-ids.js';
@@ -30,6 +30,9 @@ export interface DeliverPlanOptions {
   signal?: AbortSignal;
 }
 
+/** How long the counts of batches that changed nothing else may wait to be written with the run. */
+const COUNTS_EVERY_MS = 250;
+
 /**
  * Sends planned items through a destination — batched per operation (`batchSize`), `concurrency` writes in flight, a
  * batch refused as a whole split until its bad records stand alone (writeBatch) — and records
@@ -52,6 +55,10 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   // No new writes once set: a fatal error, the breaker tripped, or stopWhen.
   let stopped = false;
   const breaker = new CircuitBreaker<PlannedItem>();
+  // Counts of confirmed batches that changed nothing else (an append run's rows) wait to go with the next write, or
+  // COUNTS_EVERY_MS at most: a transaction of counts alone per single-record request cost as much as the request.
+  const unwritten = { delivered: 0, failed: 0 };
+  let countsWrittenAt = Date.now();
 
   const launch = async (batch: PlannedItem[]) => {
     while (inFlight.size >= Math.max(1, destination.concurrency) || breaker.holdsNewWrites(inFlight.size)) await Promise.race(inFlight);
@@ -107,15 +114,25 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
         rejected.push({ key: p.key, runId, operation: p.operation, row: p.row, error, request: r.request ?? null, rejectedAt: now });
       }
     }
-    const changes = put.length > 0 || deleted.length > 0;
-    const counted = { runId, delivered: tally.delivered - before.delivered, failed: tally.failed - before.failed };
-    if (changes || rejected.length > 0 || cleared.length > 0 || counted.delivered > 0 || counted.failed > 0) {
-      // One transaction per confirmed batch: the ledger, the rejected rows and the run's counts move together (a run
-      // killed mid-way shows in its history what the ledger holds); the store keeps the plan snapshot's mark with them.
-      await store.applyLedgerChanges(sync, { put, deleted, rejected, cleared, counts: counted });
-    }
+    unwritten.delivered += tally.delivered - before.delivered;
+    unwritten.failed += tally.failed - before.failed;
+    const changes = put.length > 0 || deleted.length > 0 || rejected.length > 0 || cleared.length > 0;
+    if (changes || Date.now() - countsWrittenAt >= COUNTS_EVERY_MS) await writeCounts({ put, deleted, rejected, cleared });
     if (options.stopWhen?.(tally)) stopped = true;
     options.onBatch?.(tally);
+  };
+
+  /**
+   * One transaction per confirmed batch that changed the ledger: its entries, its rejected rows and the run's counts
+   * move together (a run killed mid-way shows in its history what the ledger holds); the store keeps the plan
+   * snapshot's mark with them.
+   */
+  const writeCounts = async (changes: Omit<LedgerChanges, 'counts'> = { put: [], deleted: [], rejected: [], cleared: [] }) => {
+    const counts = { runId, ...unwritten };
+    unwritten.delivered = unwritten.failed = 0;
+    countsWrittenAt = Date.now();
+    const changed = changes.put.length > 0 || changes.deleted.length > 0 || changes.rejected.length > 0 || changes.cleared.length > 0;
+    if (changed || counts.delivered > 0 || counts.failed > 0) await store.applyLedgerChanges(sync, { ...changes, counts });
   };
 
   const enqueue = async (op: DeliveryOperation | 'lookup', p: PlannedItem) => {
@@ -175,6 +192,8 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   } finally {
     // Whatever stopped the loop, the writes in flight finish and are recorded before the run ends.
     while (inFlight.size > 0) await Promise.all(inFlight);
+    // (Failing, it must not hide why the loop stopped.)
+    await writeCounts().catch((e: unknown) => void (fatal ??= e));
   }
   if (fatal) throw fatal instanceof Error ? fatal : new FatalDeliveryError(String(fatal));
   if (breaker.tripped) throw new FatalDeliveryError(`the API is unavailable: ${breaker.lastError ?? 'every request failed'}`);
