@@ -89,16 +89,21 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
     });
     const count = upserts.length + deletes.length;
     if (count === 0) return;
+    const answers: DeliveryResult[] = [];
     try {
       const written = await open();
-      const answers = [...(upserts.length ? await written.write(upserts) : []), ...(deletes.length ? await written.write(deletes) : [])];
+      // A sync's batch (a PostgreSQL table's 20,000 rows) may be larger than the write-back engine takes at once (MySQL's 1,000).
+      for (const items of [upserts, deletes]) {
+        const size = written.batchSize(items[0]?.operation ?? 'upsert');
+        for (let i = 0; i < items.length; i += size) answers.push(...(await written.write(items.slice(i, i + size))));
+      }
       const refused = answers.filter((a) => !a.ok);
       if (refused.length > 0) {
         missed += refused.length;
         firstError ??= `${refused.length} row${refused.length === 1 ? '' : 's'} refused: ${refused[0]!.error ?? 'refused'}`;
       }
     } catch (e) {
-      missed += count;
+      missed += count - answers.length;
       firstError ??= e instanceof Error ? e.message : String(e);
     }
   };
@@ -112,7 +117,11 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
     lookup: destination.lookup && ((items, o) => destination.lookup!(items, o)),
     async write(items, o) {
       const results = await destination.write(items, o);
-      const done = queue.then(() => record(items, results));
+      // Whatever happens to the write-back, the results go back to the engine, which records them in the ledger.
+      const done = queue.then(() => record(items, results)).catch((e: unknown) => {
+        missed += results.length;
+        firstError ??= e instanceof Error ? e.message : String(e);
+      });
       queue = done;
       await done;
       return results;

@@ -113,4 +113,24 @@ describe.each(Object.keys(harnesses) as TableHarness['engine'][])('write_back in
     ]);
     expect(writeBack.failure()).toBeNull();
   }, 30_000);
+
+  it('writes back a batch larger than the engine takes at once (MariaDB: 1,000 rows) in pieces', async () => {
+    harness = await harnesses[engine]();
+    const sent = Array.from({ length: 2500 }, (_, i) => item('create', 'eu', i + 1));
+    writeBack = withWriteBack(answering(Object.fromEntries(sent.map((s, i) => [s.key, { remoteId: `r${i + 1}` }]))), {
+      sync: 'contacts',
+      target: { connection: 'warehouse', table: harness.table('many_results') },
+      connection: harness.connection,
+      key: ['region', 'id'],
+      keyInRow: ['region', 'customer_id'],
+      keyTypes: ['string', 'integer'],
+      runId: 'run_1',
+      projectDir: process.cwd(),
+      redactor: new Redactor(),
+    });
+    await writeBack.destination.write(sent);
+    const [counted] = await harness.query(`SELECT COUNT(*) AS n, MAX(remote_id) AS top FROM ${harness.sql('many_results')} WHERE status = 'delivered'`);
+    expect({ n: String(counted!.n), top: counted!.top }).toEqual({ n: '2500', top: 'r999' });
+    expect(writeBack.failure()).toBeNull();
+  }, 30_000);
 });
