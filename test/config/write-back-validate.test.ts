@@ -9,14 +9,14 @@ import { sluiceYaml } from '../support/sluice-yaml.js';
 import { writeSqlite } from '../support/sqlite-file.js';
 
 /** contacts (email) → a SQLite table by email, with `more` as the sync's last lines (line 10 on). */
-const project = (more: string[], key = 'email') =>
+const project = (more: string[], key: string | null = 'email', mode = 'upsert') =>
   sluiceYaml({
     connections: {
       model: '{ type: sqlite, path: model.db }',
       warehouse: '{ type: postgres, url: "postgres://postgres@127.0.0.1:5432/test" }',
       api: '{ type: http, connector: ./api.yaml }',
     },
-    syncs: { contacts: { from: '{ connection: model, table: contacts }', to: '{ connection: model, table: copied }', mode: 'upsert', key, more } },
+    syncs: { contacts: { from: '{ connection: model, table: contacts }', to: '{ connection: model, table: copied }', mode, key: key ?? undefined, more } },
   });
 
 const API = `name: api
@@ -85,6 +85,13 @@ describe('sluice validate on write_back and run_log', () => {
     expect(await validate(project(['write_back: { connection: model, table: results }'], 'status'))).toEqual([
       '2',
       'sluice.yaml:12:5: syncs.contacts.write_back: sync contacts: write_back names its columns after the key, and key column status is one of its own (remote_id, status, last_error, synced_at, run_id): rename it in the source',
+    ]);
+  });
+
+  it('needs a key to keep a row per record', async () => {
+    expect(await validate(project(['write_back: { connection: model, table: results }'], null, 'append'))).toEqual([
+      '2',
+      'sluice.yaml:11:5: syncs.contacts.write_back: sync contacts: write_back keeps one row per key, and the sync has no key',
     ]);
   });
 });
