@@ -27,6 +27,8 @@ const CONCURRENCY = 16;
 const BATCH = 100;
 const TRIALS = Number(process.env.SLUICE_BENCH_TRIALS ?? 3);
 const SIZES = process.env.SLUICE_BENCH_LARGE === '1' ? [100_000, 1_000_000] : [100_000];
+// SLUICE_BENCH_SHAPES=batch (or single) runs one shape only: a 1M-row single-record trial takes minutes.
+const SHAPES = (['batch', 'single'] as const).filter((s) => (process.env.SLUICE_BENCH_SHAPES ?? 'batch,single').split(',').includes(s));
 const self = fileURLToPath(import.meta.url);
 const TIME = '/usr/bin/time';
 
@@ -182,7 +184,7 @@ endpoints:
         join(dir, 'sluice.yaml'),
         `version: 1\nconnections:\n  pg: { type: postgres, url: "${URL}" }\n  sink: { type: http, connector: ./sink.yaml }\nsyncs:\n${syncs.join('\n')}\n`,
       );
-      for (const shape of ['batch', 'single'] as const) {
+      for (const shape of SHAPES) {
         const bare: Timed[] = [];
         const ours: Record<'insert' | 'append', Timed[]> = { insert: [], append: [] };
         const ratios: Record<'insert' | 'append', number[]> = { insert: [], append: [] };
@@ -224,7 +226,8 @@ endpoints:
             name: `pg-to-http: ${n / 1000}k rows, no change (a second insert run: every row read, planned against the ledger, none sent)`,
             value: median(unchanged.map((x) => x.seconds)),
             unit: 's',
-            goal: `<= ${Math.max(0.3, (3 * n) / 1_000_000)} s (1M in 3 s)`,
+            // At 100k the command's start (about half a second) is most of it: the goal is set at 1M.
+            goal: n >= 1_000_000 ? '<= 3 s' : 'none at this size (<= 3 s at 1M rows)',
           });
           lines.push(`${line}; peak RSS ${Math.round(median(unchanged.map((x) => x.rssMb)))} MB`);
           process.stdout.write(`${lines.at(-1)}\n`);
