@@ -7,6 +7,7 @@ import { readAhead } from '../read-ahead.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
 import { recordKey } from './record-key.js';
 import { fingerprint } from './fingerprint.js';
+import { SeenKeys } from './seen-keys.js';
 
 export interface StreamedPlanOptions {
   source: Source;
@@ -55,7 +56,7 @@ const LEDGER_BATCH = 5000;
 export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
   const { source, store, sync, key, mapRow, signal, mode } = options;
   const counts: PlanCounts = { read: 0, added: 0, changed: 0, removed: 0, unchanged: 0, planned: 0, invalid: 0 };
-  const seen = mode === 'append' ? null : new Map<string, number>();
+  const seen = mode === 'append' ? null : new SeenKeys();
   const lookUp = mode !== 'append' && !options.ledgerEmpty;
   let reading = true;
   let started = false;
