@@ -136,6 +136,10 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);
     if (paginate?.type === 'offset') jsonPath([...base, 'paginate', 'total'], paginate.total);
     if (paginate?.type === 'page') jsonPath([...base, 'paginate', 'total_pages'], paginate.total_pages);
+    if (stream.incremental?.inclusive && stream.primary_key === undefined) {
+      issues.push(yaml.issue([...base, 'incremental', 'inclusive'],
+        `stream ${name}: inclusive tells apart the records read again at the kept cursor by their primary_key; add primary_key to the stream`));
+    }
   }
   if (spec.test) {
     request(['test'], spec.test);

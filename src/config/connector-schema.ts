@@ -235,6 +235,15 @@ export const streamSchema = z.strictObject({
           'cursor value after a read) are read again: an ISO-8601 duration such as PT1H or P2D, or seconds (at most 366 days). ' +
           'Rows read again are unchanged for the ledger, so nothing is sent twice. Needs a date-time cursor. Default: none.',
       )),
+      start: z.string().min(1).max(100).optional().meta(about(
+        'The cursor value a read starts from when no cursor is kept (the first run, a full read), sent in param in the form ' +
+          'of format, e.g. 2024-01-01T00:00:00Z: records before it are never read. Default: none (the first read is not filtered).',
+      )),
+      inclusive: z.boolean().default(false).meta(about(
+        'The API returns the records whose cursor equals the one sent (updated_since >=, as most do). The records read at the ' +
+          'kept cursor value are then remembered by primary_key (up to 10000) and left out when read again, so a record ' +
+          'written in the checkpoint\'s second after a read is neither lost (as with >) nor sent twice. Needs primary_key. Default: false.',
+      )),
     })
     .optional()
     .meta(about('Read only what changed since the last run: the highest cursor_field value read is kept, and sent in param.')),

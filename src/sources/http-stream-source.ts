@@ -89,6 +89,12 @@ export function createHttpStreamSource(options: {
   const name = options.streamName;
   let firstPage: Row[] | null = null;
   let maxCursor: string | number | null = null;
+  // inclusive: the keys of the records read at maxCursor, kept with the cursor so the next read leaves them out.
+  const inclusive = stream.incremental?.inclusive === true;
+  const boundaryName = `${cursorName}:at-cursor`;
+  let atCursor = new Set<string>();
+  const primaryKey = stream.primary_key === undefined ? [] : [stream.primary_key].flat();
+  const keyOf = (r: Row) => (primaryKey.length === 1 ? String(r[primaryKey[0]!]) : JSON.stringify(primaryKey.map((f) => r[f] ?? null)));
 
   async function* pages(signal?: AbortSignal): AsyncGenerator<Row[]> {
     const kept = stream.incremental && !full ? await store.getValue(cursorName) : null;
@@ -98,12 +104,20 @@ export function createHttpStreamSource(options: {
       const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
       if (value !== '') baseQuery[k] = value;
     }
+    // Read at the kept cursor before, and sent: left out when an inclusive API returns them again.
+    let readBefore: Set<string> | null = null;
     if (stream.incremental && kept !== null) {
       const { lookback } = stream.incremental;
       // The kept cursor stays the floor of the next one: records read again from the lookback window never move it back.
-      if (lookback) track(kept);
+      if (lookback || inclusive) track(kept);
+      if (inclusive) {
+        readBefore = new Set(parseKeys(await store.getValue(boundaryName)));
+        atCursor = new Set(readBefore);
+      }
       const from = lookback ? cursorBefore(kept, lookback, name, stream.incremental.cursor_field) : kept;
       baseQuery[stream.incremental.param] = formatCursor(from, stream.incremental.format);
+    } else if (stream.incremental?.start !== undefined) {
+      baseQuery[stream.incremental.param] = formatCursor(stream.incremental.start, stream.incremental.format);
     }
     const path = http.templates.render(stream.path, context, 'url', { role: `streams.${options.streamName}.path` });
     const headers: Record<string, string> = {};
@@ -151,8 +165,13 @@ export function createHttpStreamSource(options: {
         throw new Error(`stream ${name}: page ${n} returned the same records as page ${n - 1}; stopping so the read does not loop (does the API ignore the paging parameter? check paginate)`);
       }
       previous = records;
-      if (stream.incremental) for (const r of records) track(r[stream.incremental.cursor_field]);
-      if (records.length) yield records;
+      let fresh = records;
+      if (stream.incremental) {
+        const field = stream.incremental.cursor_field;
+        if (readBefore?.size) fresh = records.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
+        for (const r of fresh) track(r[field], r);
+      }
+      if (fresh.length) yield fresh;
       if (!next) return;
       if ('url' in next) url = nextPageUrl(next.url, target, name);
       else {
@@ -162,10 +181,14 @@ export function createHttpStreamSource(options: {
     }
   }
 
-  function track(value: unknown) {
+  function track(value: unknown, record?: Row) {
     if (value === null || value === undefined || value === '') return;
     const v = typeof value === 'number' ? value : String(value);
-    if (maxCursor === null || (typeof v === 'number' && typeof maxCursor === 'number' ? v > maxCursor : String(v) > String(maxCursor))) maxCursor = v;
+    if (maxCursor === null || (typeof v === 'number' && typeof maxCursor === 'number' ? v > maxCursor : String(v) > String(maxCursor))) {
+      maxCursor = v;
+      atCursor = new Set();
+    }
+    if (inclusive && record && String(v) === String(maxCursor) && atCursor.size < MAX_AT_CURSOR) atCursor.add(keyOf(record));
   }
 
   let reader: AsyncGenerator<Row[]> | null = null;
@@ -198,11 +221,33 @@ export function createHttpStreamSource(options: {
     },
     complete: !stream.incremental || full,
     async commit() {
-      if (stream.incremental && maxCursor !== null) await store.setValue(cursorName, String(maxCursor));
+      if (stream.incremental && maxCursor !== null) {
+        await store.setValue(cursorName, String(maxCursor));
+        if (inclusive) await store.setValue(boundaryName, JSON.stringify([...atCursor]));
+      }
       if (stream.incremental && full && options.fullRead) await store.setValue(options.fullRead.name, options.fullRead.at);
     },
     close: () => http.close(),
   };
+}
+
+/** Records at the kept cursor remembered for an inclusive read: past it, the rest are read again (a keyed sync sends them unchanged). */
+const MAX_AT_CURSOR = 10_000;
+
+/** A cursor value as it is kept (the kept cursor is text). */
+function cursorText(value: unknown): string | null {
+  return value === null || value === undefined || value === '' ? null : String(value);
+}
+
+/** The keys kept with an inclusive cursor (none when unset or unreadable). */
+function parseKeys(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const keys: unknown = JSON.parse(text);
+    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Whether the records path selects anything, an empty array included (`$.data[*]` of `{ data: [] }` is checked as `$.data`). */

@@ -29,15 +29,16 @@ export function makeItems(count: number): Item[] {
 
 /**
  * A test API on loopback serving at /items the items `items()` gives at the time of each request, paged by offset
- * and limit, only those updated after `since` when asked.
+ * and limit, only those updated after `since` (or at it, `inclusive`) when asked.
  */
-export async function startItemsApi(items: () => Item[]) {
+export async function startItemsApi(items: () => Item[], options: { inclusive?: boolean } = {}) {
   const api = await startTestApi((request) => {
     const url = new URL(request.url, 'http://x');
     const since = url.searchParams.get('since');
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? 10);
-    const matching = items().filter((i) => since === null || i.updated > since);
+    // Most APIs' updated_since is inclusive (>=); this one's is exclusive (>) unless told.
+    const matching = items().filter((i) => since === null || i.updated > since || (options.inclusive === true && i.updated === since));
     return { body: { data: matching.slice(offset, offset + limit), total: matching.length } };
   });
   /** The `since` the `i`th request asked with (null for a full read). */
