@@ -1,4 +1,5 @@
-import { ApiError } from './api-error.js';
+import { ApiError, ServerUnreachableError } from './api-error.js';
+import { reportAnswer, reportUnreachable } from './server-reachability.js';
 import type { ConfigIssue } from '../../src/api/config-issue.js';
 
 let token: string | null = null;
@@ -15,12 +16,21 @@ export async function apiFetch(path: string, init: { method?: string; body?: unk
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, {
-    method: init.method ?? 'GET',
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: init.signal,
-  });
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+  } catch (e) {
+    // An abort is the caller's own doing; anything else thrown before an answer is a server that cannot be reached.
+    if (init.signal?.aborted || !(e instanceof TypeError)) throw e;
+    reportUnreachable();
+    throw new ServerUnreachableError(e.message);
+  }
+  reportAnswer();
   if (response.ok) return response;
   const text = await response.text();
   let message = text || `${response.status} ${response.statusText}`;

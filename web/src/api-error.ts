@@ -11,3 +11,8 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** An API call that got no answer: the server is down or the network is gone (the UI says so in the user's language). */
+export class ServerUnreachableError extends Error {
+  override name = 'ServerUnreachableError';
+}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { configureApi } from './api-client.js';
+import { OfflineBanner } from './components/offline-banner.js';
 import { Sidebar } from './components/sidebar.js';
 import { useI18n } from './i18n.js';
 import { ConnectionPage } from './pages/connection-page.js';
@@ -11,7 +12,7 @@ import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SyncPage } from './pages/sync-page.js';
 import { SyncsPage } from './pages/syncs-page.js';
-import { matchPath, navigate, usePath } from './router.js';
+import { matchPath, mayLeave, navigate, usePath } from './router.js';
 import { clearToken, loadToken, saveToken } from './token-store.js';
 
 /** Picks the page for a path. */
@@ -58,14 +59,17 @@ export function App() {
 
   if (!token) {
     return (
-      <LoginPage
-        refused={refused}
-        onLogin={(value) => {
-          saveToken(value);
-          setRefused(false);
-          setToken(value);
-        }}
-      />
+      <>
+        <OfflineBanner />
+        <LoginPage
+          refused={refused}
+          onLogin={(value) => {
+            saveToken(value);
+            setRefused(false);
+            setToken(value);
+          }}
+        />
+      </>
     );
   }
   return (
@@ -73,11 +77,13 @@ export function App() {
       <Sidebar
         path={path}
         onSignOut={() => {
+          if (!mayLeave()) return;
           clearToken();
           setToken(null);
         }}
       />
       <main className="content">
+        <OfflineBanner />
         <Page path={path} />
       </main>
     </div>

@@ -20,6 +20,13 @@ const en = {
   'common.addRow': 'Add',
   'common.refresh': 'Refresh',
 
+  'unsaved.marker': 'Unsaved changes',
+  'unsaved.hint': 'Save with the Save button, or Ctrl+S (⌘S on a Mac).',
+  'unsaved.leave': 'You have unsaved changes on this page. Leave and lose them?',
+  'offline.banner': 'The server cannot be reached. Trying again every {seconds} seconds…',
+  'offline.retryNow': 'Try now',
+  'offline.notDone': 'Not done: the server could not be reached. Try again once it answers.',
+
   'login.help': 'Enter the API token that `sluice serve` printed when it started (or set SLUICE_API_TOKEN).',
   'login.token': 'API token',
   'login.submit': 'Sign in',
@@ -116,6 +123,8 @@ const en = {
   'connection.secretPlaceholder': 'unchanged, or ${env:NAME}',
   'connection.oauthHelp': 'After saving, use Authorize on the Connections page to sign in with the provider.',
   'connection.saved': 'Saved to sluice.yaml.',
+  'connection.testSaved': 'Test without edits',
+  'connection.testsSavedHint': 'The test uses the connection as saved in sluice.yaml, not your unsaved edits: save first to test them.',
 
   'syncs.from': 'From',
   'syncs.to': 'To',
@@ -150,6 +159,9 @@ const en = {
   'sync.mappingDestination': 'Destination field',
   'sync.mappingSource': 'Source column',
   'sync.saved': 'Saved to sluice.yaml.',
+  'sync.previewSaved': 'Preview without edits',
+  'sync.runNowSaved': 'Run without edits',
+  'sync.usesSavedHint': 'Preview and Run use the settings saved in sluice.yaml, not your unsaved edits: save first to use them.',
   'sync.recentRuns': 'Recent runs',
 
   'plan.read': 'Read',
@@ -217,6 +229,13 @@ const ja: Record<MessageKey, string> = {
   'common.remove': '削除',
   'common.addRow': '追加',
   'common.refresh': '更新',
+
+  'unsaved.marker': '未保存の変更があります',
+  'unsaved.hint': '保存ボタン、または Ctrl+S（Mac では ⌘S）で保存します。',
+  'unsaved.leave': 'このページには保存していない変更があります。移動すると変更は失われます。移動しますか？',
+  'offline.banner': 'サーバーに接続できません。{seconds} 秒ごとに再接続を試みています…',
+  'offline.retryNow': '今すぐ再試行',
+  'offline.notDone': '実行できませんでした：サーバーに接続できません。サーバーが応答したら、もう一度お試しください。',
 
   'login.help': '`sluice serve` の起動時に表示された API トークンを入力してください（または SLUICE_API_TOKEN を設定）。',
   'login.token': 'API トークン',
@@ -314,6 +333,8 @@ const ja: Record<MessageKey, string> = {
   'connection.secretPlaceholder': '変更なし、または ${env:NAME}',
   'connection.oauthHelp': '保存後、接続一覧の「認可する」からプロバイダーにサインインしてください。',
   'connection.saved': 'sluice.yaml に保存しました。',
+  'connection.testSaved': '保存済みの設定でテスト',
+  'connection.testsSavedHint': 'テストは sluice.yaml に保存済みの接続を使います。未保存の変更をテストするには先に保存してください。',
 
   'syncs.from': '転送元',
   'syncs.to': '転送先',
@@ -348,6 +369,9 @@ const ja: Record<MessageKey, string> = {
   'sync.mappingDestination': '転送先フィールド',
   'sync.mappingSource': '転送元カラム',
   'sync.saved': 'sluice.yaml に保存しました。',
+  'sync.previewSaved': '保存済みの設定でプレビュー',
+  'sync.runNowSaved': '保存済みの設定で実行',
+  'sync.usesSavedHint': 'プレビューと実行は sluice.yaml に保存済みの設定を使います。未保存の変更を使うには先に保存してください。',
   'sync.recentRuns': '最近の実行',
 
   'plan.read': '読み込み',

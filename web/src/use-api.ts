@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from './api-client.js';
+import { useLoadAgainWhenBack } from './server-reachability.js';
 
 /** The state of a GET: its data, the error, whether it is loading, and a way to load it again. */
 export interface ApiState<T> {
@@ -9,7 +10,7 @@ export interface ApiState<T> {
   reload: () => Promise<void>;
 }
 
-/** Loads a GET route when the path changes (null: nothing to load). */
+/** Loads a GET route when the path changes (null: nothing to load), and again when the server answers after a load it missed. */
 export function useApi<T>(path: string | null): ApiState<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -31,6 +32,8 @@ export function useApi<T>(path: string | null): ApiState<T> {
   useEffect(() => {
     void reload();
   }, [reload]);
+
+  useLoadAgainWhenBack(error, () => void reload());
 
   return { data, error, loading, reload };
 }

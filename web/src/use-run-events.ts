@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { apiFetch } from './api-client.js';
 import type { RunOutcome, RunProgress, RunRecord } from '../../src/api/runs.js';
 import { readEventStream } from './read-event-stream.js';
+import { isUnreachableError, reportUnreachable, useLoadAgainWhenBack } from './server-reachability.js';
 
 /** What the UI knows of a run it follows: the latest progress, then the summary. */
 export interface RunEvents {
@@ -16,9 +17,14 @@ function progressOf(record: RunRecord): RunProgress {
   return { runId: record.id, sync: record.name, phase: 'sending', planned, sent: delivered + failed, delivered, failed, rate: 0, etaSeconds: null };
 }
 
-/** Follows `GET /api/runs/:id/events` (SSE read through fetch, so the bearer header is sent) until `done`. */
+/**
+ * Follows `GET /api/runs/:id/events` (SSE read through fetch, so the bearer header is sent) until `done`; a stream cut
+ * off because the server went away is followed again when it answers.
+ */
 export function useRunEvents(runId: string | null): RunEvents {
   const [state, setState] = useState<RunEvents>({ progress: null, summary: null, error: null });
+  const [attempt, setAttempt] = useState(0);
+  useLoadAgainWhenBack(state.error, () => setAttempt((n) => n + 1));
   useEffect(() => {
     if (!runId) return;
     setState({ progress: null, summary: null, error: null });
@@ -33,9 +39,12 @@ export function useRunEvents(runId: string | null): RunEvents {
         else if (event.event === 'error') setState((s) => ({ ...s, error: new Error(event.data) }));
       });
     })().catch((e: unknown) => {
-      if (!controller.signal.aborted) setState((s) => ({ ...s, error: e }));
+      if (controller.signal.aborted) return;
+      // A stream cut off mid-way is a server gone too: the banner shows and retries.
+      if (isUnreachableError(e)) reportUnreachable();
+      setState((s) => ({ ...s, error: e }));
     });
     return () => controller.abort();
-  }, [runId]);
+  }, [runId, attempt]);
   return state;
 }

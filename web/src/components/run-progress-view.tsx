@@ -32,7 +32,7 @@ export function RunProgressView(props: { progress: RunProgress | null; summary: 
           </div>
         )}
         {error && <div className="error-box">{error}</div>}
-        <SampleErrors errors={summary.sampleErrors} />
+        <SampleErrors errors={summary.sampleErrors} runError={error} />
       </div>
     );
   }

@@ -7,9 +7,13 @@ import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
 import { SelectField } from '../components/select-field.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
+import { UnsavedMarker } from '../components/unsaved-marker.js';
 import { useI18n, type MessageKey } from '../i18n.js';
 import { navigate, useFlash } from '../router.js';
+import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useApi } from '../use-api.js';
+import { sameSettings } from '../same-settings.js';
+import { useUnsavedEdits } from '../use-unsaved-edits.js';
 
 type Obj = Record<string, unknown>;
 
@@ -68,12 +72,17 @@ function without(o: Obj, key: string, value: unknown): Obj {
   return next;
 }
 
+const NEW_CONNECTION: ConnectionObject = { type: 'duckdb', path: 'data/warehouse.duckdb' };
+
 /** Creates or edits one connection; saving writes it into sluice.yaml (PUT), secrets are write-only. */
 export function ConnectionPage(props: { name: string | null }) {
   const { t } = useI18n();
   const [name, setName] = useState(props.name ?? '');
-  const [conn, setConn] = useState<ConnectionObject | null>(props.name === null ? { type: 'duckdb', path: 'data/warehouse.duckdb' } : null);
+  const [conn, setConn] = useState<ConnectionObject | null>(props.name === null ? NEW_CONNECTION : null);
+  // The connection as last loaded or saved (a new one: the form as it opened); the test uses the saved one.
+  const [savedConn, setSavedConn] = useState<ConnectionObject | null>(props.name === null ? NEW_CONNECTION : null);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState(useFlash() !== null);
   const [saving, setSaving] = useState(false);
@@ -84,9 +93,37 @@ export function ConnectionPage(props: { name: string | null }) {
   useEffect(() => {
     if (props.name === null) return;
     api<Obj>(`/api/connections/${encodeURIComponent(props.name)}`)
-      .then((data) => setConn(unwrap(data)))
+      .then((data) => {
+        setConn(unwrap(data));
+        setSavedConn(unwrap(data));
+      })
       .catch(setLoadError);
-  }, [props.name]);
+  }, [props.name, loadAttempt]);
+  useLoadAgainWhenBack(loadError, () => {
+    setLoadError(null);
+    setLoadAttempt((n) => n + 1);
+  });
+
+  const dirty = conn !== null && (!sameSettings(conn, savedConn) || name !== (props.name ?? ''));
+  const nameValid = /^[A-Za-z_][\w-]*$/.test(name);
+
+  const save = async () => {
+    if (!conn || saving || !nameValid) return;
+    setSaving(true);
+    setSaveError(null);
+    setSaved(false);
+    try {
+      await api(`/api/connections/${encodeURIComponent(name)}`, { method: 'PUT', body: conn });
+      setSavedConn(conn);
+      setSaved(true);
+      if (name !== props.name) navigate(`/connections/${encodeURIComponent(name)}`, { replace: true, flash: 'saved', afterSave: true });
+    } catch (e) {
+      setSaveError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+  useUnsavedEdits(dirty, () => void save());
 
   if (loadError) return <div className="page"><ErrorBox error={loadError} /></div>;
   if (!conn) return <div className="page muted">{t('common.loading')}</div>;
@@ -111,21 +148,6 @@ export function ConnectionPage(props: { name: string | null }) {
     />
   );
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(null);
-    setSaved(false);
-    try {
-      await api(`/api/connections/${encodeURIComponent(name)}`, { method: 'PUT', body: conn });
-      setSaved(true);
-      if (name !== props.name) navigate(`/connections/${encodeURIComponent(name)}`, { replace: true, flash: 'saved' });
-    } catch (e) {
-      setSaveError(e);
-    } finally {
-      setSaving(false);
-    }
-  };
-
   const runTest = async () => {
     setTest(null);
     setTestError(null);
@@ -145,18 +167,20 @@ export function ConnectionPage(props: { name: string | null }) {
         actions={
           <>
             {props.name !== null && (
-              <button type="button" onClick={() => void runTest()}>
-                {t('connections.test')}
+              // The test route reads the connection from sluice.yaml: with edits unsaved, the button says so.
+              <button type="button" onClick={() => void runTest()} title={dirty ? t('connection.testsSavedHint') : undefined} data-testid="test-button">
+                {dirty ? t('connection.testSaved') : t('connections.test')}
               </button>
             )}
-            <button type="button" className="primary" disabled={saving || !/^[A-Za-z_][\w-]*$/.test(name)} onClick={() => void save()}>
+            <UnsavedMarker dirty={dirty} />
+            <button type="button" className="primary" disabled={saving || !nameValid} onClick={() => void save()} aria-keyshortcuts="Control+S Meta+S">
               {saving ? t('common.saving') : t('common.save')}
             </button>
           </>
         }
       />
       <ErrorBox error={saveError} testId="save-error" />
-      {saved && <div className="notice" role="status" data-testid="saved">{t('connection.saved')}</div>}
+      {saved && !dirty && <div className="notice" role="status" data-testid="saved">{t('connection.saved')}</div>}
       {test && tested && (
         <div className={{ ok: 'notice', unverified: 'notice notice-warn', failed: 'error-box' }[tested.state]} data-testid="test-result" data-state={tested.state}>
           <span aria-hidden="true">{tested.sign}</span> {test.message} <span className="muted">({test.ms} ms)</span>

@@ -5,10 +5,13 @@ import type { Schemas } from '../../../src/api/schemas.js';
 import { DetailHead } from '../components/detail-head.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { ErrorBox } from '../components/error-box.js';
+import { UnsavedMarker } from '../components/unsaved-marker.js';
 import { useI18n } from '../i18n.js';
 import { readYamlObject } from '../read-yaml-object.js';
 import { navigate, useFlash } from '../router.js';
+import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useApi } from '../use-api.js';
+import { useUnsavedEdits } from '../use-unsaved-edits.js';
 import { ConnectorForm } from './connector-form.js';
 import { RequestPreviewPanel } from './request-preview-panel.js';
 
@@ -34,9 +37,12 @@ endpoints:
 export function ConnectorBuilderPage(props: { name: string | null }) {
   const { t } = useI18n();
   const [text, setText] = useState<string | null>(props.name === null ? NEW_CONNECTOR : null);
+  // The text as last loaded or saved: the page holds unsaved edits while the editor's text differs from it.
+  const [savedText, setSavedText] = useState<string | null>(props.name === null ? NEW_CONNECTOR : null);
   const [file, setFile] = useState<string | undefined>(undefined);
   const [builtin, setBuiltin] = useState(false);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const [view, setView] = useState<'form' | 'yaml'>('form');
   const [endpoint, setEndpoint] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -49,18 +55,25 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
     api<ConnectorDetail>(`/api/connectors/${encodeURIComponent(props.name)}`)
       .then((c) => {
         setText(c.yaml);
+        setSavedText(c.yaml);
         setFile(c.file);
         setBuiltin(c.builtin === true);
       })
       .catch(setLoadError);
-  }, [props.name]);
+  }, [props.name, loadAttempt]);
+  useLoadAgainWhenBack(loadError, () => {
+    setLoadError(null);
+    setLoadAttempt((n) => n + 1);
+  });
 
   const parsed = useMemo(() => (text === null ? null : readYamlObject(text)), [text]);
   const spec = parsed?.value ?? null;
   const endpoints = spec && spec.endpoints && typeof spec.endpoints === 'object' ? Object.keys(spec.endpoints) : [];
 
+  const dirty = text !== null && text !== savedText;
+
   const save = async () => {
-    if (text === null || !spec) return;
+    if (text === null || !spec || saving) return;
     const name = typeof spec.name === 'string' ? spec.name : '';
     setSaving(true);
     setSaveError(null);
@@ -70,13 +83,16 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
       const where = result?.file ?? file ?? name;
       setSaved(where);
       setFile(where);
-      if (name !== props.name) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true, flash: where });
+      setSavedText(text);
+      if (name !== props.name) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true, flash: where, afterSave: true });
     } catch (e) {
       setSaveError(e);
     } finally {
       setSaving(false);
     }
   };
+
+  useUnsavedEdits(dirty, () => void save());
 
   if (loadError || schemas.error) {
     return (
@@ -103,7 +119,8 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
                 {t('connector.yamlView')}
               </button>
             </div>
-            <button type="button" className="primary" onClick={() => void save()} disabled={saving || !spec}>
+            <UnsavedMarker dirty={dirty} />
+            <button type="button" className="primary" onClick={() => void save()} disabled={saving || !spec} aria-keyshortcuts="Control+S Meta+S">
               {saving ? t('common.saving') : t('common.save')}
             </button>
           </>
@@ -113,7 +130,7 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
       </DetailHead>
       {builtin && <div className="notice notice-info">{t('connector.builtinNotice')}</div>}
       <ErrorBox error={saveError} testId="save-error" />
-      {saved && (
+      {saved && !dirty && (
         <div className="notice" role="status" data-testid="saved">
           {t('connector.saved', { file: saved })}
         </div>

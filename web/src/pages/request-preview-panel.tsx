@@ -157,10 +157,11 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
             {sent.ms !== null && <span className="muted">{sent.ms} ms</span>}
             {sent.results.map((r) => (
               <span key={r.key} className={r.ok ? 'ok-text small' : 'error-text small'} data-testid="sent-result">
-                {r.ok ? '✓' : '✗'} {r.ok ? (r.remote_id ? t('preview.remoteId', { id: r.remote_id }) : t('preview.accepted')) : r.error}
+                {r.ok ? '✓' : '✗'} {r.ok ? (r.remote_id ? t('preview.remoteId', { id: r.remote_id }) : t('preview.accepted')) : r.error === sent.error ? r.key : r.error}
               </span>
             ))}
           </div>
+          {/* A row's error that is the send's own error is shown once, here (the row shows its key). */}
           {sent.error && <div className="error-box">{sent.error}</div>}
           <h4>{t('preview.sentRequest')}</h4>
           <pre className="code">{sent.curl}</pre>

@@ -11,6 +11,7 @@ import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
+import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useRunEvents } from '../use-run-events.js';
 
 const COUNT_KEYS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
@@ -39,6 +40,7 @@ export function RunPage(props: { id: string }) {
   useEffect(() => {
     void load();
   }, [load]);
+  useLoadAgainWhenBack(error, () => void load());
 
   const active = run?.status === 'running' || run?.status === 'queued';
   const live = useRunEvents(active ? props.id : null);
@@ -110,7 +112,8 @@ export function RunPage(props: { id: string }) {
         {run.error && <div className="error-box">{run.error}</div>}
         {active && <RunProgressView progress={live.progress ?? run.progress ?? null} summary={live.summary} />}
         {summary?.error && !run.error && <div className="error-box">{summary.error}</div>}
-        {!active && <SampleErrors errors={summary?.sampleErrors} />}
+        {/* The rejected rows below list every failed row with its error: the summary's sample would say it all again. */}
+        {!active && rejected?.length === 0 && <SampleErrors errors={summary?.sampleErrors} runError={run.error ?? summary?.error} />}
       </section>
 
       <section className="card" data-testid="rejected">

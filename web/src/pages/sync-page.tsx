@@ -9,9 +9,13 @@ import { SelectField } from '../components/select-field.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { RunProgressView } from '../components/run-progress-view.js';
 import { RunsTable } from '../components/runs-table.js';
+import { UnsavedMarker } from '../components/unsaved-marker.js';
 import { useI18n } from '../i18n.js';
+import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useApi } from '../use-api.js';
 import { useRunEvents } from '../use-run-events.js';
+import { sameSettings } from '../same-settings.js';
+import { useUnsavedEdits } from '../use-unsaved-edits.js';
 
 type Obj = Record<string, unknown>;
 
@@ -23,7 +27,10 @@ export function SyncPage(props: { name: string }) {
   const { t } = useI18n();
   const base = `/api/syncs/${encodeURIComponent(props.name)}`;
   const [sync, setSync] = useState<SyncObject | null>(null);
+  // The settings as last loaded or saved: preview and run use these, whatever the form shows.
+  const [savedSync, setSavedSync] = useState<SyncObject | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const sample = useApi<SyncSample>(`${base}/sample?limit=20`);
   const runs = useApi<RunRecord[]>(`${base}/runs`);
   const [saveState, setSaveState] = useState<{ saving: boolean; saved: boolean; error: unknown }>({ saving: false, saved: false, error: null });
@@ -37,16 +44,37 @@ export function SyncPage(props: { name: string }) {
     api<SyncDetail>(base)
       .then((data) => {
         // `config` is the sync as written in sluice.yaml: what the settings form edits and PUT writes back.
-        setSync(data.config ?? { from: data.from, to: data.to, mode: data.mode });
+        const config = data.config ?? { from: data.from, to: data.to, mode: data.mode };
+        setSync(config);
+        setSavedSync(config);
         // A run already going on (started elsewhere, or before a reload) is followed live.
         if (data.runningRunId) setRunId(data.runningRunId);
       })
       .catch(setLoadError);
-  }, [base]);
+  }, [base, loadAttempt]);
+  useLoadAgainWhenBack(loadError, () => {
+    setLoadError(null);
+    setLoadAttempt((n) => n + 1);
+  });
 
   useEffect(() => {
     if (events.summary) void reloadRuns();
   }, [events.summary, reloadRuns]);
+
+  const dirty = sync !== null && !sameSettings(sync, savedSync);
+
+  const save = async () => {
+    if (!sync || saveState.saving) return;
+    setSaveState({ saving: true, saved: false, error: null });
+    try {
+      await api(base, { method: 'PUT', body: sync });
+      setSavedSync(sync);
+      setSaveState({ saving: false, saved: true, error: null });
+    } catch (e) {
+      setSaveState({ saving: false, saved: false, error: e });
+    }
+  };
+  useUnsavedEdits(dirty, () => void save());
 
   if (loadError) return <div className="page"><ErrorBox error={loadError} /></div>;
   if (!sync) return <div className="page muted">{t('common.loading')}</div>;
@@ -62,16 +90,6 @@ export function SyncPage(props: { name: string }) {
   const setKey = (text: string) => {
     const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
     edit('key', parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts);
-  };
-
-  const save = async () => {
-    setSaveState({ saving: true, saved: false, error: null });
-    try {
-      await api(base, { method: 'PUT', body: sync });
-      setSaveState({ saving: false, saved: true, error: null });
-    } catch (e) {
-      setSaveState({ saving: false, saved: false, error: e });
-    }
   };
 
   const runPreview = async () => {
@@ -105,11 +123,12 @@ export function SyncPage(props: { name: string }) {
         title={props.name}
         actions={
           <>
-            <button type="button" onClick={() => void runPreview()} disabled={preview.loading}>
-              {preview.loading ? t('sync.previewing') : t('sync.preview')}
+            {/* The preview and run routes read the sync from sluice.yaml: with edits unsaved, the buttons say so. */}
+            <button type="button" onClick={() => void runPreview()} disabled={preview.loading} title={dirty ? t('sync.usesSavedHint') : undefined} data-testid="preview-button">
+              {preview.loading ? t('sync.previewing') : dirty ? t('sync.previewSaved') : t('sync.preview')}
             </button>
-            <button type="button" className="primary" onClick={() => void runNow()} disabled={running}>
-              {running ? t('sync.running') : t('sync.runNow')}
+            <button type="button" className="primary" onClick={() => void runNow()} disabled={running} title={dirty ? t('sync.usesSavedHint') : undefined} data-testid="run-button">
+              {running ? t('sync.running') : dirty ? t('sync.runNowSaved') : t('sync.runNow')}
             </button>
           </>
         }
@@ -236,12 +255,16 @@ export function SyncPage(props: { name: string }) {
       <section className="card">
         <div className="card-head">
           <h2>{t('sync.settings')}</h2>
-          <button type="button" className="primary small" onClick={() => void save()} disabled={saveState.saving}>
-            {saveState.saving ? t('common.saving') : t('common.save')}
-          </button>
+          <div className="actions">
+            <UnsavedMarker dirty={dirty} />
+            <button type="button" className="primary small" onClick={() => void save()} disabled={saveState.saving} aria-keyshortcuts="Control+S Meta+S">
+              {saveState.saving ? t('common.saving') : t('common.save')}
+            </button>
+          </div>
         </div>
+        {dirty && <p className="muted small" data-testid="uses-saved">{t('sync.usesSavedHint')}</p>}
         <ErrorBox error={saveState.error} testId="save-error" />
-        {saveState.saved && <div className="notice" role="status" data-testid="saved">{t('sync.saved')}</div>}
+        {saveState.saved && !dirty && <div className="notice" role="status" data-testid="saved">{t('sync.saved')}</div>}
         <div className="grid">
           <SelectField label={t('syncs.mode')} name="mode" value={sync.mode} options={syncModes} onChange={(v) => edit('mode', v)} />
           <label className="field">
