@@ -149,6 +149,10 @@ describe('edits are never lost', () => {
   it('marks unsaved connector YAML and saves it with Ctrl+S in the editor', async () => {
     const { page } = browser;
     await open('/connectors/hooks');
+    // The form as it opens is no edit.
+    await page.getByTestId('preview-panel').waitFor();
+    await page.getByTestId('curl').first().waitFor();
+    expect(await page.getByTestId('unsaved').count()).toBe(0);
     await page.getByRole('button', { name: 'YAML' }).click();
     const editor = page.getByTestId('yaml-editor').locator('.cm-content');
     await editor.click();

@@ -6,6 +6,7 @@ import type { SyncSummary } from '../../../src/api/syncs.js';
 import { ErrorBox } from '../components/error-box.js';
 import { RunsTable } from '../components/runs-table.js';
 import { useI18n } from '../i18n.js';
+import { useLoadAgainWhenBack } from '../server-reachability.js';
 
 interface Source {
   kind: 'sync' | 'pipeline';
@@ -41,6 +42,7 @@ export function RunsPage() {
   useEffect(() => {
     void load();
   }, [load]);
+  useLoadAgainWhenBack(error, () => void load());
 
   return (
     <div className="page">
