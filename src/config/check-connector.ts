@@ -4,6 +4,7 @@ import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';
 import { checkCondition, checkTemplate, templateUses, type TemplateProblem } from './check-template.js';
+import { didYouMean } from './closest-match.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
 import { templatePosition } from './template-position.js';
 
@@ -136,6 +137,20 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);
     if (paginate?.type === 'offset') jsonPath([...base, 'paginate', 'total'], paginate.total);
     if (paginate?.type === 'page') jsonPath([...base, 'paginate', 'total_pages'], paginate.total_pages);
+    if (stream.partition) {
+      const chain = [name];
+      for (let parent: string | undefined = stream.partition.stream; parent !== undefined; parent = spec.streams[parent]?.partition?.stream) {
+        if (!spec.streams[parent]) {
+          issues.push(yaml.issue([...base, 'partition', 'stream'], `stream ${name}: partition.stream "${parent}" is not a stream of this connector${didYouMean(parent, Object.keys(spec.streams))}`));
+          break;
+        }
+        if (chain.includes(parent)) {
+          issues.push(yaml.issue([...base, 'partition', 'stream'], `stream ${name}: partitions loop (${[...chain, parent].join(' -> ')})`));
+          break;
+        }
+        chain.push(parent);
+      }
+    }
     if (stream.incremental?.inclusive && stream.primary_key === undefined) {
       issues.push(yaml.issue([...base, 'incremental', 'inclusive'],
         `stream ${name}: inclusive tells apart the records read again at the kept cursor by their primary_key; add primary_key to the stream`));

@@ -247,6 +247,20 @@ export const streamSchema = z.strictObject({
     })
     .optional()
     .meta(about('Read only what changed since the last run: the highest cursor_field value read is kept, and sent in param.')),
+  partition: z
+    .strictObject({
+      stream: z.string().min(1).max(200).meta(about('The parent stream: each of its records is one partition of this stream, read with its own requests.')),
+      field: z.string().min(1).max(200).meta(about("The parent record's field naming its partition (its id): an incremental stream keeps a cursor per value.")),
+      as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a name of letters, digits and _').meta(about(
+        'The name templates see the parent record under: {{ partition.<as>.id }} in path, query, headers and body.',
+      )),
+      copy: z.array(z.string().min(1).max(200)).max(100).default([]).meta(about('Parent fields copied into each of its records, as <as>_<field> (e.g. project_name).')),
+    })
+    .optional()
+    .meta(about(
+      'Child records read per parent record (issues per project: path "/projects/{{ partition.project.id }}/issues"). The parent ' +
+        'stream is read in full every time; an incremental child keeps its cursor per partition.',
+    )),
   max_requests: z.number().int().positive().default(10_000).meta(about('The most requests one read may make before it fails (a paging setting that never ends). Default: 10000.')),
   responses: responseRules,
   stop_when: condition.optional().meta({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
 import type { HttpRequest } from '../http/http-request.js';
@@ -88,17 +89,23 @@ export function createHttpStreamSource(options: {
   const full = options.full ?? false;
   const name = options.streamName;
   let firstPage: Row[] | null = null;
-  let maxCursor: string | number | null = null;
-  // inclusive: the keys of the records read at maxCursor, kept with the cursor so the next read leaves them out.
   const inclusive = stream.incremental?.inclusive === true;
-  const boundaryName = `${cursorName}:at-cursor`;
-  let atCursor = new Set<string>();
   const primaryKey = stream.primary_key === undefined ? [] : [stream.primary_key].flat();
   const keyOf = (r: Row) => (primaryKey.length === 1 ? String(r[primaryKey[0]!]) : JSON.stringify(primaryKey.map((f) => r[f] ?? null)));
+  // The cursor of each read: the stream's own, or one per partition (a parent record) of a partitioned stream.
+  const cursors = new Map<string, Cursor>();
+  const partition = stream.partition;
 
-  async function* pages(signal?: AbortSignal): AsyncGenerator<Row[]> {
-    const kept = stream.incremental && !full ? await store.getValue(cursorName) : null;
-    const context = { ...http.context() };
+  /** The pages of one read: of the stream, or of one partition (`parent`, a record of the partition stream). */
+  async function* pages(signal?: AbortSignal, parent?: Row): AsyncGenerator<Row[]> {
+    const partitionKey = parent && partition ? partitionKeyOf(parent, partition, name) : null;
+    const cursor: Cursor = { name: partitionKey === null ? cursorName : `${cursorName}|${partitionKey}`, max: null, atCursor: new Set() };
+    cursors.set(cursor.name, cursor);
+    const boundaryName = `${cursor.name}:at-cursor`;
+    const kept = stream.incremental && !full ? await store.getValue(cursor.name) : null;
+    const context = parent && partition ? http.context({ partition: { [partition.as]: parent } }) : { ...http.context() };
+    const copied = parent && partition ? Object.fromEntries(partition.copy.map((f) => [`${partition.as}_${f}`, parent[f] ?? null])) : null;
+    const track = (value: unknown, record?: Row) => trackCursor(cursor, value, inclusive && record ? keyOf(record) : null);
     const baseQuery: Record<string, string> = {};
     for (const [k, v] of Object.entries(stream.query)) {
       const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
@@ -112,7 +119,7 @@ export function createHttpStreamSource(options: {
       if (lookback || inclusive) track(kept);
       if (inclusive) {
         readBefore = new Set(parseKeys(await store.getValue(boundaryName)));
-        atCursor = new Set(readBefore);
+        cursor.atCursor = new Set(readBefore);
       }
       const from = lookback ? cursorBefore(kept, lookback, name, stream.incremental.cursor_field) : kept;
       baseQuery[stream.incremental.param] = formatCursor(from, stream.incremental.format);
@@ -165,10 +172,10 @@ export function createHttpStreamSource(options: {
         throw new Error(`stream ${name}: page ${n} returned the same records as page ${n - 1}; stopping so the read does not loop (does the API ignore the paging parameter? check paginate)`);
       }
       previous = records;
-      let fresh = records;
+      let fresh = copied ? records.map((r) => ({ ...r, ...copied })) : records;
       if (stream.incremental) {
         const field = stream.incremental.cursor_field;
-        if (readBefore?.size) fresh = records.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
+        if (readBefore?.size) fresh = fresh.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
         for (const r of fresh) track(r[field], r);
       }
       if (fresh.length) yield fresh;
@@ -181,20 +188,25 @@ export function createHttpStreamSource(options: {
     }
   }
 
-  function track(value: unknown, record?: Row) {
-    if (value === null || value === undefined || value === '') return;
-    const v = typeof value === 'number' ? value : String(value);
-    if (maxCursor === null || (typeof v === 'number' && typeof maxCursor === 'number' ? v > maxCursor : String(v) > String(maxCursor))) {
-      maxCursor = v;
-      atCursor = new Set();
+  /** Every read's pages: the stream's, or each partition's in turn as the partition stream yields its records. */
+  async function* allPages(signal?: AbortSignal): AsyncGenerator<Row[]> {
+    if (!partition) {
+      yield* pages(signal);
+      return;
     }
-    if (inclusive && record && String(v) === String(maxCursor) && atCursor.size < MAX_AT_CURSOR) atCursor.add(keyOf(record));
+    const parentStream = http.spec.streams[partition.stream];
+    if (!parentStream) throw new Error(`stream ${name}: partition.stream "${partition.stream}" is not a stream of connector ${http.spec.name}`);
+    // The partitions are every record of the partition stream, read in full each time (its own cursor is not used).
+    const parents = createHttpStreamSource({ http, stream: parentStream, streamName: partition.stream, store, cursorName: `${cursorName}|parent`, full: true });
+    for await (const batch of parents.read({ signal })) {
+      for (const parent of batch) yield* pages(signal, parent);
+    }
   }
 
   let reader: AsyncGenerator<Row[]> | null = null;
   return {
     async describe(): Promise<Column[]> {
-      if (!reader) reader = pages();
+      if (!reader) reader = allPages();
       if (firstPage === null) {
         const r = await reader.next();
         firstPage = r.done ? [] : r.value;
@@ -202,7 +214,7 @@ export function createHttpStreamSource(options: {
       return inferColumns(firstPage);
     },
     async *read(o?: ReadOptions): AsyncIterable<Row[]> {
-      const it = reader ?? pages(o?.signal);
+      const it = reader ?? allPages(o?.signal);
       reader = null;
       if (firstPage !== null) {
         const page = firstPage;
@@ -221,14 +233,50 @@ export function createHttpStreamSource(options: {
     },
     complete: !stream.incremental || full,
     async commit() {
-      if (stream.incremental && maxCursor !== null) {
-        await store.setValue(cursorName, String(maxCursor));
-        if (inclusive) await store.setValue(boundaryName, JSON.stringify([...atCursor]));
+      if (stream.incremental) {
+        let highest: Cursor['max'] = null;
+        for (const cursor of cursors.values()) {
+          if (cursor.max === null) continue;
+          await store.setValue(cursor.name, String(cursor.max));
+          if (inclusive) await store.setValue(`${cursor.name}:at-cursor`, JSON.stringify([...cursor.atCursor]));
+          if (highest === null || String(cursor.max) > String(highest)) highest = cursor.max;
+        }
+        // A partitioned stream keeps its cursors per partition; its own says that a read was done (the next is incremental).
+        if (partition && highest !== null) await store.setValue(cursorName, String(highest));
       }
       if (stream.incremental && full && options.fullRead) await store.setValue(options.fullRead.name, options.fullRead.at);
     },
     close: () => http.close(),
   };
+}
+
+/** What one read keeps of its cursor: the highest value read, and (inclusive) the keys of the records read at it. */
+interface Cursor {
+  name: string;
+  max: string | number | null;
+  atCursor: Set<string>;
+}
+
+function trackCursor(cursor: Cursor, value: unknown, key: string | null): void {
+  if (value === null || value === undefined || value === '') return;
+  const v = typeof value === 'number' ? value : String(value);
+  const max = cursor.max;
+  if (max === null || (typeof v === 'number' && typeof max === 'number' ? v > max : String(v) > String(max))) {
+    cursor.max = v;
+    cursor.atCursor = new Set();
+  }
+  if (key !== null && String(v) === String(cursor.max) && cursor.atCursor.size < MAX_AT_CURSOR) cursor.atCursor.add(key);
+}
+
+/** The partition a parent record names (`as=value`), for its cursor's name; a parent without the field is refused. */
+function partitionKeyOf(parent: Row, partition: NonNullable<Stream['partition']>, stream: string): string {
+  const value = parent[partition.field];
+  if (value === null || value === undefined || value === '' || typeof value === 'object') {
+    throw new Error(`stream ${stream}: a record of partition stream ${partition.stream} has no ${partition.field} (partition.field): ${JSON.stringify(parent).slice(0, 200)}`);
+  }
+  // (A long id names its cursor by its hash: state value names stay short.)
+  const id = String(value);
+  return `${partition.as}=${id.length <= 200 ? id : createHash('sha256').update(id).digest('hex')}`;
 }
 
 /** Records at the kept cursor remembered for an inclusive read: past it, the rest are read again (a keyed sync sends them unchanged). */
