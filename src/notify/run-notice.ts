@@ -1,4 +1,4 @@
-import type { RunSummary } from '../api/runs.js';
+import type { RunCounts, RunSummary } from '../api/runs.js';
 import type { Redactor } from '../log/redactor.js';
 
 /** Bounds of what a notice carries: a run's error may be megabytes (an API's HTML page), a notice stays small. */
@@ -10,7 +10,7 @@ const MAX_SAMPLE_CHARS = 500;
  * A run's end as its notifications tell it: the webhook's JSON `run`, and what an endpoint's templates see as `run`
  * and as `row` (with `conditions`). Names are snake_case, as templates write them.
  */
-export interface RunNotice {
+export interface RunNotice extends RunCounts {
   id: string;
   /** sync, pipeline or retry (the retry of a sync's rejected rows). */
   kind: string;
@@ -23,13 +23,6 @@ export interface RunNotice {
   started_at: string;
   finished_at: string | null;
   duration_ms: number;
-  planned: number;
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  delivered: number;
-  failed: number;
   /** failed over planned, in percent (two decimals); 0 when nothing was planned. */
   rejected_percent: number;
   /** Why the run failed, masked and cut at MAX_NOTICE_ERROR_CHARS; null when it did not. */
@@ -58,13 +51,8 @@ export function runNotice(summary: RunSummary, redactor: Redactor): RunNotice {
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     duration_ms: summary.durationMs,
-    planned: c.planned,
-    added: c.added,
-    changed: c.changed,
-    removed: c.removed,
-    unchanged: c.unchanged,
-    delivered: c.delivered,
-    failed: c.failed,
+    // The run's counts, flat beside its other fields (as templates write run.delivered).
+    ...c,
     rejected_percent: rejectedPercent,
     error,
     sample_errors: summary.sampleErrors.slice(0, MAX_SAMPLE_ERRORS).map((s) => ({
