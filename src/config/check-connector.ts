@@ -155,6 +155,21 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
       issues.push(yaml.issue([...base, 'incremental', 'inclusive'],
         `stream ${name}: inclusive tells apart the records read again at the kept cursor by their primary_key; add primary_key to the stream`));
     }
+    const chunks = stream.chunk_fields;
+    if (chunks) {
+      const key = stream.primary_key === undefined ? [] : [stream.primary_key].flat();
+      if (!key.length) {
+        issues.push(yaml.issue([...base, 'chunk_fields'], `stream ${name}: chunk_fields merges the records of each chunk by their primary_key; add primary_key to the stream`));
+      }
+      const repeated = chunks.fields.find((f, i) => chunks.fields.indexOf(f) !== i);
+      if (repeated !== undefined) issues.push(yaml.issue([...base, 'chunk_fields', 'fields'], `stream ${name}: chunk_fields.fields lists ${JSON.stringify(repeated)} twice`));
+      // Listed key fields go with every chunk: the chunk must have room for at least one other field.
+      const sentAlways = chunks.fields.filter((f) => key.includes(f)).length;
+      if (sentAlways > 0 && chunks.size <= sentAlways) {
+        issues.push(yaml.issue([...base, 'chunk_fields', 'size'],
+          `stream ${name}: chunk_fields.size ${chunks.size} leaves no room beside the ${sentAlways} primary_key field(s) sent with every chunk; raise size or leave the key out of fields if the API always returns it`));
+      }
+    }
   }
   if (spec.test) {
     request(['test'], spec.test);

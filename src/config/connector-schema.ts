@@ -261,6 +261,26 @@ export const streamSchema = z.strictObject({
       'Child records read per parent record (issues per project: path "/projects/{{ partition.project.id }}/issues"). The parent ' +
         'stream is read in full every time; an incremental child keeps its cursor per partition.',
     )),
+  chunk_fields: z
+    .strictObject({
+      param: z.string().min(1).max(200).meta(about('The query parameter a chunk of fields is sent in, joined by commas, e.g. properties.')),
+      size: z.number().int().min(1).max(1000).meta(about('The most fields one request asks for (the API\'s cap), 1 to 1000.')),
+      fields: z
+        .array(z.string().min(1).max(200).regex(/^[^,]*$/, 'a field name without a comma (the chunk is joined by commas)'))
+        .min(1)
+        .max(10_000)
+        .meta(about(
+          'The fields the stream reads, split into chunks of size. Those of primary_key listed here are sent in every chunk; ' +
+            'a key field the API always returns (HubSpot\'s id) need not be listed.',
+        )),
+    })
+    .optional()
+    .meta(about(
+      'For APIs that cap the fields one request may ask for (HubSpot properties): the read is made once per chunk of fields, ' +
+        'every page of each, and the records are merged by primary_key into one (nested objects merged too). A record missing ' +
+        'from a chunk (created or deleted during the read) is left out until a read has it whole. One read holds its records ' +
+        'until the last chunk: past 1000000 it fails. Needs primary_key.',
+    )),
   max_requests: z.number().int().positive().default(10_000).meta(about('The most requests one read may make before it fails (a paging setting that never ends). Default: 10000.')),
   responses: responseRules,
   stop_when: condition.optional().meta({

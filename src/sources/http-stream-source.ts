@@ -132,6 +132,83 @@ export function createHttpStreamSource(options: {
     const body = stream.body === undefined ? null : http.templates.render(stream.body, context, 'json');
     if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
 
+    const request: PageRequest = { path, headers, body, copied, readBefore, kept, signal };
+    const field = stream.incremental?.cursor_field;
+    if (!stream.chunk_fields) {
+      for await (const fresh of requestPages(baseQuery, request)) {
+        if (field !== undefined) for (const r of fresh) track(r[field], r);
+        yield fresh;
+      }
+      return;
+    }
+    const merged = await mergeChunks(stream.chunk_fields, (query) => requestPages(query, request), baseQuery, field);
+    // The cursor advances only from the merged records, and stays below any record that changed during the read.
+    for (const m of merged.records) {
+      if (merged.hold === null || (m.cursor !== null && laterThan(merged.hold, m.cursor))) track(m.cursor, m.record);
+    }
+    for (let i = 0; i < merged.records.length; i += MERGED_BATCH) yield merged.records.slice(i, i + MERGED_BATCH).map((m) => m.record);
+  }
+
+  /**
+   * Reads one read once per chunk of fields (every page of each) and merges the records by primary_key. A record missing
+   * from a chunk was created or deleted during the read: it is left out, and it (as one whose cursor differs between
+   * chunks) holds the cursor below its value, so the next read has it whole.
+   */
+  async function mergeChunks(
+    chunking: NonNullable<Stream['chunk_fields']>,
+    read: (query: Record<string, string>) => AsyncGenerator<Row[]>,
+    baseQuery: Record<string, string>,
+    field: string | undefined,
+  ): Promise<{ records: MergedRecord[]; hold: CursorValue | null }> {
+    const sentAlways = chunking.fields.filter((f) => primaryKey.includes(f));
+    const rest = chunking.fields.filter((f) => !primaryKey.includes(f));
+    const per = Math.max(1, chunking.size - sentAlways.length);
+    const chunks: string[][] = [];
+    for (let i = 0; i < rest.length; i += per) chunks.push([...sentAlways, ...rest.slice(i, i + per)]);
+    if (!chunks.length) chunks.push(sentAlways);
+    const byKey = new Map<string, MergedRecord & { chunks: number; lastChunk: number; changed: boolean }>();
+    for (const [c, chunk] of chunks.entries()) {
+      for await (const page of read({ ...baseQuery, [chunking.param]: chunk.join(',') })) {
+        for (const r of page) {
+          const missing = primaryKey.find((f) => r[f] === null || r[f] === undefined);
+          if (missing !== undefined) {
+            throw new Error(`stream ${name}: a record read for the chunk ${chunk.join(',')} has no ${missing} (primary_key), so it cannot be merged with the other chunks: ${JSON.stringify(r).slice(0, 200)}`);
+          }
+          const key = keyOf(r);
+          const value = field === undefined ? null : cursorValue(r[field]);
+          const m = byKey.get(key);
+          if (!m) {
+            if (byKey.size >= MAX_MERGED) {
+              throw new Error(`stream ${name}: one read of chunk_fields holds its records until the last chunk, and this one passed ${MAX_MERGED}; narrow the read (a query, or partition)`);
+            }
+            byKey.set(key, { record: { ...r }, cursor: value, chunks: 1, lastChunk: c, changed: false });
+            continue;
+          }
+          mergeInto(m.record, r);
+          if (m.lastChunk !== c) {
+            m.chunks++;
+            m.lastChunk = c;
+          }
+          if (value !== null) {
+            if (m.cursor !== null && String(m.cursor) !== String(value)) m.changed = true;
+            if (m.cursor === null || laterThan(m.cursor, value)) m.cursor = value;
+          }
+        }
+      }
+    }
+    const records: MergedRecord[] = [];
+    let hold: CursorValue | null = null;
+    for (const m of byKey.values()) {
+      const whole = m.chunks === chunks.length;
+      if (whole) records.push({ record: m.record, cursor: m.cursor });
+      if ((!whole || m.changed) && m.cursor !== null && (hold === null || laterThan(hold, m.cursor))) hold = m.cursor;
+    }
+    return { records, hold };
+  }
+
+  /** The records of every page of one read, `baseQuery` on each (without cursor tracking). */
+  async function* requestPages(baseQuery: Record<string, string>, sent: PageRequest): AsyncGenerator<Row[]> {
+    const { path, headers, body, copied, readBefore, kept, signal } = sent;
     let query = { ...baseQuery, ...firstPageQuery(stream.paginate) };
     let url: string | null = null;
     const seen = new Set<string>();
@@ -173,10 +250,9 @@ export function createHttpStreamSource(options: {
       }
       previous = records;
       let fresh = copied ? records.map((r) => ({ ...r, ...copied })) : records;
-      if (stream.incremental) {
+      if (stream.incremental && readBefore?.size) {
         const field = stream.incremental.cursor_field;
-        if (readBefore?.size) fresh = fresh.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
-        for (const r of fresh) track(r[field], r);
+        fresh = fresh.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
       }
       if (fresh.length) yield fresh;
       if (!next) return;
@@ -253,15 +329,67 @@ export function createHttpStreamSource(options: {
 /** What one read keeps of its cursor: the highest value read, and (inclusive) the keys of the records read at it. */
 interface Cursor {
   name: string;
-  max: string | number | null;
+  max: CursorValue | null;
   atCursor: Set<string>;
 }
 
+type CursorValue = string | number;
+
+/** What one page request of a read sends (rendered once per read), and what it leaves out of the records. */
+interface PageRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string | null;
+  copied: Row | null;
+  readBefore: Set<string> | null;
+  kept: string | null;
+  signal?: AbortSignal;
+}
+
+/** A record merged from every chunk of fields, and the lowest cursor value its chunks gave. */
+interface MergedRecord {
+  record: Row;
+  cursor: CursorValue | null;
+}
+
+/** The records one read of chunk_fields may hold until its last chunk (beyond, it fails rather than exhaust memory). */
+const MAX_MERGED = 1_000_000;
+
+/** Merged records are handed on in batches of this many. */
+const MERGED_BATCH = 1000;
+
+function cursorValue(value: unknown): CursorValue | null {
+  if (value === null || value === undefined || value === '') return null;
+  return typeof value === 'number' ? value : String(value);
+}
+
+/** Whether cursor value a is after b: numbers by value, anything else as text (ISO timestamps sort so). */
+function laterThan(a: CursorValue, b: CursorValue): boolean {
+  return typeof a === 'number' && typeof b === 'number' ? a > b : String(a) > String(b);
+}
+
+/** Adds a later chunk's fields to a record; an object both have is merged too (HubSpot's properties). */
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const had = target[k];
+    if (had === undefined) target[k] = v;
+    else if (isPlainObject(had) && isPlainObject(v)) {
+      const both = { ...had };
+      mergeInto(both, v);
+      target[k] = both;
+    }
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function trackCursor(cursor: Cursor, value: unknown, key: string | null): void {
-  if (value === null || value === undefined || value === '') return;
-  const v = typeof value === 'number' ? value : String(value);
+  const v = cursorValue(value);
+  if (v === null) return;
   const max = cursor.max;
-  if (max === null || (typeof v === 'number' && typeof max === 'number' ? v > max : String(v) > String(max))) {
+  if (max === null || laterThan(v, max)) {
     cursor.max = v;
     cursor.atCursor = new Set();
   }
