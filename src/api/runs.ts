@@ -8,7 +8,10 @@ export type RunKind = (typeof runKinds)[number];
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-/** Counts a run reports (planned per operation, then delivered and failed). */
+/**
+ * Counts a run reports: planned per operation, then delivered, failed (rows the API or database refused) and invalid
+ * (rows caught before sending: no key, a request that cannot be rendered).
+ */
 export interface RunCounts {
   planned: number;
   added: number;
@@ -17,6 +20,7 @@ export interface RunCounts {
   unchanged: number;
   delivered: number;
   failed: number;
+  invalid: number;
 }
 
 /** One run of a sync or pipeline, as `sluice sync runs` lists it. */
@@ -76,6 +80,8 @@ export interface RunSummary {
   plan: PlanCounts | null;
   delivered: number;
   failed: number;
+  /** Rows caught before sending (no key, a request that cannot be rendered). */
+  invalid: number;
   durationMs: number;
   sampleErrors: RowError[];
 }
@@ -89,6 +95,7 @@ export interface RunOutcome {
   plan?: PlanCounts | null;
   delivered?: number;
   failed?: number;
+  invalid?: number;
   durationMs?: number;
   sampleErrors?: RowError[];
   error?: string;
@@ -110,6 +117,8 @@ export interface RejectedRow {
   key: string;
   runId: string;
   operation: string;
+  /** invalid: caught before sending (no key, a request that cannot be rendered); rejected: the API or database refused it. */
+  kind?: 'invalid' | 'rejected';
   row: Record<string, unknown>;
   error: string;
   /** The request as sent, secrets masked (curl text or SQL); null when nothing was sent. */

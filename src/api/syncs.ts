@@ -41,7 +41,7 @@ export interface SyncObject {
   key?: string | string[];
   mapping?: Record<string, string>;
   schedule?: string;
-  on_error?: { max_failed_rows?: number | string };
+  on_error?: { max_failed_rows?: number | string; max_invalid_rows?: number | string };
   [other: string]: unknown;
 }
 

@@ -143,7 +143,14 @@ export const maxFailedRowsSchema = z
   .union([z.number().int().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage looks like 5%')])
   .meta(about('How many rows may fail before the run fails: a count, or a percentage such as "5%" of the planned rows. Default: 0.'));
 
-const onErrorSchema = z.strictObject({ max_failed_rows: maxFailedRowsSchema.default(0) });
+export const maxInvalidRowsSchema = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage looks like 5%')])
+  .meta(about('How many rows may be invalid (caught before sending: no key, a request that cannot be rendered) before the run fails: a count, or a percentage such as "5%" of the planned rows. Default: 0.'));
+
+const onErrorSchema = z.strictObject({
+  max_failed_rows: maxFailedRowsSchema.default(0),
+  max_invalid_rows: maxInvalidRowsSchema.default(0),
+});
 
 /** Bounds of a sync's `fields:` rules: a name as long as any API's field names, as many rules as a wide model has columns. */
 export const MAX_FIELD_NAME_CHARS = 255;
@@ -293,7 +300,7 @@ export const syncSchema = z.strictObject({
       'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +
       'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally).',
   }),
-  on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rejected rows.')),
+  on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rows the destination refused (max_failed_rows) or rows caught before sending (max_invalid_rows).')),
   fields: fieldRulesSchema.optional(),
   on_delete: onDeleteSchema.default('delete'),
   notify: notifySchema.optional(),

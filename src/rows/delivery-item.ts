@@ -35,6 +35,11 @@ export interface DeliveryResult {
    * in halves until the bad ones stand alone; `error` is the batch's. A record written alone never carries it.
    */
   batchRefused?: boolean;
+  /**
+   * The record was never sent: its request could not be rendered (a template error, a body that is not JSON). It is
+   * counted as invalid, apart from the records the API or database refused.
+   */
+  notSent?: boolean;
 }
 
 /** Thrown by a destination (or an endpoint it writes through) when the whole run must stop (revoked credentials, a table that cannot be written). */

@@ -21,7 +21,7 @@ function pendingRecord(run: ManagedRun): RunRecord {
     trigger: run.job.trigger,
     startedAt: run.startedAt,
     finishedAt: null,
-    counts: { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 },
+    counts: { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 },
     error: run.outcome && 'error' in run.outcome ? run.outcome.error : null,
     attempt: 0,
   };

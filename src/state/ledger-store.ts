@@ -41,8 +41,8 @@ export interface LedgerChanges {
    * deleted) sets the sync's plan mark itself (see PlanCacheStore).
    */
   mark?: { name: string; value: string };
-  /** Added to a run's delivered and failed counts in the same transaction, so a killed run's history matches its ledger. */
-  counts?: { runId: string; delivered: number; failed: number };
+  /** Added to a run's delivered, failed and invalid counts in the same transaction, so a killed run's history matches its ledger. */
+  counts?: { runId: string; delivered: number; failed: number; invalid?: number };
 }
 
 /** Per sync: the ledger of delivered records and the rows the destination rejected. */

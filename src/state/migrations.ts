@@ -244,6 +244,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX project_revisions_by_use ON project_revisions (used_at DESC, id);
     `,
   },
+  {
+    version: 6,
+    name: 'invalid rows',
+    // Rows caught before sending (no key, a request that cannot be rendered) are counted apart from refused ones; a
+    // rejected row says which it was. Rows rejected at planning before this step were the invalid ones.
+    sqlite: `
+      ALTER TABLE runs ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE rejected_rows ADD COLUMN kind TEXT NOT NULL DEFAULT 'rejected';
+      UPDATE rejected_rows SET kind = 'invalid' WHERE operation = 'plan';
+    `,
+    postgres: `
+      ALTER TABLE runs ADD COLUMN invalid bigint NOT NULL DEFAULT 0;
+      ALTER TABLE rejected_rows ADD COLUMN kind text NOT NULL DEFAULT 'rejected';
+      UPDATE rejected_rows SET kind = 'invalid' WHERE operation = 'plan';
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

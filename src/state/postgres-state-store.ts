@@ -59,9 +59,9 @@ async function upsertPerKey<T extends { key: string }>(
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
 
 const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')}, ${iso('finished_at')},
-  planned, added, changed, removed, unchanged, delivered, failed, error, attempts`;
+  planned, added, changed, removed, unchanged, delivered, failed, invalid, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
-const REJECTED_COLUMNS = `key, run_id, operation, row_json, error, request, ${iso('rejected_at')}`;
+const REJECTED_COLUMNS = `key, run_id, operation, kind, row_json, error, request, ${iso('rejected_at')}`;
 const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
@@ -362,12 +362,11 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       if (deleted.length) await this.#deleteLedger(client, sync, deleted);
       if (rejected.length) await this.#putRejected(client, sync, rejected);
       if (cleared.length) await this.#deleteRejected(client, sync, cleared);
-      if (counts && (counts.delivered !== 0 || counts.failed !== 0)) {
-        await client.query(`UPDATE ${this.#t('runs')} SET delivered = delivered + $1, failed = failed + $2 WHERE id = $3`, [
-          counts.delivered,
-          counts.failed,
-          counts.runId,
-        ]);
+      if (counts && (counts.delivered !== 0 || counts.failed !== 0 || (counts.invalid ?? 0) !== 0)) {
+        await client.query(
+          `UPDATE ${this.#t('runs')} SET delivered = delivered + $1, failed = failed + $2, invalid = invalid + $3 WHERE id = $4`,
+          [counts.delivered, counts.failed, counts.invalid ?? 0, counts.runId],
+        );
       }
       return previousMark;
     });
@@ -381,11 +380,11 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
   async #putRejected(client: pg.PoolClient, sync: string, rows: RejectedRow[]): Promise<void> {
     await upsertPerKey(
       client,
-      `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, row_json, error, request, rejected_at)
-       SELECT $1, k, r, o, j::json, e, q, t
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-         AS u(k, r, o, j, e, q, t)
-       ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+      `INSERT INTO ${this.#t('rejected_rows')} (sync, key, run_id, operation, kind, row_json, error, request, rejected_at)
+       SELECT $1, k, r, o, c, j::json, e, q, t
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+         AS u(k, r, o, c, j, e, q, t)
+       ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation, kind = excluded.kind,
          row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`,
       sync,
       rows,
@@ -393,6 +392,7 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
         (r) => r.key,
         (r) => r.runId,
         (r) => r.operation,
+        (r) => r.kind ?? 'rejected',
         (r) => JSON.stringify(r.row),
         (r) => r.error,
         (r) => r.request ?? null,

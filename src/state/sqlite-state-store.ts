@@ -33,12 +33,12 @@ const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, statu
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
 const GET_LEDGER_VERSIONS = 'SELECT key, fingerprint, remote_id, status FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
-const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, row_json, error, request, rejected_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation,
+const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, kind, row_json, error, request, rejected_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sync, key) DO UPDATE SET run_id = excluded.run_id, operation = excluded.operation, kind = excluded.kind,
     row_json = excluded.row_json, error = excluded.error, request = excluded.request, rejected_at = excluded.rejected_at`;
 const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
-const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ? WHERE id = ?';
+const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ?, invalid = invalid + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
@@ -61,7 +61,7 @@ function ledgerParams(sync: string, entries: LedgerEntry[]): unknown[][] {
   return params;
 }
 const rejectedParams = (sync: string, r: RejectedRow) =>
-  [sync, r.key, r.runId, r.operation, JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
+  [sync, r.key, r.runId, r.operation, r.kind ?? 'rejected', JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
 
 /** Options of a SQLite state store. */
 export interface SqliteStateStoreOptions {
@@ -304,8 +304,8 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     if (deleted.length) steps.push({ sql: DELETE_LEDGER, rows: [[sync, JSON.stringify(deleted)]] });
     if (rejected.length) steps.push({ sql: PUT_REJECTED, rows: rejected.map((r) => rejectedParams(sync, r)) });
     if (cleared.length) steps.push({ sql: DELETE_REJECTED, rows: [[sync, JSON.stringify(cleared)]] });
-    if (counts && (counts.delivered !== 0 || counts.failed !== 0)) {
-      steps.push({ sql: ADD_RUN_COUNTS, rows: [[counts.delivered, counts.failed, counts.runId]] });
+    if (counts && (counts.delivered !== 0 || counts.failed !== 0 || (counts.invalid ?? 0) !== 0)) {
+      steps.push({ sql: ADD_RUN_COUNTS, rows: [[counts.delivered, counts.failed, counts.invalid ?? 0, counts.runId]] });
     }
     if (steps.length === 0) return null;
     // A write thread of its own, started on first use (most commands never write a ledger).

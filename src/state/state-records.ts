@@ -4,11 +4,11 @@ import type { Lease, LedgerEntry, NotificationAttempt, RejectedRow, RunCounts, R
 /** A row of a state table as a driver returns it (timestamps already ISO strings). */
 export type StateRow = Record<string, unknown>;
 
-const COUNT_COLUMNS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
+const COUNT_COLUMNS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed', 'invalid'] as const;
 
 /** Zero counts, as a new run starts with. */
 export function zeroCounts(): RunCounts {
-  return { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  return { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 };
 }
 
 /**
@@ -75,6 +75,7 @@ export function toRejectedRow(r: StateRow): RejectedRow {
     key: r.key as string,
     runId: r.run_id as string,
     operation: r.operation as string,
+    kind: r.kind === 'invalid' ? 'invalid' : 'rejected',
     row: row as Record<string, unknown>,
     error: r.error as string,
     request: (r.request as string | null) ?? null,

@@ -12,7 +12,10 @@ import { writeBatch } from './write-batch.js';
 export interface DeliveryTally {
   sent: number;
   delivered: number;
+  /** Rows the API or database refused. */
   failed: number;
+  /** Rows never sent because their request could not be rendered (a template error, a body that is not JSON). */
+  invalid: number;
   /** The first few errors, for the summary. */
   sampleErrors: { key: string; error: string }[];
 }
@@ -47,7 +50,7 @@ const COUNTS_EVERY_MS = 250;
  */
 export async function deliverPlan(options: DeliverPlanOptions): Promise<DeliveryTally> {
   const { destination, store, sync, runId, signal } = options;
-  const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
+  const tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, invalid: 0, sampleErrors: [] };
   const queues = new Map<DeliveryOperation | 'lookup', PlannedItem[]>();
   // A batch holds its slot until its ledger write is committed: what a crash can send twice is what is in flight.
   const inFlight = new Set<Promise<void>>();
@@ -57,7 +60,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
   const breaker = new CircuitBreaker<PlannedItem>();
   // Counts of confirmed batches that changed nothing else (an append run's rows) wait to go with the next write, or
   // COUNTS_EVERY_MS at most: a transaction of counts alone per single-record request cost as much as the request.
-  const unwritten = { delivered: 0, failed: 0 };
+  const unwritten = { delivered: 0, failed: 0, invalid: 0 };
   let countsWrittenAt = Date.now();
 
   const launch = async (batch: PlannedItem[]) => {
@@ -93,7 +96,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     const deleted: string[] = [];
     const cleared: string[] = [];
     const rejected: RejectedRow[] = [];
-    const before = { delivered: tally.delivered, failed: tally.failed };
+    const before = { delivered: tally.delivered, failed: tally.failed, invalid: tally.invalid };
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const r = resultOf(p, i) ?? { key: p.key, ok: false, error: 'the destination returned no result for this record' };
@@ -103,7 +106,8 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
         else if (options.mode !== 'append') put.push({ key: p.key, fingerprint: p.fingerprint, remoteId: r.remoteId ?? p.remoteId, status: 'delivered', lastError: null, runId, updatedAt: now });
         if (p.wasFailed) cleared.push(p.key);
       } else {
-        tally.failed++;
+        if (r.notSent) tally.invalid++;
+        else tally.failed++;
         const error = r.error ?? 'failed';
         if (tally.sampleErrors.length < 5) tally.sampleErrors.push({ key: p.key, error });
         // The fingerprint stays that of the last delivered version, so the next run sends this row again. (Append keeps
@@ -111,11 +115,14 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
         if (options.mode !== 'append') {
           put.push({ key: p.key, fingerprint: failedFingerprint(p), remoteId: p.remoteId, status: 'failed', lastError: error, runId, updatedAt: now });
         }
-        rejected.push({ key: p.key, runId, operation: p.operation, row: p.row, error, request: r.request ?? null, rejectedAt: now });
+        rejected.push({
+          key: p.key, runId, operation: p.operation, kind: r.notSent ? 'invalid' : 'rejected', row: p.row, error, request: r.request ?? null, rejectedAt: now,
+        });
       }
     }
     unwritten.delivered += tally.delivered - before.delivered;
     unwritten.failed += tally.failed - before.failed;
+    unwritten.invalid += tally.invalid - before.invalid;
     const changes = put.length > 0 || deleted.length > 0 || rejected.length > 0 || cleared.length > 0;
     if (changes || Date.now() - countsWrittenAt >= COUNTS_EVERY_MS) await writeCounts({ put, deleted, rejected, cleared });
     if (options.stopWhen?.(tally)) stopped = true;
@@ -129,10 +136,10 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
    */
   const writeCounts = async (changes: Omit<LedgerChanges, 'counts'> = { put: [], deleted: [], rejected: [], cleared: [] }) => {
     const counts = { runId, ...unwritten };
-    unwritten.delivered = unwritten.failed = 0;
+    unwritten.delivered = unwritten.failed = unwritten.invalid = 0;
     countsWrittenAt = Date.now();
     const changed = changes.put.length > 0 || changes.deleted.length > 0 || changes.rejected.length > 0 || changes.cleared.length > 0;
-    if (changed || counts.delivered > 0 || counts.failed > 0) await store.applyLedgerChanges(sync, { ...changes, counts });
+    if (changed || counts.delivered > 0 || counts.failed > 0 || counts.invalid > 0) await store.applyLedgerChanges(sync, { ...changes, counts });
   };
 
   const enqueue = async (op: DeliveryOperation | 'lookup', p: PlannedItem) => {

@@ -35,6 +35,8 @@ export interface RunEnd {
   sampleErrors?: RowError[];
   /** The sync's `on_error.max_failed_rows`: past it, a run that otherwise ran to its end failed. */
   maxFailedRows?: number | string;
+  /** The sync's `on_error.max_invalid_rows`: past it (rows caught before sending), a run that otherwise ran to its end failed. */
+  maxInvalidRows?: number | string;
   /** The run's cancel signal: a run it stopped, without another error, was cancelled. */
   signal?: AbortSignal;
 }
@@ -57,6 +59,12 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
       ? `${counts.failed} of ${counts.planned} rows failed again`
       : `${counts.failed} of ${counts.planned} rows failed (on_error.max_failed_rows: ${end.maxFailedRows})`;
   }
+  const invalid = counts.invalid ?? 0;
+  if (!error && end.maxInvalidRows !== undefined && exceedsFailureLimit(invalid, counts.planned, end.maxInvalidRows)) {
+    error = run.kind === 'retry'
+      ? `${invalid} of ${counts.planned} rows invalid again`
+      : `${invalid} of ${counts.planned} rows invalid (on_error.max_invalid_rows: ${end.maxInvalidRows})`;
+  }
   const status = error ? 'failed' : end.signal?.aborted ? 'cancelled' : 'succeeded';
   const finishedAt = new Date().toISOString();
   await store.updateRun(run.id, end.counts ? { status, counts, error, finishedAt } : { status, error, finishedAt });
@@ -65,6 +73,7 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
     plan: end.plan ?? null,
     delivered: counts.delivered,
     failed: counts.failed,
+    invalid: counts.invalid ?? 0,
     durationMs: Date.now() - opened.openedAt,
     sampleErrors: (end.sampleErrors ?? []).map((s) => ({ key: s.key, error: redactor.mask(s.error) })),
   };

@@ -40,7 +40,7 @@ export async function retryRejected(options: {
     endpoints: { full: !asRejected },
   });
   if (!opened.started) throw opened.error;
-  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 };
   let dropped = 0;
   let tally: DeliveryTally | null = null;
   let error: unknown = null;
@@ -52,13 +52,16 @@ export async function retryRejected(options: {
       items: (async function* () {
         if (provided.items.length) yield provided.items;
       })(),
-      limitBase: () => ({ planned: counts.planned, failed: 0 }),
+      limitBase: () => ({ planned: counts.planned, invalid: 0 }),
     });
     counts.delivered = tally.delivered;
     counts.failed = tally.failed;
+    counts.invalid = tally.invalid;
   } catch (e) {
     error = e;
   }
-  const summary = await finishRun(opened, { error, counts, sampleErrors: tally?.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows });
+  const summary = await finishRun(opened, { error, counts, sampleErrors: tally?.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows,
+    maxInvalidRows: sync.on_error.max_invalid_rows,
+  });
   return { ...summary, dropped };
 }

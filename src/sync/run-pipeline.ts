@@ -60,7 +60,7 @@ export async function runPipeline(options: StartRunOptions & {
   // Recorded, then thrown as a setup error: no step ran.
   if (!opened.started) throw opened.error;
   const { run, lease } = opened;
-  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 };
   const steps: PipelineStepResult[] = [];
   let failedStep: string | null = null;
   try {

@@ -49,16 +49,16 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   checkRunVariables(loaded, { kind: 'sync', name }, options.vars);
   // A run resumed after its worker stopped keeps what earlier attempts delivered: the ledger has it, so it plans as unchanged.
   let carried = 0;
-  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0 };
+  const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 };
   let plan: PlanCounts | null = null;
-  let tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, sampleErrors: [] };
+  let tally: DeliveryTally = { sent: 0, delivered: 0, failed: 0, invalid: 0, sampleErrors: [] };
   let sendStarted = Date.now();
   // An append run counts its rows as it reads them: it has no ETA until the read ends.
   let reading = false;
   const progress = (runId: string, phase: RunProgress['phase']) => {
     const elapsed = Math.max(1, Date.now() - sendStarted) / 1000;
     const rate = tally.sent / elapsed;
-    const left = counts.planned - carried - tally.delivered - tally.failed;
+    const left = counts.planned - carried - tally.delivered - tally.failed - tally.invalid;
     options.onProgress?.({
       runId, sync: name, phase, planned: counts.planned, sent: tally.sent, delivered: carried + tally.delivered,
       failed: tally.failed, rate, etaSeconds: rate > 0 && !reading ? left / rate : null,
@@ -111,15 +111,15 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         changed: plan.changed,
         removed: plan.removed,
         unchanged: Math.max(0, plan.unchanged - carried),
-        // Rows that cannot be planned count as failed now; each delivered batch then adds its own counts.
-        failed: plan.invalid,
+        // Rows that cannot be planned count as invalid now; each delivered batch then adds its own counts.
+        invalid: plan.invalid,
       });
       await store.updateRun(run.id, { counts });
       if (planned.invalid.length) {
         const now = new Date().toISOString();
         await store.putRejected(
           name,
-          planned.invalid.map((r) => ({ key: r.key, runId: run.id, operation: 'plan', row: r.row, error: r.error, request: null, rejectedAt: now })),
+          planned.invalid.map((r) => ({ key: r.key, runId: run.id, operation: 'plan', kind: 'invalid', row: r.row, error: r.error, request: null, rejectedAt: now })),
         );
       }
       sendStarted = Date.now();
@@ -144,7 +144,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
         items: readAhead(withRemovedRows(planned.items({ batchSize: 200 }), key)),
         limitBase: () => {
           follow();
-          return { planned: counts.planned, failed: plan!.invalid };
+          return { planned: counts.planned, invalid: plan!.invalid };
         },
         onBatch: (t) => {
           tally = t;
@@ -173,9 +173,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     error = e;
   }
   counts.delivered = carried + tally.delivered;
-  counts.failed = tally.failed + (plan?.invalid ?? 0);
+  counts.failed = tally.failed;
+  counts.invalid = tally.invalid + (plan?.invalid ?? 0);
   const summary = await finishRun(opened, {
-    error, counts, plan, sampleErrors: tally.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows, signal: options.signal,
+    error, counts, plan, sampleErrors: tally.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows,
+    maxInvalidRows: sync.on_error.max_invalid_rows, signal: options.signal,
   });
   progress(run.id, 'done');
   return summary;

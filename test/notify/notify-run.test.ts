@@ -70,7 +70,7 @@ ${pipelineNotify.length ? `    notify:\n${indent(pipelineNotify)}\n` : ''}`,
   }
 
   const webhook = (on = '[failed]') => [`- on: ${on}`, `  webhook: { url: "${hook.url}/runs", secret: "\${env:HOOK_SECRET}" }`];
-  const counts = (planned: number, delivered: number, failed: number): RunCounts => ({ planned, added: planned, changed: 0, removed: 0, unchanged: 0, delivered, failed });
+  const counts = (planned: number, delivered: number, failed: number): RunCounts => ({ planned, added: planned, changed: 0, removed: 0, unchanged: 0, delivered, failed, invalid: 0 });
 
   /** Ends a recorded run of `orders` through finishRun, as every run ends. */
   async function endRun(end: { counts?: RunCounts; error?: unknown; maxFailedRows?: number }) {
@@ -104,7 +104,7 @@ ${pipelineNotify.length ? `    notify:\n${indent(pipelineNotify)}\n` : ''}`,
     await store.updateRun(run.id, { status: 'succeeded', counts: counts(3, 3, 0), finishedAt: new Date().toISOString() });
     answers = Array.from({ length: 10 }, () => ({ status: 500, body: 'down' }));
     const logged: string[] = [];
-    const summary = { run: { ...run, status: 'succeeded' as const, counts: counts(3, 3, 0), finishedAt: new Date().toISOString() }, plan: null, delivered: 3, failed: 0, durationMs: 20, sampleErrors: [] };
+    const summary = { run: { ...run, status: 'succeeded' as const, counts: counts(3, 3, 0), finishedAt: new Date().toISOString() }, plan: null, delivered: 3, failed: 0, invalid: 0, durationMs: 20, sampleErrors: [] };
     const attempts = await notifyRun({ loaded, store, summary, webhookRetry: { initialDelayMs: 10, maxDelayMs: 20 }, log: (l) => logged.push(l) });
     expect(hook.requests).toHaveLength(4);
     expect(attempts.map((a) => [a.attempt, a.status, a.httpStatus])).toEqual([[1, 'retrying', 500], [2, 'retrying', 500], [3, 'retrying', 500], [4, 'failed', 500]]);

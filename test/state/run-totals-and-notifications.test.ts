@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NotificationAttempt, RunCounts, RunKind, StateStore } from '../../src/state/state-store.js';
 import { openStoreForEachTest, STATE_KINDS } from './state-fixtures.js';
 
-const counts = (delivered: number, failed: number): RunCounts => ({ planned: delivered + failed, added: 0, changed: 0, removed: 0, unchanged: 0, delivered, failed });
+const counts = (delivered: number, failed: number): RunCounts => ({ planned: delivered + failed, added: 0, changed: 0, removed: 0, unchanged: 0, delivered, failed, invalid: 0 });
 
 /** A run of `name` that ended `status` after `seconds`, with these rows. */
 async function endedRun(store: StateStore, kind: RunKind, name: string, status: 'succeeded' | 'failed' | 'cancelled', seconds: number, rows = counts(0, 0)) {

@@ -29,6 +29,8 @@ export interface StateFixture {
   openAt(version: number): Promise<StateStore>;
   /** The versions recorded in schema_migrations, in order. */
   migrationVersions(): Promise<number[]>;
+  /** Runs SQL on the state's tables as an older Sluice would have written them (PostgreSQL: in the state's schema). */
+  exec(sql: string): Promise<void>;
   /** Closes every store opened and removes the state. */
   destroy(): Promise<void>;
 }
@@ -101,6 +103,14 @@ export async function sqliteFixture(): Promise<StateFixture> {
       base.opened.push(store);
       return store;
     },
+    async exec(sql) {
+      const db = new Database(path.join(projectDir, '.sluice', 'state.db'));
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    },
     async migrationVersions() {
       const db = new Database(path.join(projectDir, '.sluice', 'state.db'), { readonly: true });
       try {
@@ -145,6 +155,9 @@ export async function postgresFixture(): Promise<StateFixture> {
       const store = new PostgresStateStore({ url: base.state, secretBox: secretBox(key) });
       base.opened.push(store);
       return store;
+    },
+    async exec(sql) {
+      await query(`SET search_path TO "${schema}"; ${sql}`);
     },
     async migrationVersions() {
       const rows = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);

@@ -6,7 +6,8 @@ import { rejectedRowsCsv } from '../rejected-rows-csv.js';
 import { formatSummary, summaryJson } from './sync-run.js';
 
 /**
- * `sluice sync rejected NAME [--retry [--as-rejected]] [--format csv|json]`: rows the destination refused; --retry
+ * `sluice sync rejected NAME [--retry [--as-rejected]] [--format csv|json]`: rows the destination refused or that
+ * were invalid (each says which); --retry
  * re-sends only them (their current rows, read again from the source); --format exports them to stdout.
  */
 export async function runSyncRejected(
@@ -30,7 +31,7 @@ export async function runSyncRejected(
     if (args.format) {
       // An export holds every rejected row unless --limit says otherwise. Rows are stored redacted; masked again here.
       const rows = loaded.redactor.maskValue(await store.listRejected(args.name, { limit: args.limit ?? 1_000_000 }));
-      const exported = rows.map((r) => ({ key: r.key, runId: r.runId, operation: r.operation, error: r.error, rejectedAt: r.rejectedAt, row: r.row }));
+      const exported = rows.map((r) => ({ key: r.key, runId: r.runId, kind: r.kind ?? 'rejected', operation: r.operation, error: r.error, rejectedAt: r.rejectedAt, row: r.row }));
       ctx.stdout.write(args.format === 'csv' ? rejectedRowsCsv(rows) : JSON.stringify(exported) + '\n');
       return ExitCode.ok;
     }
@@ -45,7 +46,8 @@ export async function runSyncRejected(
     }
     const out: string[] = [];
     for (const r of rows) {
-      out.push(`${r.key}  ${r.operation}  run ${r.runId}  ${r.rejectedAt}`);
+      // invalid: caught before sending (no key, a request that cannot be rendered); rejected: the API or database refused it.
+      out.push(`${r.key}  ${r.kind ?? 'rejected'}  ${r.operation}  run ${r.runId}  ${r.rejectedAt}`);
       out.push(`  error: ${loaded.redactor.mask(r.error)}`);
       out.push(`  row: ${loaded.redactor.mask(JSON.stringify(r.row))}`);
       if (r.request) out.push(`  request: ${loaded.redactor.mask(r.request).split('\n').join('\n    ')}`);

@@ -37,10 +37,12 @@ export function formatSummary(s: RunSummary): string {
     s.plan
       ? `  planned ${c.planned}: ${c.added} added, ${c.changed} changed, ${c.removed} removed, ${c.unchanged} unchanged`
       : `  planned ${c.planned}`,
-    `  delivered ${c.delivered}, failed ${c.failed}`,
+    // Rows caught before sending are named only when there are some: most runs have none.
+    `  delivered ${c.delivered}, failed ${c.failed}${c.invalid ? `, invalid ${c.invalid}` : ''}`,
   ];
   for (const e of s.sampleErrors) lines.push(`  rejected ${e.key}: ${e.error}`);
-  if (c.failed > s.sampleErrors.length && c.failed > 0) lines.push(`  see: sluice sync rejected ${s.run.name}`);
+  const unsent = c.failed + (c.invalid ?? 0);
+  if (unsent > s.sampleErrors.length && unsent > 0) lines.push(`  see: sluice sync rejected ${s.run.name}`);
   if (s.run.error) lines.push(`  error: ${s.run.error}`);
   return lines.join('\n') + '\n';
 }

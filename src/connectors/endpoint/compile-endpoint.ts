@@ -139,7 +139,7 @@ export function compileEndpoint(connection: HttpConnection, name: string, endpoi
       const delivered = outcome && rendered.request ? await readSent(outcome, rendered.request, rendered.sent) : [];
       if (errors === null && included === null) return delivered;
       const results = new Array<DeliveryResult>(items.length);
-      for (const [i, error] of errors ?? []) results[i] = { key: items[i]!.key, ok: false, error, request: null };
+      for (const [i, error] of errors ?? []) results[i] = { key: items[i]!.key, ok: false, error, request: null, notSent: true };
       for (let j = 0; j < delivered.length; j++) results[included ? included[j]! : j] = delivered[j]!;
       return results;
     },

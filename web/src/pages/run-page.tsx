@@ -14,7 +14,7 @@ import { navigate } from '../router.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useRunEvents } from '../use-run-events.js';
 
-const COUNT_KEYS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed'] as const;
+const COUNT_KEYS = ['planned', 'added', 'changed', 'removed', 'unchanged', 'delivered', 'failed', 'invalid'] as const;
 
 /** One run: status, counts, live progress while it runs, its rejected rows (error + redacted request), retry. */
 export function RunPage(props: { id: string }) {
@@ -103,7 +103,7 @@ export function RunPage(props: { id: string }) {
         </dl>
         <div className="stats">
           {COUNT_KEYS.map((k) => (
-            <div className={k === 'failed' && run.counts[k] > 0 ? 'stat stat-bad' : 'stat'} key={k} data-testid={`count-${k}`}>
+            <div className={(k === 'failed' || k === 'invalid') && run.counts[k] > 0 ? 'stat stat-bad' : 'stat'} key={k} data-testid={`count-${k}`}>
               <div className="stat-value">{run.counts[k]}</div>
               <div className="stat-label">{t(`runs.${k}` as 'runs.planned')}</div>
             </div>
@@ -124,7 +124,7 @@ export function RunPage(props: { id: string }) {
         {rejected?.map((r, i) => (
           <div className="rejected-row" key={`${r.key}-${i}`} data-testid="rejected-row">
             <div className="rejected-head">
-              <code>{r.key}</code> <span className="badge">{r.operation}</span> <span className="muted small">{formatTime(r.rejectedAt, lang)}</span>
+              <code>{r.key}</code> {r.kind === 'invalid' && <span className="badge">{t('runs.invalid')}</span>} <span className="badge">{r.operation}</span> <span className="muted small">{formatTime(r.rejectedAt, lang)}</span>
             </div>
             <div className="error-text" data-testid="rejected-error">{r.error}</div>
             <div className="two-columns">
