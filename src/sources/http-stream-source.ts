@@ -84,10 +84,13 @@ export function createHttpStreamSource(options: {
   full?: boolean;
   /** Where commit() records when the last full read started, for `full_refresh`. */
   fullRead?: { name: string; at: string };
+  /** The records one read of chunk_fields may hold (default 1,000,000; lower in tests of the limit). */
+  mergeLimit?: number;
 }): HttpStreamSource {
   const { http, stream, store, cursorName } = options;
   const full = options.full ?? false;
   const name = options.streamName;
+  const mergeLimit = options.mergeLimit ?? MAX_MERGED;
   let firstPage: Row[] | null = null;
   const inclusive = stream.incremental?.inclusive === true;
   const primaryKey = stream.primary_key === undefined ? [] : [stream.primary_key].flat();
@@ -178,8 +181,8 @@ export function createHttpStreamSource(options: {
           const value = field === undefined ? null : cursorValue(r[field]);
           const m = byKey.get(key);
           if (!m) {
-            if (byKey.size >= MAX_MERGED) {
-              throw new Error(`stream ${name}: one read of chunk_fields holds its records until the last chunk, and this one passed ${MAX_MERGED}; narrow the read (a query, or partition)`);
+            if (byKey.size >= mergeLimit) {
+              throw new Error(`stream ${name}: one read of chunk_fields holds its records until the last chunk, and this one passed ${mergeLimit}; narrow the read (a query, or partition)`);
             }
             byKey.set(key, { record: { ...r }, cursor: value, chunks: 1, lastChunk: c, changed: false });
             continue;
