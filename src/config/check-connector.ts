@@ -161,6 +161,10 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
       if (!key.length) {
         issues.push(yaml.issue([...base, 'chunk_fields'], `stream ${name}: chunk_fields merges the records of each chunk by their primary_key; add primary_key to the stream`));
       }
+      // The chunk replaces the parameter's value: one the stream already sends would be lost.
+      if (chunks.param === stream.incremental?.param || Object.hasOwn(stream.query, chunks.param)) {
+        issues.push(yaml.issue([...base, 'chunk_fields', 'param'], `stream ${name}: chunk_fields.param ${JSON.stringify(chunks.param)} is already sent by the stream (${chunks.param === stream.incremental?.param ? 'incremental.param' : 'query'}); the chunk would replace it`));
+      }
       const repeated = chunks.fields.find((f, i) => chunks.fields.indexOf(f) !== i);
       if (repeated !== undefined) issues.push(yaml.issue([...base, 'chunk_fields', 'fields'], `stream ${name}: chunk_fields.fields lists ${JSON.stringify(repeated)} twice`));
       // Listed key fields go with every chunk: the chunk must have room for at least one other field.

@@ -87,6 +87,8 @@ describe('a stream whose fields are read in chunks', () => {
       'streams.contacts.chunk_fields.fields.1: invalid fields "city,country": a field name without a comma (the chunk is joined by commas)');
     await refused(connector('chunk_fields: { param: properties, size: 3, fields: [email, city, email] }'), 'stream contacts: chunk_fields.fields lists "email" twice');
     await refused(connector('chunk_fields: { param: "", size: 3, fields: [email] }'), 'streams.contacts.chunk_fields.param');
+    await refused(connector('chunk_fields: { param: after, size: 3, fields: [email] }\n    query: { after: 0 }'),
+      'stream contacts: chunk_fields.param "after" is already sent by the stream (query); the chunk would replace it');
     await refused(connector(undefined, ''), 'stream contacts: chunk_fields merges the records of each chunk by their primary_key; add primary_key to the stream');
     await refused(connector('chunk_fields: { param: properties, size: 1, fields: [id, email] }'),
       'stream contacts: chunk_fields.size 1 leaves no room beside the 1 primary_key field(s) sent with every chunk');
