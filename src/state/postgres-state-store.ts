@@ -6,6 +6,7 @@ import { SqlStateStore } from './sql-state-store.js';
 import {
   lastPerKey,
   newRunColumns,
+  rejectedKind,
   toLease,
   toLedgerEntry,
   toNotificationAttempt,
@@ -392,7 +393,7 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
         (r) => r.key,
         (r) => r.runId,
         (r) => r.operation,
-        (r) => r.kind ?? 'rejected',
+        (r) => rejectedKind(r),
         (r) => JSON.stringify(r.row),
         (r) => r.error,
         (r) => r.request ?? null,

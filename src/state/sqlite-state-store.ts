@@ -7,6 +7,7 @@ import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
 import {
   newRunColumns,
+  rejectedKind,
   toLease,
   toLedgerEntry,
   toNotificationAttempt,
@@ -61,7 +62,7 @@ function ledgerParams(sync: string, entries: LedgerEntry[]): unknown[][] {
   return params;
 }
 const rejectedParams = (sync: string, r: RejectedRow) =>
-  [sync, r.key, r.runId, r.operation, r.kind ?? 'rejected', JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
+  [sync, r.key, r.runId, r.operation, rejectedKind(r), JSON.stringify(r.row), r.error, r.request ?? null, r.rejectedAt];
 
 /** Options of a SQLite state store. */
 export interface SqliteStateStoreOptions {

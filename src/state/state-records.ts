@@ -68,6 +68,11 @@ export function toLedgerEntry(r: StateRow): LedgerEntry {
   };
 }
 
+/** A rejected row's kind as stored: rows rejected at planning (no key) are invalid ones whoever wrote them. */
+export function rejectedKind(r: RejectedRow): 'invalid' | 'rejected' {
+  return r.kind ?? (r.operation === 'plan' ? 'invalid' : 'rejected');
+}
+
 /** A `rejected_rows` row as a RejectedRow (`row_json` is text in SQLite, already parsed in PostgreSQL). */
 export function toRejectedRow(r: StateRow): RejectedRow {
   const row = typeof r.row_json === 'string' ? (JSON.parse(r.row_json) as unknown) : r.row_json;

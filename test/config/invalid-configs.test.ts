@@ -80,6 +80,9 @@ const cases: Case[] = [
     issues: ['sluice.yaml:2:1: conections: unknown key "conections" (did you mean "connections"?)'],
   },
   syncCase('an unknown key in a sync', { more: ['shedule: "0 9 * * *"'] }, 'sluice.yaml:15:5: syncs.s.shedule: unknown key "shedule" (did you mean "schedule"?)'),
+  syncCase('a negative max_invalid_rows', { more: ['on_error: { max_invalid_rows: -1 }'] }, 'sluice.yaml:15:35: syncs.s.on_error.max_invalid_rows: expected a number >= 0, got -1'),
+  syncCase('a max_invalid_rows that is neither a count nor a percentage', { more: ['on_error: { max_invalid_rows: "5%; DROP TABLE runs" }'] },
+    'sluice.yaml:15:35: syncs.s.on_error.max_invalid_rows: invalid max_invalid_rows "5%; DROP TABLE runs": a percentage looks like 5%'),
   {
     name: 'an unknown key in a sync destination',
     project: `version: 1

@@ -83,7 +83,7 @@ describe('loadProject', () => {
     expect(loaded.connectors.tracker!.file).toBe(join(dir, 'connectors/tracker.yaml'));
     expect(loaded.connectors.builtin!.file).toBe(join(dir, 'builtin/tracker.yaml'));
     expect(loaded.connectors.tracker!.spec.endpoints.add_issue!.operation).toBe('create');
-    expect(loaded.project.syncs.scans_to_tracker!.on_error).toEqual({ max_failed_rows: 0 });
+    expect(loaded.project.syncs.scans_to_tracker!.on_error).toEqual({ max_failed_rows: 0, max_invalid_rows: 0 });
   });
 
   it('registers every secret in the redactor: env values, auth values, URL passwords, secret config', async () => {

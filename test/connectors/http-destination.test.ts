@@ -83,6 +83,7 @@ describe('HTTP destination, single requests', () => {
       ok: false,
       error: 'body is not valid JSON: value expected at line 1 column 16\n{ "projectId": , "summary": "no project" }',
       request: null,
+      notSent: true,
     });
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.json).toEqual({ projectId: 7, summary: 'ok' });
@@ -92,7 +93,7 @@ describe('HTTP destination, single requests', () => {
     const server = await api();
     const http = await connect({ endpoints: { add: { operation: 'create', path: '/issues', body: '{ "summary": {{ row.sumary | json }} }' } } }, server.url);
     const results = await createHttpDestination({ connection: http, endpoints: { create: 'add' } }).write([item('k', { summary: 'x' })]);
-    expect(results[0]).toEqual({ key: 'k', ok: false, error: 'unknown variable "row.sumary" in body (did you mean "summary"?)', request: null });
+    expect(results[0]).toEqual({ key: 'k', ok: false, error: 'unknown variable "row.sumary" in body (did you mean "summary"?)', request: null, notSent: true });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -472,8 +473,8 @@ describe('HTTP destination, batch requests', () => {
     ]);
     expect(results).toEqual([
       { key: '1', ok: true, remoteId: '0' },
-      { key: '2', ok: false, error: 'batch.item is not valid JSON: value expected at line 1 column 9\n{ "id": , "name": "b" }', request: null },
-      { key: '3', ok: false, error: 'unknown variable "row.name" in batch.item', request: null },
+      { key: '2', ok: false, error: 'batch.item is not valid JSON: value expected at line 1 column 9\n{ "id": , "name": "b" }', request: null, notSent: true },
+      { key: '3', ok: false, error: 'unknown variable "row.name" in batch.item', request: null, notSent: true },
       { key: '4', ok: true, remoteId: '1' },
     ]);
     expect(server.requests).toHaveLength(1);

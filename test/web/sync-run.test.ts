@@ -68,6 +68,8 @@ describe('syncs and runs', () => {
     expect(await rejected.textContent()).toContain('email domain is blocked');
     expect(await rejected.textContent()).toContain(`${ui.sandbox.url}/hooks/contacts/3`);
     expect(await page.getByTestId('count-failed').textContent()).toBe('1Failed');
+    // Rows caught before sending are counted apart: this run had none.
+    expect(await page.getByTestId('count-invalid').textContent()).toBe('0Invalid');
     await ui.browser.screenshot('run-rejected');
 
     // Retry rejected: a new run delivers row 3.
