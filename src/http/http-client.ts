@@ -91,7 +91,8 @@ export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
 const DEFAULT_TOTAL_MS = 300_000;
 const MAX_CACHED_ORIGINS = 256;
 
-type AttemptResult = { response: HttpResponse } | { failure: NetworkFailure };
+/** An attempt's response with the request as sent (its credential applied), or why none came. */
+type AttemptResult = { response: HttpResponse; sent: HttpRequest } | { failure: NetworkFailure };
 
 /** Where a request goes, as undici takes it (the origin is also what the credential check compares), plus its host for messages. */
 interface Target {
@@ -189,7 +190,9 @@ export class HttpClient {
             if (refreshed) {
               return this.failed('fail', withMessage(`${status}: the API refused the credential even after renewing it`, message), attempts, auth, response);
             }
-            const renewed = auth ? await auth.refresh() : false;
+            // The refused request tells the auth which credential was refused (one of several keys, or a token a
+            // concurrent refresh already replaced).
+            const renewed = auth ? await auth.refresh(result.sent) : false;
             if (!renewed) {
               const why = auth ? 'and it cannot be renewed: check it' : 'and none is configured';
               return this.failed('fail', withMessage(`${status}: the API refused the credential ${why}`, message), attempts, auth, response);
@@ -294,6 +297,7 @@ export class HttpClient {
           durationMs: this.now() - started,
           url: request.url,
         },
+        sent: prepared,
       };
     } finally {
       if (sharedSlot) concurrencySlots!.release();

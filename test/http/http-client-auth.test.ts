@@ -171,3 +171,32 @@ describe('no secret in any error string', () => {
     expect(redactor.mask(errorMessage(response))).toBe('400 Bad Request: **** invalid');
   });
 });
+
+describe('a refused credential', () => {
+  it('is named to the auth by the request that carried it, so several keys in flight blame the right one', async () => {
+    // Keys 1 and 2 go out together; only key 1 is refused, and its answer comes after key 2's.
+    const { server, client } = await startServerAndClient(async (req, res) => {
+      const key = req.headers['x-key'];
+      if (key === 'k1') {
+        await new Promise((r) => setTimeout(r, 50));
+        json(res, 401, { message: 'unknown key' });
+      } else json(res, 200, { key });
+    }, closeLater, { rateLimit: { concurrency: 2 }, retry: { max_attempts: 2, on_status: [], initial_delay_ms: 0, max_delay_ms: 0 }, allowServer: true });
+    const refusedWith: (string | undefined)[] = [];
+    let next = 0;
+    const auth = {
+      kind: 'api_key' as const,
+      apply: async (request: { headers: Record<string, string> }) => ({ ...request, headers: { ...request.headers, 'x-key': next++ === 0 ? 'k1' : 'k2' } }),
+      refresh: async (failed?: { headers: Record<string, string> }) => {
+        refusedWith.push(failed?.headers['x-key']);
+        return true;
+      },
+      secrets: () => [],
+      baseUrl: () => undefined,
+    } as unknown as Parameters<typeof client.send>[1]['auth'];
+    const send = () => client.send({ method: 'GET', url: `${server.url}/x`, headers: {} }, { classify, auth });
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    expect(refusedWith).toEqual(['k1']);
+  });
+});
