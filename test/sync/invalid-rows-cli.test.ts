@@ -67,6 +67,10 @@ describe('invalid rows, counted apart from rejected ones', () => {
     const runs = JSON.parse((await sluice('sync runs customers --json')).stdout) as { runs: RunRecord[] } | RunRecord[];
     const records = Array.isArray(runs) ? runs : runs.runs;
     expect(records.find((r) => r.id === json.run.id)?.counts).toEqual(json.run.counts);
+    // The text listing gains an INVALID column once a run has invalid rows.
+    const table = (await sluice('sync runs customers')).stdout.split('\n');
+    expect(table[0]).toMatch(/^RUN +KIND +STATUS +STARTED +TOOK +PLANNED +DELIVERED +FAILED +INVALID +ERROR$/);
+    expect(table.find((l) => l.startsWith(json.run.id))).toMatch(/ 5 +2 +1 +2( {2}|$)/);
     const response = await server.app.inject({ method: 'GET', url: `/api/runs/${json.run.id}`, headers: { authorization: `Bearer ${API_TOKEN}` } });
     expect(response.statusCode).toBe(200);
     expect((response.json() as RunRecord).counts).toEqual({ planned: 5, added: 4, changed: 0, removed: 0, unchanged: 0, delivered: 2, failed: 1, invalid: 2 });

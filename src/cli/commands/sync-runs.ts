@@ -21,13 +21,15 @@ export async function runSyncRuns(args: { name: string; limit: number }, ctx: Co
       ctx.stdout.write(`no runs of ${args.name} yet\n`);
       return ExitCode.ok;
     }
+    // Rows caught before sending get their own column once a listed run has any, as the run's summary line does.
+    const invalid = runs.some((r) => r.counts.invalid > 0);
     const rows = runs.map((r) => {
       const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null;
       const c = r.counts;
       return [r.id, r.kind, r.status, r.startedAt, ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`,
-        String(c.planned), String(c.delivered), String(c.failed), r.error ?? ''];
+        String(c.planned), String(c.delivered), String(c.failed), ...(invalid ? [String(c.invalid)] : []), r.error ?? ''];
     });
-    const head = ['RUN', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'PLANNED', 'DELIVERED', 'FAILED', 'ERROR'];
+    const head = ['RUN', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'PLANNED', 'DELIVERED', 'FAILED', ...(invalid ? ['INVALID'] : []), 'ERROR'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
     ctx.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
