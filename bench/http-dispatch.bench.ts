@@ -14,8 +14,6 @@
 // the timing starts (the transport alone, so rendering is all that separates it from the lines above), Sluice's
 // HttpClient alone sending those pre-rendered requests, and the hand-written loop on `pool.dispatch()` instead of
 // `pool.request()`, the fastest a bare loop on undici goes.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { Pool } from 'undici';
 import { connectorSpecSchema } from '../src/config/connector-schema.js';
 import { connectionSchema } from '../src/config/project-schema.js';
@@ -26,6 +24,7 @@ import type { DeliveryItem } from '../src/rows/delivery-item.js';
 import { createHttpDestination } from '../src/destinations/http-destination.js';
 import { Redactor } from '../src/log/redactor.js';
 import { printBench } from './bench-line.js';
+import { median, startSinkProcess } from './bench-trials.js';
 
 const CONCURRENCY = 16;
 // Distinct rows, sent again in every trial: a small live heap, as in a run that streams its rows (a heap holding
@@ -54,12 +53,6 @@ function repeated<T>(units: readonly T[], passes: number): T[] {
   return Array.from({ length: passes }, () => units).flat();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 // The sink drains each body and answers with a fixed JSON body: `{"id":"1"}`, or 100 per-record results for batches.
 const SINK = `
 const http = require('node:http');
@@ -76,12 +69,6 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
-
-async function startSink(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
-}
 
 /** Rows as a source reads them (parsed from JSON, so their strings are flat). */
 function rows(n: number): DeliveryItem[] {
@@ -261,7 +248,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startSinkProcess(SINK);
   let http: HttpConnection | undefined;
   let pool: Pool | undefined;
   try {

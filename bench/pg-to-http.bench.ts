@@ -21,6 +21,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { Pool } from 'undici';
 import { formatBenchLine } from './bench-line.js';
+import { median } from './bench-trials.js';
 
 const URL = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 16;
@@ -99,12 +100,6 @@ interface Timed {
   rssMb: number;
   /** Seconds from spawn to the first record at the sink. */
   firstSeconds: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

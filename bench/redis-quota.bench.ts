@@ -17,15 +17,14 @@
 //
 // Runs alternate in many short trials; each figure is its variant's median trial, the ratio the median of the trials'
 // own ratios (two runs of a trial are seconds apart, so their ratio is free of the machine's drift between trials).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { classifyResponse } from '../src/http/classify-response.js';
 import { HttpClient } from '../src/http/http-client.js';
 import type { HttpResponse } from '../src/http/http-response.js';
 import { RedisRequestQuotas } from '../src/http/redis-request-quotas.js';
 import { printBench } from './bench-line.js';
+import { median, startSinkProcess } from './bench-trials.js';
 
 const CONCURRENCY = 8;
 const REQUESTS_PER_SECOND = 1_000_000;
@@ -47,18 +46,6 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-async function startSink(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 const classify = (r: HttpResponse) => classifyResponse(r, [], () => false);
 
 /** Sends `count` requests with CONCURRENCY senders; returns requests/s. */
@@ -77,7 +64,7 @@ async function requestsPerSecond(client: HttpClient, url: string, count: number)
 }
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startSinkProcess(SINK);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = `sluice-bench-${randomBytes(4).toString('hex')}`;
   const rateLimit = { concurrency: CONCURRENCY, requests_per_second: REQUESTS_PER_SECOND };

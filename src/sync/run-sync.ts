@@ -90,7 +90,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     const planned = stream
       ? streamedPlan({
         source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow,
-        fingerprintRow: endpoints.fieldRules.withoutCreateOnly, ledgerEmpty: (await store.listLedger(name, { limit: 1 })).length === 0,
+        fingerprintRow: endpoints.fieldRules.withoutCreateOnly, // (Append keeps no ledger: nothing to look up.)
+        ledgerEmpty: mode === 'append' || (await store.listLedger(name, { limit: 1 })).length === 0,
         complete: endpoints.source.complete ?? true,
         signal: lease.signal,
       })

@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runSluiceInProcess } from '../support/capture.js';
 import { builtinConnectorsDir } from '../../src/config/load-connector-spec.js';
 import { loadConnectorSpec } from '../../src/config/load-project.js';
 import { loadTestCases, testCasesFile } from '../../src/connectors/test-cases/load-test-cases.js';
@@ -9,16 +8,7 @@ import { loadTestCases, testCasesFile } from '../../src/connectors/test-cases/lo
 const builtins = (await readdir(builtinConnectorsDir())).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')).map((f) => f.slice(0, -'.yaml'.length));
 
 /** `sluice connector test NAME --cases`, in process. */
-async function runCases(name: string): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(['node', 'sluice', '--json', 'connector', 'test', name, '--cases'], { stdout, stderr });
-  return { code, out, err };
-}
+const runCases = (name: string) => runSluiceInProcess(['--json', 'connector', 'test', name, '--cases']);
 
 // Every built-in ships its cases (connectors/<name>.test.yaml), written from the API's contract; CI runs them here.
 describe('the test cases of every built-in connector', () => {

@@ -1,9 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runSluiceInProcess } from '../support/capture.js';
 import { displayPath } from '../../src/config/display-path.js';
 import { startTestApi, type ReceivedRequest, type TestReply } from './start-test-api.js';
 
@@ -25,16 +24,7 @@ async function api(handler: (r: ReceivedRequest) => TestReply) {
   return server;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(['node', 'sluice', ...args], { stdout, stderr });
-  return { code, out, err };
-}
+const run = runSluiceInProcess;
 
 /** A small CRM-like connector: a batch upsert matched by email, a lookup, and a cursor-paged stream. */
 function spec(baseUrl: string, auth = '  - type: bearer'): string {

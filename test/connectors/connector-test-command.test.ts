@@ -1,9 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runSluiceInProcess } from '../support/capture.js';
 import { startTestApi, type ReceivedRequest, type TestReply } from './start-test-api.js';
 
 const key = 'bk-live-91c2e7a4d0';
@@ -45,16 +44,7 @@ endpoints:
 `;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(['node', 'sluice', ...args], { stdout, stderr });
-  return { code, out, err };
-}
+const run = runSluiceInProcess;
 
 describe('sluice connector test', () => {
   it('prints the rendered request as curl from a sample row, sending nothing', async () => {

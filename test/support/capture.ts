@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 
 /** A stream that keeps all written to it, as a command's stdout or stderr, and can wait for a pattern to appear. */
 export class Capture extends Writable {
@@ -18,4 +19,12 @@ export class Capture extends Writable {
     const m = this.text.match(pattern);
     return m ? Promise.resolve(m) : new Promise((resolve) => this.waiters.push({ pattern, resolve }));
   }
+}
+
+/** The command line run in process (`sluice ARGS`), with what it wrote to stdout and stderr. */
+export async function runSluiceInProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(['node', 'sluice', ...args], { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
 }
