@@ -18,6 +18,7 @@ import {
 } from './state-records.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
 import type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
+import { runQuerySql, type RunQuery } from './run-query.js';
 import type { RunPatch } from './run-store.js';
 import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
 import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
@@ -190,6 +191,14 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
        ORDER BY runs.started_at DESC, id DESC LIMIT $2`,
       [name, options.limit ?? null, options.status ?? null],
     );
+    return rows.map(toRunRecord);
+  }
+
+  async findRuns(query: RunQuery): Promise<RunRecord[]> {
+    // A cursor carries milliseconds; Postgres keeps microseconds: compared and ordered truncated alike.
+    const startedAt = "date_trunc('milliseconds', started_at)";
+    const { where, order, params } = runQuerySql(query, { placeholder: (n) => `$${n}`, startedAt, time: (p) => `${p}::timestamptz` });
+    const { rows } = await this.#pool.query<StateRow>(`SELECT ${RUN_COLUMNS} FROM ${this.#t('runs')} ${where} ${order}`, params);
     return rows.map(toRunRecord);
   }
 

@@ -1,4 +1,5 @@
 import type { RunCounts, RunKind, RunRecord, RunStatus } from '../api/runs.js';
+import type { RunQuery } from './run-query.js';
 
 /** Whether a run has ended (its status will not change again). */
 export function isFinalStatus(status: RunStatus): boolean {
@@ -35,4 +36,6 @@ export interface RunStore {
   getRun(id: string): Promise<RunRecord | null>;
   /** The runs of one sync or pipeline, newest first (only those of one status, if given). */
   listRuns(name: string, options?: { limit?: number; status?: RunStatus }): Promise<RunRecord[]>;
+  /** One page of runs by name, kind, status, start time; newest first unless asked (the UI's run history). */
+  findRuns(query: RunQuery): Promise<RunRecord[]>;
 }

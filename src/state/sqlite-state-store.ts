@@ -21,6 +21,7 @@ import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js
 import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
 import type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
+import { runQuerySql, type RunQuery } from './run-query.js';
 import type { RunPatch } from './run-store.js';
 import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
 
@@ -185,6 +186,11 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
       'SELECT * FROM runs WHERE name = ? AND (? IS NULL OR status = ?) ORDER BY started_at DESC, id DESC LIMIT ?',
     ).all(name, options.status ?? null, options.status ?? null, options.limit ?? -1) as StateRow[];
     return rows.map(toRunRecord);
+  }
+
+  async findRuns(query: RunQuery): Promise<RunRecord[]> {
+    const { where, order, params } = runQuerySql(query, { placeholder: () => '?', startedAt: 'started_at', time: (p) => p });
+    return (this.#sql(`SELECT * FROM runs ${where} ${order}`).all(...params) as StateRow[]).map(toRunRecord);
   }
 
   async runTotals(options: { bucketsSeconds: readonly number[]; limit: number }): Promise<RunTotals[]> {
