@@ -306,6 +306,11 @@ export const syncSchema = z.strictObject({
   notify: notifySchema.optional(),
   write_back: writeBackSchema.optional(),
   run_log: runLogSchema.optional(),
+  partitions: z.number().int().min(1).max(64).optional().meta(about(
+    'With SLUICE_QUEUE=redis, splits each run over up to this many queue jobs (1 to 64), which any workers take: each ' +
+      'reads the source and delivers the rows whose key falls in its hash bucket, and the run ends when all have. ' +
+      'Without the queue the run is one, as when unset. Not for incremental streams (each job would move the cursor).',
+  )),
 });
 
 export const pipelineStepSchema = z.union([
