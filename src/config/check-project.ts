@@ -160,7 +160,7 @@ function fullReadIssues(name: string, sync: Sync, project: Project, yaml: YamlFi
 }
 
 /** What each mode needs from a single endpoint's operation (a mirror that ignores removals is an upsert that forgets them). */
-const SINGLE_ENDPOINT: Record<SyncMode, Operation[]> = {
+export const SINGLE_ENDPOINT: Record<SyncMode, Operation[]> = {
   insert: ['create', 'upsert'],
   update: ['update', 'upsert'],
   upsert: ['upsert'],
