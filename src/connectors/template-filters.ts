@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FilterImplOptions } from 'liquidjs';
+import { csvText } from './csv-text.js';
 import { formEncode } from './form-encode.js';
 import { jsonLiteral } from './json-literal.js';
 import { RawJson } from './raw-json.js';
@@ -24,6 +25,8 @@ export const templateFilters: Record<string, FilterImplOptions> = {
   sha256: (value: unknown) => createHash('sha256').update(asText(value), 'utf8').digest('hex'),
   /** Base64 of the value's UTF-8 text. */
   base64: (value: unknown) => Buffer.from(asText(value), 'utf8').toString('base64'),
+  /** CSV text of a list of rows (a header line, then a line a row), for batch bodies of APIs taking CSV; written raw. */
+  csv: { handler: (value: unknown) => csvText(value), raw: true },
   /** x-www-form-urlencoded text of an object (arrays as `a[]=1&a[]=2`); already encoded, so written raw. */
   form: {
     handler: (value: unknown) =>
