@@ -128,16 +128,18 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .description('plan counts and the first rendered requests; sends nothing')
     .option('--limit <n>', 'how many requests to show', positiveInt, 5)
     .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
-    .action((name: string, o: { limit: number; var: Record<string, string> }) =>
-      act(async () => (await import('./commands/sync-preview.js')).runSyncPreview({ name, limit: o.limit, vars: o.var }, ctx()))(),
+    .option('--baseline', 'what a baseline run would adopt: the rows, and the first lookups of their remote ids')
+    .action((name: string, o: { limit: number; var: Record<string, string>; baseline?: boolean }) =>
+      act(async () => (await import('./commands/sync-preview.js')).runSyncPreview({ name, limit: o.limit, vars: o.var, baseline: Boolean(o.baseline) }, ctx()))(),
     );
   sync
     .command('run <name>')
     .description('run a sync: plan, send, record; non-zero exit when it fails')
     .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
     .option('--full', 'forget what was delivered and send every row again, reading incremental streams in full')
-    .action((name: string, o: { var: Record<string, string>; full?: boolean }) =>
-      act(async () => (await import('./commands/sync-run.js')).runSyncRun({ name, vars: o.var, full: Boolean(o.full) }, ctx()))(),
+    .option('--baseline', 'adopt what the destination already holds: record every current row as delivered (remote ids found by the lookup endpoint), sending no write')
+    .action((name: string, o: { var: Record<string, string>; full?: boolean; baseline?: boolean }) =>
+      act(async () => (await import('./commands/sync-run.js')).runSyncRun({ name, vars: o.var, full: Boolean(o.full), baseline: Boolean(o.baseline) }, ctx()))(),
     );
   sync
     .command('runs <name>')
