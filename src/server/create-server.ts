@@ -29,8 +29,12 @@ import { redisUrl } from './redis-connection.js';
 import { guardRequests } from './request-guard.js';
 import { RunManager, type RunExecutor } from './run-manager.js';
 import { runsRoutes } from './runs-routes.js';
+import { schedulePausedAt } from './schedule-pause.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
+import { schedulesRoutes } from './schedules-routes.js';
+import { deleteRoutes } from './delete-routes.js';
 import type { PendingOAuth, ServerContext } from './server-context.js';
+import { syncDraftsRoutes } from './sync-drafts-routes.js';
 import { syncsRoutes } from './syncs-routes.js';
 import { validateRoutes } from './validate-routes.js';
 import { webRoutes } from './web-routes.js';
@@ -189,6 +193,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
       timezone: options.timezone ?? (env.SLUICE_TIMEZONE || 'UTC'),
       log,
       // Every server sharing the state runs the scheduler: one row per tick in the store lets one of them run it.
+      isPaused: async (item) => (await schedulePausedAt(store, item.kind, item.name)) !== null,
       claimTick: (item, tickAt) => store.claimScheduleTick(`${item.kind}:${item.name}`, tickAt, `${thisProcess().host}:${thisProcess().pid}`),
       onTick: async (item) => {
         const loaded = await load();
@@ -270,8 +275,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   await app.register(connectionsRoutes, { ctx });
   await app.register(connectorsRoutes, { ctx });
   await app.register(syncsRoutes, { ctx });
+  await app.register(syncDraftsRoutes, { ctx });
   await app.register(pipelinesRoutes, { ctx });
   await app.register(runsRoutes, { ctx });
+  await app.register(schedulesRoutes, { ctx });
+  await app.register(deleteRoutes, { ctx });
   await app.register(oauthRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(webRoutes, { webDir: options.webDir ?? join(packageRoot(), 'web', 'dist') });

@@ -49,6 +49,7 @@ const operations: Record<string, Record<string, Operation>> = {
       body: anyObject,
       returns: 'the connection as GET returns it; 422 with issues when invalid (nothing written)',
     },
+    delete: { summary: 'Remove the connection from sluice.yaml; 409 with the dependents while a sync or pipeline uses it', status: 204, returns: 'nothing' },
   },
   '/api/connections/{name}/test': {
     post: { summary: "Test the connection's credentials (a database login, the connector's test: request)", returns: '{ ok, verified, message, ms }' },
@@ -60,6 +61,7 @@ const operations: Record<string, Record<string, Operation>> = {
   '/api/connectors/{name}': {
     get: { summary: "A connector's spec file", returns: '{ name, file, builtin, yaml, spec, issues? }' },
     put: { summary: 'Save a project connector spec (validated; built-ins are read-only)', body: obj({ yaml: str }, ['yaml']), returns: '{ name, file, builtin, yaml, spec }' },
+    delete: { summary: "Delete a project connector's file; 409 with the dependents while a connection uses it", status: 204, returns: 'nothing' },
   },
   '/api/connectors/render': {
     post: { summary: "Render an endpoint's requests for sample rows (the builder's live preview); sends nothing", body: builderInput, returns: '{ requests: [{ keys, curl, method, url, headers, body, error? }] }' },
@@ -71,6 +73,7 @@ const operations: Record<string, Record<string, Operation>> = {
   '/api/syncs/{name}': {
     get: { summary: 'One sync, with its YAML object as written', returns: '{ ...summary, config }' },
     put: { summary: "Write the sync's YAML object back to sluice.yaml (validated first; comments kept)", body: anyObject, returns: 'the sync as GET returns it' },
+    delete: { summary: 'Remove the sync from sluice.yaml; 409 with the dependents while a pipeline runs it', status: 204, returns: 'nothing' },
   },
   '/api/syncs/{name}/sample': { get: { summary: "First rows of the sync's source", query: { limit: 'rows (default 20)' }, returns: '{ columns, rows }' } },
   '/api/syncs/{name}/preview': {
@@ -89,7 +92,39 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   '/api/syncs/{name}/rejected/retry': { post: { summary: 'Re-send the rejected rows as a run of kind retry', status: 202, returns: '{ runId }' } },
-  '/api/runs/{id}': { get: { summary: 'A run record, with live progress while it runs and the summary once finished', returns: 'RunRecord & { progress, summary }' } },
+  '/api/sync-drafts/context': {
+    get: { summary: 'Where the project keeps SQL files; with ?sync=NAME, the text of its query', query: { sync: 'a sync whose SQL text to return' }, returns: '{ sqlFolder, sql?: { text, file } }' },
+  },
+  '/api/sync-drafts/destinations/{connection}': {
+    get: { summary: "What a sync can write through a connection: its connector's endpoints with their modes and row.* fields, or a table", returns: 'DestinationOptions' },
+  },
+  '/api/sync-drafts/sample': {
+    post: { summary: 'First rows of a source as typed (admin): the query must only read; at most 100 rows, stopped after 15 s', body: obj({ from: anyObject, limit: { type: 'integer' } }, ['from']), returns: '{ columns, rows }' },
+  },
+  '/api/sync-drafts/preview': {
+    post: { summary: 'Preview a sync as edited, not as saved (admin): checked as saving would, sends nothing', body: obj({ name: str, sync: anyObject, limit: { type: 'integer' } }, ['name', 'sync']), returns: 'SyncPreview' },
+  },
+  '/api/sync-drafts/save': {
+    post: { summary: 'Save a sync into sluice.yaml keeping comments, its SQL into sqlFile when given (admin)', body: obj({ name: str, sync: anyObject, sqlFile: str, create: { type: 'boolean' } }, ['name', 'sync']), returns: '{ name, saved }' },
+  },
+  '/api/runs': {
+    get: {
+      summary: 'One page of runs, newest first, across syncs and pipelines or of one',
+      query: {
+        name: 'one sync or pipeline', kind: 'sync (with its retries), pipeline or retry', status: 'queued, running, succeeded, failed, cancelled or partial (delivered some rows, failed others)',
+        since: 'runs started at or after this ISO time', until: 'runs started before this ISO time', limit: 'runs per page (1..500, default 50)', cursor: 'nextCursor of the page before',
+      },
+      returns: '{ runs: [RunRecord], nextCursor }',
+    },
+  },
+  '/api/runs/{id}': { get: { summary: 'A run record, with live progress while it runs, the summary once finished, and its retry links', returns: 'RunRecord & { progress, summary, retryOf, retries }' } },
+  '/api/runs/{id}/cancel': { post: { summary: 'Cancel a run this server runs (it ends as cancelled); 409 when it is not running here', status: 202, returns: '{ runId }' } },
+  '/api/schedules': { get: { summary: 'Every scheduled sync and pipeline: cron, time zone, next three runs, paused or not, last run', returns: '[ScheduleSummary]' } },
+  '/api/schedules/{kind}/{name}/pause': { post: { summary: 'Pause a schedule: the scheduler skips its ticks until resumed (kept in the state store)', returns: '{ kind, name, pausedAt }' } },
+  '/api/schedules/{kind}/{name}/resume': { post: { summary: 'Resume a paused schedule', returns: '{ kind, name, pausedAt: null }' } },
+  '/api/connectors/{name}/dependents': { get: { summary: 'The connections that use the connector', returns: '{ dependents: [{ kind, name }] }' } },
+  '/api/connections/{name}/dependents': { get: { summary: 'The syncs and pipelines that use the connection', returns: '{ dependents: [{ kind, name }] }' } },
+  '/api/syncs/{name}/dependents': { get: { summary: 'The pipelines that run the sync', returns: '{ dependents: [{ kind, name }] }' } },
   '/api/runs/{id}/events': {
     get: {
       summary: 'Server-Sent Events: progress (RunProgress) and step (pipeline) while it runs, then done (the summary). Token in the header, or ?access_token=',

@@ -31,12 +31,22 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'GET /api/syncs/:name/rejected': 'operator',
   'GET /api/syncs/:name/records': 'operator',
   'POST /api/syncs/:name/rejected/retry': 'operator',
+  'GET /api/sync-drafts/context': 'operator',
+  'GET /api/sync-drafts/destinations/:connection': 'operator',
   'GET /api/pipelines': 'operator',
   'GET /api/pipelines/:name/runs': 'operator',
   'POST /api/pipelines/:name/runs': 'operator',
   'GET /api/runs/:id': 'operator',
   'GET /api/runs/:id/events': 'operator',
   'GET /api/runs/:id/rejected': 'operator',
+  'GET /api/runs': 'operator',
+  'POST /api/runs/:id/cancel': 'operator',
+  'GET /api/schedules': 'operator',
+  'POST /api/schedules/:kind/:name/pause': 'operator',
+  'POST /api/schedules/:kind/:name/resume': 'operator',
+  'GET /api/connectors/:name/dependents': 'operator',
+  'GET /api/connections/:name/dependents': 'operator',
+  'GET /api/syncs/:name/dependents': 'operator',
 
   'PUT /api/connections/:name': 'admin',
   'POST /api/connections/:name/authorize': 'admin',
@@ -44,6 +54,13 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'POST /api/connectors/render': 'admin',
   'POST /api/connectors/send': 'admin',
   'PUT /api/syncs/:name': 'admin',
+  'DELETE /api/connectors/:name': 'admin',
+  'DELETE /api/connections/:name': 'admin',
+  'DELETE /api/syncs/:name': 'admin',
+  // A draft carries SQL text that the server runs: as saving it would, it needs the admin token.
+  'POST /api/sync-drafts/sample': 'admin',
+  'POST /api/sync-drafts/preview': 'admin',
+  'POST /api/sync-drafts/save': 'admin',
 };
 
 /** Routes outside /api/ that need a token: Prometheus scrapes /metrics by convention. */
