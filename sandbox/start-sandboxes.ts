@@ -60,6 +60,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'Bearer test-token',
     start: async ({ port }) => (await import('./bigquery/bigquery-simulator.js')).startBigQuerySimulator({ port }),
   },
+  kintone: {
+    description: 'kintone REST API records of app 1 (add, update, upsert; query and cursor reads)',
+    credentials: 'X-Cybozu-API-Token: sandbox-api-token',
+    start: async ({ port }) => (await import('./kintone/kintone-sandbox.js')).startKintoneSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

@@ -10,6 +10,7 @@ import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
 import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
 import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
+import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
 import type { SandboxHandle } from '../../sandbox/sandbox-server.js';
 import { startSlackSandbox } from '../../sandbox/slack/slack-sandbox.js';
@@ -63,6 +64,14 @@ const cases: Record<string, Case> = {
     secret: 'sandbox-access-token',
     path: /^\/stores\/sandbox\/v2\/store$/,
     refusal: '401 Unauthorized): No valid credentials were supplied in the request.',
+  },
+  kintone: {
+    start: () => startKintoneSandbox(),
+    config: { subdomain: 'sandbox', app: '1' },
+    auth: (key) => ({ type: 'api_key', key }),
+    secret: 'sandbox-api-token',
+    path: /^\/k\/v1\/app\.json$/,
+    refusal: '401 Unauthorized): GAIA_IA02: The API token is invalid.',
   },
   slack: {
     start: () => startSlackSandbox(),
