@@ -8,6 +8,17 @@ export type RunKind = (typeof runKinds)[number];
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
+/** A status as the UI shows it: the run's own, or partial when it delivered some rows and failed others. */
+export const shownStatuses = [...runStatuses, 'partial'] as const;
+export type ShownStatus = (typeof shownStatuses)[number];
+
+/** partial: a finished run that delivered some rows while others failed or were invalid (12 of 13 is not plain failed). */
+export function shownStatus(run: Pick<RunRecord, 'status' | 'counts'>): ShownStatus {
+  const { delivered = 0, failed = 0, invalid = 0 } = run.counts ?? {};
+  if ((run.status === 'succeeded' || run.status === 'failed') && delivered > 0 && failed + invalid > 0) return 'partial';
+  return run.status;
+}
+
 /**
  * Counts a run reports: planned per operation, then delivered, failed (rows the API or database refused) and invalid
  * (rows caught before sending: no key, a request that cannot be rendered).
@@ -105,7 +116,17 @@ export interface RunOutcome {
 export type RunDetail = RunRecord & {
   progress?: RunProgress | null;
   summary?: RunOutcome | null;
+  /** A retry: the run whose rejected rows it sent again (the newest run of the sync before it that rejected rows). */
+  retryOf?: string | null;
+  /** The retries that sent this run's rejected rows again, oldest first. */
+  retries?: string[];
 };
+
+/** GET /api/runs: one page of runs, newest first; `nextCursor` asks for the next page (null: this is the last). */
+export interface RunsPage {
+  runs: RunRecord[];
+  nextCursor: string | null;
+}
 
 /** POST .../runs and .../rejected/retry (202): the run started, to follow at /api/runs/:id. */
 export interface RunStarted {

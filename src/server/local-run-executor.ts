@@ -6,6 +6,7 @@ import type { RunExecutor } from './run-manager.js';
 /** Runs jobs in this process, on the project as it is on disk when the run starts. */
 export function localRunExecutor(options: { store: StateStore; load: () => Promise<LoadedProject> }): RunExecutor {
   return {
+    cancels: true,
     async execute(job, hooks) {
       // This process holds the run from now on: this server answers for it.
       hooks.onQueued();

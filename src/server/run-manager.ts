@@ -27,6 +27,8 @@ export interface RunExecutor {
    * without); returns the unsubscribe. Absent when runs only execute in this process.
    */
   follow?(runId: string, listener: (event: Exclude<RunEvent, { type: 'done' }>) => void): () => void;
+  /** True when aborting a job's signal stops the run itself (it runs in this process), not only the wait for it. */
+  cancels?: boolean;
   close?(): Promise<void>;
 }
 
@@ -139,6 +141,18 @@ export class RunManager {
    */
   follow(runId: string, listener: (event: Exclude<RunEvent, { type: 'done' }>) => void): () => void {
     return this.options.executor.follow?.(runId, listener) ?? (() => undefined);
+  }
+
+  /**
+   * Stops a run this server is running: its signal is aborted and it ends as cancelled. `not-running`: no such run here,
+   * or it ended; `elsewhere`: it runs on a queue worker, which this server cannot stop.
+   */
+  cancel(runId: string): 'cancelling' | 'not-running' | 'elsewhere' {
+    const entry = this.runs.get(runId);
+    if (!entry || entry.outcome) return 'not-running';
+    if (!this.options.executor.cancels) return 'elsewhere';
+    entry.abort.abort();
+    return 'cancelling';
   }
 
   /** The runs still going. */

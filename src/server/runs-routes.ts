@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { RejectedRow, RunDetail, RunRecord } from '../api/runs.js';
-import type { NotificationAttempt } from '../state/state-store.js';
+import type { RejectedRow, RunDetail, RunRecord, RunsPage } from '../api/runs.js';
+import type { NotificationAttempt, StateStore } from '../state/state-store.js';
+import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { HttpError } from './http-error.js';
 import { parseInput } from './parse-input.js';
 import type { ManagedRun } from './run-manager.js';
+import { encodeCursor, runsQuery, toRunQuery } from './runs-query.js';
 import type { ServerContext } from './server-context.js';
 
 const idParams = z.object({ id: z.string() });
@@ -27,6 +29,27 @@ function pendingRecord(run: ManagedRun): RunRecord {
   };
 }
 
+const rejectedSome = (r: RunRecord) => r.counts.failed + r.counts.invalid > 0;
+
+/**
+ * The runs linked to a sync's run by retries: a retry sends again every rejected row its sync holds, so it retries the
+ * newest run before it that rejected rows; that run's retries are the retries after it, up to the next run that
+ * rejected rows (itself included when it is a retry).
+ */
+async function retryLinks(store: StateStore, run: RunRecord): Promise<{ retryOf: string | null; retries: string[] }> {
+  if (run.kind === 'pipeline') return { retryOf: null, retries: [] };
+  const near = { name: run.name, kinds: ['sync', 'retry'] as const, after: { startedAt: run.startedAt, id: run.id }, limit: 50 };
+  const retryOf = run.kind === 'retry' ? ((await store.findRuns(near)).find(rejectedSome)?.id ?? null) : null;
+  const retries: string[] = [];
+  if (rejectedSome(run)) {
+    for (const later of await store.findRuns({ ...near, oldestFirst: true })) {
+      if (later.kind === 'retry') retries.push(later.id);
+      if (rejectedSome(later)) break;
+    }
+  }
+  return { retryOf, retries };
+}
+
 /** Runs: the record (with live progress and the summary), Server-Sent Events while it runs, its rejected rows. */
 export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const find = async (params: unknown) => {
@@ -37,10 +60,20 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     return { id, record, managed };
   };
 
+  // One page of runs across syncs and pipelines (or of one), filtered by kind, status and start time.
+  app.get('/api/runs', async (request): Promise<RunsPage> => {
+    const q = parseInput(runsQuery, request.query, 'query');
+    if (q.name) await sweepStaleRuns(ctx.store, q.name, { env: ctx.env });
+    const found = await ctx.store.findRuns(toRunQuery(q));
+    const runs = found.slice(0, q.limit);
+    return { runs, nextCursor: found.length > q.limit ? encodeCursor(runs[runs.length - 1]!) : null };
+  });
+
   app.get('/api/runs/:id', async (request): Promise<RunDetail & { notifications: NotificationAttempt[] }> => {
     const { id, record, managed } = await find(request.params);
     return {
       ...(record ?? pendingRecord(managed!)),
+      ...(record ? await retryLinks(ctx.store, record) : { retryOf: null, retries: [] }),
       progress: managed && !managed.outcome ? managed.progress : null,
       summary: managed?.outcome ?? null,
       // Each attempt at the run's `notify:` targets, once it has ended.
@@ -96,6 +129,19 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
       );
     }, pollMs);
     cleanups.push(() => clearInterval(poll));
+  });
+
+  // Stops a run this server runs: its signal reaches the engine, which ends it as cancelled after the rows in flight.
+  app.post('/api/runs/:id/cancel', async (request, reply) => {
+    const { id, record, managed } = await find(request.params);
+    if (managed?.job.kind === 'retry' && !managed.outcome) throw new HttpError(409, `run "${id}" is a retry, which cannot be cancelled; it ends once its rows are sent again`);
+    const answer = ctx.runs.cancel(id);
+    if (answer === 'elsewhere') throw new HttpError(409, `run "${id}" runs on a queue worker, which this server cannot stop`);
+    if (answer === 'not-running') {
+      const status = (await ctx.store.getRun(id))?.status ?? record?.status;
+      throw new HttpError(409, status === 'running' || status === 'queued' ? `run "${id}" was not started by this server (the CLI or another server runs it)` : `run "${id}" is not running (${status ?? 'ended'})`);
+    }
+    return reply.code(202).send({ runId: id });
   });
 
   app.get('/api/runs/:id/rejected', async (request): Promise<RejectedRow[]> => {

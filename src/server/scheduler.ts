@@ -19,6 +19,8 @@ export interface SchedulerOptions {
    * one skips it. Default: every tick is this server's.
    */
   claimTick?: (item: ScheduledItem, tickAt: string) => Promise<boolean>;
+  /** True while the item is paused (asked at each tick, so a pause made on another server counts at once): skipped. */
+  isPaused?: (item: ScheduledItem) => Promise<boolean>;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -30,6 +32,8 @@ export interface Scheduler {
   nextRunAt(kind: ScheduledItem['kind'], name: string): string | null;
   /** What is scheduled now. */
   items(): ScheduledItem[];
+  /** The IANA zone the cron expressions are read in. */
+  readonly timezone: string;
   stop(): void;
 }
 
@@ -56,6 +60,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         catch: (e) => options.log('error', `schedule: ${item.kind} ${item.name}: ${e instanceof Error ? e.message : String(e)}`),
       },
       async () => {
+        if (await options.isPaused?.(item)) return options.log('info', `schedule: ${item.kind} ${item.name} is paused; this tick is skipped`);
         if (options.claimTick) {
           // croner fires a few milliseconds after the scheduled second, on every server alike: rounded, one tick is one time.
           const tickAt = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
@@ -89,6 +94,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return jobs.get(keyOf(kind, name))?.cron.nextRun()?.toISOString() ?? null;
     },
     items: () => [...jobs.values()].map((j) => j.item),
+    timezone: options.timezone,
     stop() {
       for (const job of jobs.values()) job.cron.stop();
       jobs.clear();
