@@ -287,6 +287,22 @@ export const runLogSchema = resultTableSchema('of runs')
       'counts, and the error (masked, at most 2000 characters). A run log that cannot be written is reported and never changes the run.',
   ));
 
+/** The longest a sync's debugger keeps its exchanges: bounded state, and three months of incidents. */
+export const MAX_DEBUG_RETENTION_DAYS = 90;
+
+export const debugSchema = z
+  .strictObject({
+    retention_days: z.number().int().min(0).max(MAX_DEBUG_RETENTION_DAYS).default(7).meta(about(
+      `How many days each HTTP request a run sends, and its response, are kept per record key for sluice sync debug and the UI's debugger ` +
+        `(0 to ${MAX_DEBUG_RETENTION_DAYS}; 0 keeps none and forgets what was kept). Default: 7.`,
+    )),
+  })
+  .meta(about(
+    'The debugger: every request a run sends to an HTTP destination and its response, kept per record key (a batch request once, ' +
+      'shared by its rows) with secrets masked (credential headers and query parameters, and every known secret in any encoding) and ' +
+      'bodies cut at 8 KiB; older exchanges are pruned when a run starts. Default: { retention_days: 7 }.',
+  ));
+
 export const syncSchema = z.strictObject({
   description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
@@ -306,6 +322,7 @@ export const syncSchema = z.strictObject({
   notify: notifySchema.optional(),
   write_back: writeBackSchema.optional(),
   run_log: runLogSchema.optional(),
+  debug: debugSchema.default(debugSchema.parse({})),
   partitions: z.number().int().min(1).max(64).optional().meta(about(
     'With SLUICE_QUEUE=redis, splits each run over up to this many queue jobs (1 to 64), which any workers take: each ' +
       'reads the source and delivers the rows whose key falls in its hash bucket, and the run ends when all have. ' +

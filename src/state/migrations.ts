@@ -260,6 +260,75 @@ export const migrations: readonly Migration[] = [
       UPDATE rejected_rows SET kind = 'invalid' WHERE operation = 'plan';
     `,
   },
+  {
+    version: 7,
+    name: 'debugger exchanges',
+    // Every HTTP exchange of a run (masked, bodies cut), kept once and referenced by each record key it carried. Ids
+    // sort by time (see exchange-id.ts): a sync's old exchanges are a range of the primary key, and their keys a range
+    // of debug_keys_by_exchange.
+    sqlite: `
+      CREATE TABLE debug_exchanges (
+        sync TEXT NOT NULL,
+        id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        endpoint TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        request_headers TEXT NOT NULL,
+        request_body TEXT,
+        auth TEXT,
+        status INTEGER,
+        response_headers TEXT NOT NULL,
+        response_body TEXT,
+        duration_ms INTEGER,
+        PRIMARY KEY (sync, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE debug_keys (
+        sync TEXT NOT NULL,
+        key TEXT NOT NULL,
+        exchange_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        PRIMARY KEY (sync, key, exchange_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX debug_keys_by_exchange ON debug_keys (sync, exchange_id);
+    `,
+    postgres: `
+      CREATE TABLE debug_exchanges (
+        sync text NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        run_id text NOT NULL,
+        at timestamptz NOT NULL,
+        attempt integer NOT NULL,
+        endpoint text NOT NULL,
+        operation text NOT NULL,
+        records integer NOT NULL,
+        method text NOT NULL,
+        url text NOT NULL,
+        request_headers text NOT NULL,
+        request_body text,
+        auth text,
+        status integer,
+        response_headers text NOT NULL,
+        response_body text,
+        duration_ms integer,
+        PRIMARY KEY (sync, id)
+      );
+      CREATE TABLE debug_keys (
+        sync text NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        exchange_id text COLLATE "C" NOT NULL,
+        outcome text NOT NULL,
+        error text,
+        PRIMARY KEY (sync, key, exchange_id)
+      );
+      CREATE INDEX debug_keys_by_exchange ON debug_keys (sync, exchange_id);
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

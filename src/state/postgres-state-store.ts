@@ -3,7 +3,10 @@ import Cursor from 'pg-cursor';
 import { assertKnownSchema, migrations } from './migrations.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
+import type { DebugExchange, RecordedExchange } from './debug-store.js';
 import {
+  DEBUG_EXCHANGE_COLUMNS,
+  debugExchangeValues,
   lastPerKey,
   newRunColumns,
   rejectedKind,
@@ -13,6 +16,7 @@ import {
   toRejectedRow,
   toRunColumns,
   toRunRecord,
+  toDebugExchange,
   toSealedSecret,
   type StateRow,
 } from './state-records.js';
@@ -64,6 +68,10 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, invalid, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, kind, row_json, error, request, ${iso('rejected_at')}`;
+const EXCHANGE_COLUMNS = `e.id, e.run_id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, e.attempt, e.endpoint, e.operation, e.records, e.method, e.url,
+  e.request_headers, e.request_body, e.auth, e.status, e.response_headers, e.response_body, e.duration_ms`;
+/** The type of each DEBUG_EXCHANGE_COLUMNS array given to unnest. */
+const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer'];
 const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
@@ -426,6 +434,52 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
 
   async #deleteRejected(client: pg.Pool | pg.PoolClient, sync: string, keys: string[]): Promise<void> {
     await client.query(`DELETE FROM ${this.#t('rejected_rows')} WHERE sync = $1 AND key = ANY($2::text[])`, [sync, keys]);
+  }
+
+  async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
+    if (exchanges.length === 0) return;
+    const values = exchanges.map(debugExchangeValues);
+    const columns = DEBUG_EXCHANGE_COLUMNS.map((_, i) => values.map((v) => v[i]));
+    const keys = exchanges.flatMap((e) => e.keys.map((k) => [k.key, e.id, k.outcome, k.error] as const));
+    await this.#transaction(async (client) => {
+      await client.query(
+        `INSERT INTO ${this.#t('debug_exchanges')} (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
+         SELECT $1, * FROM unnest(${EXCHANGE_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`,
+        [sync, ...columns],
+      );
+      for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
+        const chunk = keys.slice(i, i + WRITE_CHUNK);
+        await client.query(
+          `INSERT INTO ${this.#t('debug_keys')} (sync, key, exchange_id, outcome, error)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+          [sync, ...[0, 1, 2, 3].map((c) => chunk.map((k) => k[c]))],
+        );
+      }
+    });
+  }
+
+  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT k.outcome, k.error, ${EXCHANGE_COLUMNS} FROM ${this.#t('debug_keys')} k
+         JOIN ${this.#t('debug_exchanges')} e ON e.sync = k.sync AND e.id = k.exchange_id
+       WHERE k.sync = $1 AND k.key = $2 AND ($3::text IS NULL OR e.run_id = $3) ORDER BY k.exchange_id DESC LIMIT $4`,
+      [sync, key, options.runId ?? null, options.limit ?? 50],
+    );
+    return rows.map(toDebugExchange);
+  }
+
+  async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
+    const exchanges = this.#t('debug_exchanges');
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `DELETE FROM ${exchanges} WHERE sync = $1 AND id IN (SELECT id FROM ${exchanges} WHERE sync = $1 AND id < $2 ORDER BY id LIMIT $3) RETURNING id`,
+        [sync, options.before, Math.max(0, options.limit)],
+      );
+      if (rows.length > 0) {
+        await client.query(`DELETE FROM ${this.#t('debug_keys')} WHERE sync = $1 AND exchange_id = ANY($2::text[])`, [sync, rows.map((r) => r.id)]);
+      }
+      return rows.length;
+    });
   }
 
   async recordNotification(n: NotificationAttempt): Promise<void> {

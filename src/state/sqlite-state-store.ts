@@ -5,9 +5,13 @@ import { assertKnownSchema, migrations } from './migrations.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
+import type { DebugExchange, RecordedExchange } from './debug-store.js';
 import {
+  DEBUG_EXCHANGE_COLUMNS,
+  debugExchangeValues,
   newRunColumns,
   rejectedKind,
+  toDebugExchange,
   toLease,
   toLedgerEntry,
   toNotificationAttempt,
@@ -42,6 +46,19 @@ const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, k
 const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ?, invalid = invalid + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
+// Exchanges and their keys as one JSON parameter each, as the ledger's entries (one statement per flush).
+const PUT_EXCHANGES = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
+  SELECT ?, ${DEBUG_EXCHANGE_COLUMNS.map((_, i) => `e.value->>${i}`).join(', ')} FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
+const PUT_DEBUG_KEYS = `INSERT INTO debug_keys (sync, key, exchange_id, outcome, error)
+  SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3 FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
+const LIST_EXCHANGES = `SELECT k.outcome, k.error, e.* FROM debug_keys k JOIN debug_exchanges e ON e.sync = k.sync AND e.id = k.exchange_id
+  WHERE k.sync = ? AND k.key = ? AND (? IS NULL OR e.run_id = ?) ORDER BY k.exchange_id DESC LIMIT ?`;
+const OLD_EXCHANGES = 'SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?';
+const PRUNE_STEPS = [
+  `SELECT count(*) AS n FROM (${OLD_EXCHANGES})`,
+  `DELETE FROM debug_keys WHERE sync = ? AND exchange_id IN (${OLD_EXCHANGES})`,
+  `DELETE FROM debug_exchanges WHERE sync = ? AND id IN (${OLD_EXCHANGES})`,
+] as const;
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
 
@@ -315,9 +332,7 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
       steps.push({ sql: ADD_RUN_COUNTS, rows: [[counts.delivered, counts.failed, counts.invalid ?? 0, counts.runId]] });
     }
     if (steps.length === 0) return null;
-    // A write thread of its own, started on first use (most commands never write a ledger).
-    this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
-    const [previous] = await this.#writeThread.transaction(steps);
+    const [previous] = await this.#writeSteps(steps);
     return mark ? ((previous as { value: string } | null)?.value ?? null) : null;
   }
 
@@ -338,6 +353,39 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async deleteRejected(sync: string, keys: string[]): Promise<void> {
     this.#sql(DELETE_REJECTED).run(sync, JSON.stringify(keys));
+  }
+
+  async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
+    if (exchanges.length === 0) return;
+    const keys: unknown[][] = [];
+    for (const e of exchanges) for (const k of e.keys) keys.push([k.key, e.id, k.outcome, k.error]);
+    // On the write thread, beside the ledger's writes: the run's event loop only hands the texts over.
+    await this.#writeSteps([
+      { sql: PUT_EXCHANGES, rows: [[sync, JSON.stringify(exchanges.map(debugExchangeValues))]] },
+      { sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] },
+    ]);
+  }
+
+  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
+    const runId = options.runId ?? null;
+    const rows = this.#sql(LIST_EXCHANGES).all(sync, key, runId, runId, options.limit ?? 50) as StateRow[];
+    return rows.map(toDebugExchange);
+  }
+
+  async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
+    const params = [sync, options.before, Math.max(0, options.limit)];
+    const [count] = await this.#writeSteps([
+      { sql: PRUNE_STEPS[0], get: params },
+      { sql: PRUNE_STEPS[1], rows: [[sync, ...params]] },
+      { sql: PRUNE_STEPS[2], rows: [[sync, ...params]] },
+    ]);
+    return Number((count as { n: number } | null)?.n ?? 0);
+  }
+
+  /** One transaction on the write thread, started on first use (most commands never write a ledger). */
+  #writeSteps(steps: WriteStep[]): Promise<unknown[]> {
+    this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
+    return this.#writeThread.transaction(steps);
   }
 
   async recordNotification(n: NotificationAttempt): Promise<void> {

@@ -1,3 +1,4 @@
+import type { DebugExchange, RecordedExchange } from './debug-store.js';
 import type { SealedSecret } from './secret-box.js';
 import type { Lease, LedgerEntry, NotificationAttempt, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
@@ -128,3 +129,41 @@ export function toNotificationAttempt(r: StateRow): NotificationAttempt {
     at: r.at as string,
   };
 }
+
+/** A `debug_keys` row joined with its `debug_exchanges` row as the DebugExchange of that key. */
+export function toDebugExchange(r: StateRow): DebugExchange {
+  const number = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    runId: r.run_id as string,
+    at: r.at as string,
+    attempt: Number(r.attempt),
+    endpoint: r.endpoint as string,
+    operation: r.operation as string,
+    records: Number(r.records),
+    outcome: r.outcome as DebugExchange['outcome'],
+    error: (r.error as string | null) ?? null,
+    method: r.method as string,
+    url: r.url as string,
+    requestHeaders: JSON.parse(r.request_headers as string) as Record<string, string>,
+    requestBody: (r.request_body as string | null) ?? null,
+    auth: (r.auth as string | null) ?? null,
+    status: number(r.status),
+    responseHeaders: JSON.parse(r.response_headers as string) as Record<string, string>,
+    responseBody: (r.response_body as string | null) ?? null,
+    durationMs: number(r.duration_ms),
+  };
+}
+
+/** The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync). */
+export function debugExchangeValues(e: RecordedExchange): unknown[] {
+  return [
+    e.id, e.runId, e.at, e.attempt, e.endpoint, e.operation, e.keys.length, e.method, e.url, JSON.stringify(e.requestHeaders),
+    e.requestBody, e.auth, e.status, JSON.stringify(e.responseHeaders), e.responseBody, e.durationMs,
+  ];
+}
+
+/** The `debug_exchanges` columns debugExchangeValues fills, after sync. */
+export const DEBUG_EXCHANGE_COLUMNS = [
+  'id', 'run_id', 'at', 'attempt', 'endpoint', 'operation', 'records', 'method', 'url', 'request_headers', 'request_body', 'auth',
+  'status', 'response_headers', 'response_body', 'duration_ms',
+] as const;

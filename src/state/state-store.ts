@@ -1,4 +1,5 @@
 import type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus } from '../api/runs.js';
+import type { DebugStore } from './debug-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LedgerStore } from './ledger-store.js';
 import type { NotificationStore } from './notification-store.js';
@@ -17,13 +18,14 @@ export type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './l
 export type { LedgerFollower } from './plan-cache-store.js';
 export type { NotificationAttempt, NotificationStatus } from './notification-store.js';
 export type { RunTotals } from './run-totals-store.js';
+export type { DebugExchange, ExchangeKey, RecordedExchange } from './debug-store.js';
 
 /**
  * Durable state, by concern: runs (and their totals), leases, the per-record ledger with rejected rows, the plan
- * cache's marks, encrypted secrets, the runs' notifications and the project revisions queued runs carry; and named
- * values such as stream cursors.
+ * cache's marks, encrypted secrets, the runs' notifications, the project revisions queued runs carry, the debugger's
+ * HTTP exchanges; and named values such as stream cursors.
  */
-export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore, NotificationStore, ProjectRevisionStore {
+export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, LedgerStore, PlanCacheStore, SecretStore, NotificationStore, ProjectRevisionStore, DebugStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
 

@@ -1,0 +1,33 @@
+import type { DebugExchange, DebugOutcome } from '../api/debug.js';
+
+export type { DebugExchange, DebugOutcome };
+
+/** What one exchange did for one of the records it carried. */
+export interface ExchangeKey {
+  key: string;
+  outcome: DebugOutcome;
+  error: string | null;
+}
+
+/**
+ * One HTTP exchange of a run as the debugger keeps it, already masked and cut: kept once, and referenced by each record
+ * key it carried (a 100-record batch is one row, not a hundred copies of its body).
+ */
+export interface RecordedExchange extends Omit<DebugExchange, 'outcome' | 'error' | 'records'> {
+  /** Orders exchanges by time: ids made later sort after earlier ones (see newExchangeIds). */
+  id: string;
+  keys: ExchangeKey[];
+}
+
+/** The HTTP exchanges behind each record of a sync, kept for its `debug.retention_days` (`sluice sync debug`). */
+export interface DebugStore {
+  /** Keeps exchanges with the keys they carried (an exchange already kept is left as it is). */
+  putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void>;
+  /** The exchanges of one record key, newest first (only those of one run, if given); at most `limit` (default 50). */
+  listExchanges(sync: string, key: string, options?: { runId?: string; limit?: number }): Promise<DebugExchange[]>;
+  /**
+   * Forgets a sync's exchanges made before `before` (an id from exchangeIdBefore), the oldest first and at most
+   * `limit` of them with their keys: a run's share of the pruning stays bounded. Returns how many were forgotten.
+   */
+  pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number>;
+}
