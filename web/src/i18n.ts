@@ -1,4 +1,5 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { wizardEn, wizardJa } from './pages/sync-wizard/wizard-messages.js';
 
 const en = {
   'nav.label': 'Sections',
@@ -206,6 +207,7 @@ const en = {
   'runs.filter': 'Show runs of',
   'runs.all': 'All syncs and pipelines',
   'runs.empty': 'No runs yet.',
+  ...wizardEn,
 } as const;
 
 /** A key of the UI's dictionary. */
@@ -417,6 +419,7 @@ const ja: Record<MessageKey, string> = {
   'runs.filter': '表示する実行',
   'runs.all': 'すべての同期とパイプライン',
   'runs.empty': '実行はまだありません。',
+  ...wizardJa,
 };
 
 /** A language of the UI. */
