@@ -67,7 +67,7 @@ export async function openRun(
     lease = await holdLease(store, run, options.lease);
     options.onLeaseHeld?.(run);
     const endpoints = options.endpoints
-      ? await openSyncEndpoints(loaded, name, { store, run: { id: run.id, started_at: run.startedAt }, ...options.endpoints })
+      ? await openSyncEndpoints(loaded, name, { store, run: { id: run.id, started_at: run.startedAt }, ...options.endpoints, debug: true })
       : null;
     const held = lease;
     const close = async () => {

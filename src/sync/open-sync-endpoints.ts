@@ -57,7 +57,15 @@ export function findSync(loaded: LoadedProject, name: string): Sync {
 export async function openSyncEndpoints(
   loaded: LoadedProject,
   name: string,
-  options: { store: StateStore; run: RunInfo; vars?: Record<string, string>; /** Read incremental streams in full. */ full?: boolean },
+  options: {
+    store: StateStore;
+    run: RunInfo;
+    vars?: Record<string, string>;
+    /** Read incremental streams in full. */
+    full?: boolean;
+    /** Keep the run's HTTP exchanges for the debugger, as the sync's `debug:` says (a run does; a preview sends nothing to keep). */
+    debug?: boolean;
+  },
 ): Promise<SyncEndpoints> {
   const sync = findSync(loaded, name);
   const closers: (() => Promise<void>)[] = [];
@@ -180,7 +188,7 @@ async function openSource(
 async function openDestination(
   loaded: LoadedProject,
   sync: Sync,
-  options: { store: StateStore; run: RunInfo; name: string; vars: Record<string, string>; key: string[]; source: Source },
+  options: { store: StateStore; run: RunInfo; name: string; vars: Record<string, string>; key: string[]; source: Source; debug?: boolean },
   closers: (() => Promise<void>)[],
 ): Promise<Destination> {
   const connection = loaded.project.connections[sync.to.connection]!;
@@ -205,8 +213,13 @@ async function openDestination(
       placeTemplates: syncTemplatePlacer(connector, { sync: options.name, endpoints: Object.values(endpoints).filter((e) => e !== undefined) }),
     });
     closers.push(() => http.close());
-    const destination = createHttpDestination({ connection: http, endpoints });
+    const debug = options.debug
+      ? await (await import('./debug-recorder.js')).openDebugRecorder({ store: options.store, sync: options.name, runId: options.run.id, retentionDays: sync.debug.retention_days, connection: http })
+      : null;
+    const destination = createHttpDestination({ connection: http, endpoints, onExchange: debug?.capture });
     closers.push(() => destination.close());
+    // Closed first: the run's last exchanges are kept before its end is recorded.
+    if (debug) closers.push(() => debug.close());
     return destination;
   }
   const { openTableDestination } = await import('../destinations/open-table-destination.js');
