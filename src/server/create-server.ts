@@ -174,7 +174,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     },
     projectChanged: () => scheduleReload(),
     startRun(loaded, request) {
-      const job = { runId: newRunId(), kind: request.kind, name: request.name, vars: request.vars ?? {}, full: request.full ?? false, asRejected: request.asRejected ?? false, trigger: request.trigger };
+      const job = { runId: newRunId(), kind: request.kind, name: request.name, vars: request.vars ?? {}, full: request.full ?? false, asRejected: request.asRejected ?? false, ...(request.baseline ? { baseline: true } : {}), trigger: request.trigger };
       const run = runs.start(job, jobLocks(loaded.project, request.kind, request.name));
       log('info', `run ${job.runId} started: ${job.kind} ${job.name} (${job.trigger})`);
       void run.done.then((o) => {

@@ -1,5 +1,6 @@
 import type { LoadedProject } from '../config/load-project.js';
 import type { RunRecord, StateStore } from '../state/state-store.js';
+import { adoptBaseline } from '../sync/adopt-baseline.js';
 import { retryRejected } from '../sync/retry-rejected.js';
 import { runPipeline, type PipelineStepResult, type PipelineSummary } from '../sync/run-pipeline.js';
 import { runSync, type RunProgress, type RunSummary } from '../sync/run-sync.js';
@@ -23,6 +24,9 @@ export async function executeRun(job: RunJob, options: { loaded: LoadedProject; 
   const { loaded, store } = options;
   switch (job.kind) {
     case 'sync':
+      if (job.baseline) {
+        return adoptBaseline({ loaded, store, sync: job.name, vars: job.vars, trigger: job.trigger, runId: job.runId, onProgress: options.onProgress, signal: options.signal });
+      }
       return runSync({
         loaded, store, sync: job.name, vars: job.vars, full: job.full, trigger: job.trigger, runId: job.runId,
         onProgress: options.onProgress, signal: options.signal,

@@ -22,6 +22,8 @@ export interface RunRequest {
   full?: boolean;
   /** Retries: send the rows as they were when rejected. */
   asRejected?: boolean;
+  /** Sync runs: a baseline (adopt what the destination holds, send no write). */
+  baseline?: boolean;
   trigger: string;
 }
 

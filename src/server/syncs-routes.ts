@@ -5,6 +5,7 @@ import type { SyncPreview, SyncSummary } from '../api/syncs.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Sync } from '../config/project-schema.js';
 import { listSyncRecords } from '../sync/list-sync-records.js';
+import { baselineTrigger, checkBaselineMode } from '../sync/plan-baseline.js';
 import { previewSync } from '../sync/preview-sync.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { checkRequestVariables } from './check-request-variables.js';
@@ -20,8 +21,11 @@ import { updateYamlEntry } from './update-yaml-entry.js';
 const nameParams = z.object({ name: z.string() });
 const limitQuery = (fallback: number, max: number) => z.object({ limit: z.coerce.number().int().min(1).max(max).default(fallback) });
 const varsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
-const previewBody = z.strictObject({ limit: z.number().int().min(1).max(100).optional(), vars: varsSchema.optional() }).optional();
-const runBody = z.strictObject({ vars: varsSchema.optional(), full: z.boolean().optional() }).optional();
+const previewBody = z.strictObject({ limit: z.number().int().min(1).max(100).optional(), vars: varsSchema.optional(), baseline: z.boolean().optional() }).optional();
+const runBody = z
+  .strictObject({ vars: varsSchema.optional(), full: z.boolean().optional(), baseline: z.boolean().optional() })
+  .refine((b) => !(b.full && b.baseline), { message: 'baseline records what the destination already holds and full sends every row again: give one of them' })
+  .optional();
 const retryBody = z.strictObject({ asRejected: z.boolean().optional() }).optional();
 const entryBody = z.record(z.string(), z.unknown());
 const recordsQuery = z.object({
@@ -94,7 +98,7 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(previewBody, request.body);
     checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
-    return previewSync({ loaded, store: ctx.store, sync: name, limit: body?.limit, vars: body?.vars });
+    return previewSync({ loaded, store: ctx.store, sync: name, limit: body?.limit, vars: body?.vars, baseline: body?.baseline });
   });
 
   app.get('/api/syncs/:name/runs', async (request): Promise<RunRecord[]> => {
@@ -108,7 +112,10 @@ export const syncsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (ap
     const { name, loaded } = await loadSync(request.params);
     const body = parseInput(runBody, request.body);
     checkRequestVariables(loaded, { kind: 'sync', name }, body?.vars);
-    const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, trigger: 'api' });
+    // A baseline's trigger says so from the start: a queued run's record is made before a worker takes it.
+    if (body?.baseline) await checkBaselineMode(loaded, name);
+    const baseline = body?.baseline === true;
+    const run = ctx.startRun(loaded, { kind: 'sync', name, vars: body?.vars, full: body?.full, baseline, trigger: baseline ? baselineTrigger('api') : 'api' });
     await run.queued;
     return reply.code(202).send({ runId: run.job.runId } satisfies RunStarted);
   });
