@@ -1,6 +1,10 @@
 import { compileEndpoint, type CompiledEndpoint } from '../connectors/endpoint/compile-endpoint.js';
 import { renderRequests } from '../connectors/endpoint/render-requests.js';
+import { pendingJob, withJob } from '../connectors/job/with-job.js';
+import { writeJob } from '../connectors/job/write-job.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
+import type { SendOutcome } from '../http/http-client.js';
+import type { HttpRequest } from '../http/http-request.js';
 import type { HttpResponse } from '../http/http-response.js';
 import type { Destination, PreviewRequest } from './destination.js';
 import type { DeliveryItem, DeliveryOperation, DeliveryResult } from '../rows/delivery-item.js';
@@ -14,12 +18,27 @@ export interface HttpEndpointNames {
   lookup?: string;
 }
 
+/** One request a destination sent and what came of it, for the debugger (`debug.retention_days`). */
+export interface SentExchange {
+  endpoint: string;
+  operation: Op;
+  /** As rendered: the connection's credential is added by the client when it sends, and is not in it. */
+  request: HttpRequest;
+  outcome: SendOutcome;
+  /** The records the request carried. */
+  items: readonly DeliveryItem[];
+  /** Their results, in order; for a lookup the remote id found (null: none); an Error when the answer stopped the run. */
+  results: readonly DeliveryResult[] | (string | null)[] | Error;
+}
+
 /** What `createHttpDestination` needs: an open connection and the endpoint to use per operation. */
 export interface HttpDestinationOptions {
   connection: HttpConnection;
   endpoints: HttpEndpointNames;
   /** Sees every final response with the keys of the records it answers (`sluice connector test --send` prints them). */
   onResponse?: (response: HttpResponse, keys: string[]) => void;
+  /** Sees every request sent with its outcome and each record's result, once they are known (a sync run's debugger). */
+  onExchange?: (exchange: SentExchange) => void | Promise<void>;
 }
 
 type Op = DeliveryOperation | 'lookup';
@@ -43,7 +62,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       throw new Error(`connector ${spec.name} has no endpoint "${name}" (endpoints: ${known})`);
     }
     let c = compiled.get(name);
-    if (!c) compiled.set(name, (c = compileEndpoint(connection, name, endpoint)));
+    // A job endpoint's requests see the job, which a preview renders as {job.id} before one exists.
+    if (!c) compiled.set(name, (c = compileEndpoint(endpoint.job ? withJob(connection, pendingJob) : connection, name, endpoint)));
     endpoints.set(op, c);
   }
 
@@ -55,10 +75,22 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
 
   /** Renders, sends and reads one request's worth of items. */
   const writeRequest = async (endpoint: CompiledEndpoint, items: readonly DeliveryItem[], signal?: AbortSignal): Promise<DeliveryResult[]> => {
+    if (endpoint.endpoint.job) return writeJob({ connection, name: endpoint.name, endpoint: endpoint.endpoint, items, signal, onResponse: options.onResponse });
     const rendered = endpoint.render(items);
     const outcome = rendered.request ? await endpoint.send(rendered.request, signal) : undefined;
     if (outcome?.response) options.onResponse?.(outcome.response, rendered.sent.map((i) => i.key));
-    return endpoint.read(outcome, rendered);
+    if (!outcome || !options.onExchange) return endpoint.read(outcome, rendered);
+    let results: DeliveryResult[];
+    try {
+      results = await endpoint.read(outcome, rendered);
+    } catch (e) {
+      await options.onExchange({ endpoint: endpoint.name, operation: items[0]!.operation, request: rendered.request!, outcome, items: rendered.sent, results: asError(e) });
+      throw e;
+    }
+    // The results of the records the request carried (those left out were never sent).
+    const sent = rendered.included ? rendered.included.map((i) => results[i]!) : results;
+    await options.onExchange({ endpoint: endpoint.name, operation: items[0]!.operation, request: rendered.request!, outcome, items: rendered.sent, results: sent });
+    return results;
   };
 
   return {
@@ -84,7 +116,15 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
         if (!rendered.request) throw new Error(rendered.errors?.get(0) ?? `lookup of "${item.key}" did not render`);
         const outcome = await endpoint.send(rendered.request, opts.signal);
         if (outcome.response) options.onResponse?.(outcome.response, [item.key]);
-        found.set(item.key, endpoint.found(outcome, item));
+        let id: string | null;
+        try {
+          id = endpoint.found(outcome, item);
+        } catch (e) {
+          await options.onExchange?.({ endpoint: endpoint.name, operation: 'lookup', request: rendered.request, outcome, items: [item], results: asError(e) });
+          throw e;
+        }
+        await options.onExchange?.({ endpoint: endpoint.name, operation: 'lookup', request: rendered.request, outcome, items: [item], results: [id] });
+        found.set(item.key, id);
       }
       return found;
     },
@@ -105,4 +145,8 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       // The connection (and its client) belongs to whoever opened it.
     },
   };
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
