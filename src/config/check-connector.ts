@@ -1,5 +1,5 @@
 import type { ResponseRule } from '../http/request-policy.js';
-import { JWT_CLAIM_VARIABLES, type ConnectorSpec } from './connector-schema.js';
+import { JWT_CLAIM_VARIABLES, type ConnectorSpec, type Endpoint, type JobPoll } from './connector-schema.js';
 import type { ConfigIssue } from './config-error.js';
 import { checkJsonPath } from './check-json-path.js';
 import { credentialTemplateProblem } from './credential-url.js';
@@ -110,6 +110,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     } else if (endpoint.request === 'batch') {
       issues.push(yaml.issue([...base, 'request'], 'a batch endpoint needs a batch block (batch: { size, item, body }; without item and body, no body is sent)'));
     }
+    if (endpoint.job) checkEndpointJob(base, endpoint);
     if (endpoint.default !== undefined && endpoint.operation !== 'lookup') {
       issues.push(yaml.issue([...base, 'default'], `default applies to lookup endpoints only; "${name}" is ${endpoint.operation === 'update' || endpoint.operation === 'upsert' ? 'an' : 'a'} ${endpoint.operation} endpoint`));
     }
@@ -133,6 +134,27 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     condition([...base, 'stop_when'], stream.stop_when);
     jsonPath([...base, 'records'], stream.records);
     const paginate = stream.paginate;
+    if (stream.job) {
+      const job: KeyPath = [...base, 'job'];
+      request([...job, 'create'], stream.job.create);
+      request([...job, 'download'], stream.job.download);
+      poll([...job, 'poll'], stream.job.poll);
+      if (stream.path !== undefined) issues.push(yaml.issue([...base, 'path'], `stream ${name}: a stream reading a job reads its records at job.download; remove path`));
+    } else if (stream.path === undefined) {
+      issues.push(yaml.issue(base, `stream ${name}: give path, the request its records are read from (or job, for an asynchronous read)`));
+    }
+    if (paginate?.type === 'cursor' && (paginate.cursor === undefined) === (paginate.header === undefined)) {
+      issues.push(yaml.issue([...base, 'paginate'], `stream ${name}: a cursor paginate reads the next page's token from the body (cursor: a JSONPath) or from a header (header: a name); give one of them`));
+    }
+    if ((paginate?.type === 'offset' || paginate?.type === 'page') && paginate.restart_after !== undefined) {
+      const restart: KeyPath = [...base, 'paginate', 'restart_after'];
+      if (!stream.incremental) {
+        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's incremental.cursor_field value; add incremental (cursor_field and param)`));
+      } else if (!stream.incremental.inclusive) {
+        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's cursor value, so the API must return records at that value (>=): set incremental.inclusive: true (records already read are left out by primary_key)`));
+      }
+      if (stream.primary_key === undefined) issues.push(yaml.issue(restart, `stream ${name}: restart_after leaves out the records read again at the restart's cursor value by their primary_key; add primary_key`));
+    }
     if (paginate?.type === 'cursor') jsonPath([...base, 'paginate', 'cursor'], paginate.cursor);
     if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);
     if (paginate?.type === 'offset') jsonPath([...base, 'paginate', 'total'], paginate.total);
@@ -174,6 +196,27 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
           `stream ${name}: chunk_fields.size ${chunks.size} leaves no room beside the ${sentAlways} primary_key field(s) sent with every chunk; raise size or leave the key out of fields if the API always returns it`));
       }
     }
+  }
+  function poll(path: KeyPath, p: JobPoll): void {
+    if (p.request) request([...path, 'request'], p.request);
+    condition([...path, 'until'], p.until);
+    condition([...path, 'failed'], p.failed);
+    template([...path, 'error'], p.error);
+    if (p.interval_ms > p.timeout_ms) issues.push(yaml.issue([...path, 'interval_ms'], `job.poll.interval_ms ${p.interval_ms} is longer than timeout_ms ${p.timeout_ms}: the job would be asked once`));
+  }
+  function checkEndpointJob(base: KeyPath, endpoint: Endpoint): void {
+    const job = endpoint.job!;
+    const path: KeyPath = [...base, 'job'];
+    if (job.create) request([...path, 'create'], job.create);
+    if (job.close) request([...path, 'close'], job.close);
+    poll([...path, 'poll'], job.poll);
+    job.results?.forEach((r, i) => {
+      request([...path, 'results', i], r);
+      jsonPath([...path, 'results', i, 'records'], r.records);
+    });
+    if (!job.poll.request) issues.push(yaml.issue([...path, 'poll'], 'a job endpoint asks for the job\'s state with poll.request (e.g. { path: "/jobs/{{ job.id }}" })'));
+    if (endpoint.request !== 'batch') issues.push(yaml.issue([...base, 'request'], 'a job endpoint sends its records as one batch a job: set request: batch (and batch.size, the records a job takes)'));
+    if (endpoint.operation === 'lookup') issues.push(yaml.issue(path, 'a lookup endpoint cannot be a job: a lookup reads one record\'s id at once'));
   }
   if (spec.test) {
     request(['test'], spec.test);

@@ -136,6 +136,73 @@ export const operationSchema = z
 const methods = <const M extends readonly [string, ...string[]]>(list: M, fallback: M[number]) =>
   z.enum(list).default(fallback).meta(about(`The HTTP method. Default: ${fallback}.`));
 
+/** One request of an asynchronous job (creating it, polling it, downloading or reading its results). */
+const jobRequest = (fallback: 'GET' | 'POST' | 'PATCH', role: string) =>
+  z
+    .strictObject({
+      method: methods(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], fallback),
+      path: template.meta(about('Appended to the base URL (a template seeing config, vars and job), e.g. "/jobs/{{ job.id }}".')),
+      query: z.record(z.string(), template).default({}).meta(about('Query parameters (templates seeing what path sees); one rendering empty is left out.')),
+      headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates seeing what path sees).')),
+      body: z.union([template, z.record(z.string(), z.unknown())]).optional().meta(about(
+        'The request body: a template (JSON mode when Content-Type is JSON, the default for a body starting with { or [), or a mapping sent as JSON (form-encoded when Content-Type is a form).',
+      )),
+    })
+    .meta(about(role));
+
+/** How a job's answer is read: JSON, or CSV (a header line, then one record a line; Salesforce Bulk API 2.0). */
+const jobFormat = z
+  .enum(['json', 'csv'])
+  .optional()
+  .meta(about('How the body is read: json, or csv (a header line naming the fields, then one record a line, RFC 4180). Default: csv when the response\'s Content-Type is text/csv, else json.'));
+
+/** The most requests one poll of a job may send, whatever timeout_ms allows. */
+export const MAX_JOB_POLLS = 100_000;
+
+const jobPoll = z
+  .strictObject({
+    request: jobRequest('GET', 'The request asking for the job\'s state (templates seeing config, vars and job).').optional(),
+    until: condition.meta(about(
+      'A condition on response (the poll\'s answer; job too) that the job is done, e.g. "response.body.state == \'JobComplete\'".',
+    )),
+    failed: condition.optional().meta(about(
+      'A condition on response that the job failed for good, e.g. "response.body.state == \'Failed\' or response.body.state == \'Aborted\'": polling stops with error\'s message.',
+    )),
+    error: template.optional().meta(about('The message of a failed job (a template seeing response and job), e.g. "{{ response.body.errorMessage }}". Default: the connector\'s error_message, else the body.')),
+    interval_ms: z.number().int().min(10).max(3_600_000).default(5000).meta(about('How long to wait between polls, in milliseconds (10 to 3600000). Default: 5000.')),
+    timeout_ms: z.number().int().min(100).max(86_400_000).default(3_600_000).meta(about(
+      'How long the job may take, in milliseconds from its creation (100 to 86400000): past it the read or write fails naming the job and its last answer. Default: 3600000 (an hour).',
+    )),
+    max_polls: z.number().int().min(1).max(MAX_JOB_POLLS).default(10_000).meta(about(`The most poll requests one job may take before it fails (1 to ${MAX_JOB_POLLS}). Default: 10000.`)),
+  })
+  .meta(about('How to wait for the job: a request sent every interval_ms until the until condition holds, the failed condition holds, or timeout_ms passes.'));
+
+export const endpointJobSchema = z
+  .strictObject({
+    create: jobRequest('POST', 'A request opening the job before the batch is sent (Salesforce: POST /jobs/ingest); its response body is job, seen by the batch\'s own request and every later one (templates seeing config, vars and rows).').optional(),
+    close: jobRequest('PATCH', 'A request sent once the batch is sent, telling the API the job has all its records (Salesforce: PATCH /jobs/ingest/{{ job.id }} with state UploadComplete).').optional(),
+    poll: jobPoll,
+    results: z
+      .array(
+        jobRequest('GET', 'A request whose answer holds per-record results (Salesforce: successfulResults, failedResults).').extend({
+          records: z.string().default('$').meta(about('A JSONPath to the results in a JSON answer. Default: $ (the body is the list); a CSV answer\'s rows are its results.')),
+          format: jobFormat,
+        }),
+      )
+      .min(1)
+      .max(10)
+      .optional()
+      .meta(about(
+        'The requests reading the per-record results once the job is done; their results together are read by response: (match, success, record_id, error), each seen as result. ' +
+          'Default: the results are read from the last poll\'s answer, at response.results (Zendesk job_status.results).',
+      )),
+  })
+  .meta(about(
+    'An asynchronous batch write: the endpoint\'s request (its method, path, body: the rendered batch, e.g. "{{ rows | csv }}") submits the batch to a job, ' +
+      'then the job is polled until done and its per-record results read and matched to the rows (response.match, else by position), as for a batch answered at once. ' +
+      'Without create, the batch\'s own answer is job. A job that fails as a whole is split and retried in halves, as a batch refused as a whole is. Needs request: batch.',
+  ));
+
 export const endpointSchema = z.strictObject({
   operation: operationSchema,
   request: z.enum(['single', 'batch']).default('single').meta(about('single: one record a request (default); batch: many records a request (see batch).')),
@@ -180,6 +247,7 @@ export const endpointSchema = z.strictObject({
     .default({})
     .meta(about('How to read what the API answered: the remote id, per-record results of a batch, success and error.')),
   responses: responseRules,
+  job: endpointJobSchema.optional(),
 });
 
 export const paginateSchema = z
@@ -190,6 +258,12 @@ export const paginateSchema = z
       limit_param: z.string().default('limit').meta(about('The query parameter of the page size. Default: limit.')),
       limit: z.number().int().positive().default(100).meta(about('Records a page. Default: 100.')),
       total: z.string().optional().meta(about('A JSONPath to the total count of records, when the API gives it (reading stops there).')),
+      restart_after: z.number().int().min(1).max(100_000_000).optional().meta(about(
+        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, paging starts again from its first page, ' +
+          'asking from the incremental cursor_field value of the last record read (sent in incremental.param; the API must return records in ' +
+          'ascending cursor order, the cursor value sent included). Records already read at that value are left out by primary_key, so each is read once. ' +
+          'Needs incremental and primary_key. Default: no restart.',
+      )),
     }),
     z.strictObject({
       type: kind('page', 'page: a page number in the query.'),
@@ -198,10 +272,19 @@ export const paginateSchema = z
       size: z.number().int().positive().optional().meta(about('Records a page, sent in size_param.')),
       start: z.number().int().default(1).meta(about('The number of the first page. Default: 1.')),
       total_pages: z.string().optional().meta(about('A JSONPath to the number of pages, when the API gives it (reading stops there).')),
+      restart_after: z.number().int().min(1).max(100_000_000).optional().meta(about(
+        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, paging starts again from its first page, ' +
+          'asking from the incremental cursor_field value of the last record read (sent in incremental.param; the API must return records in ' +
+          'ascending cursor order, the cursor value sent included). Records already read at that value are left out by primary_key, so each is read once. ' +
+          'Needs incremental and primary_key. Default: no restart.',
+      )),
     }),
     z.strictObject({
       type: kind('cursor', 'cursor: a token from each response asks for the next page.'),
-      cursor: z.string().meta(about('A JSONPath to the next page\'s token in the body, e.g. "$.paging.next.after"; absent or empty ends the read.')),
+      cursor: z.string().optional().meta(about('A JSONPath to the next page\'s token in the body, e.g. "$.paging.next.after"; null or empty ends the read. Give cursor or header.')),
+      header: z.string().min(1).max(200).optional().meta(about(
+        'The response header holding the next page\'s token instead of the body (Salesforce Bulk API 2.0: Sforce-Locator); empty or the text null ends the read.',
+      )),
       cursor_param: z.string().meta(about('The parameter the token is sent in.')),
       in: z.enum(['query', 'body']).default('query').meta(about('Where the token is sent: query (default) or body.')),
     }),
@@ -218,7 +301,7 @@ export const paginateSchema = z
 
 export const streamSchema = z.strictObject({
   method: methods(['GET', 'POST'], 'GET'),
-  path: template.meta(about('Appended to the base URL; a template seeing config and vars.')),
+  path: template.optional().meta(about('Appended to the base URL; a template seeing config and vars. Needed unless the stream reads a job (job.download).')),
   query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about('Query parameters of every page (templates seeing config and vars); one rendering empty is left out.')),
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
   body: template.optional().meta(about('A JSON body template, for a POST search.')),
@@ -281,6 +364,19 @@ export const streamSchema = z.strictObject({
         'from a chunk (created or deleted during the read) is left out until a read has it whole. One read holds its records ' +
         'until the last chunk: past 1000000 it fails. Needs primary_key.',
     )),
+  job: z
+    .strictObject({
+      create: jobRequest('POST', 'The request creating the job (an export, a bulk query); its response body is job, seen by every later request (templates seeing config and vars).'),
+      poll: jobPoll,
+      download: jobRequest('GET', 'The request reading the job\'s records (templates seeing config, vars and job), paged by the stream\'s paginate; records selects them in a JSON answer.').extend({
+        format: jobFormat,
+      }),
+    })
+    .optional()
+    .meta(about(
+      'An asynchronous read (Salesforce Bulk API 2.0 query, report exports): create the job, poll it until done, then download its records (JSON or CSV, paged by paginate). ' +
+        'job is the create answer\'s body, updated with each poll answer\'s fields. Without poll.request, the first download request is repeated until until holds.',
+    )),
   max_requests: z.number().int().positive().default(10_000).meta(about('The most requests one read may make before it fails (a paging setting that never ends). Default: 10000.')),
   responses: responseRules,
   stop_when: condition.optional().meta({
@@ -342,3 +438,7 @@ export type Endpoint = z.infer<typeof endpointSchema>;
 export type Stream = z.infer<typeof streamSchema>;
 export type Paginate = z.infer<typeof paginateSchema>;
 export type Operation = z.infer<typeof operationSchema>;
+export type EndpointJob = z.infer<typeof endpointJobSchema>;
+export type StreamJob = NonNullable<Stream['job']>;
+export type JobRequest = StreamJob['create'];
+export type JobPoll = StreamJob['poll'];

@@ -58,6 +58,19 @@ function presentPathValue(body: unknown, path: string, key: string): unknown {
   return found[0];
 }
 
+/**
+ * The next page's token in a response header (Salesforce's Sforce-Locator): the text null says "last page", as a JSON
+ * null does in a body; an absent header is a typo or a changed API, as an absent body path is.
+ */
+function headerToken(headers: Record<string, string>, name: string): string | null {
+  const value = headers[name.toLowerCase()];
+  if (value === undefined) {
+    throw new PaginationError(`paginate.header ${name} is not in the response's headers: fix the name, or add stop_when for an API that leaves it out on its last page`);
+  }
+  const token = value.trim();
+  return token === '' || token === 'null' ? null : token;
+}
+
 /** What a response body holds at its top, for messages about a path that matched nothing. */
 export function topLevelKeys(body: unknown): string {
   if (Array.isArray(body)) return 'the body is an array';
@@ -131,7 +144,7 @@ export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: S
       return { query: { ...page.query, [paginate.page_param]: String(current + 1) } };
     }
     case 'cursor': {
-      const cursor = presentPathValue(page.body, paginate.cursor, 'paginate.cursor');
+      const cursor = paginate.header !== undefined ? headerToken(page.headers, paginate.header) : presentPathValue(page.body, paginate.cursor ?? '$.cursor', 'paginate.cursor');
       if (cursor === undefined || cursor === null || cursor === '') return null;
       const token = String(cursor);
       if (seen.has(token)) throw new PaginationError(`the API returned cursor "${token}" twice; stopping so the read does not loop`);

@@ -30,7 +30,8 @@ function listed(e: CatalogEntry): ConnectorSummary {
     file: e.displayFile,
     builtin: e.builtin,
     endpoints: Object.entries(e.spec?.endpoints ?? {}).map(([name, x]) => ({ name, operation: x.operation, method: x.method, request: x.request })),
-    streams: Object.entries(e.spec?.streams ?? {}).map(([name, x]) => ({ name, path: x.path })),
+    // A job stream reads its records at job.download.
+    streams: Object.entries(e.spec?.streams ?? {}).map(([name, x]) => ({ name, path: x.path ?? x.job?.download.path ?? '' })),
     auth: (e.spec?.auth ?? []).map((a) => a.type),
     ...(e.issues ? { issues: e.issues } : {}),
   };

@@ -10,6 +10,9 @@ import type { StateStore } from '../state/state-store.js';
 import { formatStrftime } from '../config/format-strftime.js';
 import { toWallClock } from '../config/wall-clock.js';
 import { fullReadDue } from './full-read-due.js';
+import { jobRecords, isCsvAnswer } from '../connectors/job/job-records.js';
+import { renderJobRequest } from '../connectors/job/job-request.js';
+import { startStreamJob } from '../connectors/job/start-stream-job.js';
 import type { Column, ColumnType, Row } from '../rows/row.js';
 import type { ReadOptions, Source } from './source.js';
 
@@ -106,7 +109,7 @@ export function createHttpStreamSource(options: {
     cursors.set(cursor.name, cursor);
     const boundaryName = `${cursor.name}:at-cursor`;
     const kept = stream.incremental && !full ? await store.getValue(cursor.name) : null;
-    const context = parent && partition ? http.context({ partition: { [partition.as]: parent } }) : { ...http.context() };
+    let context: object = parent && partition ? http.context({ partition: { [partition.as]: parent } }) : { ...http.context() };
     const copied = parent && partition ? Object.fromEntries(partition.copy.map((f) => [`${partition.as}_${f}`, parent[f] ?? null])) : null;
     const track = (value: unknown, record?: Row) => trackCursor(cursor, value, inclusive && record ? keyOf(record) : null);
     const baseQuery: Record<string, string> = {};
@@ -129,13 +132,26 @@ export function createHttpStreamSource(options: {
     } else if (stream.incremental?.start !== undefined) {
       baseQuery[stream.incremental.param] = formatCursor(stream.incremental.start, stream.incremental.format);
     }
-    const path = http.templates.render(stream.path, context, 'url', { role: `streams.${options.streamName}.path` });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...http.spec.headers, ...stream.headers })) headers[k] = http.templates.render(v, context, 'text');
-    const body = stream.body === undefined ? null : http.templates.render(stream.body, context, 'json');
-    if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-
-    const request: PageRequest = { path, headers, body, copied, readBefore, kept, signal };
+    let request: PageRequest;
+    if (stream.job) {
+      // An asynchronous read: the job is created and done before its records are downloaded, page by page.
+      const job = await startStreamJob({ http, job: stream.job, stream: name, context, rules: stream.responses, signal });
+      context = { ...context, job };
+      const download = renderJobRequest(http, stream.job.download, context);
+      const headers: Record<string, string> = { ...download.headers };
+      for (const [k, v] of Object.entries(stream.headers)) headers[k] = http.templates.render(v, context, 'text');
+      request = {
+        method: stream.job.download.method, url: download.url, path: '', headers, body: download.body ?? null, format: stream.job.download.format, copied, readBefore, kept, signal,
+      };
+    } else {
+      if (stream.path === undefined) throw new Error(`stream ${name} has no path (nor job.download): give the path its records are read from`);
+      const path = http.templates.render(stream.path, context, 'url', { role: `streams.${options.streamName}.path` });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries({ ...http.spec.headers, ...stream.headers })) headers[k] = http.templates.render(v, context, 'text');
+      const body = stream.body === undefined ? null : http.templates.render(stream.body, context, 'json');
+      if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+      request = { method: stream.method, path, headers, body, copied, readBefore, kept, signal };
+    }
     const field = stream.incremental?.cursor_field;
     if (!stream.chunk_fields) {
       for await (const fresh of requestPages(baseQuery, request)) {
@@ -212,18 +228,22 @@ export function createHttpStreamSource(options: {
   /** The records of every page of one read, `baseQuery` on each (without cursor tracking). */
   async function* requestPages(baseQuery: Record<string, string>, sent: PageRequest): AsyncGenerator<Row[]> {
     const { path, headers, body, copied, readBefore, kept, signal } = sent;
+    const first = sent.url ?? joinUrl(http.baseUrl(), path);
     let query = { ...baseQuery, ...firstPageQuery(stream.paginate) };
     let url: string | null = null;
     const seen = new Set<string>();
     let previous: Row[] = [];
     let total = 0;
+    const paginate = stream.paginate;
+    const restartAfter = paginate && (paginate.type === 'offset' || paginate.type === 'page') ? paginate.restart_after : undefined;
+    const restart = restartAfter === undefined || !stream.incremental ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
     for (let n = 1; ; n++) {
       if (n > stream.max_requests) {
         throw new Error(`stream ${options.streamName} made ${stream.max_requests} requests and was not done: raise max_requests or check its paginate settings`);
       }
       signal?.throwIfAborted();
-      const target: string = url ?? withQuery(joinUrl(http.baseUrl(), path), query);
-      const request: HttpRequest = { method: stream.method, url: target, headers, body };
+      const target: string = url ?? withQuery(first, query);
+      const request: HttpRequest = { method: sent.method, url: target, headers, body };
       const outcome = await http.client.send(request, {
         auth: http.auth,
         signal,
@@ -231,8 +251,9 @@ export function createHttpStreamSource(options: {
       });
       if (!outcome.ok) throw new Error(`stream ${options.streamName}: ${http.redactor.mask(outcome.error)}`);
       const response = outcome.response;
-      const records = selectRecords(response.body, stream.records);
-      if (n === 1 && records.length === 0 && !recordsPathMatches(response.body, stream.records)) {
+      const csv = stream.job !== undefined && isCsvAnswer(response, sent.format);
+      const records = stream.job ? jobRecords(response, sent.format, stream.records, `stream ${name}`) : selectRecords(response.body, stream.records);
+      if (n === 1 && records.length === 0 && !csv && !recordsPathMatches(response.body, stream.records)) {
         // Reading on would yield no rows and fail later with a misleading message (a key column that is not a column).
         throw new Error(`stream ${name}: records path ${stream.records} matches nothing in the first response (${topLevelKeys(response.body)}); fix records in the connector`);
       }
@@ -257,8 +278,17 @@ export function createHttpStreamSource(options: {
         const field = stream.incremental.cursor_field;
         fresh = fresh.filter((r) => !(cursorText(r[field]) === kept && readBefore.has(keyOf(r))));
       }
+      if (restart) fresh = restart.page(fresh);
       if (fresh.length) yield fresh;
       if (!next) return;
+      const from = restart?.due() ?? null;
+      if (from !== null && 'query' in next) {
+        // Paging went as deep as the API allows: start again from the first page, asking from the last cursor value.
+        url = null;
+        query = { ...baseQuery, [stream.incremental!.param]: formatCursor(from, stream.incremental!.format), ...firstPageQuery(paginate) };
+        previous = [];
+        continue;
+      }
       if ('url' in next) url = nextPageUrl(next.url, target, name);
       else {
         url = null;
@@ -329,6 +359,58 @@ export function createHttpStreamSource(options: {
   };
 }
 
+/**
+ * `paginate.restart_after`: counts the records of one pagination and, past the limit, says to start again from the
+ * cursor value of the last record read. The records read at that value are remembered by key and left out when the
+ * restarted pages return them again, so each record is read once.
+ */
+class PagingRestart {
+  private sinceStart = 0;
+  /** The cursor value of the last record read, and the keys of the records read at it. */
+  private last: string | null = null;
+  private atLast = new Set<string>();
+  /** The value paging restarted from, and the keys read at it before the restart. */
+  private from: { value: string; keys: Set<string> } | null = null;
+
+  constructor(
+    private readonly after: number,
+    private readonly field: string,
+    private readonly keyOf: (r: Row) => string,
+    private readonly stream: string,
+  ) {}
+
+  /** The page's records, less those read before the restart; counts and remembers them. */
+  page(records: Row[]): Row[] {
+    const from = this.from;
+    const fresh = from === null ? records : records.filter((r) => !(cursorText(r[this.field]) === from.value && from.keys.has(this.keyOf(r))));
+    this.sinceStart += records.length;
+    for (const r of records) {
+      const value = cursorText(r[this.field]);
+      if (value !== this.last) {
+        this.last = value;
+        this.atLast = new Set();
+      }
+      if (this.atLast.size < MAX_AT_CURSOR) this.atLast.add(this.keyOf(r));
+    }
+    return fresh;
+  }
+
+  /** The cursor value to restart from, once restart_after records were read since the (re)start; else null. */
+  due(): string | null {
+    if (this.sinceStart < this.after) return null;
+    const value = this.last;
+    if (value === null) {
+      throw new Error(`stream ${this.stream}: paging restarts (paginate.restart_after) from the last record's ${this.field}, but it has none`);
+    }
+    if (this.from?.value === value || this.atLast.size >= MAX_AT_CURSOR) {
+      throw new Error(`stream ${this.stream}: more than ${Math.min(this.after, MAX_AT_CURSOR)} records share ${this.field} ${value}, so restarting paging from it (paginate.restart_after) would not get past them; raise restart_after, or ask the API for a finer cursor`);
+    }
+    this.from = { value, keys: new Set(this.atLast) };
+    this.sinceStart = 0;
+    return value;
+  }
+}
+
 /** What one read keeps of its cursor: the highest value read, and (inclusive) the keys of the records read at it. */
 interface Cursor {
   name: string;
@@ -340,9 +422,15 @@ type CursorValue = string | number;
 
 /** What one page request of a read sends (rendered once per read), and what it leaves out of the records. */
 interface PageRequest {
+  method: string;
+  /** Appended to the base URL, unless url is given. */
   path: string;
+  /** The first page's whole URL (a job's download), instead of the base URL and path. */
+  url?: string;
   headers: Record<string, string>;
-  body: string | null;
+  body: string | Uint8Array | null;
+  /** How a job's download is read (csv, json; default by Content-Type). */
+  format?: 'json' | 'csv';
   copied: Row | null;
   readBefore: Set<string> | null;
   kept: string | null;

@@ -1,0 +1,37 @@
+import type { StreamJob } from '../../config/connector-schema.js';
+import type { ResponseRule } from '../../http/request-policy.js';
+import type { HttpConnection } from '../open-http-connection.js';
+import { JobRequestError, sendJobRequest, updatedJob } from './job-request.js';
+import { JobFailedError, pollJob } from './poll-job.js';
+
+/**
+ * Creates a stream's job and waits until it is done (`job.create`, then `job.poll`), for its records to be downloaded:
+ * the job variable the download sees. Every failure is an Error naming the stream: the API refused a request, said
+ * the job failed, or it was not done in time.
+ */
+export async function startStreamJob(options: {
+  http: HttpConnection;
+  job: StreamJob;
+  stream: string;
+  context: object;
+  rules: readonly ResponseRule[];
+  signal?: AbortSignal;
+  now?: () => number;
+}): Promise<unknown> {
+  const { http, job, context, rules, signal } = options;
+  const who = `stream ${options.stream}`;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  try {
+    const created = await sendJobRequest(http, job.create, context, { what: `${who}: job.create`, rules, signal });
+    const first = updatedJob(undefined, created);
+    const polled = await pollJob({
+      http, poll: job.poll, request: job.poll.request ?? job.download, job: first, context, who, rules, startedAt, signal, now,
+    });
+    return polled.job;
+  } catch (e) {
+    if (e instanceof JobFailedError) throw new Error(`${who}: ${e.message}`);
+    if (e instanceof JobRequestError) throw new Error(e.message);
+    throw e;
+  }
+}
