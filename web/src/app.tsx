@@ -12,6 +12,7 @@ import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SyncPage } from './pages/sync-page.js';
 import { SyncsPage } from './pages/syncs-page.js';
+import { SyncWizardPage } from './pages/sync-wizard/sync-wizard-page.js';
 import { matchPath, mayLeave, navigate, usePath } from './router.js';
 import { clearToken, loadToken, saveToken } from './token-store.js';
 
@@ -27,6 +28,7 @@ function Page(props: { path: string }) {
   if (matchPath('/connections/new', path)) return <ConnectionPage name={null} />;
   if ((m = matchPath('/connections/:name', path))) return <ConnectionPage key={m.name} name={m.name ?? null} />;
   if (matchPath('/syncs', path)) return <SyncsPage />;
+  if (matchPath('/syncs/new', path)) return <SyncWizardPage />;
   if ((m = matchPath('/syncs/:name', path))) return <SyncPage key={m.name} name={m.name ?? ''} />;
   if (matchPath('/runs', path)) return <RunsPage />;
   if ((m = matchPath('/runs/:id', path))) return <RunPage key={m.id} id={m.id ?? ''} />;

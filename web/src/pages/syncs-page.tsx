@@ -14,6 +14,7 @@ export function SyncsPage() {
   return (
     <ListPage
       title={t('nav.syncs')}
+      create={{ label: t('wizard.new'), to: '/syncs/new' }}
       data={data}
       error={error}
       loading={loading}
