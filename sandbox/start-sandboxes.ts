@@ -65,6 +65,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'X-Cybozu-API-Token: sandbox-api-token',
     start: async ({ port }) => (await import('./kintone/kintone-sandbox.js')).startKintoneSandbox({ port }),
   },
+  intercom: {
+    description: 'Intercom REST API contacts (create, update, delete, search, cursor lists)',
+    credentials: 'Bearer sandbox-intercom-token',
+    start: async ({ port }) => (await import('./intercom/intercom-sandbox.js')).startIntercomSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

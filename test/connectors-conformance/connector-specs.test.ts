@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-connector-spec.js';
 
-const expected = ['backlog', 'bigcommerce', 'hubspot', 'kintone', 'salesforce', 'slack', 'webhook'];
+const expected = ['backlog', 'bigcommerce', 'hubspot', 'intercom', 'kintone', 'salesforce', 'slack', 'webhook'];
 
 describe('built-in connector specs', () => {
   it('ship one YAML spec and one README per connector', async () => {
@@ -28,6 +28,7 @@ describe('built-in connector specs', () => {
     expect((await kinds('hubspot')).map((a) => a.type)).toEqual(['bearer', 'oauth2']);
     expect((await kinds('bigcommerce'))[0]).toMatchObject({ type: 'api_key', in: 'header', name: 'X-Auth-Token' });
     expect((await kinds('webhook')).map((a) => a.type)).toEqual(['none', 'bearer', 'basic', 'api_key']);
+    expect((await kinds('intercom')).map((a) => a.type)).toEqual(['bearer', 'oauth2']);
     expect((await kinds('kintone'))[0]).toMatchObject({ type: 'api_key', in: 'header', name: 'X-Cybozu-API-Token' });
   });
 });

@@ -10,6 +10,7 @@ import { SqliteStateStore } from '../../src/state/sqlite-state-store.js';
 import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
 import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
+import { startIntercomSandbox } from '../../sandbox/intercom/intercom-sandbox.js';
 import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
 import type { SandboxHandle } from '../../sandbox/sandbox-server.js';
@@ -64,6 +65,13 @@ const cases: Record<string, Case> = {
     secret: 'sandbox-access-token',
     path: /^\/stores\/sandbox\/v2\/store$/,
     refusal: '401 Unauthorized): No valid credentials were supplied in the request.',
+  },
+  intercom: {
+    start: () => startIntercomSandbox(),
+    auth: (token) => ({ type: 'bearer', token }),
+    secret: 'sandbox-intercom-token',
+    path: /^\/me$/,
+    refusal: '401 Unauthorized): unauthorized: Access Token Invalid',
   },
   kintone: {
     start: () => startKintoneSandbox(),
