@@ -41,7 +41,9 @@ export const deleteRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (a
   };
   const entryUsers = async (section: 'connections' | 'syncs', name: string) => {
     const { data } = await readRawProject(ctx.projectFile);
-    if (rawEntry(data, section, name) === undefined) throw new HttpError(404, `no ${section.slice(0, -1)} named "${name}"`);
+    const entries = data[section];
+    // Own keys only: `__proto__` or `constructor` is not an entry.
+    if (typeof entries !== 'object' || entries === null || !Object.hasOwn(entries, name) || rawEntry(data, section, name) === undefined) throw new HttpError(404, `no ${section.slice(0, -1)} named "${name}"`);
     return section === 'connections' ? connectionDependents(data, name) : syncDependents(data, name);
   };
 

@@ -65,7 +65,8 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
       ? `${invalid} of ${counts.planned} rows invalid again`
       : `${invalid} of ${counts.planned} rows invalid (on_error.max_invalid_rows: ${end.maxInvalidRows})`;
   }
-  const status = error ? 'failed' : end.signal?.aborted ? 'cancelled' : 'succeeded';
+  // Asked to stop (a cancel, the server shutting down): cancelled, whatever the stop did to the rows in flight.
+  const status = end.signal?.aborted ? 'cancelled' : error ? 'failed' : 'succeeded';
   const finishedAt = new Date().toISOString();
   await store.updateRun(run.id, end.counts ? { status, counts, error, finishedAt } : { status, error, finishedAt });
   const summary: RunSummary = {
