@@ -5,10 +5,15 @@ import type { PlannedItem } from './plan/plan-sync.js';
 import type { OpenRun } from './open-run.js';
 import { readCurrentRows } from './read-current-rows.js';
 
-/** A retry's items, and how many rejected keys were dropped because the source no longer has them. */
+/** How many dropped keys a retry names (the rest are counted). */
+export const DROPPED_NAMED = 10;
+
+/** A retry's items, and the rejected keys dropped because the source no longer has them. */
 export interface RejectedItems {
   items: PlannedItem[];
   dropped: number;
+  /** The first DROPPED_NAMED of them. */
+  droppedKeys: string[];
 }
 
 /**
@@ -23,12 +28,14 @@ export async function rejectedItems(opened: OpenRun, options: { asRejected: bool
   const ledger = await store.getLedgerEntries(name, rejected.map((r) => r.key));
   let current: Map<string, Row> | null = null;
   let dropped = 0;
+  let droppedKeys: string[] = [];
   if (!options.asRejected) {
     current = await readCurrentRows({ source: endpoints.source, key: endpoints.key, mapRow: endpoints.mapRow, keys: new Set(rejected.map((r) => r.key)), signal: lease.signal });
     // A row gone from the source has nothing left to send (a rejected delete still has its removal to make).
     const gone = rejected.filter((r) => r.operation !== 'delete' && !current!.has(r.key)).map((r) => r.key);
     if (gone.length) await store.deleteRejected(name, gone);
     dropped = gone.length;
+    droppedKeys = gone.slice(0, DROPPED_NAMED);
   }
   const items: PlannedItem[] = [];
   for (const r of rejected) {
@@ -47,5 +54,5 @@ export async function rejectedItems(opened: OpenRun, options: { asRejected: bool
       wasFailed: true,
     });
   }
-  return { items, dropped };
+  return { items, dropped, droppedKeys };
 }

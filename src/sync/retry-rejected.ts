@@ -9,8 +9,8 @@ import { openRun } from './open-run.js';
 import { findSync } from './open-sync-endpoints.js';
 import { rejectedItems } from './rejected-items.js';
 
-/** A retry's summary: a run's, and how many rejected keys were dropped because the source no longer has them. */
-export type RetrySummary = RunSummary & { dropped: number };
+/** A retry's summary: a run's, and the rejected keys dropped because the source no longer has them (the first few named). */
+export type RetrySummary = RunSummary & { dropped: number; droppedKeys: string[] };
 
 /**
  * Re-sends only a sync's rejected rows, recording the outcome as a run of kind retry: open-run -> rejected rows as the
@@ -42,11 +42,13 @@ export async function retryRejected(options: {
   if (!opened.started) throw opened.error;
   const counts: RunCounts = { planned: 0, added: 0, changed: 0, removed: 0, unchanged: 0, delivered: 0, failed: 0, invalid: 0 };
   let dropped = 0;
+  let droppedKeys: string[] = [];
   let tally: DeliveryTally | null = null;
   let error: unknown = null;
   try {
     const provided = await rejectedItems(opened, { asRejected });
     dropped = provided.dropped;
+    droppedKeys = provided.droppedKeys;
     counts.planned = provided.items.length;
     tally = await deliverRun(opened, {
       items: (async function* () {
@@ -63,5 +65,5 @@ export async function retryRejected(options: {
   const summary = await finishRun(opened, { error, counts, sampleErrors: tally?.sampleErrors, maxFailedRows: sync.on_error.max_failed_rows,
     maxInvalidRows: sync.on_error.max_invalid_rows,
   });
-  return { ...summary, dropped };
+  return { ...summary, dropped, droppedKeys };
 }

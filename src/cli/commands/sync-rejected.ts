@@ -3,7 +3,7 @@ import { retryRejected } from '../../sync/retry-rejected.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 import { openProject } from '../open-project.js';
 import { rejectedRowsCsv } from '../rejected-rows-csv.js';
-import { formatSummary, summaryJson } from './sync-run.js';
+import { formatSummary, shownKey, summaryJson } from './sync-run.js';
 
 /**
  * `sluice sync rejected NAME [--retry [--as-rejected]] [--format csv|json]`: rows the destination refused or that
@@ -21,9 +21,13 @@ export async function runSyncRejected(
     if (args.retry && args.format) return usage(ctx, '--format exports the rejected rows; it does not go with --retry');
     if (args.retry) {
       const summary = await retryRejected({ loaded, store, sync: args.name, asRejected: args.asRejected });
-      if (ctx.json) ctx.stdout.write(JSON.stringify({ ...summaryJson(summary), dropped: summary.dropped }) + '\n');
+      if (ctx.json) ctx.stdout.write(JSON.stringify({ ...summaryJson(summary), dropped: summary.dropped, droppedKeys: summary.droppedKeys }) + '\n');
       else {
-        if (summary.dropped) ctx.stdout.write(`${summary.dropped} rejected keys are no longer in the source: dropped\n`);
+        if (summary.dropped) {
+          const more = summary.dropped > summary.droppedKeys.length ? `, and ${summary.dropped - summary.droppedKeys.length} more` : '';
+          const keys = loaded.redactor.mask(summary.droppedKeys.map(shownKey).join(', '));
+          ctx.stdout.write(`${summary.dropped} rejected keys are no longer in the source: dropped from the rejected list (${keys}${more})\n`);
+        }
         ctx.stdout.write(formatSummary(summary));
       }
       return summary.run.status === 'succeeded' ? ExitCode.ok : ExitCode.runFailed;
