@@ -303,6 +303,19 @@ export const debugSchema = z
       'bodies cut at 8 KiB; older exchanges are pruned when a run starts. Default: { retention_days: 7 }.',
   ));
 
+/** An IANA time zone name the runtime knows (Asia/Tokyo, UTC). */
+export const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: 'not a time zone: give an IANA name such as Asia/Tokyo, Europe/Paris or UTC' });
+
 export const syncSchema = z.strictObject({
   description: z.string().optional().meta(about('What the sync is for, in a sentence.')),
   from: syncSourceSchema,
@@ -310,7 +323,8 @@ export const syncSchema = z.strictObject({
   mode: syncModeSchema,
   key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The column (or columns) identifying a record across runs: the ledger, diffs and remote ids are kept by it.')),
   mapping: z.record(z.string(), z.string()).optional().meta(about('Renames columns: destination field -> source column; unmapped columns pass through.')),
-  schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler, e.g. "0 9 * * *" (read in SLUICE_TIMEZONE, else UTC).')),
+  schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler, e.g. "0 9 * * *" (read in timezone, else SLUICE_TIMEZONE, else UTC).')),
+  timezone: timeZoneSchema.optional().meta(about('The IANA time zone the schedule is read in, e.g. Asia/Tokyo. Default: SLUICE_TIMEZONE, else UTC.')),
   full_refresh: z.string().optional().meta({
     description:
       'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +

@@ -6,6 +6,8 @@ export interface ScheduledItem {
   kind: 'sync' | 'pipeline';
   name: string;
   schedule: string;
+  /** The zone its schedule is read in (a sync's `timezone:`); default: the scheduler's. */
+  timezone?: string;
 }
 
 /** Options of the scheduler. */
@@ -40,7 +42,7 @@ export interface Scheduler {
 /** The scheduled items of a project, syncs first. */
 export function scheduledItems(project: Project): ScheduledItem[] {
   const items: ScheduledItem[] = [];
-  for (const [name, sync] of Object.entries(project.syncs)) if (sync.schedule) items.push({ kind: 'sync', name, schedule: sync.schedule });
+  for (const [name, sync] of Object.entries(project.syncs)) if (sync.schedule) items.push({ kind: 'sync', name, schedule: sync.schedule, ...(sync.timezone ? { timezone: sync.timezone } : {}) });
   for (const [name, p] of Object.entries(project.pipelines)) if (p.schedule) items.push({ kind: 'pipeline', name, schedule: p.schedule });
   return items;
 }
@@ -54,7 +56,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     new Cron(
       item.schedule,
       {
-        timezone: options.timezone,
+        timezone: item.timezone ?? options.timezone,
         // croner skips a tick while the previous one's promise is pending: no stacking.
         protect: () => options.log('info', `schedule: ${item.kind} ${item.name} is still running; this tick is skipped`),
         catch: (e) => options.log('error', `schedule: ${item.kind} ${item.name}: ${e instanceof Error ? e.message : String(e)}`),
@@ -76,7 +78,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     update(project) {
       const wanted = new Map(scheduledItems(project).map((i) => [keyOf(i.kind, i.name), i]));
       for (const [key, job] of jobs) {
-        if (wanted.get(key)?.schedule === job.item.schedule) continue;
+        const want = wanted.get(key);
+        if (want?.schedule === job.item.schedule && want.timezone === job.item.timezone) continue;
         job.cron.stop();
         jobs.delete(key);
       }
