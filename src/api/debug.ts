@@ -51,4 +51,6 @@ export interface SyncDebug {
   exchanges: DebugExchange[];
   /** Whether more exchanges are kept than the answer holds. */
   more: boolean;
+  /** When there are none: why (the debugger is off, the key was never sent, its exchanges are past retention...). */
+  note: string | null;
 }

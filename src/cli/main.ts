@@ -173,6 +173,16 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
       act(async () => (await import('./commands/sync-records.js')).runSyncRecords({ name, key: o.key, status: o.status, limit: o.limit }, ctx()))(),
     );
 
+  sync
+    .command('debug <name>')
+    .description('the HTTP requests and responses behind one record, newest first (kept for debug.retention_days)')
+    .requiredOption('--key <key>', 'the record key (a composite key as the JSON array sluice sync records shows)')
+    .option('--run <id>', 'only the exchanges of this run')
+    .option('--limit <n>', 'how many exchanges', positiveInt, 20)
+    .action((name: string, o: { key: string; run?: string; limit: number }) =>
+      act(async () => (await import('./commands/sync-debug.js')).runSyncDebug({ name, key: o.key, runId: o.run, limit: o.limit }, ctx()))(),
+    );
+
   const pipeline = program.command('pipeline').description('pipelines of the project');
   pipeline
     .command('run <name>')
