@@ -1,4 +1,5 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { historyEn, historyJa } from './history/history-messages.js';
 import { wizardEn, wizardJa } from './pages/sync-wizard/wizard-messages.js';
 
 const en = {
@@ -208,6 +209,7 @@ const en = {
   'runs.all': 'All syncs and pipelines',
   'runs.empty': 'No runs yet.',
   ...wizardEn,
+  ...historyEn,
 } as const;
 
 /** A key of the UI's dictionary. */
@@ -420,6 +422,7 @@ const ja: Record<MessageKey, string> = {
   'runs.all': 'すべての同期とパイプライン',
   'runs.empty': '実行はまだありません。',
   ...wizardJa,
+  ...historyJa,
 };
 
 /** A language of the UI. */
