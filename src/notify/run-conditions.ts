@@ -1,6 +1,6 @@
 import type { NotifyCondition } from '../config/project-schema.js';
 
-/** A condition of `notify.on`, read once: a final status, a share or count of failed rows, or a duration. */
+/** A condition of `notify.on`, read once: a final status, a share or count of rows the destination refused, or a duration. */
 export type RunCondition =
   | { kind: 'status'; status: 'failed' | 'succeeded' | 'cancelled'; label: string }
   | { kind: 'rejected_over'; percent?: number; count?: number; label: string }
@@ -10,6 +10,7 @@ export type RunCondition =
 export interface RunEndFacts {
   status: string;
   planned: number;
+  /** Rows the destination refused (not the invalid ones, caught before sending). */
   failed: number;
   durationMs: number;
 }
@@ -39,8 +40,10 @@ function longerThan(value: string): RunCondition {
 }
 
 /**
- * Whether the run met the condition. `rejected_over` is strictly more: the failed rows (rejected by the API, or not
- * sendable) over the planned rows as a percentage, or their count; a run that planned nothing rejected 0%.
+ * Whether the run met the condition. `rejected_over` is strictly more: the rows the destination refused (the run's
+ * failed count) over the planned rows as a percentage, or their count; a run that planned nothing rejected 0%. Rows
+ * caught before sending (invalid: no key, a request that cannot be rendered) are not counted: they are the sync's
+ * data to fix, not the destination's answer, and `on_error.max_invalid_rows` bounds them.
  */
 export function conditionMet(condition: RunCondition, run: RunEndFacts): boolean {
   switch (condition.kind) {

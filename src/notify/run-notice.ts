@@ -23,13 +23,13 @@ export interface RunNotice extends RunCounts {
   started_at: string;
   finished_at: string | null;
   duration_ms: number;
-  /** failed over planned, in percent (two decimals); 0 when nothing was planned. */
+  /** failed (rows the destination refused; invalid ones not counted) over planned, in percent (two decimals); 0 when nothing was planned. */
   rejected_percent: number;
   /** Why the run failed, masked and cut at MAX_NOTICE_ERROR_CHARS; null when it did not. */
   error: string | null;
   /** The first few rows that failed (key and error), each cut short. */
   sample_errors: { key: string; error: string }[];
-  /** One line for a chat message: `sync orders failed in 12.3s: 6 of 100 rows failed (run r_...)`. */
+  /** One line for a chat message: `sync orders failed in 12.3s, 6 of 100 rows failed, 2 invalid (run r_...)`. */
   text: string;
 }
 
@@ -40,7 +40,8 @@ export function runNotice(summary: RunSummary, redactor: Redactor): RunNotice {
   const error = run.error === null ? null : cut(redactor.mask(run.error), MAX_NOTICE_ERROR_CHARS);
   const rejectedPercent = c.planned > 0 ? Math.round((c.failed / c.planned) * 10_000) / 100 : 0;
   const took = formatDuration(summary.durationMs);
-  const outcome = c.failed > 0 ? `${c.failed} of ${c.planned} rows failed` : `${c.delivered} of ${c.planned} rows delivered`;
+  const invalid = c.invalid ? `, ${c.invalid} invalid` : '';
+  const outcome = `${c.failed > 0 ? `${c.failed} of ${c.planned} rows failed` : `${c.delivered} of ${c.planned} rows delivered`}${invalid}`;
   const why = error !== null && run.status === 'failed' ? `: ${cut(error, 300)}` : '';
   return {
     id: run.id,
