@@ -16,6 +16,7 @@ import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { resolveApiTokens, resolveMetricsToken, type ApiToken } from './api-token.js';
 import { connectionsRoutes } from './connections-routes.js';
 import { connectorsRoutes } from './connectors-routes.js';
+import { debugRoutes } from './debug-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpError } from './http-error.js';
 import { jobLocks } from './job-locks.js';
@@ -275,6 +276,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   await app.register(connectionsRoutes, { ctx });
   await app.register(connectorsRoutes, { ctx });
   await app.register(syncsRoutes, { ctx });
+  await app.register(debugRoutes, { ctx });
   await app.register(syncDraftsRoutes, { ctx });
   await app.register(pipelinesRoutes, { ctx });
   await app.register(runsRoutes, { ctx });

@@ -91,6 +91,13 @@ const operations: Record<string, Record<string, Operation>> = {
       returns: '[SyncRecord]',
     },
   },
+  '/api/syncs/{name}/debug': {
+    get: {
+      summary: 'The debugger: the HTTP requests and responses behind one record key, newest first (masked, bodies cut at 8 KiB)',
+      query: { key: 'the record key (required)', run: 'only the exchanges of this run', limit: 'exchanges (default 50, at most 500)' },
+      returns: 'SyncDebug',
+    },
+  },
   '/api/syncs/{name}/rejected/retry': { post: { summary: 'Re-send the rejected rows as a run of kind retry', status: 202, returns: '{ runId }' } },
   '/api/sync-drafts/context': {
     get: { summary: 'Where the project keeps SQL files; with ?sync=NAME, the text of its query', query: { sync: 'a sync whose SQL text to return' }, returns: '{ sqlFolder, sql?: { text, file } }' },

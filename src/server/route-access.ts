@@ -30,6 +30,7 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'POST /api/syncs/:name/runs': 'operator',
   'GET /api/syncs/:name/rejected': 'operator',
   'GET /api/syncs/:name/records': 'operator',
+  'GET /api/syncs/:name/debug': 'operator',
   'POST /api/syncs/:name/rejected/retry': 'operator',
   'GET /api/sync-drafts/context': 'operator',
   'GET /api/sync-drafts/destinations/:connection': 'operator',
