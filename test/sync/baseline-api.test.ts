@@ -9,7 +9,9 @@ import { startServerFixture, type ServerFixture } from '../server/server-project
 let f: ServerFixture;
 
 beforeAll(async () => {
-  f = await startServerFixture({ rows: 3 });
+  // A second sync appends: it keeps no ledger for a baseline to fill.
+  const appended = ['  orders_log:', '    from: { connection: shop, sql: "SELECT id, note FROM orders" }', '    to: { connection: sink, endpoint: post }', '    mode: append', ''];
+  f = await startServerFixture({ rows: 3, extra: appended.join('\n') });
 });
 afterAll(async () => {
   await f?.close();
@@ -37,6 +39,11 @@ describe('POST /api/syncs/:name/runs with baseline', () => {
     expect((await api('POST', '/api/syncs/orders_to_sink/runs', { baseline: 'yes' })).status).toBe(400);
     expect((await api('POST', '/api/syncs/orders_to_sink/preview', { baseline: 1 })).status).toBe(400);
     expect((await api('GET', '/api/syncs/orders_to_sink/runs')).json).toEqual([]);
+    const append = await api('POST', '/api/syncs/orders_log/runs', { baseline: true });
+    expect(append.status).toBe(422);
+    expect(append.json.error).toMatch(/sluice\.yaml:\d+:\d+: syncs\.orders_log\.mode: sync "orders_log" appends every row on every run and keeps no ledger/);
+    expect((await api('GET', '/api/syncs/orders_log/runs')).json).toEqual([]);
+    expect(f.sink.requests()).toEqual([]);
   });
 
   it('previews, then adopts every row with no request to the sink; the next run sends only a new row', async () => {

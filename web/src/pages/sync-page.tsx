@@ -9,6 +9,7 @@ import { SelectField } from '../components/select-field.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { RunProgressView } from '../components/run-progress-view.js';
 import { RunsTable } from '../components/runs-table.js';
+import { SyncHistoryChart } from '../history/sync-history-chart.js';
 import { UnsavedMarker } from '../components/unsaved-marker.js';
 import { useI18n } from '../i18n.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
@@ -288,6 +289,7 @@ export function SyncPage(props: { name: string }) {
         </div>
       </section>
 
+      <SyncHistoryChart name={props.name} after={runs.data} />
       <section className="card">
         <h2>{t('sync.recentRuns')}</h2>
         <ErrorBox error={runs.error} />
