@@ -3,12 +3,13 @@ import { bearerToken } from '../bearer-token.js';
 import { createOAuthCodeFlow } from '../oauth-code-flow.js';
 import { RateBudget } from '../rate-budget.js';
 import { startSandboxServer, type SandboxHandle, type SandboxRequest, type SandboxResponse, type SandboxServerOptions } from '../sandbox-server.js';
+import { createBulkJobs, type BulkOptions } from './bulk-jobs.js';
 import { parseSoql, SoqlSyntaxError } from './parse-soql.js';
 import { runSoql, SoqlFieldError } from './run-soql.js';
 import { salesforceId } from './salesforce-id.js';
 import { salesforceObjects, type SalesforceObject } from './salesforce-objects.js';
 
-export interface SalesforceSandboxOptions extends SandboxServerOptions {
+export interface SalesforceSandboxOptions extends SandboxServerOptions, BulkOptions {
   /** A session token that always works, besides tokens from the OAuth flow (default `sandbox-session-token`). */
   accessToken?: string;
   /** Accepts other bearer tokens (plug a sandbox OAuth provider's tokens here). */
@@ -289,8 +290,66 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     return { records: b.records, allOrNone: b.allOrNone === true };
   };
 
+  /** A SOQL query run over the store: its object, fields and rows (400 MALFORMED_QUERY, INVALID_TYPE, INVALID_FIELD). */
+  const soql = (q: string) => {
+    let parsed;
+    try {
+      parsed = parseSoql(q);
+    } catch (e) {
+      if (e instanceof SoqlSyntaxError) return fail(400, 'MALFORMED_QUERY', e.message);
+      throw e;
+    }
+    const o = objectOf(parsed.object);
+    if (!o) {
+      return fail(400, 'INVALID_TYPE', `sObject type '${parsed.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+    }
+    try {
+      return { parsed, object: o, result: runSoql(parsed, o, store(o)) };
+    } catch (e) {
+      if (e instanceof SoqlFieldError) return fail(400, 'INVALID_FIELD', e.message);
+      throw e;
+    }
+  };
+
+  const bulk = createBulkJobs(
+    {
+      objectOf,
+      write(o, operation, values, externalIdField) {
+        if (operation === 'insert') {
+          if (values.Id !== undefined) fail(400, 'INVALID_FIELD', 'cannot specify Id in an insert call');
+          return { id: String(insert(o, values).Id), created: true };
+        }
+        if (operation === 'upsert') {
+          const field = o.fields.find((f) => f.name.toLowerCase() === (externalIdField ?? '').toLowerCase())!;
+          const value = values[field.name];
+          if (value === undefined || value === null) return fail(400, 'MISSING_ARGUMENT', `${field.name} not specified`);
+          const res = upsert(o, field.name, String(value), values);
+          return { id: String(res.record.Id), created: res.created };
+        }
+        const id = values.Id;
+        if (typeof id !== 'string') return fail(400, 'MISSING_ARGUMENT', `Id not specified in an ${operation === 'update' ? 'update' : 'delete'} call`);
+        const found = findById(o, id) ?? fail(400, operation === 'update' ? 'INVALID_CROSS_REFERENCE_KEY' : 'ENTITY_IS_DELETED', operation === 'update' ? 'invalid cross reference id' : 'entity is deleted');
+        if (operation === 'update') update(o, found, values);
+        else store(o).splice(store(o).indexOf(found), 1);
+        return { id: String(found.Id), created: false };
+      },
+      errorsOf: (e) => (e instanceof SfFailure ? e.errors : undefined),
+      query(q) {
+        const { object, result } = soql(q);
+        return { object, fields: result.fields, rows: result.rows };
+      },
+      now: () => salesforceDatetime(),
+      fail,
+    },
+    options,
+  );
+
   const api = (req: SandboxRequest, version: string, versionNumber: number, route: string): SandboxResponse => {
     const m = req.method;
+    if (route.startsWith('/jobs/')) {
+      const answer = bulk.route(req, versionNumber, route);
+      if (answer) return answer;
+    }
     if (route === '' || route === '/') {
       return { status: 200, json: { sobjects: `/services/data/${version}/sobjects`, query: `/services/data/${version}/query`, limits: `/services/data/${version}/limits`, composite: `/services/data/${version}/composite` } };
     }
@@ -304,24 +363,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     if (route === '/query' && m === 'GET') {
       const q = req.query.get('q');
       if (!q) return fail(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-      let parsed;
-      try {
-        parsed = parseSoql(q);
-      } catch (e) {
-        if (e instanceof SoqlSyntaxError) return fail(400, 'MALFORMED_QUERY', e.message);
-        throw e;
-      }
-      const o = objectOf(parsed.object);
-      if (!o) {
-        return fail(400, 'INVALID_TYPE', `sObject type '${parsed.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
-      }
-      let result;
-      try {
-        result = runSoql(parsed, o, store(o));
-      } catch (e) {
-        if (e instanceof SoqlFieldError) return fail(400, 'INVALID_FIELD', e.message);
-        throw e;
-      }
+      const { parsed, object: o, result } = soql(q);
       if (parsed.count) return { status: 200, json: { totalSize: result.totalSize, done: true, records: [] } };
       const cursorId = `01g5g00000${randomBytes(4).toString('hex').toUpperCase()}AAA`;
       cursors.set(cursorId, { type: o.name, rows: result.rows });
@@ -483,6 +525,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     state.objects = {};
     counter = 0;
     cursors.clear();
+    bulk.reset();
     budget.reset();
     oauth.reset();
     expiredStatic = false;

@@ -1,6 +1,5 @@
 import { compileEndpoint, type CompiledEndpoint } from '../connectors/endpoint/compile-endpoint.js';
 import { renderRequests } from '../connectors/endpoint/render-requests.js';
-import { pendingJob, withJob } from '../connectors/job/with-job.js';
 import { writeJob } from '../connectors/job/write-job.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import type { SendOutcome } from '../http/http-client.js';
@@ -62,8 +61,7 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       throw new Error(`connector ${spec.name} has no endpoint "${name}" (endpoints: ${known})`);
     }
     let c = compiled.get(name);
-    // A job endpoint's requests see the job, which a preview renders as {job.id} before one exists.
-    if (!c) compiled.set(name, (c = compileEndpoint(endpoint.job ? withJob(connection, pendingJob) : connection, name, endpoint)));
+    if (!c) compiled.set(name, (c = compileEndpoint(connection, name, endpoint)));
     endpoints.set(op, c);
   }
 

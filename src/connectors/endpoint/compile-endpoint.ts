@@ -7,6 +7,7 @@ import type { HttpResponse } from '../../http/http-response.js';
 import type { HttpConnection } from '../open-http-connection.js';
 import { renderBatchRequest, renderRequest, type BatchEntry } from '../render-request.js';
 import { moveBodyToBytes } from '../request-body.js';
+import { pendingJob, withJob } from '../job/with-job.js';
 import { createResultReader, recordOf } from './read-endpoint-results.js';
 import { sendRequest } from './send-request.js';
 
@@ -55,6 +56,8 @@ const defaultBatch = { size: DEFAULT_BATCH_SIZE, item: '{{ row | json }}', body:
 
 /** Compiles a connector's endpoint for a connection (its classifier and reader made once, used for every request). */
 export function compileEndpoint(connection: HttpConnection, name: string, endpoint: Endpoint): CompiledEndpoint {
+  // A job endpoint's request sees the job (writeJob compiles it again over the real one): a preview shows {job.id}.
+  if (endpoint.job) connection = withJob(connection, pendingJob);
   const { redactor } = connection;
   const classify: (response: HttpResponse) => Classification = connection.classifier(endpoint.responses);
   const reader = createResultReader(connection, endpoint);
