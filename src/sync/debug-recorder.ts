@@ -190,7 +190,7 @@ export class DebugRecorder {
     if (text === null) return null;
     let kept = this.#redactor.mask(text);
     // PostgreSQL text holds no NUL; a body that has one (binary) is kept readable, not refused.
-    if (kept.includes('\u0000')) kept = kept.replace(/\u0000/g, '\uFFFD');
+    if (kept.includes('\u0000')) kept = kept.replaceAll('\u0000', '\uFFFD');
     return cutBody(kept);
   }
 }

@@ -37,10 +37,12 @@ async function whyNone(loaded: LoadedProject, store: StateStore, name: string, q
   if (to && to.type !== 'http') return `sync ${name} writes to a table: the debugger keeps the HTTP requests of syncs to an API`;
   if (retentionDays === 0) return `the debugger is off for sync ${name} (debug.retention_days: 0)`;
   const inRun = query.runId === undefined ? '' : ` in run ${query.runId}`;
+  // A key is named as given up to a line's worth: a long one is not echoed back whole.
+  const key = query.key.length <= 100 ? query.key : `${query.key.slice(0, 100)}… (${query.key.length} characters)`;
   const rejected = (await store.listRejected(name, { limit: 100_000 })).find((r) => r.key === query.key);
-  if (rejected?.kind === 'invalid') return `no request was sent for key ${query.key}${inRun}: the row is invalid (${loaded.redactor.mask(rejected.error)}); see sluice sync rejected ${name}`;
+  if (rejected?.kind === 'invalid') return `no request was sent for key ${key}${inRun}: the row is invalid (${loaded.redactor.mask(rejected.error)}); see sluice sync rejected ${name}`;
   const [entry] = await store.listLedger(name, { key: query.key, limit: 1 });
   // (An append sync keeps no ledger: whether it ever sent the key is unknown.)
-  if (entry || sync.mode === 'append') return `no request for key ${query.key}${inRun} is kept: requests are kept ${retentionDays} day${retentionDays === 1 ? '' : 's'} (debug.retention_days)`;
-  return `sync ${name} has sent nothing for key ${query.key}${inRun}: no run has planned it (see sluice sync records ${name})`;
+  if (entry || sync.mode === 'append') return `no request for key ${key}${inRun} is kept: requests are kept ${retentionDays} day${retentionDays === 1 ? '' : 's'} (debug.retention_days)`;
+  return `sync ${name} has sent nothing for key ${key}${inRun}: no run has planned it (see sluice sync records ${name})`;
 }
