@@ -83,6 +83,7 @@ export function ConnectionsPage() {
       loading={loading}
       columns={[t('common.name'), t('connections.type'), t('connections.connector'), t('connections.auth'), t('connections.state'), t('common.actions'), '']}
       empty={t('connections.empty')}
+      remove={{ kind: 'connections', name: (c) => c.name }}
       row={(c) => {
         const oauth = c.authType !== undefined && OAUTH_TYPES.has(c.authType);
         const busy = outcomes[c.name]?.kind === 'testing' || outcomes[c.name]?.kind === 'authorizing';

@@ -17,6 +17,7 @@ export function ConnectorsPage() {
       loading={loading}
       columns={[t('common.name'), t('connectors.titleColumn'), t('connectors.auth'), t('connectors.endpoints'), t('connectors.streams'), t('connectors.file')]}
       empty={t('connectors.empty')}
+      remove={{ kind: 'connectors', name: (c) => c.name, when: (c) => !c.builtin }}
       row={(c) => (
         <tr key={c.name}>
           <td className="nowrap">

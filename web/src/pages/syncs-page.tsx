@@ -20,6 +20,7 @@ export function SyncsPage() {
       loading={loading}
       columns={[t('common.name'), t('syncs.from'), t('syncs.to'), t('syncs.mode'), t('syncs.schedule'), t('syncs.nextRun'), t('syncs.lastRun')]}
       empty={t('syncs.empty')}
+      remove={{ kind: 'syncs', name: (s) => s.name }}
       row={(s) => (
         <tr key={s.name} data-testid={`sync-${s.name}`}>
           <td>
