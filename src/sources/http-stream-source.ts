@@ -237,6 +237,8 @@ export function createHttpStreamSource(options: {
     const paginate = stream.paginate;
     const restartAfter = paginate && (paginate.type === 'offset' || paginate.type === 'page') ? paginate.restart_after : undefined;
     const restart = restartAfter === undefined || !stream.incremental ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
+    // Every page's query: the read's, with the cursor value paging last restarted from.
+    let base = baseQuery;
     for (let n = 1; ; n++) {
       if (n > stream.max_requests) {
         throw new Error(`stream ${options.streamName} made ${stream.max_requests} requests and was not done: raise max_requests or check its paginate settings`);
@@ -285,14 +287,15 @@ export function createHttpStreamSource(options: {
       if (from !== null && 'query' in next) {
         // Paging went as deep as the API allows: start again from the first page, asking from the last cursor value.
         url = null;
-        query = { ...baseQuery, [stream.incremental!.param]: formatCursor(from, stream.incremental!.format), ...firstPageQuery(paginate) };
+        base = { ...baseQuery, [stream.incremental!.param]: formatCursor(from, stream.incremental!.format) };
+        query = { ...base, ...firstPageQuery(paginate) };
         previous = [];
         continue;
       }
       if ('url' in next) url = nextPageUrl(next.url, target, name);
       else {
         url = null;
-        query = { ...baseQuery, ...next.query };
+        query = { ...base, ...next.query };
       }
     }
   }
