@@ -10,6 +10,9 @@ import { queueJobOptions } from './queue-job-options.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
 import { readQueuedJob, saveQueuedJob } from './queued-job.js';
 import { reconcileQueuedRuns } from './reconcile-queued-runs.js';
+import { partitionOfJob } from './partition-job-id.js';
+import { PartitionProgress } from './partition-progress.js';
+import { readPartitionedRunPlan, readPartitionReports } from '../sync/partition-report.js';
 import { redisConnection } from './redis-connection.js';
 import { RUN_QUEUE, type RunJob } from './run-job.js';
 import type { RunEvent, RunExecutor } from './run-manager.js';
@@ -95,27 +98,51 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
   // Redis errors are retried by the client; the poll and the reconciler carry on meanwhile.
   queue.on('error', () => undefined);
   events.on('error', () => undefined);
+  // A partitioned run's partitions report apart (each its own job): the run's progress is theirs added up.
+  const partitions = new PartitionProgress();
   const settle = (jobId: string, outcome: RunOutcome) => {
+    partitions.drop(jobId);
     const waiter = waiters.get(jobId);
     waiters.delete(jobId);
     waiter?.resolve(outcome);
   };
-  events.on('progress', ({ jobId, data }) => {
-    const event = reportEvent(data);
-    if (!event) return;
+  const hearRun = (jobId: string, event: FollowEvent) => {
     const waiter = waiters.get(jobId);
     if (waiter) {
       if (event.type === 'progress') waiter.onProgress(event.data);
       else waiter.onStep(event.data);
     }
     for (const listener of followers.get(jobId) ?? []) listener(event);
+  };
+  /** The partitions that reported before this server heard them, from the store (their reports lag by a second). */
+  const seedPartitions = async (runId: string, sync: string) => {
+    const plan = await readPartitionedRunPlan(store, runId);
+    return plan ? partitions.seed(runId, sync, await readPartitionReports(store, runId, plan.of)) : null;
+  };
+  events.on('progress', ({ jobId, data }) => {
+    const event = reportEvent(data);
+    if (!event) return;
+    const part = partitionOfJob(jobId);
+    if (!part) return hearRun(jobId, event);
+    if (event.type !== 'progress' || (!waiters.has(part.runId) && !followers.has(part.runId))) return;
+    const first = !partitions.has(part.runId);
+    hearRun(part.runId, { type: 'progress', data: partitions.add(part.runId, part.index, { ...event.data, runId: part.runId }) });
+    if (first) {
+      void seedPartitions(part.runId, event.data.sync).then(
+        (sum) => sum && hearRun(part.runId, { type: 'progress', data: sum }),
+        () => undefined,
+      );
+    }
   });
   events.on('completed', ({ jobId, returnvalue }) => {
+    if (partitionOfJob(jobId)) return;
     const value: unknown = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
     settle(jobId, value as RunOutcome);
   });
   // Only a job whose tries are used up fails (a try that will be repeated is not reported as failed).
   events.on('failed', ({ jobId, failedReason }) => {
+    // A partition out of tries failed its run itself, and its parent job fails with it.
+    if (partitionOfJob(jobId)) return;
     void failQueuedRun(store, jobId, failedReason)
       .catch(() => false)
       .then(async () => settle(jobId, { run: await store.getRun(jobId).catch(() => null), error: failedReason }));
@@ -211,13 +238,21 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
       queue.getJob(runId).then(
         (job) => {
           const event = reportEvent(job?.progress);
-          if (event && !heard && listeners.has(hear)) hear(event);
+          if (event && !heard && listeners.has(hear)) return hear(event);
+          // A partitioned run's job reports nothing itself: its partitions' reports are in the store.
+          if (!event && job && !heard) {
+            void seedPartitions(runId, job.data.name).then(
+              (sum) => sum && !heard && listeners.has(hear) && hear({ type: 'progress', data: sum }),
+              () => undefined,
+            );
+          }
         },
         () => undefined,
       );
       return () => {
         listeners.delete(hear);
         if (listeners.size === 0) followers.delete(runId);
+        if (listeners.size === 0 && !waiters.has(runId)) partitions.drop(runId);
       };
     },
     async close() {

@@ -1,5 +1,5 @@
 import { networkPolicyFromEnv } from '../http/network-policy.js';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { dirname } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { findProjectFile, loadProject } from '../config/load-project.js';
@@ -10,10 +10,14 @@ import { failQueuedRun } from './fail-queued-run.js';
 import { revisionFiles } from './project-revision.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
 import type { QueuedRunReport } from './redis-run-executor.js';
+import type { RunProgress } from '../sync/run-sync.js';
 import { redisConnection } from './redis-connection.js';
 import { Redis } from 'ioredis';
 import { RedisRequestQuotas } from '../http/redis-request-quotas.js';
 import { RUN_QUEUE, runJobSchema, type RunJob } from './run-job.js';
+import { processPartitionedRun } from './partitioned-run-job.js';
+import { runSyncPartition } from '../sync/run-sync-partition.js';
+import { runLeaseName } from '../sync/run-lease-name.js';
 
 /** Options of a queue worker. */
 export interface RunWorkerOptions {
@@ -48,15 +52,24 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   const timing = options.timing ?? queueTiming(options.env ?? process.env);
   const quotaRedis = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
   const quotas = new RedisRequestQuotas(quotaRedis, { prefix: options.prefix ?? 'bull' });
+  // A partitioned sync's run adds its partitions' jobs to the queue it was taken from.
+  const queue = new Queue<RunJob>(RUN_QUEUE, { connection: redisConnection(options.url), prefix: options.prefix });
+  queue.on('error', () => undefined);
   const worker = new Worker<RunJob, RunOutcome>(
     RUN_QUEUE,
-    async (bullJob) => {
+    async (bullJob, token) => {
       const job = runJobSchema.parse(bullJob.data);
       // Executing a job twice is harmless: a run that already ended is not run again (its worker stopped before
       // the queue heard of the end), and one a crashed worker left half done continues where the ledger says.
       const record = await store.getRun(job.runId);
       if (record && isFinalStatus(record.status)) return { run: record };
-      options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
+      if (job.partition) {
+        // A partition's run is running already (its run's job opened it): a partition resumes only when handed on.
+        const again = bullJob.attemptsMade > 0 || bullJob.stalledCounter > 0;
+        options.onJob?.(again ? 'resumed' : 'started', job, `partition ${job.partition.index + 1} of ${job.partition.of}`);
+      } else {
+        options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
+      }
       let redact = (text: string) => text;
       try {
         // The project revision the server queued (its files from the state store; relative paths such as a SQLite
@@ -67,20 +80,39 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         const loaded = await loadProject({ project: projectFile, cwd: dir, secrets: store, networkPolicy, requestQuotas: quotas, ...(files ? { files } : {}) });
         redact = (text) => loaded.redactor.mask(text);
         const report = (r: QueuedRunReport) => void bullJob.updateProgress(r).catch(() => undefined);
-        const outcome = await executeRun(job, { loaded, store, onProgress: (progress) => report({ progress }), onStep: (step) => report({ step }) });
+        const onProgress = (progress: RunProgress) => report({ progress });
+        let outcome: RunOutcome;
+        if (job.partition) {
+          // One hash bucket of a partitioned run: its job's progress is the bucket's, which servers add up.
+          const { index, of, ledgerEmpty } = job.partition;
+          await runSyncPartition({ loaded, store, sync: job.name, runId: job.runId, partition: { index, of }, ledgerEmpty, vars: job.vars, full: job.full, onProgress });
+          outcome = { run: (await store.getRun(job.runId))! };
+        } else if (job.kind === 'sync' && (loaded.project.syncs[job.name]?.partitions ?? 1) > 1) {
+          outcome = await processPartitionedRun(bullJob, token, { job, loaded, store, queue, timing });
+        } else {
+          outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }) });
+        }
         options.onJob?.('finished', job, outcome.run?.status);
         return outcome;
       } catch (e) {
+        // The run's job waits for its partitions: BullMQ hands it back when they are done.
+        if (e instanceof WaitingChildrenError) throw e;
         const message = redact(e instanceof Error ? e.message : String(e));
         // A configuration error stays one however often it is tried: the run fails now.
         if (e instanceof ConfigError) {
           options.onJob?.('failed', job, message);
           await failQueuedRun(store, job.runId, message).catch(() => false);
+          if (job.partition) await freeSyncLease(store, job);
           throw new UnrecoverableError(message);
         }
         // Anything else may pass (a store or network outage, an earlier attempt still holding the run): tried again later.
         const last = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
         options.onJob?.(last ? 'failed' : 'retrying', job, message);
+        // A partition out of tries fails its run now (its parent job fails with it) and frees the sync for the next run.
+        if (last && job.partition) {
+          await failQueuedRun(store, job.runId, `partition ${job.partition.index + 1} of ${job.partition.of}: ${message}`).catch(() => false);
+          await freeSyncLease(store, job);
+        }
         throw new Error(message);
       }
     },
@@ -98,8 +130,14 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   return {
     async close() {
       await worker.close();
+      await queue.close().catch(() => undefined);
       quotaRedis.disconnect();
       if (!options.store) await store.close();
     },
   };
+}
+
+/** Frees the sync's lease a partitioned run holds, once the run failed for good (else it would hold it until it expires). */
+async function freeSyncLease(store: StateStore, job: RunJob): Promise<void> {
+  await store.releaseLease(runLeaseName('sync', job.name), job.runId).catch(() => undefined);
 }

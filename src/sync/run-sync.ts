@@ -6,13 +6,13 @@ import type { DeliveryTally } from './deliver-plan.js';
 import { deliverRun } from './deliver-run.js';
 import { finishRun } from './finish-run.js';
 import type { HoldLeaseOptions } from './hold-lease.js';
-import { keyRow } from './plan/key-row.js';
 import { openRun } from './open-run.js';
 import { findSync } from './open-sync-endpoints.js';
 import { planAgainstLedger } from './plan-against-ledger.js';
 import type { PlanCounts } from './plan/plan-sync.js';
 import { readAhead } from './read-ahead.js';
 import { duplicateKeyMark, streamedPlan } from './plan/streamed-plan.js';
+import { withRemovedRows } from './with-removed-rows.js';
 
 // What a run reports as it goes and how it ended are API shapes too (SSE, GET /api/runs/:id): src/api declares them.
 export type { RunProgress, RunSummary };
@@ -182,15 +182,4 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
   });
   progress(run.id, 'done');
   return summary;
-}
-
-/** Removed records have no source row left: give them their key columns so delete templates and SQL can address them. */
-async function* withRemovedRows<T extends { change: string; key: string; row: Record<string, unknown> }>(
-  items: AsyncIterable<T[]>,
-  key: string[],
-): AsyncIterable<T[]> {
-  for await (const batch of items) {
-    for (const item of batch) if (item.change === 'removed') item.row = keyRow(item.key, key);
-    yield batch;
-  }
 }

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { startWebhookSandbox, type WebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
+import { createServer } from '../../src/server/create-server.js';
+import { redisConnection, redisUrl } from '../../src/server/redis-connection.js';
+import { RUN_QUEUE, type RunJob } from '../../src/server/run-job.js';
+import { startRunWorker } from '../../src/server/run-worker.js';
+import type { RunRecord } from '../../src/state/state-store.js';
+import { keyBucket } from '../../src/sync/key-bucket.js';
+import { POSTGRES_URL } from '../state/state-fixtures.js';
+import { runSluiceInProcess } from '../support/capture.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
+import { startWorkerProcess } from '../support/worker-process.js';
+import { readSse, type SseEvent } from './server-project.js';
+
+// Real Redis, real PostgreSQL state, a real server, real workers (in process, and a `sluice worker` process that is
+// killed: built CLI, npx tsc -p tsconfig.build.json) and a webhook sandbox on loopback.
+const url = redisUrl();
+const token = 'partitioned-run-token-7d1f0a';
+const closeLater = closeAfterEachTest();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Project {
+  dir: string;
+  sink: WebhookSandbox;
+  prefix: string;
+  env: NodeJS.ProcessEnv;
+  /** Rewrites the orders table with ids 1..rows. */
+  orders(ids: number[]): void;
+}
+
+/** A project whose sync `orders` sends a SQLite table to the sandbox, split into `partitions`, with PostgreSQL state. */
+async function project(options: { rows: number; partitions: number; mode?: string; requestsPerSecond?: number }): Promise<Project> {
+  const prefix = `sluice-test-${randomBytes(4).toString('hex')}`;
+  const schema = `sluice_test_${randomBytes(5).toString('hex')}`;
+  closeLater(async () => {
+    const queue = new Queue(RUN_QUEUE, { connection: redisConnection(url), prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+  const sink = await startWebhookSandbox();
+  closeLater(() => sink.close());
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-partitions-'));
+  closeLater(() => rm(dir, { recursive: true, force: true }));
+  const orders = (ids: number[]) => {
+    const db = new Database(join(dir, 'shop.db'));
+    db.exec('DROP TABLE IF EXISTS orders; CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT)');
+    const insert = db.prepare('INSERT INTO orders (id, note) VALUES (?, ?)');
+    db.transaction(() => ids.forEach((id) => insert.run(id, `order ${id}`)))();
+    db.close();
+  };
+  orders(Array.from({ length: options.rows }, (_, i) => i + 1));
+  await mkdir(join(dir, 'connectors'));
+  await writeFile(join(dir, 'connectors', 'sink.yaml'), `name: sink
+title: A receiver of orders
+base_url: "{{ config.url }}"
+config:
+  url: { type: string, required: true }
+rate_limit: { ${options.requestsPerSecond ? `requests_per_second: ${options.requestsPerSecond}, ` : ''}concurrency: 8 }
+endpoints:
+  post: { operation: create, method: POST, path: "", headers: { Content-Type: application/json }, body: "{{ row | json }}" }
+  put: { operation: update, method: PUT, path: "/{{ row.id }}", headers: { Content-Type: application/json }, body: "{{ row | json }}" }
+  delete: { operation: delete, method: DELETE, path: "/{{ row.id }}" }
+`);
+  await writeFile(join(dir, 'sluice.yaml'), `version: 1
+state: "${POSTGRES_URL}?schema=${schema}"
+connections:
+  shop: { type: sqlite, path: shop.db }
+  sink: { type: http, connector: ./connectors/sink.yaml, config: { url: "${sink.url}/hooks/orders" } }
+syncs:
+  orders:
+    from: { connection: shop, sql: "SELECT id, note FROM orders ORDER BY id" }
+    to: { connection: sink, ${options.mode === 'mirror' ? 'endpoints: { create: post, update: put, delete: delete }' : 'endpoint: post'} }
+    mode: ${options.mode ?? 'insert'}
+    key: id
+    partitions: ${options.partitions}
+`);
+  const env = { ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1', SLUICE_REDIS_URL: url, SLUICE_REDIS_PREFIX: prefix, SLUICE_SECRET_KEY: '' };
+  return { dir, sink, prefix, env, orders };
+}
+
+/** `sluice serve` with the Redis queue, listening; its base URL. */
+async function serve(p: Project, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const server = await createServer({ project: p.dir, token, queue: 'redis', redisUrl: url, redisPrefix: p.prefix, env: { ...p.env, ...env } });
+  closeLater(() => server.close());
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+}
+
+const auth = { authorization: `Bearer ${token}` };
+
+async function startRun(base: string): Promise<string> {
+  const started = await fetch(`${base}/api/syncs/orders/runs`, { method: 'POST', headers: auth });
+  expect(started.status, await started.clone().text()).toBe(202);
+  return ((await started.json()) as { runId: string }).runId;
+}
+
+async function runRecord(base: string, id: string): Promise<RunRecord> {
+  return (await (await fetch(`${base}/api/runs/${id}`, { headers: auth })).json()) as RunRecord;
+}
+
+const idsOf = (sink: WebhookSandbox, method = 'POST') =>
+  sink.state.hooks.filter((h) => h.method === method).map((h) => (method === 'POST' ? (h.body as { id: number }).id : Number(h.path.split('/').at(-1))));
+
+describe('a sync with partitions on the Redis queue', () => {
+  it('is split into one job per hash bucket over two workers: every row arrives once, the counts and the progress add up, and a mirror run removes what each bucket lost', async () => {
+    const p = await project({ rows: 3000, partitions: 4, mode: 'mirror' });
+    const base = await serve(p);
+    const jobs: { worker: number; job: RunJob }[] = [];
+    for (const n of [1, 2]) {
+      const worker = await startRunWorker({ project: p.dir, concurrency: 2, url, prefix: p.prefix, env: p.env, onJob: (event, job) => event === 'started' && jobs.push({ worker: n, job }) });
+      closeLater(() => worker.close());
+    }
+
+    const first = await startRun(base);
+    const events: SseEvent[] = await readSse(await fetch(`${base}/api/runs/${first}/events`, { headers: auth }));
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { run: { id: first, status: 'succeeded' } } });
+    expect((await runRecord(base, first)).counts).toEqual({ planned: 3000, added: 3000, changed: 0, removed: 0, unchanged: 0, delivered: 3000, failed: 0, invalid: 0 });
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    // The run's job and its four partitions' jobs, the partitions on both workers.
+    const partitions = jobs.filter((j) => j.job.runId === first && j.job.partition);
+    expect(partitions.map((j) => j.job.partition!.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(new Set(partitions.map((j) => j.worker)).size).toBe(2);
+    // The progress a client streams is the run's: the partitions' counts added up, never above the run's rows.
+    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data as { planned: number; delivered: number });
+    expect(progress.length).toBeGreaterThan(0);
+    expect(Math.max(...progress.map((e) => e.delivered))).toBeLessThanOrEqual(3000);
+    expect(progress.some((e) => e.planned > 750)).toBe(true);
+
+    // Unchanged rows are sent by no partition; removed ones by the partition of their key, each once.
+    const gone = [5, 6, 7, 8, 9, 10, 11, 12, 2999, 3000];
+    expect(new Set(gone.map((id) => keyBucket(String(id), 4))).size).toBeGreaterThan(1);
+    p.orders(Array.from({ length: 3000 }, (_, i) => i + 1).filter((id) => !gone.includes(id)));
+    p.sink.state.hooks.length = 0;
+    const second = await startRun(base);
+    const end = (await readSse(await fetch(`${base}/api/runs/${second}/events`, { headers: auth }))).at(-1);
+    expect(end).toMatchObject({ event: 'done', data: { run: { status: 'succeeded' } } });
+    expect((await runRecord(base, second)).counts).toMatchObject({ planned: 10, removed: 10, unchanged: 2990, delivered: 10, failed: 0 });
+    expect(idsOf(p.sink, 'DELETE').sort((a, b) => a - b)).toEqual(gone);
+    expect(idsOf(p.sink)).toEqual([]);
+  }, 60_000);
+
+  it('resumes a partition whose worker was killed: another worker continues it from the ledger, and the run ends true', async () => {
+    const p = await project({ rows: 2000, partitions: 2, requestsPerSecond: 400 });
+    const env = { ...p.env, SLUICE_QUEUE_LOCK_MS: '2000', SLUICE_LEASE_TTL_MS: '3000' };
+    const base = await serve(p, env);
+    const doomed = await startWorkerProcess({ project: p.dir, env, args: ['--concurrency', '2'] });
+    closeLater(() => doomed.stop());
+    const first = await startRun(base);
+    // Killed mid-run, its partitions half sent; a worker started after it takes them over.
+    const end = Date.now() + 20_000;
+    while (p.sink.state.hooks.length < 600 && Date.now() < end) await sleep(20);
+    doomed.child.kill('SIGKILL');
+    const worker = await startRunWorker({ project: p.dir, concurrency: 2, url, prefix: p.prefix, env });
+    closeLater(() => worker.close());
+    const done = (await readSse(await fetch(`${base}/api/runs/${first}/events`, { headers: auth }))).at(-1);
+    expect(done).toMatchObject({ event: 'done', data: { run: { id: first, status: 'succeeded' } } });
+    const record = await runRecord(base, first);
+    expect(record.counts).toMatchObject({ planned: 2000, delivered: 2000, failed: 0 });
+    const ids = idsOf(p.sink);
+    expect(new Set(ids).size).toBe(2000);
+    // Sent twice: at most the batches in flight when it died (8 requests a partition).
+    expect(ids.length - 2000).toBeLessThanOrEqual(16);
+  }, 60_000);
+});
+
+describe('a sync with partitions without the queue', () => {
+  it('runs in one process as one run: the same rows, once', async () => {
+    const p = await project({ rows: 500, partitions: 8 });
+    const result = await runSluiceInProcess(['sync', 'run', 'orders', '--project', p.dir]);
+    expect(result.code).toBe(0);
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+  });
+});
