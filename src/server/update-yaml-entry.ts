@@ -30,9 +30,36 @@ export function updateYamlEntry(text: string, path: readonly string[], value: un
   const full = doc.toString({ lineWidth: 0 });
   // Only the entry's own text is replaced: the rest of the file stays byte for byte as written (comment spacing too).
   const before = existing?.range;
+  if (!before) return appendEntry(text, full, path, parent) ?? full;
   const after = (parseDocument(full).getIn(path, true) as Node | undefined)?.range;
-  if (!before || !after) return full;
+  if (!after) return full;
   return text.slice(0, before[0]) + full.slice(after[0], after[2]) + text.slice(before[2]);
+}
+
+/**
+ * A new entry added at the end of its block map, as `full` (the whole document written anew) writes it, re-indented
+ * to the map's own indent; the rest of the text stays as written. Undefined when the map is not a block map that
+ * already has entries (a flow map `{}`, an empty one): then the whole document is written anew.
+ */
+function appendEntry(text: string, full: string, path: readonly string[], parent: Node): string | undefined {
+  if (!isMap(parent) || parent.flow || parent.items.length < 2 || !parent.range) return undefined;
+  const firstKey = parent.items[0]!.key as Node | null;
+  if (!firstKey?.range) return undefined;
+  const indent = firstKey.range[0] - (text.lastIndexOf('\n', firstKey.range[0] - 1) + 1);
+  const written = parseDocument(full).getIn(path.slice(0, -1), true) as Node | undefined;
+  if (!isMap(written)) return undefined;
+  const pair = written.items.find((p) => isScalar(p.key) && String(p.key.value) === path[path.length - 1]);
+  const keyNode = pair?.key as Node | undefined;
+  const valueNode = pair?.value as Node | undefined;
+  if (!keyNode?.range || !valueNode?.range) return undefined;
+  const writtenIndent = keyNode.range[0] - (full.lastIndexOf('\n', keyNode.range[0] - 1) + 1);
+  const shift = indent - writtenIndent;
+  const lines = full.slice(keyNode.range[0], valueNode.range[1]).replace(/\s+$/, '').split('\n');
+  const entry = lines.map((line, i) => (i === 0 ? ' '.repeat(indent) + line : shift >= 0 ? ' '.repeat(shift) + line : line.slice(-shift))).join('\n');
+  // After the map's last value (its trailing comments stay above the entry), on a line of its own.
+  const at = parent.range[1];
+  const head = text.slice(0, at);
+  return `${head}${head.endsWith('\n') ? '' : '\n'}${entry}\n${text.slice(at).replace(/^\n/, '')}`;
 }
 
 /** The node updated in place toward `value` (so its comments survive), or a new node when the shape changed. */
