@@ -12,7 +12,7 @@ const limitValue = (text: string): Limit => (text.trim() === '' ? undefined : /^
  * When the sync runs: a cron expression with its meaning in words and its next times in the chosen time zone, and a
  * pause; then when failed and invalid rows fail the run (on_error).
  */
-export function ScheduleStep(props: StepProps & { paused: boolean; onPaused: (paused: boolean) => void }) {
+export function ScheduleStep(props: StepProps & { paused: boolean; onPaused?: (paused: boolean) => void }) {
   const { t, lang } = useI18n();
   const { draft, onChange } = props;
   const sync = draft.sync;
@@ -50,10 +50,12 @@ export function ScheduleStep(props: StepProps & { paused: boolean; onPaused: (pa
             ))}
           </select>
         </label>
-        <label className="field checkbox-field">
-          <span>{t('schedule.paused')}</span>
-          <input type="checkbox" name="paused" checked={props.paused} onChange={(e) => props.onPaused(e.target.checked)} />
-        </label>
+        {props.onPaused && (
+          <label className="field checkbox-field">
+            <span>{t('schedule.paused')}</span>
+            <input type="checkbox" name="paused" checked={props.paused} onChange={(e) => props.onPaused?.(e.target.checked)} />
+          </label>
+        )}
       </div>
       {next && 'error' in next && (
         <p className="error-text small" data-testid="schedule-invalid">

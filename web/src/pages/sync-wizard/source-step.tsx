@@ -119,7 +119,7 @@ export function SourceStep(props: StepProps & { sample: SampleState; onSample: (
       <ErrorBox error={sample.error} testId="sample-error" />
       {sample.result && (
         <div className="sample">
-          <h3>{t('source.sampleTitle')}</h3>
+          <h3>{t('sync.sample')}</h3>
           <p className="muted small">{t('source.sampleCount', { n: sample.result.rows.length, max: 20 })}</p>
           {sample.result.rows.length === 0 && <p className="muted">{t('source.noRows')}</p>}
           <SampleTable sample={sample.result} />
