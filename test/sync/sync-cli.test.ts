@@ -205,11 +205,11 @@ describe('sluice sync through the CLI', () => {
     expect(csv.code).toBe(0);
     expect(csv.stdout).toContain(`"'=HYPERLINK(""http://evil.example"",""click, here"")\nsecond line"`);
     const [header, ...records] = parseCsv(csv.stdout);
-    expect(header).toEqual(['key', 'run_id', 'operation', 'error', 'rejected_at', 'row']);
+    expect(header).toEqual(['key', 'run_id', 'kind', 'operation', 'error', 'rejected_at', 'row']);
     // Read back (the guarding ' taken off), the CSV holds exactly the rows.
     const unguard = (v: string) => (/^'[=+\-@]/.test(v) ? v.slice(1) : v);
-    expect(records.map((f) => [unguard(f[0]!), f[1], f[2], f[3], f[4], JSON.parse(f[5]!)])).toEqual(
-      rows.map((r) => [r.key, r.runId, r.operation, r.error, r.rejectedAt, r.row]),
+    expect(records.map((f) => [unguard(f[0]!), f[1], f[2], f[3], f[4], f[5], JSON.parse(f[6]!)])).toEqual(
+      rows.map((r) => [r.key, r.runId, 'rejected', r.operation, r.error, r.rejectedAt, r.row]),
     );
     for (const out of [json, csv]) expect(out.stdout + out.stderr).not.toContain(TOKEN);
   });
