@@ -70,6 +70,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'Bearer sandbox-intercom-token',
     start: async ({ port }) => (await import('./intercom/intercom-sandbox.js')).startIntercomSandbox({ port }),
   },
+  marketo: {
+    description: 'Marketo REST API leads (identity tokens, push of 300 with per-lead status, static lists)',
+    credentials: 'oauth2_client_credentials sandbox-client / sandbox-secret; instance_url is the sandbox URL',
+    start: async ({ port }) => (await import('./marketo/marketo-sandbox.js')).startMarketoSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

@@ -11,6 +11,7 @@ import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
 import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
 import { startIntercomSandbox } from '../../sandbox/intercom/intercom-sandbox.js';
+import { startMarketoSandbox } from '../../sandbox/marketo/marketo-sandbox.js';
 import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
 import type { SandboxHandle } from '../../sandbox/sandbox-server.js';
@@ -26,7 +27,8 @@ const WRONG = 'wrong-credential-4b7e';
 
 interface Case {
   start: () => Promise<SandboxHandle>;
-  config?: Record<string, string>;
+  /** The connection's config; a function of the sandbox's URL for connectors whose URLs come from config. */
+  config?: Record<string, string> | ((url: string) => Record<string, string>);
   auth: (secret: string) => Record<string, string>;
   secret: string;
   /** The path the test request goes to. */
@@ -73,6 +75,14 @@ const cases: Record<string, Case> = {
     path: /^\/me$/,
     refusal: '401 Unauthorized): unauthorized: Access Token Invalid',
   },
+  marketo: {
+    start: () => startMarketoSandbox(),
+    config: (url) => ({ instance_url: url }),
+    auth: (secret) => ({ type: 'oauth2_client_credentials', client_id: 'sandbox-client', client_secret: secret }),
+    secret: 'sandbox-secret',
+    path: /^\/rest\/v1\/stats\/usage\.json$/,
+    refusal: 'Bad client credentials',
+  },
   kintone: {
     start: () => startKintoneSandbox(),
     config: { subdomain: 'sandbox', app: '1' },
@@ -102,7 +112,8 @@ beforeAll(async () => {
   const connections: Record<string, object> = {};
   for (const [name, c] of Object.entries(cases)) {
     const sandbox = (sandboxes[name] = await c.start());
-    const base = { type: 'http', connector: name, base_url: sandbox.url, ...(c.config ? { config: c.config } : {}) };
+    const config = typeof c.config === 'function' ? c.config(sandbox.url) : c.config;
+    const base = { type: 'http', connector: name, base_url: sandbox.url, ...(config ? { config } : {}) };
     connections[`${name}_good`] = { ...base, auth: c.auth(c.secret) };
     connections[`${name}_wrong`] = { ...base, auth: c.auth(WRONG) };
   }
