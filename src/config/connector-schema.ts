@@ -184,10 +184,12 @@ export const endpointJobSchema = z
     poll: jobPoll,
     results: z
       .array(
-        jobRequest('GET', 'A request whose answer holds per-record results (Salesforce: successfulResults, failedResults).').extend({
-          records: z.string().default('$').meta(about('A JSONPath to the results in a JSON answer. Default: $ (the body is the list); a CSV answer\'s rows are its results.')),
-          format: jobFormat,
-        }),
+        jobRequest('GET', '')
+          .extend({
+            records: z.string().default('$').meta(about('A JSONPath to the results in a JSON answer. Default: $ (the body is the list); a CSV answer\'s rows are its results.')),
+            format: jobFormat,
+          })
+          .meta(about('A request whose answer holds per-record results (Salesforce: successfulResults, failedResults).')),
       )
       .min(1)
       .max(10)
@@ -368,9 +370,9 @@ export const streamSchema = z.strictObject({
     .strictObject({
       create: jobRequest('POST', 'The request creating the job (an export, a bulk query); its response body is job, seen by every later request (templates seeing config and vars).'),
       poll: jobPoll,
-      download: jobRequest('GET', 'The request reading the job\'s records (templates seeing config, vars and job), paged by the stream\'s paginate; records selects them in a JSON answer.').extend({
-        format: jobFormat,
-      }),
+      download: jobRequest('GET', '').extend({ format: jobFormat }).meta(about(
+        'The request reading the job\'s records (templates seeing config, vars and job), paged by the stream\'s paginate; records selects them in a JSON answer.',
+      )),
     })
     .optional()
     .meta(about(
