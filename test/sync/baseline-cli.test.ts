@@ -146,6 +146,7 @@ describe('sluice sync run --baseline against HubSpot', () => {
     expect(preview.out).toContain('would adopt 5 as delivered, 0 already delivered; would send no write');
     expect(preview.out).toContain('would look up 5 remote ids with find_contact');
     expect(preview.out).toContain('x\\n\\u001b[31m@example.com');
+    expect(preview.out, 'the key in a request heading too').not.toContain('\u001b');
 
     const baseline = await sluice('sync', 'run', 'contacts', '--baseline');
     expect(baseline.code, baseline.out + baseline.err).toBe(0);
@@ -175,6 +176,23 @@ describe('sluice sync run --baseline against HubSpot', () => {
     expect(again.code, again.out + again.err).toBe(0);
     expect(again.out).toContain('read 4: 0 to adopt, 4 already delivered');
     expect(again.out).toContain('adopted 0 as delivered, 0 remote ids found by find_contact');
+  }, 60_000);
+
+  it('fails when a lookup is refused (not a 404), adopting nothing of that batch; a baseline again adopts all', async () => {
+    await start(3);
+    source([[email(0), 'First 0', 'Last 0'], [email(1), 'First 1', 'Last 1'], [email(2), 'First 2', 'Last 2']]);
+    hubspot.faults({ status: 403, count: 1, path: `/crm/v3/objects/contacts/${encodeURIComponent(email(1))}` });
+    const refused = await sluice('sync', 'run', 'contacts', '--baseline');
+    expect(refused.code, refused.out + refused.err).toBe(1);
+    expect(refused.out).toContain('baseline contacts failed');
+    expect(refused.out).toContain('adopted 0 as delivered');
+    expect(refused.out).toMatch(/error: .*403/);
+    expect(await records()).toEqual([]);
+    expect(writes()).toEqual([]);
+
+    const again = await sluice('sync', 'run', 'contacts', '--baseline');
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain('adopted 3 as delivered, 3 remote ids found by find_contact');
   }, 60_000);
 
   it('refuses a baseline of an append sync, and --baseline with --full, before recording a run', async () => {

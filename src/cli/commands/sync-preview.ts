@@ -31,7 +31,7 @@ export async function runSyncPreview(args: { name: string; limit: number; vars: 
       ];
     for (const r of p.invalid) out.push(`  rejected ${r.key}: ${r.error}`);
     p.requests.forEach((r, i) => {
-      out.push('', `# ${i + 1}. ${r.operation} ${r.keys.join(', ')}`);
+      out.push('', `# ${i + 1}. ${r.operation} ${r.keys.map(shownKey).join(', ')}`);
       // A lookup that cannot be sent stops the run (creating instead could duplicate the record); a write rejects its row.
       if (r.error) out.push(`# ${r.operation === 'lookup' ? 'would stop the run' : 'would be rejected'}: ${r.error}`);
       out.push(r.text);

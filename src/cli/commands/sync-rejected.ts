@@ -51,7 +51,7 @@ export async function runSyncRejected(
     const out: string[] = [];
     for (const r of rows) {
       // invalid: caught before sending (no key, a request that cannot be rendered); rejected: the API or database refused it.
-      out.push(`${r.key}  ${r.kind ?? 'rejected'}  ${r.operation}  run ${r.runId}  ${r.rejectedAt}`);
+      out.push(`${shownKey(r.key)}  ${r.kind ?? 'rejected'}  ${r.operation}  run ${r.runId}  ${r.rejectedAt}`);
       out.push(`  error: ${loaded.redactor.mask(r.error)}`);
       out.push(`  row: ${loaded.redactor.mask(JSON.stringify(r.row))}`);
       if (r.request) out.push(`  request: ${loaded.redactor.mask(r.request).split('\n').join('\n    ')}`);

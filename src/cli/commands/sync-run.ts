@@ -53,7 +53,7 @@ export function formatSummary(s: RunSummary): string {
     // Rows caught before sending are named only when there are some: most runs have none.
     `  delivered ${c.delivered}, failed ${c.failed}${c.invalid ? `, invalid ${c.invalid}` : ''}`,
   ];
-  for (const e of s.sampleErrors) lines.push(`  rejected ${e.key}: ${e.error}`);
+  for (const e of s.sampleErrors) lines.push(`  rejected ${shownKey(e.key)}: ${e.error}`);
   const unsent = c.failed + (c.invalid ?? 0);
   if (unsent > s.sampleErrors.length && unsent > 0) lines.push(`  see: sluice sync rejected ${s.run.name}`);
   if (s.run.error) lines.push(`  error: ${s.run.error}`);
