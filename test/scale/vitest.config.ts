@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The soak test alone (the default config leaves test/scale out): `npm run test:scale`, after a build.
+export default defineConfig({
+  test: {
+    root: new URL('../..', import.meta.url).pathname,
+    include: ['test/scale/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
