@@ -65,7 +65,7 @@ const open = (path: string) => browser.page.goto(`${server.url}${path}?token=${s
 const readProject = () => readFile(join(server.dir, 'sluice.yaml'), 'utf8');
 
 describe('edits are never lost', () => {
-  it('marks unsaved sync settings, says Preview and Run use the saved ones, and saves with Ctrl+S', async () => {
+  it('marks unsaved sync settings, previews them, says Run uses the saved ones, and saves with Ctrl+S', async () => {
     const { page } = browser;
     await open('/syncs/contacts_out');
     const schedule = page.locator('input[name=schedule]');
@@ -75,9 +75,10 @@ describe('edits are never lost', () => {
 
     await schedule.fill('0 9 * * *');
     await eventually(() => page.getByTestId('unsaved').textContent()).toContain('Unsaved changes');
-    expect(await page.getByTestId('preview-button').textContent()).toBe('Preview without edits');
+    // Preview plans the settings on the page (the sync editor sends them); Run reads sluice.yaml, and says so.
+    expect(await page.getByTestId('preview-button').textContent()).toBe('Preview');
     expect(await page.getByTestId('run-button').textContent()).toBe('Run without edits');
-    expect(await page.getByTestId('uses-saved').textContent()).toContain('not your unsaved edits');
+    expect(await page.getByTestId('uses-saved').textContent()).toContain('save first to run your edits');
     await browser.screenshot('sync-unsaved');
 
     // Typing the old value back is no edit at all.

@@ -152,7 +152,6 @@ export function SyncPage(props: { name: string }) {
         title={props.name}
         actions={
           <>
-            <UnsavedMarker dirty={dirty} />
             <button type="button" onClick={() => void runPreview()} disabled={preview.loading} title={t('draft.previewHint')} data-testid="preview-button">
               {preview.loading ? t('sync.previewing') : t('sync.preview')}
             </button>
