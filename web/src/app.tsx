@@ -8,8 +8,11 @@ import { ConnectionsPage } from './pages/connections-page.js';
 import { ConnectorBuilderPage } from './pages/connector-builder-page.js';
 import { ConnectorsPage } from './pages/connectors-page.js';
 import { LoginPage } from './pages/login-page.js';
+import { PipelinePage } from './pages/pipeline-page.js';
+import { PipelinesPage } from './pages/pipelines-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
+import { SchedulesPage } from './pages/schedules-page.js';
 import { SyncPage } from './pages/sync-page.js';
 import { SyncsPage } from './pages/syncs-page.js';
 import { SyncWizardPage } from './pages/sync-wizard/sync-wizard-page.js';
@@ -30,6 +33,9 @@ function Page(props: { path: string }) {
   if (matchPath('/syncs', path)) return <SyncsPage />;
   if (matchPath('/syncs/new', path)) return <SyncWizardPage />;
   if ((m = matchPath('/syncs/:name', path))) return <SyncPage key={m.name} name={m.name ?? ''} />;
+  if (matchPath('/pipelines', path)) return <PipelinesPage />;
+  if ((m = matchPath('/pipelines/:name', path))) return <PipelinePage key={m.name} name={m.name ?? ''} />;
+  if (matchPath('/schedules', path)) return <SchedulesPage />;
   if (matchPath('/runs', path)) return <RunsPage />;
   if ((m = matchPath('/runs/:id', path))) return <RunPage key={m.id} id={m.id ?? ''} />;
   return (

@@ -21,6 +21,8 @@ export interface ListPageProps<T> {
   row: (item: T) => ReactNode;
   /** The text the search box matches (default: every string and number of the item). */
   searchText?: (item: T) => string;
+  /** A line under the head, saying what the page is for. */
+  intro?: ReactNode;
   /** A Delete button per item (not where `when` says no), which first shows what depends on it. */
   remove?: { kind: DeletableKind; name: (item: T) => string; when?: (item: T) => boolean };
 }
@@ -89,6 +91,7 @@ export function ListPage<T>(props: ListPageProps<T>) {
           )}
         </div>
       </div>
+      {props.intro}
       {notice && (
         <div className="notice" role="status">
           {notice}

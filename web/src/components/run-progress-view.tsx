@@ -17,7 +17,7 @@ export function RunProgressView(props: { progress: RunProgress | null; summary: 
     return (
       <div className="run-summary" data-testid="run-summary">
         <div className="run-summary-head">
-          <StatusBadge status={run?.status ?? (summary.error ? 'failed' : undefined)} />
+          <StatusBadge status={run?.status ?? (summary.error ? 'failed' : undefined)} run={run ?? undefined} />
           <span>{t('run.summaryLine', { delivered, failed, duration: formatDuration(durationMs) })}</span>
         </div>
         {summary.plan && (

@@ -6,11 +6,13 @@ const sections = [
   { to: '/connectors', label: 'nav.connectors' },
   { to: '/connections', label: 'nav.connections' },
   { to: '/syncs', label: 'nav.syncs' },
+  { to: '/pipelines', label: 'nav.pipelines' },
+  { to: '/schedules', label: 'nav.schedules' },
   { to: '/runs', label: 'nav.runs' },
 ] as const;
 
 /**
- * The left navigation: the four sections, the language switch, sign out. On a phone it is a top bar whose menu button
+ * The left navigation: the sections, the language switch, sign out. On a phone it is a top bar whose menu button
  * opens the same navigation (styles.css hides the button on wider screens).
  */
 export function Sidebar(props: { path: string; onSignOut: () => void }) {
@@ -36,7 +38,7 @@ export function Sidebar(props: { path: string; onSignOut: () => void }) {
         <ul>
           {sections.map((s) => (
             <li key={s.to}>
-              <AppLink to={s.to} className={props.path.startsWith(s.to) ? 'active' : ''} testId={`nav-${s.to.slice(1)}`}>
+              <AppLink to={s.to} className={props.path.startsWith(s.to) ? 'active' : ''} testId={`nav-${s.to.slice(1)}`} current={props.path.startsWith(s.to)}>
                 {t(s.label)}
               </AppLink>
             </li>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import type { RejectedRow, RunDetail } from '../../../src/api/runs.js';
+import { shownStatus, type RejectedRow, type RunDetail } from '../../../src/api/runs.js';
 import { AppLink } from '../components/app-link.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -9,6 +9,7 @@ import { SampleErrors } from '../components/sample-errors.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
+import { RejectedRowsTable } from '../history/rejected-rows-table.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
@@ -25,6 +26,7 @@ export function RunPage(props: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [retryError, setRetryError] = useState<unknown>(null);
   const [retrying, setRetrying] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -62,6 +64,21 @@ export function RunPage(props: { id: string }) {
     }
   };
 
+  const cancel = async () => {
+    if (!window.confirm(t('run.cancelAsk'))) return;
+    setCancelling(true);
+    setRetryError(null);
+    try {
+      await api(`${base}/cancel`, { method: 'POST' });
+    } catch (e) {
+      setRetryError(e);
+      setCancelling(false);
+    }
+  };
+  useEffect(() => {
+    if (!active) setCancelling(false);
+  }, [active]);
+
   if (error) return <div className="page"><ErrorBox error={error} /></div>;
   if (!run) return <div className="page muted">{t('common.loading')}</div>;
 
@@ -75,20 +92,47 @@ export function RunPage(props: { id: string }) {
         back={{ to: '/runs', label: t('nav.runs') }}
         title={
           <>
-            <code>{run.id}</code> <StatusBadge status={run.status} />
+            <code>{run.id}</code> <StatusBadge status={run.status} run={run} />
           </>
         }
         actions={
-          run.kind !== 'pipeline' && (
-            <button type="button" className="primary" onClick={() => void retry()} disabled={retrying || !rejected || rejected.length === 0 || active}>
-              {retrying ? t('run.retrying') : t('run.retry')}
-            </button>
-          )
+          <>
+            {active && run.kind !== 'retry' && (
+              <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling} data-testid="cancel-run">
+                {cancelling ? t('run.cancelling') : t('run.cancel')}
+              </button>
+            )}
+            {run.kind !== 'pipeline' && (
+              <button type="button" className="primary" onClick={() => void retry()} disabled={retrying || !rejected || rejected.length === 0 || active}>
+                {retrying ? t('run.retrying') : t('run.retry')}
+              </button>
+            )}
+          </>
         }
       >
         <div className="muted">
           {t(`runs.kind.${run.kind}`)}: {syncLink ? <AppLink to={syncLink}>{run.name}</AppLink> : run.name} · {t('runs.trigger')} {run.trigger}
         </div>
+        {(run.retryOf || (run.retries && run.retries.length > 0)) && (
+          <div className="run-links" data-testid="retry-links">
+            {run.retryOf && (
+              <span>
+                {t('run.retryOf')} <AppLink to={`/runs/${encodeURIComponent(run.retryOf)}`}><code className="small">{run.retryOf}</code></AppLink>
+              </span>
+            )}
+            {run.retries && run.retries.length > 0 && (
+              <span>
+                {t('run.retriedBy')}{' '}
+                {run.retries.map((id, i) => (
+                  <span key={id}>
+                    {i > 0 && ', '}
+                    <AppLink to={`/runs/${encodeURIComponent(id)}`}><code className="small">{id}</code></AppLink>
+                  </span>
+                ))}
+              </span>
+            )}
+          </div>
+        )}
       </DetailHead>
       <ErrorBox error={retryError} testId="retry-error" />
 
@@ -109,6 +153,11 @@ export function RunPage(props: { id: string }) {
             </div>
           ))}
         </div>
+        {shownStatus(run) === 'partial' && (
+          <div className="notice notice-warn" data-testid="partial-note">
+            {t('run.partialNote', { delivered: run.counts.delivered, total: run.counts.delivered + run.counts.failed + run.counts.invalid, bad: run.counts.failed + run.counts.invalid })}
+          </div>
+        )}
         {run.error && <div className="error-box">{run.error}</div>}
         {active && <RunProgressView progress={live.progress ?? run.progress ?? null} summary={live.summary} />}
         {summary?.error && !run.error && <div className="error-box">{summary.error}</div>}
@@ -121,24 +170,7 @@ export function RunPage(props: { id: string }) {
           {t('run.rejected')} <span className="muted">({rejected?.length ?? 0})</span>
         </h2>
         {rejected && rejected.length === 0 && <p className="muted">{t('run.noRejected')}</p>}
-        {rejected?.map((r, i) => (
-          <div className="rejected-row" key={`${r.key}-${i}`} data-testid="rejected-row">
-            <div className="rejected-head">
-              <code>{r.key}</code> {r.kind === 'invalid' && <span className="badge">{t('runs.invalid')}</span>} <span className="badge">{r.operation}</span> <span className="muted small">{formatTime(r.rejectedAt, lang)}</span>
-            </div>
-            <div className="error-text" data-testid="rejected-error">{r.error}</div>
-            <div className="two-columns">
-              <div>
-                <h4>{t('run.row')}</h4>
-                <pre className="code small">{JSON.stringify(r.row, null, 2)}</pre>
-              </div>
-              <div>
-                <h4>{t('run.request')}</h4>
-                <pre className="code small">{r.request ?? '—'}</pre>
-              </div>
-            </div>
-          </div>
-        ))}
+        {rejected && rejected.length > 0 && <RejectedRowsTable sync={run.name} rows={rejected} />}
       </section>
     </div>
   );
