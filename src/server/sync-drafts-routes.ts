@@ -26,7 +26,7 @@ import type { ServerContext } from './server-context.js';
 import { updateYamlEntry } from './update-yaml-entry.js';
 
 /** A sync name the wizard may create: a word that is also a safe file name (its SQL file is named after it). */
-export const NEW_SYNC_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
+export const NEW_SYNC_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
 /** Bounds of a draft: a body far larger than any sync definition is refused before it is parsed. */
 const DRAFT_BODY_LIMIT = 1024 * 1024;
 const MAX_SQL_FILE_CHARS = 300;
@@ -181,6 +181,11 @@ export const syncDraftsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
   app.post('/api/sync-drafts/preview', { bodyLimit: DRAFT_BODY_LIMIT }, async (request): Promise<SyncPreview> => {
     const body = parseInput(draftBody, request.body);
     if (body.sqlFile !== undefined) throw new HttpError(400, 'body.sqlFile: a preview reads the query\'s text from from.sql');
+    // A sync of sluice.yaml, or a name the wizard may create (never one every object inherits, such as __proto__).
+    const saved = await ctx.load().catch(() => null);
+    if (!NEW_SYNC_NAME.test(body.name) && !(saved && Object.hasOwn(saved.project.syncs, body.name))) {
+      throw new HttpError(400, 'body.name: a sync name starts with a letter or _ and has up to 100 letters, digits, _ or -');
+    }
     const { loaded } = await loadDraft(ctx, body);
     const sync = loaded.project.syncs[body.name]!;
     // A preview sends nothing and writes nothing: the draft's query must only read.
@@ -200,7 +205,7 @@ export const syncDraftsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
         if (!NEW_SYNC_NAME.test(body.name)) {
           throw new HttpError(400, 'body.name: a sync name starts with a letter or _ and has up to 100 letters, digits, _ or -');
         }
-        if (body.name in existing) throw new HttpError(409, `a sync named "${body.name}" already exists`);
+        if (Object.hasOwn(existing, body.name)) throw new HttpError(409, `a sync named "${body.name}" already exists`);
       } else {
         findEntry(existing, body.name, 'sync');
       }

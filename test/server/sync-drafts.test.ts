@@ -97,6 +97,10 @@ describe('what a destination offers', () => {
     expect(json.endpoints.find((e: { name: string }) => e.name === 'put').modes).toEqual(['insert', 'update', 'upsert', 'append']);
     expect((await api('GET', '/api/sync-drafts/destinations/shop')).json).toMatchObject({ kind: 'table' });
     expect((await api('GET', '/api/sync-drafts/destinations/nope')).status).toBe(404);
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      expect((await api('GET', `/api/sync-drafts/destinations/${name}`)).status, name).toBe(404);
+      expect((await api('GET', `/api/sync-drafts/context?sync=${name}`)).status, name).toBe(404);
+    }
   });
 });
 
@@ -109,6 +113,14 @@ describe('previewing a sync as edited', () => {
     expect(json.requests[0].text).toContain('"note":"order 1"');
     expect(JSON.stringify(json)).not.toContain(SECRETS.sinkToken);
     expect(f.sink.state.hooks).toHaveLength(0);
+  });
+
+  it('refuses a name every object inherits, or one with path characters', async () => {
+    for (const name of ['__proto__', '../x', 'a/b']) {
+      const { status, json } = await api('POST', '/api/sync-drafts/preview', { name, sync: ordersDraft() });
+      expect(status, name).toBe(400);
+      expect(json.error).toContain('body.name');
+    }
   });
 
   it('checks the draft as saving would: a bad key names the file and the key', async () => {
@@ -137,7 +149,7 @@ describe('saving a sync', () => {
 
   it('refuses names and files with path characters, and leaves nothing behind', async () => {
     const before = await readFile(join(f.dir, 'sluice.yaml'), 'utf8');
-    for (const name of ['../evil', 'a/b', '.hidden', 'x'.repeat(101), 'a b']) {
+    for (const name of ['../evil', 'a/b', '.hidden', 'x'.repeat(101), 'a b', '__proto__']) {
       const { status } = await api('POST', '/api/sync-drafts/save', { name, create: true, sync: ordersDraft() });
       expect(status, name).toBe(400);
     }
