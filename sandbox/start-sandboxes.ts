@@ -75,6 +75,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'oauth2_client_credentials sandbox-client / sandbox-secret; instance_url is the sandbox URL',
     start: async ({ port }) => (await import('./marketo/marketo-sandbox.js')).startMarketoSandbox({ port }),
   },
+  'google-sheets': {
+    description: 'Google Sheets API v4 values (append, batchUpdate, get) and a service-account token endpoint',
+    credentials: 'jwt: the service-account key file at GET /sandbox-service-account.json; spreadsheet sandbox-spreadsheet',
+    start: async ({ port }) => (await import('./google-sheets/google-sheets-sandbox.js')).startGoogleSheetsSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

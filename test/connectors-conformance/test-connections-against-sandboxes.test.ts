@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { startBacklogSandbox } from '../../sandbox/backlog/backlog-sandbox.js';
 import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-sandbox.js';
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
 import { startIntercomSandbox } from '../../sandbox/intercom/intercom-sandbox.js';
+import { startGoogleSheetsSandbox } from '../../sandbox/google-sheets/google-sheets-sandbox.js';
 import { startMarketoSandbox } from '../../sandbox/marketo/marketo-sandbox.js';
 import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
@@ -24,6 +26,11 @@ import { startSlackSandbox } from '../../sandbox/slack/slack-sandbox.js';
 const untested: Record<string, string> = { webhook: 'a generic receiver has no request that checks credentials without delivering' };
 
 const WRONG = 'wrong-credential-4b7e';
+
+/** The service account the Google Sheets sandbox trusts, and a key of another one (a wrong credential for a jwt). */
+const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const otherAccountKey = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
 
 interface Case {
   start: () => Promise<SandboxHandle>;
@@ -74,6 +81,15 @@ const cases: Record<string, Case> = {
     secret: 'sandbox-intercom-token',
     path: /^\/me$/,
     refusal: '401 Unauthorized): unauthorized: Access Token Invalid',
+  },
+  'google-sheets': {
+    start: () => startGoogleSheetsSandbox({ publicKey: serviceAccount.publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+    config: (url) => ({ spreadsheet_id: 'sandbox-spreadsheet', client_email: 'sluice-sandbox@sandbox-project.iam.gserviceaccount.com', token_uri: `${url}/token` }),
+    // A key of another account stands for the wrong credential: the sandbox refuses its signature.
+    auth: (key) => ({ type: 'jwt', private_key: key === WRONG ? otherAccountKey : key }),
+    secret: pem(serviceAccount.privateKey),
+    path: /^\/v4\/spreadsheets\/sandbox-spreadsheet$/,
+    refusal: 'Invalid JWT Signature.',
   },
   marketo: {
     start: () => startMarketoSandbox(),
