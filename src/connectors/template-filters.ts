@@ -23,6 +23,8 @@ export const templateFilters: Record<string, FilterImplOptions> = {
   json: { handler: (value: unknown) => jsonLiteral(value), raw: true },
   /** SHA-256 of the value's text, lower-case hex. */
   sha256: (value: unknown) => createHash('sha256').update(asText(value), 'utf8').digest('hex'),
+  /** MD5 of the value's text, lower-case hex: an id some APIs derive from a key (Mailchimp's subscriber hash), not a secret. */
+  md5: (value: unknown) => createHash('md5').update(asText(value), 'utf8').digest('hex'),
   /** Base64 of the value's UTF-8 text. */
   base64: (value: unknown) => Buffer.from(asText(value), 'utf8').toString('base64'),
   /** CSV text of a list of rows (a header line, then a line a row), for batch bodies of APIs taking CSV; written raw. */
