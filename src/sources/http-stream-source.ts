@@ -89,6 +89,8 @@ export function createHttpStreamSource(options: {
   fullRead?: { name: string; at: string };
   /** The records one read of chunk_fields may hold (default 1,000,000; lower in tests of the limit). */
   mergeLimit?: number;
+  /** How a job's poll waits between requests (default a timer; a replay of recorded answers waits for nothing). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }): HttpStreamSource {
   const { http, stream, store, cursorName } = options;
   const full = options.full ?? false;
@@ -135,7 +137,7 @@ export function createHttpStreamSource(options: {
     let request: PageRequest;
     if (stream.job) {
       // An asynchronous read: the job is created and done before its records are downloaded, page by page.
-      const job = await startStreamJob({ http, job: stream.job, stream: name, context, rules: stream.responses, signal });
+      const job = await startStreamJob({ http, job: stream.job, stream: name, context, rules: stream.responses, signal, sleep: options.sleep });
       context = { ...context, job };
       const download = renderJobRequest(http, stream.job.download, context);
       const headers: Record<string, string> = { ...download.headers };

@@ -17,6 +17,7 @@ export async function startStreamJob(options: {
   rules: readonly ResponseRule[];
   signal?: AbortSignal;
   now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }): Promise<unknown> {
   const { http, job, context, rules, signal } = options;
   const who = `stream ${options.stream}`;
@@ -26,7 +27,7 @@ export async function startStreamJob(options: {
     const created = await sendJobRequest(http, job.create, context, { what: `${who}: job.create`, rules, signal });
     const first = updatedJob(undefined, created);
     const polled = await pollJob({
-      http, poll: job.poll, request: job.poll.request ?? job.download, job: first, context, who, rules, startedAt, signal, now,
+      http, poll: job.poll, request: job.poll.request ?? job.download, job: first, context, who, rules, startedAt, signal, now, sleep: options.sleep,
     });
     return polled.job;
   } catch (e) {

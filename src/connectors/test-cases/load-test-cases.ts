@@ -62,9 +62,13 @@ function checkCases(tests: ConnectorTests, spec: ConnectorSpec, yaml: YamlFile):
       at('endpoint', `no endpoint "${c.endpoint}" in connector ${spec.name}${didYouMean(c.endpoint, known) || (known.length ? ` (endpoints: ${known.join(', ')})` : ' (it has no endpoints)')}`);
     }
     if ((c.row === undefined) === (c.rows === undefined)) at(c.rows !== undefined ? 'rows' : undefined, 'give row (one sample row) or rows (a list), exactly one of them');
-    if (c.request === undefined && c.response === undefined) at(undefined, 'an endpoint case needs request (the request expected) or response and results');
-    if (c.response !== undefined && c.results === undefined) at('response', 'a response needs results: what a run reads for each row');
-    if (c.results !== undefined && c.response === undefined) at('results', 'results are read from a response: give response too');
+    const job = spec.endpoints[c.endpoint]?.job !== undefined;
+    const answers = job ? 'responses' : 'response';
+    if (c.request === undefined && c.response === undefined && c.responses === undefined) at(undefined, `an endpoint case needs request (the request expected) or ${answers} and results`);
+    if (c.response !== undefined && job) at('response', `endpoint ${c.endpoint} writes through a job: give responses, the answer to each of its requests in order`);
+    if (c.responses !== undefined && !job) at('responses', `endpoint ${c.endpoint} sends one request: give response`);
+    if ((c.response ?? c.responses) !== undefined && c.results === undefined) at(answers, `${answers === 'response' ? 'a response needs' : 'responses need'} results: what a run reads for each row`);
+    if (c.results !== undefined && c.response === undefined && c.responses === undefined) at('results', `results are read from ${job ? 'the job\'s answers: give responses' : 'a response: give response'} too`);
     const rows = c.rows?.length ?? 1;
     if (c.results !== undefined && c.results.length !== rows) at('results', `expected one result per row: ${rows} row${rows === 1 ? '' : 's'}, ${c.results.length} result${c.results.length === 1 ? '' : 's'}`);
     const request = c.request;

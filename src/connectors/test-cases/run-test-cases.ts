@@ -6,6 +6,7 @@ import type { DeliveryResult } from '../../rows/delivery-item.js';
 import { createHttpStreamSource } from '../../sources/http-stream-source.js';
 import type { StateStore } from '../../state/state-store.js';
 import { compileEndpoint } from '../endpoint/compile-endpoint.js';
+import { writeJob } from '../job/write-job.js';
 import { endpointSample, sampleItem } from '../endpoint/endpoint-sample.js';
 import { openHttpConnection, type HttpConnection, type HttpConnectionConfig } from '../open-http-connection.js';
 import { childPath, compareValues, formatDifferences, type Difference } from './compare-values.js';
@@ -47,7 +48,7 @@ export async function runTestCases(options: { spec: ConnectorSpec; specRef: stri
 }
 
 async function runCase(spec: ConnectorSpec, specRef: string, config: ConnectorTests['config'], c: TestCase): Promise<CaseOutcome> {
-  const responses = 'stream' in c ? c.pages : c.response ? [c.response] : [];
+  const responses = 'stream' in c ? c.pages : c.responses ?? (c.response ? [c.response] : []);
   let opened: { http: HttpConnection; replay: ReplayClient; close: () => Promise<void> };
   try {
     opened = await openReplayConnection(spec, specRef, { ...config, ...c.config }, responses);
@@ -95,7 +96,7 @@ async function runEndpointCase(http: HttpConnection, spec: ConnectorSpec, c: End
     const keyed = c.key !== undefined && sample.row[c.key] !== undefined && sample.row[c.key] !== null;
     return sampleItem(endpoint, keyed ? { ...sample, key: String(sample.row[c.key!]) } : sample);
   });
-  if (c.response && items.length > compiled.batchSize) {
+  if ((c.response || c.responses) && items.length > compiled.batchSize) {
     const what = compiled.batchSize === 1 ? 'sends one row a request' : `sends ${compiled.batchSize} rows a request (batch.size)`;
     return [`rows: a response case replays one request, and endpoint ${c.endpoint} ${what}: give at most ${compiled.batchSize} row${compiled.batchSize === 1 ? '' : 's'}`];
   }
@@ -106,7 +107,17 @@ async function runEndpointCase(http: HttpConnection, spec: ConnectorSpec, c: End
     if (!rendered.request) return [`request: expected a request, got none (${notRendered.join('; ') || 'no row renders'})`];
     compareRequest(c.request, asReplayed(rendered.request), '', differences);
   }
-  if (c.response && c.results) {
+  if (endpoint.job && c.responses && c.results) {
+    // A job's requests replay the recorded answers in turn; its polls are not waited for.
+    let actual: DeliveryResult[];
+    try {
+      actual = await writeJob({ connection: http, name: c.endpoint, endpoint, items: items.slice(0, compiled.batchSize), sleep: () => Promise.resolve() });
+    } catch (e) {
+      if (e instanceof ReplayExhausted) return [`responses: the job sent another request: ${e.message}`];
+      actual = items.map((i) => ({ key: i.key, ok: false, error: `the run stops: ${messageOf(e)}` }));
+    }
+    compareResults(c.results, actual, differences);
+  } else if (c.response && c.results) {
     let actual: DeliveryResult[];
     if (!rendered.request) {
       actual = await compiled.read(undefined, rendered);
@@ -157,7 +168,9 @@ async function runStreamCase(http: HttpConnection, replay: ReplayClient, spec: C
     getValue: (name: string) => Promise.resolve(values.get(name) ?? null),
     setValue: (name: string, value: string) => Promise.resolve(void values.set(name, value)),
   } as unknown as StateStore;
-  const source = createHttpStreamSource({ http, stream: spec.streams[c.stream]!, streamName: c.stream, store, cursorName, full: c.cursor === undefined });
+  const source = createHttpStreamSource({
+    http, stream: spec.streams[c.stream]!, streamName: c.stream, store, cursorName, full: c.cursor === undefined, sleep: () => Promise.resolve(),
+  });
   const records: unknown[] = [];
   let error: string | undefined;
   try {

@@ -73,7 +73,15 @@ export const endpointCaseSchema = z
     rows: z.array(rowEntry).min(1).max(MAX_ROWS_PER_CASE).optional().meta(about('Sample rows, in the order a run sends them; a batch endpoint renders them in batches of its size.')),
     request: expectedRequestSchema.optional().meta(about('The request expected for the rows (the first batch\'s). Needs no response.')),
     response: recordedResponseSchema.optional().meta(about('A recorded response to the request: it is read by the code a run reads results with.')),
-    results: z.array(expectedResult).max(MAX_ROWS_PER_CASE).optional().meta(about('One expected result per row, in order, read from response.')),
+    responses: z
+      .array(recordedResponseSchema)
+      .min(1)
+      .max(MAX_PAGES_PER_CASE)
+      .optional()
+      .meta(about(
+        'For an endpoint with job: the answers to each request of the job, in order: job.create\'s, the batch\'s, job.close\'s, each poll\'s, each of job.results\' (polls are not waited for).',
+      )),
+    results: z.array(expectedResult).max(MAX_ROWS_PER_CASE).optional().meta(about('One expected result per row, in order, read from response (or a job\'s responses).')),
   })
   .meta(about('An endpoint case: sample rows, the request expected, and/or a recorded response with the per-row results expected.'));
 
