@@ -324,7 +324,7 @@ export const syncSchema = z.strictObject({
   key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The column (or columns) identifying a record across runs: the ledger, diffs and remote ids are kept by it.')),
   mapping: z.record(z.string(), z.string()).optional().meta(about('Renames columns: destination field -> source column; unmapped columns pass through.')),
   schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler, e.g. "0 9 * * *" (read in timezone, else SLUICE_TIMEZONE, else UTC).')),
-  timezone: timeZoneSchema.optional().meta(about('The IANA time zone the schedule is read in, e.g. Asia/Tokyo. Default: SLUICE_TIMEZONE, else UTC.')),
+  timezone: timeZoneSchema.optional().meta(about('The IANA time zone the schedule and full_refresh are read in, e.g. Asia/Tokyo. Default: SLUICE_TIMEZONE, else UTC.')),
   full_refresh: z.string().optional().meta({
     description:
       'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +

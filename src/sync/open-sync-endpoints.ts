@@ -169,6 +169,8 @@ async function openSource(
       vars: options.vars ?? {},
       full: options.full,
       fullRefresh: sync.full_refresh,
+      // full_refresh is read in the sync's zone, as its schedule is.
+      ...(sync.timezone ? { timezone: sync.timezone } : {}),
     });
     closers.push(() => stream.close());
     return stream;
