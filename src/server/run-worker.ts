@@ -63,10 +63,13 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       // the queue heard of the end), and one a crashed worker left half done continues where the ledger says.
       const record = await store.getRun(job.runId);
       if (record && isFinalStatus(record.status)) return { run: record };
+      // A partition's job names its partition in every report of it.
+      const part = job.partition ? `partition ${job.partition.index + 1} of ${job.partition.of}` : null;
+      const about = (detail: string | undefined) => (part ? (detail ? `${part}: ${detail}` : part) : detail);
       if (job.partition) {
         // A partition's run is running already (its run's job opened it): a partition resumes only when handed on.
         const again = bullJob.attemptsMade > 0 || bullJob.stalledCounter > 0;
-        options.onJob?.(again ? 'resumed' : 'started', job, `partition ${job.partition.index + 1} of ${job.partition.of}`);
+        options.onJob?.(again ? 'resumed' : 'started', job, about(undefined));
       } else {
         options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
       }
@@ -92,7 +95,7 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         } else {
           outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }) });
         }
-        options.onJob?.('finished', job, outcome.run?.status);
+        options.onJob?.('finished', job, part ?? outcome.run?.status);
         return outcome;
       } catch (e) {
         // The run's job waits for its partitions: BullMQ hands it back when they are done.
@@ -100,14 +103,14 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         const message = redact(e instanceof Error ? e.message : String(e));
         // A configuration error stays one however often it is tried: the run fails now.
         if (e instanceof ConfigError) {
-          options.onJob?.('failed', job, message);
+          options.onJob?.('failed', job, about(message));
           await failQueuedRun(store, job.runId, message).catch(() => false);
           if (job.partition) await freeSyncLease(store, job);
           throw new UnrecoverableError(message);
         }
         // Anything else may pass (a store or network outage, an earlier attempt still holding the run): tried again later.
         const last = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
-        options.onJob?.(last ? 'failed' : 'retrying', job, message);
+        options.onJob?.(last ? 'failed' : 'retrying', job, about(message));
         // A partition out of tries fails its run now (its parent job fails with it) and frees the sync for the next run.
         if (last && job.partition) {
           await failQueuedRun(store, job.runId, `partition ${job.partition.index + 1} of ${job.partition.of}: ${message}`).catch(() => false);

@@ -1,0 +1,314 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createServer } from '../../src/server/create-server.js';
+import { redisConnection, redisUrl } from '../../src/server/redis-connection.js';
+import { RUN_QUEUE } from '../../src/server/run-job.js';
+import type { RunRecord } from '../../src/state/state-store.js';
+import { POSTGRES_URL } from '../state/state-fixtures.js';
+import { closeAfterEachTest } from '../support/close-after-each-test.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+// The soak test of issue #18 (npm run test:scale, after a build: the workers are `sluice worker` processes of bin/).
+// Real PostgreSQL state, real Redis (restarted once: the local redis-server on 6379), two servers, three workers.
+const url = redisUrl();
+const token = 'soak-token-5c2e91';
+const closeLater = closeAfterEachTest();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const BIG_ROWS = 200_000;
+const BIG_BATCH = 500;
+const SMALL_ROWS = 1000;
+const SMALL_BATCH = 100;
+const PACED_ROWS = 150;
+/** Each connection's concurrency: the most batches one run of it has in flight. */
+const CONCURRENCY = 4;
+/** Runs a worker takes at once. */
+const WORKER_JOBS = 4;
+
+/** A record as the syncs send it: its id and the sync that sent it. */
+interface Sent {
+  id: number;
+  sync: string;
+}
+
+/** What the sink received: per sync, every record id in order of arrival; per connection (path), each request's arrival. */
+interface Received {
+  ids: Map<string, number[]>;
+  arrivals: Map<string, number[]>;
+}
+
+/** A counting sink on loopback: takes one record or `{ records: [...] }` per request and answers 200 (a test request's path names its connection). */
+async function startCountingSink(): Promise<{ url: string; received: Received; close(): Promise<void> }> {
+  const received: Received = { ids: new Map(), arrivals: new Map() };
+  const read = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString() || 'null') as Sent | { records: Sent[] };
+  };
+  const server = createHttpServer((req, res) => {
+    const at = Date.now();
+    read(req).then(
+      (body) => {
+        const records = body && 'records' in body ? body.records : [body!];
+        for (const r of records) {
+          if (!received.ids.has(r.sync)) received.ids.set(r.sync, []);
+          received.ids.get(r.sync)!.push(r.id);
+        }
+        const connection = req.url ?? '/';
+        if (!received.arrivals.has(connection)) received.arrivals.set(connection, []);
+        received.arrivals.get(connection)!.push(at);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      },
+      () => res.writeHead(400).end(),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The most requests whose arrivals fall within `windowMs` of one another. */
+function busiestWindow(arrivals: number[], windowMs: number): number {
+  const times = [...arrivals].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; first < times.length; first++) {
+    while (last < times.length && times[last]! < times[first]! + windowMs) last++;
+    most = Math.max(most, last - first);
+  }
+  return most;
+}
+
+/** Stops the local Redis without saving and starts it again, empty: every queue, job and quota key is gone. */
+function restartRedis(): void {
+  execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave']);
+  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no']);
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping']).toString().trim() === 'PONG') return;
+    } catch {
+      // Not up yet.
+    }
+    execFileSync('sleep', ['0.05']);
+  }
+  throw new Error('redis-server did not come back');
+}
+
+const SMALL = Array.from({ length: 16 }, (_, i) => `small_${String(i + 1).padStart(2, '0')}`);
+
+describe('soak: a server pair, three workers, PostgreSQL state, kills and a Redis restart', () => {
+  it('delivers every row of 20 syncs, resumes what the killed workers held, ticks each schedule once and keeps the shared rate', async () => {
+    const prefix = `sluice-soak-${randomBytes(4).toString('hex')}`;
+    const schema = `sluice_soak_${randomBytes(5).toString('hex')}`;
+    closeLater(async () => {
+      const queue = new Queue(RUN_QUEUE, { connection: redisConnection(url), prefix });
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    });
+    const sink = await startCountingSink();
+    closeLater(() => sink.close());
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-soak-'));
+    closeLater(() => rm(dir, { recursive: true, force: true }));
+
+    const db = new Database(join(dir, 'shop.db'));
+    db.exec('CREATE TABLE big (id INTEGER PRIMARY KEY, note TEXT); CREATE TABLE small (id INTEGER PRIMARY KEY, note TEXT); CREATE TABLE ticks (id INTEGER PRIMARY KEY)');
+    db.transaction(() => {
+      const big = db.prepare('INSERT INTO big (id, note) VALUES (?, ?)');
+      for (let id = 1; id <= BIG_ROWS; id++) big.run(id, `order ${id}`);
+      const small = db.prepare('INSERT INTO small (id, note) VALUES (?, ?)');
+      for (let id = 1; id <= SMALL_ROWS; id++) small.run(id, `item ${id}`);
+      db.prepare('INSERT INTO ticks (id) VALUES (1), (2), (3)').run();
+    })();
+    db.close();
+    await mkdir(join(dir, 'connectors'));
+    const connector = (name: string, rateLimit: string) =>
+      writeFile(join(dir, 'connectors', `${name}.yaml`), `name: ${name}
+title: The counting sink
+base_url: "{{ config.url }}"
+config:
+  url: { type: string, required: true }
+rate_limit: { ${rateLimit} }
+endpoints:
+  one:
+    operation: create
+    method: POST
+    path: ""
+    headers: { Content-Type: application/json }
+    body: "{{ row | json }}"
+  many:
+    operation: create
+    request: batch
+    method: POST
+    path: ""
+    headers: { Content-Type: application/json }
+    batch: { size: ${BIG_BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
+  hundred:
+    operation: create
+    request: batch
+    method: POST
+    path: ""
+    headers: { Content-Type: application/json }
+    batch: { size: ${SMALL_BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
+`);
+    await connector('fast', `concurrency: ${CONCURRENCY}`);
+    await connector('paced', `requests_per_second: 20, concurrency: ${CONCURRENCY}`);
+    const sync = (name: string, o: { sql: string; connection: string; endpoint: string; mode?: string; extra?: string }) => `
+  ${name}:
+    from: { connection: shop, sql: "${o.sql}" }
+    to: { connection: ${o.connection}, endpoint: ${o.endpoint} }
+    mode: ${o.mode ?? 'insert'}
+    key: id${o.extra ?? ''}`;
+    await writeFile(join(dir, 'sluice.yaml'), `version: 1
+state: "${POSTGRES_URL}?schema=${schema}"
+connections:
+  shop: { type: sqlite, path: shop.db }
+  fast: { type: http, connector: ./connectors/fast.yaml, config: { url: "${sink.url}/fast" } }
+  paced: { type: http, connector: ./connectors/paced.yaml, config: { url: "${sink.url}/paced" } }
+syncs:${sync('big', { sql: "SELECT id, note, 'big' AS sync FROM big", connection: 'fast', endpoint: 'many', extra: '\n    partitions: 4' })}${sync('paced_a', { sql: `SELECT id, note, 'paced_a' AS sync FROM small WHERE id <= ${PACED_ROWS}`, connection: 'paced', endpoint: 'one' })}${sync('paced_b', { sql: `SELECT id, note, 'paced_b' AS sync FROM small WHERE id <= ${PACED_ROWS}`, connection: 'paced', endpoint: 'one' })}${sync('ticks', { sql: "SELECT id, 'ticks' AS sync FROM ticks", connection: 'fast', endpoint: 'one', mode: 'append', extra: '\n    schedule: "*/5 * * * * *"' })}${SMALL.map((name, i) => sync(name, { sql: `SELECT id, note, '${name}' AS sync FROM small`, connection: 'fast', endpoint: 'hundred', mode: i % 2 ? 'insert' : 'mirror', extra: i % 4 === 0 ? '\n    partitions: 2' : '' })).join('')}
+`);
+
+    const env = {
+      ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1', SLUICE_REDIS_URL: url, SLUICE_REDIS_PREFIX: prefix, SLUICE_SECRET_KEY: '',
+      SLUICE_QUEUE_LOCK_MS: '3000', SLUICE_LEASE_TTL_MS: '4000', SLUICE_QUEUE_RECONCILE_MS: '2000',
+    };
+    const servers = await Promise.all(
+      [0, 1].map(async () => {
+        const server = await createServer({ project: dir, token, queue: 'redis', redisUrl: url, redisPrefix: prefix, env, scheduler: true });
+        closeLater(() => server.close());
+        await server.app.listen({ port: 0, host: '127.0.0.1' });
+        return `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+      }),
+    );
+    const auth = { authorization: `Bearer ${token}` };
+    const workers: WorkerProcess[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await startWorkerProcess({ project: dir, env, args: ['--concurrency', String(WORKER_JOBS)], readyMs: 60_000 });
+      closeLater(() => w.stop());
+      workers.push(w);
+    }
+    const started = Date.now();
+
+    // 19 runs asked of either server (the 20th sync, ticks, runs on its schedule).
+    const names = ['big', 'paced_a', 'paced_b', ...SMALL];
+    const runIds = new Map<string, string>();
+    for (const [i, name] of names.entries()) {
+      const res = await fetch(`${servers[i % 2]}/api/syncs/${name}/runs`, { method: 'POST', headers: auth });
+      expect(res.status).toBe(202);
+      runIds.set(name, ((await res.json()) as { runId: string }).runId);
+    }
+    const runsOf = async (name: string) => ((await (await fetch(`${servers[1]}/api/runs?name=${name}&limit=100`, { headers: auth })).json()) as { runs: RunRecord[] }).runs;
+    const record = async (id: string, server = servers[0]) => (await (await fetch(`${server}/api/runs/${id}`, { headers: auth })).json()) as RunRecord;
+
+    // Two workers killed at random moments while the big run sends, Redis restarted between them.
+    const bigSent = () => (sink.received.ids.get('big') ?? []).length;
+    const waitSent = async (rows: number) => {
+      const end = Date.now() + 240_000;
+      while (bigSent() < rows && Date.now() < end) await sleep(50);
+    };
+    const killed: { worker: WorkerProcess; output: string }[] = [];
+    await waitSent(randomInt(10_000, 40_000));
+    workers[0]!.child.kill('SIGKILL');
+    killed.push({ worker: workers[0]!, output: workers[0]!.output() });
+    await waitSent(randomInt(60_000, 90_000));
+    restartRedis();
+    const redisRestartedAt = Date.now();
+    await waitSent(randomInt(110_000, 140_000));
+    workers[1]!.child.kill('SIGKILL');
+    killed.push({ worker: workers[1]!, output: workers[1]!.output() });
+
+    // Every run ends on its own, whichever server is asked.
+    const end = Date.now() + 420_000;
+    const final = new Map<string, RunRecord>();
+    while (final.size < names.length && Date.now() < end) {
+      for (const [name, id] of runIds) {
+        if (final.has(name)) continue;
+        const r = await record(id, servers[final.size % 2]);
+        if (['succeeded', 'failed', 'cancelled'].includes(r.status)) final.set(name, r);
+      }
+      await sleep(1000);
+    }
+    // The schedule has ticked for at least 30 s.
+    while (Date.now() - started < 30_000) await sleep(500);
+    const elapsed = Date.now() - started;
+
+    // Every run final and true: succeeded, its counts its rows.
+    for (const name of names) {
+      const r = final.get(name);
+      expect(r, `run of ${name} did not end`).toBeDefined();
+      const rows = name === 'big' ? BIG_ROWS : name.startsWith('paced') ? PACED_ROWS : SMALL_ROWS;
+      expect({ name, status: r!.status, error: r!.error }).toEqual({ name, status: 'succeeded', error: null });
+      expect({ name, planned: r!.counts.planned, delivered: r!.counts.delivered, failed: r!.counts.failed }).toEqual({ name, planned: rows, delivered: rows, failed: 0 });
+    }
+    // Every row delivered; sent twice at most what the killed workers had in flight: per job in hand, the
+    // connection's concurrency in batches.
+    let duplicates = 0;
+    for (const name of names) {
+      const ids = sink.received.ids.get(name) ?? [];
+      const rows = name === 'big' ? BIG_ROWS : name.startsWith('paced') ? PACED_ROWS : SMALL_ROWS;
+      expect({ name, distinct: new Set(ids).size }).toEqual({ name, distinct: rows });
+      duplicates += ids.length - rows;
+    }
+    expect(duplicates).toBeLessThanOrEqual(killed.length * WORKER_JOBS * CONCURRENCY * BIG_BATCH);
+
+    // Every run the killed workers had in hand was resumed by another worker, with nobody asking.
+    const inHand = (output: string) => {
+      const jobs = new Set<string>();
+      for (const line of output.split('\n')) {
+        const m = /^run (\S+) (started|resumed|finished): sync \S+(?: \((partition \d+ of \d+)[^)]*\))?/.exec(line.replace(/^.*?(run \S+ (?:started|resumed|finished))/, '$1'));
+        if (!m) continue;
+        const job = `${m[1]} ${m[3] ?? ''}`.trim();
+        if (m[2] === 'finished') jobs.delete(job);
+        else jobs.add(job);
+      }
+      return [...jobs];
+    };
+    const survivors = workers.filter((w) => !killed.some((k) => k.worker === w)).map((w) => w.output()).join('\n');
+    for (const k of killed) {
+      for (const job of inHand(k.worker.output())) {
+        const [runId, ...partition] = job.split(' ');
+        expect(runId && [...final.values()].find((r) => r.id === runId)?.status).toBe('succeeded');
+        expect(survivors.includes(`run ${runId} resumed`) || survivors.includes(`run ${runId} started`), `${job} resumed`).toBe(true);
+        void partition;
+      }
+    }
+
+    // No sync left running or queued.
+    for (const name of [...names, 'ticks']) {
+      const list = await runsOf(name);
+      expect({ name, open: list.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id) }).toEqual({ name, open: [] });
+    }
+
+    // Two servers, one schedule every 5 s: each tick ran once (append: a tick run twice would send the 3 rows twice).
+    const ticks = (await runsOf('ticks')).filter((r) => r.trigger === 'schedule');
+    const tickTimes = ticks.map((r) => Math.floor(Date.parse(r.startedAt) / 5000));
+    expect(new Set(tickTimes).size).toBe(ticks.length);
+    expect(ticks.length).toBeGreaterThanOrEqual(Math.floor(elapsed / 5000) / 2);
+    const tickRows = sink.received.ids.get('ticks') ?? [];
+    expect(tickRows.length).toBeLessThanOrEqual(3 * ticks.filter((r) => r.counts.delivered > 0).length + 3 * ticks.length);
+
+    // A 20 requests/s connection never took more than 20 requests in a second across all workers. Arrivals lag their
+    // slots by a few ms, by more on a busy machine: one late arrival may share a window with the next 20.
+    const paced = sink.received.arrivals.get('/paced') ?? [];
+    expect(paced.length).toBeGreaterThanOrEqual(2 * PACED_ROWS);
+    const after = paced.filter((t) => t < redisRestartedAt - 1000 || t > redisRestartedAt + 1000);
+    expect(busiestWindow(after, 1000)).toBeLessThanOrEqual(21);
+    expect(Math.max(...paced) - Math.min(...paced)).toBeGreaterThanOrEqual((paced.length - 1) * 50 - 1500);
+  }, 600_000);
+});
