@@ -111,6 +111,8 @@ async function walk(page: Page, variant: { name: string; width: number; lang: 'e
   await eventually(() => page.getByTestId('schedule-words').textContent()).toContain(text.words);
   expect(await page.getByTestId('schedule-words').textContent()).toContain('Asia/Tokyo');
   expect((await page.getByTestId('schedule-next').textContent())?.split(' · ')).toHaveLength(3);
+  // On the phone the sync is created paused: the scheduler skips it until resumed.
+  if (variant.name === 'phone') await page.locator('input[name=paused]').check();
   await shot(page, `${variant.name}-4-schedule`);
   await page.getByTestId('wizard-next').click();
 
@@ -139,6 +141,10 @@ async function walk(page: Page, variant: { name: string; width: number; lang: 'e
   // The editor opens on the saved sync: its SQL from the file, its schedule and zone.
   await eventually(() => page.getByTestId('source-sql').textContent()).toContain('full_name, mail from people');
   expect(await page.locator('select[name=timezone]').inputValue()).toBe('Asia/Tokyo');
+  const schedules = await fetch(`${ui.server.url}/api/schedules`, { headers: { authorization: `Bearer ${ui.server.token}` } });
+  const entry = ((await schedules.json()) as { kind: string; name: string; timezone: string; pausedAt: string | null }[]).find((e) => e.kind === 'sync' && e.name === sync);
+  expect(entry?.pausedAt ?? null).toEqual(variant.name === 'phone' ? expect.any(String) : null);
+  await eventually(() => page.locator('input[name=paused]').isChecked()).toBe(variant.name === 'phone');
 
   // Run: the three people arrive at the API with the mapped fields.
   await page.getByRole('button', { name: text.runNow }).click();
