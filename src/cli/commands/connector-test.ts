@@ -244,6 +244,12 @@ async function recordCase(options: {
   const file = testCasesFile(specFile);
   // A cases file that does not load now would not load after the append either: say so before sending anything.
   if (await stat(file).then(() => true, () => false)) await loadTestCases(file, spec);
+  if (endpoint.job) {
+    // A job is several requests (create, the batch, polls, results): one recorded exchange cannot replay it.
+    throw new ConfigError([
+      { file: '--record', path: '', message: `endpoint ${args.endpoint} writes through a job, and --record keeps one request: send it with --send, and write its case with responses (the answer to each of the job's requests)` },
+    ]);
+  }
   const compiled = compileEndpoint(http, args.endpoint, endpoint);
   if (samples.length > compiled.batchSize) {
     throw new ConfigError([
