@@ -226,7 +226,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
 }
 
 /** What request and response templates see, and an auth's templates do not. */
-const requestVariables = ['row', 'rows', 'record', 'records', 'items', 'item', 'response', 'result', 'partition', 'vars', 'run'];
+const requestVariables = ['row', 'rows', 'record', 'records', 'items', 'item', 'response', 'result', 'partition', 'job', 'vars', 'run'];
 
 /** The templates of one request: a path, query and header values, and a body (a template, or JSON holding templates). */
 interface RequestTemplates {
