@@ -46,9 +46,10 @@ const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, k
 const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ?, invalid = invalid + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
-// Exchanges and their keys as one JSON parameter each, as the ledger's entries (one statement per flush).
-const PUT_EXCHANGES = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
-  SELECT ?, ${DEBUG_EXCHANGE_COLUMNS.map((_, i) => `e.value->>${i}`).join(', ')} FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
+// An exchange's sixteen columns are bound one by one: read out of a JSON parameter (as the ledger's three are), they
+// cost three times as much. Its keys, three values each, go as one JSON parameter per flush.
+const PUT_EXCHANGE = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
+  VALUES (?, ${DEBUG_EXCHANGE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 const PUT_DEBUG_KEYS = `INSERT INTO debug_keys (sync, key, exchange_id, outcome, error)
   SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3 FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
 const LIST_EXCHANGES = `SELECT k.outcome, k.error, e.* FROM debug_keys k JOIN debug_exchanges e ON e.sync = k.sync AND e.id = k.exchange_id
@@ -361,7 +362,7 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     for (const e of exchanges) for (const k of e.keys) keys.push([k.key, e.id, k.outcome, k.error]);
     // On the write thread, beside the ledger's writes: the run's event loop only hands the texts over.
     await this.#writeSteps([
-      { sql: PUT_EXCHANGES, rows: [[sync, JSON.stringify(exchanges.map(debugExchangeValues))]] },
+      { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
       { sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] },
     ]);
   }
