@@ -21,7 +21,12 @@ export function planBaseline(options: { loaded: LoadedProject; store: StateStore
 
 /** The trigger a baseline run is recorded with: what started it, marked so the run's history shows it was a baseline. */
 export function baselineTrigger(trigger: string): string {
-  return trigger.endsWith(':baseline') ? trigger : `${trigger}:baseline`;
+  return isBaselineTrigger(trigger) ? trigger : `${trigger}:baseline`;
+}
+
+/** Whether a run with this trigger was a baseline. */
+export function isBaselineTrigger(trigger: string): boolean {
+  return trigger.endsWith(':baseline');
 }
 
 /** Refuses a baseline of an append sync (before a run is recorded): it keeps no ledger to adopt rows into. */

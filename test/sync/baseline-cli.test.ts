@@ -117,6 +117,7 @@ describe('sluice sync run --baseline against HubSpot', () => {
     expect(kept.every((r) => r.status === 'delivered' && r.remoteId === idOf(r.key))).toBe(true);
     const runs = JSON.parse((await sluice('--json', 'sync', 'runs', 'contacts')).out) as { runs: { trigger: string; kind: string; counts: { planned: number; delivered: number; failed: number } }[] };
     expect(runs.runs[0]).toMatchObject({ kind: 'sync', trigger: 'cli:baseline', counts: { planned: CONTACTS, delivered: CONTACTS, failed: 0 } });
+    expect((await sluice('sync', 'runs', 'contacts')).out.split('\n')[1]).toMatch(/^run_\S+\s+sync baseline\s+succeeded\s/);
 
     // Nothing changed: a run sends nothing, and asks nothing.
     const quiet = await sluice('sync', 'run', 'contacts');

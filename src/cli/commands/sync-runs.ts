@@ -1,3 +1,4 @@
+import { isBaselineTrigger } from '../../sync/plan-baseline.js';
 import { sweepStaleRuns } from '../../sync/sweep-stale-runs.js';
 import { ExitCode, type CommandContext } from '../command-context.js';
 import { openProject } from '../open-project.js';
@@ -26,7 +27,8 @@ export async function runSyncRuns(args: { name: string; limit: number }, ctx: Co
     const rows = runs.map((r) => {
       const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null;
       const c = r.counts;
-      return [r.id, r.kind, r.status, r.startedAt, ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`,
+      // A baseline is a sync run that sent nothing: its kind says so, as its trigger does.
+      return [r.id, isBaselineTrigger(r.trigger) ? `${r.kind} baseline` : r.kind, r.status, r.startedAt, ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`,
         String(c.planned), String(c.delivered), String(c.failed), ...(invalid ? [String(c.invalid)] : []), r.error ?? ''];
     });
     const head = ['RUN', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'PLANNED', 'DELIVERED', 'FAILED', ...(invalid ? ['INVALID'] : []), 'ERROR'];
