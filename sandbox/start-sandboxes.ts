@@ -80,6 +80,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'jwt: the service-account key file at GET /sandbox-service-account.json; spreadsheet sandbox-spreadsheet',
     start: async ({ port }) => (await import('./google-sheets/google-sheets-sandbox.js')).startGoogleSheetsSandbox({ port }),
   },
+  mailchimp: {
+    description: 'Mailchimp Marketing API 3.0 audience members (PUT by subscriber hash, batch subscribe, lists)',
+    credentials: 'Basic any user name, password sandbox-key-us6; audience sandbox-list',
+    start: async ({ port }) => (await import('./mailchimp/mailchimp-sandbox.js')).startMailchimpSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

@@ -13,6 +13,7 @@ import { startBigCommerceSandbox } from '../../sandbox/bigcommerce/bigcommerce-s
 import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
 import { startIntercomSandbox } from '../../sandbox/intercom/intercom-sandbox.js';
 import { startGoogleSheetsSandbox } from '../../sandbox/google-sheets/google-sheets-sandbox.js';
+import { startMailchimpSandbox } from '../../sandbox/mailchimp/mailchimp-sandbox.js';
 import { startMarketoSandbox } from '../../sandbox/marketo/marketo-sandbox.js';
 import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
@@ -90,6 +91,14 @@ const cases: Record<string, Case> = {
     secret: pem(serviceAccount.privateKey),
     path: /^\/v4\/spreadsheets\/sandbox-spreadsheet$/,
     refusal: 'Invalid JWT Signature.',
+  },
+  mailchimp: {
+    start: () => startMailchimpSandbox(),
+    config: { dc: 'us6', list_id: 'sandbox-list' },
+    auth: (key) => ({ type: 'basic', username: 'anystring', password: key }),
+    secret: 'sandbox-key-us6',
+    path: /^\/3\.0\/ping$/,
+    refusal: "401 Unauthorized): API Key Invalid: Your API key may be invalid, or you've attempted to access the wrong datacenter.",
   },
   marketo: {
     start: () => startMarketoSandbox(),
