@@ -10,10 +10,12 @@ const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 
 
 /** Rows and their columns as a table (the source's sample). */
 export function SampleTable(props: { sample: SyncSample }) {
+  const { t } = useI18n();
   const { columns, rows } = props.sample;
   return (
     <div className="scroll-x">
-      <table className="table compact" data-testid="sample-table">
+      {/* Focusable, so that a keyboard can scroll a table wider than the screen (on a phone the table itself scrolls). */}
+      <table className="table compact" data-testid="sample-table" tabIndex={0} aria-label={t('sync.sample')}>
         <thead>
           <tr>
             {columns.map((c) => (
