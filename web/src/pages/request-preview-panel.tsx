@@ -100,7 +100,7 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
   return (
     <aside className="card preview-panel" data-testid="preview-panel">
       <h2>
-        {t('preview.title')} {rendering && <span className="spinner" aria-label={t('common.loading')} />}
+        {t('preview.title')} {rendering && <span className="spinner" role="img" aria-label={t('common.loading')} />}
       </h2>
       <div className="grid">
         <SelectField label={t('preview.endpoint')} name="preview_endpoint" value={endpoint ?? ''} options={props.endpoints} onChange={props.onSelectEndpoint} />
