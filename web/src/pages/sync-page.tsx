@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api-client.js';
 import type { RunRecord } from '../../../src/api/runs.js';
 import type { DraftContext } from '../../../src/api/sync-drafts.js';
-import type { SyncDetail, SyncSample } from '../../../src/api/syncs.js';
+import type { SyncDetail, SyncPreview, SyncSample } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -126,7 +126,9 @@ export function SyncPage(props: { name: string }) {
   const runPreview = async () => {
     setPreview({ loading: true, result: null, error: null });
     try {
-      setPreview({ loading: false, result: await previewDraft(props.name, draft), error: null });
+      // Unchanged settings go through the saved sync's preview, which an operator token may call too.
+      const result = dirty ? await previewDraft(props.name, draft) : await api<SyncPreview>(`${base}/preview`, { method: 'POST', body: { limit: 5 } });
+      setPreview({ loading: false, result, error: null });
     } catch (e) {
       setPreview({ loading: false, result: null, error: e });
     }

@@ -21,6 +21,9 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
 
 const EMPTY: SyncDraft = { sync: { from: { connection: '', sql: '' }, to: { connection: '' }, mode: 'insert' }, sqlFile: null };
 
+/** The sync as sluice.yaml will hold it: a query kept in a file is named by its path. */
+const asSaved = (d: SyncDraft) => (d.sqlFile && d.sync.from.sql !== undefined ? { ...d.sync, from: { ...d.sync.from, sql: d.sqlFile } } : d.sync);
+
 /** The SQL file a new sync's query goes to when the project keeps its SQL in files: `<folder>/<name>.sql`. */
 const sqlFileFor = (folder: string | null | undefined, name: string) => (folder === null || folder === undefined ? null : `${folder ? `${folder}/` : ''}${name}.sql`);
 
@@ -136,7 +139,8 @@ export function SyncWizardPage() {
         {step === 'review' && (
           <div className="wizard-step" data-testid="review-step">
             <p className="muted small">{t('draft.previewHint')}</p>
-            <pre className="code" data-testid="review-yaml">{stringify({ syncs: { [name]: withFile(draft).sync } })}</pre>
+            <pre className="code" data-testid="review-yaml">{stringify({ syncs: { [name]: asSaved(withFile(draft)) } })}</pre>
+            {withFile(draft).sqlFile && <p className="muted small">{t('source.sqlFile', { file: withFile(draft).sqlFile! })}</p>}
           </div>
         )}
         {stepError && (
