@@ -1,7 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookSandbox } from '../../sandbox/webhook/webhook-sandbox.js';
+import { createServer } from '../../src/server/create-server.js';
 import { readOnlySqlProblem } from '../../src/server/read-only-sql.js';
 import { SECRETS, startServerFixture, type ServerFixture } from './server-project.js';
 
@@ -168,5 +171,37 @@ describe('saving a sync', () => {
     expect(status).toBe(422);
     expect(await readFile(join(f.dir, 'sluice.yaml'), 'utf8')).toBe(before);
     expect(await readdir(join(f.dir, 'queries'))).toEqual(['first_orders.sql']);
+  });
+});
+
+describe('sampling an HTTP stream', () => {
+  it('reads the first records of a stream as typed, and refuses a stream the connector does not have', async () => {
+    const sink = await startWebhookSandbox();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-drafts-stream-'));
+    try {
+      for (const id of [1, 2, 3]) await fetch(`${sink.url}/hooks/people`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, name: `person ${id}` }) });
+      await mkdir(join(dir, 'connectors'));
+      await writeFile(join(dir, 'connectors/reader.yaml'), 'name: reader\nbase_url: http://127.0.0.1:9\nstreams:\n  people:\n    path: /hooks/people\n    records: "$"\n    primary_key: id\n');
+      await writeFile(join(dir, 'sluice.yaml'), `version: 1\nconnections:\n  api: { type: http, connector: ./connectors/reader.yaml, base_url: "${sink.url}" }\n`);
+      const server = await createServer({ project: dir, token: SECRETS.apiToken, env: { ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1' } });
+      try {
+        const call = (payload: object) => server.app.inject({ method: 'POST', url: '/api/sync-drafts/sample', headers: { authorization: `Bearer ${SECRETS.apiToken}` }, payload });
+        const sample = await call({ from: { connection: 'api', stream: 'people' }, limit: 2 });
+        expect(sample.statusCode).toBe(200);
+        expect(sample.json().rows.map((r: { body: { name: string } }) => r.body.name)).toEqual(['person 1', 'person 2']);
+        const unknown = await call({ from: { connection: 'api', stream: 'nope' } });
+        expect(unknown.statusCode).toBe(400);
+        expect(unknown.json().error).toContain('has no stream "nope"');
+        const sql = await call({ from: { connection: 'api', sql: 'select 1' } });
+        expect(sql.json().error).toContain('is an HTTP API: it is read by a stream');
+        const streams = await server.app.inject({ method: 'GET', url: '/api/sync-drafts/destinations/api', headers: { authorization: `Bearer ${SECRETS.apiToken}` } });
+        expect(streams.json()).toMatchObject({ kind: 'http', streams: ['people'], endpoints: [] });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await sink.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
