@@ -1,5 +1,6 @@
 import { compileEndpoint, type CompiledEndpoint } from '../connectors/endpoint/compile-endpoint.js';
 import { renderRequests } from '../connectors/endpoint/render-requests.js';
+import { previewJob } from '../connectors/job/job-preview.js';
 import { writeJob } from '../connectors/job/write-job.js';
 import type { HttpConnection } from '../connectors/open-http-connection.js';
 import type { SendOutcome } from '../http/http-client.js';
@@ -36,8 +37,11 @@ export interface HttpDestinationOptions {
   endpoints: HttpEndpointNames;
   /** Sees every final response with the keys of the records it answers (`sluice connector test --send` prints them). */
   onResponse?: (response: HttpResponse, keys: string[]) => void;
-  /** Sees every request sent with its outcome and each record's result, once they are known (a sync run's debugger). */
-  onExchange?: (exchange: SentExchange) => void | Promise<void>;
+  /**
+   * Sees every request sent with its outcome and each record's result, once they are known (a sync run's debugger);
+   * a promise it returns is waited for.
+   */
+  onExchange?: (exchange: SentExchange) => Promise<void> | undefined;
 }
 
 type Op = DeliveryOperation | 'lookup';
@@ -87,7 +91,9 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
     }
     // The results of the records the request carried (those left out were never sent).
     const sent = rendered.included ? rendered.included.map((i) => results[i]!) : results;
-    await options.onExchange({ endpoint: endpoint.name, operation: items[0]!.operation, request: rendered.request!, outcome, items: rendered.sent, results: sent });
+    // (Awaited only when it asks to be: most calls return nothing, and a run's every request does not wait a turn.)
+    const waiting = options.onExchange({ endpoint: endpoint.name, operation: items[0]!.operation, request: rendered.request!, outcome, items: rendered.sent, results: sent });
+    if (waiting) await waiting;
     return results;
   };
 
@@ -134,7 +140,15 @@ export function createHttpDestination(options: HttpDestinationOptions): Destinat
       const endpoint = endpointFor(operation);
       const previews: PreviewRequest[] = [];
       for (const r of renderRequests(endpoint, items)) {
-        previews.push(r.request ? { operation, keys: r.keys, text: await endpoint.curl(r.request) } : { operation, keys: r.keys, text: '', error: connection.redactor.mask(r.error) });
+        if (!r.request) {
+          previews.push({ operation, keys: r.keys, text: '', error: connection.redactor.mask(r.error) });
+          continue;
+        }
+        const text = await endpoint.curl(r.request);
+        // A job's batch is one of its requests: the preview shows them all.
+        const keys = new Set(r.keys);
+        const rows = endpoint.endpoint.job ? items.filter((i) => keys.has(i.key)).map((i) => i.row) : [];
+        previews.push({ operation, keys: r.keys, text: endpoint.endpoint.job ? await previewJob(connection, endpoint.endpoint, rows, text) : text });
       }
       return previews;
     },

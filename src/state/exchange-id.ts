@@ -11,7 +11,14 @@ const timePart = (ms: number): string => Math.max(0, Math.floor(ms)).toString(36
 export function newExchangeIds(now: () => number = Date.now): () => string {
   const source = randomBytes(6).toString('base64url');
   let counter = 0;
-  return () => `${timePart(now())}${source}${(counter++).toString(36).padStart(4, '0')}`;
+  // Many exchanges share a millisecond: its text is made once.
+  let ms = -1;
+  let prefix = '';
+  return () => {
+    const t = now();
+    if (t !== ms) prefix = `${timePart((ms = t))}${source}`;
+    return `${prefix}${(counter++).toString(36).padStart(4, '0')}`;
+  };
 }
 
 /** The smallest id an exchange made at `time` or later can have: every id below it was made earlier. */

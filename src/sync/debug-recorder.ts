@@ -16,8 +16,11 @@ const DAY_MS = 86_400_000;
 const PRUNE_CHUNK = 1000;
 /** How long a run start may spend pruning: a backlog left over is pruned by the next runs. */
 const PRUNE_BUDGET_MS = 2000;
-/** Kept exchanges are written once this many record keys wait, or FLUSH_EVERY_MS after the last write. */
-const FLUSH_KEYS = 2000;
+/**
+ * Kept exchanges are written once this many record keys wait, or FLUSH_EVERY_MS after the last write: few enough that
+ * what waits dies young (held longer, a million kept texts would be copied into the old generation by the GC).
+ */
+const FLUSH_KEYS = 500;
 const FLUSH_EVERY_MS = 1000;
 /** Past this many waiting keys, a capture waits for the write under way: memory stays bounded when the state is slow. */
 const MAX_WAITING_KEYS = 50_000;
@@ -71,6 +74,9 @@ export class DebugRecorder {
   #waitingKeys = 0;
   #writing: Promise<void> | null = null;
   #writtenAt: number;
+  /** The time of the last exchange kept, as a number and as text (many share a millisecond). */
+  #atMs = -1;
+  #at = '';
   /** The first write that failed; later ones are not attempted. */
   #failed: unknown = null;
 
@@ -92,14 +98,18 @@ export class DebugRecorder {
     return this.#failed === null ? null : this.#redactor.mask(this.#failed instanceof Error ? this.#failed.message : String(this.#failed));
   }
 
-  /** Keeps one exchange (HttpDestinationOptions.onExchange). */
-  capture = async (sent: SentExchange): Promise<void> => {
-    if (this.#failed !== null) return;
+  /**
+   * Keeps one exchange (HttpDestinationOptions.onExchange). Returns a promise only when the caller must wait (too much
+   * waits for a slow state): a run's every request does not pay for one.
+   */
+  capture = (sent: SentExchange): Promise<void> | undefined => {
+    if (this.#failed !== null) return undefined;
     const exchange = this.#record(sent);
     this.#waiting.push(exchange);
     this.#waitingKeys += exchange.keys.length;
     if (this.#writing === null && (this.#waitingKeys >= FLUSH_KEYS || this.#now() - this.#writtenAt >= FLUSH_EVERY_MS)) this.#write();
-    else if (this.#writing !== null && this.#waitingKeys >= MAX_WAITING_KEYS) await this.#writing;
+    else if (this.#writing !== null && this.#waitingKeys >= MAX_WAITING_KEYS) return this.#writing;
+    return undefined;
   };
 
   /** Writes what waits, and waits for it; says on stderr when exchanges could not be kept. */
@@ -133,10 +143,11 @@ export class DebugRecorder {
     const { request, outcome } = sent;
     const response = outcome.response;
     const now = this.#now();
+    if (now !== this.#atMs) this.#at = new Date((this.#atMs = now)).toISOString();
     return {
       id: this.#nextId(),
       runId: this.#runId,
-      at: new Date(now).toISOString(),
+      at: this.#at,
       attempt: outcome.attempts,
       endpoint: sent.endpoint,
       operation: sent.operation,
