@@ -193,6 +193,7 @@ describe('asynchronous jobs', () => {
       const previews = await destination.preview([item('a@x', 'A')]);
       expect(previews[0]!.text).toContain('/users/create_or_update_many');
       expect(previews[0]!.text).toContain(`--data-raw '{ "users": [{ "email": "a@x", "name": "A" }] }'`);
+      expect(previews[0]!.text).toContain(`# then ask for its state every 10 ms until response.body.job_status.status == 'completed' (at most 3600000 ms)\ncurl -X GET '${api.url}/job_statuses/%7Bjob.job_status.id%7D'`);
       expect(api.requests).toEqual([]);
     });
   });
