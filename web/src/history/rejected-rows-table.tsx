@@ -96,7 +96,7 @@ export function RejectedRowsTable(props: { sync: string; rows: RejectedRow[] }) 
                   <span className="error-text" data-testid="rejected-error">
                     {g.error}
                   </span>{' '}
-                  <span className="badge">{t('run.groupCount', { count: g.rows.length })}</span>
+                  <span className="badge">{g.rows.length === 1 ? t('run.groupCountOne') : t('run.groupCount', { count: g.rows.length })}</span>
                 </th>
               </tr>
               {g.rows.map((r, i) => (
