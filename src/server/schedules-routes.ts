@@ -35,8 +35,9 @@ export const schedulesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
           kind: item.kind,
           name: item.name,
           schedule: item.schedule,
-          timezone: zone,
-          nextRuns: nextRuns(item.schedule, zone, 3),
+          // A sync's own timezone, else the server's.
+          timezone: item.timezone ?? zone,
+          nextRuns: nextRuns(item.schedule, item.timezone ?? zone, 3),
           pausedAt: await schedulePausedAt(ctx.store, item.kind, item.name),
           lastRun: lastRun ?? null,
           runningRunId: ctx.runs.holder(runLock(item.kind, item.name)) ?? null,

@@ -155,6 +155,7 @@ async function walk(page: Page, variant: { name: string; width: number; lang: 'e
   const schedules = await fetch(`${ui.server.url}/api/schedules`, { headers: { authorization: `Bearer ${ui.server.token}` } });
   const entry = ((await schedules.json()) as { kind: string; name: string; timezone: string; pausedAt: string | null }[]).find((e) => e.kind === 'sync' && e.name === sync);
   expect(entry?.pausedAt ?? null).toEqual(variant.name === 'phone' ? expect.any(String) : null);
+  expect(entry?.timezone).toBe('Asia/Tokyo');
   await eventually(() => page.locator('input[name=paused]').isChecked()).toBe(variant.name === 'phone');
 
   // Run: the three people arrive at the API with the mapped fields.
