@@ -54,10 +54,11 @@ export interface LedgerStore {
   /** Ledger entries of the given keys (absent keys are missing from the map). */
   getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   /**
-   * What a plan needs of the given keys' entries (absent keys are missing from the map): a streamed plan asks once a
-   * batch, so it reads only these columns.
+   * The keys of a batch a plan read whose delivered fingerprint is not the one given (`fingerprints[i]` is that of
+   * `keys[i]`): each by its position in `keys`, with its entry, or null when the ledger has none. Keys read unchanged
+   * are left out, so a run that finds nothing changed gets nothing back. A streamed plan asks once a batch.
    */
-  getLedgerVersions(sync: string, keys: string[]): Promise<Map<string, LedgerVersion>>;
+  findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>>;
 
   /**
    * Applies one confirmed batch's ledger and rejected-row changes, the mark and the counts, in one transaction: all or

@@ -329,16 +329,20 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async getLedgerVersions(sync: string, keys: string[]): Promise<Map<string, LedgerVersion>> {
-    if (keys.length === 0) return new Map();
-    const { rows } = await this.#pool.query<[string, string | null, string | null, LedgerVersion['status']]>({
-      text: `SELECT key, fingerprint, remote_id, status FROM ${this.#t('ledger')} WHERE sync = $1 AND key = ANY($2::text[])`,
-      values: [sync, keys],
+  async findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> {
+    const changed = new Map<number, LedgerVersion | null>();
+    if (keys.length === 0) return changed;
+    // Only the keys whose fingerprint differs come back (a no-change run reads nothing out).
+    const { rows } = await this.#pool.query<[string, string | null, string | null, LedgerVersion['status'] | null]>({
+      text: `SELECT k.i - 1, l.fingerprint, l.remote_id, l.status
+        FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k (key, fingerprint, i)
+        LEFT JOIN ${this.#t('ledger')} l ON l.sync = $1 AND l.key = k.key
+        WHERE l.fingerprint IS DISTINCT FROM k.fingerprint`,
+      values: [sync, keys, fingerprints],
       rowMode: 'array',
     });
-    const versions = new Map<string, LedgerVersion>();
-    for (const [key, fingerprint, remoteId, status] of rows) versions.set(key, { fingerprint, remoteId, status });
-    return versions;
+    for (const [i, fingerprint, remoteId, status] of rows) changed.set(Number(i), status === null ? null : { fingerprint, remoteId, status });
+    return changed;
   }
 
   async #putLedger(client: pg.PoolClient, sync: string, entries: LedgerEntry[]): Promise<void> {

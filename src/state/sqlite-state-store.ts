@@ -37,7 +37,9 @@ const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, statu
   SELECT ?, e.value->>0, e.value->>1, e.value->>2, ?, ?, ?, ? FROM json_each(?) e WHERE true
   ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
-const GET_LEDGER_VERSIONS = 'SELECT key, fingerprint, remote_id, status FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
+// Only the keys whose fingerprint differs come back (a no-change run reads nothing out); j.key is the position in the batch.
+const FIND_CHANGED_KEYS = `SELECT j.key, l.fingerprint, l.remote_id, l.status FROM json_each(?) j
+  LEFT JOIN ledger l ON l.sync = ? AND l.key = j.value ->> 0 WHERE l.fingerprint IS NOT j.value ->> 1`;
 const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, kind, row_json, error, request, rejected_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -313,12 +315,19 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async getLedgerVersions(sync: string, keys: string[]): Promise<Map<string, LedgerVersion>> {
-    // Rows as arrays of the three columns: objects of every column cost twice as much a key.
-    const rows = this.#sql(GET_LEDGER_VERSIONS).raw(true).all(sync, JSON.stringify(keys)) as [string, string | null, string | null, LedgerVersion['status']][];
-    const versions = new Map<string, LedgerVersion>();
-    for (const [key, fingerprint, remoteId, status] of rows) versions.set(key, { fingerprint, remoteId, status });
-    return versions;
+  async findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> {
+    const changed = new Map<number, LedgerVersion | null>();
+    if (keys.length === 0) return changed;
+    const pairs = JSON.stringify(keys.map((k, i) => [k, fingerprints[i]]));
+    // On the write thread: the lookup runs on the other core while the event loop reads and fingerprints the next batch.
+    const rows = (await this.#thread().read({ sql: FIND_CHANGED_KEYS, params: [pairs, sync] })) as [number, string | null, string | null, LedgerVersion['status'] | null][];
+    for (const [i, fingerprint, remoteId, status] of rows) changed.set(i, status === null ? null : { fingerprint, remoteId, status });
+    return changed;
+  }
+
+  /** The write thread, started on first use (most commands never write a ledger nor plan a run). */
+  #thread(): SqliteWriteThread {
+    return (this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs));
   }
 
   protected async writeLedgerChanges(sync: string, changes: LedgerChanges, mark: LedgerChanges['mark']): Promise<string | null> {
@@ -383,10 +392,9 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return Number((count as { n: number } | null)?.n ?? 0);
   }
 
-  /** One transaction on the write thread, started on first use (most commands never write a ledger). */
+  /** One transaction on the write thread. */
   #writeSteps(steps: WriteStep[]): Promise<unknown[]> {
-    this.#writeThread ??= new SqliteWriteThread(this.file, this.#busyTimeoutMs);
-    return this.#writeThread.transaction(steps);
+    return this.#thread().transaction(steps);
   }
 
   async recordNotification(n: NotificationAttempt): Promise<void> {

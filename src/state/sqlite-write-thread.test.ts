@@ -48,4 +48,17 @@ describe('SqliteWriteThread', () => {
     await thread.close();
     await expect(thread.transaction([])).rejects.toThrow('the state store is closed');
   });
+
+  it('answers a read with its rows as arrays, after the transactions asked before it, and goes on after a bad one', async () => {
+    const thread = new SqliteWriteThread(file, 1000);
+    const written = thread.transaction([{ sql: 'INSERT INTO t (k, v) VALUES (?, ?)', rows: [['a', 1], ['b', 2]] }]);
+    const read = thread.read({ sql: 'SELECT k, v FROM t WHERE v >= ? ORDER BY k', params: [1] });
+    const later = thread.transaction([{ sql: 'INSERT INTO t (k, v) VALUES (?, ?)', rows: [['c', 3]] }]);
+    await written;
+    expect(await read).toEqual([['a', 1], ['b', 2]]);
+    await later;
+    await expect(thread.read({ sql: 'SELECT nope FROM t', params: [] })).rejects.toThrow('no such column: nope');
+    expect(await thread.read({ sql: 'SELECT count(*) FROM t', params: [] })).toEqual([[3]]);
+    await thread.close();
+  });
 });

@@ -10,17 +10,24 @@ export interface WriteStep {
   get?: unknown[];
 }
 
+/** A query answered on the thread outside any transaction: its rows, as arrays of column values. */
+export interface ReadStep {
+  sql: string;
+  params: unknown[];
+}
+
 interface Reply {
   /** Per transaction of the group, per step. */
   results?: unknown[][];
+  /** A read's rows. */
+  rows?: unknown[][];
   error?: { message: string; code?: string };
 }
 
-interface Waiter {
-  steps: WriteStep[];
+type Waiter = {
   resolve: (results: unknown[]) => void;
   reject: (error: Error) => void;
-}
+} & ({ steps: WriteStep[]; read?: undefined } | { read: ReadStep; steps?: undefined });
 
 // The thread's whole program. It is generic on purpose: the SQL stays with the store that owns the schema, and the
 // thread is plain JavaScript evaluated as is, so it runs the same from the compiled package and from the test runner.
@@ -33,6 +40,12 @@ const statements = new Map();
 const prepared = (sql) => {
   let s = statements.get(sql);
   if (!s) statements.set(sql, (s = db.prepare(sql)));
+  return s;
+};
+const reads = new Map();
+const preparedRead = (sql) => {
+  let s = reads.get(sql);
+  if (!s) reads.set(sql, (s = db.prepare(sql).raw(true)));
   return s;
 };
 const run = db.transaction((groups) => groups.map((steps) => steps.map((step) => {
@@ -48,7 +61,8 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ results: run.immediate(message.groups) });
+    if (message.read) parentPort.postMessage({ rows: preparedRead(message.read.sql).all(...message.read.params) });
+    else parentPort.postMessage({ results: run.immediate(message.groups) });
   } catch (e) {
     parentPort.postMessage({ error: { message: String(e && e.message), code: e && e.code } });
   }
@@ -57,7 +71,8 @@ parentPort.on('message', (message) => {
 
 /**
  * A SQLite connection on its own thread. A sync run's ledger writes go through it, so the B-tree work and the commits
- * of a million confirmed rows use the machine's other core instead of the event loop that renders and sends.
+ * of a million confirmed rows use the machine's other core instead of the event loop that renders and sends; so do
+ * the plan's ledger lookups (`read`), which would otherwise hold the event loop while the source's next rows wait.
  * Transactions asked for while one runs are committed together, as one IMMEDIATE transaction (the write lock is
  * taken first: no deadlock with another writer): each keeps its all-or-nothing, and a busy run commits less often.
  * A group that fails fails every transaction in it.
@@ -82,7 +97,7 @@ export class SqliteWriteThread {
       const group = this.#running ?? [];
       this.#running = null;
       const error = reply.error && Object.assign(new Error(reply.error.message), { code: reply.error.code });
-      group.forEach((w, i) => (error ? w.reject(error) : w.resolve(reply.results![i]!)));
+      group.forEach((w, i) => (error ? w.reject(error) : w.resolve(reply.rows ?? reply.results![i]!)));
       this.#schedule();
     });
     const fail = (error: Error) => {
@@ -97,10 +112,22 @@ export class SqliteWriteThread {
 
   /** Runs the steps in one transaction on the thread; resolves with each step's result (the row of a `get`, else null). */
   transaction(steps: WriteStep[]): Promise<unknown[]> {
+    return this.#enqueue({ steps });
+  }
+
+  /**
+   * Runs one query on the thread, in no transaction (it takes no lock from other writers), after the transactions
+   * asked for before it; resolves with its rows as arrays of column values.
+   */
+  read(step: ReadStep): Promise<unknown[][]> {
+    return this.#enqueue({ read: step }) as Promise<unknown[][]>;
+  }
+
+  #enqueue(work: { steps: WriteStep[] } | { read: ReadStep }): Promise<unknown[]> {
     if (this.#closed) return Promise.reject(new Error('the state store is closed'));
     if (this.#failed) return Promise.reject(this.#failed);
     const done = new Promise<unknown[]>((resolve, reject) => {
-      this.#queue.push({ steps, resolve, reject });
+      this.#queue.push({ ...work, resolve, reject });
       this.#schedule();
     });
     this.#inFlight.add(done);
@@ -130,10 +157,13 @@ export class SqliteWriteThread {
       if (!this.#closed) this.#worker.unref();
       return;
     }
-    this.#running = this.#queue;
-    this.#queue = [];
+    // A read goes alone; transactions go together up to the next read, so each read sees what was asked before it.
+    const head = this.#queue[0]!;
+    const end = head.read ? 1 : this.#queue.findIndex((w) => w.read !== undefined);
+    const group = this.#queue.splice(0, end < 0 ? this.#queue.length : end);
+    this.#running = group;
     this.#worker.ref();
-    this.#worker.postMessage({ groups: this.#running.map((w) => w.steps) });
+    this.#worker.postMessage(head.read ? { read: head.read } : { groups: group.map((w) => w.steps) });
   }
 
   /** Waits for the transactions sent, then closes the connection and ends the thread. */

@@ -239,14 +239,19 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await store.getLedgerEntries('s', [])).toEqual(new Map());
         expect((await store.getLedgerEntries('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
 
-        // What a streamed plan reads per batch: the version, remote id and status of the keys found, of this sync only.
-        const versions = await store.getLedgerVersions('s', ['b', 'a', 'missing', "it's \"quoted\""]);
-        expect(versions).toEqual(new Map([
-          ['a', { fingerprint: entry('a').fingerprint, remoteId: entry('a').remoteId, status: 'delivered' }],
-          ['b', { fingerprint: null, remoteId: null, status: 'failed' }],
+        // What a streamed plan asks per batch: the keys whose fingerprint is not the one read now, by position, with
+        // their version, remote id and status (null: no entry), of this sync only; unchanged keys are left out.
+        const a = entry('a');
+        const changed = await store.findChangedKeys('s', ['b', 'a', 'missing', "it's \"quoted\"", 'c'], ['fb', a.fingerprint!, 'fm', 'fq', 'new']);
+        expect(changed).toEqual(new Map([
+          [0, { fingerprint: null, remoteId: null, status: 'failed' }],
+          [2, null],
+          [3, null],
+          [4, { fingerprint: entry('c').fingerprint, remoteId: entry('c').remoteId, status: 'delivered' }],
         ]));
-        expect(await store.getLedgerVersions('s', [])).toEqual(new Map());
-        expect((await store.getLedgerVersions('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
+        expect(await store.findChangedKeys('s', [], [])).toEqual(new Map());
+        expect((await store.findChangedKeys('other', ['a'], ['x'])).get(0)?.fingerprint).toBe('other-sync');
+        expect(await store.findChangedKeys('other', ['a'], ['other-sync'])).toEqual(new Map());
       });
 
       it('replaces an entry of the same key (the last one of a batch wins)', async () => {

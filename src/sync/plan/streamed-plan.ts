@@ -33,12 +33,14 @@ export interface StreamedPlanOptions {
 
 /** Rows asked of the source at a time: small enough that the first request leaves soon after the first fetch. */
 const READ_BATCH = 1000;
+/** Batches whose ledger lookup may be under way while the next is read: the lookups run on another thread. */
+const LOOKUPS_AHEAD = 2;
 /** Ledger entries read at a time when mirror looks for removed keys at the end of the read. */
 const LEDGER_BATCH = 5000;
 
 /**
  * A plan made as the source is read: each batch of rows is keyed, fingerprinted and compared with the ledger entries
- * of its keys (one lookup per batch), and what changed is sent at once. Reading everything and planning first only
+ * of its keys (one lookup per batch, which returns only the keys that changed), and what changed is sent at once. Reading everything and planning first only
  * delayed the first request and held every row. The source is read only as fast as delivery takes batches
  * (deliverPlan pulls the next one when a request slot is free), so memory stays bounded by the batches in flight,
  * one fetched ahead, and the keys read so far. The counts grow as rows are read; `reading` is true until the last.
@@ -61,7 +63,10 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
   let reading = true;
   let started = false;
 
-  /** Keys, fingerprints and the ledger's verdict for one batch of source rows. */
+  /**
+   * Keys, fingerprints and the ledger's verdict for one batch of source rows. What needs no ledger is done at once,
+   * when called (so a key read twice is found in read order); the ledger's answer is awaited after.
+   */
   async function plan(batch: Row[]): Promise<PlannedItem[]> {
     const planned: PlannedItem[] = [];
     const invalid: InvalidRow[] = [];
@@ -76,7 +81,9 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
       counts.added = counts.planned = counts.read;
       return planned;
     }
-    const keyed: { key: string; row: Row }[] = [];
+    const keys: string[] = [];
+    const rows: Row[] = [];
+    const fingerprints: string[] = [];
     for (const raw of batch) {
       const row = mapRow(raw);
       counts.read++;
@@ -86,14 +93,18 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
         invalid.push({ key: `(row ${counts.read})`, row, error: `the key ${key.map((c) => `"${c}"`).join(', ')} is NULL or missing` });
         continue;
       }
-      const first = seen.get(k);
+      const first = seen.firstRead(k, counts.read);
       if (first !== undefined) {
+        const again = counts.read;
         await store.setValue(duplicateKeyMark(sync), k);
-        throw duplicateKey(options, k, first, counts.read);
+        throw duplicateKey(options, k, first, again);
       }
-      seen.set(k, counts.read);
-      keyed.push({ key: k, row });
+      keys.push(k);
+      rows.push(row);
+      // The fingerprint the planner would give it, so later runs see it unchanged.
+      fingerprints.push(fingerprint(options.fingerprintRow?.(row) ?? row));
     }
+    const changed = lookUp && keys.length ? store.findChangedKeys(sync, keys, fingerprints) : null;
     if (invalid.length) {
       const now = new Date().toISOString();
       await store.putRejected(
@@ -101,21 +112,19 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
         invalid.map((r) => ({ key: r.key, runId: options.runId, operation: 'plan', row: r.row, error: r.error, request: null, rejectedAt: now })),
       );
     }
-    const ledger = lookUp && keyed.length ? await store.getLedgerVersions(sync, keyed.map((r) => r.key)) : null;
-    for (const { key: k, row } of keyed) {
-      const entry = ledger?.get(k);
-      // The fingerprint the planner would give it, so later runs see it unchanged.
-      const fp = fingerprint(options.fingerprintRow?.(row) ?? row);
-      // A key counts as delivered only with a fingerprint: a failed first attempt is still added.
-      const change: PlanChange | null = !entry || entry.fingerprint === null ? 'added' : entry.fingerprint !== fp ? 'changed' : null;
-      if (change === null) {
+    const ledger = changed ? await changed : null;
+    for (let i = 0; i < keys.length; i++) {
+      // Keys the ledger left out are unchanged; a key with no entry, or one never delivered (no fingerprint), is added.
+      const entry = ledger ? ledger.get(i) : null;
+      if (entry === undefined) {
         counts.unchanged++;
         continue;
       }
+      const change: PlanChange = !entry || entry.fingerprint === null ? 'added' : 'changed';
       counts[change]++;
       const operation = plannedOperation(mode, change);
       if (operation === null) continue;
-      planned.push({ key: k, change, operation, row, remoteId: entry?.remoteId ?? null, fingerprint: fp, wasFailed: entry?.status === 'failed' });
+      planned.push({ key: keys[i]!, change, operation, row: rows[i]!, remoteId: entry?.remoteId ?? null, fingerprint: fingerprints[i]!, wasFailed: entry?.status === 'failed' });
     }
     counts.planned += planned.length;
     return planned;
@@ -137,9 +146,26 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
     // One read per run: the items are the source's rows, which a second pass would read again.
     if (started) throw new Error('a streamed plan gives its items once');
     started = true;
-    for await (const batch of readAhead(source.read({ batchSize: READ_BATCH, signal }))) {
-      const planned = await plan(batch);
-      if (planned.length) yield planned;
+    // Batches whose ledger lookup is under way: the next batch is read and fingerprinted meanwhile.
+    const pending: Promise<PlannedItem[]>[] = [];
+    try {
+      for await (const batch of readAhead(source.read({ batchSize: READ_BATCH, signal }))) {
+        const planning = plan(batch);
+        // Awaited in turn below; a failure is never left unhandled meanwhile.
+        planning.catch(() => undefined);
+        pending.push(planning);
+        if (pending.length > LOOKUPS_AHEAD) {
+          const planned = await pending.shift()!;
+          if (planned.length) yield planned;
+        }
+      }
+      while (pending.length) {
+        const planned = await pending.shift()!;
+        if (planned.length) yield planned;
+      }
+    } finally {
+      // Stopped early (an error, or the run stopped taking items): what was under way ends before the run closes.
+      await Promise.allSettled(pending);
     }
     if (mode === 'mirror' && options.complete && lookUp) yield* removed();
     reading = false;
