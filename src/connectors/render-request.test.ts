@@ -160,3 +160,31 @@ describe('renderBatchRequest', () => {
     expect(JSON.parse(rendered.request!.body!)).toEqual({ emails: ['a@x', 'b@x'] });
   });
 });
+
+describe('a row written once for its fingerprint and its request', () => {
+  const rows = [
+    { id: 1, name: 'say "hi"\n', tags: ['a', 'b'], nested: { x: null, y: 1.5 }, at: '2026-01-02T03:04:05.000Z', emoji: '日本 \u{1F600}', lone: '\uD800' },
+    { id: 2, name: null, empty: '', big: 12345678901234567890, t: true },
+  ];
+
+  it('a `{{ row | json }}` item or body given the kept text sends the same bytes as rendering it', () => {
+    for (const item of ['{{ row | json }}', '{{row|json}}', '{{- row | json -}}']) {
+      const e = endpoint({ operation: 'create', path: '/x', request: 'batch', batch: { size: 10, item, body: '{ "records": {{ items }} }' } });
+      const rendered = renderBatchRequest(e, rows.map((row) => ({ row, record: { id: null } })), base, options);
+      const kept = renderBatchRequest(e, rows.map((row) => ({ row, record: { id: null }, rowJson: JSON.stringify(row) })), base, options);
+      expect(kept.request!.body).toBe(rendered.request!.body);
+      const single = endpoint({ operation: 'create', path: '/x', body: item });
+      for (const row of rows) {
+        expect(renderRequest(single, { ...base, row }, options, JSON.stringify(row)).body).toBe(renderRequest(single, { ...base, row }, options).body);
+      }
+    }
+  });
+
+  it('any other template renders as written, whatever text is kept', () => {
+    const e = endpoint({ operation: 'create', path: '/x', request: 'batch', batch: { size: 10, item: '{{ row.name | json }}', body: '{{ items }}' } });
+    const kept = renderBatchRequest(e, [{ row: rows[0], record: { id: null }, rowJson: '{"not":"used"}' }], base, options);
+    expect(kept.request!.body).toBe('["say \\"hi\\"\\n"]');
+    const single = endpoint({ operation: 'create', path: '/x', body: '{ "row": {{ row | json }} }' });
+    expect(renderRequest(single, { ...base, row: { a: 1 } }, options, '{"not":"used"}').body).toBe('{ "row": {"a":1} }');
+  });
+});

@@ -25,7 +25,12 @@ export interface RenderedRequest extends HttpRequest {
 export interface BatchEntry {
   row: unknown;
   record: { id: string | null };
+  /** The row's JSON.stringify text, when the planner kept it: a `{{ row | json }}` item is that text. */
+  rowJson?: string;
 }
+
+/** A template that is the row as JSON and nothing else: its output is JSON.stringify's text of the row. */
+const wholeRowJson = /^\{\{-?\s*row\s*\|\s*json\s*-?\}\}$/;
 
 /** A rendered batch: the request for the rows that rendered, and why the others did not. */
 export interface RenderedBatch {
@@ -130,6 +135,7 @@ function renderBody(
   headers: Record<string, string>,
   engine: TemplateEngine,
   role: string,
+  rowJson?: string,
 ): string {
   let contentType = headerValue(headers, 'content-type');
   if (typeof template !== 'string') {
@@ -143,6 +149,8 @@ function renderBody(
     headers['Content-Type'] = contentType;
   }
   const mode: RenderMode = isJsonContentType(contentType) ? 'json' : contentType && formType.test(contentType) ? 'url' : 'text';
+  // The row's text as the planner wrote it is what the json filter writes of it: not written twice.
+  if (mode === 'json' && rowJson !== undefined && wholeRowJson.test(template)) return rowJson;
   return mode === 'json' ? engine.renderJson(template, context, role) : engine.render(template, context, mode, { role });
 }
 
@@ -150,10 +158,10 @@ function renderBody(
  * One endpoint rendered into a request for one record. The context is the template context of DESIGN §3
  * (`row`, `record`, `config`, `vars`, `run`). Throws TemplateError (unknown variable, invalid JSON body).
  */
-export function renderRequest(endpoint: Endpoint, context: object, options: RenderRequestOptions): RenderedRequest {
+export function renderRequest(endpoint: Endpoint, context: object, options: RenderRequestOptions, rowJson?: string): RenderedRequest {
   const url = renderUrl(endpoint, context, options);
   const headers = renderHeaders(endpoint, context, options);
-  const body = endpoint.body === undefined ? null : renderBody(endpoint.body, context, headers, options.engine, 'body');
+  const body = endpoint.body === undefined ? null : renderBody(endpoint.body, context, headers, options.engine, 'body', rowJson);
   return { method: endpoint.method, url, headers, body };
 }
 
@@ -195,8 +203,14 @@ export function renderBatchRequest(
       for (let i = 0; i < entries.length; i++) errors.set(i, messageOf(e));
       return { included, errors };
     }
+    const itemIsRow = wholeRowJson.test(batch.item);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
+      if (itemIsRow && entry.rowJson !== undefined) {
+        items.push(new RawJson(entry.rowJson));
+        included.push(i);
+        continue;
+      }
       itemContext.row = entry.row;
       itemContext.record = entry.record;
       try {

@@ -12,6 +12,22 @@ export interface DeliveryItem {
   operation: DeliveryOperation;
   row: Row;
   remoteId: string | null;
+  /**
+   * The row's JSON text, when the planner already wrote it (for the fingerprint): a `{{ row | json }}` template uses
+   * it instead of writing the row again, but only while `row` is still the object it was written of.
+   */
+  rowJson?: RowJson;
+}
+
+/** A row's JSON text (JSON.stringify's) and the row object it was written of. */
+export interface RowJson {
+  of: Row;
+  text: string;
+}
+
+/** The row's JSON text kept with the item, if it was written of this very row. */
+export function keptRowJson(item: DeliveryItem): string | undefined {
+  return item.rowJson !== undefined && item.rowJson.of === item.row ? item.rowJson.text : undefined;
 }
 
 /** The destination's word on one record. */

@@ -1,5 +1,5 @@
 import { DEFAULT_BATCH_SIZE, type Endpoint } from '../../config/connector-schema.js';
-import { FatalDeliveryError, type DeliveryItem, type DeliveryResult } from '../../rows/delivery-item.js';
+import { FatalDeliveryError, keptRowJson, type DeliveryItem, type DeliveryResult } from '../../rows/delivery-item.js';
 import type { Classification } from '../../http/classification.js';
 import type { SendOutcome } from '../../http/http-client.js';
 import type { HttpRequest } from '../../http/http-request.js';
@@ -77,7 +77,7 @@ export function compileEndpoint(connection: HttpConnection, name: string, endpoi
     const unaddressable = missingId(item);
     if (unaddressable) return { items, sent: [], included: [], errors: new Map([[0, unaddressable]]) };
     try {
-      const request = renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions());
+      const request = renderRequest(endpoint, connection.context({ row: item.row, record: recordOf(item) }), connection.renderOptions(), keptRowJson(item));
       return { items, request: moveBodyToBytes(request), sent: items.length === 1 ? items : [item], included: null, errors: null };
     } catch (e) {
       return { items, sent: [], included: [], errors: new Map([[0, redactor.mask(messageOf(e))]]) };
@@ -99,7 +99,10 @@ export function compileEndpoint(connection: HttpConnection, name: string, endpoi
     }
     const sendable = addressable ? addressable.map((i) => items[i]!) : items;
     const entries = new Array<BatchEntry>(sendable.length);
-    for (let i = 0; i < sendable.length; i++) entries[i] = { row: sendable[i]!.row, record: recordOf(sendable[i]!) };
+    for (let i = 0; i < sendable.length; i++) {
+      const item = sendable[i]!;
+      entries[i] = { row: item.row, record: recordOf(item), rowJson: keptRowJson(item) };
+    }
     const rendered = renderBatchRequest(endpoint, entries, connection.context(), connection.renderOptions());
     const itemIndex = (i: number): number => (addressable ? addressable[i]! : i);
     for (const [i, error] of rendered.errors) (errors ??= new Map()).set(itemIndex(i), redactor.mask(error));

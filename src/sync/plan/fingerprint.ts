@@ -8,8 +8,13 @@ import { stringifyRow } from './stringify-row.js';
 
 /** The fingerprint of a mapped row (JS form). */
 export function fingerprint(row: Row): string {
+  return fingerprintOfText(stringifyRow(row));
+}
+
+/** The fingerprint of a row's JSON text as stringifyRow wrote it (for a caller that keeps the text too). */
+export function fingerprintOfText(rowText: string): string {
   // The one-shot hash: a Hash object per row cost twice as much.
-  return hash('md5', stringifyRow(row));
+  return hash('md5', rowText);
 }
 
 /** The fingerprint in DuckDB SQL (the plan workspace's form), of an expression giving the row's JSON text. */

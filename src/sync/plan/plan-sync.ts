@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { PlanCounts } from '../../api/runs.js';
 import type { SyncMode } from '../../config/project-schema.js';
-import type { DeliveryOperation } from '../../rows/delivery-item.js';
+import type { DeliveryOperation, RowJson } from '../../rows/delivery-item.js';
 import type { Row } from '../../rows/row.js';
 import type { Source } from '../../sources/source.js';
 import { makePrivateDir } from '../../state/private-state-dir.js';
@@ -27,6 +27,8 @@ export interface PlannedItem {
   fingerprint: string | null;
   /** The key was rejected before (the rejected-row entry is cleared once it is delivered). */
   wasFailed: boolean;
+  /** The row's JSON text, when the plan wrote it for the fingerprint (see DeliveryItem). */
+  rowJson?: RowJson;
 }
 
 /** How planned items are streamed. */

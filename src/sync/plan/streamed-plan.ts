@@ -6,7 +6,9 @@ import { PlanError, type InvalidRow, type PlanCounts, type PlannedItem, type Syn
 import { readAhead } from '../read-ahead.js';
 import { plannedOperation, type PlanChange } from './choose-operation.js';
 import { recordKey } from './record-key.js';
-import { fingerprint } from './fingerprint.js';
+import { fingerprintOfText } from './fingerprint.js';
+import { plainRowJson, stringifyRow } from './stringify-row.js';
+import type { RowJson } from '../../rows/delivery-item.js';
 import { SeenKeys } from './seen-keys.js';
 
 export interface StreamedPlanOptions {
@@ -84,6 +86,8 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
     const keys: string[] = [];
     const rows: Row[] = [];
     const fingerprints: string[] = [];
+    // The text each fingerprint was taken of, kept for the request when it is the whole row's (no create-only fields).
+    const texts: (RowJson | undefined)[] = [];
     for (const raw of batch) {
       const row = mapRow(raw);
       counts.read++;
@@ -102,7 +106,14 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
       keys.push(k);
       rows.push(row);
       // The fingerprint the planner would give it, so later runs see it unchanged.
-      fingerprints.push(fingerprint(options.fingerprintRow?.(row) ?? row));
+      if (options.fingerprintRow) {
+        fingerprints.push(fingerprintOfText(stringifyRow(options.fingerprintRow(row))));
+        texts.push(undefined);
+      } else {
+        const text = plainRowJson(row);
+        fingerprints.push(fingerprintOfText(text ?? stringifyRow(row)));
+        texts.push(text === null ? undefined : { of: row, text });
+      }
     }
     const changed = lookUp && keys.length ? store.findChangedKeys(sync, keys, fingerprints) : null;
     if (invalid.length) {
@@ -124,7 +135,10 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
       counts[change]++;
       const operation = plannedOperation(mode, change);
       if (operation === null) continue;
-      planned.push({ key: keys[i]!, change, operation, row: rows[i]!, remoteId: entry?.remoteId ?? null, fingerprint: fingerprints[i]!, wasFailed: entry?.status === 'failed' });
+      planned.push({
+        key: keys[i]!, change, operation, row: rows[i]!, remoteId: entry?.remoteId ?? null, fingerprint: fingerprints[i]!,
+        wasFailed: entry?.status === 'failed', rowJson: texts[i],
+      });
     }
     counts.planned += planned.length;
     return planned;
