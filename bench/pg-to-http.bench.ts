@@ -28,6 +28,8 @@ const CONCURRENCY = 16;
 const BATCH = 100;
 const TRIALS = Number(process.env.SLUICE_BENCH_TRIALS ?? 3);
 const SIZES = process.env.SLUICE_BENCH_LARGE === '1' ? [100_000, 1_000_000] : [100_000];
+// SLUICE_BENCH_10M=1 adds a first run of 10M rows (batch insert), for its peak RSS.
+const HUGE = process.env.SLUICE_BENCH_10M === '1';
 // SLUICE_BENCH_SHAPES=batch (or single) runs one shape only: a 1M-row single-record trial takes minutes.
 const SHAPES = (['batch', 'single'] as const).filter((s) => (process.env.SLUICE_BENCH_SHAPES ?? 'batch,single').split(',').includes(s));
 const self = fileURLToPath(import.meta.url);
@@ -244,6 +246,28 @@ endpoints:
           process.stdout.write(`${lines.at(-1)}\n`);
         }
       }
+    }
+    if (HUGE) {
+      // A first run of 10M rows: memory must stay bounded by what is in flight and the keys read (no bare line: the
+      // bare script holds every row, 10M of them would not fit its heap).
+      const n = 10_000_000;
+      const table = `${schema}.rows_${n}`;
+      await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, email text, name text, score integer, updated_at timestamptz)`);
+      await admin.query(`INSERT INTO ${table} SELECT i, md5(i::text) || '@example.com', 'customer "' || i || '"', i % 100,
+        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, ${n}) i`);
+      await admin.query(`VACUUM ANALYZE ${table}`);
+      await writeFile(
+        join(dir, 'sluice.yaml'),
+        `version: 1\nconnections:\n  pg: { type: postgres, url: "${URL}" }\n  sink: { type: http, connector: ./sink.yaml }\nsyncs:\n` +
+          `  huge: { from: { connection: pg, table: ${table} }, to: { connection: sink, endpoint: post_batch }, mode: insert, key: id }\n`,
+      );
+      await rm(join(dir, '.sluice'), { recursive: true, force: true });
+      const run = await timed([cli, 'sync', 'run', 'huge'], n, dir, false);
+      lines.push(
+        formatBenchLine({ name: `pg-to-http: 10M rows, batches of ${BATCH}, insert (a first run), peak RSS`, value: run.rssMb, unit: 'MB', goal: '<= 2048 MB' }) +
+          `; ${Math.round(n / run.seconds)} rows/s; first record ${run.firstSeconds.toFixed(2)} s`,
+      );
+      process.stdout.write(`${lines.at(-1)}\n`);
     }
   } finally {
     sink.kill();
