@@ -242,12 +242,19 @@ function ledgerView(
   options: { run: RunRecord; index: number; of: number; full: boolean; resumed: boolean; countCarried: () => void },
 ): StateStore {
   const { run, index, of } = options;
-  const getLedgerVersions = async (sync: string, keys: string[]): Promise<Map<string, LedgerVersion>> => {
-    if (options.full) return new Map();
-    if (!options.resumed) return store.getLedgerVersions(sync, keys);
+  const findChangedKeys = async (sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> => {
+    // A full run plans every key as new: each is sent again.
+    if (options.full) return new Map(keys.map((_, i) => [i, null]));
+    if (!options.resumed) return store.findChangedKeys(sync, keys, fingerprints);
     const entries = await store.getLedgerEntries(sync, keys);
-    for (const e of entries.values()) if (e.runId === run.id && e.fingerprint !== null && e.status === 'delivered') options.countCarried();
-    return entries;
+    const changed = new Map<number, LedgerVersion | null>();
+    keys.forEach((k, i) => {
+      const e = entries.get(k);
+      if (e && e.runId === run.id && e.fingerprint !== null && e.status === 'delivered') options.countCarried();
+      if (!e) changed.set(i, null);
+      else if (e.fingerprint !== fingerprints[i]) changed.set(i, e);
+    });
+    return changed;
   };
   async function* readLedger(sync: string, readOptions?: { batchSize?: number }) {
     for await (const entries of store.readLedger(sync, readOptions)) {
@@ -257,7 +264,7 @@ function ledgerView(
   }
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'getLedgerVersions') return getLedgerVersions;
+      if (property === 'findChangedKeys') return findChangedKeys;
       if (property === 'readLedger') return readLedger;
       const value: unknown = Reflect.get(target, property, target);
       // The store's methods use its private fields: they run on the store itself.
