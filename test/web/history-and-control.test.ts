@@ -206,3 +206,28 @@ describe('in Japanese', () => {
     await page.getByRole('button', { name: 'EN' }).click();
   });
 });
+
+describe('cancel', () => {
+  it('cancels a running run from its page, after asking', async () => {
+    const { page } = ui.browser;
+    // Every request waits: a full run of four rows, one at a time, takes seconds.
+    ui.sandbox.faults({ latency_ms: 1500 });
+    const auth = { authorization: `Bearer ${ui.server.token}`, 'content-type': 'application/json' };
+    const started = await fetch(`${ui.server.url}/api/syncs/hist_sync/runs`, { method: 'POST', headers: auth, body: '{"full":true}' });
+    const runId = ((await started.json()) as { runId: string }).runId;
+    try {
+      await open(page, `/runs/${runId}`, 'hist_sync');
+      const asked: string[] = [];
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void dialog.accept();
+      });
+      await page.getByTestId('cancel-run').click();
+      await eventually(() => page.locator('h1 .badge').textContent()).toBe('Cancelled');
+      expect(asked).toEqual(['Stop this run? Rows already sent stay delivered; the rest wait for the next run.']);
+      expect(await page.getByTestId('cancel-run').count()).toBe(0);
+    } finally {
+      ui.sandbox.faults({ latency_ms: 0 });
+    }
+  });
+});
