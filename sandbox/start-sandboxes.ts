@@ -85,6 +85,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'Basic any user name, password sandbox-key-us6; audience sandbox-list',
     start: async ({ port }) => (await import('./mailchimp/mailchimp-sandbox.js')).startMailchimpSandbox({ port }),
   },
+  zendesk: {
+    description: 'Zendesk Support users (create_or_update_many jobs, job_statuses, cursor-paged lists)',
+    credentials: 'Basic agent@sandbox.example/token with sandbox-zendesk-token, or Bearer sandbox-zendesk-token',
+    start: async ({ port }) => (await import('./zendesk/zendesk-sandbox.js')).startZendeskSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

@@ -13,13 +13,13 @@ const runCases = (name: string) => runSluiceInProcess(['--json', 'connector', 't
 // Every built-in ships its cases (connectors/<name>.test.yaml), written from the API's contract; CI runs them here.
 describe('the test cases of every built-in connector', () => {
   it('covers every built-in', () => {
-    expect(builtins.sort()).toEqual(['backlog', 'bigcommerce', 'google-sheets', 'hubspot', 'intercom', 'kintone', 'mailchimp', 'marketo', 'salesforce', 'slack', 'webhook']);
+    expect(builtins.sort()).toEqual(['backlog', 'bigcommerce', 'google-sheets', 'hubspot', 'intercom', 'kintone', 'mailchimp', 'marketo', 'salesforce', 'slack', 'webhook', 'zendesk']);
   });
 
   it('are not listed as connectors themselves', async () => {
     const { code, out } = await runCases('nosuch');
     expect(code).toBe(2);
-    expect((JSON.parse(out) as { error: string }).error).toContain('unknown built-in connector "nosuch" (built-in: backlog, bigcommerce, google-sheets, hubspot, intercom, kintone, mailchimp, marketo, salesforce, slack, webhook)');
+    expect((JSON.parse(out) as { error: string }).error).toContain('unknown built-in connector "nosuch" (built-in: backlog, bigcommerce, google-sheets, hubspot, intercom, kintone, mailchimp, marketo, salesforce, slack, webhook, zendesk)');
   });
 
   it.each(builtins)('%s passes its cases offline, with a request case for every endpoint and a case for every stream', async (name) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinConnectorsDir, readConnectorSpec } from '../../src/config/load-connector-spec.js';
 
-const expected = ['backlog', 'bigcommerce', 'google-sheets', 'hubspot', 'intercom', 'kintone', 'mailchimp', 'marketo', 'salesforce', 'slack', 'webhook'];
+const expected = ['backlog', 'bigcommerce', 'google-sheets', 'hubspot', 'intercom', 'kintone', 'mailchimp', 'marketo', 'salesforce', 'slack', 'webhook', 'zendesk'];
 
 describe('built-in connector specs', () => {
   it('ship one YAML spec and one README per connector', async () => {
@@ -32,6 +32,7 @@ describe('built-in connector specs', () => {
     expect((await kinds('marketo'))[0]).toMatchObject({ type: 'oauth2_client_credentials', token_url: '{{ config.instance_url }}/identity/oauth/token' });
     expect((await kinds('google-sheets'))[0]).toMatchObject({ type: 'jwt', algorithm: 'RS256', token_url: '{{ config.token_uri }}' });
     expect((await kinds('mailchimp')).map((a) => a.type)).toEqual(['basic']);
+    expect((await kinds('zendesk')).map((a) => a.type)).toEqual(['basic', 'bearer']);
     expect((await kinds('kintone'))[0]).toMatchObject({ type: 'api_key', in: 'header', name: 'X-Cybozu-API-Token' });
   });
 });

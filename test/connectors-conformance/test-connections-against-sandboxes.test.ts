@@ -14,6 +14,7 @@ import { startHubSpotSandbox } from '../../sandbox/hubspot/hubspot-sandbox.js';
 import { startIntercomSandbox } from '../../sandbox/intercom/intercom-sandbox.js';
 import { startGoogleSheetsSandbox } from '../../sandbox/google-sheets/google-sheets-sandbox.js';
 import { startMailchimpSandbox } from '../../sandbox/mailchimp/mailchimp-sandbox.js';
+import { startZendeskSandbox } from '../../sandbox/zendesk/zendesk-sandbox.js';
 import { startMarketoSandbox } from '../../sandbox/marketo/marketo-sandbox.js';
 import { startKintoneSandbox } from '../../sandbox/kintone/kintone-sandbox.js';
 import { startSalesforceSandbox } from '../../sandbox/salesforce/salesforce-sandbox.js';
@@ -99,6 +100,14 @@ const cases: Record<string, Case> = {
     secret: 'sandbox-key-us6',
     path: /^\/3\.0\/ping$/,
     refusal: "401 Unauthorized): API Key Invalid: Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+  },
+  zendesk: {
+    start: () => startZendeskSandbox(),
+    config: { subdomain: 'sandbox' },
+    auth: (token) => ({ type: 'basic', username: 'agent@sandbox.example/token', password: token }),
+    secret: 'sandbox-zendesk-token',
+    path: /^\/api\/v2\/users\/me\.json$/,
+    refusal: "401 Unauthorized): Couldn't authenticate you",
   },
   marketo: {
     start: () => startMarketoSandbox(),
