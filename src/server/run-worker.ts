@@ -32,7 +32,7 @@ export interface RunWorkerOptions {
   /** Where `SLUICE_ALLOWED_HOSTS` is read (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Told when a job starts and ends (`retrying`: this try failed, the queue tries again later). */
-  onJob?: (event: 'started' | 'resumed' | 'finished' | 'retrying' | 'failed', job: RunJob, detail?: string) => void;
+  onJob?: (event: 'started' | 'resumed' | 'waiting' | 'finished' | 'retrying' | 'failed', job: RunJob, detail?: string) => void;
   /** Default: queueTiming() of `env`. */
   timing?: QueueTiming;
 }
@@ -99,7 +99,10 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         return outcome;
       } catch (e) {
         // The run's job waits for its partitions: BullMQ hands it back when they are done.
-        if (e instanceof WaitingChildrenError) throw e;
+        if (e instanceof WaitingChildrenError) {
+          options.onJob?.('waiting', job, 'for its partitions');
+          throw e;
+        }
         const message = redact(e instanceof Error ? e.message : String(e));
         // A configuration error stays one however often it is tried: the run fails now.
         if (e instanceof ConfigError) {
