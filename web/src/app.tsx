@@ -13,6 +13,7 @@ import { PipelinesPage } from './pages/pipelines-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
+import { SyncDebugPage } from './pages/sync-debug-page.js';
 import { SyncPage } from './pages/sync-page.js';
 import { SyncsPage } from './pages/syncs-page.js';
 import { SyncWizardPage } from './pages/sync-wizard/sync-wizard-page.js';
@@ -33,6 +34,7 @@ function Page(props: { path: string }) {
   if (matchPath('/syncs', path)) return <SyncsPage />;
   if (matchPath('/syncs/new', path)) return <SyncWizardPage />;
   if ((m = matchPath('/syncs/:name', path))) return <SyncPage key={m.name} name={m.name ?? ''} />;
+  if ((m = matchPath('/syncs/:name/debug', path))) return <SyncDebugPage key={m.name} name={m.name ?? ''} />;
   if (matchPath('/pipelines', path)) return <PipelinesPage />;
   if ((m = matchPath('/pipelines/:name', path))) return <PipelinePage key={m.name} name={m.name ?? ''} />;
   if (matchPath('/schedules', path)) return <SchedulesPage />;

@@ -1,5 +1,6 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { historyEn, historyJa } from './history/history-messages.js';
+import { debugEn, debugJa } from './pages/debug-messages.js';
 import { wizardEn, wizardJa } from './pages/sync-wizard/wizard-messages.js';
 
 const en = {
@@ -210,6 +211,7 @@ const en = {
   'runs.empty': 'No runs yet.',
   ...wizardEn,
   ...historyEn,
+  ...debugEn,
 } as const;
 
 /** A key of the UI's dictionary. */
@@ -423,6 +425,7 @@ const ja: Record<MessageKey, string> = {
   'runs.empty': '実行はまだありません。',
   ...wizardJa,
   ...historyJa,
+  ...debugJa,
 };
 
 /** A language of the UI. */

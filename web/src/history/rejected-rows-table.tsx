@@ -2,6 +2,8 @@ import { useMemo, useState } from 'react';
 import type { SyncDebug } from '../../../src/api/debug.js';
 import type { RejectedRow } from '../../../src/api/runs.js';
 import { api } from '../api-client.js';
+import { AppLink } from '../components/app-link.js';
+import { syncDebugPath } from '../pages/sync-debug-page.js';
 import { SearchBox } from '../components/search-box.js';
 import { formatTime } from '../format-time.js';
 import { useI18n } from '../i18n.js';
@@ -102,7 +104,12 @@ export function RejectedRowsTable(props: { sync: string; rows: RejectedRow[] }) 
               {g.rows.map((r, i) => (
                 <tr key={`${r.key}-${i}`} data-testid="rejected-row">
                   <td data-label={t('run.key')}>
-                    <code>{r.key}</code>
+                    <code>{r.key}</code>{' '}
+                    {r.kind !== 'invalid' && (
+                      <AppLink to={syncDebugPath(props.sync, r.key, r.runId)} className="small" testId="rejected-debug-link">
+                        {t('debug.openRow')}
+                      </AppLink>
+                    )}
                   </td>
                   <td data-label={t('run.kind')}>{r.kind === 'invalid' ? t('runs.invalid') : t('runs.failed')}</td>
                   <td data-label={t('run.operation')}>

@@ -4,6 +4,7 @@ import type { RunRecord } from '../../../src/api/runs.js';
 import type { DraftContext } from '../../../src/api/sync-drafts.js';
 import type { SyncDetail, SyncPreview, SyncSample } from '../../../src/api/syncs.js';
 import { AppLink } from '../components/app-link.js';
+import { syncDebugPath } from './sync-debug-page.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
 import { RunProgressView } from '../components/run-progress-view.js';
@@ -154,6 +155,9 @@ export function SyncPage(props: { name: string }) {
         title={props.name}
         actions={
           <>
+            <AppLink to={syncDebugPath(props.name)} testId="debug-link">
+              {t('debug.open')}
+            </AppLink>
             <button type="button" onClick={() => void runPreview()} disabled={preview.loading} title={t('draft.previewHint')} data-testid="preview-button">
               {preview.loading ? t('sync.previewing') : t('sync.preview')}
             </button>
