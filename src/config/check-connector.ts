@@ -146,10 +146,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     if (paginate?.type === 'cursor' && (paginate.cursor === undefined) === (paginate.header === undefined)) {
       issues.push(yaml.issue([...base, 'paginate'], `stream ${name}: a cursor paginate reads the next page's token from the body (cursor: a JSONPath) or from a header (header: a name); give one of them`));
     }
+    if (stream.incremental && stream.incremental.param === undefined && !streamTemplatesUse(stream, 'cursor')) {
+      issues.push(yaml.issue([...base, 'incremental'], `stream ${name}: incremental needs param, the query parameter the kept cursor is sent in (or templates placing {{ cursor }} themselves)`));
+    }
     if ((paginate?.type === 'offset' || paginate?.type === 'page') && paginate.restart_after !== undefined) {
       const restart: KeyPath = [...base, 'paginate', 'restart_after'];
-      if (!stream.incremental) {
-        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's incremental.cursor_field value; add incremental (cursor_field and param)`));
+      if (!stream.incremental || stream.incremental.param === undefined) {
+        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's incremental.cursor_field value, sent in incremental.param; add incremental (cursor_field and param)`));
       } else if (!stream.incremental.inclusive) {
         issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's cursor value, so the API must return records at that value (>=): set incremental.inclusive: true (records already read are left out by primary_key)`));
       }
@@ -223,6 +226,17 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     condition(['test', 'success'], spec.test.success);
   }
   return issues;
+}
+
+/** Whether any request template of a stream (its own, or its job's) reads the variable. */
+function streamTemplatesUse(stream: ConnectorSpec['streams'][string], name: string): boolean {
+  const texts: unknown[] = [stream.path, stream.body, ...Object.values(stream.query), ...Object.values(stream.headers)];
+  if (stream.job) {
+    for (const r of [stream.job.create, stream.job.download, stream.job.poll.request]) {
+      if (r) texts.push(r.path, typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? ''), ...Object.values(r.query), ...Object.values(r.headers));
+    }
+  }
+  return texts.some((t) => typeof t === 'string' && templateUses(t, name));
 }
 
 /** What request and response templates see, and an auth's templates do not. */

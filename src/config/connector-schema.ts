@@ -303,7 +303,10 @@ export const paginateSchema = z
 
 export const streamSchema = z.strictObject({
   method: methods(['GET', 'POST'], 'GET'),
-  path: template.optional().meta(about('Appended to the base URL; a template seeing config and vars. Needed unless the stream reads a job (job.download).')),
+  path: template.optional().meta(about(
+    'Appended to the base URL; a template seeing config, vars and cursor (the incremental cursor this read asks from, as sent in incremental.param; ' +
+      'null when the read starts from the beginning). Needed unless the stream reads a job (job.download).',
+  )),
   query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about('Query parameters of every page (templates seeing config and vars); one rendering empty is left out.')),
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
   body: template.optional().meta(about('A JSON body template, for a POST search.')),
@@ -313,7 +316,10 @@ export const streamSchema = z.strictObject({
   incremental: z
     .strictObject({
       cursor_field: z.string().meta(about('The record field that grows when a record changes (updated_at): the highest value read is kept as the cursor.')),
-      param: z.string().meta(about('The query parameter the kept cursor is sent in, so the API returns only newer records, e.g. updatedSince.')),
+      param: z.string().optional().meta(about(
+        'The query parameter the kept cursor is sent in, so the API returns only newer records, e.g. updatedSince. Needed unless the ' +
+          'stream\'s templates place the cursor themselves (cursor, e.g. in a job\'s query: WHERE SystemModstamp > {{ cursor }}).',
+      )),
       format: z.string().optional().meta(about('An strftime format the cursor is sent in when the API wants a date, e.g. "%Y-%m-%d". Default: as kept.')),
       lookback: lookbackSchema.optional().meta(about(
         'How far before the kept cursor the next incremental read starts, so records that arrive late (written with an older ' +

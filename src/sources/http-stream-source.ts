@@ -114,13 +114,10 @@ export function createHttpStreamSource(options: {
     let context: object = parent && partition ? http.context({ partition: { [partition.as]: parent } }) : { ...http.context() };
     const copied = parent && partition ? Object.fromEntries(partition.copy.map((f) => [`${partition.as}_${f}`, parent[f] ?? null])) : null;
     const track = (value: unknown, record?: Row) => trackCursor(cursor, value, inclusive && record ? keyOf(record) : null);
-    const baseQuery: Record<string, string> = {};
-    for (const [k, v] of Object.entries(stream.query)) {
-      const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
-      if (value !== '') baseQuery[k] = value;
-    }
     // Read at the kept cursor before, and sent: left out when an inclusive API returns them again.
     let readBefore: Set<string> | null = null;
+    // The cursor this read asks from, as sent (incremental.param) and as templates see it (`cursor`; null: from the start).
+    let from: string | null = null;
     if (stream.incremental && kept !== null) {
       const { lookback } = stream.incremental;
       // The kept cursor stays the floor of the next one: records read again from the lookback window never move it back.
@@ -129,11 +126,17 @@ export function createHttpStreamSource(options: {
         readBefore = new Set(parseKeys(await store.getValue(boundaryName)));
         cursor.atCursor = new Set(readBefore);
       }
-      const from = lookback ? cursorBefore(kept, lookback, name, stream.incremental.cursor_field) : kept;
-      baseQuery[stream.incremental.param] = formatCursor(from, stream.incremental.format);
+      from = formatCursor(lookback ? cursorBefore(kept, lookback, name, stream.incremental.cursor_field) : kept, stream.incremental.format);
     } else if (stream.incremental?.start !== undefined) {
-      baseQuery[stream.incremental.param] = formatCursor(stream.incremental.start, stream.incremental.format);
+      from = formatCursor(stream.incremental.start, stream.incremental.format);
     }
+    context = { ...context, cursor: from };
+    const baseQuery: Record<string, string> = {};
+    for (const [k, v] of Object.entries(stream.query)) {
+      const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
+      if (value !== '') baseQuery[k] = value;
+    }
+    if (from !== null && stream.incremental?.param !== undefined) baseQuery[stream.incremental.param] = from;
     let request: PageRequest;
     if (stream.job) {
       // An asynchronous read: the job is created and done before its records are downloaded, page by page.
@@ -238,7 +241,8 @@ export function createHttpStreamSource(options: {
     let total = 0;
     const paginate = stream.paginate;
     const restartAfter = paginate && (paginate.type === 'offset' || paginate.type === 'page') ? paginate.restart_after : undefined;
-    const restart = restartAfter === undefined || !stream.incremental ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
+    const restartParam = stream.incremental?.param;
+    const restart = restartAfter === undefined || !stream.incremental || restartParam === undefined ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
     // Every page's query: the read's, with the cursor value paging last restarted from.
     let base = baseQuery;
     for (let n = 1; ; n++) {
@@ -289,7 +293,7 @@ export function createHttpStreamSource(options: {
       if (from !== null && 'query' in next) {
         // Paging went as deep as the API allows: start again from the first page, asking from the last cursor value.
         url = null;
-        base = { ...baseQuery, [stream.incremental!.param]: formatCursor(from, stream.incremental!.format) };
+        base = { ...baseQuery, [restartParam!]: formatCursor(from, stream.incremental!.format) };
         query = { ...base, ...firstPageQuery(paginate) };
         previous = [];
         continue;

@@ -116,6 +116,22 @@ describe('asynchronous jobs', () => {
     await expect(read(spec, 'broken')).rejects.toThrow('stream broken: job f1 failed: quota exceeded for key ****');
   });
 
+  it('gives templates the incremental cursor as cursor: null on a first read, the kept value after (a search body placing it)', async () => {
+    route = (request) => ({ body: { items: (request.json as { since: string | null }).since === null ? [{ id: 1, u: '2026-01-01' }, { id: 2, u: '2026-01-05' }] : [{ id: 3, u: '2026-01-09' }] } });
+    const spec = await open({ streams: { items: { method: 'POST', path: '/search', body: '{ "since": {{ cursor | json }} }', records: '$.items', incremental: { cursor_field: 'u' } } } });
+    const values = new Map<string, string>();
+    const store = { getValue: (n: string) => Promise.resolve(values.get(n) ?? null), setValue: (n: string, v: string) => Promise.resolve(void values.set(n, v)) } as unknown as StateStore;
+    for (const expected of [[1, 2], [3]]) {
+      const source = createHttpStreamSource({ http: http!, stream: spec.streams.items!, streamName: 'items', store, cursorName: 'c' });
+      const rows: Row[] = [];
+      for await (const page of source.read()) rows.push(...page);
+      await source.commit();
+      expect(rows.map((r) => r.id)).toEqual(expected);
+    }
+    expect(api.requests.map((r) => r.json)).toEqual([{ since: null }, { since: '2026-01-05' }]);
+    expect(api.requests.map((r) => r.url)).toEqual(['/search', '/search']);
+  });
+
   describe('a batch endpoint written through a job whose last poll answer holds the results (Zendesk create_or_update_many)', () => {
     const users = {
       operation: 'upsert',
@@ -229,6 +245,11 @@ describe('validate: job and restart_after', () => {
       'streams:\n  s:\n    path: /s\n    incremental: { cursor_field: u, param: since }\n    paginate: { type: offset, restart_after: 1000 }\n',
       ['7: streams.s.paginate.restart_after: stream s: restart_after asks again from the last record\'s cursor value, so the API must return records at that value (>=): set incremental.inclusive: true (records already read are left out by primary_key)',
         '7: streams.s.paginate.restart_after: stream s: restart_after leaves out the records read again at the restart\'s cursor value by their primary_key; add primary_key'],
+    ],
+    [
+      'an incremental stream whose cursor goes nowhere (no param, no template reading cursor)',
+      'streams:\n  s:\n    path: /s\n    incremental: { cursor_field: u }\n',
+      ['6: streams.s.incremental: stream s: incremental needs param, the query parameter the kept cursor is sent in (or templates placing {{ cursor }} themselves)'],
     ],
     [
       'a cursor paginate with neither cursor nor header',

@@ -157,6 +157,35 @@ describe('Salesforce Bulk API 2.0', () => {
     );
   }, 30_000);
 
+  it('reads incrementally: the next query job asks from the kept LastModifiedDate, and Leads read at it before are left out', async () => {
+    const at = (s: string) => `2026-01-0${s}T00:00:00.000+0000`;
+    sf = await startSalesforceSandbox({ bulkPolls: 0, seed: { Lead: [
+      { LastName: 'A', Company: 'C', LastModifiedDate: at('1') },
+      { LastName: 'B', Company: 'C', LastModifiedDate: at('2') },
+      { LastName: 'C', Company: 'C', LastModifiedDate: at('2') },
+    ] } });
+    const spec = await salesforceSpec();
+    http = await connect(sf, spec);
+    const values = new Map<string, string>();
+    const store = { getValue: (n: string) => Promise.resolve(values.get(n) ?? null), setValue: (n: string, v: string) => Promise.resolve(void values.set(n, v)) } as unknown as StateStore;
+    const readOnce = async () => {
+      const source = createHttpStreamSource({ http: http!, stream: spec.streams.leads_bulk!, streamName: 'leads_bulk', store, cursorName: 'cursor' });
+      const rows: Row[] = [];
+      for await (const page of source.read()) rows.push(...page);
+      await source.commit();
+      return rows.map((r) => r.LastName).sort();
+    };
+    expect(await readOnce()).toEqual(['A', 'B', 'C']);
+    expect(values.get('cursor')).toBe(at('2'));
+    // D is written in the checkpoint's second after the read; A changes later.
+    sf.state.objects.Lead!.push({ ...sf.state.objects.Lead![2]!, Id: '00Q5g00000ZZZZZAAA', LastName: 'D' });
+    Object.assign(sf.state.objects.Lead![0]!, { LastName: 'A2', LastModifiedDate: at('3') });
+    expect(await readOnce()).toEqual(['A2', 'D']);
+    const queries = sf.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/jobs/query'));
+    expect(queries.length).toBe(2);
+    expect(values.get('cursor')).toBe(at('3'));
+  });
+
   it('refuses a query Salesforce cannot run when the job is created, with its message', async () => {
     sf = await startSalesforceSandbox();
     const spec = await salesforceSpec((s) => {
