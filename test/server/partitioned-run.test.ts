@@ -187,3 +187,38 @@ describe('a sync with partitions without the queue', () => {
     expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
   });
 });
+
+describe('partitions in sluice.yaml', () => {
+  it('takes a whole number from 1 to 64, and refuses anything else naming the file, line and key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-partitions-validate-'));
+    closeLater(() => rm(dir, { recursive: true, force: true }));
+    new Database(join(dir, 'shop.db')).exec('CREATE TABLE orders (id INTEGER PRIMARY KEY)').close();
+    const validate = async (value: string) => {
+      await writeFile(join(dir, 'sluice.yaml'), `version: 1
+connections:
+  shop: { type: sqlite, path: shop.db }
+syncs:
+  orders:
+    from: { connection: shop, table: orders }
+    to: { connection: shop, table: copied }
+    mode: upsert
+    key: id
+    partitions: ${value}
+`);
+      const out = await runSluiceInProcess(['--project', dir, 'validate']);
+      return [out.code, (out.out + out.err).trim()];
+    };
+    expect(await validate('64')).toEqual([0, 'ok: 1 connection, 1 sync, 0 pipelines']);
+    expect(await validate('1')).toEqual([0, 'ok: 1 connection, 1 sync, 0 pipelines']);
+    const refused = async (value: string, message: string) =>
+      expect(await validate(value)).toEqual([2, `${dir}/sluice.yaml:10:17: syncs.orders.partitions: ${message}\n1 issue found`]);
+    await refused('0', 'expected a number >= 1, got 0');
+    await refused('65', 'expected a number <= 64, got 65');
+    await refused('-1', 'expected a number >= 1, got -1');
+    await refused('2.5', 'expected a whole number, got a number');
+    await refused('"4"', 'expected a number, got a string');
+    // Infinity (YAML reads 1e400 so) is no number a run can split into.
+    await refused('1e400', 'expected a number, got a number');
+    await refused('[4]', 'expected a number, got a list');
+  });
+});
