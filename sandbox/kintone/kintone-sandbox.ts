@@ -252,6 +252,30 @@ export async function startKintoneSandbox(options: KintoneSandboxOptions = {}): 
       return { status: 200, json: { records: out } };
     });
 
+  /** `DELETE /k/v1/records.json {"app","ids":[..],"revisions"?}` (or ids[i] in the query): at most 100, all or nothing. */
+  const deleteRecords = (req: SandboxRequest): SandboxResponse =>
+    atomically(() => {
+      let app: unknown;
+      let ids: unknown[];
+      if (req.body.trim() !== '') {
+        const body = parseBody(req);
+        app = body.app;
+        ids = Array.isArray(body.ids) ? body.ids : [];
+      } else {
+        app = req.query.get('app') ?? undefined;
+        ids = [...req.query.entries()].filter(([k]) => /^ids\[\d+\]$/.test(k)).map(([, v]) => v);
+      }
+      checkApp(app);
+      if (ids.length === 0) throw new RecordsRefused(invalidInput({ ids: { messages: ['Required field.'] } }));
+      if (ids.length > MAX_WRITE) throw new RecordsRefused(invalidInput({ ids: { messages: [`Only up to ${MAX_WRITE} records can be specified.`] } }));
+      for (const id of ids) {
+        const record = byId(String(id));
+        if (!record) throw new RecordsRefused(kintoneError(404, 'GAIA_RE01', `The specified record (ID: ${String(id)}) is not found.`));
+        state.records = state.records.filter((r) => r !== record);
+      }
+      return { status: 200, json: {} };
+    });
+
   /** The records a query selects: `[$id > N | code = "x"] [order by $id asc|desc] [limit N] [offset N]`, a subset of kintone's query language. */
   const runQuery = (query: string, at = 'query', defaultLimit = 100): { list: KintoneRecord[]; limit: number; offset: number } => {
     const m = /^\s*(?:(\$id|[\p{L}\w]+)\s*(=|>|<|>=|<=)\s*("(?:[^"\\]|\\.)*"|\d+)\s*)?(?:order\s+by\s+(\$id|[\p{L}\w]+)\s+(asc|desc)\s*)?(?:limit\s+(\d+)\s*)?(?:offset\s+(\d+)\s*)?$/iu.exec(query);
@@ -360,6 +384,7 @@ export async function startKintoneSandbox(options: KintoneSandboxOptions = {}): 
       if (req.method === 'POST') return addRecords(req);
       if (req.method === 'PUT') return updateRecords(req);
       if (req.method === 'GET') return getRecords(req);
+      if (req.method === 'DELETE') return deleteRecords(req);
     }
     if (path === '/k/v1/records/cursor.json') return cursorApi(req);
     if (path === '/k/v1/app.json' && req.method === 'GET') return appInfo(req);

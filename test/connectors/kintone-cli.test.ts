@@ -31,6 +31,12 @@ describe('sluice sync run to kintone', () => {
         },
         syncs: {
           customers: { from: '{ connection: model, table: customers }', to: '{ connection: kintone, endpoint: upsert_records }', mode: 'upsert', key: 'code', more: ['on_error: { max_failed_rows: 1 }'] },
+          mirrored: {
+            from: '{ connection: model, sql: "SELECT code, name FROM customers WHERE code BETWEEN \'C-001\' AND \'C-004\'" }',
+            to: '{ connection: kintone, endpoints: { create: add_records, update: update_records, delete: delete_records } }',
+            mode: 'mirror',
+            key: 'code',
+          },
         },
       }),
     );
@@ -43,6 +49,19 @@ describe('sluice sync run to kintone', () => {
   });
 
   const sluice = (...args: string[]) => runSluiceInProcess(['--project', dir, ...args]);
+
+  it('mirrors a table: adds with ids read back, updates by the kept id, deletes rows gone from the source', async () => {
+    const first = await sluice('sync', 'run', 'mirrored');
+    expect(first.code, first.out + first.err).toBe(0);
+    const added = kintone.state.records.filter((r) => r.values.name?.startsWith('Customer'));
+    expect(added.map((r) => r.values.code).sort()).toEqual(['C-001', 'C-002', 'C-003', 'C-004']);
+    writeSqlite(join(dir, 'model.db'), "DELETE FROM customers WHERE code = 'C-002'; UPDATE customers SET name = 'Renamed' WHERE code = 'C-003'");
+    const second = await sluice('sync', 'run', 'mirrored');
+    expect(second.code, second.out + second.err).toBe(0);
+    const codes = kintone.state.records.map((r) => [r.values.code, r.values.name]);
+    expect(codes).toEqual([['C-000', 'Made in kintone'], ['C-001', 'Customer 1'], ['C-003', 'Renamed'], ['C-004', 'Customer 4']]);
+    expect(kintone.requests().filter((r) => r.method === 'DELETE')).toHaveLength(1);
+  });
 
   it('upserts 150 rows in batches of 100, isolates the invalid one, and sends only the changed row next time', async () => {
     const first = await sluice('sync', 'run', 'customers');

@@ -74,6 +74,15 @@ describe('kintone sandbox', () => {
     expect(notUnique.status).toBe(400);
   });
 
+  it('deletes records by id, all or nothing: an unknown id fails the request and deletes none', async () => {
+    await call('POST', { app: 1, records: [2, 3].map((n) => cells({ code: `C-${n}` })) });
+    const missing = await call('DELETE', { app: 1, ids: [2, 99] });
+    expect([missing.status, ((await missing.json()) as any).code]).toEqual([404, 'GAIA_RE01']);
+    expect(k.state.records).toHaveLength(3);
+    expect(await (await call('DELETE', { app: 1, ids: [1, 3] })).json()).toEqual({});
+    expect(k.state.records.map((r) => r.id)).toEqual(['2']);
+  });
+
   it('reads records with a query: fields typed, limit up to 500, offset up to 10,000, totalCount on request', async () => {
     await call('POST', { app: 1, records: [2, 3, 4].map((n) => cells({ code: `C-${n}` })) });
     const page = (await (await get('$id > 1 order by $id asc limit 2', '&totalCount=true')).json()) as any;
