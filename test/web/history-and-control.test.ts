@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contactsToHooks } from './contacts-to-hooks.js';
@@ -229,5 +230,29 @@ describe('cancel', () => {
     } finally {
       ui.sandbox.faults({ latency_ms: 0 });
     }
+  });
+});
+
+describe('paging', () => {
+  it('shows 50 runs a page and loads the next page on Load more', async () => {
+    const { page } = ui.browser;
+    // 60 finished runs of an old sync, written as an earlier Sluice left them in the state.
+    const db = new Database(join(ui.server.dir, '.sluice', 'state.db'));
+    const insert = db.prepare(
+      "INSERT INTO runs (id, kind, name, status, triggered_by, started_at, finished_at, delivered) VALUES (?, 'sync', 'old_sync', 'succeeded', 'schedule', ?, ?, 1)",
+    );
+    for (let i = 0; i < 60; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+      insert.run(`run_old_${String(i).padStart(2, '0')}`, at, at);
+    }
+    db.close();
+    await open(page, '/runs', 'hist_sync');
+    const total = await (await fetch(`${ui.server.url}/api/runs?limit=500`, { headers: { authorization: `Bearer ${ui.server.token}` } })).json() as { runs: unknown[] };
+    await eventually(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(50);
+    await page.getByTestId('runs-more').click();
+    await eventually(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(total.runs.length);
+    expect(await page.getByTestId('runs-more').count()).toBe(0);
+    // The oldest run comes last.
+    expect(await page.getByTestId('runs-table').locator('tbody tr').last().textContent()).toContain('run_old_00');
   });
 });
