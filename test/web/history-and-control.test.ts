@@ -174,6 +174,13 @@ describe('delete and search', () => {
     await page.getByTestId('delete-spare').click();
     await eventually(() => page.getByRole('dialog').textContent()).toContain('Nothing uses spare');
     await ui.browser.screenshot('history-delete-dialog');
+    // Focus starts in the dialog and Tab keeps it there.
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent);
+    await eventually(focused).toBe('Cancel');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Delete');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Cancel');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await eventually(() => page.locator('main').textContent()).toContain('spare deleted.');
     expect(await page.getByTestId('connection-spare').count()).toBe(0);

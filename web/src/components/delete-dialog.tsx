@@ -12,7 +12,8 @@ const pagePath = (kind: string, name: string) => `/${kind === 'connection' ? 'co
 
 /**
  * Asks before deleting: first shows what uses the item (and then offers no Delete), else says that nothing does and
- * deletes on confirmation. Escape or Cancel closes it; focus starts on its first button and returns to the opener.
+ * deletes on confirmation. Escape or Cancel closes it; focus starts on its first button, stays inside while it is
+ * open, and returns to the opener.
  */
 export function DeleteDialog(props: { kind: DeletableKind; name: string; onClose: () => void; onDeleted: () => void }) {
   const { t } = useI18n();
@@ -38,7 +39,22 @@ export function DeleteDialog(props: { kind: DeletableKind; name: string; onClose
   close.current = props.onClose;
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close.current();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') return close.current();
+      // Tab stays inside the dialog (aria-modal): from its last control to its first, and back.
+      if (e.key !== 'Tab' || !box.current) return;
+      const controls = [...box.current.querySelectorAll<HTMLElement>('a[href], button:not(:disabled)')];
+      const first = controls[0];
+      const last = controls[controls.length - 1];
+      if (!first || !last) return;
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    };
     window.addEventListener('keydown', onKey);
     return () => {
       window.removeEventListener('keydown', onKey);
