@@ -41,7 +41,7 @@ async function findConnector(ctx: ServerContext, name: string): Promise<CatalogE
   const catalog = await connectorCatalog(ctx);
   const entry = catalog.find((e) => e.name === name);
   if (entry) return entry;
-  throw new HttpError(404, `no connector named "${name}"${didYouMean(name, catalog.map((e) => e.name))}`);
+  throw new HttpError(404, `no connector named "${name}"${didYouMean(name, catalog.map((e) => e.name))}`, { code: 'unknown_name', params: { what: 'connector', name } });
 }
 
 async function detail(entry: CatalogEntry): Promise<ConnectorDetail> {

@@ -19,6 +19,7 @@ import { connectorsRoutes } from './connectors-routes.js';
 import { debugRoutes } from './debug-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpError } from './http-error.js';
+import { errorCodeForStatus, type ApiErrorBody } from '../api/api-error-body.js';
 import { jobLocks } from './job-locks.js';
 import { localRunExecutor } from './local-run-executor.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -37,6 +38,7 @@ import { deleteRoutes } from './delete-routes.js';
 import type { PendingOAuth, ServerContext } from './server-context.js';
 import { syncDraftsRoutes } from './sync-drafts-routes.js';
 import { syncsRoutes } from './syncs-routes.js';
+import { projectTextRoutes } from './project-text-routes.js';
 import { validateRoutes } from './validate-routes.js';
 import { webRoutes } from './web-routes.js';
 
@@ -262,17 +264,18 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     if (error instanceof ConfigError) {
       const issues = error.issues;
       const first = issues.length === 1 ? formatConfigIssue(issues[0]!) : `${issues.length} configuration issues`;
-      return reply.code(422).send({ error: first, issues });
+      return reply.code(422).send({ error: first, code: 'invalid_config', params: { count: issues.length, file: issues[0]?.file ?? '' }, issues } satisfies ApiErrorBody);
     }
-    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.message });
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.message, code: error.code, ...(error.params ? { params: error.params } : {}) } satisfies ApiErrorBody);
     const status = (error as FastifyError).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: error.message, code: errorCodeForStatus(status) } satisfies ApiErrorBody);
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: lastRedactor.mask(error.message) });
+    return reply.code(500).send({ error: lastRedactor.mask(error.message), code: 'internal' } satisfies ApiErrorBody);
   });
 
   await app.register(healthRoutes, { ctx });
   await app.register(validateRoutes, { ctx });
+  await app.register(projectTextRoutes, { ctx });
   await app.register(connectionsRoutes, { ctx });
   await app.register(connectorsRoutes, { ctx });
   await app.register(syncsRoutes, { ctx });

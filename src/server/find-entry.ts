@@ -7,5 +7,5 @@ export function findEntry<T>(entries: Record<string, T>, name: string, what: str
   const entry = Object.hasOwn(entries, name) ? entries[name] : undefined;
   if (entry !== undefined) return entry;
   const names = Object.keys(entries);
-  throw new HttpError(404, `no ${what} named "${name}"${didYouMean(name, names)}${names.length ? ` (${what}s: ${names.join(', ')})` : ''}`);
+  throw new HttpError(404, `no ${what} named "${name}"${didYouMean(name, names)}${names.length ? ` (${what}s: ${names.join(', ')})` : ''}`, { code: 'unknown_name', params: { what, name } });
 }

@@ -41,6 +41,14 @@ const operations: Record<string, Record<string, Operation>> = {
       returns: '{ ok, issues: [{ file, line, column, path, message }] }',
     },
   },
+  '/api/project': {
+    get: { summary: 'sluice.yaml as text, literal credentials shown as ****, with its issues (admin; for fixing a project that does not load)', returns: '{ file, text, issues }' },
+    put: {
+      summary: 'Replace sluice.yaml (validated first, nothing written when invalid; **** keeps the credential the file holds at that key path)',
+      body: obj({ yaml: str }, ['yaml']),
+      returns: '{ file, text, issues }; 422 with issues when invalid',
+    },
+  },
   '/api/connections': { get: { summary: 'List connections', returns: '[{ name, type, connector?, authType?, authorized? }]' } },
   '/api/connections/{name}': {
     get: { summary: 'One connection; config as written in sluice.yaml with credentials masked as ****', returns: '{ name, type, ..., config }' },

@@ -7,5 +7,5 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const where = issue.path.length ? `${what}.${issue.path.map(String).join('.')}` : what;
-  throw new HttpError(400, `${where}: ${issue.message}`);
+  throw new HttpError(400, `${where}: ${issue.message}`, { code: 'invalid_input', params: { where, detail: issue.message } });
 }

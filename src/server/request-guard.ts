@@ -33,7 +33,7 @@ export function guardRequests(app: FastifyInstance, options: RequestGuardOptions
   const hostAllowed = allowedHostHeader(options);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!hostAllowed(request.headers.host)) {
-      return reply.code(421).send({ error: 'this server does not answer to that host name (list it with --public-url or SLUICE_ALLOWED_HOSTS)' });
+      return reply.code(421).send({ error: 'this server does not answer to that host name (list it with --public-url or SLUICE_ALLOWED_HOSTS)', code: 'bad_request' });
     }
     const url = request.routeOptions.url;
     // No route matched: the not-found handler answers (a JSON 404 under /api/, the web UI's index.html elsewhere).
@@ -48,16 +48,16 @@ export function guardRequests(app: FastifyInstance, options: RequestGuardOptions
       if (!matches(options.operatorToken)) {
         if (options.metricsToken !== undefined && matches(options.metricsToken)) {
           if (access === 'metrics') return;
-          return reply.code(403).send({ error: 'the metrics token may read /metrics only' });
+          return reply.code(403).send({ error: 'the metrics token may read /metrics only', code: 'forbidden' });
         }
-        return reply.code(401).header('WWW-Authenticate', 'Bearer realm="sluice"').send({ error: 'missing or invalid API token' });
+        return reply.code(401).header('WWW-Authenticate', 'Bearer realm="sluice"').send({ error: 'missing or invalid API token', code: 'unauthorized' });
       }
       if (access === 'admin') {
-        return reply.code(403).send({ error: 'this route changes the project: it needs the admin token (the operator token may read, preview, run and retry)' });
+        return reply.code(403).send({ error: 'this route changes the project: it needs the admin token (the operator token may read, preview, run and retry)', code: 'admin_only' });
       }
     }
     if (STATE_CHANGING.has(request.method) && hasBody(request) && !isJson(request.headers['content-type'])) {
-      return reply.code(415).send({ error: 'send the request body as application/json' });
+      return reply.code(415).send({ error: 'send the request body as application/json', code: 'invalid_input', params: { where: 'body', detail: 'not JSON' } });
     }
   });
 }

@@ -49,6 +49,9 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'GET /api/connections/:name/dependents': 'operator',
   'GET /api/syncs/:name/dependents': 'operator',
 
+  // sluice.yaml as text (credentials masked) is for those who may change it.
+  'GET /api/project': 'admin',
+  'PUT /api/project': 'admin',
   'PUT /api/connections/:name': 'admin',
   'POST /api/connections/:name/authorize': 'admin',
   'PUT /api/connectors/:name': 'admin',

@@ -81,7 +81,7 @@ export class RunManager {
       const holder = this.held.get(lock);
       if (holder) {
         const [kind, ...name] = lock.split(':');
-        throw new HttpError(409, `${kind} "${name.join(':')}" is already running (run ${holder})`);
+        throw new HttpError(409, `${kind} "${name.join(':')}" is already running (run ${holder})`, { code: 'already_running', params: { what: kind ?? '', name: name.join(':'), run: holder } });
       }
     }
     for (const lock of locks) this.held.set(lock, job.runId);

@@ -56,7 +56,7 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     const { id } = parseInput(idParams, params, 'params');
     const record = await ctx.store.getRun(id);
     const managed = ctx.runs.get(id);
-    if (!record && !managed) throw new HttpError(404, `no run "${id}"`);
+    if (!record && !managed) throw new HttpError(404, `no run "${id}"`, { code: 'unknown_name', params: { what: 'run', name: id } });
     return { id, record, managed };
   };
 

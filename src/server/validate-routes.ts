@@ -18,7 +18,7 @@ export const validateRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async 
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const count = e.issues.length;
-      return reply.code(422).send({ ok: false, error: `${count} configuration issue${count === 1 ? '' : 's'}`, issues: e.issues });
+      return reply.code(422).send({ ok: false, error: `${count} configuration issue${count === 1 ? '' : 's'}`, code: 'invalid_config', params: { count, file: e.issues[0]?.file ?? '' }, issues: e.issues });
     }
   });
 };

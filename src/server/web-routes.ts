@@ -24,7 +24,7 @@ export const webRoutes: FastifyPluginAsync<{ webDir: string }> = async (app, { w
     const path = request.url.split('?')[0]!;
     // Paths the UI never owns: unknown ones there are JSON 404s, not the SPA's index.html.
     if (isApiRoute(path) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      return reply.code(404).send({ error: `no route ${request.method} ${path}` });
+      return reply.code(404).send({ error: `no route ${request.method} ${path}`, code: 'not_found' });
     }
     if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');
     return reply.code(404).type('text/html; charset=utf-8').send(notBuiltPage);

@@ -171,7 +171,7 @@ describe('who may read /metrics', () => {
     for (const [method, path] of [['GET', '/api/syncs'], ['GET', '/api/runs/run_x'], ['GET', '/api/connections/sink'], ['POST', '/api/syncs/orders_to_sink/runs']] as const) {
       const answer = await send(method, path, bearer(METRICS_TOKEN), method === 'POST' ? {} : undefined);
       expect(answer.status, `${method} ${path}`).toBe(403);
-      expect(JSON.parse(answer.text)).toEqual({ error: 'the metrics token may read /metrics only' });
+      expect(JSON.parse(answer.text)).toEqual({ error: 'the metrics token may read /metrics only', code: 'forbidden' });
     }
     expect((await send('GET', `/api/runs/run_x/events?access_token=${METRICS_TOKEN}`, {})).status).toBe(403);
     // The two runs of the tests above, no more.

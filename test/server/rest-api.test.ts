@@ -35,7 +35,7 @@ describe('the API token', () => {
           expect(response.json()).toEqual({ ok: true, version: expect.any(String) });
         } else {
           expect(response.statusCode, `${route.method} ${url}`).toBe(401);
-          expect(response.json()).toEqual({ error: 'missing or invalid API token' });
+          expect(response.json()).toEqual({ error: 'missing or invalid API token', code: 'unauthorized' });
         }
       }
     }

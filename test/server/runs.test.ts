@@ -79,7 +79,7 @@ describe('runs over HTTP', () => {
     expect(first.status).toBe(202);
     const second = await call('POST', '/api/syncs/orders_to_sink/runs', { full: true });
     expect(second.status).toBe(409);
-    expect(second.json).toEqual({ error: `sync "orders_to_sink" is already running (run ${first.json.runId})` });
+    expect(second.json).toEqual({ error: `sync "orders_to_sink" is already running (run ${first.json.runId})`, code: 'already_running', params: { what: 'sync', name: 'orders_to_sink', run: first.json.runId } });
     const retry = await call('POST', '/api/syncs/orders_to_sink/rejected/retry');
     expect(retry.status).toBe(409);
     const running = await call('GET', '/api/syncs');
