@@ -33,7 +33,7 @@ const builderInput = obj(
 const operations: Record<string, Record<string, Operation>> = {
   '/api/health': { get: { summary: 'Liveness and version', returns: '{ ok: true, version }', public: true } },
   '/api/openapi.json': { get: { summary: 'This description', returns: 'OpenAPI 3.1 document' } },
-  '/api/schemas': { get: { summary: 'JSON Schemas of sluice.yaml and of connector specs (for forms and editors)', returns: '{ project, connector }' } },
+  '/api/schemas': { get: { summary: 'JSON Schemas of sluice.yaml and of connector specs (for forms and editors)', returns: '{ project, connector, filters }' } },
   '/api/validate': {
     post: {
       summary: 'Check sluice.yaml (on disk, or the unsaved text given as yaml); 422 with the issues when invalid',
@@ -114,10 +114,10 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { summary: "What a sync can write through a connection: its connector's endpoints with their modes and row.* fields, or a table", returns: 'DestinationOptions' },
   },
   '/api/sync-drafts/sample': {
-    post: { summary: 'First rows of a source as typed (admin): the query must only read; at most 100 rows, stopped after 15 s', body: obj({ from: anyObject, limit: { type: 'integer' } }, ['from']), returns: '{ columns, rows }' },
+    post: { summary: 'First rows of a source as typed (admin): the query must only read; at most 100 rows, stopped after SLUICE_DRAFT_TIMEOUT_MS (default 30 s)', body: obj({ from: anyObject, limit: { type: 'integer' } }, ['from']), returns: '{ columns, rows }' },
   },
   '/api/sync-drafts/preview': {
-    post: { summary: 'Preview a sync as edited, not as saved (admin): checked as saving would, sends nothing', body: obj({ name: str, sync: anyObject, limit: { type: 'integer' } }, ['name', 'sync']), returns: 'SyncPreview' },
+    post: { summary: 'Preview a sync as edited, not as saved (admin): checked as saving would, sends nothing, stopped after SLUICE_DRAFT_TIMEOUT_MS', body: obj({ name: str, sync: anyObject, limit: { type: 'integer' } }, ['name', 'sync']), returns: 'SyncPreview' },
   },
   '/api/sync-drafts/save': {
     post: { summary: 'Save a sync into sluice.yaml keeping comments, its SQL into sqlFile when given (admin)', body: obj({ name: str, sync: anyObject, sqlFile: str, create: { type: 'boolean' } }, ['name', 'sync']), returns: '{ name, saved }' },

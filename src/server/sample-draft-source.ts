@@ -12,7 +12,7 @@ import { readOnlySqlProblem } from './read-only-sql.js';
 
 /** The most rows a draft's sample returns, and how long it may take. */
 export const MAX_DRAFT_SAMPLE_ROWS = 100;
-export const DRAFT_SAMPLE_TIMEOUT_MS = 15_000;
+export const DRAFT_SAMPLE_TIMEOUT_MS = 30_000;
 /** A longer text value is cut in a sample (it is for reading, not for sending). */
 export const MAX_SAMPLE_VALUE_CHARS = 2000;
 
@@ -83,7 +83,7 @@ export async function sampleDraftSource(options: {
     source = db.query(`SELECT * FROM (\n${stripTrailingSemicolons(sql)}\n) AS sluice_sample LIMIT ${limit}`);
     close = () => db.close();
   }
-  const timedOut = () => new HttpError(422, `the sample took longer than ${Math.round((options.timeoutMs ?? DRAFT_SAMPLE_TIMEOUT_MS) / 1000)} s and was stopped`);
+  const timedOut = () => new HttpError(422, `the sample took longer than ${(options.timeoutMs ?? DRAFT_SAMPLE_TIMEOUT_MS) / 1000} s and was stopped`);
   try {
     const rows: Row[] = [];
     for await (const batch of source.read({ batchSize: limit, signal })) {
@@ -92,7 +92,10 @@ export async function sampleDraftSource(options: {
     }
     const columns = await Promise.race([
       source.describe(),
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(timedOut()), { once: true })),
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(timedOut());
+        signal.addEventListener('abort', () => reject(timedOut()), { once: true });
+      }),
     ]);
     return { columns, rows };
   } catch (e) {

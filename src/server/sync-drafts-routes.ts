@@ -53,6 +53,12 @@ const draftBody = z.strictObject({
 });
 type DraftBody = z.infer<typeof draftBody>;
 
+/** How long a draft's sample or preview may read (SLUICE_DRAFT_TIMEOUT_MS, 100 ms to 10 min; default 30 s). */
+export function draftTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.SLUICE_DRAFT_TIMEOUT_MS);
+  return Number.isInteger(value) && value >= 100 && value <= 600_000 ? value : 30_000;
+}
+
 /** The modes a table destination takes: every one (a table can insert, update and delete rows). */
 const TABLE_MODES = syncModeSchema.options;
 
@@ -175,7 +181,7 @@ export const syncDraftsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
   app.post('/api/sync-drafts/sample', { bodyLimit: DRAFT_BODY_LIMIT }, async (request) => {
     const body = parseInput(sampleBody, request.body);
     const loaded = await ctx.load();
-    return loaded.redactor.maskValue(await sampleDraftSource({ loaded, store: ctx.store, from: body.from, limit: body.limit }));
+    return loaded.redactor.maskValue(await sampleDraftSource({ loaded, store: ctx.store, from: body.from, limit: body.limit, timeoutMs: draftTimeoutMs(ctx.env) }));
   });
 
   app.post('/api/sync-drafts/preview', { bodyLimit: DRAFT_BODY_LIMIT }, async (request): Promise<SyncPreview> => {
@@ -194,7 +200,14 @@ export const syncDraftsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = asyn
       const problem = readOnlySqlProblem(sync.from.sql, connection.type);
       if (problem) throw new HttpError(400, `body.sync.from.sql: ${problem}`);
     }
-    return previewSync({ loaded, store: ctx.store, sync: body.name, limit: body.limit ?? 5 });
+    const timeoutMs = draftTimeoutMs(ctx.env);
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await previewSync({ loaded, store: ctx.store, sync: body.name, limit: body.limit ?? 5, signal });
+    } catch (e) {
+      if (signal.aborted) throw new HttpError(422, `the preview read its source for longer than ${timeoutMs / 1000} s and was stopped`);
+      throw e;
+    }
   });
 
   app.post('/api/sync-drafts/save', { bodyLimit: DRAFT_BODY_LIMIT }, async (request) => {

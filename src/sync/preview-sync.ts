@@ -36,6 +36,8 @@ export async function previewSync(options: {
   vars?: Record<string, string>;
   /** What a baseline run (`--baseline`) would adopt, instead of what a run would send. */
   baseline?: boolean;
+  /** Stops reading the source (a caller's time bound). */
+  signal?: AbortSignal;
 }): Promise<SyncPreview> {
   const { loaded, store, sync: name } = options;
   const sync = findSync(loaded, name);
@@ -63,7 +65,7 @@ export async function previewSync(options: {
         await plan.close();
       }
     }
-    const plan = await planAgainstLedger({ loaded, store, sync: name, endpoints });
+    const plan = await planAgainstLedger({ loaded, store, sync: name, endpoints, signal: options.signal });
     try {
       const rendered = await renderPreview(plan, endpoints.destination, endpoints.key, limit, sync.on_delete);
       return {

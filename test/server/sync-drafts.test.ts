@@ -205,3 +205,24 @@ describe('sampling an HTTP stream', () => {
     }
   });
 });
+
+describe('time bounds', () => {
+  it('stops a sample and a preview that read for longer than SLUICE_DRAFT_TIMEOUT_MS, saying so', async () => {
+    const slow = await startServerFixture({ rows: 1, server: { env: { ...process.env, SLUICE_SECRET_KEY: '', SLUICE_ALLOWED_HOSTS: '127.0.0.1', SLUICE_DRAFT_TIMEOUT_MS: '300' } } });
+    try {
+      // PostgreSQL (the fixture's crm connection) is asked to sleep 20 s: the read is cancelled on the server.
+      const sleepy = 'select 1 as id, pg_sleep(20)::text as note';
+      const call = (url: string, payload: object) => slow.server.app.inject({ method: 'POST', url, headers: slow.auth, payload });
+      const started = Date.now();
+      const preview = await call('/api/sync-drafts/preview', { name: 'orders_to_sink', sync: ordersDraft({ from: { connection: 'crm', sql: sleepy } }) });
+      expect(preview.json().error).toBe('the preview read its source for longer than 0.3 s and was stopped');
+      expect(preview.statusCode).toBe(422);
+      const sample = await call('/api/sync-drafts/sample', { from: { connection: 'crm', sql: sleepy } });
+      expect(sample.json().error).toBe('the sample took longer than 0.3 s and was stopped');
+      expect(sample.statusCode).toBe(422);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await slow.close();
+    }
+  });
+});
