@@ -8,16 +8,12 @@ export type RunKind = (typeof runKinds)[number];
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-/** A status as the UI shows it: the run's own, or partial when it delivered some rows and failed others. */
+/**
+ * A status as the UI shows it: the run's own, or partial for a finished run that delivered some rows while others
+ * failed or were invalid (web/src/history/shown-status.ts; the runs listing's SQL says the same).
+ */
 export const shownStatuses = [...runStatuses, 'partial'] as const;
 export type ShownStatus = (typeof shownStatuses)[number];
-
-/** partial: a finished run that delivered some rows while others failed or were invalid (12 of 13 is not plain failed). */
-export function shownStatus(run: Pick<RunRecord, 'status' | 'counts'>): ShownStatus {
-  const { delivered = 0, failed = 0, invalid = 0 } = run.counts ?? {};
-  if ((run.status === 'succeeded' || run.status === 'failed') && delivered > 0 && failed + invalid > 0) return 'partial';
-  return run.status;
-}
 
 /**
  * Counts a run reports: planned per operation, then delivered, failed (rows the API or database refused) and invalid

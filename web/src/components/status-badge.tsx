@@ -1,4 +1,5 @@
-import { shownStatus, shownStatuses, type RunRecord } from '../../../src/api/runs.js';
+import { shownStatuses, type RunRecord } from '../../../src/api/runs.js';
+import { shownStatus } from '../history/shown-status.js';
 import { useI18n } from '../i18n.js';
 
 const known = new Set<string>(shownStatuses);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api-client.js';
-import { shownStatus, type RejectedRow, type RunDetail } from '../../../src/api/runs.js';
+import type { RejectedRow, RunDetail } from '../../../src/api/runs.js';
 import { AppLink } from '../components/app-link.js';
 import { DetailHead } from '../components/detail-head.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
 import { RejectedRowsTable } from '../history/rejected-rows-table.js';
+import { shownStatus } from '../history/shown-status.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
