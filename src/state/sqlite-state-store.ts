@@ -369,11 +369,15 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     if (exchanges.length === 0) return;
     const keys: unknown[][] = [];
     for (const e of exchanges) for (const k of e.keys) keys.push([k.key, e.id, k.outcome, k.error]);
-    // On the write thread, beside the ledger's writes: the run's event loop only hands the texts over.
-    await this.#writeSteps([
-      { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
-      { sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] },
-    ]);
+    // On the write thread, in the background: the run's event loop only hands the texts over, and a ledger write or a
+    // plan's read never waits behind more than one of these.
+    await this.#writeSteps(
+      [
+        { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
+        { sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] },
+      ],
+      { background: true },
+    );
   }
 
   async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
@@ -392,9 +396,9 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return Number((count as { n: number } | null)?.n ?? 0);
   }
 
-  /** One transaction on the write thread. */
-  #writeSteps(steps: WriteStep[]): Promise<unknown[]> {
-    return this.#thread().transaction(steps);
+  /** One transaction on the write thread (`background`: see SqliteWriteThread.transaction). */
+  #writeSteps(steps: WriteStep[], options?: { background?: boolean }): Promise<unknown[]> {
+    return this.#thread().transaction(steps, options);
   }
 
   async recordNotification(n: NotificationAttempt): Promise<void> {

@@ -81,6 +81,8 @@ export class SqliteWriteThread {
   readonly #worker: Worker;
   /** Transactions waiting for the group on the thread to commit. */
   #queue: Waiter[] = [];
+  /** Background transactions (the debugger's): each goes alone, and only when nothing else waits. */
+  #background: Waiter[] = [];
   /** The group on the thread. */
   #running: Waiter[] | null = null;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -102,17 +104,22 @@ export class SqliteWriteThread {
     });
     const fail = (error: Error) => {
       this.#failed ??= error;
-      for (const w of [...(this.#running ?? []), ...this.#queue]) w.reject(error);
+      for (const w of [...(this.#running ?? []), ...this.#queue, ...this.#background]) w.reject(error);
       this.#running = null;
       this.#queue = [];
+      this.#background = [];
     };
     this.#worker.on('error', fail);
     this.#worker.on('exit', () => fail(new Error('the state store write thread has stopped')));
   }
 
-  /** Runs the steps in one transaction on the thread; resolves with each step's result (the row of a `get`, else null). */
-  transaction(steps: WriteStep[]): Promise<unknown[]> {
-    return this.#enqueue({ steps });
+  /**
+   * Runs the steps in one transaction on the thread; resolves with each step's result (the row of a `get`, else null).
+   * A `background` transaction waits while other work does and goes alone: a ledger write or a plan's read waits
+   * behind one at most.
+   */
+  transaction(steps: WriteStep[], options: { background?: boolean } = {}): Promise<unknown[]> {
+    return this.#enqueue({ steps }, options.background === true);
   }
 
   /**
@@ -123,11 +130,11 @@ export class SqliteWriteThread {
     return this.#enqueue({ read: step }) as Promise<unknown[][]>;
   }
 
-  #enqueue(work: { steps: WriteStep[] } | { read: ReadStep }): Promise<unknown[]> {
+  #enqueue(work: { steps: WriteStep[] } | { read: ReadStep }, background = false): Promise<unknown[]> {
     if (this.#closed) return Promise.reject(new Error('the state store is closed'));
     if (this.#failed) return Promise.reject(this.#failed);
     const done = new Promise<unknown[]>((resolve, reject) => {
-      this.#queue.push({ ...work, resolve, reject });
+      (background ? this.#background : this.#queue).push({ ...work, resolve, reject });
       this.#schedule();
     });
     this.#inFlight.add(done);
@@ -152,6 +159,7 @@ export class SqliteWriteThread {
   /** Sends what waits as the next group, unless a group is on the thread. */
   #next(): void {
     if (this.#running) return;
+    if (this.#queue.length === 0 && this.#background.length > 0) this.#queue.push(this.#background.shift()!);
     if (this.#queue.length === 0) {
       // (Closing, the thread must keep the process alive until it has exited.)
       if (!this.#closed) this.#worker.unref();
