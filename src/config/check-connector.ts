@@ -138,6 +138,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
       const job: KeyPath = [...base, 'job'];
       request([...job, 'create'], stream.job.create);
       request([...job, 'download'], stream.job.download);
+      if (stream.job.abort) request([...job, 'abort'], stream.job.abort);
       poll([...job, 'poll'], stream.job.poll);
       if (stream.path !== undefined) issues.push(yaml.issue([...base, 'path'], `stream ${name}: a stream reading a job reads its records at job.download; remove path`));
     } else if (stream.path === undefined) {
@@ -212,6 +213,7 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     const path: KeyPath = [...base, 'job'];
     if (job.create) request([...path, 'create'], job.create);
     if (job.close) request([...path, 'close'], job.close);
+    if (job.abort) request([...path, 'abort'], job.abort);
     poll([...path, 'poll'], job.poll);
     job.results?.forEach((r, i) => {
       request([...path, 'results', i], r);

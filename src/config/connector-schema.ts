@@ -181,6 +181,7 @@ export const endpointJobSchema = z
   .strictObject({
     create: jobRequest('POST', 'A request opening the job before the batch is sent (Salesforce: POST /jobs/ingest); its response body is job, seen by the batch\'s own request and every later one (templates seeing config, vars and rows).').optional(),
     close: jobRequest('PATCH', 'A request sent once the batch is sent, telling the API the job has all its records (Salesforce: PATCH /jobs/ingest/{{ job.id }} with state UploadComplete).').optional(),
+    abort: jobRequest('PATCH', 'A request giving the job up when the write does not go on: its batch was refused, the job was not done within timeout_ms, or polling failed (Salesforce: PATCH /jobs/ingest/{{ job.id }} with state Aborted). A failing abort only adds to the error.').optional(),
     poll: jobPoll,
     results: z
       .array(
@@ -375,6 +376,7 @@ export const streamSchema = z.strictObject({
   job: z
     .strictObject({
       create: jobRequest('POST', 'The request creating the job (an export, a bulk query); its response body is job, seen by every later request (templates seeing config and vars).'),
+      abort: jobRequest('PATCH', 'A request giving the job up when the read stops before downloading: the job was not done within timeout_ms, or polling failed (Salesforce: PATCH /jobs/query/{{ job.id }} with state Aborted). A failing abort only adds to the error.').optional(),
       poll: jobPoll,
       download: jobRequest('GET', '').extend({ format: jobFormat }).meta(about(
         'The request reading the job\'s records (templates seeing config, vars and job), paged by the stream\'s paginate; records selects them in a JSON answer.',

@@ -140,9 +140,14 @@ describe('Salesforce Bulk API 2.0', () => {
     http = await connect(sf, spec);
     const error = await readStream(http, spec).then(() => null, (e: Error) => e.message);
     expect(error).toMatch(/^stream leads_bulk: job (7505g\w+) is not done after 300 ms \(job\.poll\.timeout_ms\); its last answer: \{"id":"\1","operation":"query","object":"Lead",.*"state":"InProgress"/);
+    expect(error).toMatch(/ \(the job was aborted\)$/);
     const polls = sf.requests().filter((r) => r.method === 'GET').length;
     expect(polls).toBeGreaterThanOrEqual(4);
     expect(polls).toBeLessThanOrEqual(8);
+    // The job given up is Aborted at Salesforce: it will not run on.
+    const [, id] = /job (7505g\w+)/.exec(error!)!;
+    const state = await fetch(`${sf.url}${v}/jobs/query/${id!}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(((await state.json()) as { state: string }).state).toBe('Aborted');
   }, 30_000);
 
   it('stops a write whose job is not done within timeout_ms: the run fails naming the endpoint and the job', async () => {
@@ -153,8 +158,10 @@ describe('Salesforce Bulk API 2.0', () => {
     http = await connect(sf, spec);
     const destination = createHttpDestination({ connection: http, endpoints: { upsert: 'bulk_upsert_leads' } });
     await expect(deliverItems(destination, [upsert({ External_Id__c: 'T1', LastName: 'T', Company: 'C' })])).rejects.toThrow(
-      /^endpoint bulk_upsert_leads: job 7505g\w+ is not done after 200 ms \(job\.poll\.timeout_ms\); its last answer: \{.*"state":"InProgress"/,
+      /^endpoint bulk_upsert_leads: job 7505g\w+ is not done after 200 ms \(job\.poll\.timeout_ms\); its last answer: \{.*"state":"InProgress".* \(the job was aborted\)$/,
     );
+    expect(sf.requests().filter((r) => r.method === 'PATCH').map((r) => r.path.replace(/7505g\w+/, '<job>'))).toEqual([`${v}/jobs/ingest/<job>`, `${v}/jobs/ingest/<job>`]);
+    expect(sf.state.objects.Lead ?? []).toEqual([]);
   }, 30_000);
 
   it('reads incrementally: the next query job asks from the kept LastModifiedDate, and Leads read at it before are left out', async () => {
@@ -184,6 +191,19 @@ describe('Salesforce Bulk API 2.0', () => {
     const queries = sf.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/jobs/query'));
     expect(queries.length).toBe(2);
     expect(values.get('cursor')).toBe(at('3'));
+  });
+
+  it('gives up (aborts) an ingest job whose upload Salesforce refuses, the row failing with its message', async () => {
+    sf = await startSalesforceSandbox({ bulkPolls: 0 });
+    const spec = await salesforceSpec((s) => {
+      s.endpoints.bulk_upsert_leads!.job!.create!.body = '{ "object": "Lead", "operation": "upsert", "externalIdFieldName": "External_Id__c", "lineEnding": "CRLF" }';
+    });
+    http = await connect(sf, spec);
+    const results = await deliverItems(createHttpDestination({ connection: http, endpoints: { upsert: 'bulk_upsert_leads' } }), [upsert({ External_Id__c: 'U1', LastName: 'U', Company: 'C' })]);
+    expect(results).toEqual([expect.objectContaining({ key: 'U1', ok: false, error: '400 Bad Request: LineEnding is invalid on user data. Current LineEnding setting is CRLF' })]);
+    const id = /jobs\/ingest\/(\w+)\/batches/.exec(sf.requests().find((r) => r.method === 'PUT')!.path)![1]!;
+    const state = await fetch(`${sf.url}${v}/jobs/ingest/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(((await state.json()) as { state: string }).state).toBe('Aborted');
   });
 
   it('refuses a query Salesforce cannot run when the job is created, with its message', async () => {

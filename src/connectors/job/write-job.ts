@@ -7,6 +7,7 @@ import { bodyText } from '../request-body.js';
 import { compileEndpoint, type EndpointRequest } from '../endpoint/compile-endpoint.js';
 import type { HttpConnection } from '../open-http-connection.js';
 import { jobRecords } from './job-records.js';
+import { abortJob } from './abort-job.js';
 import { JobRequestError, sendJobRequest, updatedJob } from './job-request.js';
 import { JobFailedError, JobTimeoutError, pollJob } from './poll-job.js';
 import { withJob } from './with-job.js';
@@ -63,14 +64,19 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
   if (!rendered.request) return submitting.read(undefined, rendered);
   const outcome = await submitting.send(rendered.request, signal);
   if (outcome.response) options.onResponse?.(outcome.response, rendered.sent.map((i) => i.key));
-  // The batch was not taken (refused as a whole, an outage): read as a synchronous batch's refusal is.
-  if (!outcome.ok) return submitting.read(outcome, rendered);
+  // The batch was not taken (refused as a whole, an outage): read as a synchronous batch's refusal is, the job given up.
+  if (!outcome.ok) {
+    if (job.create) await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: '' });
+    return submitting.read(outcome, rendered);
+  }
   if (!job.create) current = updatedJob(undefined, outcome.response);
 
   const request = shownRequest(rendered.request);
   // Everything after the batch is the job's: its results are read by an endpoint reading the collected results.
   const reading = compileEndpoint(withJob(connection, current), name, withoutJob(endpoint, job.results ? '$' : undefined));
   const readAs = (answer: SendOutcome) => reading.read(answer, { ...rendered, request });
+  // Once done, a job is not given up: a failure reading its results says nothing against the job itself.
+  let done = false;
   try {
     if (job.close) {
       const closed = await sendJobRequest(connection, job.close, connection.context({ job: current }), { what: `${who}: job.close`, rules, signal });
@@ -81,6 +87,7 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
       http: connection, poll: job.poll, request: job.poll.request, job: current, context: connection.context(), who, rules, startedAt, signal, now, sleep: options.sleep,
     });
     current = polled.job;
+    done = true;
     if (!job.results) return await readAs({ ok: true, response: polled.response, attempts: 1 });
     const results: unknown[] = [];
     let last = polled.response;
@@ -104,8 +111,11 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
       const answer: SendOutcome = { ok: false, action: 'reject', error: e.message, response: { ...outcome.response, status: 400 }, attempts: 1 };
       return readAs(answer);
     }
-    if (e instanceof JobTimeoutError) throw new FatalDeliveryError(e.message);
-    if (e instanceof JobRequestError) return withNotSent(rendered, failAll(e));
+    if (e instanceof JobTimeoutError) throw new FatalDeliveryError(await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: e.message }));
+    if (e instanceof JobRequestError) {
+      const message = done ? e.message : await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: e.message });
+      return withNotSent(rendered, failAll(new JobRequestError(message, e.fatal, e.unavailable, e.response)));
+    }
     throw e;
   }
 }
