@@ -5,7 +5,9 @@ import type { ConfigIssue } from './config-issue.js';
  * English message that CLI and API users read. A code is never renamed once released (clients match on it).
  */
 export const API_ERROR_CODES = [
-  /** sluice.yaml or a connector spec is invalid; `issues` says where. params: count, file. */
+  /** The project on disk does not load (sluice.yaml or a spec it uses); `issues` says where. params: count, file. */
+  'invalid_project',
+  /** A text given to check or save (sluice.yaml, a connector spec) is invalid; `issues` says where. params: count, file. */
   'invalid_config',
   /** A request body or query failed its check. params: where, detail. */
   'invalid_input',

@@ -28,4 +28,6 @@ export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 
 export interface Schemas {
   project: JsonSchema;
   connector: JsonSchema;
+  /** The filter names connector templates may use (standard Liquid's and Sluice's), for the builder's completion. */
+  filters: string[];
 }

@@ -107,6 +107,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   const serverTokens = [tokens.admin.token, tokens.operator.token, ...(metricsToken ? [metricsToken] : [])];
 
   let lastRedactor = new Redactor().add(...serverTokens);
+  // The project on disk did not load (not an edit that was refused): the UI opens sluice.yaml's editor for these.
+  const projectLoadErrors = new WeakSet<ConfigError>();
   const load = async (): Promise<LoadedProject> => {
     try {
       const loaded = await loadProject({ project: projectFile, cwd: projectDir, env, connectorsDir: options.connectorsDir, secrets: store, networkPolicy });
@@ -114,7 +116,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
       lastRedactor = loaded.redactor;
       return loaded;
     } catch (e) {
-      if (e instanceof ConfigError) e.issues.forEach((i) => (i.message = lastRedactor.mask(i.message)));
+      if (e instanceof ConfigError) {
+        e.issues.forEach((i) => (i.message = lastRedactor.mask(i.message)));
+        projectLoadErrors.add(e);
+      }
       throw e;
     }
   };
@@ -264,7 +269,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     if (error instanceof ConfigError) {
       const issues = error.issues;
       const first = issues.length === 1 ? formatConfigIssue(issues[0]!) : `${issues.length} configuration issues`;
-      return reply.code(422).send({ error: first, code: 'invalid_config', params: { count: issues.length, file: issues[0]?.file ?? '' }, issues } satisfies ApiErrorBody);
+      return reply.code(422).send({ error: first, code: projectLoadErrors.has(error) ? 'invalid_project' : 'invalid_config', params: { count: issues.length, file: issues[0]?.file ?? '' }, issues } satisfies ApiErrorBody);
     }
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.message, code: error.code, ...(error.params ? { params: error.params } : {}) } satisfies ApiErrorBody);
     const status = (error as FastifyError).statusCode;

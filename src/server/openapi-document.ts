@@ -33,7 +33,7 @@ const builderInput = obj(
 const operations: Record<string, Record<string, Operation>> = {
   '/api/health': { get: { summary: 'Liveness and version', returns: '{ ok: true, version }', public: true } },
   '/api/openapi.json': { get: { summary: 'This description', returns: 'OpenAPI 3.1 document' } },
-  '/api/schemas': { get: { summary: 'JSON Schemas of sluice.yaml and of connector specs (for forms and editors)', returns: '{ project, connector }' } },
+  '/api/schemas': { get: { summary: 'JSON Schemas of sluice.yaml and of connector specs (for forms and editors)', returns: '{ project, connector, filters }' } },
   '/api/validate': {
     post: {
       summary: 'Check sluice.yaml (on disk, or the unsaved text given as yaml); 422 with the issues when invalid',

@@ -43,7 +43,7 @@ describe("the server's error answers carry a stable code and params beside the E
 });
 
 describe('sluice.yaml as text (GET and PUT /api/project)', () => {
-  it('shows the file with its credentials masked, and a broken file with its issue; every list then answers invalid_config', async () => {
+  it('shows the file with its credentials masked, and a broken file with its issue; every list then answers invalid_project', async () => {
     const file = join(f.dir, 'sluice.yaml');
     const good = await readFile(file, 'utf8');
     const shown = await api('GET', '/api/project');
@@ -56,7 +56,7 @@ describe('sluice.yaml as text (GET and PUT /api/project)', () => {
     const broken = await api('GET', '/api/project');
     expect(broken.json.issues).toEqual([expect.objectContaining({ file: 'sluice.yaml', line: expect.any(Number), path: 'syncs.orders_to_sink.mode' })]);
     const list = await api('GET', '/api/syncs');
-    expect(list).toMatchObject({ status: 422, json: { code: 'invalid_config', params: { count: 1, file: 'sluice.yaml' } } });
+    expect(list).toMatchObject({ status: 422, json: { code: 'invalid_project', params: { count: 1, file: 'sluice.yaml' } } });
 
     // The fix saved from the editor's (masked) text: the credentials are the file's own again.
     const fixed = await api('PUT', '/api/project', { yaml: broken.json.text.replace('mode: insrt', 'mode: insert') });

@@ -260,7 +260,7 @@ describe('the web UI', () => {
       const deep = await get(built, '/syncs/orders_to_sink');
       expect([deep.statusCode, deep.body]).toEqual([200, '<!doctype html><div id="root"></div>']);
       const api404 = await built.app.inject({ method: 'GET', url: '/api/nothing', headers: f.auth });
-      expect([api404.statusCode, api404.json()]).toEqual([404, { error: 'no route GET /api/nothing' }]);
+      expect([api404.statusCode, api404.json()]).toEqual([404, { error: 'no route GET /api/nothing', code: 'not_found' }]);
       const hint = await get(missing, '/');
       expect(hint.statusCode).toBe(200);
       expect(hint.body).toContain('the web UI is not built');
