@@ -90,6 +90,11 @@ export const sandboxRegistry: Record<string, SandboxEntry> = {
     credentials: 'Basic agent@sandbox.example/token with sandbox-zendesk-token, or Bearer sandbox-zendesk-token',
     start: async ({ port }) => (await import('./zendesk/zendesk-sandbox.js')).startZendeskSandbox({ port }),
   },
+  'graphql-crm': {
+    description: 'a CRM with a GraphQL API (POST /graphql: contacts with Relay cursor paging, bulk upsert with per-input userErrors)',
+    credentials: 'Bearer sandbox-graphql-token',
+    start: async ({ port }) => (await import('./graphql-crm/graphql-crm-sandbox.js')).startGraphQLCrmSandbox({ port }),
+  },
 };
 
 /** Simulators started together. */

@@ -29,7 +29,7 @@ describe('startSandboxes', () => {
   it('starts every simulator when none is named, the OAuth provider and BigQuery included', async () => {
     const started = await startSandboxes();
     try {
-      expect(Object.keys(started.urls)).toEqual(['webhook', 'backlog', 'salesforce', 'hubspot', 'bigcommerce', 'slack', 'oauth', 'bigquery', 'kintone', 'intercom', 'marketo', 'google-sheets', 'mailchimp', 'zendesk']);
+      expect(Object.keys(started.urls)).toEqual(['webhook', 'backlog', 'salesforce', 'hubspot', 'bigcommerce', 'slack', 'oauth', 'bigquery', 'kintone', 'intercom', 'marketo', 'google-sheets', 'mailchimp', 'zendesk', 'graphql-crm']);
       for (const url of Object.values(started.urls)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await started.close();
@@ -37,7 +37,7 @@ describe('startSandboxes', () => {
   });
 
   it('refuses an unknown name, listing the known ones', async () => {
-    await expect(startSandboxes(['nope'])).rejects.toThrow(/^unknown sandbox "nope"; known: webhook, backlog, salesforce, hubspot, bigcommerce, slack, oauth, bigquery, kintone, intercom, marketo, google-sheets, mailchimp, zendesk$/);
+    await expect(startSandboxes(['nope'])).rejects.toThrow(/^unknown sandbox "nope"; known: webhook, backlog, salesforce, hubspot, bigcommerce, slack, oauth, bigquery, kintone, intercom, marketo, google-sheets, mailchimp, zendesk, graphql-crm$/);
   });
 });
 
