@@ -203,6 +203,17 @@ describe('asynchronous jobs', () => {
       expect(jobs.length).toBe(5);
     });
 
+    it('stops the run, naming the endpoint, when a poll condition cannot run (the connector\'s bug), and when a job request does not render', async () => {
+      await open({ endpoints: {
+        typo: { ...users, job: { ...users.job, poll: { ...users.job.poll, until: "respons.body.job_status.status == 'completed'" } } },
+        unrendered: { ...users, job: { ...users.job, poll: { ...users.job.poll, request: { path: '/job_statuses/{{ jobb.id }}' } } } },
+      } });
+      for (const [name, message] of [['typo', /^endpoint typo: .*respons/], ['unrendered', /^endpoint unrendered: job\.poll: .*jobb/]] as const) {
+        const destination = createHttpDestination({ connection: http!, endpoints: { upsert: name } });
+        await expect(deliverItems(destination, [item('a@x', 'A')])).rejects.toThrow(message);
+      }
+    });
+
     it('previews the batch request without creating a job', async () => {
       await open({ endpoints: { users } });
       const destination = createHttpDestination({ connection: http!, endpoints: { upsert: 'users' } });

@@ -44,7 +44,13 @@ export async function sendJobRequest(
   context: object,
   options: { what: string; rules: readonly ResponseRule[]; signal?: AbortSignal },
 ): Promise<HttpResponse> {
-  const rendered = 'url' in request ? request : renderJobRequest(http, request, context);
+  let rendered: HttpRequest;
+  try {
+    rendered = 'url' in request ? request : renderJobRequest(http, request, context);
+  } catch (e) {
+    // A template of the connector that cannot render: no later request can be right either.
+    throw new JobRequestError(`${options.what}: ${http.redactor.mask(e instanceof Error ? e.message : String(e))}`, true, false);
+  }
   const outcome = await http.client.send(rendered, { auth: http.auth, signal: options.signal, classify: http.classifier(options.rules) });
   if (outcome.ok) return outcome.response;
   throw new JobRequestError(
