@@ -1,5 +1,6 @@
 import { ApiError, ServerUnreachableError } from './api-error.js';
 import { reportAnswer, reportUnreachable } from './server-reachability.js';
+import type { ApiErrorCode, ApiErrorParams } from '../../src/api/api-error-body.js';
 import type { ConfigIssue } from '../../src/api/config-issue.js';
 
 let token: string | null = null;
@@ -35,15 +36,19 @@ export async function apiFetch(path: string, init: { method?: string; body?: unk
   const text = await response.text();
   let message = text || `${response.status} ${response.statusText}`;
   let issues: ConfigIssue[] = [];
+  let code: ApiErrorCode | undefined;
+  let params: ApiErrorParams = {};
   try {
-    const json = JSON.parse(text) as { error?: string; message?: string; issues?: ConfigIssue[] };
+    const json = JSON.parse(text) as { error?: string; message?: string; issues?: ConfigIssue[]; code?: ApiErrorCode; params?: ApiErrorParams };
     message = json.error ?? json.message ?? message;
     issues = Array.isArray(json.issues) ? json.issues : [];
+    code = typeof json.code === 'string' ? json.code : undefined;
+    params = json.params && typeof json.params === 'object' ? json.params : {};
   } catch {
     // a plain-text error body is shown as it is
   }
   if (response.status === 401) onUnauthorized();
-  throw new ApiError(response.status, message, issues);
+  throw new ApiError(response.status, message, issues, code, params);
 }
 
 /** Calls the API and parses its JSON answer. */

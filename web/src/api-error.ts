@@ -1,12 +1,15 @@
+import type { ApiErrorCode, ApiErrorParams } from '../../src/api/api-error-body.js';
 import type { ConfigIssue } from '../../src/api/config-issue.js';
 
-/** An API call that did not succeed: the HTTP status, the server's message and any config issues. */
+/** An API call that did not succeed: the HTTP status, the server's message, its stable code and params, and any config issues. */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
     message: string,
     readonly issues: ConfigIssue[] = [],
+    readonly code: ApiErrorCode | undefined = undefined,
+    readonly params: ApiErrorParams = {},
   ) {
     super(message);
   }
