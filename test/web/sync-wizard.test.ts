@@ -193,6 +193,37 @@ describe('the sync wizard', () => {
     }
   });
 
+  it('names one endpoint per operation, which opens upsert and mirror', async () => {
+    const { page } = ui.browser;
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`${ui.server.url}/syncs/new?token=${ui.server.token}`);
+    await page.locator('input[name=sync-name]').fill('people_upsert');
+    await page.locator('select[name=source-connection]').selectOption('warehouse');
+    await page.getByTestId('source-sql').locator('.cm-content').click();
+    await page.keyboard.type('select person_id as id, full_name as name, mail as email from people');
+    await page.getByTestId('sample-button').click();
+    await eventually(() => page.getByTestId('sample-table').locator('tbody tr').count()).toBe(3);
+    await page.getByTestId('wizard-next').click();
+    await page.locator('select[name=destination-connection]').selectOption('people');
+    await page.locator('input[name=per-operation]').check();
+    await page.locator('select[name=endpoint-create]').selectOption('add_contact');
+    await page.locator('select[name=endpoint-update]').selectOption('update_contact');
+    // Only endpoints of the slot's operation are offered.
+    expect(await page.locator('select[name=endpoint-delete] > option').allTextContents()).toEqual(['(none)']);
+    await page.getByTestId('wizard-next').click();
+    expect(await page.locator('select[name=mode] > option').allTextContents()).toEqual(['insert', 'update', 'upsert', 'mirror', 'append']);
+    await page.locator('select[name=mode]').selectOption('upsert');
+    await page.getByTestId('key-column-id').click();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('preview-button').click();
+    await eventually(() => page.getByTestId('operation-create').textContent()).toBe('create3');
+    await page.getByTestId('save-button').click();
+    await eventually(() => new URL(page.url()).pathname).toBe('/syncs/people_upsert');
+    const yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
+    expect(yaml).toContain('    to:\n      connection: people\n      endpoints:\n        create: add_contact\n        update: update_contact\n    mode: upsert\n');
+  });
+
   it('says why a step is not done, and refuses a name with path characters', async () => {
     const { page } = ui.browser;
     await page.setViewportSize({ width: 1400, height: 900 });

@@ -1,8 +1,9 @@
 import type { ConnectionSummary } from '../../../../src/api/connections.js';
+import { operations, type Operation } from '../../../../src/api/connectors.js';
 import type { DestinationOptions } from '../../../../src/api/sync-drafts.js';
 import { useI18n } from '../../i18n.js';
 import { useApi } from '../../use-api.js';
-import type { StepProps } from './sync-draft.js';
+import { chosenEndpoints, type StepProps } from './sync-draft.js';
 
 /** The destination: a connection, then one of its connector's endpoints (what it does, the fields it reads) or a table. */
 export function DestinationStep(props: StepProps & { options: DestinationOptions | null }) {
@@ -15,7 +16,16 @@ export function DestinationStep(props: StepProps & { options: DestinationOptions
     const type = connections.data?.find((c) => c.name === name)?.type;
     setTo(type === 'http' ? { connection: name, endpoint: '' } : { connection: name, table: '' });
   };
-  const endpoint = options?.kind === 'http' ? options.endpoints.find((e) => e.name === to.endpoint) : undefined;
+  const chosen = chosenEndpoints(draft.sync, options);
+  const fields = [...new Set(chosen.flatMap((e) => e.rowFields))];
+  const wholeRow = chosen.some((e) => e.wholeRow);
+  const perOperation = to.endpoints !== undefined;
+  const setSlot = (slot: Operation, name: string) => {
+    const next = { ...to.endpoints };
+    if (name === '') delete next[slot];
+    else next[slot] = name;
+    setTo({ connection: to.connection, endpoints: next });
+  };
 
   return (
     <div className="wizard-step" data-testid="destination-step">
@@ -31,7 +41,7 @@ export function DestinationStep(props: StepProps & { options: DestinationOptions
             ))}
           </select>
         </label>
-        {options?.kind === 'http' && to.endpoints === undefined && (
+        {options?.kind === 'http' && !perOperation && (
           <label className="field">
             <span>{t('destination.endpoint')}</span>
             <select name="destination-endpoint" value={to.endpoint ?? ''} onChange={(e) => setTo({ connection: to.connection, endpoint: e.target.value })}>
@@ -52,17 +62,41 @@ export function DestinationStep(props: StepProps & { options: DestinationOptions
           </label>
         )}
       </div>
-      {to.endpoints !== undefined && (
-        <p className="muted small">
-          {Object.entries(to.endpoints)
-            .map(([op, ep]) => `${op}: ${ep}`)
-            .join(' · ')}
-        </p>
+      {options?.kind === 'http' && (
+        <label className="field checkbox-field">
+          <span>{t('destination.perOperation')}</span>
+          <input
+            type="checkbox"
+            name="per-operation"
+            checked={perOperation}
+            onChange={(e) => setTo(e.target.checked ? { connection: to.connection, endpoints: {} } : { connection: to.connection, endpoint: '' })}
+          />
+        </label>
       )}
-      {endpoint && (
+      {options?.kind === 'http' && perOperation && (
+        <div className="grid" data-testid="endpoint-slots">
+          {operations.map((slot) => (
+            <label className="field" key={slot}>
+              <span>
+                <code>{slot}</code>
+              </span>
+              <select name={`endpoint-${slot}`} value={to.endpoints?.[slot] ?? ''} onChange={(e) => setSlot(slot, e.target.value)}>
+                <option value="">{t('destination.slotNone')}</option>
+                {options.endpoints
+                  .filter((e) => e.operation === slot)
+                  .map((e) => (
+                    <option key={e.name} value={e.name}>
+                      {e.name}
+                    </option>
+                  ))}
+              </select>
+            </label>
+          ))}
+        </div>
+      )}
+      {chosen.length > 0 && (
         <p className="muted small" data-testid="endpoint-fields">
-          {endpoint.rowFields.length > 0 ? t('destination.fieldsUsed', { fields: endpoint.rowFields.join(', ') }) : !endpoint.wholeRow && t('destination.noFields')}{' '}
-          {endpoint.wholeRow && t('destination.wholeRow')}
+          {fields.length > 0 ? t('destination.fieldsUsed', { fields: fields.join(', ') }) : !wholeRow && t('destination.noFields')} {wholeRow && t('destination.wholeRow')}
         </p>
       )}
     </div>

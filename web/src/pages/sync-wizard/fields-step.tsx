@@ -1,18 +1,19 @@
 import { useState } from 'react';
 import type { DestinationOptions } from '../../../../src/api/sync-drafts.js';
-import { syncModes, type SyncMode } from '../../../../src/api/syncs.js';
+import { syncModes, type SyncMode, type SyncObject } from '../../../../src/api/syncs.js';
 import { useI18n, type MessageKey } from '../../i18n.js';
-import { columnName, keyColumns, withKey, type SampleState, type StepProps } from './sync-draft.js';
+import { chosenEndpoints, columnName, keyColumns, modesOfSlots, withKey, type SampleState, type StepProps } from './sync-draft.js';
 
 type Rule = { skip_null?: boolean; on?: 'always' | 'create'; value?: string | number | boolean | null };
 type RuleKind = 'skipNull' | 'onCreate' | 'value';
 const ruleKind = (r: Rule): RuleKind => (r.value !== undefined ? 'value' : r.on === 'create' ? 'onCreate' : 'skipNull');
 const ruleOf = (kind: RuleKind, value = ''): Rule => (kind === 'value' ? { value } : kind === 'onCreate' ? { on: 'create' } : { skip_null: true });
 
-/** The modes the destination serves: every mode for a table, those of the chosen endpoint for an API. */
-function supportedModes(options: DestinationOptions | null, endpoint: string | undefined): readonly SyncMode[] {
+/** The modes the destination serves: every mode for a table, those of the chosen endpoint (or endpoints) for an API. */
+function supportedModes(options: DestinationOptions | null, to: SyncObject['to']): readonly SyncMode[] {
   if (!options || options.kind === 'table') return syncModes;
-  return options.endpoints.find((e) => e.name === endpoint)?.modes ?? syncModes;
+  if (to.endpoints) return modesOfSlots(to.endpoints);
+  return options.endpoints.find((e) => e.name === to.endpoint)?.modes ?? syncModes;
 }
 
 /**
@@ -25,12 +26,13 @@ export function FieldsStep(props: StepProps & { options: DestinationOptions | nu
   const sync = draft.sync;
   const set = (key: string, value: unknown) => onChange({ ...draft, sync: withKey(sync, key, value) });
   const columns = props.sample.result?.columns.map(columnName) ?? [];
-  const endpoint = options?.kind === 'http' ? options.endpoints.find((e) => e.name === sync.to.endpoint) : undefined;
-  const supported = supportedModes(options, sync.to.endpoint);
+  const chosen = chosenEndpoints(sync, options);
+  const rowFields = [...new Set(chosen.flatMap((e) => e.rowFields))];
+  const supported = supportedModes(options, sync.to);
   const others = syncModes.filter((m) => !supported.includes(m));
   const key = keyColumns(sync);
   const mapping = sync.mapping ?? {};
-  const mappedFields = [...(endpoint?.rowFields ?? []), ...Object.keys(mapping).filter((f) => !endpoint?.rowFields.includes(f))];
+  const mappedFields = [...rowFields, ...Object.keys(mapping).filter((f) => !rowFields.includes(f))];
   const rules = (sync.fields ?? {}) as Record<string, Rule>;
   const [extraField, setExtraField] = useState('');
   const [keyText, setKeyText] = useState<string | null>(null);
@@ -115,7 +117,7 @@ export function FieldsStep(props: StepProps & { options: DestinationOptions | nu
 
       <h3>{t('fields.mapping')}</h3>
       <p className="muted small">{t('fields.mappingHelp')}</p>
-      {endpoint?.wholeRow && <p className="muted small">{t('destination.wholeRow')}</p>}
+      {chosen.some((e) => e.wholeRow) && <p className="muted small">{t('destination.wholeRow')}</p>}
       <table className="table compact mapping-table" data-testid="mapping">
         <thead>
           <tr>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { DestinationOptions, DraftSyncRequest } from '../../../../src/api/sync-drafts.js';
-import type { SyncObject, SyncPreview, SyncSample } from '../../../../src/api/syncs.js';
+import type { Operation } from '../../../../src/api/connectors.js';
+import type { DestinationEndpoint, DestinationOptions, DraftSyncRequest } from '../../../../src/api/sync-drafts.js';
+import type { SyncMode, SyncObject, SyncPreview, SyncSample } from '../../../../src/api/syncs.js';
 import { api } from '../../api-client.js';
 
 /**
@@ -77,4 +78,24 @@ export async function saveDraft(name: string, draft: SyncDraft, create: boolean)
 /** Pauses or resumes a sync's schedule (the schedules routes keep it in the state store). */
 export async function setPaused(name: string, paused: boolean): Promise<void> {
   await api(`/api/schedules/sync/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`, { method: 'POST', body: {} });
+}
+
+/** The endpoints a sync's destination names (one, or one per operation), as the destination offers them. */
+export function chosenEndpoints(sync: SyncObject, options: DestinationOptions | null): DestinationEndpoint[] {
+  if (options?.kind !== 'http') return [];
+  const names = sync.to.endpoints ? Object.values(sync.to.endpoints) : sync.to.endpoint ? [sync.to.endpoint] : [];
+  return options.endpoints.filter((e) => names.includes(e.name));
+}
+
+/** The modes endpoints named per operation serve (as sluice validate decides: create and update, or upsert, write). */
+export function modesOfSlots(slots: Partial<Record<Operation, string>>): SyncMode[] {
+  const has = (op: Operation) => Boolean(slots[op]);
+  const writes = has('upsert') || (has('create') && has('update'));
+  const modes: SyncMode[] = [];
+  if (has('create') || has('upsert')) modes.push('insert');
+  if (has('update') || has('upsert')) modes.push('update');
+  if (writes) modes.push('upsert');
+  if (writes && (has('delete') || has('update'))) modes.push('mirror');
+  if (has('create') || has('upsert')) modes.push('append');
+  return modes;
 }

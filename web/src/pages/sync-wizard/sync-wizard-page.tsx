@@ -95,7 +95,8 @@ export function SyncWizardPage() {
       if (!NAME.test(name)) return 'wizard.needsName';
       if (!from.connection || (from.sql ?? from.table ?? from.stream ?? '').trim() === '') return 'wizard.needsSource';
     }
-    if (step === 'destination' && (!to.connection || (to.endpoint ?? to.table ?? '') === '')) return 'wizard.needsDestination';
+    const named = to.endpoints ? Object.keys(to.endpoints).length > 0 : (to.endpoint ?? to.table ?? '') !== '';
+    if (step === 'destination' && (!to.connection || !named)) return 'wizard.needsDestination';
     if (step === 'fields' && mode !== 'append' && keyColumns(draft.sync).length === 0) return 'wizard.needsKey';
     return null;
   };

@@ -43,6 +43,8 @@ export const wizardEn = {
   'destination.fieldsUsed': 'Fields its request uses: {fields}',
   'destination.wholeRow': 'Sends every column of the row.',
   'destination.noFields': 'Its request reads no row field.',
+  'destination.perOperation': 'One endpoint per operation (create, update, delete…)',
+  'destination.slotNone': '(none)',
 
   'fields.mode': 'Mode',
   'fields.modeHelp.insert': 'insert: new keys only.',
@@ -144,6 +146,8 @@ export const wizardJa: Record<keyof typeof wizardEn, string> = {
   'destination.fieldsUsed': 'リクエストが使うフィールド：{fields}',
   'destination.wholeRow': '行のすべてのカラムを送ります。',
   'destination.noFields': 'リクエストは行のフィールドを読みません。',
+  'destination.perOperation': '操作ごとにエンドポイントを指定（作成・更新・削除…）',
+  'destination.slotNone': '（なし）',
 
   'fields.mode': 'モード',
   'fields.modeHelp.insert': 'insert：新しいキーだけ。',
