@@ -2,6 +2,7 @@ import { ApiError } from '../api-error.js';
 import { formatConfigIssue } from '../../../src/config/config-error.js';
 import { useI18n } from '../i18n.js';
 import { isUnreachableError } from '../server-reachability.js';
+import { serverErrorText } from '../server-messages.js';
 
 /**
  * An error as the user should read it: the message, then each config issue with file:line:column and key path. The
@@ -9,10 +10,10 @@ import { isUnreachableError } from '../server-reachability.js';
  * got no answer says so in the user's language (the offline banner says the rest) instead of "Failed to fetch".
  */
 export function ErrorBox(props: { error: unknown; testId?: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   if (props.error === undefined || props.error === null) return null;
   const unreachable = isUnreachableError(props.error);
-  const message = unreachable ? t('offline.notDone') : props.error instanceof Error ? props.error.message : String(props.error);
+  const message = unreachable ? t('offline.notDone') : props.error instanceof ApiError ? serverErrorText(props.error, lang) : props.error instanceof Error ? props.error.message : String(props.error);
   const issues = props.error instanceof ApiError ? props.error.issues : [];
   const repeatsAnIssue = issues.some((issue) => formatConfigIssue(issue) === message || issue.message === message);
   return (
