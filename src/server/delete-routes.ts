@@ -2,6 +2,7 @@ import { unlink } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { ApiErrorBody } from '../api/api-error-body.js';
 import type { Dependent, DependentsAnswer } from '../api/dependents.js';
 import { checkInsideProject } from './check-inside-project.js';
 import { connectorCatalog } from './connector-catalog.js';
@@ -28,11 +29,18 @@ function withoutEntry(text: string, section: string, name: string): string {
  */
 export const deleteRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const refuse = (reply: FastifyReply, what: string, dependents: Dependent[]) =>
-    reply.code(409).send({ error: `${what} is used by ${dependents.map(describe).join(', ')}: change or delete them first`, dependents } satisfies DependentsAnswer);
+    reply.code(409).send({
+      error: `${what} is used by ${dependents.map(describe).join(', ')}: change or delete them first`,
+      code: 'conflict',
+      params: { what, dependents: dependents.map(describe).join(', ') },
+      dependents,
+    } satisfies DependentsAnswer & ApiErrorBody);
 
   const findConnector = async (name: string) => {
-    const entry = (await connectorCatalog(ctx)).find((e) => e.name === name && !e.builtin) ?? (await connectorCatalog(ctx)).find((e) => e.name === name);
-    if (!entry) throw new HttpError(404, `no connector named "${name}"`);
+    // A project connector of a built-in's name is the one in use (as the catalog lists it).
+    const catalog = await connectorCatalog(ctx);
+    const entry = catalog.find((e) => e.name === name && !e.builtin) ?? catalog.find((e) => e.name === name);
+    if (!entry) throw new HttpError(404, `no connector named "${name}"`, { code: 'unknown_name', params: { what: 'connector', name } });
     return entry;
   };
   const connectorUsers = async (name: string) => {
@@ -43,7 +51,10 @@ export const deleteRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (a
     const { data } = await readRawProject(ctx.projectFile);
     const entries = data[section];
     // Own keys only: `__proto__` or `constructor` is not an entry.
-    if (typeof entries !== 'object' || entries === null || !Object.hasOwn(entries, name) || rawEntry(data, section, name) === undefined) throw new HttpError(404, `no ${section.slice(0, -1)} named "${name}"`);
+    if (typeof entries !== 'object' || entries === null || !Object.hasOwn(entries, name) || rawEntry(data, section, name) === undefined) {
+      const what = section.slice(0, -1);
+      throw new HttpError(404, `no ${what} named "${name}"`, { code: 'unknown_name', params: { what, name } });
+    }
     return section === 'connections' ? connectionDependents(data, name) : syncDependents(data, name);
   };
 

@@ -49,7 +49,9 @@ export const schedulesRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async
   const pauseRoute = (paused: boolean) => async (request: { params: unknown }) => {
     const { kind, name } = parseInput(itemParams, request.params, 'params');
     const loaded = await ctx.load();
-    if (!scheduledItems(loaded.project).some((i) => i.kind === kind && i.name === name)) throw new HttpError(404, `no scheduled ${kind} "${name}"`);
+    if (!scheduledItems(loaded.project).some((i) => i.kind === kind && i.name === name)) {
+      throw new HttpError(404, `no scheduled ${kind} "${name}"`, { code: 'unknown_name', params: { what: `scheduled ${kind}`, name } });
+    }
     return { kind, name, pausedAt: await setSchedulePaused(ctx.store, kind, name, paused) };
   };
   app.post('/api/schedules/:kind/:name/pause', pauseRoute(true));

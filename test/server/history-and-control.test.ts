@@ -144,7 +144,7 @@ describe('cancelling a run', () => {
     // The rows not sent yet are left for the next run: the sink got fewer than the three.
     expect(f.sink.state.hooks.length).toBeLessThan(3);
     const again = await api('POST', `/api/runs/${runId}/cancel`);
-    expect(again).toEqual({ status: 409, json: { error: `run "${runId}" is not running (cancelled)` } });
+    expect(again).toMatchObject({ status: 409, json: { error: `run "${runId}" is not running (cancelled)`, code: 'conflict' } });
     expect((await api('POST', '/api/runs/run_nope/cancel')).status).toBe(404);
   });
 });
@@ -168,7 +168,10 @@ describe('schedules', () => {
   });
 
   it('refuses what is not scheduled, and hostile kinds and names', async () => {
-    expect(await api('POST', '/api/schedules/sync/orders_to_sink/pause')).toEqual({ status: 404, json: { error: 'no scheduled sync "orders_to_sink"' } });
+    expect(await api('POST', '/api/schedules/sync/orders_to_sink/pause')).toEqual({
+      status: 404,
+      json: { error: 'no scheduled sync "orders_to_sink"', code: 'unknown_name', params: { what: 'scheduled sync', name: 'orders_to_sink' } },
+    });
     expect((await api('POST', '/api/schedules/connector/nightly/pause')).status).toBe(400);
     expect((await api('POST', `/api/schedules/pipeline/${'x'.repeat(201)}/pause`)).status).toBe(414);
     expect((await api('POST', `/api/schedules/pipeline/${'x'.repeat(99)}/pause`)).status).toBe(404);
@@ -206,7 +209,15 @@ describe('dependents and delete', () => {
     expect((await api('GET', '/api/connectors/webhook/dependents')).json).toEqual({ dependents: [{ kind: 'connection', name: 'sink' }] });
 
     const refused = await api('DELETE', '/api/connections/sink');
-    expect(refused).toEqual({ status: 409, json: { error: 'connection "sink" is used by sync orders_to_sink, sync slow_to_sink: change or delete them first', ...both } });
+    expect(refused).toEqual({
+      status: 409,
+      json: {
+        error: 'connection "sink" is used by sync orders_to_sink, sync slow_to_sink: change or delete them first',
+        code: 'conflict',
+        params: { what: 'connection "sink"', dependents: 'sync orders_to_sink, sync slow_to_sink' },
+        ...both,
+      },
+    });
     expect((await api('DELETE', '/api/syncs/orders_to_sink')).status).toBe(409);
     expect(await api('DELETE', '/api/connectors/webhook')).toMatchObject({ status: 409 });
     expect(await readFile(join(f.dir, 'sluice.yaml'), 'utf8')).toContain('sink:');
