@@ -1,19 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Connection } from '../config/project-schema.js';
 import type { Redactor } from '../log/redactor.js';
-import { openBigqueryDatabase } from './bigquery/bigquery-database.js';
-import { bigqueryTokens } from './bigquery/bigquery-tokens.js';
 import { DATABASE_LABELS } from './database-labels.js';
-import { openDuckdbDatabase } from './duckdb/duckdb-database.js';
-import { openDuckdbTableEngine } from './duckdb/duckdb-table-engine.js';
-import { openMysqlDatabase } from './mysql/mysql-database.js';
-import { openMysqlTableEngine } from './mysql/mysql-table-engine.js';
-import { openPostgresDatabase } from './postgres/postgres-database.js';
-import { openPostgresTableEngine } from './postgres/postgres-table-engine.js';
 import type { SqlDatabase } from './sql-database.js';
-import { openSqliteDatabase } from './sqlite/sqlite-database.js';
-import { openSqliteTableEngine } from './sqlite/sqlite-table-engine.js';
-import { openSshTunnel, urlHostPort, withHostPort } from './ssh-tunnel.js';
 import type { TableEngine } from './table-engine.js';
 
 /** A connection that is a database (every type but http). */
@@ -63,34 +52,39 @@ interface DatabaseEngine<C extends DatabaseConnection> {
 
 type DatabaseEngines = { [T in DatabaseType]: DatabaseEngine<Extract<DatabaseConnection, { type: T }>> };
 
-/** Every engine, by connection type; the order is the one messages list them in. */
+/**
+ * Every engine, by connection type; the order is the one messages list them in. Each driver is loaded when a
+ * connection of its type is opened: a run from PostgreSQL does not load DuckDB's library (tens of MB) nor the others.
+ */
 const ENGINES: DatabaseEngines = {
   duckdb: {
     files: ['path'],
-    reader: (c, { projectDir }) => openDuckdbDatabase(c.path, { fileSearchPath: projectDir }),
-    tableEngine: (c) => openDuckdbTableEngine(c.path),
+    reader: async (c, { projectDir }) => (await import('./duckdb/duckdb-database.js')).openDuckdbDatabase(c.path, { fileSearchPath: projectDir }),
+    tableEngine: async (c) => (await import('./duckdb/duckdb-table-engine.js')).openDuckdbTableEngine(c.path),
   },
   sqlite: {
     files: ['path'],
-    reader: (c) => openSqliteDatabase(c.path),
-    tableEngine: (c) => openSqliteTableEngine(c.path),
+    reader: async (c) => (await import('./sqlite/sqlite-database.js')).openSqliteDatabase(c.path),
+    tableEngine: async (c) => (await import('./sqlite/sqlite-table-engine.js')).openSqliteTableEngine(c.path),
   },
   postgres: {
     files: [],
     defaultPort: 5432,
-    reader: (c, { onClose }) => openPostgresDatabase(c.url, { onClose }),
-    tableEngine: (c, { onClose }) => openPostgresTableEngine(c.url, { onClose }),
+    reader: async (c, { onClose }) => (await import('./postgres/postgres-database.js')).openPostgresDatabase(c.url, { onClose }),
+    tableEngine: async (c, { onClose }) => (await import('./postgres/postgres-table-engine.js')).openPostgresTableEngine(c.url, { onClose }),
   },
   mysql: {
     files: [],
     defaultPort: 3306,
-    reader: (c, { onClose }) => openMysqlDatabase(c.url, { onClose }),
-    tableEngine: (c, { onClose }) => openMysqlTableEngine(c.url, { onClose }),
+    reader: async (c, { onClose }) => (await import('./mysql/mysql-database.js')).openMysqlDatabase(c.url, { onClose }),
+    tableEngine: async (c, { onClose }) => (await import('./mysql/mysql-table-engine.js')).openMysqlTableEngine(c.url, { onClose }),
   },
   bigquery: {
     files: ['credentials'],
-    reader: async (c, { redactor }) =>
-      openBigqueryDatabase({ projectId: c.project_id, location: c.location, apiEndpoint: c.api_endpoint, tokens: await bigqueryTokens(c, redactor) }),
+    reader: async (c, { redactor }) => {
+      const [{ openBigqueryDatabase }, { bigqueryTokens }] = await Promise.all([import('./bigquery/bigquery-database.js'), import('./bigquery/bigquery-tokens.js')]);
+      return openBigqueryDatabase({ projectId: c.project_id, location: c.location, apiEndpoint: c.api_endpoint, tokens: await bigqueryTokens(c, redactor) });
+    },
   },
 };
 
@@ -128,6 +122,7 @@ export async function openDatabase<P extends keyof DatabaseParts>(
     redactor?.add(connection.ssh?.password, connection.ssh?.passphrase);
     if (connection.ssh) {
       const { ssh, url } = connection;
+      const { openSshTunnel, urlHostPort, withHostPort } = await import('./ssh-tunnel.js');
       const tunnel = await openSshTunnel(ssh, urlHostPort(url, engine.defaultPort!), options).catch((e: unknown) => fail(`the SSH tunnel for ${what}`, e));
       reached = { ...connection, url: withHostPort(url, tunnel.host, tunnel.port) };
       onClose = tunnel.close;

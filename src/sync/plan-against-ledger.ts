@@ -2,7 +2,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import { planSnapshotFolder, planSpillFolder, stateLocation } from '../state/state-location.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SyncEndpoints } from './open-sync-endpoints.js';
-import { planSync, type SyncPlan } from './plan/plan-sync.js';
+import type { SyncPlan } from './plan/plan-sync.js';
 
 /**
  * The plan stage of a sync's run and of its preview: the source's rows diffed against the ledger in a plan workspace
@@ -20,6 +20,8 @@ export async function planAgainstLedger(options: {
 }): Promise<SyncPlan> {
   const { loaded, store, sync: name, endpoints } = options;
   const location = stateLocation(loaded.dir, loaded.project.state);
+  // Loaded when a whole-read plan is made: its DuckDB workspace's library is tens of MB a streamed run never needs.
+  const { planSync } = await import('./plan/plan-sync.js');
   return planSync({
     source: endpoints.source,
     store,

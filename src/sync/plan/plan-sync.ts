@@ -14,6 +14,7 @@ import { fingerprintSql } from './fingerprint.js';
 import { appendEntries, PlanSnapshot } from './plan-snapshot.js';
 import { recordKey } from './record-key.js';
 import { stringifyRow } from './stringify-row.js';
+import { PlanError } from './plan-error.js';
 
 /** One record the plan says to send, with the fingerprint it will have once delivered (it is a DeliveryItem too). */
 export interface PlannedItem {
@@ -92,10 +93,7 @@ export interface PlanSyncOptions {
   signal?: AbortSignal;
 }
 
-/** Raised when the data cannot be planned (duplicate keys): the run stops before sending anything. */
-export class PlanError extends Error {
-  override name = 'PlanError';
-}
+export { PlanError };
 
 const INVALID_KEEP = 1000;
 
