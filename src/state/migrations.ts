@@ -265,7 +265,8 @@ export const migrations: readonly Migration[] = [
     name: 'debugger exchanges',
     // Every HTTP exchange of a run (masked, bodies cut), kept once and referenced by each record key it carried. Ids
     // sort by time (see exchange-id.ts): a sync's old exchanges are a range of the primary key, and their keys a range
-    // of debug_keys_by_exchange.
+    // of debug_keys_by_exchange. An exchange of one record (most requests) holds its key, outcome and error itself:
+    // one row and two B-trees a request, not three.
     sqlite: `
       CREATE TABLE debug_exchanges (
         sync TEXT NOT NULL,
@@ -285,8 +286,12 @@ export const migrations: readonly Migration[] = [
         response_headers TEXT NOT NULL,
         response_body TEXT,
         duration_ms INTEGER,
+        key TEXT,
+        outcome TEXT,
+        error TEXT,
         PRIMARY KEY (sync, id)
       ) WITHOUT ROWID;
+      CREATE INDEX debug_exchanges_by_key ON debug_exchanges (sync, key, id) WHERE key IS NOT NULL;
       CREATE TABLE debug_keys (
         sync TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -316,8 +321,12 @@ export const migrations: readonly Migration[] = [
         response_headers text NOT NULL,
         response_body text,
         duration_ms integer,
+        key text COLLATE "C",
+        outcome text,
+        error text,
         PRIMARY KEY (sync, id)
       );
+      CREATE INDEX debug_exchanges_by_key ON debug_exchanges (sync, key, id) WHERE key IS NOT NULL;
       CREATE TABLE debug_keys (
         sync text NOT NULL,
         key text COLLATE "C" NOT NULL,

@@ -6,7 +6,9 @@ import { SqlStateStore } from './sql-state-store.js';
 import type { DebugExchange, RecordedExchange } from './debug-store.js';
 import {
   DEBUG_EXCHANGE_COLUMNS,
+  DEBUG_LISTED_COLUMNS,
   debugExchangeValues,
+  sharedKeys,
   lastPerKey,
   newRunColumns,
   rejectedKind,
@@ -68,10 +70,11 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, invalid, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, kind, row_json, error, request, ${iso('rejected_at')}`;
-const EXCHANGE_COLUMNS = `e.id, e.run_id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, e.attempt, e.endpoint, e.operation, e.records, e.method, e.url,
-  e.request_headers, e.request_body, e.auth, e.status, e.response_headers, e.response_body, e.duration_ms`;
+/** A listed exchange's columns from the table aliased `e`, its time as ISO text. */
+const exchangeColumns = (e: string) =>
+  DEBUG_LISTED_COLUMNS.map((c) => (c === 'at' ? `to_char(${e}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at` : `${e}.${c}`)).join(', ');
 /** The type of each DEBUG_EXCHANGE_COLUMNS array given to unnest. */
-const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer'];
+const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text'];
 const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
@@ -444,7 +447,7 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     if (exchanges.length === 0) return;
     const values = exchanges.map(debugExchangeValues);
     const columns = DEBUG_EXCHANGE_COLUMNS.map((_, i) => values.map((v) => v[i]));
-    const keys = exchanges.flatMap((e) => e.keys.map((k) => [k.key, e.id, k.outcome, k.error] as const));
+    const keys = sharedKeys(exchanges);
     await this.#transaction(async (client) => {
       await client.query(
         `INSERT INTO ${this.#t('debug_exchanges')} (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
@@ -464,9 +467,14 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
 
   async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
     const { rows } = await this.#pool.query<StateRow>(
-      `SELECT k.outcome, k.error, ${EXCHANGE_COLUMNS} FROM ${this.#t('debug_keys')} k
+      // A key's exchanges: those it went out in alone (their own key column), and the batches it shared (debug_keys).
+      `SELECT e.outcome, e.error, ${exchangeColumns('e')} FROM ${this.#t('debug_exchanges')} e
+         WHERE e.sync = $1 AND e.key = $2 AND ($3::text IS NULL OR e.run_id = $3)
+       UNION ALL
+       SELECT k.outcome, k.error, ${exchangeColumns('e')} FROM ${this.#t('debug_keys')} k
          JOIN ${this.#t('debug_exchanges')} e ON e.sync = k.sync AND e.id = k.exchange_id
-       WHERE k.sync = $1 AND k.key = $2 AND ($3::text IS NULL OR e.run_id = $3) ORDER BY k.exchange_id DESC LIMIT $4`,
+         WHERE k.sync = $1 AND k.key = $2 AND ($3::text IS NULL OR e.run_id = $3)
+       ORDER BY id DESC LIMIT $4`,
       [sync, key, options.runId ?? null, options.limit ?? 50],
     );
     return rows.map(toDebugExchange);

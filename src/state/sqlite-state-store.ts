@@ -8,7 +8,9 @@ import { SqlStateStore } from './sql-state-store.js';
 import type { DebugExchange, RecordedExchange } from './debug-store.js';
 import {
   DEBUG_EXCHANGE_COLUMNS,
+  DEBUG_LISTED_COLUMNS,
   debugExchangeValues,
+  sharedKeys,
   newRunColumns,
   rejectedKind,
   toDebugExchange,
@@ -54,8 +56,14 @@ const PUT_EXCHANGE = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMN
   VALUES (?, ${DEBUG_EXCHANGE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 const PUT_DEBUG_KEYS = `INSERT INTO debug_keys (sync, key, exchange_id, outcome, error)
   SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3 FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
-const LIST_EXCHANGES = `SELECT k.outcome, k.error, e.* FROM debug_keys k JOIN debug_exchanges e ON e.sync = k.sync AND e.id = k.exchange_id
-  WHERE k.sync = ? AND k.key = ? AND (? IS NULL OR e.run_id = ?) ORDER BY k.exchange_id DESC LIMIT ?`;
+// A key's exchanges: those it went out in alone (their own key column), and the batches it shared (debug_keys).
+const LIST_EXCHANGES = `SELECT outcome, error, ${DEBUG_LISTED_COLUMNS.join(', ')} FROM debug_exchanges
+    WHERE sync = @sync AND key = @key AND (@run IS NULL OR run_id = @run)
+  UNION ALL
+  SELECT k.outcome, k.error, ${DEBUG_LISTED_COLUMNS.map((c) => `e.${c}`).join(', ')} FROM debug_keys k
+    JOIN debug_exchanges e ON e.sync = k.sync AND e.id = k.exchange_id
+    WHERE k.sync = @sync AND k.key = @key AND (@run IS NULL OR e.run_id = @run)
+  ORDER BY id DESC LIMIT @limit`;
 const OLD_EXCHANGES = 'SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?';
 const PRUNE_STEPS = [
   `SELECT count(*) AS n FROM (${OLD_EXCHANGES})`,
@@ -367,22 +375,17 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
     if (exchanges.length === 0) return;
-    const keys: unknown[][] = [];
-    for (const e of exchanges) for (const k of e.keys) keys.push([k.key, e.id, k.outcome, k.error]);
+    const keys = sharedKeys(exchanges);
+    const steps: WriteStep[] = [{ sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) }];
+    if (keys.length > 0) steps.push({ sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] });
     // On the write thread, in the background: the run's event loop only hands the texts over, and a ledger write or a
     // plan's read never waits behind more than one of these.
-    await this.#writeSteps(
-      [
-        { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
-        { sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] },
-      ],
-      { background: true },
-    );
+    await this.#writeSteps(steps, { background: true });
   }
 
   async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
     const runId = options.runId ?? null;
-    const rows = this.#sql(LIST_EXCHANGES).all(sync, key, runId, runId, options.limit ?? 50) as StateRow[];
+    const rows = this.#sql(LIST_EXCHANGES).all({ sync, key, run: runId, limit: options.limit ?? 50 }) as StateRow[];
     return rows.map(toDebugExchange);
   }
 

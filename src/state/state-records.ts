@@ -154,16 +154,32 @@ export function toDebugExchange(r: StateRow): DebugExchange {
   };
 }
 
-/** The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync). */
+/**
+ * The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync): an
+ * exchange of one record holds its key, outcome and error; one of several leaves them to `debug_keys` (see
+ * sharedKeys).
+ */
 export function debugExchangeValues(e: RecordedExchange): unknown[] {
+  const own = e.keys.length === 1 ? e.keys[0]! : null;
   return [
     e.id, e.runId, e.at, e.attempt, e.endpoint, e.operation, e.keys.length, e.method, e.url, JSON.stringify(e.requestHeaders),
     e.requestBody, e.auth, e.status, JSON.stringify(e.responseHeaders), e.responseBody, e.durationMs,
+    own?.key ?? null, own?.outcome ?? null, own?.error ?? null,
   ];
+}
+
+/** The `debug_keys` rows of exchanges, as [key, exchange id, outcome, error]: the keys of those carrying several. */
+export function sharedKeys(exchanges: RecordedExchange[]): [string, string, string, string | null][] {
+  const rows: [string, string, string, string | null][] = [];
+  for (const e of exchanges) if (e.keys.length > 1) for (const k of e.keys) rows.push([k.key, e.id, k.outcome, k.error]);
+  return rows;
 }
 
 /** The `debug_exchanges` columns debugExchangeValues fills, after sync. */
 export const DEBUG_EXCHANGE_COLUMNS = [
   'id', 'run_id', 'at', 'attempt', 'endpoint', 'operation', 'records', 'method', 'url', 'request_headers', 'request_body', 'auth',
-  'status', 'response_headers', 'response_body', 'duration_ms',
+  'status', 'response_headers', 'response_body', 'duration_ms', 'key', 'outcome', 'error',
 ] as const;
+
+/** The `debug_exchanges` columns a listing returns (besides outcome and error, which a shared exchange's key row gives). */
+export const DEBUG_LISTED_COLUMNS = DEBUG_EXCHANGE_COLUMNS.filter((c) => c !== 'key' && c !== 'outcome' && c !== 'error');
