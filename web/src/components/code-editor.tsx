@@ -1,10 +1,15 @@
 import { yaml } from '@codemirror/lang-yaml';
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
-import { EditorState } from '@codemirror/state';
+import { Compartment, EditorSelection, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef } from 'react';
+import { problemMarks, type EditorProblem } from './editor-problems.js';
+import { liquidCompletion, type TemplateHints } from './liquid-completion.js';
 
-/** A CodeMirror 6 editor bound to a string (YAML highlighting, or plain text for Liquid templates). */
+/**
+ * A CodeMirror 6 editor bound to a string (YAML highlighting, or plain text for Liquid templates): problems marked in
+ * the gutter at their lines, the cursor moved to `goToLine` when it changes, and Liquid completion from `templateHints`.
+ */
 export function CodeEditor(props: {
   value: string;
   onChange: (value: string) => void;
@@ -12,11 +17,17 @@ export function CodeEditor(props: {
   label: string;
   testId?: string;
   minLines?: number;
+  problems?: EditorProblem[];
+  goToLine?: number;
+  templateHints?: TemplateHints;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
+  const hints = useRef(props.templateHints);
+  hints.current = props.templateHints;
+  const problems = useRef(new Compartment());
 
   useEffect(() => {
     if (!host.current) return;
@@ -26,10 +37,13 @@ export function CodeEditor(props: {
         doc: props.value,
         extensions: [
           lineNumbers(),
+          problems.current.of(problemMarks(props.problems ?? [])),
           highlightActiveLine(),
           drawSelection(),
           EditorView.lineWrapping,
           props.language === 'yaml' ? yaml() : [],
+          // Read through a ref: the sample rows change while the editor lives.
+          props.templateHints ? liquidCompletion(() => hints.current ?? { rowFields: [], filters: [] }) : [],
           syntaxHighlighting(defaultHighlightStyle),
           EditorView.contentAttributes.of({ 'aria-label': props.label }),
           EditorView.theme({ '.cm-content, .cm-gutter': { minHeight: `${(props.minLines ?? 4) * 1.4}em` } }),
@@ -44,7 +58,7 @@ export function CodeEditor(props: {
       editor.destroy();
       view.current = null;
     };
-    // The editor is created once; later values arrive through the effect below.
+    // The editor is created once; later values arrive through the effects below.
   }, []);
 
   useEffect(() => {
@@ -53,6 +67,19 @@ export function CodeEditor(props: {
       editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: props.value } });
     }
   }, [props.value]);
+
+  const problemKey = JSON.stringify(props.problems ?? []);
+  useEffect(() => {
+    view.current?.dispatch({ effects: problems.current.reconfigure(problemMarks(props.problems ?? [])) });
+  }, [problemKey]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor || props.goToLine === undefined) return;
+    const line = editor.state.doc.line(Math.min(Math.max(1, props.goToLine), editor.state.doc.lines));
+    editor.dispatch({ selection: EditorSelection.cursor(line.from), effects: EditorView.scrollIntoView(line.from, { y: 'center' }) });
+    editor.focus();
+  }, [props.goToLine]);
 
   return <div className="code-editor" ref={host} data-testid={props.testId} />;
 }
