@@ -183,6 +183,11 @@ export const endpointJobSchema = z
     close: jobRequest('PATCH', 'A request sent once the batch is sent, telling the API the job has all its records (Salesforce: PATCH /jobs/ingest/{{ job.id }} with state UploadComplete).').optional(),
     abort: jobRequest('PATCH', 'A request giving the job up when the write does not go on: its batch was refused, the job was not done within timeout_ms, or polling failed (Salesforce: PATCH /jobs/ingest/{{ job.id }} with state Aborted). A failing abort only adds to the error.').optional(),
     poll: jobPoll,
+    split: z.boolean().default(true).meta(about(
+      'A job that fails as a whole is split and its halves sent again as jobs, until the rows causing it stand alone (as a batch refused ' +
+        'as a whole is). false: every row of the job fails with its message, for APIs whose whole-job failures are never one row\'s ' +
+        '(a batch of N rows can take up to 2N-1 jobs to split). Default: true.',
+    )),
     results: z
       .array(
         jobRequest('GET', '')

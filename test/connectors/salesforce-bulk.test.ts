@@ -116,9 +116,24 @@ describe('Salesforce Bulk API 2.0', () => {
     expect(sf.requests().filter((r) => r.method === 'GET' && /\/jobs\/ingest\/\w+$/.test(r.path)).length).toBe(6);
   }, 60_000);
 
-  it('splits a job that fails as a whole (a column Salesforce does not know) until the row carrying it stands alone', async () => {
+  it('fails every row of a job that fails as a whole (a column Lead lacks) with its errorMessage, in one job (split: false)', async () => {
     sf = await startSalesforceSandbox({ bulkPolls: 0 });
     const spec = await salesforceSpec();
+    http = await connect(sf, spec);
+    const rows: Row[] = Array.from({ length: 8 }, (_, i) => ({ External_Id__c: `X${i}`, LastName: `N${i}`, Company: 'C', Colour__c: 'red' }));
+    const results = await deliverItems(createHttpDestination({ connection: http, endpoints: { upsert: 'bulk_upsert_leads' } }), rows.map(upsert));
+
+    expect(results.every((r) => !r.ok && /^job 7505g\w+ failed: InvalidBatch : Field name not found : Colour__c$/.test(r.error!))).toBe(true);
+    expect(results[0]!.request).toContain('External_Id__c,LastName,Company,Colour__c');
+    expect(sf.state.objects.Lead ?? []).toEqual([]);
+    expect(sf.requests().filter((r) => r.method === 'POST' && r.path === `${v}/jobs/ingest`).length).toBe(1);
+  }, 60_000);
+
+  it('with split: true, splits a job failed as a whole until the row carrying the bad column stands alone', async () => {
+    sf = await startSalesforceSandbox({ bulkPolls: 0 });
+    const spec = await salesforceSpec((s) => {
+      s.endpoints.bulk_upsert_leads!.job!.split = true;
+    });
     http = await connect(sf, spec);
     const rows: Row[] = Array.from({ length: 8 }, (_, i) => ({ External_Id__c: `X${i}`, LastName: `N${i}`, Company: 'C', ...(i === 5 ? { Colour__c: 'red' } : {}) }));
     const results = await deliverItems(createHttpDestination({ connection: http, endpoints: { upsert: 'bulk_upsert_leads' } }), rows.map(upsert));

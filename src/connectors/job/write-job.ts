@@ -108,8 +108,9 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
   } catch (e) {
     if (e instanceof JobFailedError) {
       // The job failed as a whole: several records are split and sent again, as a batch refused as a whole is.
-      const answer: SendOutcome = { ok: false, action: 'reject', error: e.message, response: { ...outcome.response, status: 400 }, attempts: 1 };
-      return readAs(answer);
+      if (job.split) return readAs({ ok: false, action: 'reject', error: e.message, response: { ...outcome.response, status: 400 }, attempts: 1 });
+      const text = await connection.curl(request);
+      return withNotSent(rendered, items.map((item) => ({ key: item.key, ok: false, error: e.message, request: text })));
     }
     if (e instanceof JobTimeoutError) throw new FatalDeliveryError(await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: e.message }));
     if (e instanceof JobRequestError) {
