@@ -1,4 +1,5 @@
 import { ApiError, ServerUnreachableError } from './api-error.js';
+import { reportInvalidProject } from './project-validity.js';
 import { reportAnswer, reportUnreachable } from './server-reachability.js';
 import type { ApiErrorCode, ApiErrorParams } from '../../src/api/api-error-body.js';
 import type { ConfigIssue } from '../../src/api/config-issue.js';
@@ -48,6 +49,7 @@ export async function apiFetch(path: string, init: { method?: string; body?: unk
     // a plain-text error body is shown as it is
   }
   if (response.status === 401) onUnauthorized();
+  if (code === 'invalid_project') reportInvalidProject(issues);
   throw new ApiError(response.status, message, issues, code, params);
 }
 

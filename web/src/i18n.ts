@@ -1,4 +1,5 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { builderEn, builderJa } from './builder-messages.js';
 import { historyEn, historyJa } from './history/history-messages.js';
 import { debugEn, debugJa } from './pages/debug-messages.js';
 import { wizardEn, wizardJa } from './pages/sync-wizard/wizard-messages.js';
@@ -212,6 +213,7 @@ const en = {
   ...wizardEn,
   ...historyEn,
   ...debugEn,
+  ...builderEn,
 } as const;
 
 /** A key of the UI's dictionary. */
@@ -426,6 +428,7 @@ const ja: Record<MessageKey, string> = {
   ...wizardJa,
   ...historyJa,
   ...debugJa,
+  ...builderJa,
 };
 
 /** A language of the UI. */
