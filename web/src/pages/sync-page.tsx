@@ -95,7 +95,7 @@ export function SyncPage(props: { name: string }) {
     try {
       await saveDraft(props.name, draft, false);
       setSavedDraft(draft);
-      if (pausedNow !== savedPaused) {
+      if (pausedNow !== savedPaused && (draft.sync.schedule ?? '').trim() !== '') {
         await setPaused(props.name, pausedNow);
         await schedules.reload();
         setPausedChoice(null);

@@ -50,7 +50,8 @@ export function ScheduleStep(props: StepProps & { paused: boolean; onPaused?: (p
             ))}
           </select>
         </label>
-        {props.onPaused && (
+        {/* A pause holds a schedule: without one there is nothing to pause. */}
+        {props.onPaused && schedule !== '' && (
           <label className="field checkbox-field">
             <span>{t('schedule.paused')}</span>
             <input type="checkbox" name="paused" checked={props.paused} onChange={(e) => props.onPaused?.(e.target.checked)} />

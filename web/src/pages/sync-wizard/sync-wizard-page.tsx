@@ -79,7 +79,7 @@ export function SyncWizardPage() {
     setSaveError(null);
     try {
       await saveDraft(name, withFile(draft), true);
-      if (paused) await setPaused(name, true);
+      if (paused && (draft.sync.schedule ?? '').trim() !== '') await setPaused(name, true);
       navigate(`/syncs/${encodeURIComponent(name)}`, { afterSave: true, flash: t('wizard.created', { name }) });
     } catch (e) {
       setSaveError(e);
