@@ -8,6 +8,7 @@ import { ConnectionsPage } from './pages/connections-page.js';
 import { ConnectorBuilderPage } from './pages/connector-builder-page.js';
 import { ConnectorsPage } from './pages/connectors-page.js';
 import { LoginPage } from './pages/login-page.js';
+import { ProjectEditorPage } from './pages/project-editor-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
 import { PipelinesPage } from './pages/pipelines-page.js';
 import { RunPage } from './pages/run-page.js';
@@ -17,6 +18,7 @@ import { SyncDebugPage } from './pages/sync-debug-page.js';
 import { SyncPage } from './pages/sync-page.js';
 import { SyncsPage } from './pages/syncs-page.js';
 import { SyncWizardPage } from './pages/sync-wizard/sync-wizard-page.js';
+import { useInvalidProject } from './project-validity.js';
 import { matchPath, mayLeave, navigate, usePath } from './router.js';
 import { clearToken, loadToken, saveToken } from './token-store.js';
 
@@ -53,6 +55,8 @@ export function App() {
   const [token, setToken] = useState<string | null>(() => loadToken());
   const [refused, setRefused] = useState(false);
   const path = usePath();
+  // While the project on disk does not load, every page would show an error or empty lists: its editor shows instead.
+  const invalidProject = useInvalidProject();
 
   configureApi({
     token,
@@ -94,7 +98,7 @@ export function App() {
       />
       <main className="content">
         <OfflineBanner />
-        <Page path={path} />
+        {invalidProject ? <ProjectEditorPage issues={invalidProject} /> : <Page path={path} />}
       </main>
     </div>
   );
