@@ -315,7 +315,10 @@ export const streamSchema = z.strictObject({
   )),
   query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about('Query parameters of every page (templates seeing config and vars); one rendering empty is left out.')),
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
-  body: template.optional().meta(about('A JSON body template, for a POST search.')),
+  body: template.optional().meta(about(
+    'A JSON body template, for a POST search or a GraphQL query (JSON mode, as an endpoint body); it sees what path sees, ' +
+      'e.g. "variables": { "updatedSince": {{ cursor | json }} }. Rendered once per read: every page sends the same body.',
+  )),
   records: z.string().default('$').meta(about('A JSONPath to the array of records in each response, e.g. "$.data". Default: $ (the body is the array).')),
   paginate: paginateSchema.optional(),
   primary_key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The field (or fields) identifying a record, used as the key of syncs reading the stream.')),

@@ -120,16 +120,7 @@ function InlineField(props: FieldProps & { shape: FieldShape }) {
         switch (shape.kind) {
           case 'select': {
             const blank = !props.required && fallback === undefined;
-            return (
-              <select name={name} {...aria} value={str(props.value ?? fallback)} onChange={(e) => edit(path, e.target.value === '' ? undefined : e.target.value)}>
-                {blank && <option value="">—</option>}
-                {shape.options.map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-              </select>
-            );
+            return <EnumSelect name={name} aria={aria} options={shape.options} value={props.value ?? fallback} blank={blank} onChange={(v) => edit(path, v)} />;
           }
           case 'boolean': {
             const checked = props.value === undefined ? fallback === true : props.value === true;
@@ -160,6 +151,48 @@ function InlineField(props: FieldProps & { shape: FieldShape }) {
   );
 }
 
+/**
+ * A select of an enum. A value the YAML holds that is none of the options shows as itself, marked invalid with the
+ * options named (a select would otherwise show its first option, `POSTT` as GET, and hide the mistake).
+ */
+function EnumSelect(props: { name: string; aria: { 'aria-labelledby': string; 'aria-describedby'?: string | undefined }; options: string[]; value: unknown; blank: boolean; onChange: (value: string | undefined) => void }) {
+  const { t } = useI18n();
+  const errorId = useId();
+  const value = props.value === undefined ? '' : str(props.value);
+  const invalid = props.value !== undefined && !props.options.includes(value);
+  const describedBy = [props.aria['aria-describedby'], invalid ? errorId : undefined].filter(Boolean).join(' ') || undefined;
+  return (
+    <>
+      <select
+        name={props.name}
+        aria-labelledby={props.aria['aria-labelledby']}
+        aria-describedby={describedBy}
+        aria-invalid={invalid || undefined}
+        className={invalid ? 'select-invalid' : undefined}
+        value={value}
+        onChange={(e) => props.onChange(e.target.value === '' ? undefined : e.target.value)}
+      >
+        {(props.blank || props.value === undefined) && <option value="">—</option>}
+        {invalid && (
+          <option value={value} disabled>
+            {value}
+          </option>
+        )}
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+      {invalid && (
+        <small id={errorId} className="error-text" data-testid="invalid-value">
+          {t('schema.invalidValue', { value, name: props.name, options: props.options.join(', ') })}
+        </small>
+      )}
+    </>
+  );
+}
+
 /** Text typed into a field that takes several scalar types, as the type it reads as (`100` a number, `true` a boolean). */
 function typedScalar(text: string, types: string[]): unknown {
   if (text === '') return undefined;
@@ -186,21 +219,18 @@ function ListInput(props: { name: string; aria: object; value: unknown; numeric:
 function VariantFields(props: FieldProps & { shape: Extract<FieldShape, { kind: 'variants' }> }) {
   const { shape, path, edit, root } = props;
   const value = obj(props.value);
-  const current = shape.variants.find((v) => v.value === value[shape.tag]) ?? shape.variants[0];
-  if (!current) return null;
-  const rest = schemaProperties(current.schema, root).filter((p) => p.key !== shape.tag);
+  // A kind the YAML names that is none of the schema's shows as itself, marked invalid, with no kind's keys.
+  const named = value[shape.tag];
+  const current = named === undefined ? shape.variants[0] : shape.variants.find((v) => v.value === named);
+  const rest = current ? schemaProperties(current.schema, root).filter((p) => p.key !== shape.tag) : [];
+  const choose = (kind: string | undefined) => {
+    const variant = shape.variants.find((v) => v.value === kind);
+    if (variant) edit(path, initialValue(variant.schema, root));
+  };
   return (
     <div className="grid">
       <Labeled name={shape.tag}>
-        {({ labelId }) => (
-          <select name={shape.tag} aria-labelledby={labelId} value={current.value} onChange={(e) => edit(path, initialValue(shape.variants.find((v) => v.value === e.target.value)!.schema, root))}>
-            {shape.variants.map((v) => (
-              <option key={v.value} value={v.value}>
-                {v.value}
-              </option>
-            ))}
-          </select>
-        )}
+        {({ labelId }) => <EnumSelect name={shape.tag} aria={{ 'aria-labelledby': labelId }} options={shape.variants.map((v) => v.value)} value={current ? current.value : named} blank={false} onChange={choose} />}
       </Labeled>
       <div className="wide">
         <PropertyFields properties={rest} root={root} path={path} value={value} edit={edit} trail={props.trail} />
