@@ -99,7 +99,8 @@ export function referenceSections(root: SchemaNode): ReferenceSection[] {
       };
       if ('default' in value) key.default = value.default;
       const opened = name === 'type' && kind !== undefined ? [] : open(value, path === '' ? name : `${path}.${name}`);
-      if (opened.length === 1) key.section = opened[0];
+      // A key of several kinds (auth) links to the first; the others follow it in the contents.
+      if (opened.length > 0) key.section = opened[0];
       section.keys.push(key);
     }
     return id;
@@ -122,6 +123,11 @@ export function typeText(node: SchemaNode): string {
   if (Array.isArray(node.enum)) return `one of: ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   const union = members(node);
   if (union.length) {
+    // One thing or a list of them (auth: a kind, or the kinds an API accepts).
+    const [one, list] = union;
+    if (union.length === 2 && isNode(one) && isNode(list) && list.type === 'array' && JSON.stringify(list.items) === JSON.stringify(one)) {
+      return `${typeText(one)}; or a list of them`;
+    }
     const kinds = union.map(kindOf);
     if (kinds.every((k) => k !== undefined)) return `object, by type: ${kinds.map((k) => `\`${k}\``).join(', ')}`;
     return [...new Set(union.map(typeText))].join(' or ');

@@ -65,7 +65,7 @@ describe('the generated key reference (docs/)', () => {
     expect(doc).toContain('| `size` | integer (1 to 10) | `5` | How many. |');
     expect(doc).toContain('| `mode` | one of: `a`, `b` | `a` | Which. |');
     expect(doc).toContain('| `tags` | list of string (at least 1 item) |  | Labels. |');
-    expect(doc).toContain('| `auth` | object, by type: `x`, `y` |  | How. |');
+    expect(doc).toContain('| `auth` | [object, by type: `x`, `y`](#auth-x) |  | How. |');
     expect(doc).toContain('## `auth` (type: `x`)\n\n| key | type | default | description |\n|---|---|---|---|\n| `type` | `x` |  | x: one kind. |\n| `key` | string |  | A key. |\n\nExample: x with a key.\n\n```yaml\nauth: { type: x, key: k }\n```');
   });
 });
