@@ -276,6 +276,17 @@ describe('validate: job and restart_after', () => {
     expect(await issues(`name: api\nbase_url: https://api.example.com\n${body}`)).toEqual(expected);
   });
 
+  it.each([
+    ['restart_after: 0', 'streams:\n  s:\n    path: /s\n    paginate: { type: offset, restart_after: 0 }\n', /^6: streams\.s\.paginate\.restart_after: expected a number >= 1, got 0$/],
+    ['max_polls past 100000', 'streams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { until: "true", max_polls: 100001 }\n      download: { path: /d }\n', /^7: streams\.s\.job\.poll\.max_polls: /],
+    ['timeout_ms past a day', 'streams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { until: "true", timeout_ms: 86400001 }\n      download: { path: /d }\n', /^7: streams\.s\.job\.poll\.timeout_ms: /],
+    ['a download format that is not json or csv', 'streams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { until: "true" }\n      download: { path: /d, format: xml }\n', /^8: streams\.s\.job\.download\.format: /],
+    ['an unknown job key, named', 'streams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { until: "true" }\n      download: { path: /d }\n      downlaod: { path: /d }\n', /downlaod/],
+  ])('refuses %s, naming the key', async (_name, body, expected) => {
+    const found = await issues(`name: api\nbase_url: https://api.example.com\n${body}`);
+    expect(found).toEqual([expect.stringMatching(expected)]);
+  });
+
   it('refuses a poll interval past its bounds with the key named', async () => {
     const found = await issues('name: api\nbase_url: https://api.example.com\nstreams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { until: "true", interval_ms: 5 }\n      download: { path: /d }\n');
     expect(found).toEqual([expect.stringMatching(/^7: streams\.s\.job\.poll\.interval_ms: .*10/)]);
