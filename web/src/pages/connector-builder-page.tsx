@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api-client.js';
 import type { ConnectorDetail } from '../../../src/api/connectors.js';
+import type { ConfigIssue } from '../../../src/api/config-issue.js';
 import type { Schemas } from '../../../src/api/schemas.js';
 import { DetailHead } from '../components/detail-head.js';
 import { CodeEditor } from '../components/code-editor.js';
@@ -11,9 +12,10 @@ import { readYamlObject } from '../read-yaml-object.js';
 import { navigate, useFlash } from '../router.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
 import { useApi } from '../use-api.js';
+import { sampleRowFields, TemplateHintsContext } from '../schema/template-hints.js';
 import { useUnsavedEdits } from '../use-unsaved-edits.js';
 import { ConnectorForm } from './connector-form.js';
-import { RequestPreviewPanel } from './request-preview-panel.js';
+import { DEFAULT_ROWS, parseRows, RequestPreviewPanel } from './request-preview-panel.js';
 
 const NEW_CONNECTOR = `name: my_api
 title: My API
@@ -49,6 +51,9 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(useFlash());
   const schemas = useApi<Schemas>('/api/schemas');
+  // The sample rows live here: the preview renders them and the template fields complete their fields.
+  const [rowsText, setRowsText] = useState(DEFAULT_ROWS);
+  const [specIssues, setSpecIssues] = useState<ConfigIssue[]>([]);
 
   useEffect(() => {
     if (props.name === null) return;
@@ -71,6 +76,13 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
   const endpoints = spec && spec.endpoints && typeof spec.endpoints === 'object' ? Object.keys(spec.endpoints) : [];
 
   const dirty = text !== null && text !== savedText;
+  const rowFields = useMemo(() => sampleRowFields(parseRows(rowsText).rows), [rowsText]);
+  const filters = schemas.data?.filters;
+  const hints = useMemo(() => ({ rowFields, filters: filters ?? [] }), [rowFields, filters]);
+  // The YAML view marks where the text does not parse, or else where the last render found the spec invalid.
+  const problems = parsed?.error
+    ? [{ line: parsed.line ?? 1, message: parsed.error }]
+    : specIssues.filter((i) => i.line !== undefined).map((i) => ({ line: i.line!, message: `${i.path ? `${i.path}: ` : ''}${i.message}` }));
 
   const save = async () => {
     if (text === null || !spec || saving) return;
@@ -135,11 +147,12 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
           {t('connector.saved', { file: saved })}
         </div>
       )}
+      <TemplateHintsContext.Provider value={hints}>
       <div className="builder">
         <div className="builder-main">
           {view === 'yaml' ? (
             <div className="card">
-              <CodeEditor label={t('connector.yamlView')} language="yaml" value={text} onChange={setText} minLines={24} testId="yaml-editor" />
+              <CodeEditor label={t('connector.yamlView')} language="yaml" value={text} onChange={setText} minLines={24} testId="yaml-editor" problems={problems} />
               {parsed?.error && <div className="error-box">{t('connector.yamlInvalid', { error: parsed.error })}</div>}
             </div>
           ) : spec ? (
@@ -148,8 +161,9 @@ export function ConnectorBuilderPage(props: { name: string | null }) {
             <div className="error-box">{t('connector.yamlInvalid', { error: parsed?.error ?? '' })}</div>
           )}
         </div>
-        <RequestPreviewPanel yaml={text} endpoints={endpoints} endpoint={endpoint} onSelectEndpoint={setEndpoint} />
+        <RequestPreviewPanel yaml={text} endpoints={endpoints} endpoint={endpoint} onSelectEndpoint={setEndpoint} rowsText={rowsText} onRowsText={setRowsText} onSpecIssues={setSpecIssues} />
       </div>
+      </TemplateHintsContext.Provider>
     </div>
   );
 }

@@ -1,16 +1,26 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api-client.js';
 import type { BuilderRequest, BuilderResponse } from '../../../src/api/builder.js';
+import type { ConfigIssue } from '../../../src/api/config-issue.js';
 import type { ConnectionSummary } from '../../../src/api/connections.js';
+import type { SyncSummary } from '../../../src/api/syncs.js';
+import { ApiError } from '../api-error.js';
+import { isLocalApi } from '../local-api-host.js';
 import { ErrorBox } from '../components/error-box.js';
 import { SelectField } from '../components/select-field.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../use-api.js';
 
-const DEFAULT_ROWS = '[\n  { "id": 1, "name": "Ada Lovelace", "email": "ada@example.com" }\n]';
+/** The rows a new builder starts with. */
+export const DEFAULT_ROWS = '[\n  { "id": 1, "name": "Ada Lovelace", "email": "ada@example.com" }\n]';
+
+/** How many rows "Load sample rows" reads from a sync (the server bounds it too). */
+const SAMPLE_ROWS = 5;
+
+const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : url);
 
 /** Sample rows typed as JSON: one object or a list of objects. */
-function parseRows(text: string): { rows: Record<string, unknown>[] | null; error: string | null } {
+export function parseRows(text: string): { rows: Record<string, unknown>[] | null; error: string | null } {
   try {
     const value: unknown = JSON.parse(text);
     const rows = Array.isArray(value) ? value : [value];
@@ -32,10 +42,27 @@ function parseConfig(text: string): Record<string, unknown> | null {
 }
 
 /** The live preview: sample rows → rendered requests (debounced, on every edit), and "send test request". */
-export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; endpoint: string | null; onSelectEndpoint: (name: string) => void }) {
+export function RequestPreviewPanel(props: {
+  yaml: string;
+  endpoints: string[];
+  endpoint: string | null;
+  onSelectEndpoint: (name: string) => void;
+  rowsText: string;
+  onRowsText: (text: string) => void;
+  /** The spec's issues the last render found (the YAML view marks their lines). */
+  onSpecIssues?: (issues: ConfigIssue[]) => void;
+}) {
   const { t } = useI18n();
   const connections = useApi<ConnectionSummary[]>('/api/connections');
-  const [rowsText, setRowsText] = useState(DEFAULT_ROWS);
+  const syncs = useApi<SyncSummary[]>('/api/syncs');
+  const { rowsText, onRowsText: setRowsText } = props;
+  const [sampleSync, setSampleSync] = useState('');
+  const [sampling, setSampling] = useState(false);
+  const [sampleError, setSampleError] = useState<unknown>(null);
+  const [sampled, setSampled] = useState<{ sync: string; count: number } | null>(null);
+  const [confirming, setConfirming] = useState<BuilderRequest | null>(null);
+  const onSpecIssues = useRef(props.onSpecIssues);
+  onSpecIssues.current = props.onSpecIssues;
   const [configText, setConfigText] = useState('{}');
   const [connection, setConnection] = useState('');
   const [rendered, setRendered] = useState<BuilderRequest[] | null>(null);
@@ -65,11 +92,13 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
         .then((result) => {
           setRendered(result.requests);
           setRenderError(null);
+          onSpecIssues.current?.([]);
         })
         .catch((e: unknown) => {
           if (controller.signal.aborted) return;
           setRendered(null);
           setRenderError(e);
+          onSpecIssues.current?.(e instanceof ApiError ? e.issues : []);
         })
         .finally(() => {
           if (!controller.signal.aborted) setRendering(false);
@@ -81,7 +110,31 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
     };
   }, [input]);
 
+  // A write to a real API (not this machine or a private network) is sent only once the user says so.
+  const firstWrite = (rendered ?? []).find((r) => !r.error && !['GET', 'HEAD', 'OPTIONS'].includes(r.method.toUpperCase()) && !isLocalApi(r.url));
+  const askOrSend = () => {
+    if (firstWrite) setConfirming(firstWrite);
+    else void send();
+  };
+
+  const loadSample = async () => {
+    if (!sampleSync) return;
+    setSampling(true);
+    setSampleError(null);
+    setSampled(null);
+    try {
+      const sample = await api<{ rows: Record<string, unknown>[] }>(`/api/syncs/${encodeURIComponent(sampleSync)}/sample?limit=${SAMPLE_ROWS}`);
+      setRowsText(JSON.stringify(sample.rows, null, 2));
+      setSampled({ sync: sampleSync, count: sample.rows.length });
+    } catch (e) {
+      setSampleError(e);
+    } finally {
+      setSampling(false);
+    }
+  };
+
   const send = async () => {
+    setConfirming(null);
     if (!input) return;
     setSending(true);
     setSent(null);
@@ -113,6 +166,18 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
           onChange={setConnection}
         />
       </div>
+      <div className="sample-from-sync">
+        <SelectField label={t('preview.fromSync')} name="sample_sync" value={sampleSync} options={(syncs.data ?? []).map((s) => s.name)} blank="—" onChange={setSampleSync} />
+        <button type="button" className="small" onClick={() => void loadSample()} disabled={!sampleSync || sampling}>
+          {sampling ? t('preview.loadingSample') : t('preview.loadSample')}
+        </button>
+      </div>
+      <ErrorBox error={sampleError} testId="sample-error" />
+      {sampled && (
+        <p className="muted small" role="status" data-testid="sample-loaded">
+          {t('preview.sampleLoaded', { count: sampled.count, sync: sampled.sync })}
+        </p>
+      )}
       <label className="field wide">
         <span>{t('preview.rows')}</span>
         <textarea name="sample_rows" className="mono" rows={6} spellCheck={false} value={rowsText} onChange={(e) => setRowsText(e.target.value)} />
@@ -141,10 +206,24 @@ export function RequestPreviewPanel(props: { yaml: string; endpoints: string[]; 
       </div>
 
       <div className="actions">
-        <button type="button" className="primary" onClick={() => void send()} disabled={!input || sending}>
+        <button type="button" className="primary" onClick={askOrSend} disabled={!input || sending || confirming !== null}>
           {sending ? t('preview.sending') : t('preview.send')}
         </button>
       </div>
+      {confirming && (
+        <div className="notice notice-warn" role="alertdialog" aria-labelledby="send-confirm-title" aria-describedby="send-confirm-text" data-testid="send-confirm">
+          <strong id="send-confirm-title">{t('preview.confirmTitle')}</strong>
+          <p id="send-confirm-text">{t('preview.confirmText', { method: confirming.method.toUpperCase(), url: confirming.url, host: hostOf(confirming.url) })}</p>
+          <div className="actions">
+            <button type="button" className="danger" onClick={() => void send()}>
+              {t('preview.confirmSend')}
+            </button>
+            <button type="button" autoFocus onClick={() => setConfirming(null)}>
+              {t('preview.cancel')}
+            </button>
+          </div>
+        </div>
+      )}
       <ErrorBox error={sendError} testId="send-error" />
       {sent && (
         <div className="sent" data-testid="sent-response">

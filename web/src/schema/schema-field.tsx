@@ -4,6 +4,7 @@ import { CodeEditor } from '../components/code-editor.js';
 import { EntryTabs, entryPanelId, entryTabId } from '../components/entry-tabs.js';
 import { KeyValueEditor } from '../components/key-value-editor.js';
 import { useI18n } from '../i18n.js';
+import { useTemplateHints } from './template-hints.js';
 import { fieldShape, initialValue, resolveSchema, schemaProperties, type FieldShape, type SchemaProperty } from './field-shape.js';
 
 type Obj = Record<string, unknown>;
@@ -110,12 +111,22 @@ function InlineField(props: FieldProps & { shape: FieldShape }) {
   const fallback = schema.default;
   const placeholder = fallback === undefined || typeof fallback === 'object' ? undefined : String(fallback);
   const code = multilineKeys.has(name) && (shape.kind === 'text' || shape.kind === 'textOrObject');
+  const hints = useTemplateHints();
   return (
     <Labeled name={name} help={schema.description} wide={code || shape.kind === 'list'}>
       {({ labelId, helpId }) => {
         const aria = { 'aria-labelledby': labelId, 'aria-describedby': helpId };
         if (code) {
-          return <CodeEditor label={name} value={str(props.value)} onChange={(v) => edit(path, v)} minLines={name === 'body' && props.trail.length === 1 ? 5 : 3} testId={`${props.trail.join('-')}-editor`} />;
+          return (
+            <CodeEditor
+              label={name}
+              value={str(props.value)}
+              onChange={(v) => edit(path, v)}
+              minLines={name === 'body' && props.trail.length === 1 ? 5 : 3}
+              testId={`${props.trail.join('-')}-editor`}
+              {...(hints ? { templateHints: hints } : {})}
+            />
+          );
         }
         switch (shape.kind) {
           case 'select': {
