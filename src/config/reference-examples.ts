@@ -629,6 +629,68 @@ connections:
 `,
   },
   {
+    section: 'connections.NAME.auth[type=jwt]',
+    title: 'a service account (Google Sheets): the key kept as a secret, the claims and token URL in the connector.',
+    yaml: `
+version: 1
+connections:
+  sheets:
+    type: http
+    connector: google-sheets
+    config: { spreadsheet_id: 1AbCdEfGhIjK, client_email: sluice@my-project.iam.gserviceaccount.com }
+    auth: { type: jwt, private_key: "\${env:SHEETS_PRIVATE_KEY}" }
+`,
+  },
+  {
+    section: 'connections.NAME.auth[type=oauth2_client_credentials]',
+    title: 'a client id and secret exchanged for the client\'s own token (Marketo).',
+    yaml: `
+version: 1
+connections:
+  marketo:
+    type: http
+    connector: marketo
+    config: { instance_url: "https://123-ABC-456.mktorest.com" }
+    auth: { type: oauth2_client_credentials, client_id: "\${env:MARKETO_CLIENT_ID}", client_secret: "\${env:MARKETO_CLIENT_SECRET}" }
+`,
+  },
+  {
+    section: 'connections.NAME.auth[type=basic]',
+    title: 'HTTP Basic (Mailchimp takes any user name and the API key as the password).',
+    yaml: `
+version: 1
+connections:
+  mailchimp:
+    type: http
+    connector: mailchimp
+    config: { dc: us6, list_id: a1b2c3d4e5 }
+    auth: { type: basic, username: anyone, password: "\${env:MAILCHIMP_API_KEY}" }
+`,
+  },
+  {
+    section: 'syncs.NAME.fields.NAME',
+    title: 'a phone left alone when the warehouse has none, a source set only on create, a constant owner.',
+    yaml: `
+version: 1
+connections:
+  warehouse: { type: duckdb, path: data/warehouse.duckdb }
+  crm:
+    type: http
+    connector: hubspot
+    auth: { type: bearer, token: "\${env:HUBSPOT_TOKEN}" }
+syncs:
+  contacts_out:
+    from: { connection: warehouse, sql: "select email, phone, 'webinar' as lead_source from contacts" }
+    to: { connection: crm, endpoint: upsert_contacts }
+    mode: upsert
+    key: email
+    fields:
+      phone: { skip_null: true }
+      lead_source: { on: create }
+      owner: { value: sluice }
+`,
+  },
+  {
     section: 'syncs.NAME',
     title: 'a scheduled upsert with field rules, what mirror does with deletions, and a limit on failed rows.',
     yaml: `
