@@ -54,6 +54,10 @@ const ui = openUiInBrowser<WebhookSandbox>({
     insert into people values (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Grace "Amazing" Hopper', 'grace@example.com'), (3, '宮本 武蔵', 'musashi@example.jp');`,
 });
 
+// What the functions run in the page see (the tests are type-checked without the DOM library).
+declare const window: object & { localStorage: { setItem(key: string, value: string): void } };
+declare const document: { body: unknown; documentElement: { scrollWidth: number } };
+
 const shots = join(tmpdir(), 'sluice-sync-wizard-screenshots');
 
 let axeSource: string | undefined;
@@ -63,7 +67,7 @@ async function shot(page: Page, name: string): Promise<void> {
   axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (el: Element) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document.body);
+    const result = await (window as unknown as { axe: { run: (el: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document.body);
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   expect(violations, name).toEqual([]);
