@@ -53,7 +53,7 @@ describe('examples/graphql-crm', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs a README line (it must be in the README) in the project: `export` sets the environment, `sluice` runs the CLI. */
+  /** Runs a README line (it must be in the README) in the project directory: `export` sets the environment, `sluice` runs the CLI. */
   async function run(line: string): Promise<{ code: number; out: string; err: string }> {
     expect(readme, 'README.md runs this command').toContain(line);
     if (line.startsWith('export ')) {
@@ -61,7 +61,14 @@ describe('examples/graphql-crm', () => {
       process.env[name] = value;
       return { code: 0, out: '', err: '' };
     }
-    return runSluiceInProcess([...shellWords(line).slice(1), '--project', dir]);
+    // From the project's directory, as the README says (the test files run in their own processes: pool forks).
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+      return await runSluiceInProcess(shellWords(line).slice(1));
+    } finally {
+      process.chdir(previous);
+    }
   }
   const contacts = async () => ((await (await fetch(`${crm}/_sandbox/records`)).json()) as { contacts: GraphQLContact[] }).contacts;
 
@@ -70,6 +77,10 @@ describe('examples/graphql-crm', () => {
     const validate = await run('sluice validate');
     expect(validate.out + validate.err).toContain('ok: 2 connections, 2 syncs, 1 pipeline');
     expect(validate.code).toBe(0);
+
+    const cases = await run('sluice connector test connectors/graphql-crm.yaml --cases');
+    expect(cases.out).toContain('5 passed');
+    expect(cases.code, cases.out + cases.err).toBe(0);
 
     const test = await run('sluice connections test crm');
     expect(test.out + test.err).not.toMatch(/not verified|failed/);
