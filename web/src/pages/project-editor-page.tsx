@@ -66,7 +66,7 @@ export function ProjectEditorPage(props: { issues: ConfigIssue[] }) {
   const file = project?.file ?? issues[0]?.file ?? 'sluice.yaml';
   const here = issues.filter((i) => i.file === file && i.line !== undefined);
   const adminOnly = loadError instanceof ApiError && loadError.code === 'admin_only';
-  const headline = serverErrorText({ message: `${issues.length} configuration issues`, code: 'invalid_project', params: { file, count: issues.length } }, lang);
+  const headline = serverErrorText({ message: `${issues.length} configuration issue${issues.length === 1 ? '' : 's'}`, code: 'invalid_project', params: { file, count: issues.length } }, lang);
 
   return (
     <div className="page" data-testid="project-editor">
