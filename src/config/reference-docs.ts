@@ -1,5 +1,5 @@
-import { CONNECTOR_SCHEMA_FILE, PROJECT_SCHEMA_FILE, jsonSchemas } from './export-json-schema.js';
-import { connectorExamples, projectExamples, type ReferenceExample } from './reference-examples.js';
+import { CONNECTOR_SCHEMA_FILE, CONNECTOR_TESTS_SCHEMA_FILE, PROJECT_SCHEMA_FILE, jsonSchemas } from './export-json-schema.js';
+import { connectorExamples, connectorTestExamples, projectExamples, type ReferenceExample } from './reference-examples.js';
 
 // The key reference (docs/connector-reference.md, docs/project-reference.md) is written from the JSON Schema that
 // editors read, itself generated from the zod schemas' descriptions: one source, so the docs cannot drift from what
@@ -14,7 +14,7 @@ export interface ReferenceSection {
   id: string;
   path: string;
   kind?: string;
-  /** For a member of a union without a type (`{ sql, connection }` among pipeline steps): its keys, which tell it apart. */
+  /** For a member of a union without a type (`{ sql, connection }` among pipeline steps): a key only it has (`sql`). */
   variant?: string;
   description?: string;
   keys: ReferenceKey[];
@@ -34,6 +34,7 @@ export interface ReferenceKey {
 export const REFERENCE_FILES = {
   connector: 'docs/connector-reference.md',
   project: 'docs/project-reference.md',
+  tests: 'docs/connector-tests-reference.md',
 } as const;
 
 export const REGENERATE_COMMAND = 'npm run docs';
@@ -49,6 +50,13 @@ const hasKeys = (node: SchemaNode) => isNode(node.properties) && Object.keys(nod
 function kindOf(node: SchemaNode): string | undefined {
   const type = isNode(node.properties) ? node.properties.type : undefined;
   return isNode(type) && typeof type.const === 'string' ? type.const : undefined;
+}
+
+/** The first key of a union member that no other member has (else all its keys), which names the member. */
+function ownKey(member: SchemaNode, objects: SchemaNode[]): string {
+  const keys = Object.keys(member.properties as SchemaNode);
+  const others = new Set(objects.filter((o) => o !== member).flatMap((o) => Object.keys(o.properties as SchemaNode)));
+  return keys.find((k) => !others.has(k)) ?? keys.join(', ');
 }
 
 const sectionId = (path: string, kind?: string, variant?: string) =>
@@ -70,8 +78,8 @@ export function referenceSections(root: SchemaNode): ReferenceSection[] {
     const union = members(node);
     const objects = union.filter(hasKeys);
     return union.flatMap((member) => {
-      // Objects of a union without a type are told apart by their keys.
-      const variant = objects.length > 1 && hasKeys(member) && kindOf(member) === undefined ? Object.keys(member.properties as SchemaNode).join(', ') : undefined;
+      // Objects of a union without a type are told apart by a key only they have (an endpoint case by endpoint).
+      const variant = objects.length > 1 && hasKeys(member) && kindOf(member) === undefined ? ownKey(member, objects) : undefined;
       return hasKeys(member) ? [visit(member, path, variant)] : open(member, path);
     });
   };
@@ -201,7 +209,7 @@ export const anchorOf = (id: string) =>
 
 const headingOf = (section: ReferenceSection, topTitle: string) => {
   if (section.path === '') return topTitle;
-  const which = section.kind !== undefined ? ` (type: \`${section.kind}\`)` : section.variant !== undefined ? ` (with ${section.variant})` : '';
+  const which = section.kind !== undefined ? ` (type: \`${section.kind}\`)` : section.variant !== undefined ? ` (with \`${section.variant}\`)` : '';
   return `\`${section.path}\`${which}`;
 };
 
@@ -253,7 +261,7 @@ export function renderReference(options: {
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
-/** Both reference pages as they should be committed, by path relative to the repository root. */
+/** The reference pages as they should be committed, by path relative to the repository root. */
 export function referenceDocs(): Record<string, string> {
   const schemas = jsonSchemas() as Record<string, SchemaNode>;
   return {
@@ -278,6 +286,19 @@ export function referenceDocs(): Record<string, string> {
       schema: schemas[PROJECT_SCHEMA_FILE]!,
       examples: projectExamples,
       source: 'src/config/project-schema.ts',
+    }),
+    [REFERENCE_FILES.tests]: renderReference({
+      title: 'Connector test cases reference (NAME.test.yaml)',
+      topTitle: 'Top level',
+      intro:
+        'A connector\'s test cases (`connectors/NAME.test.yaml`, beside the spec) are run offline by `sluice connector test SPEC --cases`: ' +
+        'an endpoint case renders sample rows and compares the request with the one expected, and reads a recorded response into per-row results; ' +
+        'a stream case reads recorded pages and compares the records and the next-page requests. Nothing is sent. ' +
+        '`sluice connector test SPEC --record` saves a live exchange as a case, secrets redacted. The examples test the `tickets` connector, ' +
+        'the first example of [connector-reference.md](connector-reference.md); editors check the file with `connector-tests.schema.json`.',
+      schema: schemas[CONNECTOR_TESTS_SCHEMA_FILE]!,
+      examples: connectorTestExamples,
+      source: 'src/connectors/test-cases/test-cases-schema.ts',
     }),
   };
 }

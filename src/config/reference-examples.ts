@@ -865,3 +865,50 @@ pipelines:
 `,
   },
 ];
+
+/** Examples of a connector's test cases, each a whole NAME.test.yaml for the `tickets` connector (the first connector example). */
+export const connectorTestExamples: readonly ReferenceExample[] = [
+  {
+    section: '',
+    title: 'cases of the tickets connector: the request a row renders, the result read from a recorded answer, a stream\'s pages.',
+    yaml: `
+config:
+  subdomain: acme
+cases:
+  - name: create_ticket sends the subject and requester as JSON
+    endpoint: create_ticket
+    row: { subject: 'Printer "PR-7" is jammed', email: ada@example.com }
+    request:
+      method: POST
+      url: https://acme.tickets.example/api/tickets
+      headers: { Content-Type: application/json }
+      body: { subject: 'Printer "PR-7" is jammed', requester: ada@example.com }
+
+  - name: the new ticket's id is kept as the remote id
+    endpoint: create_ticket
+    row: { subject: Printer jammed, email: ada@example.com }
+    response: { status: 201, body: { ticket: { id: 9001 } } }
+    results:
+      - { ok: true, remote_id: "9001" }
+
+  - name: a refused ticket fails its row with the API's message
+    endpoint: create_ticket
+    row: { subject: "", email: ada@example.com }
+    response: { status: 422, body: { error: { message: subject is required } } }
+    results:
+      - { ok: false, error: "422 Unprocessable Entity: subject is required" }
+
+  - name: tickets follows next_cursor until it is null
+    stream: tickets
+    pages:
+      - body: { tickets: [{ id: 1, subject: A }], next_cursor: c2 }
+      - body: { tickets: [{ id: 2, subject: B }], next_cursor: null }
+    requests:
+      - { method: GET, url: https://acme.tickets.example/api/tickets }
+      - { method: GET, url: "https://acme.tickets.example/api/tickets?cursor=c2" }
+    records:
+      - { id: 1, subject: A }
+      - { id: 2, subject: B }
+`,
+  },
+];

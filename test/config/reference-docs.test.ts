@@ -3,14 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { formatConfigIssue, ConfigError } from '../../src/config/config-error.js';
 import { readConnectorSpec } from '../../src/config/load-connector-spec.js';
 import { loadProject } from '../../src/config/load-project.js';
-import { CONNECTOR_SCHEMA_FILE, PROJECT_SCHEMA_FILE, jsonSchemas } from '../../src/config/export-json-schema.js';
+import { CONNECTOR_SCHEMA_FILE, CONNECTOR_TESTS_SCHEMA_FILE, PROJECT_SCHEMA_FILE, jsonSchemas } from '../../src/config/export-json-schema.js';
 import { REFERENCE_FILES, REGENERATE_COMMAND, referenceDocs, referenceSections, renderReference } from '../../src/config/reference-docs.js';
-import { connectorExamples, projectExamples, type ReferenceExample } from '../../src/config/reference-examples.js';
+import { connectorExamples, connectorTestExamples, projectExamples, type ReferenceExample } from '../../src/config/reference-examples.js';
+import { loadTestCases } from '../../src/connectors/test-cases/load-test-cases.js';
+import { runTestCases } from '../../src/connectors/test-cases/run-test-cases.js';
 import { writeProject } from './write-project.js';
 
 const schemas = jsonSchemas() as Record<string, { [key: string]: unknown }>;
 const connectorSections = referenceSections(schemas[CONNECTOR_SCHEMA_FILE]!);
 const projectSections = referenceSections(schemas[PROJECT_SCHEMA_FILE]!);
+const testSections = referenceSections(schemas[CONNECTOR_TESTS_SCHEMA_FILE]!);
 
 // `npm run docs` runs this file with --update: the committed reference is rewritten from the schema. Without it, a
 // reference that differs from what the schema gives now fails here (in CI too), naming the command that fixes it.
@@ -97,9 +100,29 @@ describe('the examples of the key reference', () => {
     }
   });
 
+  it.each(connectorExamples.filter((e) => e.section === '').flatMap((spec) => connectorTestExamples.map((e) => [e.title, spec, e] as const)))(
+    'test cases example (%s) loads and passes against the connector it tests',
+    async (_title, spec: ReferenceExample, example: ReferenceExample) => {
+      const project = await writeProject({ 'tickets.yaml': spec.yaml, 'tickets.test.yaml': example.yaml });
+      try {
+        const { connector, issues } = await readConnectorSpec(join(project.dir, 'tickets.yaml'), project.dir);
+        expect(issues).toEqual([]);
+        const { tests } = await loadTestCases(join(project.dir, 'tickets.test.yaml'), connector!.spec).catch((e: unknown) => {
+          throw e instanceof ConfigError ? new Error(e.issues.map(formatConfigIssue).join('\n')) : e;
+        });
+        const outcomes = await runTestCases({ spec: connector!.spec, specRef: 'tickets.yaml', tests });
+        expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+        expect(outcomes).toHaveLength(tests.cases.length);
+      } finally {
+        await project.cleanup();
+      }
+    },
+  );
+
   it('each belongs to a section the reference has (a renamed key does not orphan its example)', () => {
     expect(connectorExamples.map((e) => e.section).filter((s) => !sectionIds(connectorSections).has(s))).toEqual([]);
     expect(projectExamples.map((e) => e.section).filter((s) => !sectionIds(projectSections).has(s))).toEqual([]);
+    expect(connectorTestExamples.map((e) => e.section).filter((s) => !sectionIds(testSections).has(s))).toEqual([]);
   });
 
   it('every auth kind, pagination kind and stream and endpoint feature has one', () => {
