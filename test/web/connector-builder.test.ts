@@ -26,7 +26,8 @@ describe('the connector builder', () => {
     await page.locator('input[name=name]').fill('crm_hooks');
     await page.locator('input[name=title]').fill('CRM hooks');
     await page.locator('input[name=base_url]').fill(ui.sandbox.url);
-    await page.getByTestId('endpoint-form').locator('input[name=path]').fill('/hooks/contacts');
+    // The endpoint's own path and method come first (its job's requests have theirs below).
+    await page.getByTestId('endpoint-form').locator('input[name=path]').first().fill('/hooks/contacts');
     await fillEditor(page, 'body-editor', '{ "name": {{ row.name | json }}, "email": "{{ row.email }}" }');
     await page.locator('textarea[name=sample_rows]').fill('[{ "id": 1, "name": "Ada \\"the countess\\"", "email": "ada@example.com" }]');
 
@@ -79,8 +80,8 @@ describe('the connector builder', () => {
     await page.getByRole('button', { name: 'Form', exact: true }).click();
     await eventually(() => page.locator('input[name=title]').inputValue()).toBe('CRM webhooks');
     await page.getByRole('tab', { name: 'update_record' }).click();
-    expect(await page.getByTestId('endpoint-form').locator('input[name=path]').inputValue()).toBe('/hooks/contacts/{{ record.id }}');
-    expect(await page.getByTestId('endpoint-form').locator('select[name=method]').inputValue()).toBe('PATCH');
+    expect(await page.getByTestId('endpoint-form').locator('input[name=path]').first().inputValue()).toBe('/hooks/contacts/{{ record.id }}');
+    expect(await page.getByTestId('endpoint-form').locator('select[name=method]').first().inputValue()).toBe('PATCH');
     await page.getByRole('tab', { name: 'create_record' }).click();
     await ui.browser.screenshot('connector-builder');
 
