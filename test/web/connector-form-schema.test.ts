@@ -87,12 +87,32 @@ describe('the connector form, drawn from the connector JSON Schema', () => {
     }
   });
 
-  it("shows every key of the server's schema for an endpoint and a stream's incremental reads, each with its description", async () => {
+  it('keeps the YAML comments when the form edits a stream', async () => {
+    const { page } = ui.browser;
+    await openShop(page);
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    const yamlText = () => page.getByTestId('yaml-editor').locator('.cm-content').innerText();
+    const content = page.getByTestId('yaml-editor').locator('.cm-content');
+    await content.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await content.fill(SPEC.replace('streams:\n', '# Orders are read newest first.\nstreams:\n').replace('    path: /orders\n    incremental', '    path: /orders # the list route\n    incremental'));
+    await page.getByRole('button', { name: 'Form', exact: true }).click();
+    await page.getByTestId('stream-form').getByLabel('records', { exact: true }).fill('$.data');
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    await eventually(yamlText).toContain('records: $.data');
+    expect(await yamlText()).toContain('# Orders are read newest first.');
+    expect(await yamlText()).toContain('path: /orders # the list route');
+  });
+
+  it("shows every key of the server's schema for an endpoint, a stream and a stream's incremental reads, each with its description", async () => {
     const { page } = ui.browser;
     const schema = await connectorSchema();
     await openShop(page);
     const boxes: [Locator, JsonSchema][] = [
       [page.getByTestId('endpoint-form'), entrySchema(schema, 'endpoints')],
+      // A stream's keys: pagination, partition, job, chunk_fields, incremental and the rest.
+      [page.getByTestId('stream-form'), entrySchema(schema, 'streams')],
       [page.getByTestId('stream-form').locator('details', { has: page.locator('summary', { hasText: /^incremental$/ }) }), entrySchema(schema, 'streams').properties!.incremental!],
     ];
     for (const [box, boxSchema] of boxes) {
