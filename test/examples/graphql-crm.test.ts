@@ -130,6 +130,15 @@ describe('examples/graphql-crm', () => {
     expect(again.out).toContain('planned 1: 1 added, 0 changed, 0 removed, 7 unchanged');
     expect(again.out).toContain('rejected not-an-email: Email is invalid (INVALID, field inputs.0.email)');
     expect(await contacts()).toHaveLength(7);
+
+    // The preview shows the mutation it would send for the row still to deliver, and sends nothing.
+    const requestsBefore = (await (await fetch(`${crm}/_sandbox/requests`)).json()) as unknown[];
+    const preview = await run('sluice sync preview scores_out');
+    expect(preview.code, preview.out + preview.err).toBe(0);
+    expect(preview.out).toContain('contactsUpsert(inputs: $inputs)');
+    expect(preview.out).toContain('"email": "not-an-email"');
+    expect(preview.out).not.toContain('sandbox-graphql-token');
+    expect(await (await fetch(`${crm}/_sandbox/requests`)).json()).toHaveLength(requestsBefore.length);
   }, 60_000);
 
   it('reads again only the contacts updated since the last read (updatedSince in the variables)', async () => {
