@@ -36,7 +36,7 @@ export function SyncsPage() {
           <td>
             {s.lastRun ? (
               <AppLink to={`/runs/${encodeURIComponent(s.lastRun.id)}`}>
-                <StatusBadge status={s.lastRun.status} /> <span className="muted small">{formatTime(s.lastRun.startedAt, lang)}</span>
+                <StatusBadge status={s.lastRun.status} run={s.lastRun} /> <span className="muted small">{formatTime(s.lastRun.startedAt, lang)}</span>
               </AppLink>
             ) : (
               <span className="muted">{t('syncs.never')}</span>
