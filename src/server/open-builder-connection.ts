@@ -42,7 +42,8 @@ export async function openBuilderConnection(
     const loaded = await ctx.load();
     const connection = loaded.project.connections[input.connection];
     if (!connection || connection.type !== 'http') {
-      throw new HttpError(400, connection ? `connection "${input.connection}" is a ${connection.type} connection, not http` : `no connection named "${input.connection}"`);
+      if (!connection) throw new HttpError(400, `no connection named "${input.connection}"`, { code: 'unknown_name', params: { what: 'connection', name: input.connection } });
+      throw new HttpError(400, `connection "${input.connection}" is a ${connection.type} connection, not http`);
     }
     // The connection's credentials go only where its own connector sends them: the edited spec supplies the
     // endpoints, never the base URL, the auth (token URLs) or which config fields are secret.

@@ -1,5 +1,7 @@
 import type { ApiErrorCode } from '../../src/api/api-error-body.js';
-import type { Lang } from './i18n.js';
+
+/** The UI's languages, as i18n.ts's Lang (not imported from it: that file needs the DOM, and Node tests load this one). */
+type Lang = 'en' | 'ja';
 
 /**
  * The server's error messages users meet most, in the languages other than English, by the answer's stable code and
