@@ -1,5 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -7,9 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { contactsToHooks } from './contacts-to-hooks.js';
 import { eventually } from './eventually.js';
 import { openUiInBrowser } from './open-ui-in-browser.js';
+import { seriousViolations } from './serious-violations.js';
 
-// axe-core's own build, injected into each page as it is.
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // Screenshots of every page at both widths: artifacts of the run, never committed.
 const shots = join(tmpdir(), 'sluice-axe-screenshots');
 
@@ -80,25 +78,6 @@ const pages = () => [
   } },
   { name: 'not-found', path: '/no/such/page', ready: 'Page not found' },
 ];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core's serious and critical violations on the page as it is now, each with the first elements it names. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ content: await axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: object) => Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] })).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')})`);
-}
 
 describe.each([
   { width: 1400, height: 900, scheme: 'light' as const },

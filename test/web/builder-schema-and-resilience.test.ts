@@ -6,6 +6,7 @@ import type { JsonSchema, Schemas } from '../../src/api/schemas.js';
 import { contactsToHooks } from './contacts-to-hooks.js';
 import { eventually } from './eventually.js';
 import { openUiInBrowser } from './open-ui-in-browser.js';
+import { seriousViolations } from './serious-violations.js';
 
 const ui = openUiInBrowser(
   contactsToHooks({
@@ -92,6 +93,7 @@ describe('the connector builder, drawn from the server schema', () => {
     expect(await method.inputValue()).toBe('POSTT');
     expect(await method.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('invalid-value').textContent()).toContain('“POSTT” is not a valid method');
+    expect(await seriousViolations(page)).toEqual([]);
     // Choosing a real method writes it.
     await method.selectOption('PUT');
     await yamlView(page);
@@ -158,6 +160,7 @@ describe('the connector builder, drawn from the server schema', () => {
     const confirm = page.getByRole('alertdialog');
     await eventually(() => confirm.textContent()).toContain('This sends POST https://api.example.com/hooks/contacts/1 to api.example.com');
     await ui.browser.screenshot('builder-send-confirm');
+    expect(await seriousViolations(page)).toEqual([]);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     expect(await confirm.count()).toBe(0);
     expect(await page.getByTestId('sent-response').count()).toBe(0);
@@ -191,6 +194,7 @@ describe('resilience', () => {
       await eventually(() => yaml.locator('.cm-activeLine').textContent()).toContain('mode: insrt');
       expect(await yaml.locator('.cm-problem-line').textContent()).toContain('mode: insrt');
       await ui.browser.screenshot('project-editor');
+      expect(await seriousViolations(page)).toEqual([]);
 
       // A save that is still invalid writes nothing and says why.
       await fillEditor(page, 'project-yaml', broken.replace('mode: insrt', 'mode: sideways'));

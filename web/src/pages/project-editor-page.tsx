@@ -91,7 +91,7 @@ export function ProjectEditorPage(props: { issues: ConfigIssue[] }) {
           {issues.map((issue, i) => (
             <li key={i}>
               {issue.line !== undefined && issue.file === file && text !== null ? (
-                <button type="button" className="line-link" onClick={() => setLine(issue.line)} aria-label={t('project.goTo', { line: issue.line })}>
+                <button type="button" className="line-link" onClick={() => setLine(issue.line)} title={t('project.goTo', { line: issue.line })}>
                   <code>
                     {issue.file}:{issue.line}
                     {issue.column !== undefined ? `:${issue.column}` : ''}
