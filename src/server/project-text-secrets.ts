@@ -84,7 +84,9 @@ function scanValues(text: string): { values: (SecretSpot & { secret: boolean })[
   const passwords: SecretSpot[] = [];
   const stack: { indent: number; key: string }[] = [];
   let offset = 0;
-  for (const line of text.split('\n')) {
+  for (const full of text.split('\n')) {
+    // A CRLF file's lines end in \r, which `.` does not match: matched without it, counted with it.
+    const line = full.endsWith('\r') ? full.slice(0, -1) : full;
     const m = keyLine.exec(line);
     if (m && !line.trimStart().startsWith('#')) {
       // A list item's keys sit deeper than its dash.
@@ -94,15 +96,16 @@ function scanValues(text: string): { values: (SecretSpot & { secret: boolean })[
       const path = [...stack.map((s) => s.key), key];
       const valueStart = offset + line.length - m[4]!.length;
       const value = m[4]!;
-      if (value.startsWith('{')) {
-        // A flow map: its own entries, one level down (`auth: { token: x }`, or a whole connection on one line).
+      if (value.startsWith('{') || value.startsWith('[')) {
+        // A flow map or list of maps: its entries, below the line's key (`auth: { token: x }`, `auth: [{ … }]`, or a
+        // whole connection on one line).
         for (const entry of flowEntries(value, valueStart)) {
           const inner = [...path, ...entry.path];
           values.push({ path: inner.join('.'), start: entry.start, end: entry.start + entry.text.length, text: entry.text, secret: isSecretPath(inner) });
         }
       } else if (isSecretPath(path) && /^[|>][-+0-9]*\s*(#.*)?$/.test(value)) {
         // A block scalar (a PEM key): the lines below it that sit deeper, masked as one value.
-        let end = offset + line.length;
+        let end = offset + full.length;
         for (const next of text.slice(end + 1).split('\n')) {
           if (next.trim() !== '' && next.length - next.trimStart().length <= indent) break;
           end += next.length + 1;
@@ -121,7 +124,7 @@ function scanValues(text: string): { values: (SecretSpot & { secret: boolean })[
       }
       stack.push({ indent, key });
     }
-    offset += line.length + 1;
+    offset += full.length + 1;
   }
   return { values, passwords };
 }

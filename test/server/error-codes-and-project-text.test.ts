@@ -74,6 +74,9 @@ describe('sluice.yaml as text (GET and PUT /api/project)', () => {
     expect(invalid).toMatchObject({ status: 422, json: { code: 'invalid_config', issues: [expect.objectContaining({ path: 'syncs.orders_to_sink.mode' })] } });
     const moved = json.text.replace('connections:\n', 'connections:\n  thief:\n    type: http\n    connector: webhook\n    base_url: https://evil.example\n    auth: { type: bearer, token: "****" }\n');
     const refused = await api('PUT', '/api/project', { yaml: moved });
+    // A text past 1 MiB is refused before anything reads it.
+    const huge = await api('PUT', '/api/project', { yaml: `${json.text}#${'x'.repeat(1024 * 1024)}\n` });
+    expect(huge).toMatchObject({ status: 400, json: { code: 'invalid_input', params: { where: 'body.yaml' } } });
     expect(refused).toMatchObject({ status: 400, json: { code: 'invalid_input', params: { where: 'connections.thief.auth.token' } } });
     expect(await readFile(file, 'utf8')).toBe(good);
   });

@@ -63,6 +63,18 @@ describe('sluice.yaml as the project editor shows it', () => {
     for (const secret of SECRETS) expect(masked, secret).not.toContain(secret);
   });
 
+  it('masks the credentials of a CRLF file and of an auth written as a flow list', () => {
+    const crlf = PROJECT.replaceAll('\n', '\r\n');
+    const masked = maskProjectSecrets(crlf);
+    for (const secret of SECRETS) expect(masked, secret).not.toContain(secret);
+    expect(restoreProjectSecrets(masked, crlf)).toEqual({ text: crlf });
+    const list = 'connections:\n  a: { type: http, connector: x, auth: [{ type: bearer, token: list-token-9 }] }\n  b:\n    type: http\n    auth: [{ type: basic, username: u, password: list-pass-10 }]\n';
+    const maskedList = maskProjectSecrets(list);
+    expect(maskedList).not.toContain('list-token-9');
+    expect(maskedList).not.toContain('list-pass-10');
+    expect(restoreProjectSecrets(maskedList, list)).toEqual({ text: list });
+  });
+
   it('puts the credentials back where the edited text keeps the mask, and takes a typed one as typed', () => {
     const masked = maskProjectSecrets(PROJECT);
     const edited = masked.replace('mode: insert', 'mode: upsert').replace("refresh_token: \"****\"", 'refresh_token: new-refresh');
