@@ -72,17 +72,21 @@ function Exchange(props: { exchange: DebugExchange; open: boolean }) {
 /** A sync's debugger: search by record key (and run), list its exchanges newest first, each expandable. */
 export function SyncDebugPage(props: { name: string }) {
   const { t } = useI18n();
-  const params = new URLSearchParams(window.location.search);
-  const key = params.get('key') ?? '';
-  const run = params.get('run') ?? '';
-  const [keyText, setKeyText] = useState(key);
-  const [runText, setRunText] = useState(run);
+  // What is shown: the address's key and run at first, then what the form asks (the address follows, for a link to it).
+  const [shown, setShown] = useState(() => {
+    const params = new URLSearchParams(window.location.search);
+    return { key: params.get('key') ?? '', run: params.get('run') ?? '' };
+  });
+  const [keyText, setKeyText] = useState(shown.key);
+  const [runText, setRunText] = useState(shown.run);
+  const { key, run } = shown;
   const path = key ? `/api/syncs/${encodeURIComponent(props.name)}/debug?${new URLSearchParams(run ? { key, run } : { key }).toString()}` : null;
   const { data, error, loading } = useApi<SyncDebug>(path);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!keyText) return;
+    setShown({ key: keyText, run: runText });
     navigate(syncDebugPath(props.name, keyText, runText || undefined), { replace: true });
   };
 
