@@ -212,6 +212,24 @@ describe('resilience', () => {
     }
   });
 
+  it('links a broken connector spec the project uses to its builder, which opens while the project does not load', async () => {
+    const { page } = ui.browser;
+    const file = join(ui.server.dir, 'connectors', 'hooks.yaml');
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, good.replace('operation: update', 'operation: updat'));
+    try {
+      await open(page, '/syncs');
+      const issues = page.getByTestId('project-issues');
+      await eventually(() => issues.textContent()).toContain('hooks.yaml');
+      await issues.getByRole('link', { name: /hooks\.yaml/ }).click();
+      await eventually(() => page.getByTestId('endpoint-form').isVisible()).toBe(true);
+      expect(new URL(page.url()).pathname).toBe('/connectors/hooks');
+      expect(await page.getByTestId('project-editor').count()).toBe(0);
+    } finally {
+      await writeFile(file, good);
+    }
+  });
+
   it("shows the server's errors in Japanese", async () => {
     const { page } = ui.browser;
     await open(page, '/syncs/no_such_sync');

@@ -55,7 +55,8 @@ export function App() {
   const [token, setToken] = useState<string | null>(() => loadToken());
   const [refused, setRefused] = useState(false);
   const path = usePath();
-  // While the project on disk does not load, every page would show an error or empty lists: its editor shows instead.
+  // While the project on disk does not load, every page would show an error or empty lists: its editor shows instead
+  // (but the connector builder, which needs no project, stays: a connector spec may be what is broken).
   const invalidProject = useInvalidProject();
 
   configureApi({
@@ -98,7 +99,7 @@ export function App() {
       />
       <main className="content">
         <OfflineBanner />
-        {invalidProject ? <ProjectEditorPage issues={invalidProject} /> : <Page path={path} />}
+        {invalidProject && !path.startsWith('/connectors/') ? <ProjectEditorPage issues={invalidProject} /> : <Page path={path} />}
       </main>
     </div>
   );

@@ -3,6 +3,7 @@ import type { ConfigIssue } from '../../../src/api/config-issue.js';
 import type { ProjectText } from '../../../src/api/project-text.js';
 import { api } from '../api-client.js';
 import { ApiError } from '../api-error.js';
+import { AppLink } from '../components/app-link.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { ErrorBox } from '../components/error-box.js';
 import { UnsavedMarker } from '../components/unsaved-marker.js';
@@ -10,6 +11,9 @@ import { useI18n } from '../i18n.js';
 import { reportProjectLoads } from '../project-validity.js';
 import { serverErrorText } from '../server-messages.js';
 import { useUnsavedEdits } from '../use-unsaved-edits.js';
+
+/** The connector a spec file is, for a file under a `connectors/` folder (`connectors/hooks.yaml` → hooks). */
+const connectorOf = (file: string): string | undefined => /(?:^|[\\/])connectors[\\/]([a-z][a-z0-9_-]*)\.ya?ml$/.exec(file)?.[1];
 
 /**
  * What the UI shows while the project on disk does not load: sluice.yaml in an editor at its first problem, every
@@ -97,6 +101,14 @@ export function ProjectEditorPage(props: { issues: ConfigIssue[] }) {
                     {issue.column !== undefined ? `:${issue.column}` : ''}
                   </code>
                 </button>
+              ) : connectorOf(issue.file) ? (
+                // A connector spec the project uses: fixed in the builder, which opens while the project does not load.
+                <AppLink to={`/connectors/${encodeURIComponent(connectorOf(issue.file)!)}`} className="line-link">
+                  <code>
+                    {issue.file}
+                    {issue.line !== undefined ? `:${issue.line}` : ''}
+                  </code>
+                </AppLink>
               ) : (
                 <code>
                   {issue.file}
