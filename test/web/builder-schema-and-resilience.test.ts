@@ -195,6 +195,15 @@ describe('resilience', () => {
       expect(await yaml.locator('.cm-problem-line').textContent()).toContain('mode: insrt');
       await ui.browser.screenshot('project-editor');
       expect(await seriousViolations(page)).toEqual([]);
+      // On a phone the editor fits the page: nothing scrolls it sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        const scrollWidth = () => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+        await eventually(scrollWidth).toBe(390);
+        await ui.browser.screenshot('phone-project-editor');
+      } finally {
+        await page.setViewportSize({ width: 1440, height: 900 });
+      }
 
       // A save that is still invalid writes nothing and says why.
       await fillEditor(page, 'project-yaml', broken.replace('mode: insrt', 'mode: sideways'));
