@@ -311,12 +311,15 @@ syncs:${sync('big', { sql: "SELECT id, note, 'big' AS sync FROM big", connection
     const tickRows = sink.received.ids.get('ticks') ?? [];
     expect(tickRows.length).toBeLessThanOrEqual(3 * ticks.filter((r) => r.counts.delivered > 0).length + 3 * ticks.length);
 
-    // A 20 requests/s connection never took more than 20 requests in a second across all workers. Arrivals lag their
-    // slots by a few ms, by more on a busy machine: one late arrival may share a window with the next 20.
+    // A 20 requests/s connection never took more than 20 requests in a second across all workers: its requests' slots
+    // (50 ms apart, on Redis's clock) never put 21 in a second. The sink sees arrivals, which lag their slots by a few
+    // ms, and by up to 200 ms when a worker's event loop stalls on a busy machine (arrivals then come in pairs), so a
+    // second of slots holds every arrival within 800 ms of the first. (A bucket per worker would put 32 or more
+    // there.) Around the Redis restart the timeline starts afresh.
     const paced = sink.received.arrivals.get('/paced') ?? [];
     expect(paced.length).toBeGreaterThanOrEqual(2 * PACED_ROWS);
     const after = paced.filter((t) => t < redisRestartedAt - 1000 || t > redisRestartedAt + 1000);
-    expect(busiestWindow(after, 1000)).toBeLessThanOrEqual(21);
+    expect(busiestWindow(after, 800)).toBeLessThanOrEqual(20);
     expect(Math.max(...paced) - Math.min(...paced)).toBeGreaterThanOrEqual((paced.length - 1) * 50 - 1500);
   }, 600_000);
 });
