@@ -17,6 +17,7 @@ import { RedisRequestQuotas } from '../http/redis-request-quotas.js';
 import { RUN_QUEUE, runJobSchema, type RunJob } from './run-job.js';
 import { processPartitionedRun } from './partitioned-run-job.js';
 import { runSyncPartition } from '../sync/run-sync-partition.js';
+import { readPartitionedRunPlan } from '../sync/partition-report.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
 
 /** Options of a queue worker. */
@@ -71,7 +72,10 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         const again = bullJob.attemptsMade > 0 || bullJob.stalledCounter > 0;
         options.onJob?.(again ? 'resumed' : 'started', job, about(undefined));
       } else {
-        options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined);
+        // A partitioned run's job comes back when its partitions are done (or to add those Redis lost): no new attempt.
+        const split = record?.status === 'running' ? await readPartitionedRunPlan(store, job.runId) : null;
+        const detail = split ? `its ${split.of} partitions` : record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined;
+        options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, detail);
       }
       let redact = (text: string) => text;
       try {
