@@ -35,6 +35,8 @@ export interface KintoneSandboxState {
   records: KintoneRecord[];
   /** Open cursors of the cursor API, by id. */
   cursors: Map<string, { ids: string[]; fields?: string[]; size: number }>;
+  /** The `query` of each GET records request, oldest first (the last 1,000), for tests of how a reader pages. */
+  queries: string[];
 }
 
 export type KintoneSandbox = SandboxHandle & { state: KintoneSandboxState };
@@ -75,7 +77,7 @@ export async function startKintoneSandbox(options: KintoneSandboxOptions = {}): 
   const fields = options.fields ?? defaultFields;
   const tokens = new Set(options.apiTokens ?? ['sandbox-api-token']);
   const daily = new RateBudget(options.dailyLimit ?? 10_000, 24 * 3600_000);
-  const state: KintoneSandboxState = { records: [], cursors: new Map() };
+  const state: KintoneSandboxState = { records: [], cursors: new Map(), queries: [] };
   let nextId = 1;
   let nextCursor = 1;
 
@@ -317,6 +319,8 @@ export async function startKintoneSandbox(options: KintoneSandboxOptions = {}): 
   const getRecords = (req: SandboxRequest): SandboxResponse => {
     try {
       checkApp(req.query.get('app') ?? undefined);
+      state.queries.push(req.query.get('query') ?? '');
+      if (state.queries.length > 1000) state.queries.shift();
       const { list, limit, offset } = runQuery(req.query.get('query') ?? '');
       const page = list.slice(offset, offset + limit);
       const only = fieldsOf(req);
@@ -406,6 +410,7 @@ export async function startKintoneSandbox(options: KintoneSandboxOptions = {}): 
   const reset = () => {
     state.records = [];
     state.cursors.clear();
+    state.queries = [];
     nextId = 1;
     nextCursor = 1;
     daily.reset();

@@ -152,12 +152,20 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     }
     if ((paginate?.type === 'offset' || paginate?.type === 'page') && paginate.restart_after !== undefined) {
       const restart: KeyPath = [...base, 'paginate', 'restart_after'];
-      if (!stream.incremental || stream.incremental.param === undefined) {
-        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's incremental.cursor_field value, sent in incremental.param; add incremental (cursor_field and param)`));
+      if (!stream.incremental) {
+        issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's incremental.cursor_field value, sent in incremental.param (or placed by query templates as {{ cursor }}); add incremental`));
       } else if (!stream.incremental.inclusive) {
         issues.push(yaml.issue(restart, `stream ${name}: restart_after asks again from the last record's cursor value, so the API must return records at that value (>=): set incremental.inclusive: true (records already read are left out by primary_key)`));
       }
       if (stream.primary_key === undefined) issues.push(yaml.issue(restart, `stream ${name}: restart_after leaves out the records read again at the restart's cursor value by their primary_key; add primary_key`));
+    }
+    // Paging values placed by templates: without a template reading them every page would be the first.
+    const queryUses = (variable: string) => Object.values(stream.query).some((t) => typeof t === 'string' && templateUses(t, variable));
+    if (paginate?.type === 'offset' && paginate.in === 'template' && !queryUses('page')) {
+      issues.push(yaml.issue([...base, 'paginate', 'in'], `stream ${name}: paginate.in template sends no offset, so a query template must place it ({{ page.offset }}, {{ page.limit }}); every page would be the first`));
+    }
+    if (paginate?.type !== 'offset' && queryUses('page')) {
+      issues.push(yaml.issue([...base, 'query'], `stream ${name}: the query reads page, which only an offset paginate gives (page.offset, page.limit)`));
     }
     if (paginate?.type === 'cursor') jsonPath([...base, 'paginate', 'cursor'], paginate.cursor);
     if (paginate?.type === 'next_url') jsonPath([...base, 'paginate', 'next_url'], paginate.next_url);

@@ -266,6 +266,11 @@ export const paginateSchema = z
       limit_param: z.string().default('limit').meta(about('The query parameter of the page size. Default: limit.')),
       limit: z.number().int().positive().default(100).meta(about('Records a page. Default: 100.')),
       total: z.string().optional().meta(about('A JSONPath to the total count of records, when the API gives it (reading stops there).')),
+      in: z.enum(['query', 'template']).default('query').meta(about(
+        'Where the offset and limit go: query (offset_param and limit_param, the default), or template: no parameter is sent and the ' +
+          'stream\'s query templates place {{ page.offset }} and {{ page.limit }} themselves, for APIs paging inside a query language ' +
+          '(kintone: query: "order by $id asc limit {{ page.limit }} offset {{ page.offset }}").',
+      )),
       restart_after: z.number().int().min(1).max(100_000_000).optional().meta(about(
         'For APIs that cap how deep paging goes (offset <= 10000): after this many records, paging starts again from its first page, ' +
           'asking from the incremental cursor_field value of the last record read (sent in incremental.param; the API must return records in ' +
@@ -313,13 +318,21 @@ export const streamSchema = z.strictObject({
     'Appended to the base URL; a template seeing config, vars and cursor (the incremental cursor this read asks from, as sent in incremental.param; ' +
       'null when the read starts from the beginning). Needed unless the stream reads a job (job.download).',
   )),
-  query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about('Query parameters of every page (templates seeing config and vars); one rendering empty is left out.')),
+  query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about(
+    'Query parameters of every page (templates seeing config, vars and cursor; with an offset paginate also page: { offset, limit }, the page ' +
+      'asked for, and after a restart_after restart cursor is the value paging restarted from); one rendering empty is left out.',
+  )),
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
   body: template.optional().meta(about(
     'A JSON body template, for a POST search or a GraphQL query (JSON mode, as an endpoint body); it sees what path sees, ' +
       'e.g. "variables": { "updatedSince": {{ cursor | json }} }. Rendered once per read: every page sends the same body.',
   )),
   records: z.string().default('$').meta(about('A JSONPath to the array of records in each response, e.g. "$.data". Default: $ (the body is the array).')),
+  unwrap_fields: z.string().min(1).max(200).optional().meta(about(
+    'For APIs that wrap each field\'s value in an object: every field of a record that is an object holding this key becomes that key\'s ' +
+      'value (kintone\'s { "type": "NUMBER", "value": "42" } with unwrap_fields: value becomes "42"), before primary_key, incremental and ' +
+      'partition read the record. Default: records as the API gives them.',
+  )),
   paginate: paginateSchema.optional(),
   primary_key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The field (or fields) identifying a record, used as the key of syncs reading the stream.')),
   incremental: z

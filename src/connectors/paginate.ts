@@ -2,7 +2,13 @@ import { JSONPath } from 'jsonpath-plus';
 import type { Paginate } from '../config/connector-schema.js';
 
 /** Where the next page is: query parameters to set on the first request's URL, or a whole URL given by the API. */
-export type NextPage = { query: Record<string, string> } | { url: string } | null;
+export type NextPage = { query: Record<string, string>; offset?: number } | { url: string } | null;
+
+/** The page an offset paginate asks for, as query templates see it (`page.offset`, `page.limit`). */
+export interface PageValues {
+  offset: number;
+  limit: number;
+}
 
 /** What the paginator sees of the page just read. */
 export interface PageSeen {
@@ -17,6 +23,8 @@ export interface PageSeen {
   pages: number;
   /** Records read so far, this one included. */
   total: number;
+  /** The offset this page was asked at, when templates place it (offset paginate `in: template`). */
+  offset?: number;
 }
 
 /** Raised when pagination cannot go on safely: a cursor or next URL seen before, or its path absent from a page. */
@@ -29,7 +37,7 @@ export function firstPageQuery(paginate: Paginate | undefined): Record<string, s
   if (!paginate) return {};
   switch (paginate.type) {
     case 'offset':
-      return { [paginate.offset_param]: '0', [paginate.limit_param]: String(paginate.limit) };
+      return paginate.in === 'template' ? {} : { [paginate.offset_param]: '0', [paginate.limit_param]: String(paginate.limit) };
     case 'page':
       return { [paginate.page_param]: String(paginate.start), ...(paginate.size_param && paginate.size ? { [paginate.size_param]: String(paginate.size) } : {}) };
     default:
@@ -132,9 +140,11 @@ export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: S
   if (!paginate || page.records === 0) return null;
   switch (paginate.type) {
     case 'offset': {
-      const offset = Number(page.query[paginate.offset_param] ?? 0) + page.records;
+      const templated = paginate.in === 'template';
+      const offset = (templated ? (page.offset ?? 0) : Number(page.query[paginate.offset_param] ?? 0)) + page.records;
       if (page.records < paginate.limit) return null;
       if (paginate.total !== undefined && offset >= Number(pathValue(page.body, paginate.total))) return null;
+      if (templated) return { query: {}, offset };
       return { query: { [paginate.offset_param]: String(offset), [paginate.limit_param]: String(paginate.limit) } };
     }
     case 'page': {

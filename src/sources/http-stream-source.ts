@@ -3,7 +3,8 @@ import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
 import type { HttpRequest } from '../http/http-request.js';
 import { openHttpConnection, responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
-import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage } from '../connectors/paginate.js';
+import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage, type PageValues } from '../connectors/paginate.js';
+import { unwrapFields } from '../connectors/unwrap-fields.js';
 import { joinUrl } from '../connectors/render-request.js';
 import { percentEncode } from '../connectors/percent-encode.js';
 import type { StateStore } from '../state/state-store.js';
@@ -131,11 +132,18 @@ export function createHttpStreamSource(options: {
       from = formatCursor(stream.incremental.start, stream.incremental.format);
     }
     context = { ...context, cursor: from };
+    // The stream's query is rendered for each page: its templates may read the page asked for (page.offset) and the
+    // cursor paging restarted from (restart_after), as APIs paging inside a query language need.
+    const renderQuery = (cursor: string | null, page: PageValues | null): Record<string, string> => {
+      const seen = page ? { ...context, cursor, page } : { ...context, cursor };
+      const rendered: Record<string, string> = {};
+      for (const [k, v] of Object.entries(stream.query)) {
+        const value = typeof v === 'string' ? http.templates.render(v, seen, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
+        if (value !== '') rendered[k] = value;
+      }
+      return rendered;
+    };
     const baseQuery: Record<string, string> = {};
-    for (const [k, v] of Object.entries(stream.query)) {
-      const value = typeof v === 'string' ? http.templates.render(v, context, 'text', { role: `streams.${options.streamName}.query.${k}` }) : String(v);
-      if (value !== '') baseQuery[k] = value;
-    }
     if (from !== null && stream.incremental?.param !== undefined) baseQuery[stream.incremental.param] = from;
     let request: PageRequest;
     if (stream.job) {
@@ -147,6 +155,7 @@ export function createHttpStreamSource(options: {
       for (const [k, v] of Object.entries(stream.headers)) headers[k] = http.templates.render(v, context, 'text');
       request = {
         method: stream.job.download.method, url: download.url, path: '', headers, body: download.body ?? null, format: stream.job.download.format, copied, readBefore, kept, signal,
+        query: renderQuery, from,
       };
     } else {
       if (stream.path === undefined) throw new Error(`stream ${name} has no path (nor job.download): give the path its records are read from`);
@@ -155,7 +164,7 @@ export function createHttpStreamSource(options: {
       for (const [k, v] of Object.entries({ ...http.spec.headers, ...stream.headers })) headers[k] = http.templates.render(v, context, 'text');
       const body = stream.body === undefined ? null : http.templates.render(stream.body, context, 'json');
       if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-      request = { method: stream.method, path, headers, body, copied, readBefore, kept, signal };
+      request = { method: stream.method, path, headers, body, copied, readBefore, kept, signal, query: renderQuery, from };
     }
     const field = stream.incremental?.cursor_field;
     if (!stream.chunk_fields) {
@@ -242,15 +251,22 @@ export function createHttpStreamSource(options: {
     const paginate = stream.paginate;
     const restartAfter = paginate && (paginate.type === 'offset' || paginate.type === 'page') ? paginate.restart_after : undefined;
     const restartParam = stream.incremental?.param;
-    const restart = restartAfter === undefined || !stream.incremental || restartParam === undefined ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
+    const restart = restartAfter === undefined || !stream.incremental ? null : new PagingRestart(restartAfter, stream.incremental.cursor_field, keyOf, name);
     // Every page's query: the read's, with the cursor value paging last restarted from.
     let base = baseQuery;
+    let cursorFrom = sent.from;
+    // The offset of the page asked for, when the stream's templates place it (paginate.in: template).
+    const templated = paginate?.type === 'offset' && paginate.in === 'template';
+    let offset = 0;
     for (let n = 1; ; n++) {
       if (n > stream.max_requests) {
         throw new Error(`stream ${options.streamName} made ${stream.max_requests} requests and was not done: raise max_requests or check its paginate settings`);
       }
       signal?.throwIfAborted();
-      const target: string = url ?? withQuery(first, query);
+      const pageValues: PageValues | null = paginate?.type === 'offset'
+        ? { offset: templated ? offset : Number(query[paginate.offset_param] ?? 0), limit: paginate.limit }
+        : null;
+      const target: string = url ?? withQuery(first, { ...sent.query(cursorFrom, pageValues), ...query });
       const request: HttpRequest = { method: sent.method, url: target, headers, body };
       const outcome = await http.client.send(request, {
         auth: http.auth,
@@ -260,7 +276,9 @@ export function createHttpStreamSource(options: {
       if (!outcome.ok) throw new Error(`stream ${options.streamName}: ${http.redactor.mask(outcome.error)}`);
       const response = outcome.response;
       const csv = stream.job !== undefined && isCsvAnswer(response, sent.format);
-      const records = stream.job ? jobRecords(response, sent.format, stream.records, `stream ${name}`) : selectRecords(response.body, stream.records);
+      const selected = stream.job ? jobRecords(response, sent.format, stream.records, `stream ${name}`) : selectRecords(response.body, stream.records);
+      const unwrap = stream.unwrap_fields;
+      const records = unwrap === undefined ? selected : selected.map((r) => unwrapFields(r, unwrap));
       if (n === 1 && records.length === 0 && !csv && !recordsPathMatches(response.body, stream.records)) {
         // Reading on would yield no rows and fail later with a misleading message (a key column that is not a column).
         throw new Error(`stream ${name}: records path ${stream.records} matches nothing in the first response (${topLevelKeys(response.body)}); fix records in the connector`);
@@ -271,7 +289,7 @@ export function createHttpStreamSource(options: {
       let next: NextPage = null;
       if (!stop) {
         try {
-          next = nextPage(stream.paginate, { body: response.body, headers: response.headers, records: records.length, query, pages: n, total }, seen);
+          next = nextPage(stream.paginate, { body: response.body, headers: response.headers, records: records.length, query, pages: n, total, offset }, seen);
         } catch (e) {
           if (e instanceof PaginationError) throw new Error(`stream ${name}: ${http.redactor.mask(e.message)}`);
           throw e;
@@ -293,8 +311,10 @@ export function createHttpStreamSource(options: {
       if (from !== null && 'query' in next) {
         // Paging went as deep as the API allows: start again from the first page, asking from the last cursor value.
         url = null;
-        base = { ...baseQuery, [restartParam!]: formatCursor(from, stream.incremental!.format) };
+        cursorFrom = formatCursor(from, stream.incremental!.format);
+        base = restartParam === undefined ? baseQuery : { ...baseQuery, [restartParam]: cursorFrom };
         query = { ...base, ...firstPageQuery(paginate) };
+        offset = 0;
         previous = [];
         continue;
       }
@@ -302,6 +322,7 @@ export function createHttpStreamSource(options: {
       else {
         url = null;
         query = { ...base, ...next.query };
+        if (next.offset !== undefined) offset = next.offset;
       }
     }
   }
@@ -357,7 +378,7 @@ export function createHttpStreamSource(options: {
           if (cursor.max === null) continue;
           await store.setValue(cursor.name, String(cursor.max));
           if (inclusive) await store.setValue(`${cursor.name}:at-cursor`, JSON.stringify([...cursor.atCursor]));
-          if (highest === null || String(cursor.max) > String(highest)) highest = cursor.max;
+          if (highest === null || laterThan(cursor.max, highest)) highest = cursor.max;
         }
         // A partitioned stream keeps its cursors per partition; its own says that a read was done (the next is incremental).
         if (partition && highest !== null) await store.setValue(cursorName, String(highest));
@@ -444,6 +465,10 @@ interface PageRequest {
   readBefore: Set<string> | null;
   kept: string | null;
   signal?: AbortSignal;
+  /** The stream's query rendered for one page: the cursor it asks from and, with an offset paginate, the page. */
+  query: (cursor: string | null, page: PageValues | null) => Record<string, string>;
+  /** The cursor the read asks from, as sent (null: from the start). */
+  from: string | null;
 }
 
 /** A record merged from every chunk of fields, and the lowest cursor value its chunks gave. */
@@ -463,10 +488,23 @@ function cursorValue(value: unknown): CursorValue | null {
   return typeof value === 'number' ? value : String(value);
 }
 
-/** Whether cursor value a is after b: numbers by value, anything else as text (ISO timestamps sort so). */
+/**
+ * Whether cursor value a is after b: numbers by value, and so are texts of digits (kintone's "$id" of "10" is after "9"),
+ * anything else as text (ISO timestamps sort so).
+ */
 function laterThan(a: CursorValue, b: CursorValue): boolean {
-  return typeof a === 'number' && typeof b === 'number' ? a > b : String(a) > String(b);
+  if (typeof a === 'number' && typeof b === 'number') return a > b;
+  const x = String(a);
+  const y = String(b);
+  if (DIGITS.test(x) && DIGITS.test(y)) {
+    const p = x.replace(/^0+(?=\d)/, '');
+    const q = y.replace(/^0+(?=\d)/, '');
+    return p.length !== q.length ? p.length > q.length : p > q;
+  }
+  return x > y;
 }
+
+const DIGITS = /^\d{1,100}$/;
 
 /** Adds a later chunk's fields to a record; an object both have is merged too (HubSpot's properties). */
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
