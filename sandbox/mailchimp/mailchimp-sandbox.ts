@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { RateBudget } from '../rate-budget.js';
 import { startSandboxServer, type SandboxHandle, type SandboxRequest, type SandboxResponse, type SandboxServerOptions } from '../sandbox-server.js';
+import { batchResultsArchive, type BatchOperationResult } from './batch-results-archive.js';
+import { startObjectStore, type ObjectStore } from './object-store.js';
 
 /** A stored list member, as the Marketing API returns it (abridged). */
 export interface MailchimpMember {
@@ -34,11 +36,24 @@ export interface MailchimpSandboxOptions extends SandboxServerOptions {
   seed?: { members?: Record<string, unknown>[] };
 }
 
-export interface MailchimpSandboxState {
-  members: MailchimpMember[];
+/** A batch of operations (`POST /batches`): pending, then started, then finished with its results archived. */
+export interface MailchimpBatch {
+  id: string;
+  status: 'pending' | 'started' | 'finished';
+  operations: { method: string; path: string; params?: Record<string, string>; body?: string; operation_id?: string }[];
+  submitted_at: string;
+  completed_at: string;
+  response_body_url: string;
+  errored_operations: number;
 }
 
-export type MailchimpSandbox = SandboxHandle & { state: MailchimpSandboxState };
+export interface MailchimpSandboxState {
+  members: MailchimpMember[];
+  batches: Map<string, MailchimpBatch>;
+}
+
+/** The simulator, with the object store (S3's stand-in, another origin) its batch results are served from. */
+export type MailchimpSandbox = SandboxHandle & { state: MailchimpSandboxState; objectStore: ObjectStore };
 
 const statuses = new Set<MemberStatus>(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional']);
 const emailPattern = /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i;
@@ -68,7 +83,8 @@ export async function startMailchimpSandbox(options: MailchimpSandboxOptions = {
   const listId = options.listId ?? 'sandbox-list';
   const mergeFields = options.mergeFields ?? { FNAME: {}, LNAME: {} };
   const budget = new RateBudget(options.requestsPerSecond ?? 100, 1000);
-  const state: MailchimpSandboxState = { members: [] };
+  const state: MailchimpSandboxState = { members: [], batches: new Map() };
+  const objectStore = await startObjectStore();
   let webId = 100_000;
 
   const byHash = (hash: string) => state.members.find((m) => m.id === hash);
@@ -223,10 +239,67 @@ export async function startMailchimpSandbox(options: MailchimpSandboxOptions = {
     return { status: 200, json: { members: list.slice(offset, offset + count), list_id: listId, total_items: list.length, _links: [] } };
   };
 
+  /** A batch as `GET /batches/{id}` shows it. */
+  const batchView = (b: MailchimpBatch) => ({
+    id: b.id,
+    status: b.status,
+    total_operations: b.operations.length,
+    finished_operations: b.status === 'finished' ? b.operations.length : 0,
+    errored_operations: b.errored_operations,
+    submitted_at: b.submitted_at,
+    completed_at: b.completed_at,
+    response_body_url: b.response_body_url,
+    _links: [],
+  });
+
+  /** `POST /batches`: operations checked (method, path, body as a JSON string), the batch queued as pending. */
+  const createBatch = (req: SandboxRequest): SandboxResponse => {
+    const body = parse(req) as { operations?: unknown } | null;
+    if (!Array.isArray(body?.operations)) throw invalid([{ field: 'operations', message: 'Schema describes array, NULL found instead' }]);
+    const operations: MailchimpBatch['operations'] = body.operations.map((raw, i) => {
+      const op = (raw ?? {}) as Record<string, unknown>;
+      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(String(op.method))) throw invalid([{ field: `operations.item:${i}.method`, message: 'Data presented is not one of the accepted values: GET, POST, PUT, PATCH, DELETE.' }]);
+      if (typeof op.path !== 'string' || !op.path.startsWith('/')) throw invalid([{ field: `operations.item:${i}.path`, message: 'This value should not be blank.' }]);
+      if (op.body !== undefined && typeof op.body !== 'string') throw invalid([{ field: `operations.item:${i}.body`, message: `Schema describes string, ${Array.isArray(op.body) ? 'array' : typeof op.body} found instead` }]);
+      return { method: String(op.method), path: op.path, body: op.body as string | undefined, operation_id: op.operation_id === undefined ? undefined : String(op.operation_id), params: op.params as Record<string, string> | undefined };
+    });
+    const id = randomBytes(5).toString('hex');
+    const batch: MailchimpBatch = { id, status: 'pending', operations, submitted_at: now(), completed_at: '', response_body_url: '', errored_operations: 0 };
+    state.batches.set(id, batch);
+    return { status: 200, json: batchView(batch) };
+  };
+
+  /** Each poll moves a batch on: pending, started, then finished (its operations run, their results archived on S3). */
+  const pollBatch = (id: string, origin: string): SandboxResponse => {
+    const batch = state.batches.get(id);
+    if (!batch) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+    if (batch.status === 'pending') batch.status = 'started';
+    else if (batch.status === 'started') {
+      const results: BatchOperationResult[] = batch.operations.map((op) => {
+        let answer: SandboxResponse;
+        try {
+          answer = api({ method: op.method, path: `/3.0${op.path}`, query: new URLSearchParams(op.params ?? {}), headers: {}, body: op.body ?? '', origin });
+        } catch (e) {
+          if (!(e instanceof Refused)) throw e;
+          answer = e.response;
+        }
+        return { status_code: answer.status, operation_id: op.operation_id ?? null, response: answer.json === undefined ? '' : JSON.stringify(answer.json) };
+      });
+      batch.errored_operations = results.filter((r) => r.status_code >= 400).length;
+      batch.response_body_url = objectStore.put(`${batch.id}.tar.gz`, batchResultsArchive(batch.id, results), 'application/x-gzip');
+      batch.completed_at = now();
+      batch.status = 'finished';
+    }
+    return { status: 200, json: batchView(batch) };
+  };
+
   const api = (req: SandboxRequest): SandboxResponse => {
     const { method } = req;
     const path = req.path.replace(/\/$/, '');
     if (path === '/3.0/ping' && method === 'GET') return { status: 200, json: { health_status: "Everything's Chimpy!" } };
+    if (path === '/3.0/batches' && method === 'POST') return createBatch(req);
+    const batchPath = /^\/3\.0\/batches\/([^/]+)$/.exec(path);
+    if (batchPath && method === 'GET') return pollBatch(decodeURIComponent(batchPath[1]!), req.origin);
     const list = /^\/3\.0\/lists\/([^/]+)(\/members(?:\/([^/]+))?)?$/.exec(path);
     if (!list) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
     if (decodeURIComponent(list[1]!) !== listId) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
@@ -286,6 +359,8 @@ export async function startMailchimpSandbox(options: MailchimpSandboxOptions = {
   };
   const reset = () => {
     state.members = [];
+    state.batches.clear();
+    objectStore.clear();
     webId = 100_000;
     budget.reset();
     seed(options.seed?.members ?? []);
@@ -312,5 +387,6 @@ export async function startMailchimpSandbox(options: MailchimpSandboxOptions = {
     },
     options,
   );
-  return Object.assign(server, { state });
+  const close = server.close;
+  return Object.assign(server, { state, objectStore, close: async () => { await close(); await objectStore.close(); } });
 }

@@ -226,6 +226,11 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
     job.results?.forEach((r, i) => {
       request([...path, 'results', i], r);
       jsonPath([...path, 'results', i, 'records'], r.records);
+      template([...path, 'results', i, 'url'], r.url);
+      const at: KeyPath = [...path, 'results', i];
+      if ((r.path === undefined) === (r.url === undefined)) issues.push(yaml.issue(at, 'job.results: give path (on the connection\'s origin) or url (a whole URL, e.g. "{{ job.response_body_url }}"), one of them'));
+      if (r.external && r.url === undefined) issues.push(yaml.issue([...at, 'external'], 'job.results: external fetches a url the API gives (url: "{{ job.result_url }}"); add url'));
+      if (r.archive !== undefined && !r.external) issues.push(yaml.issue([...at, 'archive'], 'job.results: an archive is fetched as bytes without credentials: set external: true (and url)'));
     });
     if (!job.poll.request) issues.push(yaml.issue([...path, 'poll'], 'a job endpoint asks for the job\'s state with poll.request (e.g. { path: "/jobs/{{ job.id }}" })'));
     if (endpoint.request !== 'batch') issues.push(yaml.issue([...base, 'request'], 'a job endpoint sends its records as one batch a job: set request: batch (and batch.size, the records a job takes)'));

@@ -192,6 +192,24 @@ export const endpointJobSchema = z
       .array(
         jobRequest('GET', '')
           .extend({
+            path: template.optional().meta(about('Appended to the base URL (a template seeing config, vars and job), e.g. "/jobs/{{ job.id }}/results". Give path or url.')),
+            url: template.optional().meta(about(
+              'The whole URL of the results, instead of path (a template seeing job), e.g. "{{ job.response_body_url }}". It must be on the ' +
+                'connection\'s origin unless external is true: a URL an API answers is never followed elsewhere with the connection\'s credentials.',
+            )),
+            external: z.boolean().default(false).meta(about(
+              'The results are on another host (Mailchimp\'s batch results on S3): url is fetched with a plain GET carrying none of the ' +
+                'connection\'s credentials, headers or cookies, over https (http only for loopback and SLUICE_ALLOWED_HOSTS), through the same ' +
+                'network guard as every request (server mode refuses private addresses), no redirect followed. Needs url. Default: false.',
+            )),
+            archive: z.enum(['tar.gz']).optional().meta(about(
+              'The answer is a gzipped tar archive of JSON files (Mailchimp batch results): the results are the records (at records) of every ' +
+                'file, file after file. At most 64 MiB unpacked and 10000 files. Needs external (an archive is read as bytes, without credentials).',
+            )),
+            parse_json: z.array(z.string().min(1).max(200)).max(20).default([]).meta(about(
+              'Fields of each result holding JSON as text, read as JSON (Mailchimp\'s response), so templates reach inside: {{ result.response.detail }}. ' +
+                'A field whose text is not JSON is left as text.',
+            )),
             records: z.string().default('$').meta(about('A JSONPath to the results in a JSON answer. Default: $ (the body is the list); a CSV answer\'s rows are its results.')),
             format: jobFormat,
           })
@@ -473,3 +491,4 @@ export type EndpointJob = z.infer<typeof endpointJobSchema>;
 export type StreamJob = NonNullable<Stream['job']>;
 export type JobRequest = StreamJob['create'];
 export type JobPoll = StreamJob['poll'];
+export type JobResultsRequest = NonNullable<EndpointJob['results']>[number];

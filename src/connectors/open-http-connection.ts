@@ -64,6 +64,8 @@ export interface HttpConnection {
   /** The connection's template engine (strict, bounded, cached). */
   readonly templates: TemplateEngine;
   readonly redactor: Redactor;
+  /** Where requests may connect (server mode: no private addresses); undefined: anywhere (the CLI). Fetches outside the client obey it too. */
+  readonly networkPolicy?: NetworkPolicy;
   /** The connection's `base_url`, else the auth's (a token's instance_url), else the connector's rendered `base_url`. */
   baseUrl(): string;
   /** `{ config, vars, run }` plus the given variables (`row`, `record`, `response`...). */
@@ -162,6 +164,7 @@ export async function openHttpConnection(options: OpenHttpConnectionOptions): Pr
     client,
     templates: engine,
     redactor,
+    networkPolicy: options.networkPolicy,
     baseUrl,
     // Object.assign, not spread: spread-built contexts made property reads in templates many times slower.
     context: <T extends object>(extra?: T) => Object.assign({ config: base.config, vars: base.vars, run: base.run }, extra) as TemplateBase & T,

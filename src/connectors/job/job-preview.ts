@@ -24,6 +24,9 @@ export async function previewJob(connection: HttpConnection, endpoint: Endpoint,
   if (job.poll.request) {
     parts.push(`# then ask for its state every ${job.poll.interval_ms} ms until ${job.poll.until} (at most ${job.poll.timeout_ms} ms)`, await curl(job.poll.request));
   }
-  for (const r of job.results ?? []) parts.push('# then read the per-record results', await curl(r));
+  for (const r of job.results ?? []) {
+    if (r.url !== undefined) parts.push(`# then read the per-record results at ${r.url}${r.external ? ' (another host: fetched without credentials)' : ''}`);
+    else if (r.path !== undefined) parts.push('# then read the per-record results', await curl({ ...r, path: r.path }));
+  }
   return parts.join('\n');
 }

@@ -6,7 +6,7 @@ import { FatalDeliveryError, type DeliveryItem, type DeliveryResult } from '../.
 import { bodyText } from '../request-body.js';
 import { compileEndpoint, type EndpointRequest } from '../endpoint/compile-endpoint.js';
 import type { HttpConnection } from '../open-http-connection.js';
-import { jobRecords } from './job-records.js';
+import { readJobResults } from './read-job-results.js';
 import { abortJob } from './abort-job.js';
 import { JobRequestError, sendJobRequest, updatedJob } from './job-request.js';
 import { JobFailedError, JobTimeoutError, pollJob } from './poll-job.js';
@@ -92,11 +92,13 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
     const results: unknown[] = [];
     let last = polled.response;
     for (const [i, part] of job.results.entries()) {
-      last = await sendJobRequest(connection, part, connection.context({ job: current }), { what: `${who}: job.results[${i}]`, rules, signal });
       let found: Record<string, unknown>[];
       try {
-        found = jobRecords(last, part.format, part.records, `${who}: job.results[${i}]`);
+        const read = await readJobResults({ http: connection, part, context: connection.context({ job: current }), what: `${who}: job.results[${i}]`, rules, signal });
+        found = read.records;
+        if (read.response) last = read.response;
       } catch (e) {
+        if (e instanceof JobRequestError) throw e;
         // The API answered, but nothing says which records it took: none counts as delivered.
         const error = connection.redactor.mask(e instanceof Error ? e.message : String(e));
         return withNotSent(rendered, items.map((item) => ({ key: item.key, ok: false, error })));
