@@ -44,7 +44,7 @@ describe('authentication is decided on the route the router matched', () => {
     async (path) => {
       const { status, text } = await send('GET', path);
       expect(status).toBe(401);
-      expect(JSON.parse(text)).toEqual({ error: 'missing or invalid API token' });
+      expect(JSON.parse(text)).toEqual({ error: 'missing or invalid API token', code: 'unauthorized' });
       expect(text).not.toContain(SECRETS.sinkToken);
       expect(text).not.toContain('hooks/orders');
     },
@@ -108,7 +108,7 @@ describe('state-changing routes take JSON only', () => {
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])('answers 415 to a %s body and starts nothing', async (type) => {
     const { status, text } = await send('POST', '/api/syncs/orders_to_sink/runs', { ...admin, 'content-type': type }, '{"vars":{}}');
     expect(status).toBe(415);
-    expect(JSON.parse(text)).toEqual({ error: 'send the request body as application/json' });
+    expect(JSON.parse(text)).toEqual({ error: 'send the request body as application/json', code: 'invalid_input', params: { where: 'body', detail: 'not JSON' } });
     const runs = await send('GET', '/api/syncs/orders_to_sink/runs', admin);
     expect(JSON.parse(runs.text)).toEqual([]);
     expect(f.sink.state.hooks).toHaveLength(0);
