@@ -1,5 +1,6 @@
 import { credentialUrlProblem } from '../../config/credential-url.js';
-import { guardedFetch } from '../../http/guarded-fetch.js';
+import { fetch as undiciFetch } from 'undici';
+import { guardedFetch, type FetchFunction } from '../../http/guarded-fetch.js';
 import type { NetworkPolicy } from '../../http/network-policy.js';
 
 /** The most bytes an external answer may have on the wire. */
@@ -8,7 +9,11 @@ const MAX_DOWNLOAD = 64 * 1024 * 1024;
 /** How long an external fetch may take, whatever the run's signal says. */
 const TIMEOUT_MS = 300_000;
 
-const OPEN: NetworkPolicy = { denyPrivateAddresses: false, allowedHosts: [] };
+/**
+ * Without a policy (the CLI) the process's global dispatcher carries the fetch, so whatever governs it applies too
+ * (offline connector test cases refuse every connection there); with one, the guarded pool checks each address.
+ */
+const unguarded: FetchFunction = async (url, init) => (await undiciFetch(url, init as object)) as unknown as Response;
 
 /**
  * Fetches a URL an API gave (Mailchimp's results archive on S3) as bytes with a plain GET: no credential, no connector
@@ -30,7 +35,8 @@ export async function fetchExternal(url: string, options: { policy?: NetworkPoli
   const signals = [AbortSignal.timeout(TIMEOUT_MS), ...(options.signal ? [options.signal] : [])];
   let response: Response;
   try {
-    response = await guardedFetch(options.policy ?? OPEN)(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.any(signals) });
+    const fetch = options.policy ? guardedFetch(options.policy) : unguarded;
+    response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.any(signals) });
   } catch (e) {
     const cause = (e as { cause?: { message?: string } }).cause;
     throw new Error(`could not fetch ${shown}: ${cause?.message ?? (e as Error).message}`);
