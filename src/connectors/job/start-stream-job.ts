@@ -33,6 +33,11 @@ export async function startStreamJob(options: {
     });
     return polled.job;
   } catch (e) {
+    // A cancelled read gives its job up before it ends.
+    if (signal?.aborted) {
+      await abortJob({ http, abort: job.abort, job: first, who, rules, message: '' });
+      throw e;
+    }
     if (e instanceof JobFailedError) throw new Error(`${who}: ${e.message}`);
     // The job was created but will not be read: give it up, as far as the API lets us.
     if (e instanceof JobTimeoutError || e instanceof JobRequestError) throw new Error(await abortJob({ http, abort: job.abort, job: first, who, rules, message: e.message }));

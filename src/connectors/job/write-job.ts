@@ -119,7 +119,12 @@ export async function writeJob(options: WriteJobOptions): Promise<DeliveryResult
       const message = done ? e.message : await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: e.message });
       return withNotSent(rendered, failAll(new JobRequestError(message, e.fatal, e.unavailable, e.response)));
     }
-    if (e instanceof FatalDeliveryError || signal?.aborted) throw e;
+    if (signal?.aborted) {
+      // A cancelled run gives its job up before it ends, so the job neither runs on nor holds the API's limits.
+      if (!done) await abortJob({ http: connection, abort: job.abort, job: current, who, rules, message: '' });
+      throw e;
+    }
+    if (e instanceof FatalDeliveryError) throw e;
     // A poll condition or a response template that cannot run is the connector's bug: the run stops, naming the job.
     throw new FatalDeliveryError(await abortJob({ http: connection, abort: job.abort, job: done ? undefined : current, who, rules, message: `${who}: ${e instanceof Error ? e.message : String(e)}` }));
   }
