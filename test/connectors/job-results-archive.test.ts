@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchResultsArchive } from '../../sandbox/mailchimp/batch-results-archive.js';
 import { readConnectorSpec } from '../../src/config/load-connector-spec.js';
@@ -93,6 +94,21 @@ describe('fetchExternal', () => {
     const big = fetchExternal(`${url}/big?X-Amz-Signature=secret`, { maxBytes: 1000 });
     await expect(big).rejects.toThrow(`${url}/big is 4096 bytes, more than the 1000 read`);
     await expect(big).rejects.not.toThrow('secret');
+  });
+
+  it('goes through the global dispatcher without a policy: offline test cases refuse it, nothing is fetched', async () => {
+    seen.length = 0;
+    const previous = getGlobalDispatcher();
+    const refusing = new MockAgent();
+    refusing.disableNetConnect();
+    setGlobalDispatcher(refusing);
+    try {
+      await expect(fetchExternal(`${url}/r.json?X-Amz-Signature=secret`, {})).rejects.toThrow(`could not fetch ${url}/r.json`);
+    } finally {
+      setGlobalDispatcher(previous);
+      await refusing.close();
+    }
+    expect(seen).toEqual([]);
   });
 
   it('obeys server mode: a loopback address is refused by the network guard', async () => {
