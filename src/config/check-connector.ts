@@ -7,6 +7,7 @@ import { checkCondition, checkTemplate, templateUses, type TemplateProblem } fro
 import { didYouMean } from './closest-match.js';
 import type { KeyPath, YamlFile } from './load-yaml.js';
 import { templatePosition } from './template-position.js';
+import { bodyCursorPathProblem } from './body-cursor-path.js';
 
 /** Checks what the schema cannot: every Liquid template, condition and stream JSONPath parses, batch endpoints say how to batch. */
 export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<string, string | undefined> = process.env): ConfigIssue[] {
@@ -143,6 +144,13 @@ export function checkConnector(spec: ConnectorSpec, yaml: YamlFile, env: Record<
       if (stream.path !== undefined) issues.push(yaml.issue([...base, 'path'], `stream ${name}: a stream reading a job reads its records at job.download; remove path`));
     } else if (stream.path === undefined) {
       issues.push(yaml.issue(base, `stream ${name}: give path, the request its records are read from (or job, for an asynchronous read)`));
+    }
+    if (paginate?.type === 'cursor' && paginate.in === 'body') {
+      const problem = bodyCursorPathProblem(paginate.cursor_param);
+      if (problem) issues.push(yaml.issue([...base, 'paginate', 'cursor_param'], `stream ${name}: paginate in: body sets the token at cursor_param in the body, and ${problem}`));
+      if (stream.body === undefined) {
+        issues.push(yaml.issue([...base, 'paginate', 'in'], `stream ${name}: paginate in: body sets the token in the JSON body the stream sends; give the stream a body (e.g. a GraphQL query and its variables)`));
+      }
     }
     if (paginate?.type === 'cursor' && (paginate.cursor === undefined) === (paginate.header === undefined)) {
       issues.push(yaml.issue([...base, 'paginate'], `stream ${name}: a cursor paginate reads the next page's token from the body (cursor: a JSONPath) or from a header (header: a name); give one of them`));

@@ -316,8 +316,12 @@ export const paginateSchema = z
       header: z.string().min(1).max(200).optional().meta(about(
         'The response header holding the next page\'s token instead of the body (Salesforce Bulk API 2.0: Sforce-Locator); empty or the text null ends the read.',
       )),
-      cursor_param: z.string().meta(about('The parameter the token is sent in.')),
-      in: z.enum(['query', 'body']).default('query').meta(about('Where the token is sent: query (default) or body.')),
+      cursor_param: z.string().min(1).max(200).meta(about(
+        'Where the token is sent: a query parameter\'s name, or with in: body a dotted path in the stream\'s JSON body (variables.after), its objects created where absent.',
+      )),
+      in: z.enum(['query', 'body']).default('query').meta(about(
+        'Where the token is sent: query (default), or body: set at cursor_param in the JSON body the stream sends (a GraphQL query\'s variables), the first page sent without it.',
+      )),
     }),
     z.strictObject({
       type: kind('next_url', 'next_url: each response gives the URL of the next page.'),

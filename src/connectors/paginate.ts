@@ -1,8 +1,12 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { Paginate } from '../config/connector-schema.js';
+import { bodyCursorPathProblem } from '../config/body-cursor-path.js';
 
-/** Where the next page is: query parameters to set on the first request's URL, or a whole URL given by the API. */
-export type NextPage = { query: Record<string, string>; offset?: number } | { url: string } | null;
+/**
+ * Where the next page is: query parameters to set on the first request's URL, a whole URL given by the API, or a token
+ * to set in the first request's JSON body (`in: body`).
+ */
+export type NextPage = { query: Record<string, string>; offset?: number } | { url: string } | { bodyToken: { path: string; token: string } } | null;
 
 /** The page an offset paginate asks for, as query templates see it (`page.offset`, `page.limit`). */
 export interface PageValues {
@@ -159,6 +163,7 @@ export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: S
       const token = String(cursor);
       if (seen.has(token)) throw new PaginationError(`the API returned cursor "${token}" twice; stopping so the read does not loop`);
       seen.add(token);
+      if (paginate.in === 'body') return { bodyToken: { path: paginate.cursor_param, token } };
       return { query: { ...page.query, [paginate.cursor_param]: token } };
     }
     case 'next_url': {
@@ -176,4 +181,32 @@ export function nextPage(paginate: Paginate | undefined, page: PageSeen, seen: S
       return { url };
     }
   }
+}
+
+/**
+ * The stream's JSON body with the page token set at the dotted path (`variables.after`), the objects on the way created
+ * where absent. Throws PaginationError when the body is not a JSON object or the path cannot be set.
+ */
+export function withBodyToken(body: string | null, path: string, token: string): string {
+  const problem = bodyCursorPathProblem(path);
+  if (problem) throw new PaginationError(`paginate.cursor_param ${problem}`);
+  let parsed: unknown;
+  try {
+    parsed = body === null ? undefined : JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new PaginationError('paginate in: body sets the token in the JSON object the stream sends as its body, and this stream\'s body is not one');
+  }
+  const segments = path.split('.');
+  let at = parsed as Record<string, unknown>;
+  for (const segment of segments.slice(0, -1)) {
+    const inner = Object.hasOwn(at, segment) ? at[segment] : undefined;
+    if (inner === undefined || inner === null) at = at[segment] = {};
+    else if (typeof inner === 'object' && !Array.isArray(inner)) at = inner as Record<string, unknown>;
+    else throw new PaginationError(`paginate.cursor_param ${path}: ${segment} in the body is not an object`);
+  }
+  at[segments.at(-1)!] = token;
+  return JSON.stringify(parsed);
 }

@@ -3,7 +3,7 @@ import type { LoadedProject } from '../config/load-project.js';
 import type { Stream } from '../config/connector-schema.js';
 import type { HttpRequest } from '../http/http-request.js';
 import { openHttpConnection, responseVariable, type HttpConnection } from '../connectors/open-http-connection.js';
-import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, type NextPage, type PageValues } from '../connectors/paginate.js';
+import { firstPageQuery, nextPage, nextPageUrl, PaginationError, pathValue, selectRecords, topLevelKeys, withBodyToken, type NextPage, type PageValues } from '../connectors/paginate.js';
 import { unwrapFields } from '../connectors/unwrap-fields.js';
 import { joinUrl } from '../connectors/render-request.js';
 import { percentEncode } from '../connectors/percent-encode.js';
@@ -241,7 +241,9 @@ export function createHttpStreamSource(options: {
 
   /** The records of every page of one read, `baseQuery` on each (without cursor tracking). */
   async function* requestPages(baseQuery: Record<string, string>, sent: PageRequest): AsyncGenerator<Row[]> {
-    const { path, headers, body, copied, readBefore, kept, signal } = sent;
+    const { path, headers, copied, readBefore, kept, signal } = sent;
+    // The body of each page: the first's, or it with the page token set in it (a cursor paginate `in: body`).
+    let body = sent.body;
     const first = sent.url ?? joinUrl(http.baseUrl(), path);
     let query = { ...baseQuery, ...firstPageQuery(stream.paginate) };
     let url: string | null = null;
@@ -318,7 +320,14 @@ export function createHttpStreamSource(options: {
         previous = [];
         continue;
       }
-      if ('url' in next) url = nextPageUrl(next.url, target, name);
+      if ('bodyToken' in next) {
+        try {
+          body = withBodyToken(typeof sent.body === 'string' ? sent.body : null, next.bodyToken.path, next.bodyToken.token);
+        } catch (e) {
+          if (e instanceof PaginationError) throw new Error(`stream ${name}: ${http.redactor.mask(e.message)}`);
+          throw e;
+        }
+      } else if ('url' in next) url = nextPageUrl(next.url, target, name);
       else {
         url = null;
         query = { ...base, ...next.query };

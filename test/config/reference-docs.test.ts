@@ -27,7 +27,7 @@ describe('the generated key reference (docs/)', () => {
     expect(doc).toContain('## `streams.NAME.paginate` (type: `cursor`)');
     expect(doc).toContain('| `in` | one of: `query`, `body` | `query` | Where the token is sent');
     expect(doc).toMatch(/\| `restart_after` \| integer \(1 to 100000000\) \| {2}\| For APIs that cap how deep paging goes/);
-    expect(doc).toMatch(/\| `cursor_param` \(required\) \| string \|/);
+    expect(doc).toMatch(/\| `cursor_param` \(required\) \| string \(1 to 200 characters\) \|/);
     // A key whose value has keys of its own links to their section.
     expect(doc).toContain('| `partition` | [object](#streams-name-partition) |');
     for (const kind of ['none', 'api_key', 'basic', 'bearer', 'oauth2', 'session', 'jwt', 'oauth2_client_credentials']) {

@@ -268,6 +268,12 @@ describe('validate: job and restart_after', () => {
       ['6: streams.s.paginate: stream s: a cursor paginate reads the next page\'s token from the body (cursor: a JSONPath) or from a header (header: a name); give one of them'],
     ],
     [
+      'a cursor sent in the body of a stream with no body, at a path reaching a prototype',
+      'streams:\n  s:\n    path: /s\n    paginate: { type: cursor, cursor: $.next, cursor_param: __proto__.x, in: body }\n',
+      ['6: streams.s.paginate.cursor_param: stream s: paginate in: body sets the token at cursor_param in the body, and "__proto__.x" names __proto__, which a body may not set',
+        '6: streams.s.paginate.in: stream s: paginate in: body sets the token in the JSON body the stream sends; give the stream a body (e.g. a GraphQL query and its variables)'],
+    ],
+    [
       'a poll condition that does not parse',
       'streams:\n  s:\n    job:\n      create: { path: /j }\n      poll: { request: { path: /j }, until: "response.body.state ==" }\n      download: { path: /d }\n',
       [expect.stringMatching(/^7: streams\.s\.job\.poll\.until: invalid condition "response\.body\.state =="/)],
