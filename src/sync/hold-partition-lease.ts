@@ -1,10 +1,10 @@
-import { setMaxListeners } from 'node:events';
 import type { RunRecord, StateStore } from '../state/state-store.js';
 import { isFinalStatus } from '../state/state-store.js';
 import { AlreadyRunningError } from './already-running-error.js';
 import type { HeldLease, HoldLeaseOptions } from './hold-lease.js';
 import { processEnded, thisProcess } from './lease-process.js';
 import { leaseTiming } from './lease-timing.js';
+import { keepLeaseRenewed } from './lease-renewal.js';
 import { runLeaseName } from './run-lease-name.js';
 
 /** The lease of one partition of a sync's run: `sync:NAME#INDEX/OF`. */
@@ -52,43 +52,16 @@ export async function holdPartitionLease(
     throw error;
   }
   const shared = runLeaseName('sync', run.name);
-  const lost = new AbortController();
-  const lose = (message: string) => lost.abort(new Error(`${message}; it stopped so that two runs never send the same rows`));
-  let confirmedUntil = performance.now() + ttlMs;
-  let renewing: Promise<void> | null = null;
-  const renew = async () => {
-    const asked = performance.now();
-    try {
+  return keepLeaseRenewed({
+    ttlMs, renewEveryMs, name: own, signal: options.signal,
+    renew: async () => {
       const [mine, joint] = await Promise.all([store.renewLease(own, run.id, ttlMs), store.renewLease(shared, run.id, ttlMs)]);
-      if (!mine) return lose(`the run lost its lease on ${own}: it expired and another attempt took it over`);
-      if (!joint) return lose(`the run lost its lease on ${shared}: it expired and another run took it over`);
-      confirmedUntil = asked + ttlMs;
+      if (!mine) return `the run lost its lease on ${own}: it expired and another attempt took it over`;
+      if (!joint) return `the run lost its lease on ${shared}: it expired and another run took it over`;
       const now = await store.getRun(run.id);
-      if (now && isFinalStatus(now.status)) lose(`the run ended meanwhile (${now.status}${now.error ? `: ${now.error}` : ''})`);
-    } catch (error) {
-      if (performance.now() >= confirmedUntil) {
-        lose(`the run could not renew its lease on ${own} before it expired (${error instanceof Error ? error.message : String(error)})`);
-      }
-    }
-  };
-  const timer = setInterval(() => {
-    if (lost.signal.aborted) return;
-    if (performance.now() >= confirmedUntil) return lose(`the run could not renew its lease on ${own} before it expired`);
-    renewing ??= renew().finally(() => (renewing = null));
-  }, renewEveryMs);
-  timer.unref();
-  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
-  setMaxListeners(0, signal);
-  return {
-    signal,
-    get lost() {
-      return lost.signal.aborted ? (lost.signal.reason as Error) : null;
+      return now && isFinalStatus(now.status) ? `the run ended meanwhile (${now.status}${now.error ? `: ${now.error}` : ''})` : null;
     },
     // The sync's lease stays: the run's other partitions may still be at work, and the closing job frees it.
-    async release() {
-      clearInterval(timer);
-      await renewing;
-      if (!lost.signal.aborted) await store.releaseLease(own, run.id).catch(() => undefined);
-    },
-  };
+    free: () => store.releaseLease(own, run.id),
+  });
 }
