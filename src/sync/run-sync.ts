@@ -90,7 +90,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSummary> {
     const planned = stream
       ? streamedPlan({
         source: endpoints.source, store, sync: name, runId: run.id, mode, key: endpoints.key, mapRow: endpoints.mapRow,
-        fingerprintRow: endpoints.fieldRules.withoutCreateOnly, // (Append keeps no ledger: nothing to look up.)
+        // (Without create-only fields the row is its own fingerprint's: its JSON text then goes out as written for it.)
+        fingerprintRow: endpoints.fieldRules.createOnly.length ? endpoints.fieldRules.withoutCreateOnly : undefined,
+        // (Append keeps no ledger: nothing to look up.)
         ledgerEmpty: mode === 'append' || (await store.listLedger(name, { limit: 1 })).length === 0,
         complete: endpoints.source.complete ?? true,
         signal: lease.signal,
