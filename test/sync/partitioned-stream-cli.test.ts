@@ -29,23 +29,24 @@ streams:
 describe('a stream partitioned by a parent stream', () => {
   let dir: string;
   let projects: { id: number; name: string }[];
-  let issues: Map<number, Issue[]>;
+  let issues: Map<number | string, Issue[]>;
   let api: Awaited<ReturnType<typeof startTestApi>>;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-partition-'));
     projects = [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }];
-    issues = new Map([
+    issues = new Map<number | string, Issue[]>([
       [1, [{ id: 11, title: 'a1', updated: '2026-01-01T00:00:01Z' }, { id: 12, title: 'a2', updated: '2026-01-01T00:00:05Z' }]],
       [2, [{ id: 21, title: 'b1', updated: '2026-01-01T00:00:02Z' }]],
     ]);
     api = await startTestApi((request) => {
       const url = new URL(request.url, 'http://x');
       if (url.pathname === '/projects') return { body: { data: projects } };
-      const m = /^\/projects\/(\d+)\/issues$/.exec(url.pathname);
+      const m = /^\/projects\/([^/]+)\/issues$/.exec(url.pathname);
       if (!m) return { status: 404, body: { error: 'not found' } };
+      const id = decodeURIComponent(m[1]!);
       const since = url.searchParams.get('since');
-      return { body: { data: (issues.get(Number(m[1])) ?? []).filter((i) => since === null || i.updated > since) } };
+      return { body: { data: (issues.get(/^\d+$/.test(id) ? Number(id) : id) ?? []).filter((i) => since === null || i.updated > since) } };
     });
     await writeFile(join(dir, 'tracker.yaml'), connector());
     await writeFile(join(dir, 'sluice.yaml'), sluiceYaml({
@@ -82,6 +83,24 @@ describe('a stream partitioned by a parent stream', () => {
     ]);
     expect(second.stdout).toContain('planned 2: 2 added, 0 changed, 0 removed, 0 unchanged');
     expect(rows().map((r) => r.id)).toEqual([11, 12, 21, 22, 31]);
+  });
+
+  it('keeps a hostile parent id in its one path segment, and a cursor of its own for a 300-character id', async () => {
+    const evil = '../admin?x=1#frag';
+    const long = 'p'.repeat(300);
+    projects = [{ id: evil, name: 'evil' }, { id: long, name: 'long' }] as unknown as { id: number; name: string }[];
+    issues = new Map<number | string, Issue[]>([
+      [evil, [{ id: 41, title: 'e1', updated: '2026-01-01T00:00:04Z' }]],
+      [long, [{ id: 51, title: 'l1', updated: '2026-01-01T00:00:06Z' }]],
+    ]);
+    const first = await sluice('sync run issues');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(asked()).toEqual(['/projects', '/projects/..%2Fadmin%3Fx%3D1%23frag/issues', `/projects/${long}/issues`]);
+    expect(rows()).toEqual([{ id: 41, title: 'e1', project_name: 'evil' }, { id: 51, title: 'l1', project_name: 'long' }]);
+    api.requests.length = 0;
+    const second = await sluice('sync run issues');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(asked()).toEqual(['/projects', '/projects/..%2Fadmin%3Fx%3D1%23frag/issues since 2026-01-01T00:00:04Z', `/projects/${long}/issues since 2026-01-01T00:00:06Z`]);
   });
 
   it('a parent record without the partition field fails the read naming it', async () => {
