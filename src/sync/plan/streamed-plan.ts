@@ -169,7 +169,9 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
         // Awaited in turn below; a failure is never left unhandled meanwhile.
         planning.catch(() => undefined);
         pending.push(planning);
-        if (pending.length > LOOKUPS_AHEAD) {
+        // Only lookups are worth reading ahead for: without them a batch is planned at once, and the source is read no
+        // faster than delivery takes batches.
+        if (pending.length > (lookUp ? LOOKUPS_AHEAD : 0)) {
           const planned = await pending.shift()!;
           if (planned.length) yield planned;
         }
