@@ -209,13 +209,13 @@ describe('the connector builder on a desktop', () => {
     expect([await add.getAttribute('tabindex'), await update.getAttribute('tabindex')]).toEqual(['0', '-1']);
     const panel = page.getByRole('tabpanel', { name: 'add_contact' });
     expect(await add.getAttribute('aria-controls')).toBe(await panel.getAttribute('id'));
-    expect(await panel.locator('select[name=method]').inputValue()).toBe('POST');
+    expect(await panel.locator('select[name=method]').first().inputValue()).toBe('POST');
 
     await add.focus();
     await page.keyboard.press('ArrowRight');
     await eventually(() => update.getAttribute('aria-selected')).toBe('true');
     expect(await update.evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(await page.getByRole('tabpanel', { name: 'update_contact' }).locator('select[name=method]').inputValue()).toBe('PATCH');
+    expect(await page.getByRole('tabpanel', { name: 'update_contact' }).locator('select[name=method]').first().inputValue()).toBe('PATCH');
     await page.keyboard.press('ArrowRight'); // wraps around
     await eventually(() => add.getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('End');
