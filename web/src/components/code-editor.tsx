@@ -63,8 +63,15 @@ export function CodeEditor(props: {
 
   useEffect(() => {
     const editor = view.current;
-    if (editor && editor.state.doc.toString() !== props.value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: props.value } });
+    const doc = editor?.state.doc.toString();
+    if (editor && doc !== undefined && doc !== props.value) {
+      // Only the part that differs is replaced: the cursor, the selection and an open completion stay where the user
+      // is typing when the page hands back its own version of the text (a newline added at the end, a field set).
+      let start = 0;
+      while (start < doc.length && start < props.value.length && doc[start] === props.value[start]) start++;
+      let end = 0;
+      while (end < doc.length - start && end < props.value.length - start && doc[doc.length - 1 - end] === props.value[props.value.length - 1 - end]) end++;
+      editor.dispatch({ changes: { from: start, to: doc.length - end, insert: props.value.slice(start, props.value.length - end) } });
     }
   }, [props.value]);
 
