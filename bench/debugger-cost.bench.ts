@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { formatBenchLine } from './bench-line.js';
+import { createCustomersTable, sinkConnectorYaml } from './bench-customers.js';
 import { median, startSinkProcess } from './bench-trials.js';
 
 const URL = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -78,31 +79,8 @@ async function main(): Promise<void> {
 
   try {
     const table = `${schema}.rows_${ROWS}`;
-    await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, email text, name text, score integer, updated_at timestamptz)`);
-    await admin.query(`INSERT INTO ${table} SELECT i, md5(i::text) || '@example.com', 'customer "' || i || '"', i % 100,
-      timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, ${ROWS}) i`);
-    await admin.query(`VACUUM ANALYZE ${table}`);
-    await writeFile(
-      join(dir, 'sink.yaml'),
-      `name: sink
-base_url: ${sink.url}
-rate_limit: { concurrency: ${CONCURRENCY} }
-endpoints:
-  post:
-    operation: create
-    method: POST
-    path: ""
-    headers: { Content-Type: application/json }
-    body: "{{ row | json }}"
-  post_batch:
-    operation: create
-    request: batch
-    method: POST
-    path: ""
-    headers: { Content-Type: application/json }
-    batch: { size: ${BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
-`,
-    );
+    await createCustomersTable(admin, table, ROWS);
+    await writeFile(join(dir, 'sink.yaml'), sinkConnectorYaml(sink.url, { concurrency: CONCURRENCY, batch: BATCH }));
     const syncs = SHAPES.flatMap((shape) =>
       [7, 0].map((days) => {
         const endpoint = shape === 'batch' ? 'post_batch' : 'post';

@@ -21,6 +21,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { Pool } from 'undici';
 import { formatBenchLine } from './bench-line.js';
+import { createCustomersTable, sinkConnectorYaml } from './bench-customers.js';
 import { median } from './bench-trials.js';
 
 const URL = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -141,42 +142,11 @@ async function main(): Promise<void> {
   };
 
   try {
-    await writeFile(
-      join(dir, 'sink.yaml'),
-      // The built-in webhook connector with the batch size and concurrency of this bench.
-      `name: sink
-base_url: ${sinkUrl}
-rate_limit: { concurrency: ${CONCURRENCY} }
-endpoints:
-  post:
-    operation: create
-    method: POST
-    path: ""
-    headers: { Content-Type: application/json }
-    body: "{{ row | json }}"
-  post_batch:
-    operation: create
-    request: batch
-    method: POST
-    path: ""
-    headers: { Content-Type: application/json }
-    batch: { size: ${BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
-  upsert_batch:
-    operation: upsert
-    request: batch
-    method: POST
-    path: ""
-    headers: { Content-Type: application/json }
-    batch: { size: ${BATCH}, item: "{{ row | json }}", body: '{ "records": {{ items }} }' }
-`,
-    );
+    await writeFile(join(dir, 'sink.yaml'), sinkConnectorYaml(sinkUrl, { concurrency: CONCURRENCY, batch: BATCH }));
     const lines: string[] = [];
     for (const n of SIZES) {
       const table = `${schema}.rows_${n}`;
-      await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, email text, name text, score integer, updated_at timestamptz)`);
-      await admin.query(`INSERT INTO ${table} SELECT i, md5(i::text) || '@example.com', 'customer "' || i || '"', i % 100,
-        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, ${n}) i`);
-      await admin.query(`VACUUM ANALYZE ${table}`);
+      await createCustomersTable(admin, table, n);
       const syncs = (['batch', 'single'] as const).flatMap((shape) =>
         (['insert', 'append'] as const).map((mode) => {
           const endpoint = shape === 'batch' ? 'post_batch' : 'post';
@@ -263,10 +233,7 @@ endpoints:
       // bare script holds every row, 10M of them would not fit its heap).
       const n = 10_000_000;
       const table = `${schema}.rows_${n}`;
-      await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, email text, name text, score integer, updated_at timestamptz)`);
-      await admin.query(`INSERT INTO ${table} SELECT i, md5(i::text) || '@example.com', 'customer "' || i || '"', i % 100,
-        timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, ${n}) i`);
-      await admin.query(`VACUUM ANALYZE ${table}`);
+      await createCustomersTable(admin, table, n);
       await writeFile(
         join(dir, 'sluice.yaml'),
         `version: 1\nconnections:\n  pg: { type: postgres, url: "${URL}" }\n  sink: { type: http, connector: ./sink.yaml }\nsyncs:\n` +
