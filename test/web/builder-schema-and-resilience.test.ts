@@ -136,7 +136,8 @@ describe('the connector builder, drawn from the server schema', () => {
       await eventually(async () => (await options.allTextContents())[0] ?? '').toContain(option);
     };
     await typeUntilOffered('zip', 'zip_code');
-    await page.keyboard.press('Enter');
+    // Picked with the mouse: Enter did not always reach the list (see the session note, issue 21).
+    await options.first().click();
     expect(await body.innerText()).toContain('{{ row.zip_code');
     // After the pipe, the server's filter names, narrowed to what is typed.
     await typeUntilOffered(' | url_en', 'url_encode');
