@@ -238,7 +238,8 @@ export const endpointSchema = z.strictObject({
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
   body: z.union([template, z.record(z.string(), z.unknown())]).optional().meta(about(
     'The request body: a template (JSON mode when Content-Type is JSON: every {{ }} output is escaped for a JSON string, | json writes a whole literal), ' +
-      'or a mapping form-encoded when Content-Type is a form.',
+      'or a mapping form-encoded when Content-Type is a form. Filters besides standard Liquid\'s: json, csv (rows as CSV text: a header line, a line a row), ' +
+      'md5 and sha256 (lower-case hex), base64, form (an object as x-www-form-urlencoded text); date takes strftime formats.',
   )),
   batch: z
     .strictObject({
@@ -279,7 +280,7 @@ export const endpointSchema = z.strictObject({
 export const paginateSchema = z
   .discriminatedUnion('type', [
     z.strictObject({
-      type: kind('offset', 'offset: an offset and a limit in the query.'),
+      type: kind('offset', 'offset: an offset and a limit in the query (or placed by the stream\'s query templates: in: template).'),
       offset_param: z.string().default('offset').meta(about('The query parameter of the offset. Default: offset.')),
       limit_param: z.string().default('limit').meta(about('The query parameter of the page size. Default: limit.')),
       limit: z.number().int().positive().default(100).meta(about('Records a page. Default: 100.')),
@@ -290,10 +291,11 @@ export const paginateSchema = z
           '(kintone: query: "order by $id asc limit {{ page.limit }} offset {{ page.offset }}").',
       )),
       restart_after: z.number().int().min(1).max(100_000_000).optional().meta(about(
-        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, paging starts again from its first page, ' +
-          'asking from the incremental cursor_field value of the last record read (sent in incremental.param; the API must return records in ' +
-          'ascending cursor order, the cursor value sent included). Records already read at that value are left out by primary_key, so each is read once. ' +
-          'Needs incremental and primary_key. Default: no restart.',
+        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, e.g. 10000, paging starts again from its first page, ' +
+          'asking from the incremental cursor_field value of the last record read (sent in incremental.param, or placed by the query templates, ' +
+          'which then see it as cursor). The API must return records in ascending cursor order, the cursor value sent included: records already ' +
+          'read at that value are left out by primary_key, so each is read once, and more than this many records sharing one value fail the read. ' +
+          'Needs incremental with inclusive: true, and primary_key. Default: no restart.',
       )),
     }),
     z.strictObject({
@@ -304,23 +306,25 @@ export const paginateSchema = z
       start: z.number().int().default(1).meta(about('The number of the first page. Default: 1.')),
       total_pages: z.string().optional().meta(about('A JSONPath to the number of pages, when the API gives it (reading stops there).')),
       restart_after: z.number().int().min(1).max(100_000_000).optional().meta(about(
-        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, paging starts again from its first page, ' +
-          'asking from the incremental cursor_field value of the last record read (sent in incremental.param; the API must return records in ' +
-          'ascending cursor order, the cursor value sent included). Records already read at that value are left out by primary_key, so each is read once. ' +
-          'Needs incremental and primary_key. Default: no restart.',
+        'For APIs that cap how deep paging goes (offset <= 10000): after this many records, e.g. 10000, paging starts again from its first page, ' +
+          'asking from the incremental cursor_field value of the last record read (sent in incremental.param, or placed by the query templates, ' +
+          'which then see it as cursor). The API must return records in ascending cursor order, the cursor value sent included: records already ' +
+          'read at that value are left out by primary_key, so each is read once, and more than this many records sharing one value fail the read. ' +
+          'Needs incremental with inclusive: true, and primary_key. Default: no restart.',
       )),
     }),
     z.strictObject({
       type: kind('cursor', 'cursor: a token from each response asks for the next page.'),
       cursor: z.string().optional().meta(about('A JSONPath to the next page\'s token in the body, e.g. "$.paging.next.after"; null or empty ends the read. Give cursor or header.')),
       header: z.string().min(1).max(200).optional().meta(about(
-        'The response header holding the next page\'s token instead of the body (Salesforce Bulk API 2.0: Sforce-Locator); empty or the text null ends the read.',
+        'The response header holding the next page\'s token instead of the body, e.g. Sforce-Locator (Salesforce Bulk API 2.0); empty or the text null ends the read. Give cursor or header.',
       )),
       cursor_param: z.string().min(1).max(200).meta(about(
         'Where the token is sent: a query parameter\'s name, or with in: body a dotted path in the stream\'s JSON body (variables.after), its objects created where absent.',
       )),
       in: z.enum(['query', 'body']).default('query').meta(about(
-        'Where the token is sent: query (default), or body: set at cursor_param in the JSON body the stream sends (a GraphQL query\'s variables), the first page sent without it.',
+        'Where the token is sent: query (default), or body: set at cursor_param in the JSON body the stream sends (a GraphQL query\'s variables: ' +
+          'cursor_param: variables.after), the first page sent without it. body needs the stream\'s body.',
       )),
     }),
     z.strictObject({
@@ -342,12 +346,13 @@ export const streamSchema = z.strictObject({
   )),
   query: z.record(z.string(), z.union([template, z.number(), z.boolean()])).default({}).meta(about(
     'Query parameters of every page (templates seeing config, vars and cursor; with an offset paginate also page: { offset, limit }, the page ' +
-      'asked for, and after a restart_after restart cursor is the value paging restarted from); one rendering empty is left out.',
+      'asked for, and after a restart_after restart cursor is the value paging restarted from), e.g. { count: 100 }; one rendering empty is left out.',
   )),
   headers: z.record(z.string(), template).default({}).meta(about('Headers besides the connector\'s (templates).')),
   body: template.optional().meta(about(
     'A JSON body template, for a POST search or a GraphQL query (JSON mode, as an endpoint body); it sees what path sees, ' +
-      'e.g. "variables": { "updatedSince": {{ cursor | json }} }. Rendered once per read: every page sends the same body.',
+      'e.g. "variables": { "updatedSince": {{ cursor | json }} }. Rendered once per read: every page sends the same body, ' +
+      'except for the next page\'s token, which a cursor paginate with in: body sets in it.',
   )),
   records: z.string().default('$').meta(about('A JSONPath to the array of records in each response, e.g. "$.data". Default: $ (the body is the array).')),
   unwrap_fields: z.string().min(1).max(200).optional().meta(about(
@@ -418,7 +423,7 @@ export const streamSchema = z.strictObject({
     )),
   job: z
     .strictObject({
-      create: jobRequest('POST', 'The request creating the job (an export, a bulk query); its response body is job, seen by every later request (templates seeing config and vars).'),
+      create: jobRequest('POST', 'The request creating the job (an export, a bulk query); its response body is job, seen by every later request. Its templates see config, vars, partition and cursor (the incremental cursor the read asks from, e.g. WHERE SystemModstamp > {{ cursor }} in a query).'),
       abort: jobRequest('PATCH', 'A request giving the job up when the read stops before downloading: the job was not done within timeout_ms, or polling failed (Salesforce: PATCH /jobs/query/{{ job.id }} with state Aborted). A failing abort only adds to the error.').optional(),
       poll: jobPoll,
       download: jobRequest('GET', '').extend({ format: jobFormat }).meta(about(
@@ -427,8 +432,8 @@ export const streamSchema = z.strictObject({
     })
     .optional()
     .meta(about(
-      'An asynchronous read (Salesforce Bulk API 2.0 query, report exports): create the job, poll it until done, then download its records (JSON or CSV, paged by paginate). ' +
-        'job is the create answer\'s body, updated with each poll answer\'s fields. Without poll.request, the first download request is repeated until until holds.',
+      'An asynchronous read (Salesforce Bulk API 2.0 query, report exports), instead of path: create the job, poll it until done, then download its records (JSON or CSV, paged by paginate). ' +
+        'job is the create answer\'s body, updated with each poll answer\'s fields; every later request\'s templates see it (job.id). Without poll.request, the first download request is repeated until until holds.',
     )),
   max_requests: z.number().int().positive().default(10_000).meta(about('The most requests one read may make before it fails (a paging setting that never ends). Default: 10000.')),
   responses: responseRules,
