@@ -137,7 +137,7 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .description('run a sync: plan, send, record; non-zero exit when it fails')
     .option('--var <name=value>', 'a variable value for this run (repeatable)', collectVar, {})
     .option('--full', 'forget what was delivered and send every row again, reading incremental streams in full')
-    .option('--baseline', 'adopt what the destination already holds: record every current row as delivered (remote ids found by the lookup endpoint), sending no write')
+    .option('--baseline', 'adopt what the destination already holds: record every current row as delivered (remote ids found by the lookup endpoint), sending no write; not with --full, nor for an append sync')
     .action((name: string, o: { var: Record<string, string>; full?: boolean; baseline?: boolean }) =>
       act(async () => (await import('./commands/sync-run.js')).runSyncRun({ name, vars: o.var, full: Boolean(o.full), baseline: Boolean(o.baseline) }, ctx()))(),
     );
@@ -150,10 +150,10 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     );
   sync
     .command('rejected <name>')
-    .description('rows the destination refused, with the error and the request; --retry re-sends only them')
+    .description('rows the destination refused and invalid rows, with the error and the request; --retry re-sends only them, --format exports them')
     .option('--retry', 're-send the rejected rows, as the source has them now (keys gone from it are dropped)')
     .option('--as-rejected', 'with --retry: re-send the rows as they were when rejected')
-    .option('--format <format>', 'export every rejected row to stdout as csv or json', exportFormat)
+    .option('--format <format>', 'export every rejected row to stdout as csv or json: key, run id, operation, error, rejected at, and the row (in CSV, as JSON text)', exportFormat)
     .option('--limit <n>', 'how many rows to list (default 50; an export holds all)', positiveInt)
     .action((name: string, o: { retry?: boolean; asRejected?: boolean; format?: 'csv' | 'json'; limit?: number }) =>
       act(async () =>
@@ -175,7 +175,7 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
 
   sync
     .command('debug <name>')
-    .description('the HTTP requests and responses behind one record, newest first (kept for debug.retention_days)')
+    .description('the HTTP requests and responses behind one record, newest first (kept for the sync\'s debug.retention_days, default 7); exit 1 when none is kept')
     .requiredOption('--key <key>', 'the record key (a composite key as the JSON array sluice sync records shows)')
     .option('--run <id>', 'only the exchanges of this run')
     .option('--limit <n>', 'how many exchanges', positiveInt, 20)
@@ -215,7 +215,7 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
 
   program
     .command('serve')
-    .description('the REST API, the web UI and the scheduler')
+    .description('the REST API, the web UI, the scheduler and GET /metrics for Prometheus (admin, operator or SLUICE_METRICS_TOKEN token)')
     .option('--port <port>', 'port to listen on', positiveInt, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the URL users reach the server at (its host name is answered; OAuth redirects use it); default SLUICE_PUBLIC_URL')
