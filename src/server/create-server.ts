@@ -23,6 +23,7 @@ import { errorCodeForStatus, type ApiErrorBody } from '../api/api-error-body.js'
 import { jobLocks } from './job-locks.js';
 import { localRunExecutor } from './local-run-executor.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { notificationsRoutes } from './notifications-routes.js';
 import { oauthRoutes } from './oauth-routes.js';
 import { pipelinesRoutes } from './pipelines-routes.js';
 import { redisRunExecutor } from './redis-run-executor.js';
@@ -285,6 +286,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   await app.register(connectorsRoutes, { ctx });
   await app.register(syncsRoutes, { ctx });
   await app.register(debugRoutes, { ctx });
+  await app.register(notificationsRoutes, { ctx });
   await app.register(syncDraftsRoutes, { ctx });
   await app.register(pipelinesRoutes, { ctx });
   await app.register(runsRoutes, { ctx });

@@ -106,6 +106,13 @@ const operations: Record<string, Record<string, Operation>> = {
       returns: 'SyncDebug',
     },
   },
+  '/api/syncs/{name}/notifications': {
+    get: {
+      summary: "Every attempt at the notify: targets of the sync's last runs: target, conditions met, status, attempt, HTTP status, error",
+      query: { runs: 'the last runs to include (default 10, at most 50)' },
+      returns: '{ runs: [RunRecord], notifications: [NotificationAttempt] }',
+    },
+  },
   '/api/syncs/{name}/rejected/retry': { post: { summary: 'Re-send the rejected rows as a run of kind retry', status: 202, returns: '{ runId }' } },
   '/api/sync-drafts/context': {
     get: { summary: 'Where the project keeps SQL files; with ?sync=NAME, the text of its query', query: { sync: 'a sync whose SQL text to return' }, returns: '{ sqlFolder, sql?: { text, file } }' },

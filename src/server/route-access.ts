@@ -31,6 +31,7 @@ const API_ROUTES: Record<string, RouteAccess> = {
   'GET /api/syncs/:name/rejected': 'operator',
   'GET /api/syncs/:name/records': 'operator',
   'GET /api/syncs/:name/debug': 'operator',
+  'GET /api/syncs/:name/notifications': 'operator',
   'POST /api/syncs/:name/rejected/retry': 'operator',
   'GET /api/sync-drafts/context': 'operator',
   'GET /api/sync-drafts/destinations/:connection': 'operator',

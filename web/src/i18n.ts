@@ -2,6 +2,7 @@ import { createContext, createElement, useCallback, useContext, useEffect, useMe
 import { builderEn, builderJa } from './builder-messages.js';
 import { historyEn, historyJa } from './history/history-messages.js';
 import { debugEn, debugJa } from './pages/debug-messages.js';
+import { resultsEn, resultsJa } from './pages/sync-results/results-messages.js';
 import { wizardEn, wizardJa } from './pages/sync-wizard/wizard-messages.js';
 
 const en = {
@@ -213,6 +214,7 @@ const en = {
   ...wizardEn,
   ...historyEn,
   ...debugEn,
+  ...resultsEn,
   ...builderEn,
 } as const;
 
@@ -428,6 +430,7 @@ const ja: Record<MessageKey, string> = {
   ...wizardJa,
   ...historyJa,
   ...debugJa,
+  ...resultsJa,
   ...builderJa,
 };
 

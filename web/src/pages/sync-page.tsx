@@ -18,6 +18,8 @@ import { useApi } from '../use-api.js';
 import { useRunEvents } from '../use-run-events.js';
 import { sameSettings } from '../same-settings.js';
 import { useUnsavedEdits } from '../use-unsaved-edits.js';
+import { ResultsAndAlerts } from './sync-results/results-and-alerts.js';
+import { SyncNotificationsView } from './sync-results/sync-notifications-view.js';
 import { DestinationStep } from './sync-wizard/destination-step.js';
 import { FieldsStep } from './sync-wizard/fields-step.js';
 import { ScheduleStep } from './sync-wizard/schedule-step.js';
@@ -211,6 +213,8 @@ export function SyncPage(props: { name: string }) {
         <FieldsStep draft={draft} onChange={change} options={options} sample={sample} />
         <h3>{t('wizard.step.schedule')}</h3>
         <ScheduleStep draft={draft} onChange={change} paused={pausedNow} onPaused={schedules.data ? setPausedChoice : undefined} />
+        <h3>{t('results.title')}</h3>
+        <ResultsAndAlerts name={props.name} draft={draft} onChange={change} saveError={saveState.error} />
       </section>
 
       <SyncHistoryChart name={props.name} after={runs.data} />
@@ -219,6 +223,7 @@ export function SyncPage(props: { name: string }) {
         <ErrorBox error={runs.error} />
         {runs.data && <RunsTable runs={runs.data} />}
       </section>
+      <SyncNotificationsView name={props.name} reloadKey={events.summary} />
     </div>
   );
 }
