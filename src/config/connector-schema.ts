@@ -372,7 +372,7 @@ export const streamSchema = z.strictObject({
       format: z.string().optional().meta(about('An strftime format the cursor is sent in when the API wants a date, e.g. "%Y-%m-%d". Default: as kept.')),
       lookback: lookbackSchema.optional().meta(about(
         'How far before the kept cursor the next incremental read starts, so records that arrive late (written with an older ' +
-          'cursor value after a read) are read again: an ISO-8601 duration such as PT1H or P2D, or seconds (at most 366 days). ' +
+          'cursor value after a read) are read again: an ISO-8601 duration in weeks, days, hours, minutes and seconds, such as PT1H or P2D, or seconds (at most 366 days). ' +
           'Rows read again are unchanged for the ledger, so nothing is sent twice. Needs a date-time cursor. Default: none.',
       )),
       start: z.string().min(1).max(100).optional().meta(about(
