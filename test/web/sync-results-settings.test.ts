@@ -6,12 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { RESULT_TABLE_PATTERN } from '../../src/config/project-schema.js';
 import { RESULT_TABLE_NAME } from '../../web/src/pages/sync-results/result-table-name.js';
 import { startTestApi } from '../connectors/start-test-api.js';
 import { contactsToHooks } from './contacts-to-hooks.js';
 import { eventually } from './eventually.js';
 import { openUiInBrowser } from './open-ui-in-browser.js';
+import { seriousViolations } from './serious-violations.js';
 
 const SYNC = 'contacts_results';
 const COMMENT = 'contacts reach the CRM every hour';
@@ -39,6 +41,9 @@ const ui = openUiInBrowser(
     ],
   }),
 );
+
+/** The sync as sluice.yaml holds it. */
+const syncIn = (yaml: string) => (parse(yaml) as { syncs: Record<string, Record<string, unknown>> }).syncs[SYNC];
 
 const signatureOf = (request: { headers: Record<string, unknown>; raw: Buffer }) =>
   `sha256=${createHmac('sha256', HOOK_SECRET).update(`${String(request.headers['x-sluice-timestamp'])}.`).update(request.raw).digest('hex')}`;
@@ -89,11 +94,13 @@ describe('results and alerts in the sync page', () => {
 
     const yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
     expect(yaml).toContain(`# ${COMMENT}`);
-    expect(yaml).toMatch(/write_back:\s*\n?\s*connection: warehouse\n\s*table: contact_results/);
-    expect(yaml).toMatch(/run_log:\s*\n?\s*connection: warehouse\n\s*table: contact_runs/);
-    expect(yaml).toContain(`url: ${hook.url}/sluice`);
-    expect(yaml).toContain('secret: ${env:SLUICE_UI_TEST_HOOK_SECRET}');
     expect(yaml).not.toContain(HOOK_SECRET);
+    expect(syncIn(yaml)).toMatchObject({
+      on_error: { max_failed_rows: 0 },
+      write_back: { connection: 'warehouse', table: 'contact_results' },
+      run_log: { connection: 'warehouse', table: 'contact_runs' },
+      notify: [{ on: ['failed'], webhook: { url: `${hook.url}/sluice`, secret: '${env:SLUICE_UI_TEST_HOOK_SECRET}' } }],
+    });
 
     // Run from the UI: Ada is delivered, Mallory refused, and the run fails.
     await page.getByTestId('run-button').click();
@@ -141,5 +148,78 @@ describe('results and alerts in the sync page', () => {
     expect(await page.locator('input[name=notify-0-url]').inputValue()).toBe(`${hook.url}/sluice`);
     await eventually(() => page.getByTestId('notification-status').textContent()).toBe('配信済み');
     expect(await page.content()).not.toContain(HOOK_SECRET);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('sends to a connection\'s endpoint when more rows are rejected or a run is long, and removes a notification', async () => {
+    const { page } = ui.browser;
+    await page.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('sluice.lang', 'en'));
+    await page.goto(`${ui.server.url}/syncs/${SYNC}?token=${ui.server.token}`);
+    await page.getByTestId('results-and-alerts').waitFor();
+    await eventually(() => page.getByTestId('notify-rule').count()).toBe(1);
+
+    await page.getByTestId('notify-add').click();
+    await page.locator('select[name=notify-1-target]').selectOption('endpoint');
+    await page.locator('select[name=notify-1-connection]').selectOption('hooks');
+    // Only the endpoints that create a record are offered: a notification is a new record.
+    await eventually(() => page.locator('select[name=notify-1-endpoint] > option').allTextContents()).toEqual(['Choose a create endpoint…', 'add_contact (create)']);
+    await page.locator('select[name=notify-1-endpoint]').selectOption('add_contact');
+    await page.locator('input[name=notify-1-on-failed]').uncheck();
+    await page.locator('input[name=notify-1-rejected-over-on]').check();
+    expect(await page.locator('input[name=notify-1-rejected-over]').inputValue()).toBe('5%');
+    await page.locator('input[name=notify-1-rejected-over]').fill('2.5%');
+    await page.locator('input[name=notify-1-longer-than-on]').check();
+    await page.locator('input[name=notify-1-longer-than]').fill('45 minutes');
+    await eventually(() => page.getByTestId('notify-rule').nth(1).textContent()).toContain('Write a duration such as 90s, 30m or 2h.');
+    await page.locator('input[name=notify-1-longer-than]').fill('45m');
+    expect(await page.getByTestId('notify-rule').nth(1).textContent()).not.toContain('Write a duration');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByTestId('save-button').click();
+    await eventually(() => page.getByTestId('saved').count()).toBe(1);
+    let yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
+    expect(yaml).toContain(`# ${COMMENT}`);
+    expect(syncIn(yaml)!.notify).toEqual([
+      { on: ['failed'], webhook: { url: `${hook.url}/sluice`, secret: '${env:SLUICE_UI_TEST_HOOK_SECRET}' } },
+      { on: [{ rejected_over: '2.5%' }, { longer_than: '45m' }], connection: 'hooks', endpoint: 'add_contact' },
+    ]);
+
+    // Write-back off and the webhook removed: sluice.yaml loses those keys, and keeps the rest.
+    await page.locator('select[name=write_back-connection]').selectOption('');
+    await page.getByTestId('notify-0-remove').click();
+    await page.getByTestId('save-button').click();
+    await eventually(() => page.getByTestId('saved').count()).toBe(1);
+    yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
+    expect(yaml).toContain(`# ${COMMENT}`);
+    const sync = syncIn(yaml)!;
+    expect(sync.write_back).toBeUndefined();
+    expect(sync.run_log).toEqual({ connection: 'warehouse', table: 'contact_runs' });
+    expect(sync.notify).toEqual([{ on: [{ rejected_over: '2.5%' }, { longer_than: '45m' }], connection: 'hooks', endpoint: 'add_contact' }]);
+  });
+
+  it('are the wizard\'s last step too: a new sync saved with its write-back table', async () => {
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.url}/syncs?token=${ui.server.token}`);
+    await page.getByRole('button', { name: 'New sync' }).click();
+    await page.locator('input[name=sync-name]').fill('contacts_again');
+    await page.locator('select[name=source-connection]').selectOption('warehouse');
+    await page.getByTestId('source-sql').locator('.cm-content').click();
+    await page.keyboard.type('select id, name, email from contacts');
+    await page.getByTestId('wizard-next').click();
+    await page.locator('select[name=destination-connection]').selectOption('hooks');
+    await page.locator('select[name=destination-endpoint]').selectOption('add_contact');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('key-column-id').click();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-next').click();
+
+    await page.locator('select[name=write_back-connection]').selectOption('warehouse');
+    expect(await page.locator('input[name=write_back-table]').inputValue()).toBe('contacts_again_results');
+    await eventually(() => page.getByTestId('review-yaml').textContent()).toContain('table: contacts_again_results');
+    await page.getByTestId('save-button').click();
+    await eventually(() => new URL(page.url()).pathname).toBe('/syncs/contacts_again');
+    const yaml = await readFile(join(ui.server.dir, 'sluice.yaml'), 'utf8');
+    expect(yaml).toContain(`# ${COMMENT}`);
+    expect((parse(yaml) as { syncs: Record<string, Record<string, unknown>> }).syncs.contacts_again!.write_back).toEqual({ connection: 'warehouse', table: 'contacts_again_results' });
   });
 });

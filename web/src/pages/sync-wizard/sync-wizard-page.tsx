@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../../i18n.js';
 import { navigate } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { useUnsavedEdits } from '../../use-unsaved-edits.js';
+import { ResultsAndAlerts } from '../sync-results/results-and-alerts.js';
 import { DestinationStep } from './destination-step.js';
 import { FieldsStep } from './fields-step.js';
 import { ScheduleStep } from './schedule-step.js';
@@ -139,6 +140,8 @@ export function SyncWizardPage() {
         {step === 'schedule' && <ScheduleStep draft={draft} onChange={change} paused={paused} onPaused={setPausedChoice} />}
         {step === 'review' && (
           <div className="wizard-step" data-testid="review-step">
+            <h3>{t('results.title')}</h3>
+            <ResultsAndAlerts name={name} draft={draft} onChange={change} saveError={saveError} />
             <p className="muted small">{t('draft.previewHint')}</p>
             <pre className="code" data-testid="review-yaml">{stringify({ syncs: { [name]: asSaved(withFile(draft)) } })}</pre>
             {withFile(draft).sqlFile && <p className="muted small">{t('source.sqlFile', { file: withFile(draft).sqlFile! })}</p>}
