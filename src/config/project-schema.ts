@@ -337,10 +337,13 @@ export const syncSchema = z.strictObject({
   write_back: writeBackSchema.optional(),
   run_log: runLogSchema.optional(),
   debug: debugSchema.default(debugSchema.parse({})),
-  partitions: z.number().int().min(1).max(64).optional().meta(about(
+  partitions: z.union([z.number().int().min(1).max(64), z.literal('auto')]).optional().meta(about(
     'With SLUICE_QUEUE=redis, splits each run over up to this many queue jobs (1 to 64), which any workers take: each ' +
       'reads the source and delivers the rows whose key falls in its hash bucket, and the run ends when all have. ' +
-      'Without the queue the run is one, as when unset. Not for incremental streams (each job would move the cursor).',
+      'auto: the run\'s job first plans the run (one read of the source, nothing sent) and splits it into one job per ' +
+      '50,000 rows to send (SLUICE_PARTITION_ROWS), at most one per live worker and at most 8; a run with fewer stays ' +
+      'one job, as does an incremental stream\'s. Without the queue the run is one, as when unset. A number is not for ' +
+      'incremental streams (each job would move the cursor).',
   )),
 });
 

@@ -15,10 +15,12 @@ import { redisConnection } from './redis-connection.js';
 import { Redis } from 'ioredis';
 import { RedisRequestQuotas } from '../http/redis-request-quotas.js';
 import { RUN_QUEUE, runJobSchema, type RunJob } from './run-job.js';
-import { processPartitionedRun } from './partitioned-run-job.js';
+import { isPartitionedJob, processPartitionedRun } from './partitioned-run-job.js';
 import { runSyncPartition } from '../sync/run-sync-partition.js';
 import { readPartitionedRunPlan } from '../sync/partition-report.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
+import { forgetPartitionedRun } from '../sync/forget-partitioned-run.js';
+import { partitionRows } from '../sync/choose-partition-count.js';
 
 /** Options of a queue worker. */
 export interface RunWorkerOptions {
@@ -46,6 +48,8 @@ export interface RunWorker {
 
 /** Takes runs off the Redis queue and executes them with the engine, reporting progress through the job. */
 export async function startRunWorker(options: RunWorkerOptions): Promise<RunWorker> {
+  // Read once, before anything opens, so a wrong value stops the worker at its start rather than each auto-split run.
+  const rowsPerPartition = partitionRows(options.env ?? process.env);
   const projectFile = await findProjectFile(options.project, process.cwd());
   const store = options.store ?? (await openProjectStore(projectFile));
   // Queued runs come from API users: the worker refuses private addresses as the server does.
@@ -74,7 +78,7 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       } else {
         // A partitioned run's job comes back when its partitions are done (or to add those Redis lost): no new attempt.
         const split = record?.status === 'running' ? await readPartitionedRunPlan(store, job.runId) : null;
-        const detail = split ? `its ${split.of} partitions` : record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined;
+        const detail = split && split.of > 1 ? `its ${split.of} partitions` : record && record.attempt > 0 ? `attempt ${record.attempt + 1}` : undefined;
         options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, detail);
       }
       let redact = (text: string) => text;
@@ -94,8 +98,10 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
           const { index, of, ledgerEmpty } = job.partition;
           await runSyncPartition({ loaded, store, sync: job.name, runId: job.runId, partition: { index, of }, ledgerEmpty, vars: job.vars, full: job.full, onProgress });
           outcome = { run: (await store.getRun(job.runId))! };
-        } else if (job.kind === 'sync' && (loaded.project.syncs[job.name]?.partitions ?? 1) > 1) {
-          outcome = await processPartitionedRun(bullJob, token, { job, loaded, store, queue, timing });
+        } else if (isPartitionedJob(job, loaded)) {
+          outcome = await processPartitionedRun(bullJob, token, {
+            job, loaded, store, queue, timing, rowsPerPartition, hooks: { onProgress, onStep: (step) => report({ step }) },
+          });
         } else {
           outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }) });
         }
@@ -104,7 +110,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       } catch (e) {
         // The run's job waits for its partitions: BullMQ hands it back when they are done.
         if (e instanceof WaitingChildrenError) {
-          options.onJob?.('waiting', job, 'for its partitions');
+          const split = await readPartitionedRunPlan(store, job.runId).catch(() => null);
+          options.onJob?.('waiting', job, split ? `for its ${split.of} partitions` : 'for its partitions');
           throw e;
         }
         const message = redact(e instanceof Error ? e.message : String(e));
@@ -147,7 +154,11 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   };
 }
 
-/** Frees the sync's lease a partitioned run holds, once the run failed for good (else it would hold it until it expires). */
+/**
+ * Frees the sync's lease a partitioned run holds, once the run failed for good (else it would hold it until it
+ * expires), and removes what the run kept for its partitions (no job closes it).
+ */
 async function freeSyncLease(store: StateStore, job: RunJob): Promise<void> {
   await store.releaseLease(runLeaseName('sync', job.name), job.runId).catch(() => undefined);
+  if (job.partition) await forgetPartitionedRun(store, { id: job.runId, name: job.name }, job.partition.of).catch(() => undefined);
 }

@@ -546,6 +546,10 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     await this.#setValue(this.#pool, name, value);
   }
 
+  async deleteValues(names: string[]): Promise<void> {
+    if (names.length) await this.#pool.query(`DELETE FROM ${this.#t('state_values')} WHERE name = ANY($1::text[])`, [names]);
+  }
+
   async #setValue(client: pg.Pool | pg.PoolClient, name: string, value: string): Promise<void> {
     await client.query(
       `INSERT INTO ${this.#t('state_values')} (name, value, updated_at) VALUES ($1, $2, now())

@@ -447,6 +447,10 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     this.#sql(SET_VALUE).run(name, value, new Date().toISOString());
   }
 
+  async deleteValues(names: string[]): Promise<void> {
+    if (names.length) this.#sql('DELETE FROM state_values WHERE name IN (SELECT value FROM json_each(?))').run(JSON.stringify(names));
+  }
+
   protected async readSecret(name: string): Promise<SealedSecret | null> {
     const row = this.#sql('SELECT nonce, ciphertext, tag, key_id FROM secrets WHERE name = ?').get(name) as StateRow | undefined;
     return row ? toSealedSecret(row) : null;

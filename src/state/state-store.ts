@@ -32,6 +32,8 @@ export interface StateStore extends RunStore, RunTotalsStore, LeaseStore, Ledger
   /** A named value, such as an incremental stream's cursor; null when unset. */
   getValue(name: string): Promise<string | null>;
   setValue(name: string, value: string): Promise<void>;
+  /** Removes named values (no error for one unset). */
+  deleteValues(names: string[]): Promise<void>;
 
   close(): Promise<void>;
 }

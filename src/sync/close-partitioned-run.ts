@@ -2,6 +2,7 @@ import type { RunSummary } from '../api/runs.js';
 import type { LoadedProject } from '../config/load-project.js';
 import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import { finishRun } from './finish-run.js';
+import { forgetPartitionedRun } from './forget-partitioned-run.js';
 import { findSync } from './open-sync-endpoints.js';
 import { addPartitionCounts, addPartitionPlans, readPartitionReports, type PartitionedRunPlan } from './partition-report.js';
 import { runLeaseName } from './run-lease-name.js';
@@ -13,6 +14,7 @@ const SAMPLE_ERRORS = 10;
  * Closes a partitioned run once every partition is done: its counts are theirs added up, it failed if any partition
  * stopped early (the first one's error) or the failure limits are passed by the whole run, and it frees the sync's
  * lease; the run log and notifications go out as for any run (finishRun). A run that already ended is left as it is.
+ * Either way what the run kept for its partitions is then removed (forgetPartitionedRun).
  */
 export async function closePartitionedRun(options: {
   loaded: LoadedProject;
@@ -26,13 +28,14 @@ export async function closePartitionedRun(options: {
   const reports = await readPartitionReports(store, runId, plan.of);
   const counts = addPartitionCounts(reports);
   if (isFinalStatus(run.status)) {
+    await forgetPartitionedRun(store, run, plan.of);
     return { run, plan: addPartitionPlans(reports), delivered: run.counts.delivered, failed: run.counts.failed, invalid: run.counts.invalid ?? 0, durationMs: 0, sampleErrors: [] };
   }
   const pending = reports.findIndex((r) => r?.state !== 'done');
   const stopped = reports.find((r) => r?.error);
   const error = pending >= 0 ? new Error(`partition ${pending + 1} of ${plan.of} did not finish`) : stopped ? new Error(stopped.error!) : null;
   const sync = findSync(loaded, run.name);
-  return finishRun(
+  const summary = await finishRun(
     {
       run, store, redactor: loaded.redactor, loaded, openedAt: Date.parse(run.startedAt),
       close: () => store.releaseLease(runLeaseName('sync', run.name), run.id).catch(() => undefined),
@@ -43,4 +46,7 @@ export async function closePartitionedRun(options: {
       maxFailedRows: sync.on_error.max_failed_rows, maxInvalidRows: sync.on_error.max_invalid_rows,
     },
   );
+  // The record now holds what the partitions reported: nothing of theirs is kept after the run.
+  await forgetPartitionedRun(store, run, plan.of);
+  return summary;
 }

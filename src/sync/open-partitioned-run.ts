@@ -12,8 +12,8 @@ export type OpenedPartitionedRun = { started: true; run: RunRecord; plan: Partit
 
 /**
  * Opens a run of a sync with `partitions` for its partition jobs: its record goes from queued to running, it takes
- * the sync's lease (the partitions renew it while they work), and fixes how many partitions it has and whether the
- * ledger was empty. Opening it again (the job repeated after a crash or after Redis lost it) returns what was fixed.
+ * the sync's lease (the partitions renew it while they work), and fixes how many partitions it has (`of`, else the
+ * sync's `partitions`) and whether the ledger was empty. Opening it again (the job repeated after a crash or after Redis lost it) returns what was fixed.
  * A sync another live run holds fails this run at once, as any run of it would.
  */
 export async function openPartitionedRun(options: {
@@ -23,6 +23,8 @@ export async function openPartitionedRun(options: {
   runId: string;
   trigger: string;
   lease?: Partial<LeaseTiming>;
+  /** How many partitions, when the run is opened for the first time (default: the sync's `partitions` number). */
+  of?: number;
 }): Promise<OpenedPartitionedRun> {
   const { loaded, store, runId } = options;
   const sync = findSync(loaded, options.sync);
@@ -43,7 +45,7 @@ export async function openPartitionedRun(options: {
   }
   if (kept) return { started: true, run, plan: kept };
   const plan: PartitionedRunPlan = {
-    of: sync.partitions ?? 1,
+    of: options.of ?? (typeof sync.partitions === 'number' ? sync.partitions : 1),
     ledgerEmpty: sync.mode === 'append' || (await store.listLedger(options.sync, { limit: 1 })).length === 0,
   };
   await savePartitionedRunPlan(store, runId, plan);

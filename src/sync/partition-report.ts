@@ -45,6 +45,11 @@ export async function readPartitionReport(store: StateStore, runId: string, inde
   return text ? (JSON.parse(text) as PartitionReport) : null;
 }
 
+/** Removes what a partitioned run kept for its partitions (its plan and their reports), once the run has ended. */
+export async function deletePartitionedRunValues(store: StateStore, runId: string, of: number): Promise<void> {
+  await store.deleteValues([planName(runId), ...Array.from({ length: of }, (_, i) => reportName(runId, i))]);
+}
+
 /** Every partition's last report, in partition order (null for one not started yet). */
 export async function readPartitionReports(store: StateStore, runId: string, of: number): Promise<(PartitionReport | null)[]> {
   return Promise.all(Array.from({ length: of }, (_, i) => readPartitionReport(store, runId, i)));

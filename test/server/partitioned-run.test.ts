@@ -32,12 +32,14 @@ interface Project {
   sink: WebhookSandbox;
   prefix: string;
   env: NodeJS.ProcessEnv;
-  /** Rewrites the orders table with ids 1..rows. */
+  /** The PostgreSQL schema holding the project's state. */
+  schema: string;
+  /** Rewrites the orders table with these ids. */
   orders(ids: number[]): void;
 }
 
 /** A project whose sync `orders` sends a SQLite table to the sandbox, split into `partitions`, with PostgreSQL state. */
-async function project(options: { rows: number; partitions: number; mode?: string; requestsPerSecond?: number }): Promise<Project> {
+async function project(options: { rows: number; partitions: number | 'auto'; mode?: string; requestsPerSecond?: number }): Promise<Project> {
   const prefix = `sluice-test-${randomBytes(4).toString('hex')}`;
   const schema = `sluice_test_${randomBytes(5).toString('hex')}`;
   closeLater(async () => {
@@ -87,7 +89,20 @@ syncs:
     partitions: ${options.partitions}
 `);
   const env = { ...process.env, SLUICE_ALLOWED_HOSTS: '127.0.0.1', SLUICE_REDIS_URL: url, SLUICE_REDIS_PREFIX: prefix, SLUICE_SECRET_KEY: '' };
-  return { dir, sink, prefix, env, orders };
+  return { dir, sink, prefix, env, schema, orders };
+}
+
+/** What the state store still keeps of partitions (their plans, reports and leases) and any lease still held. */
+async function partitionLeftovers(p: Project): Promise<{ values: string[]; leases: string[] }> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const values = await client.query<{ name: string }>(`SELECT name FROM "${p.schema}".state_values WHERE name LIKE 'partitions:%' ORDER BY name`);
+    const leases = await client.query<{ name: string }>(`SELECT name FROM "${p.schema}".leases ORDER BY name`);
+    return { values: values.rows.map((r) => r.name), leases: leases.rows.map((r) => r.name) };
+  } finally {
+    await client.end();
+  }
 }
 
 /** `sluice serve` with the Redis queue, listening; its base URL. */
@@ -149,6 +164,8 @@ describe('a sync with partitions on the Redis queue', () => {
     expect((await runRecord(base, second)).counts).toMatchObject({ planned: 10, removed: 10, unchanged: 1990, delivered: 10, failed: 0 });
     expect(idsOf(p.sink, 'DELETE').sort((a, b) => a - b)).toEqual(gone);
     expect(idsOf(p.sink)).toEqual([]);
+    // Nothing of the partitions is left in the state store once their runs closed, and no lease is held.
+    expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
   }, 180_000);
 
   it('resumes a partition whose worker was killed: another worker continues it from the ledger, and the run ends true', async () => {
@@ -176,7 +193,65 @@ describe('a sync with partitions on the Redis queue', () => {
     expect(new Set(ids).size).toBe(2000);
     // Sent twice: at most the batches in flight when it died (8 requests a partition).
     expect(ids.length - 2000).toBeLessThanOrEqual(16);
+    // The killed worker's partition leases went with its run's close, as did the partitions' reports.
+    expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
   }, 180_000);
+
+  it('with partitions: auto, splits a large run into one job per so many rows to send, at most one per live worker, and keeps a small run one job', async () => {
+    const p = await project({ rows: 2000, partitions: 'auto' });
+    // 500 rows a partition: 2000 rows to send would make 4, and three workers are live.
+    const env = { ...p.env, SLUICE_PARTITION_ROWS: '500' };
+    const base = await serve(p, env);
+    const jobs: { worker: number; event: string; job: RunJob; detail?: string }[] = [];
+    for (const n of [1, 2, 3]) {
+      const worker = await startRunWorker({ project: p.dir, concurrency: 2, url, prefix: p.prefix, env, onJob: (event, job, detail) => jobs.push({ worker: n, event, job, detail }) });
+      closeLater(() => worker.close());
+    }
+
+    const large = await startRun(base);
+    const done = (await readSse(await fetch(`${base}/api/runs/${large}/events`, { headers: auth }))).at(-1);
+    expect(done).toMatchObject({ event: 'done', data: { run: { id: large, status: 'succeeded' } } });
+    expect((await runRecord(base, large)).counts).toEqual({ planned: 2000, added: 2000, changed: 0, removed: 0, unchanged: 0, delivered: 2000, failed: 0, invalid: 0 });
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    const split = jobs.filter((j) => j.job.runId === large && j.job.partition && j.event === 'started');
+    expect(split.map((j) => `${j.job.partition!.index} of ${j.job.partition!.of}`).sort()).toEqual(['0 of 3', '1 of 3', '2 of 3']);
+    expect(jobs.filter((j) => j.job.runId === large && j.event === 'waiting').map((j) => j.detail)).toEqual(['for its 3 partitions']);
+
+    // Ten new rows: under one partition's worth, so the run's own job sends them, with no partition job.
+    p.orders(Array.from({ length: 2010 }, (_, i) => i + 1));
+    p.sink.state.hooks.length = 0;
+    const small = await startRun(base);
+    const events = await readSse(await fetch(`${base}/api/runs/${small}/events`, { headers: auth }));
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { run: { id: small, status: 'succeeded' } } });
+    expect((await runRecord(base, small)).counts).toMatchObject({ planned: 10, added: 10, unchanged: 2000, delivered: 10, failed: 0 });
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 2001 + i));
+    expect(jobs.filter((j) => j.job.runId === small).map((j) => `${j.event}${j.job.partition ? ' partition' : ''}`)).toEqual(['started', 'finished']);
+    // Its progress streamed as any run's does.
+    expect(events.some((e) => e.event === 'progress')).toBe(true);
+    expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
+  }, 180_000);
+
+  it('with partitions: auto and one live worker, does not split: the run is one job', async () => {
+    const p = await project({ rows: 2000, partitions: 'auto' });
+    const env = { ...p.env, SLUICE_PARTITION_ROWS: '500' };
+    const base = await serve(p, env);
+    const jobs: RunJob[] = [];
+    const worker = await startRunWorker({ project: p.dir, concurrency: 4, url, prefix: p.prefix, env, onJob: (event, job) => event === 'started' && jobs.push(job) });
+    closeLater(() => worker.close());
+    const run = await startRun(base);
+    const done = (await readSse(await fetch(`${base}/api/runs/${run}/events`, { headers: auth }))).at(-1);
+    expect(done).toMatchObject({ event: 'done', data: { run: { id: run, status: 'succeeded' } } });
+    expect(jobs.map((j) => j.partition ?? null)).toEqual([null]);
+    expect(new Set(idsOf(p.sink)).size).toBe(2000);
+  }, 120_000);
+
+  it('refuses a hostile SLUICE_PARTITION_ROWS when the worker starts, naming the variable', async () => {
+    const p = await project({ rows: 10, partitions: 'auto' });
+    for (const value of ['0', '-5', '1e9', '12abc', '100000001', 'x'.repeat(500)]) {
+      const started = startRunWorker({ project: p.dir, concurrency: 1, url, prefix: p.prefix, env: { ...p.env, SLUICE_PARTITION_ROWS: value } });
+      await expect(started).rejects.toThrow(`SLUICE_PARTITION_ROWS is "${value.slice(0, 40)}": give a whole number of rows from 1 to 100000000`);
+    }
+  });
 });
 
 describe('a sync with partitions without the queue', () => {
@@ -189,7 +264,7 @@ describe('a sync with partitions without the queue', () => {
 });
 
 describe('partitions in sluice.yaml', () => {
-  it('takes a whole number from 1 to 64, and refuses anything else naming the file, line and key', async () => {
+  it('takes a whole number from 1 to 64 or auto, and refuses anything else naming the file, line and key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-partitions-validate-'));
     closeLater(() => rm(dir, { recursive: true, force: true }));
     new Database(join(dir, 'shop.db')).exec('CREATE TABLE orders (id INTEGER PRIMARY KEY)').close();
@@ -210,6 +285,7 @@ syncs:
     };
     expect(await validate('64')).toEqual([0, 'ok: 1 connection, 1 sync, 0 pipelines']);
     expect(await validate('1')).toEqual([0, 'ok: 1 connection, 1 sync, 0 pipelines']);
+    expect(await validate('auto')).toEqual([0, 'ok: 1 connection, 1 sync, 0 pipelines']);
     const refused = async (value: string, message: string) =>
       expect(await validate(value)).toEqual([2, `${dir}/sluice.yaml:10:17: syncs.orders.partitions: ${message}\n1 issue found`]);
     await refused('0', 'expected a number >= 1, got 0');
@@ -220,5 +296,8 @@ syncs:
     // Infinity (YAML reads 1e400 so) is no number a run can split into.
     await refused('1e400', 'expected a number, got a number');
     await refused('[4]', 'expected a number, got a list');
+    // auto is the one word taken.
+    await refused('Auto', 'expected a number, got a string');
+    await refused('"<script>"', 'expected a number, got a string');
   });
 });
