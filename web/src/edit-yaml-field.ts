@@ -13,5 +13,6 @@ export function editYamlField(text: string, path: (string | number)[], value: un
   } else {
     doc.setIn(path, value);
   }
-  return doc.toString();
+  // No folding: a long Liquid body stays on one line instead of being broken inside a `{{ }}` tag.
+  return doc.toString({ lineWidth: 0 });
 }

@@ -120,7 +120,7 @@ export const historyJa: Record<keyof typeof historyEn, string> = {
   'history.rows': '実行ごとの行数',
   'history.duration': '実行ごとの所要時間（秒）',
   'history.empty': '完了した実行はまだありません。実行が終わるとグラフに表示されます。',
-  'history.summary': '直近 {count} 回: 送信済み {delivered} 行、失敗 {failed} 行、無効 {invalid} 行。最長の実行 {longest}。',
+  'history.summary': '直近 {count} 回: 配信 {delivered} 行、失敗 {failed} 行、無効 {invalid} 行。最長の実行 {longest}。',
   'history.showTable': '数値を表で表示',
   'history.seconds': '秒',
 

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { RunRecord, RunsPage } from '../../../src/api/runs.js';
 import { api } from '../api-client.js';
+import { AppLink } from '../components/app-link.js';
 import { ErrorBox } from '../components/error-box.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
@@ -15,6 +16,20 @@ interface Series {
   label: string;
   color: string;
   values: number[];
+}
+
+/**
+ * The run each retry sent again, by id: as the server links them (GET /api/runs/:id), the newest run before the retry
+ * that rejected rows. `runs` is oldest first.
+ */
+function retriedRuns(runs: RunRecord[]): Map<string, string> {
+  const links = new Map<string, string>();
+  let lastRejecting: string | null = null;
+  for (const r of runs) {
+    if (r.kind === 'retry' && lastRejecting) links.set(r.id, lastRejecting);
+    if (r.counts.failed + r.counts.invalid > 0) lastRejecting = r.id;
+  }
+  return links;
 }
 
 /** A CSS variable of the page (the palette follows prefers-color-scheme). */
@@ -99,6 +114,7 @@ export function SyncHistoryChart(props: { name: string; after?: unknown }) {
       duration: [{ label: t('runs.duration'), color: cssVar('--accent'), values: runs.map(seconds) }],
       total: (k: 'delivered' | 'failed' | 'invalid') => runs.reduce((n, r) => n + r.counts[k], 0),
       longest: Math.max(...runs.map(seconds)),
+      retryOf: retriedRuns(runs),
     };
     // `scheme` re-reads the palette's colours.
   }, [runs, t, scheme]);
@@ -148,6 +164,7 @@ export function SyncHistoryChart(props: { name: string; after?: unknown }) {
               <table className="table compact" data-testid="history-table">
                 <thead>
                   <tr>
+                    <th scope="col">{t('runs.run')}</th>
                     <th scope="col">{t('runs.started')}</th>
                     <th scope="col" className="num">{t('runs.delivered')}</th>
                     <th scope="col" className="num">{t('runs.failed')}</th>
@@ -157,7 +174,20 @@ export function SyncHistoryChart(props: { name: string; after?: unknown }) {
                 </thead>
                 <tbody>
                   {runs.map((r, i) => (
-                    <tr key={r.id}>
+                    <tr key={r.id} data-testid="history-run">
+                      <td>
+                        <AppLink to={`/runs/${encodeURIComponent(r.id)}`}>
+                          <code className="small">{r.id}</code>
+                        </AppLink>
+                        {chart.retryOf.has(r.id) && (
+                          <div className="muted small">
+                            {t('run.retryOf')}{' '}
+                            <AppLink to={`/runs/${encodeURIComponent(chart.retryOf.get(r.id)!)}`}>
+                              <code className="small">{chart.retryOf.get(r.id)}</code>
+                            </AppLink>
+                          </div>
+                        )}
+                      </td>
                       <td className="nowrap">{formatTime(r.startedAt, lang)}</td>
                       <td className="num">{r.counts.delivered}</td>
                       <td className="num">{r.counts.failed}</td>

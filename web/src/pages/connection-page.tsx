@@ -72,6 +72,17 @@ function without(o: Obj, key: string, value: unknown): Obj {
   return next;
 }
 
+/** What the connector field takes: a built-in connector's name, or the path of one of the project's own specs. */
+const connectorRef = (c: ConnectorSummary) => (c.builtin || !c.file ? c.name : c.file.startsWith('.') || c.file.startsWith('/') ? c.file : `./${c.file}`);
+
+/** The connection with a project connector named by its name (as the connectors list shows it) named by its path. */
+function withConnectorPath(conn: ConnectionObject, connectors: ConnectorSummary[] | null | undefined): ConnectionObject {
+  if (conn.type !== 'http' || typeof conn.connector !== 'string') return conn;
+  const named = (connectors ?? []).filter((c) => c.name === conn.connector);
+  if (named.some((c) => c.builtin) || named.length !== 1) return conn;
+  return { ...conn, connector: connectorRef(named[0]!) };
+}
+
 const NEW_CONNECTION: ConnectionObject = { type: 'duckdb', path: 'data/warehouse.duckdb' };
 
 /** Creates or edits one connection; saving writes it into sluice.yaml (PUT), secrets are write-only. */
@@ -113,8 +124,10 @@ export function ConnectionPage(props: { name: string | null }) {
     setSaveError(null);
     setSaved(false);
     try {
-      await api(`/api/connections/${encodeURIComponent(name)}`, { method: 'PUT', body: conn });
-      setSavedConn(conn);
+      const toSave = withConnectorPath(conn, connectors.data);
+      await api(`/api/connections/${encodeURIComponent(name)}`, { method: 'PUT', body: toSave });
+      setConn(toSave);
+      setSavedConn(toSave);
       setSaved(true);
       if (name !== props.name) navigate(`/connections/${encodeURIComponent(name)}`, { replace: true, flash: 'saved', afterSave: true });
     } catch (e) {
@@ -200,7 +213,7 @@ export function ConnectionPage(props: { name: string | null }) {
               <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => set('connector', e.target.value)} />
               <datalist id="connector-names">
                 {(connectors.data ?? []).map((c) => (
-                  <option key={c.name} value={c.name} />
+                  <option key={`${c.name}:${c.file ?? ''}`} value={connectorRef(c)} label={c.builtin ? c.title ?? c.name : c.name} />
                 ))}
               </datalist>
             </label>

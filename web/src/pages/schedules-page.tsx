@@ -7,6 +7,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatTime } from '../format-time.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../use-api.js';
+import { runTimeIn } from './sync-wizard/describe-cron.js';
 
 const itemPath = (s: ScheduleSummary) => `/${s.kind === 'sync' ? 'syncs' : 'pipelines'}/${encodeURIComponent(s.name)}`;
 
@@ -52,7 +53,8 @@ export function SchedulesPage() {
             <td className="small">{s.timezone}</td>
             <td className={s.pausedAt ? 'muted small' : 'small'}>
               {s.pausedAt && <span>{t('schedules.wouldRun')}: </span>}
-              {s.nextRuns.map((at) => formatTime(at, lang)).join(' · ') || '—'}
+              {/* On the schedule's own clock, beside its zone: "30 8 * * 1-5" in Tokyo runs at 08:30. */}
+              <span data-testid="schedule-next">{s.nextRuns.map((at) => runTimeIn(at, s.timezone, lang)).join(' · ') || '—'}</span>
             </td>
             <td>
               {s.pausedAt ? (

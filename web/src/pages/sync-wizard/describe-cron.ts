@@ -52,6 +52,20 @@ export function nextRuns(expression: string, timezone: string | undefined, count
   }
 }
 
+/**
+ * A run time on the clock its cron expression is read on, the schedule's zone ("Wed, 9 Dec 2026, 08:30" for 08:30 in
+ * Asia/Tokyo, wherever the browser is); the browser's clock for a zone the browser does not know.
+ */
+export function runTimeIn(time: Date | string, zone: string | undefined, lang: string): string {
+  const options = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
+  const locale = lang === 'ja' ? 'ja-JP' : 'en-GB';
+  try {
+    return new Date(time).toLocaleString(locale, { ...options, timeZone: zone });
+  } catch {
+    return new Date(time).toLocaleString(locale, options);
+  }
+}
+
 /** The IANA zones the browser knows (UTC first), for the time zone select. */
 export function timeZones(): string[] {
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];

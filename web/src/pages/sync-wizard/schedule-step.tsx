@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useI18n } from '../../i18n.js';
-import { describeCron, nextRuns, timeZones } from './describe-cron.js';
+import { describeCron, nextRuns, runTimeIn, timeZones } from './describe-cron.js';
 import { withKey, type StepProps } from './sync-draft.js';
 
 type Limit = number | string | undefined;
@@ -27,8 +27,7 @@ export function ScheduleStep(props: StepProps & { paused: boolean; onPaused?: (p
     if (value[key] === undefined) delete value[key];
     set('on_error', Object.keys(value).length === 0 ? undefined : value);
   };
-  const timeIn = (d: Date) =>
-    d.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: zone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const timeIn = (d: Date) => runTimeIn(d, zone, lang);
 
   return (
     <div className="wizard-step" data-testid="schedule-step">
