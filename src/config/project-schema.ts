@@ -161,7 +161,7 @@ export const fieldRuleSchema = z
   .strictObject({
     skip_null: z.boolean().optional().meta(about(
       'true: when the row\'s value is null (or the column is missing), the field is left out of the row, so a template sending ' +
-        'the whole row ({{ row | json }}) omits it and the API keeps the value it has. Not with value.',
+        'the whole row ({{ row | json }}) omits it and the API keeps the value it has. Not with value. Default: false (a null is sent as null).',
     )),
     on: z.enum(['always', 'create']).optional().meta(about(
       'create: the field is sent only when the record is created; updates leave it out, and it is not part of the ' +
@@ -172,7 +172,7 @@ export const fieldRuleSchema = z
     value: z
       .union([z.string().max(MAX_FIELD_VALUE_CHARS), z.number(), z.boolean(), z.null()])
       .optional()
-      .meta(about('A constant (a string, number, boolean or null) set on every row; the field is added when the source has no such column.')),
+      .meta(about('A constant (a string, number, boolean or null) set on every row, e.g. owner: { value: sluice }; the field is added when the source has no such column.')),
   })
   .refine((r) => !(r.value !== undefined && r.skip_null !== undefined), { message: 'give value or skip_null, not both (a constant is never null)' })
   .meta(about('What is written to one field: skip_null, on, value.'));
@@ -277,14 +277,16 @@ export const writeBackSchema = resultTableSchema('of results')
     'Where each record\'s result goes, as a table analysts can join on: one row per key, with the sync\'s key columns ' +
       '(named and typed as in the source), remote_id, status (delivered or failed), last_error, synced_at and run_id; upserted ' +
       'after every batch, and a record removed by mirror leaves it. Rows the destination refused are there with its error. ' +
-      'When the table cannot be written the deliveries still count (the ledger keeps them), and the run fails at its end naming the table.',
+      'When the table cannot be written the deliveries still count (the ledger keeps them), and the run fails at its end naming the table. ' +
+      'E.g. { connection: warehouse, table: analytics.hubspot_contacts }.',
   ));
 
 export const runLogSchema = resultTableSchema('of runs')
   .meta(about(
     'Where each run of the sync (and each retry of its rejected rows) appends one row when it ends: run_id, sync, kind, status, ' +
       'trigger, started_at, finished_at, duration_ms, the planned, added, changed, removed, unchanged, delivered and failed ' +
-      'counts, and the error (masked, at most 2000 characters). A run log that cannot be written is reported and never changes the run.',
+      'counts, and the error (masked, at most 2000 characters). A run log that cannot be written is reported and never changes the run. ' +
+      'E.g. { connection: warehouse, table: analytics.sluice_runs }.',
   ));
 
 /** The longest a sync's debugger keeps its exchanges: bounded state, and three months of incidents. */
@@ -324,11 +326,12 @@ export const syncSchema = z.strictObject({
   key: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta(about('The column (or columns) identifying a record across runs: the ledger, diffs and remote ids are kept by it.')),
   mapping: z.record(z.string(), z.string()).optional().meta(about('Renames columns: destination field -> source column; unmapped columns pass through.')),
   schedule: z.string().optional().meta(about('A cron expression for the server\'s scheduler, e.g. "0 9 * * *" (read in timezone, else SLUICE_TIMEZONE, else UTC).')),
-  timezone: timeZoneSchema.optional().meta(about('The IANA time zone the schedule and full_refresh are read in, e.g. Asia/Tokyo. Default: SLUICE_TIMEZONE, else UTC.')),
+  timezone: timeZoneSchema.optional().meta(about('The IANA time zone the schedule and full_refresh are read in, e.g. Asia/Tokyo ("0 9 * * *" is then 09:00 in Tokyo). Default: SLUICE_TIMEZONE, else UTC.')),
   full_refresh: z.string().optional().meta({
     description:
       'A cron schedule (like schedule) for full reads of an incremental stream: the first run after each of its ticks reads ' +
-      'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally).',
+      'the whole stream, and only a full read removes records (mode mirror needs it when the stream reads incrementally). ' +
+      'E.g. "0 3 * * 0" (Sundays at 03:00, in timezone).',
   }),
   on_error: onErrorSchema.default(onErrorSchema.parse({})).meta(about('When the run fails because of rows the destination refused (max_failed_rows) or rows caught before sending (max_invalid_rows).')),
   fields: fieldRulesSchema.optional(),
