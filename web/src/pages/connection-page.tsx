@@ -83,6 +83,12 @@ function withConnectorPath(conn: ConnectionObject, connectors: ConnectorSummary[
   return { ...conn, connector: connectorRef(named[0]!) };
 }
 
+/** The connector a connection names: by a built-in's name or a project spec's path, or by its name as typed. */
+function connectorNamed(ref: unknown, connectors: ConnectorSummary[] | null | undefined): ConnectorSummary | undefined {
+  if (typeof ref !== 'string') return undefined;
+  return (connectors ?? []).find((c) => connectorRef(c) === ref) ?? (connectors ?? []).find((c) => c.name === ref);
+}
+
 const NEW_CONNECTION: ConnectionObject = { type: 'duckdb', path: 'data/warehouse.duckdb' };
 
 /** Creates or edits one connection; saving writes it into sluice.yaml (PUT), secrets are write-only. */
@@ -148,6 +154,18 @@ export function ConnectionPage(props: { name: string | null }) {
     setConn(without(conn, key, value) as ConnectionObject);
   };
   const setAuth = (key: string, value: unknown) => set('auth', without(auth, key, value));
+  const connector = connectorNamed(conn.connector, connectors.data);
+  // The kinds of credentials the connector declares (all kinds while it is not known), and the one set, whatever it is.
+  const offered: readonly string[] = connector && connector.auth.length > 0 ? connector.auth : authTypes;
+  const authOptions = offered.includes(authType) ? offered : [authType, ...offered];
+  const chooseConnector = (value: string) => {
+    const next = without(conn, 'connector', value);
+    const kinds = connectorNamed(value, connectors.data)?.auth ?? [];
+    // A connector that takes one kind of credentials: the form asks for those at once.
+    if (authType === 'none' && kinds.length === 1 && kinds[0] !== 'none') next.auth = { type: kinds[0] };
+    setSaved(false);
+    setConn(next as ConnectionObject);
+  };
 
   const secretInput = (value: unknown, onChange: (v: string) => void, label: string, key: string) => (
     <input
@@ -210,7 +228,7 @@ export function ConnectionPage(props: { name: string | null }) {
           {conn.type === 'http' && (
             <label className="field">
               <span>{t('connections.connector')}</span>
-              <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => set('connector', e.target.value)} />
+              <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => chooseConnector(e.target.value)} />
               <datalist id="connector-names">
                 {(connectors.data ?? []).map((c) => (
                   <option key={`${c.name}:${c.file ?? ''}`} value={connectorRef(c)} label={c.builtin ? c.title ?? c.name : c.name} />
@@ -240,7 +258,7 @@ export function ConnectionPage(props: { name: string | null }) {
           <section className="card">
             <h2>{t('connection.auth')}</h2>
             <div className="grid">
-              <SelectField label={t('connector.auth.type')} name="auth_type" value={authType} options={authTypes} onChange={(v) => set('auth', { type: v })} />
+              <SelectField label={t('connector.auth.type')} name="auth_type" value={authType} options={authOptions} onChange={(v) => set('auth', { type: v })} />
               {(AUTH_FIELDS[authType] ?? []).map(([key, label, secret]) => (
                 <label className="field" key={key}>
                   <span>{t(label)}</span>
@@ -248,6 +266,11 @@ export function ConnectionPage(props: { name: string | null }) {
                 </label>
               ))}
             </div>
+            {connector && connector.auth.length > 0 && (
+              <p className="muted small" data-testid="connector-auth">
+                {t('connection.authOfConnector', { connector: connector.name, kinds: connector.auth.join(', ') })}
+              </p>
+            )}
             {authType === 'oauth2' && <p className="muted small">{t('connection.oauthHelp')}</p>}
           </section>
         </>
