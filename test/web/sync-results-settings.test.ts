@@ -2,11 +2,11 @@
 // and run log to SQLite tables, a signed webhook on failed runs; saved (comments kept), run from the UI, then the
 // tables' rows, the webhook's signature and the sync page's list of notifications checked.
 import { createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { RESULT_TABLE_PATTERN } from '../../src/config/project-schema.js';
 import { RESULT_TABLE_NAME } from '../../web/src/pages/sync-results/result-table-name.js';
 import { startTestApi } from '../connectors/start-test-api.js';
@@ -184,7 +184,15 @@ describe('results and alerts in the sync page', () => {
       { on: [{ rejected_over: '2.5%' }, { longer_than: '45m' }], connection: 'hooks', endpoint: 'add_contact' },
     ]);
 
-    // Write-back off and the webhook removed: sluice.yaml loses those keys, and keeps the rest.
+    // Row fields written by hand for the endpoint are not in the form: they stay as written through an edit.
+    const doc = parseDocument(yaml);
+    doc.setIn(['syncs', SYNC, 'notify', 1, 'row'], { email: '{{ run.name }}@alerts.test' });
+    await writeFile(join(ui.server.dir, 'sluice.yaml'), doc.toString());
+    await page.reload();
+    await eventually(() => page.getByTestId('notify-rule').nth(1).textContent()).toContain('Its row fields (email) are kept as written in sluice.yaml.');
+
+    // Write-back off, the webhook removed and the run length changed: sluice.yaml loses those keys, and keeps the rest.
+    await page.locator('input[name=notify-1-longer-than]').fill('2h');
     await page.locator('select[name=write_back-connection]').selectOption('');
     await page.getByTestId('notify-0-remove').click();
     await page.getByTestId('save-button').click();
@@ -194,7 +202,9 @@ describe('results and alerts in the sync page', () => {
     const sync = syncIn(yaml)!;
     expect(sync.write_back).toBeUndefined();
     expect(sync.run_log).toEqual({ connection: 'warehouse', table: 'contact_runs' });
-    expect(sync.notify).toEqual([{ on: [{ rejected_over: '2.5%' }, { longer_than: '45m' }], connection: 'hooks', endpoint: 'add_contact' }]);
+    expect(sync.notify).toEqual([
+      { on: [{ rejected_over: '2.5%' }, { longer_than: '2h' }], connection: 'hooks', endpoint: 'add_contact', row: { email: '{{ run.name }}@alerts.test' } },
+    ]);
   });
 
   it('are the wizard\'s last step too: a new sync saved with its write-back table', async () => {

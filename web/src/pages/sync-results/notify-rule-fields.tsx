@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../../../../src/api/config-issue.js';
 import type { ConnectionSummary } from '../../../../src/api/connections.js';
+import { SECRET_NAME } from '../../../../src/config/secret-reference.js';
 import { useI18n } from '../../i18n.js';
 import { useDestinationOptions } from '../sync-wizard/sync-draft.js';
 import { FieldIssues, issuesAt, issuesExactlyAt } from './field-issues.js';
@@ -8,7 +9,6 @@ import {
   readConditions,
   readSecret,
   REJECTED_OVER,
-  SECRET_NAME,
   sendsToEndpoint,
   STATUS_CONDITIONS,
   webhookUrlProblem,

@@ -61,9 +61,6 @@ export interface SecretChoice {
   notReference: boolean;
 }
 
-/** A secret name as `${secret:...}` and `${env:...}` take it. */
-export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
-
 export function readSecret(written: unknown): SecretChoice {
   if (written === undefined || written === '') return { kind: 'env', name: '', notReference: false };
   const reference = typeof written === 'string' ? /^\$\{(env|secret):([^}]*)\}$/.exec(written) : null;
