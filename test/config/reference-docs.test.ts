@@ -41,7 +41,7 @@ describe('the generated key reference (docs/)', () => {
       expect(doc).toContain(`## ${heading}`);
     }
     expect(doc).toMatch(/\| `on_delete` \| one of: `delete`, `clear`, `ignore` \| `delete` \| What mode mirror does/);
-    expect(doc).toMatch(/\| `partitions` \| integer \(1 to 64\) \| {2}\| With SLUICE_QUEUE=redis/);
+    expect(doc).toMatch(/\| `partitions` \| integer \(1 to 64\) or `auto` \| {2}\| With SLUICE_QUEUE=redis/);
     expect(doc).toMatch(/\| `retention_days` \| integer \(0 to 90\) \| `7` \|/);
   });
 
