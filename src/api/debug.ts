@@ -49,7 +49,7 @@ export interface SyncDebug {
   /** The sync's debug.retention_days (0: the debugger is off). */
   retentionDays: number;
   exchanges: DebugExchange[];
-  /** Whether more exchanges are kept than the answer holds. */
+  /** Whether more exchanges are kept than the answer holds (or may be: the search stopped at its time budget). */
   more: boolean;
   /** When there are none: why (the debugger is off, the key was never sent, its exchanges are past retention...). */
   note: string | null;

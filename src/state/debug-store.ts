@@ -19,12 +19,22 @@ export interface RecordedExchange extends Omit<DebugExchange, 'outcome' | 'error
   keys: ExchangeKey[];
 }
 
+/** A key's exchanges as a search found them. */
+export interface KeyExchanges {
+  exchanges: DebugExchange[];
+  /** False when the search ran out of time first: exchanges older than those found may carry the key too. */
+  searchedAll: boolean;
+}
+
 /** The HTTP exchanges behind each record of a sync, kept for its `debug.retention_days` (`sluice sync debug`). */
 export interface DebugStore {
   /** Keeps exchanges with the keys they carried (an exchange already kept is left as it is). */
   putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void>;
-  /** The exchanges of one record key, newest first (only those of one run, if given); at most `limit` (default 50). */
-  listExchanges(sync: string, key: string, options?: { runId?: string; limit?: number }): Promise<DebugExchange[]>;
+  /**
+   * The exchanges of one record key, newest first (only those of one run, if given); at most `limit` (default 50). The
+   * search reads the sync's kept key lists newest first for at most `budgetMs` (default 3 s).
+   */
+  listExchanges(sync: string, key: string, options?: { runId?: string; limit?: number; budgetMs?: number }): Promise<KeyExchanges>;
   /**
    * Forgets a sync's exchanges made before `before` (an id from exchangeIdBefore), the oldest first and at most
    * `limit` of them with their keys: a run's share of the pruning stays bounded. Returns how many were forgotten.

@@ -338,6 +338,63 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX debug_keys_by_exchange ON debug_keys (sync, exchange_id);
     `,
   },
+  {
+    version: 8,
+    name: 'debugger keys as blocks',
+    // The keys of the exchanges move from a row each (a B-tree insert at a random place per record, costlier than the
+    // delivery it records) to one JSON text per write of exchanges, appended in time order (see debug-key-blocks.ts).
+    // Kept exchanges keep their keys: each becomes a block of its own, a group per outcome.
+    sqlite: `
+      CREATE TABLE debug_key_blocks (
+        sync TEXT NOT NULL,
+        id TEXT NOT NULL,
+        last_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        keys TEXT NOT NULL,
+        PRIMARY KEY (sync, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX debug_key_blocks_by_run ON debug_key_blocks (sync, run_id, id);
+      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
+        SELECT sync, id, id, run_id, json_array(json_array(id, outcome, error, json_array(key)))
+        FROM debug_exchanges WHERE key IS NOT NULL;
+      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
+        SELECT g.sync, g.exchange_id, g.exchange_id, e.run_id, json_group_array(json(g.grp))
+        FROM (
+          SELECT sync, exchange_id, json_array(exchange_id, outcome, error, json_group_array(key)) AS grp
+          FROM debug_keys GROUP BY sync, exchange_id, outcome, error
+        ) g JOIN debug_exchanges e ON e.sync = g.sync AND e.id = g.exchange_id
+        GROUP BY g.sync, g.exchange_id, e.run_id;
+      DROP TABLE debug_keys;
+      DROP INDEX debug_exchanges_by_key;
+      ALTER TABLE debug_exchanges DROP COLUMN key;
+      ALTER TABLE debug_exchanges DROP COLUMN outcome;
+      ALTER TABLE debug_exchanges DROP COLUMN error;
+    `,
+    postgres: `
+      CREATE TABLE debug_key_blocks (
+        sync text NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        last_id text COLLATE "C" NOT NULL,
+        run_id text NOT NULL,
+        keys text NOT NULL,
+        PRIMARY KEY (sync, id)
+      );
+      CREATE INDEX debug_key_blocks_by_run ON debug_key_blocks (sync, run_id, id);
+      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
+        SELECT sync, id, id, run_id, json_build_array(json_build_array(id, outcome, error, json_build_array(key)))::text
+        FROM debug_exchanges WHERE key IS NOT NULL;
+      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
+        SELECT g.sync, g.exchange_id, g.exchange_id, e.run_id, json_agg(g.grp)::text
+        FROM (
+          SELECT sync, exchange_id, json_build_array(exchange_id, outcome, error, json_agg(key)) AS grp
+          FROM debug_keys GROUP BY sync, exchange_id, outcome, error
+        ) g JOIN debug_exchanges e ON e.sync = g.sync AND e.id = g.exchange_id
+        GROUP BY g.sync, g.exchange_id, e.run_id;
+      DROP TABLE debug_keys;
+      DROP INDEX debug_exchanges_by_key;
+      ALTER TABLE debug_exchanges DROP COLUMN key, DROP COLUMN outcome, DROP COLUMN error;
+    `,
+  },
 ];
 
 /** Refuses a state written by a newer Sluice (its schema has steps this version does not know). */

@@ -3,12 +3,12 @@ import Cursor from 'pg-cursor';
 import { assertKnownSchema, migrations } from './migrations.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
-import type { DebugExchange, RecordedExchange } from './debug-store.js';
+import type { KeyExchanges, RecordedExchange } from './debug-store.js';
+import { DEBUG_SEARCH_BUDGET_MS, findKeyPlaces, keyBlocks, type BlockWindowRow } from './debug-key-blocks.js';
 import {
   DEBUG_EXCHANGE_COLUMNS,
-  DEBUG_LISTED_COLUMNS,
   debugExchangeValues,
-  sharedKeys,
+  keptExchanges,
   lastPerKey,
   newRunColumns,
   rejectedKind,
@@ -70,11 +70,10 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, invalid, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, kind, row_json, error, request, ${iso('rejected_at')}`;
-/** A listed exchange's columns from the table aliased `e`, its time as ISO text. */
-const exchangeColumns = (e: string) =>
-  DEBUG_LISTED_COLUMNS.map((c) => (c === 'at' ? `to_char(${e}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at` : `${e}.${c}`)).join(', ');
+/** A kept exchange's columns, its time as ISO text. */
+const EXCHANGE_COLUMNS = DEBUG_EXCHANGE_COLUMNS.map((c) => (c === 'at' ? `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at` : c)).join(', ');
 /** The type of each DEBUG_EXCHANGE_COLUMNS array given to unnest. */
-const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text'];
+const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer'];
 const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
@@ -447,50 +446,59 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     if (exchanges.length === 0) return;
     const values = exchanges.map(debugExchangeValues);
     const columns = DEBUG_EXCHANGE_COLUMNS.map((_, i) => values.map((v) => v[i]));
-    const keys = sharedKeys(exchanges);
+    const blocks = keyBlocks(exchanges);
     await this.#transaction(async (client) => {
       await client.query(
         `INSERT INTO ${this.#t('debug_exchanges')} (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
          SELECT $1, * FROM unnest(${EXCHANGE_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`,
         [sync, ...columns],
       );
-      for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
-        const chunk = keys.slice(i, i + WRITE_CHUNK);
-        await client.query(
-          `INSERT INTO ${this.#t('debug_keys')} (sync, key, exchange_id, outcome, error)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-          [sync, ...[0, 1, 2, 3].map((c) => chunk.map((k) => k[c]))],
-        );
-      }
+      await client.query(
+        `INSERT INTO ${this.#t('debug_key_blocks')} (sync, id, last_id, run_id, keys)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+        [sync, blocks.map((b) => b.id), blocks.map((b) => b.lastId), blocks.map((b) => b.runId), blocks.map((b) => b.keys)],
+      );
     });
   }
 
-  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
-    const { rows } = await this.#pool.query<StateRow>(
-      // A key's exchanges: those it went out in alone (their own key column), and the batches it shared (debug_keys).
-      `SELECT e.outcome, e.error, ${exchangeColumns('e')} FROM ${this.#t('debug_exchanges')} e
-         WHERE e.sync = $1 AND e.key = $2 AND ($3::text IS NULL OR e.run_id = $3)
-       UNION ALL
-       SELECT k.outcome, k.error, ${exchangeColumns('e')} FROM ${this.#t('debug_keys')} k
-         JOIN ${this.#t('debug_exchanges')} e ON e.sync = k.sync AND e.id = k.exchange_id
-         WHERE k.sync = $1 AND k.key = $2 AND ($3::text IS NULL OR e.run_id = $3)
-       ORDER BY id DESC LIMIT $4`,
-      [sync, key, options.runId ?? null, options.limit ?? 50],
+  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number; budgetMs?: number } = {}): Promise<KeyExchanges> {
+    const { places, searchedAll } = await findKeyPlaces(
+      {
+        window: async (needle, { before, runId, size }) =>
+          (
+            await this.#pool.query<BlockWindowRow>(
+              // Only the texts holding the needle come out.
+              `SELECT id, CASE WHEN strpos(keys, $2) > 0 THEN keys END AS keys FROM ${this.#t('debug_key_blocks')}
+               WHERE sync = $1 AND id < $3 AND ($4::text IS NULL OR run_id = $4) ORDER BY id DESC LIMIT $5`,
+              [sync, needle, before, runId, size],
+            )
+          ).rows,
+      },
+      key,
+      { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
     );
-    return rows.map(toDebugExchange);
+    const { rows } = await this.#pool.query<StateRow>(
+      `SELECT ${EXCHANGE_COLUMNS} FROM ${this.#t('debug_exchanges')} WHERE sync = $1 AND id = ANY($2::text[])`,
+      [sync, places.map((p) => p.exchangeId)],
+    );
+    return { exchanges: keptExchanges(rows, places), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
     const exchanges = this.#t('debug_exchanges');
+    const blocks = this.#t('debug_key_blocks');
+    const limit = Math.max(0, options.limit);
     return this.#transaction(async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `DELETE FROM ${exchanges} WHERE sync = $1 AND id IN (SELECT id FROM ${exchanges} WHERE sync = $1 AND id < $2 ORDER BY id LIMIT $3) RETURNING id`,
-        [sync, options.before, Math.max(0, options.limit)],
+      const { rowCount } = await client.query(
+        `DELETE FROM ${exchanges} WHERE sync = $1 AND id IN (SELECT id FROM ${exchanges} WHERE sync = $1 AND id < $2 ORDER BY id LIMIT $3)`,
+        [sync, options.before, limit],
       );
-      if (rows.length > 0) {
-        await client.query(`DELETE FROM ${this.#t('debug_keys')} WHERE sync = $1 AND exchange_id = ANY($2::text[])`, [sync, rows.map((r) => r.id)]);
-      }
-      return rows.length;
+      // A block goes with its last exchange.
+      await client.query(
+        `DELETE FROM ${blocks} WHERE sync = $1 AND id IN (SELECT id FROM ${blocks} WHERE sync = $1 AND id < $2 AND last_id < $2 ORDER BY id LIMIT $3)`,
+        [sync, options.before, limit],
+      );
+      return rowCount ?? 0;
     });
   }
 

@@ -5,15 +5,14 @@ import { assertKnownSchema, migrations } from './migrations.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
-import type { DebugExchange, RecordedExchange } from './debug-store.js';
+import type { KeyExchanges, RecordedExchange } from './debug-store.js';
+import { DEBUG_SEARCH_BUDGET_MS, findKeyPlaces, keyBlocks, type BlockWindowRow } from './debug-key-blocks.js';
 import {
   DEBUG_EXCHANGE_COLUMNS,
-  DEBUG_LISTED_COLUMNS,
   debugExchangeValues,
-  sharedKeys,
+  keptExchanges,
   newRunColumns,
   rejectedKind,
-  toDebugExchange,
   toLease,
   toLedgerEntry,
   toNotificationAttempt,
@@ -51,24 +50,19 @@ const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SE
 const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ?, invalid = invalid + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
 // An exchange's sixteen columns are bound one by one: read out of a JSON parameter (as the ledger's three are), they
-// cost three times as much. Its keys, three values each, go as one JSON parameter per flush.
+// cost three times as much.
 const PUT_EXCHANGE = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
   VALUES (?, ${DEBUG_EXCHANGE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
-const PUT_DEBUG_KEYS = `INSERT INTO debug_keys (sync, key, exchange_id, outcome, error)
-  SELECT ?, e.value->>0, e.value->>1, e.value->>2, e.value->>3 FROM json_each(?) e WHERE true ON CONFLICT DO NOTHING`;
-// A key's exchanges: those it went out in alone (their own key column), and the batches it shared (debug_keys).
-const LIST_EXCHANGES = `SELECT outcome, error, ${DEBUG_LISTED_COLUMNS.join(', ')} FROM debug_exchanges
-    WHERE sync = @sync AND key = @key AND (@run IS NULL OR run_id = @run)
-  UNION ALL
-  SELECT k.outcome, k.error, ${DEBUG_LISTED_COLUMNS.map((c) => `e.${c}`).join(', ')} FROM debug_keys k
-    JOIN debug_exchanges e ON e.sync = k.sync AND e.id = k.exchange_id
-    WHERE k.sync = @sync AND k.key = @key AND (@run IS NULL OR e.run_id = @run)
-  ORDER BY id DESC LIMIT @limit`;
-const OLD_EXCHANGES = 'SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?';
+const PUT_KEY_BLOCK = 'INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+// A window of key blocks, newest first: only the texts holding the needle come out.
+const KEY_BLOCK_WINDOW = `SELECT id, iif(instr(keys, @needle) > 0, keys, NULL) AS keys FROM debug_key_blocks
+  WHERE sync = @sync AND id < @before AND (@run IS NULL OR run_id = @run) ORDER BY id DESC LIMIT @size`;
+const EXCHANGES_BY_ID = 'SELECT * FROM debug_exchanges WHERE sync = ? AND id IN (SELECT value FROM json_each(?))';
 const PRUNE_STEPS = [
-  `SELECT count(*) AS n FROM (${OLD_EXCHANGES})`,
-  `DELETE FROM debug_keys WHERE sync = ? AND exchange_id IN (${OLD_EXCHANGES})`,
-  `DELETE FROM debug_exchanges WHERE sync = ? AND id IN (${OLD_EXCHANGES})`,
+  'SELECT count(*) AS n FROM (SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?)',
+  'DELETE FROM debug_exchanges WHERE sync = ? AND id IN (SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?)',
+  // A block goes with its last exchange.
+  'DELETE FROM debug_key_blocks WHERE sync = ? AND id IN (SELECT id FROM debug_key_blocks WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
 ] as const;
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
@@ -375,26 +369,39 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
     if (exchanges.length === 0) return;
-    const keys = sharedKeys(exchanges);
-    const steps: WriteStep[] = [{ sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) }];
-    if (keys.length > 0) steps.push({ sql: PUT_DEBUG_KEYS, rows: [[sync, JSON.stringify(keys)]] });
+    const steps: WriteStep[] = [
+      { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
+      { sql: PUT_KEY_BLOCK, rows: keyBlocks(exchanges).map((b) => [sync, b.id, b.lastId, b.runId, b.keys]) },
+    ];
     // On the write thread, in the background: the run's event loop only hands the texts over, and a ledger write or a
     // plan's read never waits behind more than one of these.
     await this.#writeSteps(steps, { background: true });
   }
 
-  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number } = {}): Promise<DebugExchange[]> {
-    const runId = options.runId ?? null;
-    const rows = this.#sql(LIST_EXCHANGES).all({ sync, key, run: runId, limit: options.limit ?? 50 }) as StateRow[];
-    return rows.map(toDebugExchange);
+  async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number; budgetMs?: number } = {}): Promise<KeyExchanges> {
+    const window = this.#sql(KEY_BLOCK_WINDOW);
+    const { places, searchedAll } = await findKeyPlaces(
+      {
+        window: async (needle, { before, runId, size }) => {
+          const rows = window.all({ sync, needle, before, run: runId, size }) as BlockWindowRow[];
+          // A long search leaves the event loop between windows.
+          await new Promise((resolve) => setImmediate(resolve));
+          return rows;
+        },
+      },
+      key,
+      { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
+    );
+    const rows = this.#sql(EXCHANGES_BY_ID).all(sync, JSON.stringify(places.map((p) => p.exchangeId))) as StateRow[];
+    return { exchanges: keptExchanges(rows, places), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
-    const params = [sync, options.before, Math.max(0, options.limit)];
+    const limit = Math.max(0, options.limit);
     const [count] = await this.#writeSteps([
-      { sql: PRUNE_STEPS[0], get: params },
-      { sql: PRUNE_STEPS[1], rows: [[sync, ...params]] },
-      { sql: PRUNE_STEPS[2], rows: [[sync, ...params]] },
+      { sql: PRUNE_STEPS[0], get: [sync, options.before, limit] },
+      { sql: PRUNE_STEPS[1], rows: [[sync, sync, options.before, limit]] },
+      { sql: PRUNE_STEPS[2], rows: [[sync, sync, options.before, options.before, limit]] },
     ]);
     return Number((count as { n: number } | null)?.n ?? 0);
   }

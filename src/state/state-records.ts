@@ -1,4 +1,5 @@
 import type { DebugExchange, RecordedExchange } from './debug-store.js';
+import type { KeyPlace } from './debug-key-blocks.js';
 import type { SealedSecret } from './secret-box.js';
 import type { Lease, LedgerEntry, NotificationAttempt, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
@@ -130,8 +131,8 @@ export function toNotificationAttempt(r: StateRow): NotificationAttempt {
   };
 }
 
-/** A `debug_keys` row joined with its `debug_exchanges` row as the DebugExchange of that key. */
-export function toDebugExchange(r: StateRow): DebugExchange {
+/** A `debug_exchanges` row as the DebugExchange of one key it carried, with what it did for that key. */
+export function toDebugExchange(r: StateRow, place: KeyPlace): DebugExchange {
   const number = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     runId: r.run_id as string,
@@ -140,8 +141,8 @@ export function toDebugExchange(r: StateRow): DebugExchange {
     endpoint: r.endpoint as string,
     operation: r.operation as string,
     records: Number(r.records),
-    outcome: r.outcome as DebugExchange['outcome'],
-    error: (r.error as string | null) ?? null,
+    outcome: place.outcome,
+    error: place.error,
     method: r.method as string,
     url: r.url as string,
     requestHeaders: JSON.parse(r.request_headers as string) as Record<string, string>,
@@ -154,32 +155,25 @@ export function toDebugExchange(r: StateRow): DebugExchange {
   };
 }
 
-/**
- * The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync): an
- * exchange of one record holds its key, outcome and error; one of several leaves them to `debug_keys` (see
- * sharedKeys).
- */
+/** The exchanges at `places` (newest first) as the DebugExchanges of their key: those pruned meanwhile are left out. */
+export function keptExchanges(rows: StateRow[], places: KeyPlace[]): DebugExchange[] {
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  return places.flatMap((p) => {
+    const row = byId.get(p.exchangeId);
+    return row ? [toDebugExchange(row, p)] : [];
+  });
+}
+
+/** The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync). */
 export function debugExchangeValues(e: RecordedExchange): unknown[] {
-  const own = e.keys.length === 1 ? e.keys[0]! : null;
   return [
     e.id, e.runId, e.at, e.attempt, e.endpoint, e.operation, e.keys.length, e.method, e.url, JSON.stringify(e.requestHeaders),
     e.requestBody, e.auth, e.status, JSON.stringify(e.responseHeaders), e.responseBody, e.durationMs,
-    own?.key ?? null, own?.outcome ?? null, own?.error ?? null,
   ];
-}
-
-/** The `debug_keys` rows of exchanges, as [key, exchange id, outcome, error]: the keys of those carrying several. */
-export function sharedKeys(exchanges: RecordedExchange[]): [string, string, string, string | null][] {
-  const rows: [string, string, string, string | null][] = [];
-  for (const e of exchanges) if (e.keys.length > 1) for (const k of e.keys) rows.push([k.key, e.id, k.outcome, k.error]);
-  return rows;
 }
 
 /** The `debug_exchanges` columns debugExchangeValues fills, after sync. */
 export const DEBUG_EXCHANGE_COLUMNS = [
   'id', 'run_id', 'at', 'attempt', 'endpoint', 'operation', 'records', 'method', 'url', 'request_headers', 'request_body', 'auth',
-  'status', 'response_headers', 'response_body', 'duration_ms', 'key', 'outcome', 'error',
+  'status', 'response_headers', 'response_body', 'duration_ms',
 ] as const;
-
-/** The `debug_exchanges` columns a listing returns (besides outcome and error, which a shared exchange's key row gives). */
-export const DEBUG_LISTED_COLUMNS = DEBUG_EXCHANGE_COLUMNS.filter((c) => c !== 'key' && c !== 'outcome' && c !== 'error');

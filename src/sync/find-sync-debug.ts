@@ -23,11 +23,11 @@ export async function findSyncDebug(loaded: LoadedProject, store: StateStore, na
   const sync = findSync(loaded, name);
   const limit = Math.min(Math.max(1, query.limit ?? 50), MAX_DEBUG_EXCHANGES);
   // One more than asked: whether there are more to say so.
-  const found = await store.listExchanges(name, query.key, { runId: query.runId, limit: limit + 1 });
+  const { exchanges: found, searchedAll } = await store.listExchanges(name, query.key, { runId: query.runId, limit: limit + 1 });
   const exchanges = loaded.redactor.maskValue(found.slice(0, limit));
   const retentionDays = sync.debug.retention_days;
   const note = exchanges.length > 0 ? null : await whyNone(loaded, store, name, query, retentionDays);
-  return { sync: name, key: query.key, retentionDays, exchanges, more: found.length > limit, note };
+  return { sync: name, key: query.key, retentionDays, exchanges, more: found.length > limit || !searchedAll, note };
 }
 
 /** Why a key has no exchanges kept, in the words a user acts on. */

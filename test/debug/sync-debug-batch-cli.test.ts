@@ -78,9 +78,12 @@ describe('sluice sync debug with batch requests', () => {
     const run = await sluice('sync', 'run', 'contacts');
     expect(run.code, run.out + run.err).toBe(0);
     expect(run.out).toContain('delivered 7, failed 1');
-    const exchanges = querySqlite<{ sync: string; records: number; n: number }>(join(dir, '.sluice', 'state.db'),
-      "SELECT e.records, (SELECT count(*) FROM debug_keys k WHERE k.sync = e.sync AND k.exchange_id = e.id) AS n FROM debug_exchanges e WHERE e.sync = 'contacts'");
-    expect(exchanges).toEqual([{ records: 8, n: 8 }]);
+    const state = join(dir, '.sluice', 'state.db');
+    expect(querySqlite(state, "SELECT records FROM debug_exchanges WHERE sync = 'contacts'")).toEqual([{ records: 8 }]);
+    // Its keys: one list for the exchange, a group per outcome, not a row per key.
+    const [block] = querySqlite<{ keys: string }>(state, "SELECT keys FROM debug_key_blocks WHERE sync = 'contacts'");
+    const groups = (JSON.parse(block!.keys) as [string, string, string | null, string[]][]).map(([, outcome, , keys]) => [outcome, keys.length]);
+    expect(groups.sort()).toEqual([['delivered', 7], ['rejected', 1]]);
 
     const hot = await debugOf('contacts', 'hot@example.com');
     const good = await debugOf('contacts', 'p3@example.com');

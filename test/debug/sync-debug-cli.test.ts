@@ -219,9 +219,9 @@ describe('sluice sync debug: the requests and responses behind a record', () => 
     try {
       // An exchange of ten days ago, as an earlier run would have kept it.
       const tenDaysAgo = Date.now() - 10 * 86_400_000;
-      const [kept] = await store.listExchanges('customers', '1');
+      const [kept] = (await store.listExchanges('customers', '1')).exchanges;
       await store.putExchanges('customers', [{ ...kept!, id: newExchangeIds(() => tenDaysAgo)(), runId: 'run_old', keys: [{ key: '1', outcome: 'delivered', error: null }] }]);
-      expect((await store.listExchanges('customers', '1')).map((e) => e.runId)).toContain('run_old');
+      expect((await store.listExchanges('customers', '1')).exchanges.map((e) => e.runId)).toContain('run_old');
     } finally {
       await store.close();
     }
