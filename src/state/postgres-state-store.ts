@@ -18,7 +18,6 @@ import {
   toRejectedRow,
   toRunColumns,
   toRunRecord,
-  toDebugExchange,
   toSealedSecret,
   type StateRow,
 } from './state-records.js';

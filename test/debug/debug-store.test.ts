@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exchangeIdBefore, newExchangeIds } from '../../src/state/exchange-id.js';
 import type { RecordedExchange, StateStore } from '../../src/state/state-store.js';
-import { openStoreForEachTest, STATE_KINDS, type StateFixture } from '../state/state-fixtures.js';
+import { openStoreForEachTest, STATE_KINDS } from '../state/state-fixtures.js';
 
 const exchange = (id: string, over: Partial<RecordedExchange> = {}): RecordedExchange => ({
   id,
@@ -28,10 +28,8 @@ const exchange = (id: string, over: Partial<RecordedExchange> = {}): RecordedExc
 
 describe.each(STATE_KINDS)('%s debug store', (_name, createFixture) => {
   let store: StateStore;
-  let fixture: StateFixture;
-  openStoreForEachTest(createFixture, (opened, f) => {
+  openStoreForEachTest(createFixture, (opened) => {
     store = opened;
-    fixture = f;
   });
   const list = async (sync: string, key: string, options?: { runId?: string; limit?: number }) => (await store.listExchanges(sync, key, options)).exchanges;
 
