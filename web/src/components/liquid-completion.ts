@@ -28,5 +28,8 @@ export function liquidCompletion(hints: () => TemplateHints): Extension {
     }
     return null;
   };
-  return autocompletion({ override: [source], activateOnTyping: true });
+  // No interactionDelay (CodeMirror's default ignores Enter for 75 ms after the list opens, so a quick Enter broke the
+  // line instead of picking the highlighted option): the list only opens inside an unfinished Liquid tag, where a
+  // line break is not what Enter is for.
+  return autocompletion({ override: [source], activateOnTyping: true, interactionDelay: 0 });
 }
