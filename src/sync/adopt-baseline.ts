@@ -9,6 +9,7 @@ import { findSync, syncEndpoints } from './open-sync-endpoints.js';
 import { baselineTrigger, checkBaselineMode, planBaseline } from './plan-baseline.js';
 import type { PlanCounts } from './plan/plan-sync.js';
 import type { RunSyncOptions } from './run-sync.js';
+import type { BaselineResult } from './write-back-destination.js';
 
 /** How many keys the lookup did not find a summary names (the rest are counted). */
 export const NOT_FOUND_NAMED = 10;
@@ -41,6 +42,8 @@ export type BaselineSummary = RunSummary & { baseline: BaselineOutcome };
  * A row the lookup does not find stays unrecorded, so the next run creates it. The run is a sync run whose trigger
  * ends in `:baseline`. Rows are adopted in batches, each in one ledger transaction with the run's counts: a baseline
  * stopped mid-way keeps what it adopted. A lookup that fails (not a 404: a refusal, an outage) fails the run.
+ * The sync's `write_back:` table gets each batch's rows (adopted as `delivered`, not found as `not_found`), and its
+ * `run_log:` the run's row, as a run's do.
  */
 export async function adoptBaseline(options: RunSyncOptions): Promise<BaselineSummary> {
   const { loaded, store, sync: name } = options;
@@ -93,21 +96,26 @@ export async function adoptBaseline(options: RunSyncOptions): Promise<BaselineSu
         const now = new Date().toISOString();
         const put: LedgerEntry[] = [];
         const cleared: string[] = [];
+        const results: BaselineResult[] = [];
         for (const p of batch) {
           const remoteId = p.remoteId ?? found.get(p.key) ?? null;
           if (lookUp && remoteId === null) {
             outcome.notFound++;
             if (outcome.notFoundKeys.length < NOT_FOUND_NAMED) outcome.notFoundKeys.push(p.key);
+            results.push({ item: p, remoteId: null, status: 'not_found' });
             continue;
           }
           if (p.remoteId === null && remoteId !== null) outcome.found++;
           put.push({ key: p.key, fingerprint: p.fingerprint, remoteId, status: 'delivered', lastError: null, runId: run.id, updatedAt: now });
+          results.push({ item: p, remoteId, status: 'delivered' });
           if (p.wasFailed) cleared.push(p.key);
         }
         if (put.length) {
           await store.applyLedgerChanges(name, { put, deleted: [], rejected: [], cleared, counts: { runId: run.id, delivered: put.length, failed: 0 } });
         }
         outcome.adopted += put.length;
+        // After the ledger, as a run's batch: the write_back table holds what the ledger does (a failure fails the run at its end).
+        await endpoints.recordBaseline(results, lookUp ? lookup : null);
         progress(run.id, 'sending');
       }
     } finally {

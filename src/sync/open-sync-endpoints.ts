@@ -14,7 +14,7 @@ import { createRowMapper, mappedName } from './apply-mapping.js';
 import { keyColumns } from './plan/record-key.js';
 import { withSyncSqlErrors } from './sync-sql-error.js';
 import { withSyncRules } from './sync-rules-destination.js';
-import { withWriteBack, type WriteBackOptions } from './write-back-destination.js';
+import { withWriteBack, type WriteBack, type WriteBackOptions } from './write-back-destination.js';
 import { syncTemplatePlacer } from './sync-template-placer.js';
 
 /** The run a template sees as `run`. */
@@ -38,6 +38,8 @@ export interface SyncEndpoints {
   vars: Record<string, string>;
   /** Why results were not written to the sync's `write_back:` table (null when they all were, or it has none). */
   writeBackFailure(): string | null;
+  /** Writes a baseline batch's rows to the sync's `write_back:` table (nothing without one): a baseline sends no write to be seen. */
+  recordBaseline: WriteBack['recordBaseline'];
   close(): Promise<void>;
 }
 
@@ -90,7 +92,8 @@ export async function openSyncEndpoints(
     if (writeBack) closers.push(() => writeBack.close());
     const destination = writeBack?.destination ?? ruled;
     const writeBackFailure = () => writeBack?.failure() ?? null;
-    return { sync, source, destination, key, mapRow, fieldRules, vars, writeBackFailure, close };
+    const recordBaseline: WriteBack['recordBaseline'] = async (results, lookup) => writeBack?.recordBaseline(results, lookup);
+    return { sync, source, destination, key, mapRow, fieldRules, vars, writeBackFailure, recordBaseline, close };
   } catch (e) {
     await close();
     throw e;

@@ -27,9 +27,25 @@ export interface WriteBackOptions {
   redactor: Redactor;
 }
 
+/** The write_back row's status of a record a baseline saw: adopted as delivered, or not found by the lookup (left for the next run to create). */
+export type BaselineStatus = 'delivered' | 'not_found';
+
+/** A row of a baseline (`sluice sync run NAME --baseline`): the planned item and what the baseline made of it. */
+export interface BaselineResult {
+  item: DeliveryItem;
+  /** The remote id kept or found (null when not found, or when the sync has no lookup). */
+  remoteId: string | null;
+  status: BaselineStatus;
+}
+
 /** A destination whose results are also written back; `failure` says what could not be, once the run has delivered. */
 export interface WriteBack {
   destination: Destination;
+  /**
+   * Upserts a baseline batch's rows (adopted ones as `delivered`, those the `lookup` endpoint did not find as
+   * `not_found`), as a run's answered batch is: a failure is remembered for `failure()`, never thrown.
+   */
+  recordBaseline(results: BaselineResult[], lookup: string | null): Promise<void>;
   /** Why results were not written back (the first failure, and how many rows it left out), or null. */
   failure(): string | null;
   /** Closes the write_back table's connection (the destination closes as its opener says). */
@@ -40,7 +56,8 @@ export interface WriteBack {
  * The sync's destination, with each batch's results upserted into the `write_back:` table once the destination has
  * answered: a row per key (delivered with its remote id, failed with the API's error); a confirmed delete removes the
  * key's row, as it leaves the ledger. Rows of a batch refused as a whole are left out: the engine sends them again in
- * halves, and their own answer is written then. A write-back that fails never fails the delivery (the results still
+ * halves, and their own answer is written then. A baseline, which writes nothing, tells its batches through
+ * `recordBaseline`. A write-back that fails never fails the delivery (the results still
  * reach the ledger): it is remembered, later batches still try, and the run fails at its end with `failure()`.
  * The table is opened at the first write, so a preview never touches it.
  */
@@ -65,6 +82,14 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
       }),
     ));
 
+  /** A write_back row: the record's key columns, then its result. */
+  const resultRow = (item: DeliveryItem, result: { remoteId: string | null; status: string; lastError: string | null }, syncedAt: string): DeliveryItem => ({
+    key: item.key,
+    operation: 'upsert',
+    row: { ...keyOf(item, options), remote_id: result.remoteId, status: result.status, last_error: result.lastError, synced_at: syncedAt, run_id: options.runId },
+    remoteId: null,
+  });
+
   const record = async (items: DeliveryItem[], results: DeliveryResult[]) => {
     const syncedAt = new Date().toISOString();
     const upserts: DeliveryItem[] = [];
@@ -72,21 +97,22 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
     results.forEach((result, i) => {
       const item = items[i]!;
       if (result.batchRefused) return;
-      const keyValues = keyOf(item, options);
       if (item.operation === 'delete' && result.ok) {
-        deletes.push({ key: item.key, operation: 'delete', row: keyValues, remoteId: null });
+        deletes.push({ key: item.key, operation: 'delete', row: keyOf(item, options), remoteId: null });
         return;
       }
-      const row: Row = {
-        ...keyValues,
-        remote_id: (result.ok ? result.remoteId : undefined) ?? item.remoteId ?? null,
-        status: result.ok ? 'delivered' : 'failed',
-        last_error: result.ok ? null : cut(redactor.mask(result.error ?? 'failed'), MAX_WRITE_BACK_ERROR_CHARS),
-        synced_at: syncedAt,
-        run_id: options.runId,
-      };
-      upserts.push({ key: item.key, operation: 'upsert', row, remoteId: null });
+      upserts.push(
+        resultRow(item, {
+          remoteId: (result.ok ? result.remoteId : undefined) ?? item.remoteId ?? null,
+          status: result.ok ? 'delivered' : 'failed',
+          lastError: result.ok ? null : cut(redactor.mask(result.error ?? 'failed'), MAX_WRITE_BACK_ERROR_CHARS),
+        }, syncedAt),
+      );
     });
+    await put(upserts, deletes);
+  };
+
+  const put = async (upserts: DeliveryItem[], deletes: DeliveryItem[]) => {
     const count = upserts.length + deletes.length;
     if (count === 0) return;
     const answers: DeliveryResult[] = [];
@@ -108,6 +134,16 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
     }
   };
 
+  /** Queued behind the batches before it, as a run's are; a failure is remembered, not thrown. */
+  const enqueue = (write: () => Promise<void>, count: number): Promise<void> => {
+    const done = queue.then(write).catch((e: unknown) => {
+      missed += count;
+      firstError ??= e instanceof Error ? e.message : String(e);
+    });
+    queue = done;
+    return done;
+  };
+
   const wrapped: Destination = {
     supports: (op) => destination.supports(op),
     batchSize: (op) => destination.batchSize(op),
@@ -118,12 +154,7 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
     async write(items, o) {
       const results = await destination.write(items, o);
       // Whatever happens to the write-back, the results go back to the engine, which records them in the ledger.
-      const done = queue.then(() => record(items, results)).catch((e: unknown) => {
-        missed += results.length;
-        firstError ??= e instanceof Error ? e.message : String(e);
-      });
-      queue = done;
-      await done;
+      await enqueue(() => record(items, results), results.length);
       return results;
     },
     preview: (items, o) => destination.preview(items, o),
@@ -131,6 +162,15 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
   };
   return {
     destination: wrapped,
+    recordBaseline(results, lookup) {
+      const syncedAt = new Date().toISOString();
+      // Not an API's error: why the key has no record yet, read beside its `not_found` status.
+      const notFound = `not found by the lookup${lookup === null ? '' : ` ${lookup}`}: the next run creates it`;
+      const rows = results.map((r) =>
+        resultRow(r.item, { remoteId: r.remoteId, status: r.status, lastError: r.status === 'not_found' ? notFound : null }, syncedAt),
+      );
+      return enqueue(() => put(rows, []), rows.length);
+    },
     async close() {
       if (table) await (await table.catch(() => null))?.close();
     },
