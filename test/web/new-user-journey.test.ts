@@ -46,6 +46,7 @@ const TEXT = {
     retryOf: 'Retry of',
     history: 'Last 2 runs: 3 rows delivered, 1 failed, 0 invalid',
     active: 'Active',
+    legend: ['Delivered', 'Failed', 'Invalid'],
     menu: 'Menu',
   },
   ja: {
@@ -67,6 +68,7 @@ const TEXT = {
     retryOf: '再試行元',
     history: '直近 2 回: 配信 3 行、失敗 1 行、無効 0 行',
     active: '有効',
+    legend: ['配信', '失敗', '無効'],
     menu: 'メニュー',
   },
 } as const;
@@ -205,7 +207,7 @@ async function walk(variant: Variant) {
     await page.locator('input[name=connector]').fill('crm_contacts');
     await page.locator('input[name=base_url]').fill(api.url);
     // The connector takes a bearer token: the form asks for it without the user knowing the kinds of auth.
-    expect(await page.locator('select[name=auth_type]').inputValue()).toBe('bearer');
+    await eventually(() => page.locator('select[name=auth_type]').inputValue()).toBe('bearer');
     expect(await page.locator('select[name=auth_type] > option').allTextContents()).toEqual(['bearer']);
     expect(await page.getByTestId('connector-auth').textContent()).toBe(text.authOfConnector);
     await page.locator('input[name=token]').fill(TOKEN);
@@ -313,6 +315,7 @@ async function walk(variant: Variant) {
     await page.locator('main').getByRole('link', { name: 'people_to_crm' }).click();
     await eventually(() => page.getByTestId('history-summary').textContent()).toContain(text.history);
     expect(await page.getByTestId('history-rows-chart').locator('canvas').count()).toBe(1);
+    expect(await page.getByTestId('sync-history').locator('.legend-item').allTextContents()).toEqual(text.legend);
     expect(await page.getByTestId('history-duration-chart').locator('canvas').count()).toBe(1);
     await page.getByTestId('sync-history').locator('summary').click();
     const rows = page.getByTestId('history-table').locator('tbody tr');

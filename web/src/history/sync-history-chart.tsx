@@ -32,6 +32,17 @@ function retriedRuns(runs: RunRecord[]): Map<string, string> {
   return links;
 }
 
+/** Steps between the time axis's ticks, in seconds: whole seconds at least (runs seconds apart had a tick every 250 ms). */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000, 7776000, 31536000];
+
+/** The time axis's tick labels in the user's language (uPlot's own are American: "12/7/26 11:31pm"), as fine as the ticks are apart. */
+const timeLabels = (lang: string) => (_u: uPlot, ticks: number[]) => {
+  const apart = ticks.length > 1 ? ticks[1]! - ticks[0]! : 86400;
+  const parts: Intl.DateTimeFormatOptions =
+    apart < 60 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : apart < 86400 ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { year: 'numeric', month: 'short', day: 'numeric' };
+  return ticks.map((tick) => new Date(tick * 1000).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', parts));
+};
+
 /** A CSS variable of the page (the palette follows prefers-color-scheme). */
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
@@ -39,7 +50,7 @@ const cssVar = (name: string) => getComputedStyle(document.documentElement).getP
  * One uPlot chart over the runs' start times, as wide as its box. The canvas is an image to assistive technology
  * (`label` says what it shows); the numbers are in the table under the charts.
  */
-function Chart(props: { x: number[]; series: Series[]; label: string; testId: string; format: (v: number) => string }) {
+function Chart(props: { x: number[]; series: Series[]; label: string; testId: string; format: (v: number) => string; lang: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -51,8 +62,12 @@ function Chart(props: { x: number[]; series: Series[]; label: string; testId: st
         height: 170,
         legend: { show: false },
         cursor: { drag: { x: true, y: false } },
-        scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } },
-        axes: [axis, { ...axis, values: (_u, ticks) => ticks.map(props.format), size: 56 }],
+        scales: {
+          // Runs a moment apart (a run and its retry) are spread over a minute at least, so the axis has a time to show.
+          x: { time: true, range: (_u, min, max) => (max - min < 60 ? [(min + max) / 2 - 30, (min + max) / 2 + 30] : [min, max]) },
+          y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] },
+        },
+        axes: [{ ...axis, incrs: TIME_STEPS, values: timeLabels(props.lang), space: 90 }, { ...axis, values: (_u, ticks) => ticks.map(props.format), size: 56 }],
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 6, fill: s.color } }))],
       },
       [props.x, ...props.series.map((s) => s.values)],
@@ -64,7 +79,7 @@ function Chart(props: { x: number[]; series: Series[]; label: string; testId: st
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.format]);
+  }, [props.x, props.series, props.format, props.lang]);
   return <div className="chart" ref={box} role="img" aria-label={props.label} data-testid={props.testId} />;
 }
 
@@ -151,11 +166,11 @@ export function SyncHistoryChart(props: { name: string; after?: unknown }) {
                   ))}
                 </span>
               </figcaption>
-              <Chart x={chart.x} series={chart.rows} label={t('history.rows')} testId="history-rows-chart" format={whole} />
+              <Chart x={chart.x} series={chart.rows} label={t('history.rows')} testId="history-rows-chart" format={whole} lang={lang} />
             </figure>
             <figure className="chart-figure">
               <figcaption className="chart-caption">{t('history.duration')}</figcaption>
-              <Chart x={chart.x} series={chart.duration} label={t('history.duration')} testId="history-duration-chart" format={secondsText} />
+              <Chart x={chart.x} series={chart.duration} label={t('history.duration')} testId="history-duration-chart" format={secondsText} lang={lang} />
             </figure>
           </div>
           <details>

@@ -144,6 +144,15 @@ export function ConnectionPage(props: { name: string | null }) {
   };
   useUnsavedEdits(dirty, () => void save());
 
+  // A new connection whose connector takes one kind of credentials asks for those at once (also when the list of
+  // connectors arrives after the connector was typed).
+  const kinds = connectorNamed(conn?.connector, connectors.data)?.auth ?? [];
+  const onlyKind = kinds.length === 1 && kinds[0] !== 'none' ? kinds[0] : undefined;
+  const noAuth = !conn?.auth || (conn.auth as Obj).type === 'none';
+  useEffect(() => {
+    if (props.name === null && onlyKind && noAuth) setConn((c) => (c ? ({ ...c, auth: { type: onlyKind } } as ConnectionObject) : c));
+  }, [props.name, onlyKind, noAuth]);
+
   if (loadError) return <div className="page"><ErrorBox error={loadError} /></div>;
   if (!conn) return <div className="page muted">{t('common.loading')}</div>;
 
@@ -158,15 +167,6 @@ export function ConnectionPage(props: { name: string | null }) {
   // The kinds of credentials the connector declares (all kinds while it is not known), and the one set, whatever it is.
   const offered: readonly string[] = connector && connector.auth.length > 0 ? connector.auth : authTypes;
   const authOptions = offered.includes(authType) ? offered : [authType, ...offered];
-  const chooseConnector = (value: string) => {
-    const next = without(conn, 'connector', value);
-    const kinds = connectorNamed(value, connectors.data)?.auth ?? [];
-    // A connector that takes one kind of credentials: the form asks for those at once.
-    if (authType === 'none' && kinds.length === 1 && kinds[0] !== 'none') next.auth = { type: kinds[0] };
-    setSaved(false);
-    setConn(next as ConnectionObject);
-  };
-
   const secretInput = (value: unknown, onChange: (v: string) => void, label: string, key: string) => (
     <input
       type="password"
@@ -228,7 +228,7 @@ export function ConnectionPage(props: { name: string | null }) {
           {conn.type === 'http' && (
             <label className="field">
               <span>{t('connections.connector')}</span>
-              <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => chooseConnector(e.target.value)} />
+              <input name="connector" list="connector-names" value={str(conn.connector)} onChange={(e) => set('connector', e.target.value)} />
               <datalist id="connector-names">
                 {(connectors.data ?? []).map((c) => (
                   <option key={`${c.name}:${c.file ?? ''}`} value={connectorRef(c)} label={c.builtin ? c.title ?? c.name : c.name} />
