@@ -4,17 +4,56 @@ import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from './http-client.js';
 import type { ConcurrencySlots, RateGate, RequestQuotas, SharedPause } from './request-quotas.js';
 import { sleep as defaultSleep } from './sleep.js';
 
+// The send log of a connection (KEYS: the log, the Redis start it trusts): when each request of the last second was
+// sent, on Redis's clock (µs). The turns below space requests at the rate, but a request sends when its process wakes,
+// which may be late (a busy event loop), and a late one may then send close to the next: the log is what makes "at
+// most N in any second" hold for the sends themselves. A send is recorded, and may go, only while the second before it
+// holds fewer than N, and only a second after this Redis started: a Redis restarted without its data has lost the log,
+// and every send an earlier one recorded came before it started. (Its start is read from INFO once, then kept.)
+// Answers 0 once the send is recorded, else how many ms until it may be.
+const RECORD_SEND = `
+local function record_send(log, since, now_us, limit, id)
+  local started = tonumber(redis.call('GET', since) or '')
+  if not started then
+    local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) or 0
+    started = now_us - uptime * 1000000
+    redis.call('SET', since, string.format('%.0f', started), 'PX', 86400000)
+  end
+  local free = started + 1000000
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', now_us - 1000000)
+  if redis.call('ZCARD', log) >= limit then
+    free = math.max(free, tonumber(redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2]) + 1000000)
+  end
+  if free > now_us then return math.ceil((free - now_us) / 1000) end
+  redis.call('ZADD', log, string.format('%.0f', now_us), id)
+  redis.call('PEXPIRE', log, 2000)
+  return 0
+end
+`;
+
 // The TokenBucket's reservation (GCRA, without a burst, as HttpClient uses it) done atomically in Redis, on Redis's clock, so processes on machines whose
 // clocks disagree still share one timeline: each call reserves the next slot and answers how long to wait for it.
 // Times are microseconds (2^53 holds them for centuries); the key expires once its slots are in the past.
-const RESERVE_SLOT = `
+// KEYS: the timeline, the send log, its start. ARGV: interval µs, sends a second, the request's id.
+// A turn due now (within a ms) is recorded in the send log at once. Answers { ms to wait, 1 if recorded else 0 }.
+const RESERVE_SLOT = `${RECORD_SEND}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
 local next_due = start + interval
 redis.call('SET', KEYS[1], string.format('%.0f', next_due), 'PX', math.ceil((next_due - now) / 1000) + 1000)
-return math.floor((start - now) / 1000)
+if start - now < 1000 then
+  local wait = record_send(KEYS[2], KEYS[3], now, tonumber(ARGV[2]), ARGV[3])
+  return { wait, wait == 0 and 1 or 0 }
+end
+return { math.floor((start - now) / 1000), 0 }
+`;
+
+// A send whose turn came (its process slept until then), recorded in the send log if the last second has room.
+const RECORD_DUE_SEND = `${RECORD_SEND}
+local t = redis.call('TIME')
+return record_send(KEYS[1], KEYS[2], tonumber(t[1]) * 1000000 + tonumber(t[2]), tonumber(ARGV[1]), ARGV[2])
 `;
 
 // A semaphore whose holders expire (KEYS[1]: holder id -> expiry, ms on Redis's clock), so a worker that dies frees
@@ -25,10 +64,12 @@ return math.floor((start - now) / 1000)
 // can be in line): it gets as many as are free for its place, and its first request left without one takes (or keeps)
 // a place in line, unless ARGV[5] is 0 (a request asking on its own joins its process's local line if refused).
 // In the same round trip it reads the pause (KEYS[5]) and, unless paused, reserves each granted request's turn at the
-// rate (KEYS[4], as RESERVE_SLOT does; ARGV[4] is the interval in µs, 0 for none).
-// ARGV: limit, slot ttl ms, waiter ttl ms, interval µs, 1 or 0, ids.
-// Answers { slots granted, pause ms left, then -1 when no turn was reserved, else each granted request's wait in ms }.
-const TAKE_SLOTS = `
+// rate (KEYS[4], as RESERVE_SLOT does; ARGV[4] is the interval in µs, 0 for none); a first turn due now is recorded in
+// the send log (KEYS[6] and KEYS[7], RECORD_SEND; ARGV[6] is the sends a second) at once.
+// ARGV: limit, slot ttl ms, waiter ttl ms, interval µs, 1 or 0, sends a second, ids.
+// Answers { slots granted, pause ms left, 1 if the first granted request's send was recorded else 0, then -1 when no
+// turn was reserved, else each granted request's wait in ms }.
+const TAKE_SLOTS = `${RECORD_SEND}
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
@@ -37,7 +78,8 @@ local slot_ttl = tonumber(ARGV[2])
 local waiter_ttl = tonumber(ARGV[3])
 local interval = tonumber(ARGV[4])
 local queue = ARGV[5] == '1'
-local first = ARGV[6]
+local per_second = tonumber(ARGV[6])
+local first = ARGV[7]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local ahead = redis.call('ZCARD', KEYS[2])
 local in_line = false
@@ -50,15 +92,15 @@ if ahead > 0 then
   in_line = rank ~= false
   ahead = rank or redis.call('ZCARD', KEYS[2])
 end
-local granted = math.min(#ARGV - 5, limit - redis.call('ZCARD', KEYS[1]) - ahead)
+local granted = math.min(#ARGV - 6, limit - redis.call('ZCARD', KEYS[1]) - ahead)
 if granted < 0 then granted = 0 end
-for i = 1, granted do redis.call('ZADD', KEYS[1], now + slot_ttl, ARGV[5 + i]) end
+for i = 1, granted do redis.call('ZADD', KEYS[1], now + slot_ttl, ARGV[6 + i]) end
 if granted > 0 then redis.call('PEXPIRE', KEYS[1], slot_ttl) end
 if granted > 0 and in_line then
   redis.call('ZREM', KEYS[2], first)
   redis.call('ZREM', KEYS[3], first)
 end
-local next_in_line = ARGV[6 + granted]
+local next_in_line = ARGV[7 + granted]
 if queue and next_in_line then
   redis.call('ZADD', KEYS[2], 'NX', now_us, next_in_line)
   redis.call('ZADD', KEYS[3], now + waiter_ttl, next_in_line)
@@ -66,15 +108,19 @@ if queue and next_in_line then
   redis.call('PEXPIRE', KEYS[3], waiter_ttl)
 end
 local paused = redis.call('PTTL', KEYS[5])
-local answer = { granted, paused }
+local answer = { granted, paused, 0 }
 if granted == 0 or interval == 0 or paused > 0 then
-  answer[3] = -1
+  answer[4] = -1
   return answer
 end
 local start = math.max(now_us, tonumber(redis.call('GET', KEYS[4]) or '0'))
 local next_due = start + granted * interval
 redis.call('SET', KEYS[4], string.format('%.0f', next_due), 'PX', math.ceil((next_due - now_us) / 1000) + 1000)
-for i = 1, granted do answer[2 + i] = math.floor((start + (i - 1) * interval - now_us) / 1000) end
+for i = 1, granted do answer[3 + i] = math.floor((start + (i - 1) * interval - now_us) / 1000) end
+if start - now_us < 1000 then
+  answer[4] = record_send(KEYS[6], KEYS[7], now_us, per_second, ARGV[7])
+  if answer[4] == 0 then answer[3] = 1 end
+end
 return answer
 `;
 
@@ -122,6 +168,7 @@ class LuaScript {
 }
 
 const reserveSlot = new LuaScript(RESERVE_SLOT);
+const recordDueSend = new LuaScript(RECORD_DUE_SEND);
 const takeSlots = new LuaScript(TAKE_SLOTS);
 
 /** How long a slot outlives its holder's last renewal: what a dead worker's slot costs the others. */
@@ -157,13 +204,35 @@ export class RedisRequestQuotas implements RequestQuotas {
 
   rateGate(connection: string, ratePerSecond: number): RateGate {
     if (!(ratePerSecond > 0)) throw new Error(`requests_per_second must be positive, got ${ratePerSecond}`);
-    const key = this.key(connection, 'rate');
+    const keys = [this.key(connection, 'rate'), this.key(connection, 'sends'), this.key(connection, 'since')];
     const interval = intervalUs(ratePerSecond);
+    const perSecond = sendsPerSecond(ratePerSecond);
     const sleep = this.options.sleep ?? defaultSleep;
+    const log = this.sendLog(connection, ratePerSecond);
     return {
       take: async (signal) => {
-        const waitMs = Number(await reserveSlot.run(this.redis, [key], [interval]));
+        const [waitMs = 0, recorded = 0] = ((await reserveSlot.run(this.redis, keys, [interval, perSecond, sendId()])) as unknown[]).map(Number);
+        if (recorded === 1) return;
         if (waitMs > 0) await sleep(waitMs, signal);
+        await log.record(signal);
+      },
+    };
+  }
+
+  /** The connection's send log: a request whose turn came records its send there (waiting while the last second is full). */
+  private sendLog(connection: string, ratePerSecond: number): SendLog {
+    const keys = [this.key(connection, 'sends'), this.key(connection, 'since')];
+    const perSecond = sendsPerSecond(ratePerSecond);
+    const sleep = this.options.sleep ?? defaultSleep;
+    return {
+      record: async (signal) => {
+        const id = sendId();
+        for (;;) {
+          signal?.throwIfAborted();
+          const waitMs = Number(await recordDueSend.run(this.redis, keys, [perSecond, id]));
+          if (waitMs <= 0) return;
+          await sleep(waitMs, signal);
+        }
       },
     };
   }
@@ -176,10 +245,15 @@ export class RedisRequestQuotas implements RequestQuotas {
     return kept(this.slots, `${key}\n${limit}\n${ratePerSecond ?? ''}`, () =>
       new RedisConcurrencySlots({
         redis: this.redis,
-        keys: [key, this.key(connection, 'line'), this.key(connection, 'waiters'), this.key(connection, 'rate'), this.key(connection, 'pause')],
+        keys: [
+          key, this.key(connection, 'line'), this.key(connection, 'waiters'), this.key(connection, 'rate'), this.key(connection, 'pause'),
+          this.key(connection, 'sends'), this.key(connection, 'since'),
+        ],
         limit,
         slotTtlMs: this.options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS,
-        rate: rate && ratePerSecond ? { gate: rate, intervalUs: intervalUs(ratePerSecond) } : undefined,
+        rate: rate && ratePerSecond
+          ? { gate: rate, intervalUs: intervalUs(ratePerSecond), perSecond: sendsPerSecond(ratePerSecond), log: this.sendLog(connection, ratePerSecond) }
+          : undefined,
         pause: this.redisPause(connection),
         sleep: this.options.sleep ?? defaultSleep,
       }),
@@ -201,6 +275,21 @@ export class RedisRequestQuotas implements RequestQuotas {
   }
 }
 
+/** The most sends the send log lets into any second at a rate: 20 at 20/s, 3 at 2.5/s, 1 below 1/s (its turns space those). */
+function sendsPerSecond(ratePerSecond: number): number {
+  return Math.max(1, Math.ceil(ratePerSecond - 1e-9));
+}
+
+/** A send's id in its connection's log (unique among the sends of a second, across processes). */
+function sendId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Where a request whose turn came records its send before it goes. */
+interface SendLog {
+  record(signal?: AbortSignal): Promise<void>;
+}
+
 /** The spacing of a rate, in µs (at least 1: a rate beyond a million a second spaces nothing measurable). */
 function intervalUs(ratePerSecond: number): number {
   return Math.max(1, Math.round(1_000_000 / ratePerSecond));
@@ -220,6 +309,8 @@ function kept<T>(map: Map<string, T>, key: string, create: () => T): T {
 interface Turn {
   /** Its turn's wait in ms, or undefined when none was reserved (no rate, or the connection was paused). */
   waitMs: number | undefined;
+  /** Its send is in the connection's send log already (its turn was due when the slot was granted): it goes at once. */
+  recorded: boolean;
 }
 
 interface Waiter {
@@ -230,12 +321,12 @@ interface Waiter {
 /** What RedisConcurrencySlots is built from. */
 interface SlotsOptions {
   redis: Redis;
-  /** The holders, the line, the line's expiries, the rate's timeline and the pause. */
-  keys: [string, string, string, string, string];
+  /** The holders, the line, the line's expiries, the rate's timeline, the pause, the send log and its start. */
+  keys: [string, string, string, string, string, string, string];
   limit: number;
   slotTtlMs: number;
   /** The connection's rate, paced with the slots; its gate reserves a turn the slot's own script could not (after a pause). */
-  rate: { gate: RateGate; intervalUs: number } | undefined;
+  rate: { gate: RateGate; intervalUs: number; perSecond: number; log: SendLog } | undefined;
   pause: RedisPause;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -269,8 +360,13 @@ class RedisConcurrencySlots implements ConcurrencySlots {
     try {
       // The pause was read with the slot (a cached read, unless it was paused then).
       await this.options.pause.wait(signal);
-      if (turn.waitMs === undefined) await this.options.rate?.gate.take(signal);
-      else if (turn.waitMs > 0) await this.options.sleep(turn.waitMs, signal);
+      const rate = this.options.rate;
+      if (turn.waitMs === undefined) await rate?.gate.take(signal);
+      else if (!turn.recorded) {
+        if (turn.waitMs > 0) await this.options.sleep(turn.waitMs, signal);
+        // Sent when its turn came, as the send log allows: a turn late to send may not crowd the next second.
+        await rate?.log.record(signal);
+      }
     } catch (error) {
       this.release();
       throw error;
@@ -370,11 +466,12 @@ class RedisConcurrencySlots implements ConcurrencySlots {
 
   /** Asks Redis for a slot for each id (the first may be in line, and is put there when refused if `queue`). */
   private async ask(ids: string[], queue: boolean): Promise<{ granted: number; turns: Turn[] }> {
-    const args = [this.limit, this.options.slotTtlMs, WAITER_TTL_MS, this.options.rate?.intervalUs ?? 0, queue ? 1 : 0, ...ids];
+    const rate = this.options.rate;
+    const args = [this.limit, this.options.slotTtlMs, WAITER_TTL_MS, rate?.intervalUs ?? 0, queue ? 1 : 0, rate?.perSecond ?? 0, ...ids];
     const answer = ((await takeSlots.run(this.redis, this.keys, args)) as unknown[]).map(Number);
-    const [granted = 0, paused = 0, ...waits] = answer;
+    const [granted = 0, paused = 0, recorded = 0, ...waits] = answer;
     this.options.pause.heard(paused);
-    const turns = Array.from({ length: granted }, (_, i) => ({ waitMs: waits[0] === -1 ? undefined : waits[i] }));
+    const turns = Array.from({ length: granted }, (_, i) => ({ waitMs: waits[0] === -1 ? undefined : waits[i], recorded: i === 0 && recorded === 1 }));
     return { granted, turns };
   }
 

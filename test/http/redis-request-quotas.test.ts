@@ -51,6 +51,53 @@ describe('requests_per_second shared through Redis', () => {
     expect(await redisClient().keys(`${prefix}:*rate`)).toEqual([expect.stringMatching(new RegExp(`^${prefix}:quota:[0-9a-f]{32}:rate$`))]);
   });
 
+  it('never records 21 sends in a second, however late a worker wakes for its turn: a late send waits for the second to have room', async () => {
+    const prefix = uniquePrefix();
+    // Every third turn wakes up to 180 ms late, as a worker's busy event loop would; the rest on time.
+    let n = 0;
+    const lateSleep = (ms: number, signal?: AbortSignal) => delay(ms + (++n % 3 === 0 ? 120 + Math.random() * 60 : 0), undefined, { signal });
+    const quotas = [0, 1].map(() => new RedisRequestQuotas(redisClient(), { prefix, sleep: lateSleep }));
+    // Two workers: one with the slots that pace the rate (as queue workers have it), one with the rate gate alone.
+    const slots = quotas[0]!.concurrencySlots(connection, 8, 20);
+    const gate = quotas[1]!.rateGate(connection, 20);
+    const watching = watchSendLog(prefix);
+    const sent: number[] = [];
+    await Promise.all([
+      ...Array.from({ length: 30 }, async () => {
+        await slots.take();
+        sent.push(performance.now());
+        await delay(5);
+        slots.release();
+      }),
+      ...Array.from({ length: 30 }, async () => {
+        await gate.take();
+        sent.push(performance.now());
+      }),
+    ]);
+    const recorded = await watching.stop();
+    // Every send was recorded, on Redis's clock; no second of them holds 21, though sleeps woke late all along.
+    expect(recorded).toHaveLength(60);
+    expect(busiest(recorded, 1000)).toBe(20);
+    // 60 sends at 20 a second: the last went at least two seconds after the first, as the rate says.
+    expect(recorded.at(-1)! - recorded[0]!).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('lets no send into the first second of a Redis that started anew: the sends an earlier one recorded are lost with it', async () => {
+    const prefix = uniquePrefix();
+    const redis = redisClient();
+    const gate = new RedisRequestQuotas(redis, { prefix }).rateGate(connection, 20);
+    await gate.take();
+    // As a Redis restarted without its data would have it: the log empty, and Redis started 200 ms ago.
+    const [since] = await redis.keys(`${prefix}:quota:*:since`);
+    expect(since).toMatch(new RegExp(`^${prefix}:quota:[0-9a-f]{32}:since$`));
+    await redis.del(since!.replace(/since$/, 'sends'), since!.replace(/since$/, 'rate'));
+    const [seconds, micros] = (await redis.time()).map(Number);
+    await redis.set(since!, String(seconds! * 1_000_000 + micros! - 200_000));
+    const waited = await elapsed(gate.take());
+    expect(waited.ms).toBeGreaterThanOrEqual(780);
+    expect(waited.ms).toBeLessThan(1300);
+  });
+
   it('is what two workers with a bucket each do not do: they send at twice the rate', async () => {
     const server = await startTestServer((_req, res) => json(res, 200, {}));
     closeLater(() => server.close());
@@ -89,6 +136,44 @@ function workerClient(quotas: RedisRequestQuotas | undefined, options: { concurr
   });
   closeLater(() => client.close());
   return client;
+}
+
+/** The most of `times` (ms) within `windowMs` of one another: each time opens a half-open window [t, t + windowMs). */
+function busiest(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; first < sorted.length; first++) {
+    while (last < sorted.length && sorted[last]! < sorted[first]! + windowMs) last++;
+    most = Math.max(most, last - first);
+  }
+  return most;
+}
+
+/**
+ * Reads every connection's send log under `prefix` every 100 ms (an entry stays there a second at least) and keeps
+ * each send once: its time on Redis's clock, in ms.
+ */
+function watchSendLog(prefix: string): { stop(): Promise<number[]> } {
+  const redis = redisClient();
+  const seen = new Map<string, number>();
+  const read = async () => {
+    for (const key of await redis.keys(`${prefix}:quota:*:sends`)) {
+      const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+      for (let i = 0; i < flat.length; i += 2) seen.set(`${key} ${flat[i]}`, Number(flat[i + 1]) / 1000);
+    }
+  };
+  let reading = read();
+  const timer = setInterval(() => {
+    reading = reading.then(read);
+  }, 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await reading;
+      await read();
+      return [...seen.values()].sort((a, b) => a - b);
+    },
+  };
 }
 
 /** Rejects with how long after `since` the promise settled, or resolves with it. */

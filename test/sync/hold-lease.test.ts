@@ -3,6 +3,7 @@ import type { StateStore } from '../../src/state/state-store.js';
 import { AlreadyRunningError } from '../../src/sync/already-running-error.js';
 import { holdLease } from '../../src/sync/hold-lease.js';
 import { leaseTiming } from '../../src/sync/lease-timing.js';
+import { queuedJobName } from '../../src/sync/queued-job-name.js';
 import { sweepStaleRuns } from '../../src/sync/sweep-stale-runs.js';
 import { openStoreForEachTest, STATE_KINDS, type StateFixture } from '../state/state-fixtures.js';
 
@@ -57,6 +58,28 @@ describe.each(STATE_KINDS)('a run lease on %s', (_name, createFixture) => {
     await oldLease.release();
     expect((await store.getLease('sync:customers'))?.owner).toBe(next.id);
     await lease.release();
+  });
+
+  it('leaves the sync of a queue run whose worker stopped to that run, which the queue resumes: a new run is refused, and the queue run takes its lease back', async () => {
+    const queued = await syncRun();
+    // A run a server queued (its job is kept), held by a worker that was killed: its lease expired.
+    await store.setValue(queuedJobName(queued.id), JSON.stringify({ runId: queued.id }));
+    const dead = await holdLease(store, queued, { ttlMs: 100, renewEveryMs: 60_000 });
+    await sleep(200);
+    const next = await syncRun();
+    await expect(holdLease(store, next, { ttlMs: 60_000 })).rejects.toThrow(
+      new RegExp(`^sync "customers" is already running \\(run ${queued.id}, started `),
+    );
+    expect(await store.getRun(queued.id)).toMatchObject({ status: 'running', error: null });
+    // The worker the queue hands its job to resumes it.
+    const resumed = await holdLease(store, queued, { ttlMs: 60_000 });
+    expect((await store.getLease('sync:customers'))?.owner).toBe(queued.id);
+    await resumed.release();
+    await dead.release();
+    // Once it ended, the next run takes the sync as usual.
+    await store.updateRun(queued.id, { status: 'failed', error: 'its job failed for good', finishedAt: new Date().toISOString() });
+    const after = await holdLease(store, next, { ttlMs: 60_000 });
+    await after.release();
   });
 
   it('aborts its signal when another run takes the lease over', async () => {
