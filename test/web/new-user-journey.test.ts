@@ -15,7 +15,7 @@ import { startUiServer } from './start-ui-server.js';
 declare const window: object;
 declare const document: { body: unknown; documentElement: { scrollWidth: number } };
 
-const shots = fileURLToPath(new URL('../../test-artifacts/journey/', import.meta.url));
+const shotDir = fileURLToPath(new URL('../../test-artifacts/journey/', import.meta.url));
 
 // The warehouse the user already has: its columns are not named as the API's fields, and Grace's email is mistyped.
 const WAREHOUSE = `create table people (person_id integer primary key, full_name text, mail text);
@@ -46,6 +46,7 @@ const TEXT = {
     retryOf: 'Retry of',
     history: 'Last 2 runs: 3 rows delivered, 1 failed, 0 invalid',
     active: 'Active',
+    noSyncs: 'No syncs in sluice.yaml yet.',
     legend: ['Delivered', 'Failed', 'Invalid'],
     menu: 'Menu',
   },
@@ -68,6 +69,7 @@ const TEXT = {
     retryOf: '再試行元',
     history: '直近 2 回: 配信 3 行、失敗 1 行、無効 0 行',
     active: '有効',
+    noSyncs: 'sluice.yaml に同期がまだありません。',
     legend: ['配信', '失敗', '無効'],
     menu: 'メニュー',
   },
@@ -85,7 +87,7 @@ let axeSource: string | undefined;
 beforeAll(async () => {
   await ensureWebBuild();
   browser = await launchBrowser();
-  await mkdir(shots, { recursive: true });
+  await mkdir(shotDir, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -103,7 +105,7 @@ async function shot(page: Page, variant: Variant, name: string): Promise<void> {
   expect(violations, name).toEqual([]);
   // Nothing runs off the side of the screen.
   expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(variant.width);
-  await page.screenshot({ path: join(shots, `${variant.lang}-${variant.width}-${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(shotDir, `${variant.lang}-${variant.width}-${name}.png`), fullPage: true });
 }
 
 /** Replaces the whole text of a CodeMirror editor the way typing would. */
@@ -158,6 +160,10 @@ async function walk(variant: Variant) {
     db.exec(WAREHOUSE);
     db.close();
 
+    // Each page visited is saved as <lang>-<width>-<nn>-<page>.png, in the order of the walk.
+    let visited = 0;
+    const snap = (name: string) => shot(page, variant, `${String(++visited).padStart(2, '0')}-${name}`);
+
     /** Follows a link of the navigation, through the menu on a phone. */
     const go = async (section: string) => {
       if (phone) await page.getByRole('button', { name: text.menu }).click();
@@ -173,7 +179,7 @@ async function walk(variant: Variant) {
       if (phone) await page.getByRole('button', { name: text.menu }).click();
     }
     await eventually(() => page.getByRole('button', { name: text.newConnector }).count()).toBe(1);
-    await shot(page, variant, '01-connectors-empty');
+    await snap('connectors-empty');
 
     // 1. A connector from scratch: name, base URL, bearer auth, the create endpoint's path and Liquid body.
     await page.getByRole('button', { name: text.newConnector }).click();
@@ -190,7 +196,7 @@ async function walk(variant: Variant) {
     const curl = page.getByTestId('curl').first();
     await eventually(() => curl.textContent()).toContain(`curl -X POST '${api.url}/contacts'`);
     expect(await curl.textContent()).toContain('"external_id": "1", "name": "Ada Lovelace", "email": "ada@example.com"');
-    await shot(page, variant, '02-connector-builder');
+    await snap('connector-builder');
     await page.getByRole('button', { name: text.save, exact: true }).click();
     await eventually(() => new URL(page.url()).pathname).toBe('/connectors/crm_contacts');
     await eventually(() => page.getByTestId('saved').textContent()).toContain('crm_contacts');
@@ -211,7 +217,7 @@ async function walk(variant: Variant) {
     expect(await page.locator('select[name=auth_type] > option').allTextContents()).toEqual(['bearer']);
     expect(await page.getByTestId('connector-auth').textContent()).toBe(text.authOfConnector);
     await page.locator('input[name=token]').fill(TOKEN);
-    await shot(page, variant, '03-connection-api');
+    await snap('connection-api');
     await page.getByRole('button', { name: text.save, exact: true }).click();
     await eventually(() => page.getByTestId('saved').textContent()).toBe(text.savedConnection);
     expect(new URL(page.url()).pathname).toBe('/connections/crm');
@@ -220,6 +226,8 @@ async function walk(variant: Variant) {
 
     // 3. The warehouse the user already has, a SQLite file beside sluice.yaml; its test connects.
     await go('connections');
+    await eventually(() => page.getByTestId('connection-crm').textContent()).toContain('./connectors/crm_contacts.yaml');
+    await snap('connections');
     await page.getByRole('button', { name: text.newConnection }).click();
     await page.locator('input[name=connection_name]').fill('warehouse');
     await page.locator('select[name=connection_type]').selectOption('sqlite');
@@ -228,12 +236,14 @@ async function walk(variant: Variant) {
     await eventually(() => page.getByTestId('saved').textContent()).toBe(text.savedConnection);
     await page.getByTestId('test-button').click();
     await eventually(() => page.getByTestId('test-result').getAttribute('data-state')).toBe('ok');
-    await shot(page, variant, '04-connection-warehouse');
+    await snap('connection-warehouse');
     const yaml = await readFile(join(server.dir, 'sluice.yaml'), 'utf8');
     expect(yaml).not.toContain(TOKEN);
 
     // 4. The sync wizard: the SQL and its first rows, the endpoint, mode, key, mapping, schedule, preview, save.
     await go('syncs');
+    await eventually(() => page.locator('main').textContent()).toContain(text.noSyncs);
+    await snap('syncs-empty');
     await page.getByRole('button', { name: text.newSync }).click();
     await page.getByTestId('sync-wizard').waitFor();
     await page.locator('input[name=sync-name]').fill('people_to_crm');
@@ -243,13 +253,13 @@ async function walk(variant: Variant) {
     await page.getByTestId('sample-button').click();
     await eventually(() => page.getByTestId('sample-table').locator('tbody tr').count()).toBe(3);
     expect(await page.getByTestId('sample-table').locator('tbody tr').allTextContents()).toEqual(['1Ada Lovelaceada@example.com', '2Grace Hoppergrace@example', '3宮本 武蔵musashi@example.jp']);
-    await shot(page, variant, '05-wizard-source');
+    await snap('wizard-source');
     await page.getByTestId('wizard-next').click();
 
     await page.locator('select[name=destination-connection]').selectOption('crm');
     await page.locator('select[name=destination-endpoint]').selectOption('create_record');
     await eventually(() => page.getByTestId('endpoint-fields').textContent()).toContain('id, name, email');
-    await shot(page, variant, '06-wizard-destination');
+    await snap('wizard-destination');
     await page.getByTestId('wizard-next').click();
 
     await page.locator('select[name=mode]').selectOption('insert');
@@ -257,14 +267,14 @@ async function walk(variant: Variant) {
     await page.locator('select[name=mapping-id]').selectOption('person_id');
     await page.locator('select[name=mapping-name]').selectOption('full_name');
     await page.locator('select[name=mapping-email]').selectOption('mail');
-    await shot(page, variant, '07-wizard-fields');
+    await snap('wizard-fields');
     await page.getByTestId('wizard-next').click();
 
     await page.locator('input[name=schedule]').fill('30 8 * * 1-5');
     await page.locator('select[name=timezone]').selectOption('Asia/Tokyo');
     await eventually(() => page.getByTestId('schedule-words').textContent()).toContain(text.words);
     expect(await page.getByTestId('schedule-words').textContent()).toContain('Asia/Tokyo');
-    await shot(page, variant, '08-wizard-schedule');
+    await snap('wizard-schedule');
     await page.getByTestId('wizard-next').click();
 
     // The preview sends nothing: three contacts to create, the first request with Ada's mapped fields.
@@ -274,7 +284,7 @@ async function walk(variant: Variant) {
     expect(first).toContain(`${api.url}/contacts`);
     expect(first).toContain('"email": "ada@example.com"');
     expect(api.state.contacts).toEqual([]);
-    await shot(page, variant, '09-wizard-preview');
+    await snap('wizard-preview');
     await page.getByRole('button', { name: text.saveSync }).click();
     await eventually(() => new URL(page.url()).pathname).toBe('/syncs/people_to_crm');
     await eventually(() => page.getByTestId('flash').textContent()).toContain(text.created);
@@ -286,14 +296,14 @@ async function walk(variant: Variant) {
       ['1', 'Ada Lovelace', 'ada@example.com'],
       ['3', '宮本 武蔵', 'musashi@example.jp'],
     ]);
-    await shot(page, variant, '10-sync-run');
+    await snap('sync-run');
     await page.getByTestId('run-card').getByRole('link').click();
     await eventually(() => page.locator('h1 .badge').textContent()).toBe(text.partial);
     const runId = new URL(page.url()).pathname.split('/').pop()!;
     expect(await page.getByTestId('rejected-error').textContent()).toContain('Email address is invalid');
     expect(await page.getByTestId('rejected-row').count()).toBe(1);
     expect(await page.getByTestId('rejected-row').textContent()).toContain('2');
-    await shot(page, variant, '11-run-rejected');
+    await snap('run-rejected');
 
     // 6. The user fixes the email upstream, then retries the rejected row from the run's page.
     const fix = new Database(join(server.dir, 'warehouse.db'));
@@ -309,7 +319,7 @@ async function walk(variant: Variant) {
       ['3', 'musashi@example.jp'],
       ['2', 'grace@example.com'],
     ]);
-    await shot(page, variant, '12-run-retried');
+    await snap('run-retried');
 
     // 7. The sync's history: both runs charted, the numbers in a table, the retry linked to its run.
     await page.locator('main').getByRole('link', { name: 'people_to_crm' }).click();
@@ -323,7 +333,7 @@ async function walk(variant: Variant) {
     expect(await rows.nth(0).textContent()).toContain(runId);
     expect(await rows.nth(1).textContent()).toContain(retryId);
     expect(await rows.nth(1).getByRole('link', { name: runId }).count()).toBe(1);
-    await shot(page, variant, '13-sync-history');
+    await snap('sync-history');
 
     // 8. The schedules page: the sync, its cron, Tokyo time, active, its next run at 08:30 on Tokyo's clock.
     const before = nextRunText(new Date(), lang);
@@ -336,10 +346,10 @@ async function walk(variant: Variant) {
     expect(shown).toHaveLength(3);
     // (Read before and after the page: 23:30 UTC may pass meanwhile.)
     expect([before, nextRunText(new Date(), lang)]).toContain(shown[0]);
-    await shot(page, variant, '14-schedules');
+    await snap('schedules');
   } catch (e) {
     // Where the walk stopped, to look at.
-    await page.screenshot({ path: join(shots, `${lang}-${width}-failed.png`), fullPage: true });
+    await page.screenshot({ path: join(shotDir, `${lang}-${width}-failed.png`), fullPage: true });
     throw e;
   } finally {
     await server.close();
