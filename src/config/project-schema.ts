@@ -277,6 +277,7 @@ export const writeBackSchema = resultTableSchema('of results')
     'Where each record\'s result goes, as a table analysts can join on: one row per key, with the sync\'s key columns ' +
       '(named and typed as in the source), remote_id, status (delivered or failed), last_error, synced_at and run_id; upserted ' +
       'after every batch, and a record removed by mirror leaves it. Rows the destination refused are there with its error. ' +
+      'A baseline (sync run --baseline) writes the keys it adopted as delivered and those its lookup did not find as not_found. ' +
       'When the table cannot be written the deliveries still count (the ledger keeps them), and the run fails at its end naming the table. ' +
       'E.g. { connection: warehouse, table: analytics.hubspot_contacts }.',
   ));
