@@ -4,8 +4,8 @@ import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from './http-client.js';
 import type { ConcurrencySlots, RateGate, RequestQuotas, SharedPause } from './request-quotas.js';
 import { sleep as defaultSleep } from './sleep.js';
 
-// The send log of a connection (KEYS: the log, the Redis start it trusts): when each request of the last second was
-// sent, on Redis's clock (µs). The turns below space requests at the rate, but a request sends when its process wakes,
+// The send log of a connection (KEYS: the log, the Redis start it trusts): when each request of the last 3 seconds was
+// sent, on Redis's clock (µs; kept past the second that counts, so whoever checks the rate can read every send). The turns below space requests at the rate, but a request sends when its process wakes,
 // which may be late (a busy event loop), and a late one may then send close to the next: the log is what makes "at
 // most N in any second" hold for the sends themselves. A send is recorded, and may go, only while the second before it
 // holds fewer than N, and only a second after this Redis started: a Redis restarted without its data has lost the log,
@@ -20,13 +20,14 @@ local function record_send(log, since, now_us, limit, id)
     redis.call('SET', since, string.format('%.0f', started), 'PX', 86400000)
   end
   local free = started + 1000000
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', now_us - 1000000)
-  if redis.call('ZCARD', log) >= limit then
-    free = math.max(free, tonumber(redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2]) + 1000000)
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', now_us - 3000000)
+  local second = '(' .. string.format('%.0f', now_us - 1000000)
+  if redis.call('ZCOUNT', log, second, '+inf') >= limit then
+    free = math.max(free, tonumber(redis.call('ZRANGEBYSCORE', log, second, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]) + 1000000)
   end
   if free > now_us then return math.ceil((free - now_us) / 1000) end
   redis.call('ZADD', log, string.format('%.0f', now_us), id)
-  redis.call('PEXPIRE', log, 2000)
+  redis.call('PEXPIRE', log, 4000)
   return 0
 end
 `;

@@ -150,7 +150,7 @@ function busiest(times: number[], windowMs: number): number {
 }
 
 /**
- * Reads every connection's send log under `prefix` every 100 ms (an entry stays there a second at least) and keeps
+ * Reads every connection's send log under `prefix` every 100 ms (an entry stays there 3 seconds) and keeps
  * each send once: its time on Redis's clock, in ms.
  */
 function watchSendLog(prefix: string): { stop(): Promise<number[]> } {
