@@ -158,6 +158,37 @@ describe('sluice sync run --baseline with write_back and run_log', () => {
     expect(row(again, email(500))).toEqual(row(after, email(500)));
   }, 120_000);
 
+  it('writes back batch by batch: a baseline stopped by a refused lookup leaves the batches it adopted written back', async () => {
+    await writeFile(join(dir, 'sluice.yaml'), project(table));
+    // Rows are adopted 200 at a time in key order: new@…, o'x…, person0000 to person0197, then 200 a batch. The lookup of
+    // person0700 is refused, so its batch (person0598 to person0797) fails the run and the three before it stand.
+    hubspot.faults({ status: 403, count: 1, path: `/crm/v3/objects/contacts/${encodeURIComponent(email(700))}` });
+    const stopped = await sluice('sync', 'run', 'contacts', '--baseline');
+    expect(stopped.code, stopped.out + stopped.err).toBe(1);
+    expect(stopped.out).toContain('adopted 598 as delivered, 598 remote ids found by find_contact');
+    expect(stopped.out).toContain(`error: lookup of "${email(700)}" failed: 403`);
+    expect(writes()).toEqual([]);
+    const first = runLog()[0]!;
+    expect(first).toMatchObject({ trigger: 'cli:baseline', status: 'failed', delivered: 598, error: expect.stringContaining('403') });
+    const adopted = Array.from({ length: 598 }, (_, i) => email(i));
+    const kept = await results();
+    expect(kept).toHaveLength(600);
+    expect(kept.filter((r) => r.status === 'delivered' && r.remote_id === idOf(r.email) && r.run_id === first.run_id).map((r) => r.email).sort()).toEqual(adopted);
+    expect(kept.filter((r) => r.status === 'not_found' && r.run_id === first.run_id).map((r) => r.email).sort()).toEqual(['new@example.com', HOSTILE]);
+
+    // A baseline again adopts the rest (what it adopted is delivered already) and writes their rows; the 598 stay as written.
+    const again = await sluice('sync', 'run', 'contacts', '--baseline');
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`read ${CONTACTS + 2}: ${CONTACTS + 2 - 598} to adopt, 598 already delivered`);
+    const second = runLog()[1]!;
+    const all = await results();
+    expect(all).toHaveLength(CONTACTS + 2);
+    expect(all.filter((r) => r.run_id === first.run_id).map((r) => r.email).sort()).toEqual(adopted);
+    expect(all.filter((r) => r.run_id === second.run_id && r.status === 'delivered' && r.remote_id === idOf(r.email))).toHaveLength(CONTACTS - 598);
+    expect(all.filter((r) => r.run_id === second.run_id && r.status === 'not_found').map((r) => r.email).sort()).toEqual(['new@example.com', HOSTILE]);
+    expect(writes()).toEqual([]);
+  }, 120_000);
+
   it('a write-back that cannot be written fails the baseline naming the table, and what it adopted stays in the ledger', async () => {
     const secret = 'bwb-Secret-71';
     await writeFile(join(dir, 'sluice.yaml'), project(table, `{ type: postgres, url: "postgres://postgres:${secret}@127.0.0.1:1/test" }`));
