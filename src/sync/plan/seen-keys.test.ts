@@ -22,6 +22,32 @@ describe('SeenKeys', () => {
   });
 });
 
+describe('SeenKeys of integer ids', () => {
+  it('tells every id read twice, dense or sparse, whichever way it was kept', () => {
+    const seen = new SeenKeys();
+    // Dense ids (pages), then ids far apart (pages stop being made: Maps), then ids in a page made after them.
+    const dense = Array.from({ length: 200_000 }, (_, i) => i + 1);
+    const sparse = Array.from({ length: 5_000 }, (_, i) => 2_000_000_000 - i * 390_001);
+    const late = Array.from({ length: 70_000 }, (_, i) => 1_000_000 + i);
+    const wide = [2 ** 31, 2 ** 31 - 1, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, -1, -(2 ** 31)];
+    const all = [...dense, ...sparse, ...late, ...wide];
+    const firstTime = all.filter((n, i) => seen.firstRead(String(n), i + 1) !== undefined);
+    expect({ firstTime, size: seen.size }).toEqual({ firstTime: [], size: all.length });
+    const secondTime = all.filter((n, i) => seen.firstRead(String(n), 999_999) !== i + 1);
+    expect({ secondTime, size: seen.size }).toEqual({ secondTime: [], size: all.length });
+    for (const n of [0, 200_001, 1_070_000, 2 ** 31 + 1, 2 ** 40 + 2, -3]) expect(seen.has(String(n))).toBe(false);
+  });
+
+  it('updates a kept id in place: set twice counts once', () => {
+    const seen = new SeenKeys();
+    seen.set('5', 1);
+    seen.set('5', 2);
+    seen.set('4294967296', 3);
+    seen.set('4294967296', 4);
+    expect([seen.get('5'), seen.get('4294967296'), seen.size]).toEqual([2, 4, 2]);
+  });
+});
+
 describe('integerKey', () => {
   it('reads a key as a number only when the number writes back to the same text', () => {
     for (const k of ['0', '7', '-7', '123456789012345', '-123456789012345']) expect(String(integerKey(k))).toBe(k);
