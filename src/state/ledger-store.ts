@@ -17,6 +17,17 @@ export interface LedgerEntry {
 /** What a plan compares a source row with: its key's delivered version, remote id and status. */
 export type LedgerVersion = Pick<LedgerEntry, 'fingerprint' | 'remoteId' | 'status'>;
 
+/** A fingerprint is this hash (hex) of its text: the ledger keeps it and a plan compares it (see sync/plan/fingerprint.ts). */
+export const FINGERPRINT_HASH = 'md5';
+
+/** A key of a batch whose fingerprint is not the one the ledger holds. */
+export interface ChangedKey {
+  /** Its ledger entry, or null when the ledger has none. */
+  entry: LedgerVersion | null;
+  /** The fingerprint of its text (to record once it is delivered). */
+  fingerprint: string;
+}
+
 /** Which ledger entries `listLedger` returns: a page in key order, optionally one key or one status. */
 export interface LedgerQuery {
   /** Only this record key. */
@@ -54,11 +65,12 @@ export interface LedgerStore {
   /** Ledger entries of the given keys (absent keys are missing from the map). */
   getLedgerEntries(sync: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   /**
-   * The keys of a batch a plan read whose delivered fingerprint is not the one given (`fingerprints[i]` is that of
-   * `keys[i]`): each by its position in `keys`, with its entry, or null when the ledger has none. Keys read unchanged
-   * are left out, so a run that finds nothing changed gets nothing back. A streamed plan asks once a batch.
+   * The keys of a batch a plan read whose delivered fingerprint is not that of their text (`texts[i]` is the text of
+   * `keys[i]`'s fingerprint): each by its position in `keys`, with its entry and fingerprint. Keys read unchanged are
+   * left out, so a run that finds nothing changed gets nothing back. A streamed plan asks once a batch; the store
+   * takes the fingerprints where it costs the run least (SQLite: on its thread).
    */
-  findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>>;
+  findChangedKeys(sync: string, keys: string[], texts: string[]): Promise<Map<number, ChangedKey>>;
 
   /**
    * Applies one confirmed batch's ledger and rejected-row changes, the mark and the counts, in one transaction: all or

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { assertKnownSchema, migrations } from './migrations.js';
@@ -22,7 +23,7 @@ import {
   type StateRow,
 } from './state-records.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
-import type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
+import { FINGERPRINT_HASH, type ChangedKey, type LedgerChanges, type LedgerEntry, type LedgerQuery, type LedgerVersion } from './ledger-store.js';
 import { runQuerySql, type RunQuery } from './run-query.js';
 import type { RunPatch } from './run-store.js';
 import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
@@ -330,9 +331,10 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> {
-    const changed = new Map<number, LedgerVersion | null>();
+  async findChangedKeys(sync: string, keys: string[], texts: string[]): Promise<Map<number, ChangedKey>> {
+    const changed = new Map<number, ChangedKey>();
     if (keys.length === 0) return changed;
+    const fingerprints = texts.map((t) => hash(FINGERPRINT_HASH, t));
     // Only the keys whose fingerprint differs come back (a no-change run reads nothing out).
     const { rows } = await this.#pool.query<[string, string | null, string | null, LedgerVersion['status'] | null]>({
       text: `SELECT k.i - 1, l.fingerprint, l.remote_id, l.status
@@ -342,7 +344,9 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       values: [sync, keys, fingerprints],
       rowMode: 'array',
     });
-    for (const [i, fingerprint, remoteId, status] of rows) changed.set(Number(i), status === null ? null : { fingerprint, remoteId, status });
+    for (const [i, fingerprint, remoteId, status] of rows) {
+      changed.set(Number(i), { entry: status === null ? null : { fingerprint, remoteId, status }, fingerprint: fingerprints[Number(i)]! });
+    }
     return changed;
   }
 

@@ -25,7 +25,7 @@ import {
 import { runTotalsSql, toRunTotals, type RunTotals } from './run-totals-store.js';
 import { SqliteWriteThread, type WriteStep } from './sqlite-write-thread.js';
 import type { Lease, LeaseRequest, LeaseResult } from './lease-store.js';
-import type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
+import { FINGERPRINT_HASH, type ChangedKey, type LedgerChanges, type LedgerEntry, type LedgerQuery, type LedgerVersion } from './ledger-store.js';
 import { runQuerySql, type RunQuery } from './run-query.js';
 import type { RunPatch } from './run-store.js';
 import type { NotificationAttempt, RejectedRow, RunRecord, RunStatus, StateStore } from './state-store.js';
@@ -39,7 +39,7 @@ const PUT_LEDGER = `INSERT INTO ledger (sync, key, fingerprint, remote_id, statu
   ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint, remote_id = excluded.remote_id,
     status = excluded.status, last_error = excluded.last_error, run_id = excluded.run_id, updated_at = excluded.updated_at`;
 // Only the keys whose fingerprint differs come back (a no-change run reads nothing out); j.key is the position in the batch.
-const FIND_CHANGED_KEYS = `SELECT j.key, l.fingerprint, l.remote_id, l.status FROM json_each(?) j
+const FIND_CHANGED_KEYS = `SELECT j.key, l.fingerprint, l.remote_id, l.status, j.value ->> 1 FROM json_each(?) j
   LEFT JOIN ledger l ON l.sync = ? AND l.key = j.value ->> 0 WHERE l.fingerprint IS NOT j.value ->> 1`;
 const DELETE_LEDGER = 'DELETE FROM ledger WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, kind, row_json, error, request, rejected_at)
@@ -317,13 +317,18 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
     return new Map(rows.map((r) => [r.key as string, toLedgerEntry(r)]));
   }
 
-  async findChangedKeys(sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> {
-    const changed = new Map<number, LedgerVersion | null>();
+  async findChangedKeys(sync: string, keys: string[], texts: string[]): Promise<Map<number, ChangedKey>> {
+    const changed = new Map<number, ChangedKey>();
     if (keys.length === 0) return changed;
-    const pairs = JSON.stringify(keys.map((k, i) => [k, fingerprints[i]]));
-    // On the write thread: the lookup runs on the other core while the event loop reads and fingerprints the next batch.
-    const rows = (await this.#thread().read({ sql: FIND_CHANGED_KEYS, params: [pairs, sync] })) as [number, string | null, string | null, LedgerVersion['status'] | null][];
-    for (const [i, fingerprint, remoteId, status] of rows) changed.set(i, status === null ? null : { fingerprint, remoteId, status });
+    // On the write thread, the fingerprints too: the lookup runs on the other core while the event loop reads the next batch.
+    const rows = (await this.#thread().read({
+      sql: FIND_CHANGED_KEYS,
+      params: [null, sync],
+      hashedPairs: { at: 0, keys, texts, hash: FINGERPRINT_HASH },
+    })) as [number, string | null, string | null, LedgerVersion['status'] | null, string][];
+    for (const [i, fingerprint, remoteId, status, now] of rows) {
+      changed.set(i, { entry: status === null ? null : { fingerprint, remoteId, status }, fingerprint: now });
+    }
     return changed;
   }
 

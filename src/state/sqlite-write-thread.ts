@@ -14,6 +14,11 @@ export interface WriteStep {
 export interface ReadStep {
   sql: string;
   params: unknown[];
+  /**
+   * A parameter made on the thread, at params[at]: JSON of [key, hash (hex) of its text] pairs. Hashing a batch there
+   * leaves the event loop free to read and render the next.
+   */
+  hashedPairs?: { at: number; keys: string[]; texts: string[]; hash: string };
 }
 
 interface Reply {
@@ -33,6 +38,7 @@ type Waiter = {
 // thread is plain JavaScript evaluated as is, so it runs the same from the compiled package and from the test runner.
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { hash } = require('node:crypto');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
@@ -48,6 +54,15 @@ const preparedRead = (sql) => {
   if (!s) reads.set(sql, (s = db.prepare(sql).raw(true)));
   return s;
 };
+const readParams = (read) => {
+  const pairs = read.hashedPairs;
+  if (!pairs) return read.params;
+  const made = new Array(pairs.keys.length);
+  for (let i = 0; i < made.length; i++) made[i] = [pairs.keys[i], hash(pairs.hash, pairs.texts[i])];
+  const params = read.params.slice();
+  params[pairs.at] = JSON.stringify(made);
+  return params;
+};
 const run = db.transaction((groups) => groups.map((steps) => steps.map((step) => {
   const s = prepared(step.sql);
   if (step.get) return s.get(...step.get) ?? null;
@@ -61,7 +76,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    if (message.read) parentPort.postMessage({ rows: preparedRead(message.read.sql).all(...message.read.params) });
+    if (message.read) parentPort.postMessage({ rows: preparedRead(message.read.sql).all(...readParams(message.read)) });
     else parentPort.postMessage({ results: run.immediate(message.groups) });
   } catch (e) {
     parentPort.postMessage({ error: { message: String(e && e.message), code: e && e.code } });

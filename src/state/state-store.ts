@@ -14,7 +14,7 @@ export type { RejectedRow, RunCounts, RunKind, RunRecord, RunStatus };
 // Each concern's types live with its store; callers keep importing them from here.
 export { isFinalStatus, type NewRun, type RunPatch } from './run-store.js';
 export type { Lease, LeaseProcess, LeaseRequest, LeaseResult } from './lease-store.js';
-export type { LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
+export type { ChangedKey, LedgerChanges, LedgerEntry, LedgerQuery, LedgerVersion } from './ledger-store.js';
 export type { LedgerFollower } from './plan-cache-store.js';
 export type { NotificationAttempt, NotificationStatus } from './notification-store.js';
 export type { RunTotals } from './run-totals-store.js';

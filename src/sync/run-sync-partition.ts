@@ -4,7 +4,8 @@ import { displayPath } from '../config/display-path.js';
 import type { LoadedProject } from '../config/load-project.js';
 import type { Row } from '../rows/row.js';
 import type { Source } from '../sources/source.js';
-import { isFinalStatus, type LedgerVersion, type RunCounts, type RunRecord, type StateStore } from '../state/state-store.js';
+import { isFinalStatus, type ChangedKey, type RunCounts, type RunRecord, type StateStore } from '../state/state-store.js';
+import { fingerprintOfText } from './plan/fingerprint.js';
 import type { DeliveryTally } from './deliver-plan.js';
 import { deliverRun } from './deliver-run.js';
 import type { HoldLeaseOptions } from './hold-lease.js';
@@ -242,17 +243,18 @@ function ledgerView(
   options: { run: RunRecord; index: number; of: number; full: boolean; resumed: boolean; countCarried: () => void },
 ): StateStore {
   const { run, index, of } = options;
-  const findChangedKeys = async (sync: string, keys: string[], fingerprints: string[]): Promise<Map<number, LedgerVersion | null>> => {
+  const findChangedKeys = async (sync: string, keys: string[], texts: string[]): Promise<Map<number, ChangedKey>> => {
     // A full run plans every key as new: each is sent again.
-    if (options.full) return new Map(keys.map((_, i) => [i, null]));
-    if (!options.resumed) return store.findChangedKeys(sync, keys, fingerprints);
+    if (options.full) return new Map(keys.map((_, i) => [i, { entry: null, fingerprint: fingerprintOfText(texts[i]!) }]));
+    if (!options.resumed) return store.findChangedKeys(sync, keys, texts);
     const entries = await store.getLedgerEntries(sync, keys);
-    const changed = new Map<number, LedgerVersion | null>();
+    const changed = new Map<number, ChangedKey>();
     keys.forEach((k, i) => {
       const e = entries.get(k);
       if (e && e.runId === run.id && e.fingerprint !== null && e.status === 'delivered') options.countCarried();
-      if (!e) changed.set(i, null);
-      else if (e.fingerprint !== fingerprints[i]) changed.set(i, e);
+      const fingerprint = fingerprintOfText(texts[i]!);
+      if (!e) changed.set(i, { entry: null, fingerprint });
+      else if (e.fingerprint !== fingerprint) changed.set(i, { entry: e, fingerprint });
     });
     return changed;
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -239,19 +240,23 @@ function describeStateStoreContract(name: string, createFixture: () => Promise<S
         expect(await store.getLedgerEntries('s', [])).toEqual(new Map());
         expect((await store.getLedgerEntries('other', ['a'])).get('a')?.fingerprint).toBe('other-sync');
 
-        // What a streamed plan asks per batch: the keys whose fingerprint is not the one read now, by position, with
-        // their version, remote id and status (null: no entry), of this sync only; unchanged keys are left out.
-        const a = entry('a');
-        const changed = await store.findChangedKeys('s', ['b', 'a', 'missing', "it's \"quoted\"", 'c'], ['fb', a.fingerprint!, 'fm', 'fq', 'new']);
+        // What a streamed plan asks per batch: the keys whose fingerprint is not that of the text read now, by
+        // position, with their version, remote id and status (null: no entry) and the new fingerprint, of this sync
+        // only; unchanged keys are left out.
+        const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+        await putLedgerEntries(store, 's', [entry('a', { fingerprint: md5('{"name":"Ada"}') }), entry('é', { fingerprint: md5('日本"\n') })]);
+        const texts = ['{"b":1}', '{"name":"Ada"}', 'm', 'q', 'new', '日本"\n'];
+        const changed = await store.findChangedKeys('s', ['b', 'a', 'missing', "it's \"quoted\"", 'c', 'é'], texts);
         expect(changed).toEqual(new Map([
-          [0, { fingerprint: null, remoteId: null, status: 'failed' }],
-          [2, null],
-          [3, null],
-          [4, { fingerprint: entry('c').fingerprint, remoteId: entry('c').remoteId, status: 'delivered' }],
+          [0, { entry: { fingerprint: null, remoteId: null, status: 'failed' }, fingerprint: md5(texts[0]!) }],
+          [2, { entry: null, fingerprint: md5('m') }],
+          [3, { entry: null, fingerprint: md5('q') }],
+          [4, { entry: { fingerprint: entry('c').fingerprint, remoteId: entry('c').remoteId, status: 'delivered' }, fingerprint: md5('new') }],
         ]));
         expect(await store.findChangedKeys('s', [], [])).toEqual(new Map());
-        expect((await store.findChangedKeys('other', ['a'], ['x'])).get(0)?.fingerprint).toBe('other-sync');
-        expect(await store.findChangedKeys('other', ['a'], ['other-sync'])).toEqual(new Map());
+        expect((await store.findChangedKeys('other', ['a'], ['x'])).get(0)?.entry?.fingerprint).toBe('other-sync');
+        await putLedgerEntries(store, 'other', [entry('a', { fingerprint: md5('same') })]);
+        expect(await store.findChangedKeys('other', ['a'], ['same'])).toEqual(new Map());
       });
 
       it('replaces an entry of the same key (the last one of a batch wins)', async () => {

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { FINGERPRINT_HASH } from '../../state/ledger-store.js';
 import type { Row } from '../../rows/row.js';
 import { stringifyRow } from './stringify-row.js';
 
@@ -14,7 +15,7 @@ export function fingerprint(row: Row): string {
 /** The fingerprint of a row's JSON text as stringifyRow wrote it (for a caller that keeps the text too). */
 export function fingerprintOfText(rowText: string): string {
   // The one-shot hash: a Hash object per row cost twice as much.
-  return hash('md5', rowText);
+  return hash(FINGERPRINT_HASH, rowText);
 }
 
 /** The fingerprint in DuckDB SQL (the plan workspace's form), of an expression giving the row's JSON text. */

@@ -86,9 +86,9 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
     }
     const keys: string[] = [];
     const rows: Row[] = [];
-    const fingerprints: string[] = [];
-    // The text each fingerprint was taken of, kept for the request when it is the whole row's (no create-only fields).
-    const texts: (RowJson | undefined)[] = [];
+    // The texts fingerprints are taken of; the row's own text is kept for the request (no create-only fields).
+    const texts: string[] = [];
+    const rowJson: (RowJson | undefined)[] = [];
     for (const raw of batch) {
       const row = mapRow(raw);
       counts.read++;
@@ -106,17 +106,18 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
       }
       keys.push(k);
       rows.push(row);
-      // The fingerprint the planner would give it, so later runs see it unchanged.
+      // The text the planner takes the fingerprint of, so later runs see it unchanged.
       if (options.fingerprintRow) {
-        fingerprints.push(fingerprintOfText(stringifyRow(options.fingerprintRow(row))));
-        texts.push(undefined);
+        texts.push(stringifyRow(options.fingerprintRow(row)));
+        rowJson.push(undefined);
       } else {
         const text = plainRowJson(row);
-        fingerprints.push(fingerprintOfText(text ?? stringifyRow(row)));
-        texts.push(text === null ? undefined : { of: row, text });
+        texts.push(text ?? stringifyRow(row));
+        rowJson.push(text === null ? undefined : { of: row, text });
       }
     }
-    const changed = lookUp && keys.length ? store.findChangedKeys(sync, keys, fingerprints) : null;
+    // Looked up, the fingerprints are taken by the store with the lookup (off the event loop where it can).
+    const changed = lookUp && keys.length ? store.findChangedKeys(sync, keys, texts) : null;
     if (invalid.length) {
       const now = new Date().toISOString();
       await store.putRejected(
@@ -127,18 +128,19 @@ export function streamedPlan(options: StreamedPlanOptions): SyncPlan {
     const ledger = changed ? await changed : null;
     for (let i = 0; i < keys.length; i++) {
       // Keys the ledger left out are unchanged; a key with no entry, or one never delivered (no fingerprint), is added.
-      const entry = ledger ? ledger.get(i) : null;
-      if (entry === undefined) {
+      const found = ledger ? ledger.get(i) : null;
+      if (found === undefined) {
         counts.unchanged++;
         continue;
       }
+      const entry = found?.entry ?? null;
       const change: PlanChange = !entry || entry.fingerprint === null ? 'added' : 'changed';
       counts[change]++;
       const operation = plannedOperation(mode, change);
       if (operation === null) continue;
       planned.push({
-        key: keys[i]!, change, operation, row: rows[i]!, remoteId: entry?.remoteId ?? null, fingerprint: fingerprints[i]!,
-        wasFailed: entry?.status === 'failed', rowJson: texts[i],
+        key: keys[i]!, change, operation, row: rows[i]!, remoteId: entry?.remoteId ?? null,
+        fingerprint: found?.fingerprint ?? fingerprintOfText(texts[i]!), wasFailed: entry?.status === 'failed', rowJson: rowJson[i],
       });
     }
     counts.planned += planned.length;
