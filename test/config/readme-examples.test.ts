@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { isMap, parseDocument, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorSpecSchema, endpointSchema } from '../../src/config/connector-schema.js';
-import { projectSchema, syncSchema } from '../../src/config/project-schema.js';
+import { connectionSchema, projectSchema, syncSchema } from '../../src/config/project-schema.js';
 import { runSecretsSet } from '../../src/cli/commands/secrets-set.js';
 import { Capture, runSluiceInProcess } from '../support/capture.js';
 
@@ -46,22 +46,36 @@ function yamlBlocks(markdown: string): YamlBlock[] {
 }
 
 /** What a block is, by its top-level keys, as a reader recognises it. */
-type BlockKind = 'project' | 'project part' | 'sync keys' | 'connector' | 'connector part' | 'endpoint keys';
+type BlockKind =
+  | 'project'
+  | 'project part'
+  | 'syncs by name'
+  | 'sync keys'
+  | 'connections by name'
+  | 'connection keys'
+  | 'connector'
+  | 'connector part'
+  | 'endpoint keys';
 
 const keysOf = (shape: object) => new Set(Object.keys(shape));
 const PROJECT_KEYS = keysOf(projectSchema.shape);
 const SYNC_KEYS = keysOf(syncSchema.shape);
+const CONNECTION_KEYS = new Set(connectionSchema.options.flatMap((o) => Object.keys(o.shape)));
 const CONNECTOR_KEYS = keysOf(connectorSpecSchema.shape);
 const ENDPOINT_KEYS = keysOf(endpointSchema.shape);
 
 function blockKind(data: unknown): BlockKind | null {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
   const keys = Object.keys(data);
+  const values = Object.values(data).map(obj);
   const within = (set: Set<string>) => keys.length > 0 && keys.every((k) => set.has(k));
   if (within(PROJECT_KEYS)) return keys.includes('version') && keys.includes('connections') ? 'project' : 'project part';
   if (within(SYNC_KEYS)) return 'sync keys';
+  if (within(CONNECTION_KEYS) && keys.includes('type')) return 'connection keys';
   if (within(CONNECTOR_KEYS)) return keys.includes('name') && keys.includes('base_url') ? 'connector' : 'connector part';
   if (within(ENDPOINT_KEYS)) return 'endpoint keys';
+  if (keys.length > 0 && values.every((v) => 'from' in v && 'to' in v)) return 'syncs by name';
+  if (keys.length > 0 && values.every((v) => 'type' in v)) return 'connections by name';
   return null;
 }
 
@@ -250,6 +264,12 @@ function projectAround(block: YamlBlock, kind: BlockKind): Record<string, string
     case 'project':
     case 'project part':
       return completeProject(block.text);
+    case 'syncs by name':
+      return completeProject(`syncs:\n${indent(block.text, 2)}\n`);
+    case 'connections by name':
+      return completeProject(`connections:\n${indent(block.text, 2)}\n`);
+    case 'connection keys':
+      return completeProject(`connections:\n  example:\n${indent(block.text, 4)}\n`);
     case 'sync keys': {
       const own = new Set(Object.keys(obj(parseDocument(block.text).toJS())));
       const base = BASE_SYNC.filter((line) => !own.has(line.split(':')[0]!));
@@ -296,14 +316,14 @@ async function validate(files: Record<string, string>): Promise<{ code: number; 
 
 const blocks = yamlBlocks(readFileSync(README, 'utf8'));
 
-describe('the YAML examples of README.md', () => {
-  beforeAll(() => {
-    process.env[SECRET_ENV] = 'readme-example-secret';
-  });
-  afterAll(() => {
-    delete process.env[SECRET_ENV];
-  });
+beforeAll(() => {
+  process.env[SECRET_ENV] = 'readme-example-secret';
+});
+afterAll(() => {
+  delete process.env[SECRET_ENV];
+});
 
+describe('the YAML examples of README.md', () => {
   it('are found, and few are left unchecked', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(15);
     expect(blocks.filter((b) => b.notChecked !== null).length).toBeLessThanOrEqual(3);
@@ -340,9 +360,20 @@ describe('reading README blocks', () => {
     expect((await validate(misspelt)).out).toMatch(/syncs\.issues\.mode: unknown mode "insrt"/);
   });
 
+  it('puts a connection, or syncs by name, where a sluice.yaml holds them', async () => {
+    const connection = projectAround({ line: 1, text: 'type: postgres\nurl: "postgres://app@db/analytics"   # a comment\n', notChecked: null }, 'connection keys');
+    expect(parseDocument(connection['sluice.yaml']!).toJS()).toEqual({ connections: { example: { type: 'postgres', url: 'postgres://app@db/analytics' } }, version: 1 });
+    expect((await validate(connection)).out).toBe('ok: 1 connection, 0 syncs, 0 pipelines\n');
+    const syncs = projectAround({ line: 1, text: 'orders:\n  from: { connection: shop, table: orders }\n  to: { connection: hubspot, endpoint: upsert_contacts }\n  mode: upsert\n  key: email\n', notChecked: null }, 'syncs by name');
+    expect((await validate(syncs)).out).toBe('ok: 2 connections, 1 sync, 0 pipelines\n');
+  });
+
   it('recognises each kind by its top-level keys, and nothing else', () => {
     expect(blockKind({ version: 1, connections: {} })).toBe('project');
     expect(blockKind({ syncs: {} })).toBe('project part');
+    expect(blockKind({ contacts: { from: {}, to: {}, mode: 'upsert' } })).toBe('syncs by name');
+    expect(blockKind({ warehouse: { type: 'postgres', url: 'postgres://db' } })).toBe('connections by name');
+    expect(blockKind({ type: 'http', connector: 'hubspot', auth: {} })).toBe('connection keys');
     expect(blockKind({ mode: 'mirror', on_delete: 'clear' })).toBe('sync keys');
     expect(blockKind({ name: 'x', base_url: 'https://x', streams: {} })).toBe('connector');
     expect(blockKind({ streams: {} })).toBe('connector part');
