@@ -46,6 +46,7 @@ const TEXT = {
     retryOf: 'Retry of',
     history: 'Last 2 runs: 3 rows delivered, 1 failed, 0 invalid',
     active: 'Active',
+    showRequest: 'Show request and response',
     noSyncs: 'No syncs in sluice.yaml yet.',
     legend: ['Delivered', 'Failed', 'Invalid'],
     menu: 'Menu',
@@ -69,6 +70,7 @@ const TEXT = {
     retryOf: '再試行元',
     history: '直近 2 回: 配信 3 行、失敗 1 行、無効 0 行',
     active: '有効',
+    showRequest: 'リクエストとレスポンスを表示',
     noSyncs: 'sluice.yaml に同期がまだありません。',
     legend: ['配信', '失敗', '無効'],
     menu: 'メニュー',
@@ -303,6 +305,13 @@ async function walk(variant: Variant) {
     expect(await page.getByTestId('rejected-error').textContent()).toContain('Email address is invalid');
     expect(await page.getByTestId('rejected-row').count()).toBe(1);
     expect(await page.getByTestId('rejected-row').textContent()).toContain('2');
+    // Opened: the row as read, the request as sent with its token masked, the API's answer.
+    await page.getByTestId('rejected-row').getByText(text.showRequest).click();
+    const detail = page.getByTestId('rejected-detail');
+    await eventually(() => detail.getByTestId('rejected-response').textContent()).toContain('HTTP 400');
+    expect(await detail.textContent()).toContain('"email": "grace@example"');
+    expect(await detail.textContent()).toContain('Authorization: Bearer ****');
+    expect(await detail.textContent()).not.toContain(TOKEN);
     await snap('run-rejected');
 
     // 6. The user fixes the email upstream, then retries the rejected row from the run's page.
