@@ -41,6 +41,8 @@ const TEXT = {
     runNow: 'Run now',
     ranPartly: '2 delivered, 1 failed',
     partial: 'Partial',
+    partialNote: '2 of 3 rows delivered; 1 failed or invalid.',
+    schedules: 'Schedules',
     retry: 'Retry rejected',
     succeeded: 'Succeeded',
     retryOf: 'Retry of',
@@ -65,6 +67,8 @@ const TEXT = {
     runNow: '今すぐ実行',
     ranPartly: '配信 2 件、失敗 1 件',
     partial: '一部失敗',
+    partialNote: '3 行中 2 行を配信、1 行が失敗または無効。',
+    schedules: 'スケジュール',
     retry: '拒否された行を再送',
     succeeded: '成功',
     retryOf: '再試行元',
@@ -302,6 +306,7 @@ async function walk(variant: Variant) {
     await page.getByTestId('run-card').getByRole('link').click();
     await eventually(() => page.locator('h1 .badge').textContent()).toBe(text.partial);
     const runId = new URL(page.url()).pathname.split('/').pop()!;
+    expect(await page.getByTestId('partial-note').textContent()).toBe(text.partialNote);
     expect(await page.getByTestId('rejected-error').textContent()).toContain('Email address is invalid');
     expect(await page.getByTestId('rejected-row').count()).toBe(1);
     expect(await page.getByTestId('rejected-row').textContent()).toContain('2');
@@ -347,6 +352,7 @@ async function walk(variant: Variant) {
     // 8. The schedules page: the sync, its cron, Tokyo time, active, its next run at 08:30 on Tokyo's clock.
     const before = nextRunText(new Date(), lang);
     await go('schedules');
+    expect(await page.locator('h1').textContent()).toBe(text.schedules);
     const row = page.getByTestId('schedule-sync-people_to_crm');
     await eventually(() => row.textContent()).toContain('30 8 * * 1-5');
     expect(await row.textContent()).toContain('Asia/Tokyo');

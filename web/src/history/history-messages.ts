@@ -140,7 +140,7 @@ export const historyJa: Record<keyof typeof historyEn, string> = {
   'run.cancelAsk': 'この実行を中止しますか？送信済みの行はそのまま、残りは次回の実行で送信されます。',
   'run.retryOf': '再試行元',
   'run.retriedBy': '再試行',
-  'run.partialNote': '{total} 行中 {delivered} 行を送信、{bad} 行が失敗または無効。',
+  'run.partialNote': '{total} 行中 {delivered} 行を配信、{bad} 行が失敗または無効。',
   'run.searchRejected': '拒否された行を検索',
   'run.searchRejectedPlaceholder': 'キー、エラー、値…',
   'run.groupCount': '{count} 行',
