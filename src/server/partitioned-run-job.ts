@@ -44,10 +44,12 @@ export async function processPartitionedRun(
   if (chosen === undefined && findSync(loaded, job.name).partitions === 'auto') {
     const record = await store.getRun(job.runId);
     const workers = await queue.getWorkersCount();
+    // A plan that fails (a key read twice, a source that cannot be read) leaves the run one job: the run meets the same
+    // failure and records it as any run does, rather than this job failing its tries unrecorded.
     const choice = await choosePartitionCount({
       loaded, store, sync: job.name, run: { id: job.runId, startedAt: record?.startedAt ?? new Date().toISOString() }, workers,
       vars: job.vars, full: job.full, rowsPerPartition: options.rowsPerPartition, signal: options.hooks?.signal,
-    });
+    }).catch(() => ({ of: 1 }));
     chosen = choice.of;
     // Kept before it runs: a repeat of this job (its worker killed) resumes the run as one job, not split.
     if (chosen === 1) await savePartitionedRunPlan(store, job.runId, { of: 1, ledgerEmpty: false });

@@ -105,6 +105,9 @@ export async function runSyncPartition(options: RunSyncPartitionOptions): Promis
     const mine = report('running');
     written = written
       .then(async () => {
+        // A run that ended meanwhile (another partition failed it) has had its partitions' reports removed: none comes back.
+        const now = await store.getRun(run.id);
+        if (!now || isFinalStatus(now.status)) return;
         await savePartitionReport(store, run.id, index, mine);
         const sum = addPartitionCounts(await readPartitionReports(store, run.id, of));
         const { planned, added, changed, removed, unchanged } = sum;

@@ -39,7 +39,7 @@ interface Project {
 }
 
 /** A project whose sync `orders` sends a SQLite table to the sandbox, split into `partitions`, with PostgreSQL state. */
-async function project(options: { rows: number; partitions: number | 'auto'; mode?: string; requestsPerSecond?: number }): Promise<Project> {
+async function project(options: { rows: number; partitions: number | 'auto'; mode?: string; requestsPerSecond?: number; sql?: string }): Promise<Project> {
   const prefix = `sluice-test-${randomBytes(4).toString('hex')}`;
   const schema = `sluice_test_${randomBytes(5).toString('hex')}`;
   closeLater(async () => {
@@ -82,7 +82,7 @@ connections:
   sink: { type: http, connector: ./connectors/sink.yaml, config: { url: "${sink.url}/hooks/orders" } }
 syncs:
   orders:
-    from: { connection: shop, sql: "SELECT id, note FROM orders ORDER BY id" }
+    from: { connection: shop, sql: "${options.sql ?? 'SELECT id, note FROM orders ORDER BY id'}" }
     to: { connection: sink, ${options.mode === 'mirror' ? 'endpoints: { create: post, update: put, delete: delete }' : 'endpoint: post'} }
     mode: ${options.mode ?? 'insert'}
     key: id
@@ -243,6 +243,24 @@ describe('a sync with partitions on the Redis queue', () => {
     expect(done).toMatchObject({ event: 'done', data: { run: { id: run, status: 'succeeded' } } });
     expect(jobs.map((j) => j.partition ?? null)).toEqual([null]);
     expect(new Set(idsOf(p.sink)).size).toBe(2000);
+  }, 120_000);
+
+  it('with partitions: auto, runs a source its plan cannot read as one job, which records why the run failed', async () => {
+    // Key 7 read twice: the plan stops there, so the choice cannot be made.
+    const p = await project({ rows: 2000, partitions: 'auto', sql: "SELECT id, note FROM (SELECT id, note FROM orders UNION ALL SELECT 7, 'again') ORDER BY id" });
+    const env = { ...p.env, SLUICE_PARTITION_ROWS: '500' };
+    const base = await serve(p, env);
+    const jobs: RunJob[] = [];
+    for (let n = 0; n < 2; n++) {
+      const worker = await startRunWorker({ project: p.dir, concurrency: 2, url, prefix: p.prefix, env, onJob: (event, job) => event === 'started' && jobs.push(job) });
+      closeLater(() => worker.close());
+    }
+    const run = await startRun(base);
+    const done = (await readSse(await fetch(`${base}/api/runs/${run}/events`, { headers: auth }))).at(-1);
+    expect(done).toMatchObject({ event: 'done', data: { run: { id: run, status: 'failed' } } });
+    expect((await runRecord(base, run)).error).toMatch(/^the key value "7" appears more than once in the source of sync "orders" \(key id\): rows 7 and 8\. /);
+    expect(jobs.map((j) => j.partition ?? null)).toEqual([null]);
+    expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
   }, 120_000);
 
   it('refuses a hostile SLUICE_PARTITION_ROWS when the worker starts, naming the variable', async () => {
