@@ -14,3 +14,8 @@ export async function readQueuedJob(store: StateStore, runId: string): Promise<R
   const parsed = runJobSchema.safeParse(JSON.parse(text));
   return parsed.success ? parsed.data : null;
 }
+
+/** Removes the job kept for a run once the run has ended: only a queued or running run is ever queued again. */
+export async function forgetQueuedJob(store: StateStore, runId: string): Promise<void> {
+  await store.deleteValues([valueName(runId)]);
+}

@@ -7,6 +7,7 @@ import { openProjectStore } from '../state/open-project-store.js';
 import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import { executeRun, type RunOutcome } from './execute-run.js';
 import { failQueuedRun } from './fail-queued-run.js';
+import { forgetQueuedJob } from './queued-job.js';
 import { revisionFiles } from './project-revision.js';
 import { queueTiming, type QueueTiming } from './queue-timing.js';
 import type { QueuedRunReport } from './redis-run-executor.js';
@@ -67,7 +68,10 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
       // Executing a job twice is harmless: a run that already ended is not run again (its worker stopped before
       // the queue heard of the end), and one a crashed worker left half done continues where the ledger says.
       const record = await store.getRun(job.runId);
-      if (record && isFinalStatus(record.status)) return { run: record };
+      if (record && isFinalStatus(record.status)) {
+        if (!job.partition) await forgetQueuedJob(store, job.runId).catch(() => undefined);
+        return { run: record };
+      }
       // A partition's job names its partition in every report of it.
       const part = job.partition ? `partition ${job.partition.index + 1} of ${job.partition.of}` : null;
       const about = (detail: string | undefined) => (part ? (detail ? `${part}: ${detail}` : part) : detail);
@@ -105,6 +109,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         } else {
           outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }) });
         }
+        // A run that ended is never queued again: the job kept for that goes (a partition's run ends with its run's job).
+        if (!job.partition && outcome.run && isFinalStatus(outcome.run.status)) await forgetQueuedJob(store, job.runId).catch(() => undefined);
         options.onJob?.('finished', job, part ?? outcome.run?.status);
         return outcome;
       } catch (e) {

@@ -92,12 +92,12 @@ syncs:
   return { dir, sink, prefix, env, schema, orders };
 }
 
-/** What the state store still keeps of partitions (their plans, reports and leases) and any lease still held. */
+/** What the state store still keeps of partitions (their plans, reports and leases) and of queued jobs, and any lease still held. */
 async function partitionLeftovers(p: Project): Promise<{ values: string[]; leases: string[] }> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    const values = await client.query<{ name: string }>(`SELECT name FROM "${p.schema}".state_values WHERE name LIKE 'partitions:%' ORDER BY name`);
+    const values = await client.query<{ name: string }>(`SELECT name FROM "${p.schema}".state_values WHERE name LIKE 'partitions:%' OR name LIKE 'queued-job:%' ORDER BY name`);
     const leases = await client.query<{ name: string }>(`SELECT name FROM "${p.schema}".leases ORDER BY name`);
     return { values: values.rows.map((r) => r.name), leases: leases.rows.map((r) => r.name) };
   } finally {
