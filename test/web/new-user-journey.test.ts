@@ -198,6 +198,10 @@ async function walk(variant: Variant) {
     await authBox.locator('select[name=type]').first().selectOption('bearer');
     await page.getByTestId('endpoint-form').locator('input[name=path]').first().fill('/contacts');
     await fillEditor(page, 'body-editor', BODY);
+    // How a connection checks its credentials: the API's current admin.
+    const testBox = form.locator(':scope > details', { has: page.locator(':scope > summary', { hasText: /^test$/ }) });
+    await testBox.locator(':scope > summary').click();
+    await testBox.locator('input[name=path]').fill('/me');
     await page.locator('textarea[name=sample_rows]').fill('[{ "id": 1, "name": "Ada Lovelace", "email": "ada@example.com" }]');
     const curl = page.getByTestId('curl').first();
     await eventually(() => curl.textContent()).toContain(`curl -X POST '${api.url}/contacts'`);
@@ -208,6 +212,7 @@ async function walk(variant: Variant) {
     await eventually(() => page.getByTestId('saved').textContent()).toContain('crm_contacts');
     const connector = await readFile(join(server.dir, 'connectors', 'crm_contacts.yaml'), 'utf8');
     expect(connector).toContain('path: /contacts');
+    expect(connector).toMatch(/\ntest:\n( {2}.*\n)* {2}path: \/me\n/);
     // The Liquid body is kept whole, on its line.
     expect(connector).toContain(`body: '${BODY}'`);
 
@@ -229,6 +234,9 @@ async function walk(variant: Variant) {
     expect(new URL(page.url()).pathname).toBe('/connections/crm');
     // The connector typed by its name is saved by its file, as sluice.yaml names a project's own connector.
     expect(await page.locator('input[name=connector]').inputValue()).toBe('./connectors/crm_contacts.yaml');
+    // Its test signs in to the API with the stored token.
+    await page.getByTestId('test-button').click();
+    await eventually(() => page.getByTestId('test-result').getAttribute('data-state')).toBe('ok');
 
     // 3. The warehouse the user already has, a SQLite file beside sluice.yaml; its test connects.
     await go('connections');
