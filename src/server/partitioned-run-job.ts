@@ -44,6 +44,8 @@ export async function processPartitionedRun(
   if (chosen === undefined && findSync(loaded, job.name).partitions === 'auto') {
     const record = await store.getRun(job.runId);
     const workers = await queue.getWorkersCount();
+    // The run stays queued while its job plans it: whoever follows it sees that it is being planned.
+    options.hooks?.onProgress?.({ runId: job.runId, sync: job.name, phase: 'planning', planned: 0, sent: 0, delivered: 0, failed: 0, rate: 0, etaSeconds: null });
     // A plan that fails (a key read twice, a source that cannot be read) leaves the run one job: the run meets the same
     // failure and records it as any run does, rather than this job failing its tries unrecorded.
     const choice = await choosePartitionCount({
