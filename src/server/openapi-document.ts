@@ -140,7 +140,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   '/api/runs/{id}': { get: { summary: 'A run record, with live progress while it runs, the summary once finished, and its retry links', returns: 'RunRecord & { progress, summary, retryOf, retries }' } },
-  '/api/runs/{id}/cancel': { post: { summary: 'Cancel a run this server runs (it ends as cancelled); 409 when it is not running here', status: 202, returns: '{ runId }' } },
+  '/api/runs/{id}/cancel': { post: { summary: 'Cancel a queued or running run: one this server runs, or with a queue one any worker runs (it ends as cancelled); 409 when it is not running', status: 202, returns: '{ runId }' } },
   '/api/schedules': { get: { summary: 'Every scheduled sync and pipeline: cron, time zone, next three runs, paused or not, last run', returns: '[ScheduleSummary]' } },
   '/api/schedules/{kind}/{name}/pause': { post: { summary: 'Pause a schedule: the scheduler skips its ticks until resumed (kept in the state store)', returns: '{ kind, name, pausedAt }' } },
   '/api/schedules/{kind}/{name}/resume': { post: { summary: 'Resume a paused schedule', returns: '{ kind, name, pausedAt: null }' } },

@@ -14,6 +14,7 @@ import { partitionOfJob } from './partition-job-id.js';
 import { PartitionProgress } from './partition-progress.js';
 import { readPartitionedRunPlan, readPartitionReports } from '../sync/partition-report.js';
 import { redisConnection } from './redis-connection.js';
+import { cancelQueuedRun } from './queued-run-cancel.js';
 import { RUN_QUEUE, type RunJob } from './run-job.js';
 import type { RunEvent, RunExecutor } from './run-manager.js';
 
@@ -92,6 +93,9 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
     await Promise.allSettled([queue.close(), events?.close()]);
     throw new Error(`cannot reach Redis at ${safeUrl(options.url)} (SLUICE_REDIS_URL): ${e instanceof Error ? e.message : String(e)}`);
   }
+  // Cancels are announced to the workers on a channel (a connection of its own: a subscriber's cannot publish).
+  const publisher = new Redis(options.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  publisher.on('error', () => undefined);
   const waiters = new Map<string, Waiter>();
   // Servers other than the one that queued a run hear its progress too: the queue's events reach every listener.
   const followers = new Map<string, Set<(event: FollowEvent) => void>>();
@@ -224,6 +228,13 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
         });
       });
     },
+    async cancel(runId) {
+      const answer = await cancelQueuedRun({ store, queue, publisher, prefix: options.prefix }, runId);
+      // A run cancelled before any worker took it ended here: its wait ends now, and its sync is free.
+      const run = answer === 'cancelling' && waiters.has(runId) ? await store.getRun(runId) : null;
+      if (run && isFinalStatus(run.status)) settle(runId, { run });
+      return answer;
+    },
     follow(runId, listener) {
       let heard = false;
       const hear = (event: FollowEvent) => {
@@ -259,6 +270,7 @@ export async function redisRunExecutor(options: RedisRunExecutorOptions): Promis
       followers.clear();
       clearInterval(poll);
       clearInterval(reconciler);
+      publisher.disconnect();
       await Promise.allSettled([events.close(), queue.close()]);
     },
   };

@@ -29,6 +29,8 @@ export interface RunExecutor {
   follow?(runId: string, listener: (event: Exclude<RunEvent, { type: 'done' }>) => void): () => void;
   /** True when aborting a job's signal stops the run itself (it runs in this process), not only the wait for it. */
   cancels?: boolean;
+  /** Stops a run a queue worker runs or will run, whichever server queued it; `not-running` when it ended. */
+  cancel?(runId: string): Promise<'cancelling' | 'not-running'>;
   close?(): Promise<void>;
 }
 
@@ -144,13 +146,16 @@ export class RunManager {
   }
 
   /**
-   * Stops a run this server is running: its signal is aborted and it ends as cancelled. `not-running`: no such run here,
-   * or it ended; `elsewhere`: it runs on a queue worker, which this server cannot stop.
+   * Stops a run: one this server runs in its process (its signal is aborted), or one on a queue worker, queued by any
+   * server (through the executor). It ends as cancelled. `not-running`: no such run (here, when runs execute in
+   * process), or it ended; `elsewhere`: it runs on a queue worker, which this server cannot stop.
    */
-  cancel(runId: string): 'cancelling' | 'not-running' | 'elsewhere' {
+  async cancel(runId: string): Promise<'cancelling' | 'not-running' | 'elsewhere'> {
     const entry = this.runs.get(runId);
+    const { executor } = this.options;
+    if (executor.cancel) return executor.cancel(runId);
     if (!entry || entry.outcome) return 'not-running';
-    if (!this.options.executor.cancels) return 'elsewhere';
+    if (!executor.cancels) return 'elsewhere';
     entry.abort.abort();
     return 'cancelling';
   }

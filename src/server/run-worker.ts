@@ -22,6 +22,7 @@ import { readPartitionedRunPlan } from '../sync/partition-report.js';
 import { runLeaseName } from '../sync/run-lease-name.js';
 import { forgetPartitionedRun } from '../sync/forget-partitioned-run.js';
 import { partitionRows } from '../sync/choose-partition-count.js';
+import { cancelChannel, WorkerRunCancels } from './queued-run-cancel.js';
 
 /** Options of a queue worker. */
 export interface RunWorkerOptions {
@@ -61,6 +62,12 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   // A partitioned sync's run adds its partitions' jobs to the queue it was taken from.
   const queue = new Queue<RunJob>(RUN_QUEUE, { connection: redisConnection(options.url), prefix: options.prefix });
   queue.on('error', () => undefined);
+  // A server's cancel reaches the run at once through the channel, or within a check of the store.
+  const cancels = new WorkerRunCancels(store, { checkMs: timing.pollMs });
+  const cancelListener = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+  cancelListener.on('error', () => undefined);
+  cancelListener.on('message', (_channel: string, runId: string) => cancels.cancel(runId));
+  await cancelListener.subscribe(cancelChannel(options.prefix));
   const worker = new Worker<RunJob, RunOutcome>(
     RUN_QUEUE,
     async (bullJob, token) => {
@@ -86,6 +93,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         options.onJob?.(record?.status === 'running' ? 'resumed' : 'started', job, detail);
       }
       let redact = (text: string) => text;
+      const cancel = await cancels.watch(job.runId);
+      const { signal } = cancel;
       try {
         // The project revision the server queued (its files from the state store; relative paths such as a SQLite
         // file still resolve in this worker's project folder); a job without one (an older server's) reads the disk.
@@ -100,14 +109,14 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
         if (job.partition) {
           // One hash bucket of a partitioned run: its job's progress is the bucket's, which servers add up.
           const { index, of, ledgerEmpty } = job.partition;
-          await runSyncPartition({ loaded, store, sync: job.name, runId: job.runId, partition: { index, of }, ledgerEmpty, vars: job.vars, full: job.full, onProgress });
+          await runSyncPartition({ loaded, store, sync: job.name, runId: job.runId, partition: { index, of }, ledgerEmpty, vars: job.vars, full: job.full, onProgress, signal });
           outcome = { run: (await store.getRun(job.runId))! };
         } else if (isPartitionedJob(job, loaded)) {
           outcome = await processPartitionedRun(bullJob, token, {
-            job, loaded, store, queue, timing, rowsPerPartition, hooks: { onProgress, onStep: (step) => report({ step }) },
+            job, loaded, store, queue, timing, rowsPerPartition, hooks: { onProgress, onStep: (step) => report({ step }), signal },
           });
         } else {
-          outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }) });
+          outcome = await executeRun(job, { loaded, store, onProgress, onStep: (step) => report({ step }), signal });
         }
         // A run that ended is never queued again: the job kept for that goes (a partition's run ends with its run's job).
         if (!job.partition && outcome.run && isFinalStatus(outcome.run.status)) await forgetQueuedJob(store, job.runId).catch(() => undefined);
@@ -137,6 +146,8 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
           await freeSyncLease(store, job);
         }
         throw new Error(message);
+      } finally {
+        await cancel.stop();
       }
     },
     {
@@ -153,6 +164,7 @@ export async function startRunWorker(options: RunWorkerOptions): Promise<RunWork
   return {
     async close() {
       await worker.close();
+      cancelListener.disconnect();
       await queue.close().catch(() => undefined);
       quotaRedis.disconnect();
       if (!options.store) await store.close();

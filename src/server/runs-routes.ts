@@ -131,11 +131,12 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     cleanups.push(() => clearInterval(poll));
   });
 
-  // Stops a run this server runs: its signal reaches the engine, which ends it as cancelled after the rows in flight.
+  // Stops a run this server runs, or (with a queue) any run a worker runs: its signal reaches the engine, which ends it
+  // as cancelled after the rows in flight.
   app.post('/api/runs/:id/cancel', async (request, reply) => {
     const { id, record, managed } = await find(request.params);
     if (managed?.job.kind === 'retry' && !managed.outcome) throw new HttpError(409, `run "${id}" is a retry, which cannot be cancelled; it ends once its rows are sent again`);
-    const answer = ctx.runs.cancel(id);
+    const answer = await ctx.runs.cancel(id);
     if (answer === 'elsewhere') throw new HttpError(409, `run "${id}" runs on a queue worker, which this server cannot stop`);
     if (answer === 'not-running') {
       const status = (await ctx.store.getRun(id))?.status ?? record?.status;
