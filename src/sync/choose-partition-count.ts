@@ -24,7 +24,7 @@ export function partitionRows(env: NodeJS.ProcessEnv = process.env): number {
 /** How many partitions `partitions: auto` chose for a run, and the rows its plan found to send (or the count it stopped at). */
 export interface PartitionChoice {
   of: number;
-  /** Rows to send that the plan counted; it stops counting once they fill every partition it may use. */
+  /** Rows to send that the plan counted; it stops counting (after the batch it read) once they fill every partition it may use. */
   rows: number;
   /** Why the run stays one job when it does, in words for the worker's log. */
   why: string;
@@ -65,16 +65,19 @@ export async function choosePartitionCount(options: {
       fingerprintRow: endpoints.fieldRules.withoutCreateOnly, ledgerEmpty, complete: source.complete ?? true, signal: options.signal,
     });
     const enough = perPartition * most;
+    let stopped = false;
     try {
       for await (const _batch of plan.items({ batchSize: 1000 })) {
-        if (plan.counts.planned >= enough) break;
+        if (plan.counts.planned < enough) continue;
+        stopped = true;
+        break;
       }
     } finally {
       await plan.close();
     }
     const rows = plan.counts.planned;
     const of = Math.min(most, Math.max(1, Math.ceil(rows / perPartition)));
-    return { of, rows, why: `${rows} rows to send, ${perPartition} a partition` };
+    return { of, rows, why: `${stopped ? 'at least ' : ''}${rows} rows to send, ${perPartition} a partition` };
   } finally {
     await endpoints.close();
   }
