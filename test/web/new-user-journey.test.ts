@@ -185,7 +185,7 @@ async function walk(variant: Variant) {
       if (phone) await page.getByRole('button', { name: text.menu }).click();
     }
     await eventually(() => page.getByRole('button', { name: text.newConnector }).count()).toBe(1);
-    await snap('connectors-empty');
+    await snap('connectors');
 
     // 1. A connector from scratch: name, base URL, bearer auth, the create endpoint's path and Liquid body.
     await page.getByRole('button', { name: text.newConnector }).click();
@@ -194,7 +194,7 @@ async function walk(variant: Variant) {
     await page.locator('input[name=title]').fill('CRM contacts');
     await page.locator('input[name=base_url]').fill(api.url);
     const form = page.locator('.connector-form');
-    const authBox = form.locator('details', { has: page.locator('summary', { hasText: /^auth$/ }) });
+    const authBox = form.locator(':scope > details', { has: page.locator(':scope > summary', { hasText: /^auth$/ }) });
     await authBox.locator('select[name=type]').first().selectOption('bearer');
     await page.getByTestId('endpoint-form').locator('input[name=path]').first().fill('/contacts');
     await fillEditor(page, 'body-editor', BODY);
