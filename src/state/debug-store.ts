@@ -36,8 +36,9 @@ export interface DebugStore {
    */
   listExchanges(sync: string, key: string, options?: { runId?: string; limit?: number; budgetMs?: number }): Promise<KeyExchanges>;
   /**
-   * Forgets a sync's exchanges made before `before` (an id from exchangeIdBefore), the oldest first and at most
-   * `limit` of them with their keys: a run's share of the pruning stays bounded. Returns how many were forgotten.
+   * Forgets a sync's pages of exchanges made before `before` (an id from exchangeIdBefore; a page goes once its last
+   * exchange is older), the oldest first and at most `limit` of them: a run's share of the pruning stays bounded.
+   * Returns how many pages were forgotten.
    */
   pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number>;
 }

@@ -340,59 +340,70 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 8,
-    name: 'debugger keys as blocks',
-    // The keys of the exchanges move from a row each (a B-tree insert at a random place per record, costlier than the
-    // delivery it records) to one JSON text per write of exchanges, appended in time order (see debug-key-blocks.ts).
-    // Kept exchanges keep their keys: each becomes a block of its own, a group per outcome.
+    name: 'debugger pages',
+    // The debugger's exchanges move from a row each, and their keys from a row per key (a B-tree insert at a random
+    // place per record, costlier than the delivery it records), to a page per write of exchanges, appended in time
+    // order (see debug-pages.ts). Kept exchanges stay findable: each becomes a page of its own.
     sqlite: `
-      CREATE TABLE debug_key_blocks (
+      CREATE TABLE debug_pages (
         sync TEXT NOT NULL,
         id TEXT NOT NULL,
         last_id TEXT NOT NULL,
         run_id TEXT NOT NULL,
         keys TEXT NOT NULL,
+        exchanges TEXT NOT NULL,
         PRIMARY KEY (sync, id)
-      ) WITHOUT ROWID;
-      CREATE INDEX debug_key_blocks_by_run ON debug_key_blocks (sync, run_id, id);
-      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
-        SELECT sync, id, id, run_id, json_array(json_array(id, outcome, error, json_array(key)))
-        FROM debug_exchanges WHERE key IS NOT NULL;
-      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
-        SELECT g.sync, g.exchange_id, g.exchange_id, e.run_id, json_group_array(json(g.grp))
-        FROM (
-          SELECT sync, exchange_id, json_array(exchange_id, outcome, error, json_group_array(key)) AS grp
-          FROM debug_keys GROUP BY sync, exchange_id, outcome, error
-        ) g JOIN debug_exchanges e ON e.sync = g.sync AND e.id = g.exchange_id
-        GROUP BY g.sync, g.exchange_id, e.run_id;
+      );
+      CREATE INDEX debug_pages_by_run ON debug_pages (sync, run_id, id);
+      INSERT INTO debug_pages (sync, id, last_id, run_id, keys, exchanges)
+        SELECT e.sync, e.id, e.id, e.run_id,
+          CASE WHEN e.key IS NOT NULL THEN json_array(json_array(e.id, e.outcome, e.error, json_array(e.key)))
+          ELSE (
+            SELECT json_group_array(json(g.grp)) FROM (
+              SELECT json_array(k.exchange_id, k.outcome, k.error, json_group_array(k.key)) AS grp
+              FROM debug_keys k WHERE k.sync = e.sync AND k.exchange_id = e.id GROUP BY k.outcome, k.error
+            ) g
+          ) END,
+          json_array(json_object(
+            'id', e.id, 'runId', e.run_id, 'at', e.at, 'attempt', e.attempt, 'endpoint', e.endpoint, 'operation', e.operation,
+            'records', e.records, 'method', e.method, 'url', e.url, 'requestHeaders', json(e.request_headers),
+            'requestBody', e.request_body, 'auth', e.auth, 'status', e.status, 'responseHeaders', json(e.response_headers),
+            'responseBody', e.response_body, 'durationMs', e.duration_ms
+          ))
+        FROM debug_exchanges e;
       DROP TABLE debug_keys;
-      DROP INDEX debug_exchanges_by_key;
-      ALTER TABLE debug_exchanges DROP COLUMN key;
-      ALTER TABLE debug_exchanges DROP COLUMN outcome;
-      ALTER TABLE debug_exchanges DROP COLUMN error;
+      DROP TABLE debug_exchanges;
     `,
     postgres: `
-      CREATE TABLE debug_key_blocks (
+      CREATE TABLE debug_pages (
         sync text NOT NULL,
         id text COLLATE "C" NOT NULL,
         last_id text COLLATE "C" NOT NULL,
         run_id text NOT NULL,
         keys text NOT NULL,
+        exchanges text NOT NULL,
         PRIMARY KEY (sync, id)
       );
-      CREATE INDEX debug_key_blocks_by_run ON debug_key_blocks (sync, run_id, id);
-      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
-        SELECT sync, id, id, run_id, json_build_array(json_build_array(id, outcome, error, json_build_array(key)))::text
-        FROM debug_exchanges WHERE key IS NOT NULL;
-      INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys)
-        SELECT g.sync, g.exchange_id, g.exchange_id, e.run_id, json_agg(g.grp)::text
-        FROM (
-          SELECT sync, exchange_id, json_build_array(exchange_id, outcome, error, json_agg(key)) AS grp
-          FROM debug_keys GROUP BY sync, exchange_id, outcome, error
-        ) g JOIN debug_exchanges e ON e.sync = g.sync AND e.id = g.exchange_id
-        GROUP BY g.sync, g.exchange_id, e.run_id;
+      CREATE INDEX debug_pages_by_run ON debug_pages (sync, run_id, id);
+      INSERT INTO debug_pages (sync, id, last_id, run_id, keys, exchanges)
+        SELECT e.sync, e.id, e.id, e.run_id,
+          CASE WHEN e.key IS NOT NULL THEN json_build_array(json_build_array(e.id, e.outcome, e.error, json_build_array(e.key)))::text
+          ELSE coalesce((
+            SELECT json_agg(g.grp) FROM (
+              SELECT json_build_array(k.exchange_id, k.outcome, k.error, json_agg(k.key)) AS grp
+              FROM debug_keys k WHERE k.sync = e.sync AND k.exchange_id = e.id GROUP BY k.exchange_id, k.outcome, k.error
+            ) g
+          ), '[]'::json)::text END,
+          json_build_array(json_build_object(
+            'id', e.id, 'runId', e.run_id, 'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'attempt', e.attempt, 'endpoint', e.endpoint, 'operation', e.operation, 'records', e.records, 'method', e.method,
+            'url', e.url, 'requestHeaders', e.request_headers::json, 'requestBody', e.request_body, 'auth', e.auth,
+            'status', e.status, 'responseHeaders', e.response_headers::json, 'responseBody', e.response_body,
+            'durationMs', e.duration_ms
+          ))::text
+        FROM debug_exchanges e;
       DROP TABLE debug_keys;
-      DROP INDEX debug_exchanges_by_key;
-      ALTER TABLE debug_exchanges DROP COLUMN key, DROP COLUMN outcome, DROP COLUMN error;
+      DROP TABLE debug_exchanges;
     `,
   },
 ];

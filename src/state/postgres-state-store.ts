@@ -5,11 +5,8 @@ import { assertKnownSchema, migrations } from './migrations.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
 import type { KeyExchanges, RecordedExchange } from './debug-store.js';
-import { DEBUG_SEARCH_BUDGET_MS, findKeyPlaces, keyBlocks, type BlockWindowRow } from './debug-key-blocks.js';
+import { DEBUG_SEARCH_BUDGET_MS, debugPages, exchangesAt, findKeyPlaces, type PageWindowRow } from './debug-pages.js';
 import {
-  DEBUG_EXCHANGE_COLUMNS,
-  debugExchangeValues,
-  keptExchanges,
   lastPerKey,
   newRunColumns,
   rejectedKind,
@@ -70,10 +67,6 @@ const RUN_COLUMNS = `id, kind, name, status, triggered_by, ${iso('started_at')},
   planned, added, changed, removed, unchanged, delivered, failed, invalid, error, attempts`;
 const LEDGER_COLUMNS = `key, fingerprint, remote_id, status, last_error, run_id, ${iso('updated_at')}`;
 const REJECTED_COLUMNS = `key, run_id, operation, kind, row_json, error, request, ${iso('rejected_at')}`;
-/** A kept exchange's columns, its time as ISO text. */
-const EXCHANGE_COLUMNS = DEBUG_EXCHANGE_COLUMNS.map((c) => (c === 'at' ? `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at` : c)).join(', ');
-/** The type of each DEBUG_EXCHANGE_COLUMNS array given to unnest. */
-const EXCHANGE_TYPES = ['text', 'text', 'timestamptz', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'integer'];
 const NOTIFICATION_COLUMNS = `run_id, target, conditions, attempt, status, http_status, error, ${iso('at')}`;
 // Lease times are the database server's clock: processes on several machines share one clock.
 const LEASE_COLUMNS = `name, owner, host, pid, pid_scope, ${iso('acquired_at')}, ${iso('expires_at')}, expires_at <= clock_timestamp() AS expired`;
@@ -447,31 +440,24 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
 
   async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
     if (exchanges.length === 0) return;
-    const values = exchanges.map(debugExchangeValues);
-    const columns = DEBUG_EXCHANGE_COLUMNS.map((_, i) => values.map((v) => v[i]));
-    const blocks = keyBlocks(exchanges);
-    await this.#transaction(async (client) => {
-      await client.query(
-        `INSERT INTO ${this.#t('debug_exchanges')} (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
-         SELECT $1, * FROM unnest(${EXCHANGE_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`,
-        [sync, ...columns],
-      );
-      await client.query(
-        `INSERT INTO ${this.#t('debug_key_blocks')} (sync, id, last_id, run_id, keys)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-        [sync, blocks.map((b) => b.id), blocks.map((b) => b.lastId), blocks.map((b) => b.runId), blocks.map((b) => b.keys)],
-      );
-    });
+    const pages = debugPages(exchanges);
+    const column = (name: keyof (typeof pages)[number]) => pages.map((p) => p[name]);
+    await this.#pool.query(
+      `INSERT INTO ${this.#t('debug_pages')} (sync, id, last_id, run_id, keys, exchanges)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) ON CONFLICT DO NOTHING`,
+      [sync, column('id'), column('lastId'), column('runId'), column('keys'), column('exchanges')],
+    );
   }
 
   async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number; budgetMs?: number } = {}): Promise<KeyExchanges> {
+    const pages = this.#t('debug_pages');
     const { places, searchedAll } = await findKeyPlaces(
       {
         window: async (needle, { before, runId, size }) =>
           (
-            await this.#pool.query<BlockWindowRow>(
-              // Only the texts holding the needle come out.
-              `SELECT id, CASE WHEN strpos(keys, $2) > 0 THEN keys END AS keys FROM ${this.#t('debug_key_blocks')}
+            await this.#pool.query<PageWindowRow>(
+              // Only the keys' texts holding the needle come out (the exchanges are not read).
+              `SELECT id, CASE WHEN strpos(keys, $2) > 0 THEN keys END AS keys FROM ${pages}
                WHERE sync = $1 AND id < $3 AND ($4::text IS NULL OR run_id = $4) ORDER BY id DESC LIMIT $5`,
               [sync, needle, before, runId, size],
             )
@@ -480,29 +466,22 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       key,
       { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
     );
-    const { rows } = await this.#pool.query<StateRow>(
-      `SELECT ${EXCHANGE_COLUMNS} FROM ${this.#t('debug_exchanges')} WHERE sync = $1 AND id = ANY($2::text[])`,
-      [sync, places.map((p) => p.exchangeId)],
+    const { rows } = await this.#pool.query<{ id: string; exchanges: string }>(
+      `SELECT id, exchanges FROM ${pages} WHERE sync = $1 AND id = ANY($2::text[])`,
+      [sync, [...new Set(places.map((p) => p.pageId))]],
     );
-    return { exchanges: keptExchanges(rows, places), searchedAll };
+    return { exchanges: exchangesAt(places, new Map(rows.map((p) => [p.id, p.exchanges]))), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
-    const exchanges = this.#t('debug_exchanges');
-    const blocks = this.#t('debug_key_blocks');
-    const limit = Math.max(0, options.limit);
-    return this.#transaction(async (client) => {
-      const { rowCount } = await client.query(
-        `DELETE FROM ${exchanges} WHERE sync = $1 AND id IN (SELECT id FROM ${exchanges} WHERE sync = $1 AND id < $2 ORDER BY id LIMIT $3)`,
-        [sync, options.before, limit],
-      );
-      // A block goes with its last exchange.
-      await client.query(
-        `DELETE FROM ${blocks} WHERE sync = $1 AND id IN (SELECT id FROM ${blocks} WHERE sync = $1 AND id < $2 AND last_id < $2 ORDER BY id LIMIT $3)`,
-        [sync, options.before, limit],
-      );
-      return rowCount ?? 0;
-    });
+    const pages = this.#t('debug_pages');
+    // A page goes with its last exchange.
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ${pages} WHERE sync = $1 AND id IN (
+         SELECT id FROM ${pages} WHERE sync = $1 AND id < $2 AND last_id < $2 ORDER BY id LIMIT $3)`,
+      [sync, options.before, Math.max(0, options.limit)],
+    );
+    return rowCount ?? 0;
   }
 
   async recordNotification(n: NotificationAttempt): Promise<void> {

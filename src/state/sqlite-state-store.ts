@@ -6,11 +6,8 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-state-dir.js';
 import type { SealedSecret, SecretBox } from './secret-box.js';
 import { SqlStateStore } from './sql-state-store.js';
 import type { KeyExchanges, RecordedExchange } from './debug-store.js';
-import { DEBUG_SEARCH_BUDGET_MS, findKeyPlaces, keyBlocks, type BlockWindowRow } from './debug-key-blocks.js';
+import { DEBUG_SEARCH_BUDGET_MS, debugPages, exchangesAt, findKeyPlaces, type PageWindowRow } from './debug-pages.js';
 import {
-  DEBUG_EXCHANGE_COLUMNS,
-  debugExchangeValues,
-  keptExchanges,
   newRunColumns,
   rejectedKind,
   toLease,
@@ -49,20 +46,14 @@ const PUT_REJECTED = `INSERT INTO rejected_rows (sync, key, run_id, operation, k
 const DELETE_REJECTED = 'DELETE FROM rejected_rows WHERE sync = ? AND key IN (SELECT value FROM json_each(?))';
 const ADD_RUN_COUNTS = 'UPDATE runs SET delivered = delivered + ?, failed = failed + ?, invalid = invalid + ? WHERE id = ?';
 const GET_VALUE = 'SELECT value FROM state_values WHERE name = ?';
-// An exchange's sixteen columns are bound one by one: read out of a JSON parameter (as the ledger's three are), they
-// cost three times as much.
-const PUT_EXCHANGE = `INSERT INTO debug_exchanges (sync, ${DEBUG_EXCHANGE_COLUMNS.join(', ')})
-  VALUES (?, ${DEBUG_EXCHANGE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
-const PUT_KEY_BLOCK = 'INSERT INTO debug_key_blocks (sync, id, last_id, run_id, keys) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
-// A window of key blocks, newest first: only the texts holding the needle come out.
-const KEY_BLOCK_WINDOW = `SELECT id, iif(instr(keys, @needle) > 0, keys, NULL) AS keys FROM debug_key_blocks
+const PUT_DEBUG_PAGE = 'INSERT INTO debug_pages (sync, id, last_id, run_id, keys, exchanges) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+// A window of pages, newest first: only the keys' texts holding the needle come out (the exchanges are not read).
+const DEBUG_PAGE_WINDOW = `SELECT id, iif(instr(keys, @needle) > 0, keys, NULL) AS keys FROM debug_pages
   WHERE sync = @sync AND id < @before AND (@run IS NULL OR run_id = @run) ORDER BY id DESC LIMIT @size`;
-const EXCHANGES_BY_ID = 'SELECT * FROM debug_exchanges WHERE sync = ? AND id IN (SELECT value FROM json_each(?))';
-const PRUNE_STEPS = [
-  'SELECT count(*) AS n FROM (SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?)',
-  'DELETE FROM debug_exchanges WHERE sync = ? AND id IN (SELECT id FROM debug_exchanges WHERE sync = ? AND id < ? ORDER BY id LIMIT ?)',
-  // A block goes with its last exchange.
-  'DELETE FROM debug_key_blocks WHERE sync = ? AND id IN (SELECT id FROM debug_key_blocks WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
+const DEBUG_PAGES_BY_ID = 'SELECT id, exchanges FROM debug_pages WHERE sync = ? AND id IN (SELECT value FROM json_each(?))';
+const PRUNE_DEBUG_PAGES = [
+  'SELECT count(*) AS n FROM (SELECT id FROM debug_pages WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
+  'DELETE FROM debug_pages WHERE sync = ? AND id IN (SELECT id FROM debug_pages WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
 ] as const;
 const SET_VALUE = `INSERT INTO state_values (name, value, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
@@ -374,21 +365,18 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
 
   async putExchanges(sync: string, exchanges: RecordedExchange[]): Promise<void> {
     if (exchanges.length === 0) return;
-    const steps: WriteStep[] = [
-      { sql: PUT_EXCHANGE, rows: exchanges.map((e) => [sync, ...debugExchangeValues(e)]) },
-      { sql: PUT_KEY_BLOCK, rows: keyBlocks(exchanges).map((b) => [sync, b.id, b.lastId, b.runId, b.keys]) },
-    ];
+    const pages = debugPages(exchanges).map((p) => [sync, p.id, p.lastId, p.runId, p.keys, p.exchanges]);
     // On the write thread, in the background: the run's event loop only hands the texts over, and a ledger write or a
     // plan's read never waits behind more than one of these.
-    await this.#writeSteps(steps, { background: true });
+    await this.#writeSteps([{ sql: PUT_DEBUG_PAGE, rows: pages }], { background: true });
   }
 
   async listExchanges(sync: string, key: string, options: { runId?: string; limit?: number; budgetMs?: number } = {}): Promise<KeyExchanges> {
-    const window = this.#sql(KEY_BLOCK_WINDOW);
+    const window = this.#sql(DEBUG_PAGE_WINDOW);
     const { places, searchedAll } = await findKeyPlaces(
       {
         window: async (needle, { before, runId, size }) => {
-          const rows = window.all({ sync, needle, before, run: runId, size }) as BlockWindowRow[];
+          const rows = window.all({ sync, needle, before, run: runId, size }) as PageWindowRow[];
           // A long search leaves the event loop between windows.
           await new Promise((resolve) => setImmediate(resolve));
           return rows;
@@ -397,16 +385,15 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
       key,
       { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
     );
-    const rows = this.#sql(EXCHANGES_BY_ID).all(sync, JSON.stringify(places.map((p) => p.exchangeId))) as StateRow[];
-    return { exchanges: keptExchanges(rows, places), searchedAll };
+    const pages = this.#sql(DEBUG_PAGES_BY_ID).all(sync, JSON.stringify([...new Set(places.map((p) => p.pageId))])) as { id: string; exchanges: string }[];
+    return { exchanges: exchangesAt(places, new Map(pages.map((p) => [p.id, p.exchanges]))), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {
-    const limit = Math.max(0, options.limit);
+    const params = [sync, options.before, options.before, Math.max(0, options.limit)];
     const [count] = await this.#writeSteps([
-      { sql: PRUNE_STEPS[0], get: [sync, options.before, limit] },
-      { sql: PRUNE_STEPS[1], rows: [[sync, sync, options.before, limit]] },
-      { sql: PRUNE_STEPS[2], rows: [[sync, sync, options.before, options.before, limit]] },
+      { sql: PRUNE_DEBUG_PAGES[0], get: params },
+      { sql: PRUNE_DEBUG_PAGES[1], rows: [[sync, ...params]] },
     ]);
     return Number((count as { n: number } | null)?.n ?? 0);
   }

@@ -1,5 +1,3 @@
-import type { DebugExchange, RecordedExchange } from './debug-store.js';
-import type { KeyPlace } from './debug-key-blocks.js';
 import type { SealedSecret } from './secret-box.js';
 import type { Lease, LedgerEntry, NotificationAttempt, RejectedRow, RunCounts, RunPatch, RunRecord } from './state-store.js';
 
@@ -131,49 +129,3 @@ export function toNotificationAttempt(r: StateRow): NotificationAttempt {
   };
 }
 
-/** A `debug_exchanges` row as the DebugExchange of one key it carried, with what it did for that key. */
-export function toDebugExchange(r: StateRow, place: KeyPlace): DebugExchange {
-  const number = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    runId: r.run_id as string,
-    at: r.at as string,
-    attempt: Number(r.attempt),
-    endpoint: r.endpoint as string,
-    operation: r.operation as string,
-    records: Number(r.records),
-    outcome: place.outcome,
-    error: place.error,
-    method: r.method as string,
-    url: r.url as string,
-    requestHeaders: JSON.parse(r.request_headers as string) as Record<string, string>,
-    requestBody: (r.request_body as string | null) ?? null,
-    auth: (r.auth as string | null) ?? null,
-    status: number(r.status),
-    responseHeaders: JSON.parse(r.response_headers as string) as Record<string, string>,
-    responseBody: (r.response_body as string | null) ?? null,
-    durationMs: number(r.duration_ms),
-  };
-}
-
-/** The exchanges at `places` (newest first) as the DebugExchanges of their key: those pruned meanwhile are left out. */
-export function keptExchanges(rows: StateRow[], places: KeyPlace[]): DebugExchange[] {
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
-  return places.flatMap((p) => {
-    const row = byId.get(p.exchangeId);
-    return row ? [toDebugExchange(row, p)] : [];
-  });
-}
-
-/** The `debug_exchanges` columns of an exchange, in the order DEBUG_EXCHANGE_COLUMNS names them (after sync). */
-export function debugExchangeValues(e: RecordedExchange): unknown[] {
-  return [
-    e.id, e.runId, e.at, e.attempt, e.endpoint, e.operation, e.keys.length, e.method, e.url, JSON.stringify(e.requestHeaders),
-    e.requestBody, e.auth, e.status, JSON.stringify(e.responseHeaders), e.responseBody, e.durationMs,
-  ];
-}
-
-/** The `debug_exchanges` columns debugExchangeValues fills, after sync. */
-export const DEBUG_EXCHANGE_COLUMNS = [
-  'id', 'run_id', 'at', 'attempt', 'endpoint', 'operation', 'records', 'method', 'url', 'request_headers', 'request_body', 'auth',
-  'status', 'response_headers', 'response_body', 'duration_ms',
-] as const;

@@ -12,8 +12,8 @@ import type { ExchangeKey, RecordedExchange, StateStore } from '../state/state-s
 export const DEFAULT_RETENTION_DAYS = 7;
 
 const DAY_MS = 86_400_000;
-/** Exchanges forgotten per pruning transaction: short transactions leave the state free for the run's own writes. */
-const PRUNE_CHUNK = 1000;
+/** Pages of exchanges forgotten per pruning transaction: short transactions leave the state free for the run's own writes. */
+const PRUNE_CHUNK = 50;
 /** How long a run start may spend pruning: a backlog left over is pruned by the next runs. */
 const PRUNE_BUDGET_MS = 2000;
 /**

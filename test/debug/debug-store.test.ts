@@ -57,7 +57,7 @@ describe.each(STATE_KINDS)('%s debug store', (_name, createFixture) => {
     expect(await list('s', 'k', { limit: 1 })).toHaveLength(1);
   });
 
-  it('prunes exchanges older than the cutoff with their keys, at most limit a call', async () => {
+  it('prunes pages of exchanges older than the cutoff with their keys, at most limit a call', async () => {
     const day = 86_400_000;
     const now = Date.UTC(2026, 11, 7);
     let t = now - 10 * day;
@@ -65,20 +65,23 @@ describe.each(STATE_KINDS)('%s debug store', (_name, createFixture) => {
     const old = [ids(), ids(), ids()];
     t = now;
     const fresh = ids();
-    await store.putExchanges('s', [...old, fresh].map((id) => exchange(id)));
+    // A page a write, as a recorder writes them; a page goes once its last exchange is past the cutoff.
+    for (const id of [...old, fresh]) await store.putExchanges('s', [exchange(id)]);
+    await store.putExchanges('s', [exchange(ids(), { runId: 'run_2' }), exchange(old[0]!.replace(/.$/, 'z'), { runId: 'run_2' })]);
     await store.putExchanges('t', [exchange(old[0]!)]);
     const cutoff = exchangeIdBefore(new Date(now - 7 * day));
     expect(await store.pruneExchanges('s', { before: cutoff, limit: 2 })).toBe(2);
-    expect(await list('s', 'a')).toHaveLength(2);
+    expect(await list('s', 'a')).toHaveLength(4);
     expect(await store.pruneExchanges('s', { before: cutoff, limit: 2 })).toBe(1);
     expect(await store.pruneExchanges('s', { before: cutoff, limit: 2 })).toBe(0);
-    expect(await list('s', 'a')).toHaveLength(1);
+    // The fresh one, and the page that mixes an old exchange with a fresh one (kept whole until its last is old).
+    expect((await list('s', 'a')).map((e) => e.runId).sort()).toEqual(['run_1', 'run_2', 'run_2']);
     // Another sync's exchanges are its own retention's business.
     expect(await list('t', 'a')).toHaveLength(1);
   });
 
   it('stores hostile keys and texts as given: quotes, a 10 KB key, unicode', async () => {
-    const hostile = `'"; DROP TABLE debug_key_blocks; --${'x'.repeat(10_000)}`;
+    const hostile = `'"; DROP TABLE debug_pages; --${'x'.repeat(10_000)}`;
     await store.putExchanges('s', [exchange(newExchangeIds()(), { requestBody: 'é"\\\n\u2028', keys: [{ key: hostile, outcome: 'rejected', error: "it's \"bad\"" }] })]);
     const [found] = await list('s', hostile);
     expect(found).toMatchObject({ requestBody: 'é"\\\n\u2028', error: "it's \"bad\"" });
@@ -93,15 +96,15 @@ describe.each(STATE_KINDS)('%s debug store', (_name, createFixture) => {
     expect((await list('s', 'x"b"')).map((e) => e.outcome)).toEqual(['delivered']);
   });
 
-  it('searches past a window of blocks, and says when its time budget cut the search short', async () => {
+  it('searches past a window of pages, and says when its time budget cut the search short', async () => {
     let t = 2_000_000;
     const ids = newExchangeIds(() => (t += 10));
-    // The key's oldest exchange, then 1,200 writes of other keys: the search reads more than two windows.
+    // The key's oldest exchange, then 1,200 writes of other keys: the search reads more than two windows of pages.
     await store.putExchanges('s', [exchange(ids(), { runId: 'r_old', keys: [{ key: 'needle', outcome: 'delivered', error: null }] })]);
     for (let i = 0; i < 1200; i += 100) {
       await store.putExchanges('s', Array.from({ length: 100 }, (_, j) => exchange(ids(), { keys: [{ key: `k${i + j}`, outcome: 'delivered', error: null }] })));
     }
-    // (One block a write of exchanges: add single-exchange writes to pass the window size.)
+    // (One page a write of exchanges: single-exchange writes pass the window size.)
     for (let i = 0; i < 1100; i++) await store.putExchanges('s', [exchange(ids(), { keys: [{ key: `z${i}`, outcome: 'delivered', error: null }] })]);
     await store.putExchanges('s', [exchange(ids(), { runId: 'r_new', keys: [{ key: 'needle', outcome: 'rejected', error: 'e' }] })]);
     const all = await store.listExchanges('s', 'needle');

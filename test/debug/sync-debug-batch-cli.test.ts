@@ -78,11 +78,11 @@ describe('sluice sync debug with batch requests', () => {
     const run = await sluice('sync', 'run', 'contacts');
     expect(run.code, run.out + run.err).toBe(0);
     expect(run.out).toContain('delivered 7, failed 1');
-    const state = join(dir, '.sluice', 'state.db');
-    expect(querySqlite(state, "SELECT records FROM debug_exchanges WHERE sync = 'contacts'")).toEqual([{ records: 8 }]);
-    // Its keys: one list for the exchange, a group per outcome, not a row per key.
-    const [block] = querySqlite<{ keys: string }>(state, "SELECT keys FROM debug_key_blocks WHERE sync = 'contacts'");
-    const groups = (JSON.parse(block!.keys) as [string, string, string | null, string[]][]).map(([, outcome, , keys]) => [outcome, keys.length]);
+    // One page: the request kept once, its keys as one list with a group per outcome, not a row per key.
+    const pages = querySqlite<{ keys: string; exchanges: string }>(join(dir, '.sluice', 'state.db'), "SELECT keys, exchanges FROM debug_pages WHERE sync = 'contacts'");
+    expect(pages).toHaveLength(1);
+    expect((JSON.parse(pages[0]!.exchanges) as { records: number }[]).map((e) => e.records)).toEqual([8]);
+    const groups = (JSON.parse(pages[0]!.keys) as [string, string, string | null, string[]][]).map(([, outcome, , keys]) => [outcome, keys.length]);
     expect(groups.sort()).toEqual([['delivered', 7], ['rejected', 1]]);
 
     const hot = await debugOf('contacts', 'hot@example.com');

@@ -166,7 +166,7 @@ describe('sluice sync debug: the requests and responses behind a record', () => 
     expect(text.out).not.toContain('\u001b');
     expect(text.out).toContain(`of key it's "7"\\u001b[31m\n`);
 
-    const long = `'"; DROP TABLE debug_keys; --${'q'.repeat(10_240)}`;
+    const long = `'"; DROP TABLE debug_pages; --${'q'.repeat(10_240)}`;
     const none = await sluice('sync', 'debug', 'customers', '--key', long);
     expect(none.code).toBe(1);
     expect(none.out).toBe('');
