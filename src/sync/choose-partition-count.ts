@@ -1,6 +1,6 @@
 import type { LoadedProject } from '../config/load-project.js';
 import type { StateStore } from '../state/state-store.js';
-import { openSyncEndpoints } from './open-sync-endpoints.js';
+import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
 import { streamedPlan } from './plan/streamed-plan.js';
 
 /** The most partitions `partitions: auto` splits a run into: each one reads the whole source again. */
@@ -34,7 +34,7 @@ export interface PartitionChoice {
  * Chooses how many partitions a run of a sync with `partitions: auto` is split into: the run is planned first (its
  * source read and compared with the ledger, as its partitions would; nothing is sent or recorded), and it gets one
  * partition per `rowsPerPartition` rows to send, at most one per live worker and at most AUTO_MAX_PARTITIONS. A run
- * with fewer rows to send, one worker, or an incremental stream (each partition would move its cursor) stays one job.
+ * with fewer rows to send, one worker, or of an incremental stream (partitions cannot move its cursor) stays one job.
  * The plan stops reading as soon as the rows it counted would fill every partition allowed.
  */
 export async function choosePartitionCount(options: {
@@ -54,6 +54,11 @@ export async function choosePartitionCount(options: {
   const perPartition = options.rowsPerPartition ?? partitionRows();
   const most = Math.min(AUTO_MAX_PARTITIONS, Math.max(1, Math.floor(options.workers)));
   if (most < 2) return { of: 1, rows: 0, why: `${options.workers === 1 ? 'one worker is' : 'no worker is'} live` };
+  // Even its full reads (the first, full_refresh, --full): a split run never moves the cursor, so it would never read less.
+  const { from } = findSync(loaded, name);
+  if (from.stream !== undefined && loaded.connectors[from.connection]?.spec.streams[from.stream]?.incremental) {
+    return { of: 1, rows: 0, why: 'an incremental stream is read by one job' };
+  }
   const readOnly = readOnlyStore(store);
   const endpoints = await openSyncEndpoints(loaded, name, { store: readOnly, run: { id: run.id, started_at: run.startedAt }, vars: options.vars, full: options.full });
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { POSTGRES_URL } from '../state/state-fixtures.js';
 import { runSluiceInProcess } from '../support/capture.js';
 import { closeAfterEachTest } from '../support/close-after-each-test.js';
 import { startWorkerProcess } from '../support/worker-process.js';
+import { ITEMS_CONNECTOR, makeItems, startItemsApi } from '../sync/start-items-api.js';
 import { readSse, type SseEvent } from './server-project.js';
 
 // Real Redis, real PostgreSQL state, a real server, real workers (in process, and a `sluice worker` process that is
@@ -261,6 +262,53 @@ describe('a sync with partitions on the Redis queue', () => {
     expect((await runRecord(base, run)).error).toMatch(/^the key value "7" appears more than once in the source of sync "orders" \(key id\): rows 7 and 8\. /);
     expect(jobs.map((j) => j.partition ?? null)).toEqual([null]);
     expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
+  }, 120_000);
+
+  it('with partitions: auto, reads an incremental stream in one job; split in two it fails naming partitions, leaving nothing behind', async () => {
+    const p = await project({ rows: 0, partitions: 2 });
+    const api = await startItemsApi(() => makeItems(30));
+    closeLater(() => api.close());
+    await writeFile(join(p.dir, 'items-api.yaml'), ITEMS_CONNECTOR);
+    const yaml = (await readFile(join(p.dir, 'sluice.yaml'), 'utf8')).replace('connections:\n', `connections:\n  items: { type: http, connector: ./items-api.yaml, base_url: "${api.url}" }\n`);
+    const withItems = (partitions: string) =>
+      writeFile(join(p.dir, 'sluice.yaml'), `${yaml}  items:
+    from: { connection: items, stream: items }
+    to: { connection: sink, endpoints: { create: post, update: put } }
+    mode: upsert
+    key: id
+    partitions: ${partitions}
+`);
+    const env = { ...p.env, SLUICE_PARTITION_ROWS: '5' };
+    const base = await serve(p, env);
+    const jobs: RunJob[] = [];
+    for (let n = 0; n < 2; n++) {
+      const worker = await startRunWorker({ project: p.dir, concurrency: 2, url, prefix: p.prefix, env, onJob: (event, job) => event === 'started' && jobs.push(job) });
+      closeLater(() => worker.close());
+    }
+    const run = async () => {
+      const res = await fetch(`${base}/api/syncs/items/runs`, { method: 'POST', headers: auth });
+      expect(res.status, await res.clone().text()).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      return (await readSse(await fetch(`${base}/api/runs/${runId}/events`, { headers: auth }))).at(-1)!.data as { run: RunRecord };
+    };
+    // auto: the stream has a cursor to move (this first run reads it all and sets it), so one job reads it, though
+    // 30 rows to send at 5 a partition would make 2.
+    await withItems('auto');
+    const first = await run();
+    expect(first.run).toMatchObject({ status: 'succeeded', counts: { delivered: 30 } });
+    expect(jobs.filter((j) => j.runId === first.run.id).map((j) => j.partition ?? null)).toEqual([null]);
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // Split in two, the next (incremental) read is refused by each partition: the run fails naming the key.
+    await withItems('2');
+    const split = await run();
+    expect(split.run.status).toBe('failed');
+    expect(split.run.error).toBe(
+      `the run's queue job failed for good: ${p.dir}/sluice.yaml: syncs.items.partitions: a sync that reads an incremental stream cannot be split into partitions: each would move the stream's cursor; remove partitions`,
+    );
+    // The sink heard nothing more: each partition stopped before reading.
+    expect(idsOf(p.sink)).toHaveLength(30);
+    // The other partition's job may still be stopping when the run is failed: once it has, nothing is left.
+    await expect.poll(() => partitionLeftovers(p), { timeout: 10_000, interval: 200 }).toEqual({ values: [], leases: [] });
   }, 120_000);
 
   it('refuses a hostile SLUICE_PARTITION_ROWS when the worker starts, naming the variable', async () => {
