@@ -44,6 +44,13 @@ export interface RunRecord {
   error: string | null;
   /** How many times a process started it: 1, more when a queue worker resumed it after a crash; 0 while queued. */
   attempt: number;
+  /**
+   * The API adds these: the code and params of `error` when the engine made it from src/sync/run-end-messages.ts
+   * (`failed_rows` with `{ failed: 1, planned: 3, limit: '0' }`), for a client to say in its own language; null for
+   * any other text (a database's or an API's own message), which only `error` says.
+   */
+  errorCode?: string | null;
+  errorParams?: Record<string, string | number> | null;
 }
 
 /** How many keys fall in each change class. */
@@ -106,6 +113,9 @@ export interface RunOutcome {
   durationMs?: number;
   sampleErrors?: RowError[];
   error?: string;
+  /** The code and params of `error`, as on RunRecord. */
+  errorCode?: string | null;
+  errorParams?: Record<string, string | number> | null;
 }
 
 /** GET /api/runs/:id: the run record (`queued` while a worker has not picked it up), live progress, the outcome once finished. */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { RejectedRow, RunDetail, RunRecord, RunsPage } from '../api/runs.js';
+import type { RejectedRow, RunDetail, RunOutcome, RunRecord, RunsPage } from '../api/runs.js';
 import type { NotificationAttempt, StateStore } from '../state/state-store.js';
+import { withRunEndCode } from '../sync/run-end-messages.js';
 import { sweepStaleRuns } from '../sync/sweep-stale-runs.js';
 import { HttpError } from './http-error.js';
 import { parseInput } from './parse-input.js';
@@ -27,6 +28,13 @@ function pendingRecord(run: ManagedRun): RunRecord {
     error: run.outcome && 'error' in run.outcome ? run.outcome.error : null,
     attempt: 0,
   };
+}
+
+/** A run's outcome (a summary, or a record and an error) with the code and params of each error it says. */
+function withRunEndCodes(outcome: unknown): unknown {
+  if (!outcome || typeof outcome !== 'object') return outcome;
+  const o = outcome as RunOutcome;
+  return { ...('error' in o ? withRunEndCode(o) : o), ...(o.run ? { run: withRunEndCode(o.run) } : {}) };
 }
 
 const rejectedSome = (r: RunRecord) => r.counts.failed + r.counts.invalid > 0;
@@ -66,16 +74,16 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     if (q.name) await sweepStaleRuns(ctx.store, q.name, { env: ctx.env });
     const found = await ctx.store.findRuns(toRunQuery(q));
     const runs = found.slice(0, q.limit);
-    return { runs, nextCursor: found.length > q.limit ? encodeCursor(runs[runs.length - 1]!) : null };
+    return { runs: runs.map(withRunEndCode), nextCursor: found.length > q.limit ? encodeCursor(runs[runs.length - 1]!) : null };
   });
 
   app.get('/api/runs/:id', async (request): Promise<RunDetail & { notifications: NotificationAttempt[] }> => {
     const { id, record, managed } = await find(request.params);
     return {
-      ...(record ?? pendingRecord(managed!)),
+      ...withRunEndCode(record ?? pendingRecord(managed!)),
       ...(record ? await retryLinks(ctx.store, record) : { retryOf: null, retries: [] }),
       progress: managed && !managed.outcome ? managed.progress : null,
-      summary: managed?.outcome ?? null,
+      summary: (withRunEndCodes(managed?.outcome) as RunOutcome | undefined) ?? null,
       // Each attempt at the run's `notify:` targets, once it has ended.
       notifications: record?.finishedAt ? await ctx.store.listNotifications([id]) : [],
     };
@@ -98,7 +106,7 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
     const finish = (data: unknown) => {
       if (ended) return;
       ended = true;
-      send('done', data);
+      send('done', withRunEndCodes(data));
       for (const c of cleanups) c();
       raw.end();
     };
@@ -123,7 +131,7 @@ export const runsRoutes: FastifyPluginAsync<{ ctx: ServerContext }> = async (app
         (r) => {
           if (!r) return;
           if (r.finishedAt) finish({ run: r });
-          else send('record', r);
+          else send('record', withRunEndCode(r));
         },
         () => undefined,
       );

@@ -5,6 +5,7 @@ import { finishRun } from './finish-run.js';
 import { forgetPartitionedRun } from './forget-partitioned-run.js';
 import { findSync } from './open-sync-endpoints.js';
 import { addPartitionCounts, addPartitionPlans, readPartitionReports, type PartitionedRunPlan } from './partition-report.js';
+import { runEndMessage } from './run-end-messages.js';
 import { runLeaseName } from './run-lease-name.js';
 
 /** The most row errors a partitioned run's summary samples (as a run in one piece does). */
@@ -33,7 +34,7 @@ export async function closePartitionedRun(options: {
   }
   const pending = reports.findIndex((r) => r?.state !== 'done');
   const stopped = reports.find((r) => r?.error);
-  const error = pending >= 0 ? new Error(`partition ${pending + 1} of ${plan.of} did not finish`) : stopped ? new Error(stopped.error!) : null;
+  const error = pending >= 0 ? new Error(runEndMessage('partition_unfinished', { partition: pending + 1, partitions: plan.of })) : stopped ? new Error(stopped.error!) : null;
   const sync = findSync(loaded, run.name);
   const summary = await finishRun(
     {

@@ -6,6 +6,7 @@ import { deliveryOperation, noEndpointError } from './plan/choose-operation.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { lookUpRemoteIds } from './look-up-remote-ids.js';
 import type { PlannedItem } from './plan/plan-sync.js';
+import { runEndMessage } from './run-end-messages.js';
 import { writeBatch } from './write-batch.js';
 
 /** Running totals of a delivery, reported after every confirmed batch. */
@@ -203,7 +204,7 @@ export async function deliverPlan(options: DeliverPlanOptions): Promise<Delivery
     await writeCounts().catch((e: unknown) => void (fatal ??= e));
   }
   if (fatal) throw fatal instanceof Error ? fatal : new FatalDeliveryError(String(fatal));
-  if (breaker.tripped) throw new FatalDeliveryError(`the API is unavailable: ${breaker.lastError ?? 'every request failed'}`);
+  if (breaker.tripped) throw new FatalDeliveryError(runEndMessage('api_unavailable', { detail: breaker.lastError ?? 'every request failed' }));
   // Rows held on a short outage that did not go on: failed, as any refused row.
   const held = breaker.release();
   if (held.items.length > 0) await record(held.items, held.results);

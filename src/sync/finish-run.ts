@@ -5,6 +5,7 @@ import { notifyRun } from '../notify/notify-run.js';
 import type { RunCounts, RunRecord, StateStore } from '../state/state-store.js';
 import { exceedsFailureLimit } from './failure-limit.js';
 import type { HeldLease } from './hold-lease.js';
+import { runEndMessage } from './run-end-messages.js';
 import { appendRunLog } from './run-log.js';
 
 /** What finishRun needs of a run: openRun's handle, or the record of a run that never started. */
@@ -56,14 +57,14 @@ export async function finishRun(opened: RunToFinish, end: RunEnd): Promise<RunSu
   let error = stopped === null ? null : redactor.mask(stopped instanceof Error ? stopped.message : String(stopped));
   if (!error && end.maxFailedRows !== undefined && exceedsFailureLimit(counts.failed, counts.planned, end.maxFailedRows)) {
     error = run.kind === 'retry'
-      ? `${counts.failed} of ${counts.planned} rows failed again`
-      : `${counts.failed} of ${counts.planned} rows failed (on_error.max_failed_rows: ${end.maxFailedRows})`;
+      ? runEndMessage('failed_again', { failed: counts.failed, planned: counts.planned })
+      : runEndMessage('failed_rows', { failed: counts.failed, planned: counts.planned, limit: String(end.maxFailedRows) });
   }
   const invalid = counts.invalid ?? 0;
   if (!error && end.maxInvalidRows !== undefined && exceedsFailureLimit(invalid, counts.planned, end.maxInvalidRows)) {
     error = run.kind === 'retry'
-      ? `${invalid} of ${counts.planned} rows invalid again`
-      : `${invalid} of ${counts.planned} rows invalid (on_error.max_invalid_rows: ${end.maxInvalidRows})`;
+      ? runEndMessage('invalid_again', { invalid, planned: counts.planned })
+      : runEndMessage('invalid_rows', { invalid, planned: counts.planned, limit: String(end.maxInvalidRows) });
   }
   // Asked to stop (a cancel, the server shutting down): cancelled, whatever the stop did to the rows in flight.
   const status = end.signal?.aborted ? 'cancelled' : error ? 'failed' : 'succeeded';

@@ -3,6 +3,7 @@ import { AlreadyRunningError } from './already-running-error.js';
 import { processEnded, thisProcess } from './lease-process.js';
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { keepLeaseRenewed, type HeldLease } from './lease-renewal.js';
+import { runEndMessage } from './run-end-messages.js';
 import { runLeaseName } from './run-lease-name.js';
 import { queuedJobName } from './queued-job-name.js';
 import { markStopped, stoppedBecause, sweepStaleRuns } from './sweep-stale-runs.js';
@@ -55,7 +56,7 @@ export async function holdLease(store: StateStore, run: RunRecord, options: Hold
 
   return keepLeaseRenewed({
     ttlMs, renewEveryMs, name, signal: options.signal,
-    renew: async () => ((await store.renewLease(name, run.id, ttlMs)) ? null : `the run lost its lease on ${name}: it expired and another run took it over`),
+    renew: async () => ((await store.renewLease(name, run.id, ttlMs)) ? null : runEndMessage('lease_taken', { lease: name })),
     free: () => store.releaseLease(name, run.id),
   });
 }

@@ -5,6 +5,7 @@ import type { HeldLease, HoldLeaseOptions } from './hold-lease.js';
 import { processEnded, thisProcess } from './lease-process.js';
 import { leaseTiming } from './lease-timing.js';
 import { keepLeaseRenewed } from './lease-renewal.js';
+import { runEndMessage } from './run-end-messages.js';
 import { runLeaseName } from './run-lease-name.js';
 
 /** The lease of one partition of a sync's run: `sync:NAME#INDEX/OF`. */
@@ -56,10 +57,10 @@ export async function holdPartitionLease(
     ttlMs, renewEveryMs, name: own, signal: options.signal,
     renew: async () => {
       const [mine, joint] = await Promise.all([store.renewLease(own, run.id, ttlMs), store.renewLease(shared, run.id, ttlMs)]);
-      if (!mine) return `the run lost its lease on ${own}: it expired and another attempt took it over`;
-      if (!joint) return `the run lost its lease on ${shared}: it expired and another run took it over`;
+      if (!mine) return runEndMessage('lease_taken_by_attempt', { lease: own });
+      if (!joint) return runEndMessage('lease_taken', { lease: shared });
       const now = await store.getRun(run.id);
-      return now && isFinalStatus(now.status) ? `the run ended meanwhile (${now.status}${now.error ? `: ${now.error}` : ''})` : null;
+      return now && isFinalStatus(now.status) ? now.error ? runEndMessage('ended_meanwhile_because', { status: now.status, detail: now.error }) : runEndMessage('ended_meanwhile', { status: now.status }) : null;
     },
     // The sync's lease stays: the run's other partitions may still be at work, and the closing job frees it.
     free: () => store.releaseLease(own, run.id),

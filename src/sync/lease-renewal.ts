@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { LeaseTiming } from './lease-timing.js';
+import { runEndMessage } from './run-end-messages.js';
 
 /** A lease a run holds while it runs, renewed in the background. */
 export interface HeldLease {
@@ -11,7 +12,7 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-/** What renewing a run's leases once found: null when every one was renewed, else why the run must stop. */
+/** What renewing a run's leases once found: null when every one was renewed, else why the run must stop (its error, from run-end-messages.ts). */
 export type RenewalVerdict = string | null;
 
 /**
@@ -28,7 +29,7 @@ export function keepLeaseRenewed(options: LeaseTiming & {
 }): HeldLease {
   const { ttlMs, renewEveryMs, name } = options;
   const lost = new AbortController();
-  const lose = (message: string) => lost.abort(new Error(`${message}; it stopped so that two runs never send the same rows`));
+  const lose = (message: string) => lost.abort(new Error(message));
   // Measured on this machine's monotonic clock, from before each renewal was asked for.
   let confirmedUntil = performance.now() + ttlMs;
   let renewing: Promise<void> | null = null;
@@ -40,13 +41,13 @@ export function keepLeaseRenewed(options: LeaseTiming & {
       else lose(verdict);
     } catch (error) {
       if (performance.now() >= confirmedUntil) {
-        lose(`the run could not renew its lease on ${name} before it expired (${error instanceof Error ? error.message : String(error)})`);
+        lose(runEndMessage('lease_not_renewed_because', { lease: name, detail: error instanceof Error ? error.message : String(error) }));
       }
     }
   };
   const timer = setInterval(() => {
     if (lost.signal.aborted) return;
-    if (performance.now() >= confirmedUntil) return lose(`the run could not renew its lease on ${name} before it expired`);
+    if (performance.now() >= confirmedUntil) return lose(runEndMessage('lease_not_renewed', { lease: name }));
     renewing ??= renew().finally(() => (renewing = null));
   }, renewEveryMs);
   // The run keeps the process alive, not its lease.

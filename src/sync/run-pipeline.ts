@@ -10,6 +10,7 @@ import { resolveSqlVariables } from '../config/resolve-sql-variables.js';
 import type { RunCounts, RunRecord } from '../state/state-store.js';
 import { finishRun } from './finish-run.js';
 import { openRun } from './open-run.js';
+import { runEndMessage } from './run-end-messages.js';
 import { runSync, type RunSummary, type StartRunOptions } from './run-sync.js';
 
 /** The outcome of one pipeline step. */
@@ -100,7 +101,7 @@ export async function runPipeline(options: StartRunOptions & {
     throw e;
   }
   // (A lease lost with no step failed fails the run too: finishRun says so.)
-  const error = failedStep ? `step "${failedStep}" failed: ${steps.find((s) => s.step === failedStep)?.error ?? 'failed'}` : null;
+  const error = failedStep ? runEndMessage('step_failed', { step: failedStep, detail: steps.find((s) => s.step === failedStep)?.error ?? 'failed' }) : null;
   const { run: ended } = await finishRun(opened, { error, counts });
   return { run: ended, steps, failedStep };
 }

@@ -2,6 +2,7 @@ import type { Lease, RunRecord, StateStore } from '../state/state-store.js';
 import { leaseTiming } from './lease-timing.js';
 import { processEnded } from './lease-process.js';
 import { queuedJobName } from './queued-job-name.js';
+import { runEndMessage } from './run-end-messages.js';
 import { runLeaseName } from './run-lease-name.js';
 
 /** Why a run recorded as running has stopped, as its error says; null while it may still be running. */
@@ -12,15 +13,14 @@ export function whyStopped(run: RunRecord, lease: Lease | null, ttlMs: number, n
   }
   // A run without its lease is either about to take it (it records itself first), or stopped long ago.
   if (now - Date.parse(run.startedAt) < ttlMs) return null;
-  return 'the run stopped without finishing (its process ended or lost contact)';
+  return runEndMessage('stopped_lost_contact');
 }
 
 /** The error of a run whose lease expired or whose process ended. */
 export function stoppedBecause(lease: Lease): string {
-  const why = lease.expired
-    ? `its process ended or lost contact; lease expired at ${lease.expiresAt}`
-    : `its process ${lease.process.pid} on ${lease.process.host} ended`;
-  return `the run stopped without finishing (${why})`;
+  return lease.expired
+    ? runEndMessage('stopped_lease_expired', { at: lease.expiresAt })
+    : runEndMessage('stopped_process_ended', { pid: lease.process.pid, host: lease.process.host });
 }
 
 /** Records a run that stopped without finishing as failed, unless it finished meanwhile (checked in the same update). */

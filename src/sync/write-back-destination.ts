@@ -5,6 +5,7 @@ import type { Redactor } from '../log/redactor.js';
 import type { DeliveryItem, DeliveryResult } from '../rows/delivery-item.js';
 import type { Column, ColumnType, Row } from '../rows/row.js';
 import { keyRow } from './plan/key-row.js';
+import { runEndMessage } from './run-end-messages.js';
 import { cut } from './run-log.js';
 
 /** Characters of an error kept in `last_error`: the API's message, not a whole response page. */
@@ -178,8 +179,9 @@ export function withWriteBack(destination: Destination, options: WriteBackOption
       firstError === null
         ? null
         : redactor.mask(
-            `sync ${options.sync}: write_back to table ${options.target.table} (connection ${options.target.connection}) failed for ${missed} ` +
-              `row${missed === 1 ? '' : 's'}: ${cut(firstError, MAX_WRITE_BACK_ERROR_CHARS)}; every delivery is recorded in the ledger (sluice sync records ${options.sync})`,
+            runEndMessage('write_back_failed', {
+              sync: options.sync, table: options.target.table, connection: options.target.connection, count: missed, detail: cut(firstError, MAX_WRITE_BACK_ERROR_CHARS),
+            }),
           ),
   };
 }

@@ -207,7 +207,7 @@ describe('in Japanese', () => {
     expect(await page.getByTestId('schedule-pipeline-nightly').textContent()).toContain('有効');
     await open(page, `/runs/${partialRun}`, 'mailbox is full');
     expect(await page.locator('h1 .badge').textContent()).toBe('一部失敗');
-    expect(await page.getByTestId('retry-links').textContent()).toContain('再試行');
+    expect(await page.getByTestId('retry-links').textContent()).toContain('再送');
     await open(page, '/syncs/hist_sync', '履歴');
     // The pipeline's run ran the sync once more.
     await eventually(() => page.getByTestId('history-summary').textContent()).toContain('直近 3 回');

@@ -71,7 +71,7 @@ const TEXT = {
     schedules: 'スケジュール',
     retry: '拒否された行を再送',
     succeeded: '成功',
-    retryOf: '再試行元',
+    retryOf: '再送元',
     history: '直近 2 回: 配信 3 行、失敗 1 行、無効 0 行',
     active: '有効',
     showRequest: 'リクエストとレスポンスを表示',

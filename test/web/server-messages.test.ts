@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { serverErrorText } from '../../web/src/server-messages.js';
+import { readRunEnd } from '../../src/sync/run-end-messages.js';
+import { MAX_RUN_END_PARAM_CHARS, runErrorText, serverErrorText } from '../../web/src/server-messages.js';
 
 describe("the server's error messages, by code and params", () => {
   it('shows the server message in English (it names the nearest match) and a translation in Japanese', () => {
@@ -28,5 +29,36 @@ describe("the server's error messages, by code and params", () => {
   it('inserts a hostile name as text, with no placeholder expanded from it', () => {
     const name = '<script>{what}</script>';
     expect(serverErrorText({ message: 'm', code: 'unknown_name', params: { what: 'sync', name } }, 'ja')).toBe('同期「<script>{what}</script>」はありません。');
+  });
+});
+
+describe("a run's error, by the code and params the API reads from it", () => {
+  const coded = (error: string) => ({ error, errorCode: readRunEnd(error)?.code ?? null, errorParams: readRunEnd(error)?.params ?? null });
+
+  it('shows the English text in English, and its translation with the numbers in Japanese', () => {
+    const partial = coded('1 of 3 rows failed (on_error.max_failed_rows: 0)');
+    expect(runErrorText(partial, 'en')).toBe('1 of 3 rows failed (on_error.max_failed_rows: 0)');
+    expect(runErrorText(partial, 'ja')).toBe('3 行中 1 行が失敗しました（on_error.max_failed_rows: 0）');
+    expect(runErrorText(coded('2 of 2 rows invalid again'), 'ja')).toBe('2 行中 2 行が再び不正でした');
+    expect(runErrorText(coded('the API is unavailable: 503 Service Unavailable after 2 attempts'), 'ja')).toBe('API を利用できません: 503 Service Unavailable after 2 attempts');
+    expect(runErrorText(coded('the run ended meanwhile (cancelled); it stopped so that two runs never send the same rows'), 'ja')).toBe(
+      'その間に実行が終了しました（キャンセル）。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    );
+    expect(runErrorText(coded('the run was cancelled'), 'ja')).toBe('実行はキャンセルされました');
+  });
+
+  it('keeps the English text for a text without a code, a code this UI does not know, or a param missing', () => {
+    expect(runErrorText(coded('relation "orders" does not exist'), 'ja')).toBe('relation "orders" does not exist');
+    expect(runErrorText({ error: 'a newer server says so', errorCode: 'from_a_newer_server', errorParams: {} }, 'ja')).toBe('a newer server says so');
+    expect(runErrorText({ error: 'x', errorCode: 'toString', errorParams: {} }, 'ja')).toBe('x');
+    expect(runErrorText({ error: '1 of 3 rows failed again', errorCode: 'failed_again', errorParams: { failed: 1 } }, 'ja')).toBe('1 of 3 rows failed again');
+    expect(runErrorText({ error: null }, 'ja')).toBeNull();
+  });
+
+  it('inserts hostile params as text, with no placeholder expanded from them, and cuts a very long one', () => {
+    const step = `"quoted" <b>step</b> {detail} {{ row.x }}`;
+    const detail = `<img src=x onerror=alert(1)> {step} ${'x'.repeat(5000)}`;
+    const shown = runErrorText(coded(`step "${step}" failed: ${detail}`), 'ja')!;
+    expect(shown).toBe(`ステップ「${step}」が失敗しました: ${detail.slice(0, MAX_RUN_END_PARAM_CHARS)}…`);
   });
 });

@@ -246,7 +246,7 @@ const ja: Record<MessageKey, string> = {
   'unsaved.hint': '保存ボタン、または Ctrl+S（Mac では ⌘S）で保存します。',
   'unsaved.leave': 'このページには保存していない変更があります。移動すると変更は失われます。移動しますか？',
   'offline.banner': 'サーバーに接続できません。{seconds} 秒ごとに再接続を試みています…',
-  'offline.retryNow': '今すぐ再試行',
+  'offline.retryNow': '今すぐ接続を試す',
   'offline.notDone': '実行できませんでした：サーバーに接続できません。サーバーが応答したら、もう一度お試しください。',
 
   'login.help': '`sluice serve` の起動時に表示された API トークンを入力してください（または SLUICE_API_TOKEN を設定）。',

@@ -37,3 +37,69 @@ export function serverErrorText(error: { message: string; code?: ApiErrorCode | 
     return name === 'what' ? (things[lang][value] ?? value) : value;
   });
 }
+
+/**
+ * Why a run ended, in the languages other than English, by the code the API adds beside its English `error`
+ * (src/sync/run-end-messages.ts makes the English text and reads it back into code and params).
+ */
+const runEnds: Record<Exclude<Lang, 'en'>, Record<string, string>> = {
+  ja: {
+    failed_rows: '{planned} 行中 {failed} 行が失敗しました（on_error.max_failed_rows: {limit}）',
+    failed_again: '{planned} 行中 {failed} 行が再び失敗しました',
+    invalid_rows: '{planned} 行中 {invalid} 行が不正です（on_error.max_invalid_rows: {limit}）',
+    invalid_again: '{planned} 行中 {invalid} 行が再び不正でした',
+    api_unavailable: 'API を利用できません: {detail}',
+    stopped_lost_contact: '実行は完了せずに停止しました（プロセスが終了したか、連絡が途絶えました）',
+    stopped_lease_expired: '実行は完了せずに停止しました（プロセスが終了したか、連絡が途絶えました。リースは {at} に期限切れ）',
+    stopped_process_ended: '実行は完了せずに停止しました（{host} のプロセス {pid} が終了しました）',
+    lease_taken: '{lease} のリースが期限切れになり、別の実行に引き継がれました。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    lease_taken_by_attempt: '{lease} のリースが期限切れになり、別の試行に引き継がれました。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    lease_not_renewed_because: '{lease} のリースを期限内に更新できませんでした（{detail}）。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    lease_not_renewed: '{lease} のリースを期限内に更新できませんでした。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    ended_meanwhile_because: 'その間に実行が終了しました（{status}: {detail}）。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    ended_meanwhile: 'その間に実行が終了しました（{status}）。2 つの実行が同じ行を送らないよう、この実行は停止しました',
+    partition_unfinished: 'パーティション {partition}/{partitions} が完了しませんでした',
+    queue_job_failed: '実行のキュー ジョブが最終的に失敗しました: {detail}',
+    step_failed: 'ステップ「{step}」が失敗しました: {detail}',
+    write_back_failed: '同期 {sync}: テーブル {table}（接続 {connection}）への write_back が {count} 行で失敗しました: {detail}。配信はすべて台帳に記録されています（sluice sync records {sync}）',
+    cancelled: '実行はキャンセルされました',
+  },
+};
+
+/** A status param (`ended_meanwhile`'s), in each language. */
+const statuses: Record<Exclude<Lang, 'en'>, Record<string, string>> = {
+  ja: { queued: '待機中', running: '実行中', succeeded: '成功', failed: '失敗', cancelled: 'キャンセル' },
+};
+
+/** A param longer than this is cut where a translated run end shows it (the English text is the whole record). */
+export const MAX_RUN_END_PARAM_CHARS = 2000;
+
+/** The error of a run (or of its outcome) as the API returns it: the English text, and its code and params when it has one. */
+export interface RunErrorOf {
+  error?: string | null;
+  errorCode?: string | null;
+  errorParams?: Record<string, string | number> | null;
+}
+
+/**
+ * A run's error as the user reads it in `lang`: its code's translation with its params, or the English text (English,
+ * or a code this UI does not know, or a param missing). Params go in as plain text: a `{name}` in a value stays as is.
+ */
+export function runErrorText(run: RunErrorOf, lang: Lang): string | null {
+  const english = run.error ?? null;
+  if (lang === 'en' || !english || !run.errorCode) return english;
+  const template = Object.hasOwn(runEnds[lang], run.errorCode) ? runEnds[lang][run.errorCode] : undefined;
+  const params = run.errorParams ?? {};
+  if (!template) return english;
+  let missing = false;
+  const text = template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    if (!Object.hasOwn(params, name)) {
+      missing = true;
+      return whole;
+    }
+    const value = String(params[name]);
+    if (name === 'status') return statuses[lang][value] ?? value;
+    return value.length > MAX_RUN_END_PARAM_CHARS ? `${value.slice(0, MAX_RUN_END_PARAM_CHARS)}…` : value;
+  });
+  return missing ? english : text;
+}

@@ -1,5 +1,6 @@
 import type { RunOutcome, RunProgress } from '../../../src/api/runs.js';
 import { formatDuration } from '../format-duration.js';
+import { RunErrorBox } from '../history/run-error-box.js';
 import { useI18n } from '../i18n.js';
 import { SampleErrors } from './sample-errors.js';
 import { StatusBadge } from './status-badge.js';
@@ -31,7 +32,7 @@ export function RunProgressView(props: { progress: RunProgress | null; summary: 
             })}
           </div>
         )}
-        {error && <div className="error-box">{error}</div>}
+        {error && <RunErrorBox run={summary.error ? summary : run!} />}
         <SampleErrors errors={summary.sampleErrors} runError={error} />
       </div>
     );

@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration } from '../format-duration.js';
 import { formatTime } from '../format-time.js';
 import { RejectedRowsTable } from '../history/rejected-rows-table.js';
+import { RunErrorBox } from '../history/run-error-box.js';
 import { shownStatus } from '../history/shown-status.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.js';
@@ -159,9 +160,9 @@ export function RunPage(props: { id: string }) {
             {t('run.partialNote', { delivered: run.counts.delivered, total: run.counts.delivered + run.counts.failed + run.counts.invalid, bad: run.counts.failed + run.counts.invalid })}
           </div>
         )}
-        {run.error && <div className="error-box">{run.error}</div>}
+        <RunErrorBox run={run} />
         {active && <RunProgressView progress={live.progress ?? run.progress ?? null} summary={live.summary} />}
-        {summary?.error && !run.error && <div className="error-box">{summary.error}</div>}
+        {summary?.error && !run.error && <RunErrorBox run={summary} />}
         {/* The rejected rows below list every failed row with its error: the summary's sample would say it all again. */}
         {!active && rejected?.length === 0 && <SampleErrors errors={summary?.sampleErrors} runError={run.error ?? summary?.error} />}
       </section>

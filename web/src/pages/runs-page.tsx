@@ -8,6 +8,7 @@ import { RunsTable } from '../components/runs-table.js';
 import { SearchBox } from '../components/search-box.js';
 import { useI18n } from '../i18n.js';
 import { useLoadAgainWhenBack } from '../server-reachability.js';
+import { runErrorText } from '../server-messages.js';
 
 interface Source {
   kind: 'sync' | 'pipeline';
@@ -47,7 +48,7 @@ function runsQuery(f: Filters, cursor: string | null): string {
 
 /** Run history across every sync and pipeline (or one), filtered by status and dates on the server, a page at a time. */
 export function RunsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [sources, setSources] = useState<Source[]>([]);
   const [filters, setFilters] = useState<Filters>(noFilters);
   const [runs, setRuns] = useState<RunRecord[] | null>(null);
@@ -95,10 +96,11 @@ export function RunsPage() {
   const shown = useMemo(() => {
     const words = search.toLowerCase().split(/\s+/).filter(Boolean);
     return (runs ?? []).filter((r) => {
-      const text = `${r.id} ${r.name} ${r.kind} ${r.trigger} ${r.error ?? ''}`.toLowerCase();
+      // The error as the page's language says it, and as recorded (what the CLI and logs show).
+      const text = `${r.id} ${r.name} ${r.kind} ${r.trigger} ${r.error ?? ''} ${runErrorText(r, lang) ?? ''}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
-  }, [runs, search]);
+  }, [runs, search, lang]);
 
   const set = (key: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [key]: e.target.value }));
   const filtered = filters.source || filters.status || filters.since || filters.until;

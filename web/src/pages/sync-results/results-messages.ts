@@ -121,6 +121,6 @@ export const resultsJa: Record<keyof typeof resultsEn, string> = {
   'notifications.error': 'エラー',
   'notifications.at': '日時',
   'notifications.status.delivered': '配信済み',
-  'notifications.status.retrying': '再試行中',
+  'notifications.status.retrying': '再送中',
   'notifications.status.failed': '失敗',
 };
