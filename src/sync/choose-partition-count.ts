@@ -1,6 +1,7 @@
 import type { LoadedProject } from '../config/load-project.js';
 import type { StateStore } from '../state/state-store.js';
-import { findSync, openSyncEndpoints } from './open-sync-endpoints.js';
+import { openSyncEndpoints } from './open-sync-endpoints.js';
+import { readsIncrementalStream } from './partitionable-source.js';
 import { streamedPlan } from './plan/streamed-plan.js';
 
 /** The most partitions `partitions: auto` splits a run into: each one reads the whole source again. */
@@ -54,11 +55,7 @@ export async function choosePartitionCount(options: {
   const perPartition = options.rowsPerPartition ?? partitionRows();
   const most = Math.min(AUTO_MAX_PARTITIONS, Math.max(1, Math.floor(options.workers)));
   if (most < 2) return { of: 1, rows: 0, why: `${options.workers === 1 ? 'one worker is' : 'no worker is'} live` };
-  // Even its full reads (the first, full_refresh, --full): a split run never moves the cursor, so it would never read less.
-  const { from } = findSync(loaded, name);
-  if (from.stream !== undefined && loaded.connectors[from.connection]?.spec.streams[from.stream]?.incremental) {
-    return { of: 1, rows: 0, why: 'an incremental stream is read by one job' };
-  }
+  if (readsIncrementalStream(loaded, name)) return { of: 1, rows: 0, why: 'an incremental stream is read by one job' };
   const readOnly = readOnlyStore(store);
   const endpoints = await openSyncEndpoints(loaded, name, { store: readOnly, run: { id: run.id, started_at: run.startedAt }, vars: options.vars, full: options.full });
   try {

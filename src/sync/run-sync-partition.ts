@@ -13,6 +13,7 @@ import { holdPartitionLease } from './hold-partition-lease.js';
 import { keyBucket } from './key-bucket.js';
 import type { OpenRun } from './open-run.js';
 import { openSyncEndpoints, type SyncEndpoints } from './open-sync-endpoints.js';
+import { readsIncrementalStream } from './partitionable-source.js';
 import { addPartitionCounts, readPartitionReport, readPartitionReports, savePartitionReport, type PartitionReport } from './partition-report.js';
 import type { PlanCounts } from './plan/plan-sync.js';
 import { recordKey } from './plan/record-key.js';
@@ -119,17 +120,10 @@ export async function runSyncPartition(options: RunSyncPartitionOptions): Promis
     // Marks the partition started: an attempt after this one looks its keys up, whatever the ledger was at the run's start.
     if (!before) await savePartitionReport(store, run.id, index, report('running'));
     progress('planning');
+    if (readsIncrementalStream(loaded, name)) throw incrementalStreamRefused(loaded, name);
     endpoints = await openSyncEndpoints(loaded, name, { store, run: { id: run.id, started_at: run.startedAt }, vars: options.vars, full: options.full });
     const { source, key, mapRow, sync } = endpoints;
-    if (source.complete === false) {
-      throw new ConfigError([
-        {
-          file: displayPath(loaded.file),
-          path: `syncs.${name}.partitions`,
-          message: 'a sync that reads an incremental stream cannot be split into partitions: each would move the stream\'s cursor; remove partitions',
-        },
-      ]);
-    }
+    if (source.complete === false) throw incrementalStreamRefused(loaded, name);
     // A resumed attempt sends only what the ledger lacks, as a run resumed after its worker stopped does.
     const full = options.full === true && !resumed;
     const opened: OpenRun = {
@@ -200,6 +194,17 @@ export async function runSyncPartition(options: RunSyncPartitionOptions): Promis
   await savePartitionReport(store, run.id, index, done);
   progress('done');
   return done;
+}
+
+/** Why a partition of a sync reading an incremental stream does not run (readsIncrementalStream). */
+function incrementalStreamRefused(loaded: LoadedProject, name: string): ConfigError {
+  return new ConfigError([
+    {
+      file: displayPath(loaded.file),
+      path: `syncs.${name}.partitions`,
+      message: 'a sync that reads an incremental stream cannot be split into partitions: each would move the stream\'s cursor; remove partitions',
+    },
+  ]);
 }
 
 function zeroCounts(): RunCounts {

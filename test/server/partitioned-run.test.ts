@@ -264,7 +264,7 @@ describe('a sync with partitions on the Redis queue', () => {
     expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
   }, 120_000);
 
-  it('with partitions: auto, reads an incremental stream in one job; split in two it fails naming partitions, leaving nothing behind', async () => {
+  it('refuses to split a sync of an incremental stream, even its first run, leaving nothing behind; auto reads it in one job, which moves its cursor', async () => {
     const p = await project({ rows: 0, partitions: 2 });
     const api = await startItemsApi(() => makeItems(30));
     closeLater(() => api.close());
@@ -291,24 +291,30 @@ describe('a sync with partitions on the Redis queue', () => {
       const { runId } = (await res.json()) as { runId: string };
       return (await readSse(await fetch(`${base}/api/runs/${runId}/events`, { headers: auth }))).at(-1)!.data as { run: RunRecord };
     };
-    // auto: the stream has a cursor to move (this first run reads it all and sets it), so one job reads it, though
-    // 30 rows to send at 5 a partition would make 2.
-    await withItems('auto');
-    const first = await run();
-    expect(first.run).toMatchObject({ status: 'succeeded', counts: { delivered: 30 } });
-    expect(jobs.filter((j) => j.runId === first.run.id).map((j) => j.partition ?? null)).toEqual([null]);
-    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    // Split in two, the next (incremental) read is refused by each partition: the run fails naming the key.
+    // Split in two, even its first run (a full read, with no cursor yet) is refused by each partition: the run fails
+    // naming the key, and nothing is sent.
     await withItems('2');
     const split = await run();
     expect(split.run.status).toBe('failed');
     expect(split.run.error).toBe(
       `the run's queue job failed for good: ${p.dir}/sluice.yaml: syncs.items.partitions: a sync that reads an incremental stream cannot be split into partitions: each would move the stream's cursor; remove partitions`,
     );
-    // The sink heard nothing more: each partition stopped before reading.
-    expect(idsOf(p.sink)).toHaveLength(30);
+    expect(idsOf(p.sink)).toEqual([]);
     // The other partition's job may still be stopping when the run is failed: once it has, nothing is left.
     await expect.poll(() => partitionLeftovers(p), { timeout: 10_000, interval: 200 }).toEqual({ values: [], leases: [] });
+
+    // auto: one job reads it (and moves its cursor), though 30 rows to send at 5 a partition would make 2.
+    await withItems('auto');
+    const first = await run();
+    expect(first.run).toMatchObject({ status: 'succeeded', counts: { delivered: 30 } });
+    expect(jobs.filter((j) => j.runId === first.run.id).map((j) => j.partition ?? null)).toEqual([null]);
+    expect(idsOf(p.sink).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // The next run reads from the cursor: only what changed since (nothing).
+    p.sink.state.hooks.length = 0;
+    const next = await run();
+    expect(next.run).toMatchObject({ status: 'succeeded', counts: { planned: 0, delivered: 0 } });
+    expect(api.sinceOf(api.requests.length - 1)).toBe('2026-01-01T00:00:29Z');
+    expect(await partitionLeftovers(p)).toEqual({ values: [], leases: [] });
   }, 120_000);
 
   it('refuses a hostile SLUICE_PARTITION_ROWS when the worker starts, naming the variable', async () => {
