@@ -5,9 +5,10 @@ import type { ConcurrencySlots, RateGate, RequestQuotas, SharedPause } from './r
 import { sleep as defaultSleep } from './sleep.js';
 
 // The send log of a connection (KEYS: the log, the Redis start it trusts): when each request of the last 3 seconds was
-// sent, on Redis's clock (µs; kept past the second that counts, so whoever checks the rate can read every send). The turns below space requests at the rate, but a request sends when its process wakes,
-// which may be late (a busy event loop), and a late one may then send close to the next: the log is what makes "at
-// most N in any second" hold for the sends themselves. A send is recorded, and may go, only while the second before it
+// sent, on Redis's clock (µs; kept past the second that counts, so whoever checks the rate can read every send). The
+// turns below space requests at the rate, but a request sends when its process wakes, which may be late (a busy event
+// loop), and a late one may then send close to the next: the log is what makes "at most N in any second" hold for the
+// sends themselves. A send is recorded, and may go, only while the second before it
 // holds fewer than N, and only a second after this Redis started: a Redis restarted without its data has lost the log,
 // and every send an earlier one recorded came before it started. (Its start is read from INFO once, then kept.)
 // Answers 0 once the send is recorded, else how many ms until it may be.
