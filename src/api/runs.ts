@@ -51,6 +51,8 @@ export interface RunRecord {
    */
   errorCode?: string | null;
   errorParams?: Record<string, string | number> | null;
+  /** The code and params of `errorParams.detail` when it is such a text too (a pipeline step's `1 of 3 rows failed ...`). */
+  errorDetail?: { code: string; params: Record<string, string | number> } | null;
 }
 
 /** How many keys fall in each change class. */
@@ -116,6 +118,8 @@ export interface RunOutcome {
   /** The code and params of `error`, as on RunRecord. */
   errorCode?: string | null;
   errorParams?: Record<string, string | number> | null;
+  /** The code and params of `errorParams.detail` when it is such a text too (a pipeline step's `1 of 3 rows failed ...`). */
+  errorDetail?: { code: string; params: Record<string, string | number> } | null;
 }
 
 /** GET /api/runs/:id: the run record (`queued` while a worker has not picked it up), live progress, the outcome once finished. */

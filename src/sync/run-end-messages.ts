@@ -115,8 +115,17 @@ export function readRunEnd(text: string): RunEndReading | null {
   return null;
 }
 
+/** What the API adds beside a run's English `error` (src/api/runs.ts says the same for clients). */
+export interface RunEndCodes {
+  errorCode: RunEndCode | null;
+  errorParams: RunEndParams | null;
+  /** The code and params of its `detail` param, when that is a run end too (a pipeline step's `1 of 3 rows failed ...`). */
+  errorDetail: RunEndReading | null;
+}
+
 /** A run record (or outcome) with its error's code and params beside the English text, as the API returns it. */
-export function withRunEndCode<T extends { error?: string | null }>(value: T): T & { errorCode: RunEndCode | null; errorParams: RunEndParams | null } {
+export function withRunEndCode<T extends { error?: string | null }>(value: T): T & RunEndCodes {
   const reading = typeof value.error === 'string' ? readRunEnd(value.error) : null;
-  return { ...value, errorCode: reading?.code ?? null, errorParams: reading?.params ?? null };
+  const detail = reading?.params.detail;
+  return { ...value, errorCode: reading?.code ?? null, errorParams: reading?.params ?? null, errorDetail: typeof detail === 'string' ? readRunEnd(detail) : null };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRunEnd } from '../../src/sync/run-end-messages.js';
+import { withRunEndCode } from '../../src/sync/run-end-messages.js';
 import { MAX_RUN_END_PARAM_CHARS, runErrorText, serverErrorText } from '../../web/src/server-messages.js';
 
 describe("the server's error messages, by code and params", () => {
@@ -33,7 +33,7 @@ describe("the server's error messages, by code and params", () => {
 });
 
 describe("a run's error, by the code and params the API reads from it", () => {
-  const coded = (error: string) => ({ error, errorCode: readRunEnd(error)?.code ?? null, errorParams: readRunEnd(error)?.params ?? null });
+  const coded = (error: string) => withRunEndCode({ error });
 
   it('shows the English text in English, and its translation with the numbers in Japanese', () => {
     const partial = coded('1 of 3 rows failed (on_error.max_failed_rows: 0)');
@@ -45,6 +45,10 @@ describe("a run's error, by the code and params the API reads from it", () => {
       'その間に実行が終了しました（キャンセル）。2 つの実行が同じ行を送らないよう、この実行は停止しました',
     );
     expect(runErrorText(coded('the run was cancelled'), 'ja')).toBe('実行はキャンセルされました');
+    expect(runErrorText(coded('step "orders" failed: 1 of 3 rows failed (on_error.max_failed_rows: 0)'), 'ja')).toBe(
+      'ステップ「orders」が失敗しました: 3 行中 1 行が失敗しました（on_error.max_failed_rows: 0）',
+    );
+    expect(runErrorText(coded('step "orders" failed: relation "x" does not exist'), 'ja')).toBe('ステップ「orders」が失敗しました: relation "x" does not exist');
   });
 
   it('keeps the English text for a text without a code, a code this UI does not know, or a param missing', () => {

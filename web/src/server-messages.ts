@@ -79,6 +79,8 @@ export interface RunErrorOf {
   error?: string | null;
   errorCode?: string | null;
   errorParams?: Record<string, string | number> | null;
+  /** The code and params of the `detail` param, when it is a run end too: it is translated in turn. */
+  errorDetail?: { code: string; params: Record<string, string | number> } | null;
 }
 
 /**
@@ -91,6 +93,9 @@ export function runErrorText(run: RunErrorOf, lang: Lang): string | null {
   const template = Object.hasOwn(runEnds[lang], run.errorCode) ? runEnds[lang][run.errorCode] : undefined;
   const params = run.errorParams ?? {};
   if (!template) return english;
+  const detail = run.errorDetail && typeof params.detail === 'string'
+    ? runErrorText({ error: params.detail, errorCode: run.errorDetail.code, errorParams: run.errorDetail.params }, lang)
+    : null;
   let missing = false;
   const text = template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     if (!Object.hasOwn(params, name)) {
@@ -99,6 +104,7 @@ export function runErrorText(run: RunErrorOf, lang: Lang): string | null {
     }
     const value = String(params[name]);
     if (name === 'status') return statuses[lang][value] ?? value;
+    if (name === 'detail' && detail !== null) return detail;
     return value.length > MAX_RUN_END_PARAM_CHARS ? `${value.slice(0, MAX_RUN_END_PARAM_CHARS)}…` : value;
   });
   return missing ? english : text;
