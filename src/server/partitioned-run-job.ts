@@ -77,5 +77,5 @@ export async function processPartitionedRun(
     );
     if (token && (await bullJob.moveToWaitingChildren(token))) throw new WaitingChildrenError();
   }
-  return closePartitionedRun({ loaded, store, runId: job.runId, plan });
+  return closePartitionedRun({ loaded, store, runId: job.runId, plan, signal: options.hooks?.signal });
 }

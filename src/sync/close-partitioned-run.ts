@@ -22,6 +22,8 @@ export async function closePartitionedRun(options: {
   store: StateStore;
   runId: string;
   plan: PartitionedRunPlan;
+  /** The run's cancel signal: a run cancelled while its partitions ran ends cancelled, not failed by their stop. */
+  signal?: AbortSignal;
 }): Promise<RunSummary> {
   const { loaded, store, runId, plan } = options;
   const run = await store.getRun(runId);
@@ -42,7 +44,7 @@ export async function closePartitionedRun(options: {
       close: () => store.releaseLease(runLeaseName('sync', run.name), run.id).catch(() => undefined),
     },
     {
-      error, counts, plan: addPartitionPlans(reports),
+      error, counts, plan: addPartitionPlans(reports), signal: options.signal,
       sampleErrors: reports.flatMap((r) => r?.sampleErrors ?? []).slice(0, SAMPLE_ERRORS),
       maxFailedRows: sync.on_error.max_failed_rows, maxInvalidRows: sync.on_error.max_invalid_rows,
     },

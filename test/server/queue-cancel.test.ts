@@ -36,7 +36,15 @@ async function until(what: () => boolean | Promise<boolean>, ms = 20_000): Promi
 }
 
 beforeAll(async () => {
-  f = await startServerFixture({ rows: ROWS, server: { queue: 'redis', redisUrl: url, redisPrefix: prefix } });
+  // A second sync of the same orders, split over two partitions.
+  const split = `  orders_split:
+    from: { connection: shop, sql: "SELECT id, note FROM orders ORDER BY id" }
+    to: { connection: sink, endpoint: post }
+    mode: insert
+    key: id
+    partitions: 2
+`;
+  f = await startServerFixture({ rows: ROWS, extra: split, server: { queue: 'redis', redisUrl: url, redisPrefix: prefix } });
   await f.server.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(f.server.app.server.address() as AddressInfo).port}`;
   store = await openProjectStore(`${f.dir}/sluice.yaml`);
@@ -88,7 +96,7 @@ describe('cancelling runs on the Redis queue', () => {
     const done = (await events).at(-1);
     expect(done).toMatchObject({ event: 'done', data: { run: { id: runId, status: 'cancelled' } } });
     const record = await runOf(runId);
-    expect(record.status).toBe('cancelled');
+    expect({ status: record.status, error: (record as { error?: string }).error }).toEqual({ status: 'cancelled', error: 'the request was cancelled' });
     await new Promise((r) => setTimeout(r, 500));
     const arrived = f.sink.state.hooks.length;
     expect(arrived).toBeLessThan(ROWS / 2);
@@ -113,6 +121,27 @@ describe('cancelling runs on the Redis queue', () => {
     await until(async () => (await runOf(runId)).status === 'cancelled', 15_000);
     expect(f.sink.state.hooks.length).toBeLessThan(ROWS);
   });
+
+  it('stops a partitioned run: every partition stops, and the run ends cancelled', async () => {
+    // (Requests the last run had in flight when it stopped may still be arriving: they are not this run's.)
+    await new Promise((r) => setTimeout(r, 1000));
+    f.sink.state.hooks.length = 0;
+    f.sink.faults({ latency_ms: 100 });
+    const started = await post('/api/syncs/orders_split/runs');
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+    await until(() => f.sink.state.hooks.length >= 5);
+    expect((await post(`/api/runs/${runId}/cancel`)).status).toBe(202);
+    await until(async () => (await runOf(runId)).status !== 'running', 30_000);
+    const record = await runOf(runId);
+    expect({ status: record.status, error: (record as { error?: string }).error }).toEqual({ status: 'cancelled', error: 'the request was cancelled' });
+    await new Promise((r) => setTimeout(r, 500));
+    const arrived = f.sink.state.hooks.length;
+    expect(arrived).toBeLessThan(ROWS * 3);
+    expect(arrived - record.counts.delivered).toBeLessThanOrEqual(2 * 8);
+    // The sync is free for its next run.
+    expect((await post('/api/syncs/orders_split/runs')).status).toBe(202);
+  }, 60_000);
 
   it('answers 404 for a run id it does not know, whatever its text, and starts or records nothing', async () => {
     for (const id of ['run_nope', '..%2F..%2Fetc', 'x'.repeat(90), '%00']) {
