@@ -46,7 +46,7 @@ export interface RunRecord {
   attempt: number;
   /**
    * The API adds these: the code and params of `error` when the engine made it from src/sync/run-end-messages.ts
-   * (`failed_rows` with `{ failed: 1, planned: 3, limit: '0' }`), for a client to say in its own language; null for
+   * (`failed_rows` with `{ failed: 1, planned: 3, limit: '0' }`), for a client to say in its own language; absent for
    * any other text (a database's or an API's own message), which only `error` says.
    */
   errorCode?: string | null;

@@ -34,7 +34,7 @@ function pendingRecord(run: ManagedRun): RunRecord {
 function withRunEndCodes(outcome: unknown): unknown {
   if (!outcome || typeof outcome !== 'object') return outcome;
   const o = outcome as RunOutcome;
-  return { ...('error' in o ? withRunEndCode(o) : o), ...(o.run ? { run: withRunEndCode(o.run) } : {}) };
+  return { ...withRunEndCode(o), ...(o.run ? { run: withRunEndCode(o.run) } : {}) };
 }
 
 const rejectedSome = (r: RunRecord) => r.counts.failed + r.counts.invalid > 0;

@@ -123,9 +123,13 @@ export interface RunEndCodes {
   errorDetail: RunEndReading | null;
 }
 
-/** A run record (or outcome) with its error's code and params beside the English text, as the API returns it. */
-export function withRunEndCode<T extends { error?: string | null }>(value: T): T & RunEndCodes {
+/**
+ * A run record (or outcome) as the API returns it: with its error's code and params beside the English text when the
+ * engine made it from this table; unchanged otherwise (no code to give: a client shows `error`).
+ */
+export function withRunEndCode<T extends { error?: string | null }>(value: T): T & Partial<RunEndCodes> {
   const reading = typeof value.error === 'string' ? readRunEnd(value.error) : null;
-  const detail = reading?.params.detail;
-  return { ...value, errorCode: reading?.code ?? null, errorParams: reading?.params ?? null, errorDetail: typeof detail === 'string' ? readRunEnd(detail) : null };
+  if (!reading) return value;
+  const detail = reading.params.detail;
+  return { ...value, errorCode: reading.code, errorParams: reading.params, errorDetail: typeof detail === 'string' ? readRunEnd(detail) : null };
 }

@@ -50,8 +50,8 @@ describe('the run end messages, made and read back from one table', () => {
   it("reads no code from another text (a database's or an API's own message)", () => {
     for (const text of ['relation "orders" does not exist', 'the API is unavailable', '1 of 3 rows failed', 'x of 3 rows failed again', 'step orders failed: x', ''])
       expect(readRunEnd(text)).toBeNull();
-    expect(withRunEndCode({ error: 'relation "orders" does not exist' })).toEqual({ error: 'relation "orders" does not exist', errorCode: null, errorParams: null, errorDetail: null });
-    expect(withRunEndCode({ error: null })).toEqual({ error: null, errorCode: null, errorParams: null, errorDetail: null });
+    expect(withRunEndCode({ error: 'relation "orders" does not exist' })).toEqual({ error: 'relation "orders" does not exist' });
+    expect(withRunEndCode({ error: null })).toEqual({ error: null });
     expect(withRunEndCode({ error: 'partition 1 of 2 did not finish' })).toEqual({ error: 'partition 1 of 2 did not finish', errorCode: 'partition_unfinished', errorParams: { partition: 1, partitions: 2 }, errorDetail: null });
     // A pipeline step's error holds its sync's: both are read.
     expect(withRunEndCode({ error: 'step "orders" failed: 1 of 3 rows failed (on_error.max_failed_rows: 0)' })).toMatchObject({
