@@ -136,10 +136,15 @@ const operations: Record<string, Record<string, Operation>> = {
         name: 'one sync or pipeline', kind: 'sync (with its retries), pipeline or retry', status: 'queued, running, succeeded, failed, cancelled or partial (delivered some rows, failed others)',
         since: 'runs started at or after this ISO time', until: 'runs started before this ISO time', limit: 'runs per page (1..500, default 50)', cursor: 'nextCursor of the page before',
       },
-      returns: '{ runs: [RunRecord], nextCursor }',
+      returns: '{ runs: [RunRecord & { errorCode?, errorParams?, errorDetail? }], nextCursor }',
     },
   },
-  '/api/runs/{id}': { get: { summary: 'A run record, with live progress while it runs, the summary once finished, and its retry links', returns: 'RunRecord & { progress, summary, retryOf, retries }' } },
+  '/api/runs/{id}': {
+    get: {
+      summary: 'A run record, with live progress while it runs, the summary once finished, and its retry links; a run error the engine wrote also comes as a code and its parameters (for translation)',
+      returns: 'RunRecord & { errorCode?, errorParams?, errorDetail?, progress, summary, retryOf, retries }',
+    },
+  },
   '/api/runs/{id}/cancel': { post: { summary: 'Cancel a queued or running run: one this server runs, or with a queue one any worker runs (it ends as cancelled); 409 when it is not running', status: 202, returns: '{ runId }' } },
   '/api/schedules': { get: { summary: 'Every scheduled sync and pipeline: cron, time zone, next three runs, paused or not, last run', returns: '[ScheduleSummary]' } },
   '/api/schedules/{kind}/{name}/pause': { post: { summary: 'Pause a schedule: the scheduler skips its ticks until resumed (kept in the state store)', returns: '{ kind, name, pausedAt }' } },
