@@ -9,13 +9,18 @@ import type { RecordedExchange } from './debug-store.js';
 // key's JSON text in each (findKeyPlaces), then reads the exchanges of the pages that hold it.
 //
 // A page's keys are an array of groups, one per exchange and outcome: [exchange id, outcome, error, [key, key, ...]];
-// its exchanges an array of the exchanges without their keys (KeptExchange), `records` telling how many they carried.
+// its exchanges an array of the exchanges without their keys, each an array of EXCHANGE_FIELDS (no field names
+// repeated in every request kept), `records` telling how many keys it carried; the page's run is the page's.
 
 /** One group of a page's keys: the keys an exchange carried with one outcome. */
 type KeyGroup = [exchangeId: string, outcome: DebugOutcome, error: string | null, keys: string[]];
 
-/** An exchange as a page keeps it: what every key it carried shares. */
-type KeptExchange = Omit<DebugExchange, 'outcome' | 'error'> & { id: string };
+/** An exchange as a page keeps it: what every key it carried shares, its fields in the order of EXCHANGE_FIELDS. */
+const EXCHANGE_FIELDS = [
+  'id', 'at', 'attempt', 'endpoint', 'operation', 'records', 'method', 'url', 'requestHeaders', 'requestBody', 'auth', 'status',
+  'responseHeaders', 'responseBody', 'durationMs',
+] as const;
+type KeptExchange = Omit<DebugExchange, 'outcome' | 'error' | 'runId'> & { id: string };
 
 /** A page as stored: the ids of its first and last exchanges, its run, its keys' text, its exchanges' text. */
 export interface DebugPage {
@@ -46,12 +51,16 @@ export function debugPages(exchanges: RecordedExchange[]): DebugPage[] {
     let id = list[0]!.id;
     let lastId = id;
     const groups: KeyGroup[] = [];
-    const kept: KeptExchange[] = [];
+    const kept: unknown[][] = [];
     for (const e of list) {
       if (e.id < id) id = e.id;
       if (e.id > lastId) lastId = e.id;
-      const { keys, ...exchange } = e;
-      kept.push({ ...exchange, records: keys.length });
+      const { keys } = e;
+      // (In EXCHANGE_FIELDS' order.)
+      kept.push([
+        e.id, e.at, e.attempt, e.endpoint, e.operation, keys.length, e.method, e.url, e.requestHeaders, e.requestBody, e.auth, e.status,
+        e.responseHeaders, e.responseBody, e.durationMs,
+      ]);
       // Most exchanges did one thing for all their keys: one group. A batch with mixed fates has a group per fate.
       const byFate = new Map<string, KeyGroup>();
       for (const k of keys) {
@@ -83,15 +92,16 @@ export function placesOfKey(pageId: string, keysText: string, key: string): KeyP
   return places;
 }
 
-/** The exchanges at `places` (newest first) as the DebugExchanges of their key, from their pages' texts. */
-export function exchangesAt(places: KeyPlace[], pages: Map<string, string>): DebugExchange[] {
-  const byId = new Map<string, KeptExchange>();
-  for (const text of pages.values()) for (const e of JSON.parse(text) as KeptExchange[]) byId.set(e.id, e);
+/** The exchanges at `places` (newest first) as the DebugExchanges of their key, from their pages' runs and texts. */
+export function exchangesAt(places: KeyPlace[], pages: Map<string, { runId: string; exchanges: string }>): DebugExchange[] {
+  const byId = new Map<string, { runId: string; fields: unknown[] }>();
+  for (const page of pages.values()) for (const fields of JSON.parse(page.exchanges) as unknown[][]) byId.set(fields[0] as string, { runId: page.runId, fields });
   return places.flatMap((p) => {
     const kept = byId.get(p.exchangeId);
     if (!kept) return [];
-    const { id: _id, ...exchange } = kept;
-    return [{ ...exchange, outcome: p.outcome, error: p.error }];
+    const exchange = Object.fromEntries(EXCHANGE_FIELDS.map((f, i) => [f, kept.fields[i] ?? null])) as unknown as KeptExchange;
+    const { id: _id, ...rest } = exchange;
+    return [{ ...rest, runId: kept.runId, outcome: p.outcome, error: p.error }];
   });
 }
 

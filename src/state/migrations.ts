@@ -364,11 +364,9 @@ export const migrations: readonly Migration[] = [
               FROM debug_keys k WHERE k.sync = e.sync AND k.exchange_id = e.id GROUP BY k.outcome, k.error
             ) g
           ) END,
-          json_array(json_object(
-            'id', e.id, 'runId', e.run_id, 'at', e.at, 'attempt', e.attempt, 'endpoint', e.endpoint, 'operation', e.operation,
-            'records', e.records, 'method', e.method, 'url', e.url, 'requestHeaders', json(e.request_headers),
-            'requestBody', e.request_body, 'auth', e.auth, 'status', e.status, 'responseHeaders', json(e.response_headers),
-            'responseBody', e.response_body, 'durationMs', e.duration_ms
+          json_array(json_array(
+            e.id, e.at, e.attempt, e.endpoint, e.operation, e.records, e.method, e.url, json(e.request_headers), e.request_body,
+            e.auth, e.status, json(e.response_headers), e.response_body, e.duration_ms
           ))
         FROM debug_exchanges e;
       DROP TABLE debug_keys;
@@ -394,12 +392,10 @@ export const migrations: readonly Migration[] = [
               FROM debug_keys k WHERE k.sync = e.sync AND k.exchange_id = e.id GROUP BY k.exchange_id, k.outcome, k.error
             ) g
           ), '[]'::json)::text END,
-          json_build_array(json_build_object(
-            'id', e.id, 'runId', e.run_id, 'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-            'attempt', e.attempt, 'endpoint', e.endpoint, 'operation', e.operation, 'records', e.records, 'method', e.method,
-            'url', e.url, 'requestHeaders', e.request_headers::json, 'requestBody', e.request_body, 'auth', e.auth,
-            'status', e.status, 'responseHeaders', e.response_headers::json, 'responseBody', e.response_body,
-            'durationMs', e.duration_ms
+          json_build_array(json_build_array(
+            e.id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.attempt, e.endpoint, e.operation, e.records,
+            e.method, e.url, e.request_headers::json, e.request_body, e.auth, e.status, e.response_headers::json, e.response_body,
+            e.duration_ms
           ))::text
         FROM debug_exchanges e;
       DROP TABLE debug_keys;

@@ -466,11 +466,11 @@ export class PostgresStateStore extends SqlStateStore implements StateStore {
       key,
       { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
     );
-    const { rows } = await this.#pool.query<{ id: string; exchanges: string }>(
-      `SELECT id, exchanges FROM ${pages} WHERE sync = $1 AND id = ANY($2::text[])`,
+    const { rows } = await this.#pool.query<{ id: string; run_id: string; exchanges: string }>(
+      `SELECT id, run_id, exchanges FROM ${pages} WHERE sync = $1 AND id = ANY($2::text[])`,
       [sync, [...new Set(places.map((p) => p.pageId))]],
     );
-    return { exchanges: exchangesAt(places, new Map(rows.map((p) => [p.id, p.exchanges]))), searchedAll };
+    return { exchanges: exchangesAt(places, new Map(rows.map((p) => [p.id, { runId: p.run_id, exchanges: p.exchanges }]))), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {

@@ -50,7 +50,7 @@ const PUT_DEBUG_PAGE = 'INSERT INTO debug_pages (sync, id, last_id, run_id, keys
 // A window of pages, newest first: only the keys' texts holding the needle come out (the exchanges are not read).
 const DEBUG_PAGE_WINDOW = `SELECT id, iif(instr(keys, @needle) > 0, keys, NULL) AS keys FROM debug_pages
   WHERE sync = @sync AND id < @before AND (@run IS NULL OR run_id = @run) ORDER BY id DESC LIMIT @size`;
-const DEBUG_PAGES_BY_ID = 'SELECT id, exchanges FROM debug_pages WHERE sync = ? AND id IN (SELECT value FROM json_each(?))';
+const DEBUG_PAGES_BY_ID = 'SELECT id, run_id, exchanges FROM debug_pages WHERE sync = ? AND id IN (SELECT value FROM json_each(?))';
 const PRUNE_DEBUG_PAGES = [
   'SELECT count(*) AS n FROM (SELECT id FROM debug_pages WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
   'DELETE FROM debug_pages WHERE sync = ? AND id IN (SELECT id FROM debug_pages WHERE sync = ? AND id < ? AND last_id < ? ORDER BY id LIMIT ?)',
@@ -385,8 +385,8 @@ export class SqliteStateStore extends SqlStateStore implements StateStore {
       key,
       { runId: options.runId ?? null, limit: options.limit ?? 50, budgetMs: options.budgetMs ?? DEBUG_SEARCH_BUDGET_MS },
     );
-    const pages = this.#sql(DEBUG_PAGES_BY_ID).all(sync, JSON.stringify([...new Set(places.map((p) => p.pageId))])) as { id: string; exchanges: string }[];
-    return { exchanges: exchangesAt(places, new Map(pages.map((p) => [p.id, p.exchanges]))), searchedAll };
+    const pages = this.#sql(DEBUG_PAGES_BY_ID).all(sync, JSON.stringify([...new Set(places.map((p) => p.pageId))])) as { id: string; run_id: string; exchanges: string }[];
+    return { exchanges: exchangesAt(places, new Map(pages.map((p) => [p.id, { runId: p.run_id, exchanges: p.exchanges }]))), searchedAll };
   }
 
   async pruneExchanges(sync: string, options: { before: string; limit: number }): Promise<number> {

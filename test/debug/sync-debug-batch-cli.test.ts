@@ -81,7 +81,7 @@ describe('sluice sync debug with batch requests', () => {
     // One page: the request kept once, its keys as one list with a group per outcome, not a row per key.
     const pages = querySqlite<{ keys: string; exchanges: string }>(join(dir, '.sluice', 'state.db'), "SELECT keys, exchanges FROM debug_pages WHERE sync = 'contacts'");
     expect(pages).toHaveLength(1);
-    expect((JSON.parse(pages[0]!.exchanges) as { records: number }[]).map((e) => e.records)).toEqual([8]);
+    expect(JSON.parse(pages[0]!.exchanges)).toHaveLength(1);
     const groups = (JSON.parse(pages[0]!.keys) as [string, string, string | null, string[]][]).map(([, outcome, , keys]) => [outcome, keys.length]);
     expect(groups.sort()).toEqual([['delivered', 7], ['rejected', 1]]);
 
