@@ -10,14 +10,16 @@ import { sleep as defaultSleep } from './sleep.js';
 // loop), and a late one may then send close to the next: the log is what makes "at most N in any second" hold for the
 // sends themselves. A send is recorded, and may go, only while the second before it
 // holds fewer than N, and only a second after this Redis started: a Redis restarted without its data has lost the log,
-// and every send an earlier one recorded came before it started. (Its start is read from INFO once, then kept.)
+// and every send an earlier one recorded came before it started. (Its start is read from INFO once, then kept. INFO's
+// uptime is whole seconds of a clock and of a start both cut to the second: it may say 1 when 0.1 s passed, so the
+// start taken is a second later than it says, never earlier than the real one.)
 // Answers 0 once the send is recorded, else how many ms until it may be.
 const RECORD_SEND = `
 local function record_send(log, since, now_us, limit, id)
   local started = tonumber(redis.call('GET', since) or '')
   if not started then
     local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) or 0
-    started = now_us - uptime * 1000000
+    started = now_us - (uptime - 1) * 1000000
     redis.call('SET', since, string.format('%.0f', started), 'PX', 86400000)
   end
   local free = started + 1000000
