@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Workers are killed at random moments: a run that fails is run once more, and vitest's report says so (a failure
+    // that comes back is a failure).
+    retry: 1,
   },
 });
