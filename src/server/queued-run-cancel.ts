@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isFinalStatus, type StateStore } from '../state/state-store.js';
 import type { RunJob } from './run-job.js';
+import { runEndMessage } from '../sync/run-end-messages.js';
 
 // Cancelling a run that a queue worker runs: the server records the request in the state store (the truth about runs,
 // which a worker reads even when Redis lost the message) and announces it on a Redis channel every worker listens to
@@ -40,6 +41,9 @@ export async function cancelQueuedRun(
   return 'cancelling';
 }
 
+/** Why a cancelled run stopped, as the run-end messages word it. */
+const cancelled = () => new Error(runEndMessage('cancelled', {}));
+
 /**
  * A worker's runs in hand, each stoppable by a cancel request: the channel's message aborts it, and so does the request
  * found in the store (checked when the run is taken and every `checkMs`), so a message Redis lost still stops it.
@@ -56,7 +60,7 @@ export class WorkerRunCancels {
 
   /** Aborts the runs in hand with this id (a partitioned run may have several partitions here). */
   cancel(runId: string): void {
-    for (const control of this.#running.get(runId) ?? []) control.abort(new Error('the run was cancelled'));
+    for (const control of this.#running.get(runId) ?? []) control.abort(cancelled());
   }
 
   /** Watches a run taken off the queue; call the returned stop() once it ended. */
@@ -66,7 +70,7 @@ export class WorkerRunCancels {
     if (!controls) this.#running.set(runId, (controls = new Set()));
     controls.add(control);
     const check = async () => {
-      if ((await this.#store.getValue(cancelRequestName(runId)).catch(() => null)) !== null) control.abort(new Error('the run was cancelled'));
+      if ((await this.#store.getValue(cancelRequestName(runId)).catch(() => null)) !== null) control.abort(cancelled());
     };
     await check();
     const timer = setInterval(() => void check(), this.#checkMs);

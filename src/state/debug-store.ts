@@ -10,8 +10,8 @@ export interface ExchangeKey {
 }
 
 /**
- * One HTTP exchange of a run as the debugger keeps it, already masked and cut: kept once, and referenced by each record
- * key it carried (a 100-record batch is one row, not a hundred copies of its body).
+ * One HTTP exchange of a run as the debugger keeps it, already masked and cut: kept once, with the record keys it
+ * carried (a 100-record batch is kept once, not a hundred copies of its body; see debug-pages.ts).
  */
 export interface RecordedExchange extends Omit<DebugExchange, 'outcome' | 'error' | 'records'> {
   /** Orders exchanges by time: ids made later sort after earlier ones (see newExchangeIds). */

@@ -56,7 +56,7 @@ async function pruneExchanges(store: StateStore, sync: string, before: Date): Pr
 /**
  * Keeps every HTTP exchange of a run for the debugger: the request as rendered and the answer, masked as rejected rows
  * are (the redactor's secrets in any encoding, credential headers and query parameters by name), bodies cut at
- * DEBUG_BODY_LIMIT_BYTES, one row per exchange shared by the keys it carried. Captures are buffered and written in
+ * DEBUG_BODY_LIMIT_BYTES, a page per write (see state/debug-pages.ts), an exchange kept once for all the keys it carried. Captures are buffered and written in
  * the background (SQLite: on its write thread, beside the ledger's writes), so the run's sending does not wait on
  * them; close() writes the rest. A write that fails loses debug records, never a delivery: the run goes on.
  */
